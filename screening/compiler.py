@@ -1,0 +1,203 @@
+"""Compiling a rulebook to durable-rules ruleset definitions (plain JSON-like data).
+
+Each deal is asserted as one fact per ruleset: a nested object with the sections of the fact
+view (``deal``, ``investor``, ``target``, ``rights``) restricted to the paths that ruleset reads,
+plus ``findings`` from lower strata. Unknown facts are left out of the fact, so every test on
+them fails in the engine, as in the three-valued evaluator. Numbers are floats (exact for the
+at most 6 decimal places deals may carry), dates are integers ``YYYYMMDD``, and every list fact
+carries a count ``<name>__n`` so "contains none" holds on an empty list.
+
+A finding also compiles to its complement (the negation-normal form of its condition), so the
+engine itself establishes "definitely false" for findings that other rules negate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from .conditions import NEGATION, All, AnyOf, Condition, FindingRef, Leaf, leaves
+from .facts import FactView
+from .reference import References
+from .rulebook import Rule, Rulebook
+
+MAX_LEAVES_PER_RULESET = 48  # durable-rules fails when one fact satisfies more than 64 tests
+NEVER: dict[str, Any] = {"t": "__never__"}
+
+
+def _num(value: Decimal | int) -> int | float:
+    d = Decimal(value)
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool) or isinstance(value, str):
+        return value
+    if isinstance(value, Decimal | int):
+        return _num(value)
+    if isinstance(value, dt.date):
+        return value.year * 10000 + value.month * 100 + value.day
+    raise TypeError(f"cannot compile value {value!r}")
+
+
+def negate(cond: Condition) -> Condition:
+    """The negation-normal-form complement of a condition (unknown stays unknown)."""
+    if isinstance(cond, All):
+        return AnyOf(tuple(negate(c) for c in cond.children), cond.location)
+    if isinstance(cond, AnyOf):
+        return All(tuple(negate(c) for c in cond.children), cond.location)
+    if isinstance(cond, FindingRef):
+        return FindingRef(cond.rule_id, not cond.negated, cond.text, cond.location)
+    if cond.op == "contains":
+        return Leaf(cond.path, "contains none", (cond.value,), cond.text, cond.location, cond.ref)
+    return Leaf(cond.path, NEGATION[cond.op], cond.value, cond.text, cond.location, cond.ref, cond.synthetic)
+
+
+def compile_condition(cond: Condition, refs: References) -> dict[str, Any]:
+    """A condition as a durable-rules expression over the deal fact."""
+    if isinstance(cond, All):
+        return {"$and": [compile_condition(c, refs) for c in cond.children]}
+    if isinstance(cond, AnyOf):
+        return {"$or": [compile_condition(c, refs) for c in cond.children]}
+    if isinstance(cond, FindingRef):
+        return {f"findings.{cond.rule_id}": not cond.negated}
+    return _leaf(cond, refs)
+
+
+def _dated(path: str, value: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{path: value}]
+    if start is not None:
+        parts.append({"$gte": {"deal.as_of": _scalar(start)}})
+    if end is not None:
+        parts.append({"$lt": {"deal.as_of": _scalar(end)}})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _not_dated(path: str, value: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"$neq": {path: value}}]
+    if start is not None:
+        parts.append({"$lt": {"deal.as_of": _scalar(start)}})
+    if end is not None:
+        parts.append({"$gte": {"deal.as_of": _scalar(end)}})
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+def _entries(leaf: Leaf, refs: References) -> list[tuple[str, dt.date | None, dt.date | None]]:
+    if leaf.ref is not None:
+        ref = refs.get(leaf.ref)
+        return [(e.value, e.start, e.end) for e in (ref.entries if ref else ())]
+    values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+    return [(str(v), None, None) for v in values]
+
+
+def _leaf(leaf: Leaf, refs: References) -> dict[str, Any]:
+    path, op = leaf.path, leaf.op
+    ops = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+    if op == "==":
+        return {path: _scalar(leaf.value)}
+    if op in ops:
+        return {ops[op]: {path: _scalar(leaf.value)}}
+    entries = _entries(leaf, refs)
+    if op == "in":
+        alts = [_dated(path, v, s, e) for v, s, e in entries]
+        return {"$or": alts} if alts else NEVER
+    if op == "not in":
+        alls = [_not_dated(path, v, s, e) for v, s, e in entries]
+        return {"$and": alls} if alls else {"$ex": {path: 1}}
+    if op in ("contains", "contains any"):
+        alts = [_dated("$i", v, s, e) for v, s, e in entries]
+        if not alts:
+            return NEVER
+        inner = alts[0] if len(alts) == 1 else {"$or": alts}
+        return {"$iany": {path: inner}}
+    # contains none
+    alls = [_not_dated("$i", v, s, e) for v, s, e in entries]
+    if not alls:
+        return {"$ex": {f"{path}__n": 1}}
+    inner = alls[0] if len(alls) == 1 else {"$and": alls}
+    return {"$or": [{f"{path}__n": 0}, {"$iall": {path: inner}}]}
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    """One durable-rules ruleset: its name, definition, and the fact paths it reads."""
+
+    name: str
+    definition: dict[str, Any]
+    paths: tuple[str, ...]
+    findings: tuple[str, ...]
+    stratum: int
+
+
+def _size(rule: Rule) -> int:
+    n = len(leaves(rule.guarded))
+    return n * 2 if rule.kind == "finding" else n
+
+
+def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
+    """Compile every stratum into rulesets of bounded size, in a deterministic order."""
+    out: list[CompiledRuleset] = []
+    for stratum, rules in enumerate(book.strata):
+        chunks: list[list[Rule]] = []
+        for rule in rules:
+            if not chunks or sum(_size(r) for r in chunks[-1]) + _size(rule) > MAX_LEAVES_PER_RULESET:
+                chunks.append([])
+            chunks[-1].append(rule)
+        for index, chunk in enumerate(chunks):
+            name = f"dealscreen_{book.version}_s{stratum}_c{index}"
+            definition: dict[str, Any] = {}
+            paths: set[str] = set()
+            found: set[str] = set()
+            for rule in chunk:
+                expr = compile_condition(rule.guarded, book.references)
+                definition[f"+{rule.id}"] = {
+                    "all": [{"m": {"$and": [{"t": "deal"}, expr]}}],
+                    "run": f"+{rule.id}",
+                }
+                if rule.kind == "finding":
+                    neg = compile_condition(negate(rule.guarded), book.references)
+                    definition[f"-{rule.id}"] = {
+                        "all": [{"m": {"$and": [{"t": "deal"}, neg]}}],
+                        "run": f"-{rule.id}",
+                    }
+                for leaf in leaves(rule.guarded):
+                    if isinstance(leaf, Leaf):
+                        paths.add(leaf.path)
+                    else:
+                        found.add(leaf.rule_id)
+            out.append(
+                CompiledRuleset(name, definition, tuple(sorted(paths)), tuple(sorted(found)), stratum)
+            )
+    return out
+
+
+def build_fact(view: FactView, paths: tuple[str, ...], findings: dict[str, bool | None],
+               wanted: tuple[str, ...]) -> dict[str, Any]:
+    """The engine fact for one ruleset: the paths it reads (known ones only) and findings."""
+    fact: dict[str, Any] = {"t": "deal"}
+    for path in paths:
+        value = view.get(path)
+        if value is None:
+            continue
+        section, _, name = path.partition(".")
+        bucket = fact.setdefault(section, {})
+        if isinstance(value, list):
+            bucket[name] = [str(v) for v in value]
+            bucket[f"{name}__n"] = len(value)
+        else:
+            bucket[name] = _scalar(value)
+    if wanted:
+        tree: dict[str, Any] = {}
+        for rule_id in wanted:
+            status = findings.get(rule_id)
+            if status is None:
+                continue
+            node = tree
+            *heads, last = rule_id.split(".")
+            for head in heads:
+                node = node.setdefault(head, {})
+            node[last] = status
+        fact["findings"] = tree
+    return fact
