@@ -10,3 +10,35 @@ dealscreen informs a decision; it is not legal advice.
 """
 
 __version__ = "0.1.0"
+
+from .engine import screen  # noqa: E402
+from .errors import (  # noqa: E402
+    DealError,
+    EngineError,
+    RulebookError,
+    ScreeningError,
+    StoreError,
+    UsageError,
+)
+from .loader import load_deal  # noqa: E402
+from .model import Deal  # noqa: E402
+from .rulebook import Rulebook, load_rulebook  # noqa: E402
+from .verdict import LEVELS, Hit, ScreeningResult  # noqa: E402
+
+__all__ = [
+    "LEVELS",
+    "Deal",
+    "DealError",
+    "EngineError",
+    "Hit",
+    "Rulebook",
+    "RulebookError",
+    "ScreeningError",
+    "ScreeningResult",
+    "StoreError",
+    "UsageError",
+    "__version__",
+    "load_deal",
+    "load_rulebook",
+    "screen",
+]

@@ -157,10 +157,11 @@ def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[Co
                 continue
             target = ev.book.rules[node.rule_id]
             state = {True: "holds", False: "does not hold", None: "is unknown"}[leaf_outcome.value]
+            need = "must not hold" if node.negated else "must hold"
             out.append(
                 ConditionResult(
                     condition=node.text,
-                    text=f"finding `{node.rule_id}` ({target.title}) {state}",
+                    text=f"finding `{node.rule_id}` ({target.title}) {need}: it {state}",
                     held=leaf_outcome.status,
                 )
             )

@@ -195,6 +195,8 @@ def _load(dirs: list[Path]) -> Rulebook:
                 continue
             try:
                 doc = load_file(path)
+                # Locations are stable across machines: `rules/...` for the shipped rulebook.
+                doc.path = f"rules/{rel}" if layer == 0 and d == default_rules_dir() else str(path)
             except DocumentError as exc:
                 problems.extend(exc.problems)
                 continue

@@ -1,0 +1,107 @@
+"""The ``dealscreen`` command: a thin layer that parses, calls the library, renders, exits.
+
+Exit status: 0 done; 1 internal error (a defect: the traceback is printed); 2 invalid input or
+usage (one clear message per problem on stderr, no traceback); 3 a ``--fail-on`` level was
+reached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EngineError, ScreeningError, UsageError
+from .explain import render_json, render_text
+from .rulebook import Rulebook, load_rulebook
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_FAIL_ON = 0, 1, 2, 3
+
+
+def _as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError.one("--as-of", "invalid-date", f"`{value}` is not a date (YYYY-MM-DD)") from None
+
+
+def _rulebook(layers: tuple[str, ...]) -> Rulebook:
+    return load_rulebook([Path(p) for p in layers])
+
+
+rules_option = click.option(
+    "--rules",
+    "layers",
+    multiple=True,
+    metavar="DIR",
+    help="A rulebook layer on top of the shipped rules (repeatable).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="dealscreen")
+def cli() -> None:
+    """Screen investment deals against national-security investment rules (CFIUS and more).
+
+    dealscreen informs a decision; it is not legal advice.
+    """
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--as-of", "as_of", metavar="DATE", help="Screen as of this date (default: completion date).")
+@rules_option
+def screen(file: Path, fmt: str, as_of: str | None, layers: tuple[str, ...]) -> None:
+    """Screen one deal record (YAML or JSON) and explain the verdict."""
+    from .engine import screen as screen_deal
+    from .loader import load_deal
+
+    book = _rulebook(layers)
+    deal = load_deal(file)
+    result = screen_deal(deal, rulebook=book, as_of=_as_of(as_of))
+    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a deal record."""
+    from .model import Deal
+
+    click.echo(json.dumps(Deal.model_json_schema(), indent=2, sort_keys=True))
+
+
+# Subcommands that live in their own modules (one line each; keep sorted).
+# -- subcommands --
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and map errors to exit statuses."""
+    try:
+        cli.main(args=argv, prog_name="dealscreen", standalone_mode=False)
+    except ScreeningError as exc:
+        for problem in exc.problems:
+            click.echo(f"dealscreen: {problem.render()}", err=True)
+        return exc.exit_code
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("dealscreen: interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        click.echo(f"dealscreen: {exc.format_message()}", err=True)
+        return EXIT_INPUT
+    except EngineError as exc:
+        traceback.print_exc()
+        click.echo(f"dealscreen: internal error: {exc}", err=True)
+        return EXIT_INTERNAL
+    except BrokenPipeError:
+        return EXIT_OK
+    return EXIT_OK
