@@ -8,7 +8,12 @@ durable-rules 2.0.28 is frozen third-party C code. What this adapter does about 
 * ruleset definitions are deep-copied before registration, which mutates them;
 * facts, never events (``post`` is consumed by the first matching rule);
 * one fact per assertion with a fresh session id, and the session deleted in ``finally``
-  (1,024 live sessions per ruleset is a hard limit; nothing may leak between deals);
+  (1,024 live sessions per ruleset is a hard limit; nothing may leak between deals); a fact
+  that matched nothing leaves a session behind that cannot be deleted without crashing the C
+  core, which is why the sentinel rule below exists;
+* a batch of facts where one matches nothing raises "not handled" and runs no action at all,
+  so facts are asserted one at a time, and every ruleset carries a sentinel rule matching
+  every deal fact;
 * ``MessageNotHandledException`` is "no rule matched", an ordinary outcome;
   ``MessageObservedException`` and an ``exception`` in the returned state are defects and raise
   :class:`~screening.errors.EngineError`;
@@ -67,10 +72,23 @@ def _host() -> _Host:
     return _HOST
 
 
+SENTINEL = "~sentinel"
+
+
 def register(rulesets: dict[str, dict[str, Any]]) -> None:
-    """Register ruleset definitions once each (they can never be unloaded)."""
+    """Register ruleset definitions once each (they can never be unloaded).
+
+    Each ruleset gets a sentinel rule matching every deal fact, so that no assertion is ever
+    "not handled": a fact no rule matched still opens a session that is then deleted. (Without
+    it, such a fact leaves a session that counts against the 1,024 limit, and deleting it
+    crashes the C core.)
+    """
     with _LOCK:
-        fresh = {name: d for name, d in rulesets.items() if name not in _REGISTERED}
+        fresh = {
+            name: {**d, SENTINEL: {"all": [{"m": {"t": "deal"}}], "run": SENTINEL}}
+            for name, d in rulesets.items()
+            if name not in _REGISTERED
+        }
         if not fresh:
             return
         try:
@@ -81,16 +99,19 @@ def register(rulesets: dict[str, dict[str, Any]]) -> None:
 
 
 def run(ruleset: str, fact: dict[str, Any]) -> list[str]:
-    """Assert one fact into a fresh session of a ruleset; return the actions that ran."""
+    """Assert one deal fact (``t: deal``) into a fresh session; return the actions that ran."""
     sid = f"s{next(_SESSIONS)}"
-    fact = {**fact, "sid": sid, "id": "f1"}
+    fact = {**fact, "t": "deal", "sid": sid, "id": "f1"}
     with _LOCK:
         host = _host()
         host.fired = []
         try:
             state = host.assert_fact(ruleset, fact)
-        except _engine.MessageNotHandledException:
-            state = None
+        except _engine.MessageNotHandledException as exc:
+            # Every registered ruleset has the sentinel rule, so this cannot be "no rule
+            # matched"; it means the fact was not a deal fact, and its half-made session
+            # could neither be used nor deleted safely.
+            raise EngineError(f"durable-rules did not handle the fact in {ruleset}") from exc
         except _engine.MessageObservedException as exc:
             raise EngineError(f"durable-rules saw fact {sid} as already asserted") from exc
         except Exception as exc:
@@ -102,7 +123,9 @@ def run(ruleset: str, fact: dict[str, Any]) -> list[str]:
                 raise EngineError(f"could not delete session {sid}: {exc}") from exc
         if isinstance(state, dict) and state.get("exception"):
             raise EngineError(f"a rule action failed in {ruleset}: {state['exception']}")
-        return list(host.fired)
+        if SENTINEL not in host.fired:
+            raise EngineError(f"the sentinel rule of {ruleset} did not run")
+        return [name for name in host.fired if name != SENTINEL]
 
 
 def session_state(ruleset: str, sid: str) -> Any:

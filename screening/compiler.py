@@ -19,11 +19,14 @@ from decimal import Decimal
 from typing import Any
 
 from .conditions import NEGATION, All, AnyOf, Condition, FindingRef, Leaf, leaves
+from .errors import RulebookError
 from .facts import FactView
 from .reference import References
 from .rulebook import Rule, Rulebook
 
-MAX_LEAVES_PER_RULESET = 48  # durable-rules fails when one fact satisfies more than 64 tests
+# durable-rules aborts the process when one fact satisfies more than 64 alpha tests; two are
+# taken by the fact-type test and the sentinel rule.
+MAX_TESTS_PER_RULESET = 60
 NEVER: dict[str, Any] = {"t": "__never__"}
 
 
@@ -131,9 +134,28 @@ class CompiledRuleset:
     stratum: int
 
 
-def _size(rule: Rule) -> int:
-    n = len(leaves(rule.guarded))
-    return n * 2 if rule.kind == "finding" else n
+def count_tests(expr: Any) -> int:
+    """How many alpha tests a compiled expression holds (each comparison counts once)."""
+    if isinstance(expr, list):
+        return sum(count_tests(e) for e in expr)
+    if not isinstance(expr, dict):
+        return 0
+    total = 0
+    for key, value in expr.items():
+        if key in ("$and", "$or"):
+            total += count_tests(value)
+        elif key in ("$iany", "$iall"):
+            total += 1 + sum(count_tests(v) for v in value.values())
+        else:
+            total += 1
+    return total
+
+
+def _size(rule: Rule, refs: References) -> int:
+    n = count_tests(compile_condition(rule.guarded, refs))
+    if rule.kind == "finding":
+        n += count_tests(compile_condition(negate(rule.guarded), refs))
+    return n
 
 
 def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
@@ -142,7 +164,15 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
     for stratum, rules in enumerate(book.strata):
         chunks: list[list[Rule]] = []
         for rule in rules:
-            if not chunks or sum(_size(r) for r in chunks[-1]) + _size(rule) > MAX_LEAVES_PER_RULESET:
+            size = _size(rule, book.references)
+            if size > MAX_TESTS_PER_RULESET:
+                raise RulebookError.one(
+                    rule.location,
+                    "rule-too-large",
+                    f"rule `{rule.id}` compiles to {size} engine tests; the limit is "
+                    f"{MAX_TESTS_PER_RULESET}: split it into findings",
+                )
+            if not chunks or sum(_size(r, book.references) for r in chunks[-1]) + size > MAX_TESTS_PER_RULESET:
                 chunks.append([])
             chunks[-1].append(rule)
         for index, chunk in enumerate(chunks):

@@ -231,10 +231,12 @@ class FactView(BaseModel):
 def _is_parent(owner: Owner) -> Tri:
     if owner.is_general_partner:
         return True
+    # An owner recorded with a voting interest only is taken to hold the same equity.
+    equity = owner.equity_pct if owner.equity_pct is not None else owner.voting_pct
     return or3(
         [
             None if owner.voting_pct is None else owner.voting_pct >= 50,
-            None if owner.equity_pct is None else owner.equity_pct >= 50,
+            None if equity is None else equity >= 50,
         ]
     )
 
@@ -330,7 +332,11 @@ def _foreign_person(party: Party, notes: list[str]) -> Tri:
     parent_foreign: Tri = or3(_foreign_owner(o) for o in parents) if parents else None
     if party.owners is not None and not parents:
         parent_foreign = False
-    return or3([foreign_entity, party.controlled_by_foreign_person, parent_foreign])
+    controlled = party.controlled_by_foreign_person
+    if controlled is None and party.owners is not None:
+        # Owners recorded and none is a foreign parent: control by other means must be stated.
+        controlled = False
+    return or3([foreign_entity, controlled, parent_foreign])
 
 
 def _chain(owners: list[Owner] | None) -> Iterable[Owner]:

@@ -58,6 +58,8 @@ def validate_deal(doc: Document) -> DealRecord:
         problems = []
         for err in exc.errors(include_url=False):
             loc = _clean_loc(tuple(err["loc"]), doc.data)
+            if str(err["type"]).startswith("union_tag"):
+                loc = (*loc, "kind")
             where = f"{doc.path}:{doc.line_of(tuple(loc))}" if doc.lines.get(()) else doc.path
             message = _message(err)
             problems.append(Problem(where, "invalid-deal", f"{json_path(loc)}: {message}"))

@@ -1,0 +1,193 @@
+"""The durable-rules pitfalls of design.md §5, each reproduced against the adapter's handling."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+import textwrap
+import threading
+
+import pytest
+from durable import engine as durable_engine
+
+from screening import _durable
+from screening.errors import EngineError
+
+_COUNTER = iter(range(10**9))
+
+
+def _name(tag: str) -> str:
+    return f"test_{tag}_{next(_COUNTER)}"
+
+
+def _rule(expr: dict, action: str) -> dict:
+    return {"all": [{"m": {"$and": [{"t": "deal"}, expr]}}], "run": action}
+
+
+def test_batch_assert_drops_actions_when_one_fact_is_unmatched() -> None:
+    """Asserting a batch where one fact matches nothing raises and runs no action at all."""
+    fired: list[str] = []
+
+    class Host(durable_engine.Host):  # type: ignore[misc]
+        def _run(self) -> None:
+            pass
+
+        def get_action(self, name: str):  # type: ignore[no-untyped-def]
+            return lambda c: fired.append(name)
+
+    host = Host()
+    name = _name("batch")
+    host.set_rulesets({name: {"r": {"all": [{"m": {"$and": [{"t": "a"}, {"x": 1}]}}], "run": "r"}}})
+    with pytest.raises(durable_engine.MessageNotHandledException):
+        host.assert_facts(name, [{"id": "1", "sid": "s", "t": "a", "x": 1}, {"id": "2", "sid": "s", "t": "b"}])
+    assert fired == []
+    # Hence the adapter asserts exactly one fact per session.
+
+
+def test_register_does_not_mutate_definitions() -> None:
+    """Host.register_rulesets deletes `run` from the dicts it gets; the adapter passes copies."""
+    name = _name("mutate")
+    definition = {name: {"+r": _rule({"x": 1}, "+r")}}
+    before = copy.deepcopy(definition)
+    _durable.register(definition)
+    assert definition == before
+
+
+def test_unmatched_fact_is_no_hits_not_an_error() -> None:
+    """MessageNotHandledException is an ordinary outcome: no rule matched."""
+    name = _name("nohit")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+r")}})
+    assert _durable.run(name, {"t": "deal", "x": 2}) == []
+    assert _durable.run(name, {"t": "deal", "x": 1}) == ["+r"]
+
+
+def test_missing_field_fails_every_test_including_negations() -> None:
+    """`!=` and `<` do not match a missing field: unknown must never read as false or zero."""
+    name = _name("missing")
+    _durable.register(
+        {name: {"+ne": _rule({"$neq": {"c": "CN"}}, "+ne"), "+lt": _rule({"$lt": {"p": 25}}, "+lt")}}
+    )
+    assert _durable.run(name, {"t": "deal"}) == []
+    assert sorted(_durable.run(name, {"t": "deal", "c": "US", "p": 10})) == ["+lt", "+ne"]
+
+
+def test_iall_does_not_match_an_empty_list() -> None:
+    """`$iall` is not vacuously true on [], so "contains none" also tests the count field."""
+    name = _name("iall")
+    _durable.register(
+        {name: {"+all": _rule({"$iall": {"xs": {"$neq": {"$i": "a"}}}}, "+all")}}
+    )
+    assert _durable.run(name, {"t": "deal", "xs": []}) == []
+    assert _durable.run(name, {"t": "deal", "xs": ["b"]}) == ["+all"]
+
+
+def test_action_exception_is_raised_not_swallowed() -> None:
+    """An exception inside an action surfaces as EngineError, never as a quiet missing hit."""
+    name = _name("boom")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+boom")}})
+    _durable.inject_failure("+boom")
+    try:
+        with pytest.raises(EngineError):
+            _durable.run(name, {"t": "deal", "x": 1})
+    finally:
+        _durable.inject_failure(None)
+
+
+def test_sessions_are_deleted_after_each_fact() -> None:
+    """Each deal's session is deleted: beyond 1,024 deals (the live-session limit) all still work."""
+    name = _name("sessions")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+r")}})
+    for _ in range(1500):
+        assert _durable.run(name, {"t": "deal", "x": 2}) == []  # matched only by the sentinel
+    for _ in range(1500):
+        assert _durable.run(name, {"t": "deal", "x": 1}) == ["+r"]
+
+
+def test_unhandled_facts_leak_sessions_in_the_bare_engine() -> None:
+    """Without the sentinel, 1,024 unmatched facts exhaust the sessions and crash the C core."""
+    script = textwrap.dedent(
+        """
+        from durable import engine
+        class H(engine.Host):
+            def _run(self): pass
+            def get_action(self, name): return lambda c: None
+        h = H()
+        h.set_rulesets({"r": {"a": {"all": [{"m": {"x": 1}}], "run": "a"}}})
+        for i in range(1100):
+            try:
+                h.assert_fact("r", {"id": "1", "sid": f"s{i}", "x": 2})
+            except engine.MessageNotHandledException:
+                pass
+        h.assert_fact("r", {"id": "1", "sid": "last", "x": 1})
+        h.delete_state("r", "last")
+        print("survived")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert "survived" not in proc.stdout
+
+
+def test_no_timer_threads_are_started() -> None:
+    """The adapter's Host does not start durable's self-re-arming timer threads."""
+    _durable.register({_name("threads"): {"+r": _rule({"x": 1}, "+r")}})
+    names = [t.name for t in threading.enumerate()]
+    assert all(isinstance(t, threading._MainThread) or "Timer" not in type(t).__name__ for t in threading.enumerate()), names
+
+
+def test_concurrent_calls_are_serialized() -> None:
+    """Concurrent screening from threads is safe: every call goes through one lock."""
+    name = _name("threads2")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+r")}})
+    results: list[list[str]] = []
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            for _ in range(200):
+                results.append(_durable.run(name, {"t": "deal", "x": 1}))
+        except BaseException as exc:  # pragma: no cover - would be a defect
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(results) == 800 and all(r == ["+r"] for r in results)
+
+
+def test_rulesets_register_once_per_name() -> None:
+    """Rulesets cannot be unloaded: registering the same name again is skipped, not an error."""
+    name = _name("twice")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+r")}})
+    _durable.register({name: {"+r": _rule({"x": 2}, "+r")}})
+    assert _durable.run(name, {"t": "deal", "x": 1}) == ["+r"]
+    assert name in _durable.registered()
+
+
+def test_nested_paths_and_lists_match() -> None:
+    """Nested objects match by dotted path; lists need $iany."""
+    name = _name("nested")
+    _durable.register(
+        {name: {"+n": _rule({"a.b": 3}, "+n"), "+l": _rule({"$iany": {"xs": {"$i": "q"}}}, "+l")}}
+    )
+    assert sorted(_durable.run(name, {"t": "deal", "a": {"b": 3}, "xs": ["p", "q"]})) == ["+l", "+n"]
+
+
+def test_too_many_satisfied_alpha_tests_abort_the_process() -> None:
+    """More than 64 alpha tests satisfied by one fact aborts the C core: the compiler must split."""
+    script = textwrap.dedent(
+        """
+        from screening import _durable
+        rules = {f"+r{i}": {"all": [{"m": {"$and": [{"t": "deal"}, {"$gte": {"x": i}}]}}],
+                 "run": f"+r{i}"} for i in range(70)}
+        _durable.register({"alpha": rules})
+        _durable.run("alpha", {"x": 100})
+        print("survived")
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert "survived" not in proc.stdout
+    assert proc.returncode != 0
