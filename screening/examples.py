@@ -45,6 +45,7 @@ BASE_DEAL: dict[str, Any] = {
             "genetic_test_results": False,
         },
         "certificated_air_carrier": False,
+        "facilities": [],
     },
     "rights": {
         "voting_pct": 5,
@@ -57,6 +58,7 @@ BASE_DEAL: dict[str, Any] = {
         "control_matters": [],
         "passive_undertaking": True,
     },
+    "evasion_structure": False,
     "completion_date": "2025-06-30",
 }
 

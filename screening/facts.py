@@ -32,47 +32,11 @@ from .model import (
     RestrictedList,
 )
 from .reference import References
+from .sections import REGISTRY
+from .sections.base import HUNDRED, Section, Tri, and3, fact, not3, or3
 
-Tri = bool | None
-HUNDRED = Decimal(100)
-EXCEPTED_LICENSE_EXCEPTIONS = ("TSU", "ENC", "STA")
-
-
-def and3(values: Iterable[Tri]) -> Tri:
-    """Kleene conjunction: False if any is False, True if all are True, else unknown."""
-    result: Tri = True
-    for v in values:
-        if v is False:
-            return False
-        if v is None:
-            result = None
-    return result
-
-
-def or3(values: Iterable[Tri]) -> Tri:
-    """Kleene disjunction: True if any is True, False if all are False, else unknown."""
-    result: Tri = False
-    for v in values:
-        if v is True:
-            return True
-        if v is None:
-            result = None
-    return result
-
-
-def not3(v: Tri) -> Tri:
-    """Kleene negation."""
-    return None if v is None else not v
-
-
-def _label(title: str, unit: str = "") -> Any:
-    return Field(None, title=title, json_schema_extra={"unit": unit} if unit else None)
-
-
-class Section(BaseModel):
-    """A section of the fact view: one fact asserted into the engine."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_label = fact
+EXCEPTED_LICENSE_EXCEPTIONS = ("TSU", "ENC", "STA")  # 800.401(e)(6)
 
 
 class DealFacts(Section):
@@ -164,6 +128,7 @@ class TargetFacts(Section):
         "the target targets or tailors products to U.S. national-security personnel"
     )
     spd_genetic: bool | None = _label("the target holds identifiable genetic test results")
+    has_facilities: bool | None = _label("the target has facilities in the United States")
     miles_to_installation: Decimal | None = _label(
         "distance from a facility to the nearest listed military installation", "miles"
     )
@@ -204,6 +169,7 @@ SECTIONS: dict[str, type[Section]] = {
     "investor": InvestorFacts,
     "target": TargetFacts,
     "rights": RightsFacts,
+    **{name: entry[0] for name, entry in REGISTRY.items()},
 }
 
 
@@ -216,11 +182,14 @@ class FactView(BaseModel):
     investor: InvestorFacts
     target: TargetFacts
     rights: RightsFacts
+    extra: dict[str, Section] = Field(default_factory=dict)
     derivations: dict[str, str] = Field(default_factory=dict)
 
     def get(self, path: str) -> Any:
         """The value at ``section.field``."""
         section, _, name = path.partition(".")
+        if section in self.extra:
+            return getattr(self.extra[section], name)
         return getattr(getattr(self, section), name)
 
 
@@ -276,6 +245,8 @@ def _state_interests(
             notes.append(f"{owner.country} governments: {_fmt(direct)}% of {name} held directly")
             result[owner.country] = min(HUNDRED, result.get(owner.country, Decimal(0)) + direct)
             continue
+        if owner.kind == PartyKind.individual:
+            continue  # an individual is not a government (800.221)
         parent = _is_parent(owner)
         if parent is None:
             notes.append(f"voting interest of {owner.name} in {name} is not recorded")
@@ -440,8 +411,12 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     parent_name, parent_country = _ultimate_parent(inv)
     concert: Decimal | None = r.voting_pct
     for co in deal.co_investors:
-        if co.acts_in_concert and concert is not None:
-            concert = None if co.voting_pct is None else concert + co.voting_pct
+        if co.acts_in_concert is False or concert is None:
+            continue
+        if co.acts_in_concert is None or co.voting_pct is None:
+            concert = None  # whether, or how much, they act together is unknown
+        else:
+            concert = concert + co.voting_pct
     investor = InvestorFacts(
         name=inv.name,
         kind=str(inv.kind),
@@ -497,8 +472,9 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
                 else "no function performed is a column 2 function of its Appendix A item"
             )
     spd = tgt.sensitive_data
-    miles = [f.miles_to_listed_installation for f in tgt.facilities]
+    miles = [f.miles_to_listed_installation for f in tgt.facilities or []]
     known_miles = [m for m in miles if m is not None]
+    nearest: Decimal | None = min(known_miles) if known_miles and len(known_miles) == len(miles) else None
     target = TargetFacts(
         name=tgt.name,
         country=tgt.country,
@@ -516,7 +492,8 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
         else and3([spd.business_objective_over_1m, spd.data_integral_to_products]),
         spd_targets_usg=spd.targets_us_government_personnel if spd else None,
         spd_genetic=spd.genetic_test_results if spd else None,
-        miles_to_installation=min(known_miles) if known_miles else None,
+        has_facilities=None if tgt.facilities is None else bool(tgt.facilities),
+        miles_to_installation=nearest,
         air_carrier=tgt.certificated_air_carrier,
     )
 
@@ -588,7 +565,14 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
         conversion_in_holders_control=ce.conversion_in_holders_control if ce else None,
         conversion_imminent=ce.conversion_imminent if ce else None,
     )
-    return FactView(deal=facts, investor=investor, target=target, rights=rights, derivations=d)
+    extra: dict[str, Section] = {}
+    for name, (_, deriver) in sorted(REGISTRY.items()):
+        section, notes = deriver(deal, references, as_of)
+        extra[name] = section
+        d.update(notes)
+    return FactView(
+        deal=facts, investor=investor, target=target, rights=rights, extra=extra, derivations=d
+    )
 
 
 _TRIGGERS: tuple[Literal["board_seat", "board_observer", "board_nomination_right", "mnpti_access", "involvement_any"], ...] = (

@@ -15,51 +15,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-import pycountry
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
 
-# --------------------------------------------------------------------------------------------
-# Scalar types
-
-
-def _check_country(code: str) -> str:
-    if pycountry.countries.get(alpha_2=code) is None and code != "XK":
-        raise ValueError(f"`{code}` is not an ISO 3166-1 alpha-2 country code")
-    return code
-
-
-Country = Annotated[
-    str,
-    Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 country code, e.g. CN, US, GB"),
-    AfterValidator(_check_country),
-]
-
-
-def _check_places(value: Decimal) -> Decimal:
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -6:
-        raise ValueError("at most 6 decimal places are allowed")
-    return value
-
-
-Percent = Annotated[
-    Decimal,
-    Field(ge=0, le=100, description="a percentage from 0 to 100"),
-    AfterValidator(_check_places),
-]
-Money = Annotated[
-    Decimal,
-    Field(ge=0, le=Decimal("1e15"), description="an amount in U.S. dollars"),
-    AfterValidator(_check_places),
-]
-Count = Annotated[int, Field(ge=0, le=10**12)]
-
-
-class Record(BaseModel):
-    """Base of every deal-record model: strict about unknown keys, immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
+from .basetypes import Count, Country, Money, Percent, Record
+from .model_ext.apps import App, ConnectedVehicle
+from .model_ext.data import DataTransaction
+from .model_ext.energy import EnergyCredit
+from .model_ext.outbound import Outbound
+from .model_ext.site import Site
+from .model_ext.supply import SupplyChain
 
 # --------------------------------------------------------------------------------------------
 # Vocabularies
@@ -343,7 +307,9 @@ class USBusiness(Record):
     critical_technologies: list[CriticalTechnology] | None = None
     infrastructure: list[InfrastructureRole] | None = None
     sensitive_data: SensitiveData | None = None
-    facilities: list[Facility] = Field(default_factory=list)
+    facilities: list[Facility] | None = Field(
+        None, description="sites of the business; None = unknown, [] = none"
+    )
     certificated_air_carrier: bool | None = None
 
 
@@ -413,6 +379,18 @@ class DealBase(Record):
     completion_date: dt.date | None = None
     evasion_structure: bool | None = Field(
         None, description="structured to evade section 721, e.g. a funded straw buyer (800.213(d))"
+    )
+    # Facts for the regimes beyond part 800, each in its own module (screening/model_ext/).
+    site: Site | None = Field(None, description="the land or facility (31 CFR part 802)")
+    outbound: Outbound | None = Field(None, description="outbound investment facts (31 CFR 850)")
+    data_transaction: DataTransaction | None = Field(
+        None, description="access to U.S. data by the counterparty (28 CFR part 202)"
+    )
+    energy: EnergyCredit | None = Field(None, description="clean-energy tax credits at stake")
+    supply_chain: SupplyChain | None = Field(None, description="goods supplied and their origin")
+    app: App | None = Field(None, description="a consumer application or data platform (PAFACA)")
+    vehicle: ConnectedVehicle | None = Field(
+        None, description="connected-vehicle systems (15 CFR 791 subpart D)"
     )
     expected: dict[str, Any] | None = Field(
         None, description="fixture metadata: expected verdict and rule ids (ignored by screening)"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import importlib.resources
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -117,9 +116,12 @@ class Regime:
     notes: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Rulebook:
     """A loaded, checked rulebook."""
+
+    def __repr__(self) -> str:
+        return f"Rulebook(version={self.version!r}, rules={len(self.rules)})"
 
     rules: dict[str, Rule]
     regimes: dict[str, Regime]
@@ -127,6 +129,7 @@ class Rulebook:
     version: str
     sources: tuple[str, ...]
     files: dict[str, str] = field(default_factory=dict)  # relative path -> text, for the store
+    labels: tuple[str, ...] = ()  # per layer, the directory name shown in rule locations
 
     @property
     def strata(self) -> list[list[Rule]]:
@@ -149,34 +152,44 @@ class Rulebook:
 
 def default_rules_dir() -> Path:
     """The rulebook shipped with the package (``rules/`` in a checkout)."""
-    try:
-        root = importlib.resources.files("screening.rules")
-        path = Path(str(root))
-        if (path / "regimes.yaml").is_file():
-            return path
-    except ModuleNotFoundError:
-        pass
-    return Path(__file__).resolve().parent.parent / "rules"
+    installed = Path(__file__).resolve().parent / "rules"  # inside a wheel
+    if (installed / "regimes.yaml").is_file():
+        return installed
+    return Path(__file__).resolve().parent.parent / "rules"  # a checkout (editable install)
 
 
 _CACHE: dict[tuple[str, ...], Rulebook] = {}
 
 
-def load_rulebook(layers: list[Path] | None = None, *, base: Path | None = None) -> Rulebook:
-    """Load the shipped rulebook (or ``base``) with optional layers on top; cached per process."""
+def load_rulebook(
+    layers: list[Path] | None = None,
+    *,
+    base: Path | None = None,
+    labels: list[str] | None = None,
+) -> Rulebook:
+    """Load the shipped rulebook (or ``base``) with optional layers on top; cached per process.
+
+    ``labels`` name each directory in rule locations (default: ``rules`` for the shipped
+    rulebook, else the directory as given); the audit store passes the recorded ones when it
+    rebuilds a rulebook from its snapshot.
+    """
     dirs = [base or default_rules_dir(), *(layers or [])]
-    key = tuple(str(d.resolve()) for d in dirs)
+    if labels is None:
+        labels = [str(d) for d in dirs]
+        if dirs[0] == default_rules_dir():
+            labels[0] = "rules"
+    key = tuple(str(d.resolve()) for d in dirs) + tuple(labels)
     stamp = tuple(
         f"{p}:{p.stat().st_mtime_ns}" for d in dirs if d.is_dir() for p in sorted(d.rglob("*.y*ml"))
     )
     cached = _CACHE.get(key + stamp)
     if cached is None:
-        cached = _load(dirs)
+        cached = _load(dirs, labels)
         _CACHE[key + stamp] = cached
     return cached
 
 
-def _load(dirs: list[Path]) -> Rulebook:
+def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
     problems: list[Problem] = []
     docs: list[tuple[int, Path, Document]] = []
     files: dict[str, str] = {}
@@ -196,7 +209,7 @@ def _load(dirs: list[Path]) -> Rulebook:
             try:
                 doc = load_file(path)
                 # Locations are stable across machines: `rules/...` for the shipped rulebook.
-                doc.path = f"rules/{rel}" if layer == 0 and d == default_rules_dir() else str(path)
+                doc.path = str(Path(labels[layer]) / rel)
             except DocumentError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -251,12 +264,13 @@ def _load(dirs: list[Path]) -> Rulebook:
         version=version,
         sources=tuple(str(d) for d in dirs),
         files=dict(sorted(files.items())),
+        labels=tuple(labels),
     )
 
 
-def _version(files: dict[str, str]) -> str:
+def _version(files: dict[str, str], tool_version: str = __version__) -> str:
     digest = hashlib.sha256()
-    digest.update(f"dealscreen {__version__}\n".encode())
+    digest.update(f"dealscreen {tool_version}\n".encode())
     for rel, text in sorted(files.items()):
         digest.update(f"{rel}\n{len(text)}\n{text}".encode())
     return digest.hexdigest()[:16]

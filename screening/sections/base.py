@@ -1,0 +1,50 @@
+"""The base of fact-view sections and the three-valued connectives they use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Tri = bool | None
+HUNDRED = Decimal(100)
+
+
+def and3(values: Iterable[Tri]) -> Tri:
+    """Kleene conjunction: False if any is False, True if all are True, else unknown."""
+    result: Tri = True
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            result = None
+    return result
+
+
+def or3(values: Iterable[Tri]) -> Tri:
+    """Kleene disjunction: True if any is True, False if all are False, else unknown."""
+    result: Tri = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            result = None
+    return result
+
+
+def not3(v: Tri) -> Tri:
+    """Kleene negation."""
+    return None if v is None else not v
+
+
+def fact(title: str, unit: str = "") -> Any:
+    """A fact field: unknown (None) by default, with the title and unit explanations show."""
+    return Field(None, title=title, json_schema_extra={"unit": unit} if unit else None)
+
+
+class Section(BaseModel):
+    """A section of the fact view: one fact asserted into the engine."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
