@@ -67,9 +67,7 @@ def read_text(path: Path) -> str:
     except OSError as exc:
         raise DocumentError([Problem(str(path), "unreadable", exc.strerror or str(exc))]) from None
     if len(raw) > MAX_BYTES:
-        raise DocumentError(
-            [Problem(str(path), "too-large", f"larger than {MAX_BYTES:,} bytes")]
-        )
+        raise DocumentError([Problem(str(path), "too-large", f"larger than {MAX_BYTES:,} bytes")])
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -8,6 +8,7 @@ from typing import Annotated
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+
 def _check_country(code: str) -> str:
     if pycountry.countries.get(alpha_2=code) is None and code != "XK":
         raise ValueError(f"`{code}` is not an ISO 3166-1 alpha-2 country code")

@@ -205,11 +205,15 @@ def parse_leaf(
         name = ref_match.group("name")
         if name not in reference_names:
             problems.add(
-                loc, "unknown-reference", f"no reference list `@{name}`{suggest(name, reference_names)}"
+                loc,
+                "unknown-reference",
+                f"no reference list `@{name}`{suggest(name, reference_names)}",
             )
             return None
         if op not in ("in", "not in", "contains any", "contains none"):
-            problems.add(loc, "invalid-operator", f"`@{name}` needs `in`, `not in` or `contains any`")
+            problems.add(
+                loc, "invalid-operator", f"`@{name}` needs `in`, `not in` or `contains any`"
+            )
             return None
         if not _is_text(annotation) and not _is_text_list(annotation):
             problems.add(loc, "type-mismatch", f"`{path}` is not text and cannot be in a list")
@@ -277,19 +281,25 @@ def _coerce(
                 return None
             ok = all(_check_enum(path, x, loc, problems) for x in literal)
             return tuple(sorted(literal)) if ok else None
-        problems.add(loc, "invalid-operator", f"`{path}` is a list: use `contains` or `contains any`")
+        problems.add(
+            loc, "invalid-operator", f"`{path}` is a list: use `contains` or `contains any`"
+        )
         return None
     if op in ("contains", "contains any", "contains none"):
         problems.add(loc, "invalid-operator", f"`{op}` needs a list fact; `{path}` is not a list")
         return None
     if base is bool:
         if op not in ("==", "!=") or not isinstance(literal, bool):
-            problems.add(loc, "type-mismatch", f"`{path}` is true or false: use `is true`/`is false`")
+            problems.add(
+                loc, "type-mismatch", f"`{path}` is true or false: use `is true`/`is false`"
+            )
             return None
         return literal
     if base in (int, Decimal):
-        if op in ("in", "not in") or isinstance(literal, bool) or not isinstance(
-            literal, int | float
+        if (
+            op in ("in", "not in")
+            or isinstance(literal, bool)
+            or not isinstance(literal, int | float)
         ):
             problems.add(loc, "type-mismatch", f"`{path}` is a number: compare it with a number")
             return None

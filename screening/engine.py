@@ -217,7 +217,7 @@ def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
         rule_id=rule.id,
         regime=rule.regime,
         kind=rule.kind,
-        outcome=rule.outcome,  # type: ignore[arg-type]
+        outcome=rule.outcome,
         citation=rule.citation,
         title=rule.title,
         explanation=render_template(rule.explain, ev.view),
@@ -261,7 +261,7 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
         regimes[regime.id] = RegimeResult(
             regime=regime.id,
             title=regime.title,
-            verdict=level,  # type: ignore[arg-type]
+            verdict=level,
             provisional=bool(regime_questions),
             rules=top,
         )
@@ -275,7 +275,7 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
         deal_name=deal.name,
         deal_kind=deal.kind,
         as_of=ev.view.deal.as_of.isoformat(),
-        verdict=overall,  # type: ignore[arg-type]
+        verdict=overall,
         provisional=bool(questions),
         regimes=regimes,
         hits=hits,
@@ -296,7 +296,7 @@ def _questions(
         if rule.id in suppressed or rank(rule.outcome or "clear") <= rank(level):
             continue
         unknown = unknown_facts(ev, rule.id)
-        titles = [field_info(p)[1] if field_info(p) else p for p in unknown]  # type: ignore[index]
+        titles = [_title(p) for p in unknown]
         question = (
             f"if {_join(titles)} turned out so, {rule.title[0].lower()}{rule.title[1:]}"
             f" ({rule.outcome}, {rule.citation})"
@@ -305,7 +305,7 @@ def _questions(
             OpenQuestion(
                 rule_id=rule.id,
                 regime=regime,
-                outcome=rule.outcome,  # type: ignore[arg-type]
+                outcome=rule.outcome,
                 citation=rule.citation,
                 title=rule.title,
                 question=question,
@@ -313,6 +313,11 @@ def _questions(
             )
         )
     return sorted(out, key=lambda q: (-rank(q.outcome), q.rule_id))
+
+
+def _title(path: str) -> str:
+    info = field_info(path)
+    return info[1] if info else path
 
 
 def _join(items: Iterable[str]) -> str:

@@ -35,6 +35,8 @@ from .reference import References
 from .sections import REGISTRY
 from .sections.base import HUNDRED, Section, Tri, and3, fact, not3, or3
 
+__all__ = ["FactView", "Tri", "and3", "derive", "field_info", "not3", "or3"]
+
 _label = fact
 EXCEPTED_LICENSE_EXCEPTIONS = ("TSU", "ENC", "STA")  # 800.401(e)(6)
 
@@ -57,7 +59,9 @@ class DealFacts(Section):
     through_newly_formed_subsidiary: bool | None = _label("built through a newly formed subsidiary")
     open_market_purchase: bool | None = _label("open-market purchase")
     property_rights: int | None = _label("property rights acquired (of 4)")
-    prior_control_clearance: bool = Field(False, title="CFIUS earlier cleared control by the investor")
+    prior_control_clearance: bool = Field(
+        False, title="CFIUS earlier cleared control by the investor"
+    )
     prior_investment_clearance: bool = Field(
         False, title="CFIUS earlier cleared a covered investment by the investor"
     )
@@ -108,7 +112,8 @@ class TargetFacts(Section):
     us_business: bool | None = _label("the target is a U.S. business")
     critical_technology: bool | None = _label("the target produces or develops critical technology")
     ct_authorization_required: bool | None = _label(
-        "a U.S. regulatory authorization is required to export a critical technology to the investor"
+        "a U.S. regulatory authorization is required to export a critical technology to the "
+        "investor"
     )
     ct_license_exceptions_cover_all: bool | None = _label(
         "every such export qualifies for licence exception TSU, ENC or STA"
@@ -258,7 +263,9 @@ def _state_interests(
             return None
         for state, pct in upstream.items():
             share = pct * factor / HUNDRED
-            how = "its parent, counted as 100%" if parent else f"{_fmt(factor)}%, multiplied through"
+            how = (
+                "its parent, counted as 100%" if parent else f"{_fmt(factor)}%, multiplied through"
+            )
             notes.append(
                 f"{state} governments: {_fmt(pct)}% of {owner.name}, which holds {name} ({how})"
                 f" → {_fmt(share)}% of {name}"
@@ -328,7 +335,7 @@ def _ultimate_parent(party: Party) -> tuple[str | None, str | None]:
 
 
 def _excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri:
-    """800.219(a) simplified as documented: nationality, organization, board, owners, disqualifiers."""
+    """800.219(a), simplified as documented: nationality, organization, board, owners, lists."""
     ok = excepted | {"US"}
     listed = {RestrictedList.bis_entity_list, RestrictedList.bis_unverified_list}
     on_list = bool(listed & set(party.lists)) or any(
@@ -348,7 +355,8 @@ def _excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tr
         return None if party.country is None else party.country in excepted
     tests: list[Tri] = [
         None if party.country is None else party.country in ok,
-        None if party.principal_place_of_business is None
+        None
+        if party.principal_place_of_business is None
         else party.principal_place_of_business in ok,
         None if party.board_us_or_excepted_pct is None else party.board_us_or_excepted_pct >= 75,
         party.minimum_excepted_ownership_met,
@@ -403,11 +411,13 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     excepted_states = set(references.values("excepted_foreign_states", as_of))
     ei_notes: list[str] = []
     excepted = _excepted_investor(inv, excepted_states, ei_notes)
+    states = ", ".join(sorted(excepted_states)) or "none"
     d["investor.excepted_investor"] = "; ".join(
-        [f"excepted foreign states on {as_of}: {', '.join(sorted(excepted_states)) or 'none'}"]
-        + ei_notes
+        [f"excepted foreign states on {as_of}: {states}", *ei_notes]
     )
-    lists = sorted({str(x) for x in inv.lists} | {str(x) for o in _chain(inv.owners) for x in o.lists})
+    lists = sorted(
+        {str(x) for x in inv.lists} | {str(x) for o in _chain(inv.owners) for x in o.lists}
+    )
     parent_name, parent_country = _ultimate_parent(inv)
     concert: Decimal | None = r.voting_pct
     for co in deal.co_investors:
@@ -423,7 +433,8 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
         country=inv.country,
         principal_place_of_business=inv.principal_place_of_business,
         foreign_person=foreign_person,
-        foreign_government=None if inv.country is None
+        foreign_government=None
+        if inv.country is None
         else inv.kind == PartyKind.government and inv.country != "US",
         gov_interest_pct=gov_pct,
         gov_interest_state=gov_state,
@@ -446,10 +457,16 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     needing = [c for c in current or [] if c.authorization_required is not False]
     exc_all: Tri = None
     if current is not None:
-        exc_all = and3(
-            None if c.license_exception is None else c.license_exception in EXCEPTED_LICENSE_EXCEPTIONS
-            for c in needing
-        ) if needing else None
+        exc_all = (
+            and3(
+                None
+                if c.license_exception is None
+                else c.license_exception in EXCEPTED_LICENSE_EXCEPTIONS
+                for c in needing
+            )
+            if needing
+            else None
+        )
     appendix = references.get("appendix_a_part800")
     roles = tgt.infrastructure
     cici: Tri = None
@@ -474,7 +491,9 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     spd = tgt.sensitive_data
     miles = [f.miles_to_listed_installation for f in tgt.facilities or []]
     known_miles = [m for m in miles if m is not None]
-    nearest: Decimal | None = min(known_miles) if known_miles and len(known_miles) == len(miles) else None
+    nearest: Decimal | None = (
+        min(known_miles) if known_miles and len(known_miles) == len(miles) else None
+    )
     target = TargetFacts(
         name=tgt.name,
         country=tgt.country,
@@ -486,9 +505,11 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
         cici_function=cici,
         cici_items=cici_items,
         spd_individuals=spd.individuals_max_12_months if spd else None,
-        spd_categories=None if spd is None or spd.categories is None
+        spd_categories=None
+        if spd is None or spd.categories is None
         else sorted(str(c) for c in spd.categories),
-        spd_business_objective=None if spd is None
+        spd_business_objective=None
+        if spd is None
         else and3([spd.business_objective_over_1m, spd.data_integral_to_products]),
         spd_targets_usg=spd.targets_us_government_personnel if spd else None,
         spd_genetic=spd.genetic_test_results if spd else None,
@@ -509,7 +530,11 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
         prior
         and (
             (prior.voting_pct is not None and prior.voting_pct > 50)
-            or (prior.board_seats is not None and prior.board_size and prior.board_seats * 2 > prior.board_size)
+            or (
+                prior.board_seats is not None
+                and prior.board_size
+                and prior.board_seats * 2 > prior.board_size
+            )
         )
     )
     rights = RightsFacts(
@@ -523,7 +548,8 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
         mnpti_access=r.mnpti_access,
         involvement=None if r.involvement is None else sorted(str(i) for i in r.involvement),
         involvement_any=None if r.involvement is None else bool(r.involvement),
-        control_matters=None if r.control_matters is None
+        control_matters=None
+        if r.control_matters is None
         else sorted(str(m) for m in r.control_matters),
         control_matters_any=None if r.control_matters is None else bool(r.control_matters),
         minority_protections=sorted(str(m) for m in r.minority_protections),
@@ -567,15 +593,20 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     )
     extra: dict[str, Section] = {}
     for name, (_, deriver) in sorted(REGISTRY.items()):
-        section, notes = deriver(deal, references, as_of)
+        section, explained = deriver(deal, references, as_of)
         extra[name] = section
-        d.update(notes)
+        d.update(explained)
     return FactView(
         deal=facts, investor=investor, target=target, rights=rights, extra=extra, derivations=d
     )
 
 
-_TRIGGERS: tuple[Literal["board_seat", "board_observer", "board_nomination_right", "mnpti_access", "involvement_any"], ...] = (
+_TRIGGERS: tuple[
+    Literal[
+        "board_seat", "board_observer", "board_nomination_right", "mnpti_access", "involvement_any"
+    ],
+    ...,
+] = (
     "board_seat",
     "board_observer",
     "board_nomination_right",

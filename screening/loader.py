@@ -30,10 +30,9 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     out: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and isinstance(part, str) and part in node:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+        in_dict = isinstance(node, dict) and isinstance(part, str) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
+        if in_dict or in_list:
             out.append(part)
             node = node[part]
         elif isinstance(part, str) and (part in ("root",) or "[" in part or part in _TAGS):
@@ -45,8 +44,14 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
 
 
 _TAGS = {
-    "equity_stake", "acquisition", "joint_venture", "supply_partnership", "real_estate",
-    "greenfield", "lending", "outbound_investment",
+    "equity_stake",
+    "acquisition",
+    "joint_venture",
+    "supply_partnership",
+    "real_estate",
+    "greenfield",
+    "lending",
+    "outbound_investment",
 }
 
 

@@ -418,7 +418,9 @@ class JointVenture(DealBase):
     """Formation of, or entry into, a joint venture."""
 
     kind: Literal["joint_venture"]
-    us_contribution: Literal["us_business", "assets_not_business", "ip_license", "cash"] | None = None
+    us_contribution: Literal["us_business", "assets_not_business", "ip_license", "cash"] | None = (
+        None
+    )
     jv_country: Country | None = None
 
 

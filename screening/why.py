@@ -22,7 +22,9 @@ from .model import DealRecord
 from .rulebook import Rulebook
 from .verdict import ConditionResult, Result
 
-Status = str  # "fired" | "suppressed" | "did not fire" | "unknown" | "not in force" | "no such rule"
+Status = (
+    str  # "fired" | "suppressed" | "did not fire" | "unknown" | "not in force" | "no such rule"
+)
 
 
 class Explanation(Result):
@@ -111,8 +113,11 @@ def render_explanation(exp: Explanation, indent: int = 0) -> str:
     if exp.title:
         lines.append(f"{pad}  {exp.title} ({exp.citation}) at {exp.source}")
     if exp.explanation:
-        lines.extend(textwrap.wrap(exp.explanation, 100, initial_indent=pad + "  ",
-                                   subsequent_indent=pad + "  "))
+        lines.extend(
+            textwrap.wrap(
+                exp.explanation, 100, initial_indent=pad + "  ", subsequent_indent=pad + "  "
+            )
+        )
     for c in exp.conditions:
         lines.append(f"{pad}  {_MARK[c.held]} {c.text}")
     for f in exp.findings:

@@ -13,11 +13,16 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
-    "dev", max_examples=40, deadline=None, derandomize=True,
+    "dev",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile(
-    "thorough", max_examples=1000, deadline=None,
+    "thorough",
+    max_examples=1000,
+    deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("DEALSCREEN_HYPOTHESIS", "dev"))

@@ -21,8 +21,15 @@ from screening.model import (
 )
 
 COUNTRIES = ["CN", "HK", "US", "GB", "CA", "AU", "NZ", "JP", "DE", "SG", "KY", "RU", "AE"]
-KINDS = ["equity_stake", "acquisition", "joint_venture", "supply_partnership", "real_estate",
-         "greenfield", "lending"]
+KINDS = [
+    "equity_stake",
+    "acquisition",
+    "joint_venture",
+    "supply_partnership",
+    "real_estate",
+    "greenfield",
+    "lending",
+]
 EDGE_PCTS = [0, 5, 9.99, 10, 10.01, 24.99, 25, 25.01, 48.99, 49, 49.01, 50, 50.01, 51, 75, 100]
 
 
@@ -42,7 +49,9 @@ def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
     node = st.fixed_dictionaries(
         {
             "name": st.sampled_from(["Holdco", "State Fund", "Ministry", "Founder", "Parent"]),
-            "kind": st.sampled_from(["company", "government", "state_owned_enterprise", "individual", "fund"]),
+            "kind": st.sampled_from(
+                ["company", "government", "state_owned_enterprise", "individual", "fund"]
+            ),
             "country": st.sampled_from(COUNTRIES),
             "voting_pct": pcts,
         },
@@ -55,7 +64,10 @@ def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
 
 
 technology = st.fixed_dictionaries(
-    {"description": st.just("item"), "basis": st.sampled_from(["usml", "ccl_multilateral", "ecra_1758"])},
+    {
+        "description": st.just("item"),
+        "basis": st.sampled_from(["usml", "ccl_multilateral", "ecra_1758"]),
+    },
     optional={
         "authorization_required": st.booleans(),
         "license_exception": st.sampled_from([x.value for x in LicenseException]),
@@ -66,13 +78,17 @@ technology = st.fixed_dictionaries(
 investor = st.fixed_dictionaries(
     {
         "name": st.just("Investor"),
-        "kind": st.sampled_from(["company", "fund", "government", "state_owned_enterprise", "individual"]),
+        "kind": st.sampled_from(
+            ["company", "fund", "government", "state_owned_enterprise", "individual"]
+        ),
     },
     optional={
         "country": st.sampled_from(COUNTRIES),
         "principal_place_of_business": st.sampled_from(COUNTRIES),
         "owners": owners(),
-        "lists": st.lists(st.sampled_from([x.value for x in RestrictedList]), max_size=2, unique=True),
+        "lists": st.lists(
+            st.sampled_from([x.value for x in RestrictedList]), max_size=2, unique=True
+        ),
         "disqualifiers": st.just([]),
         "board_us_or_excepted_pct": pcts,
         "minimum_excepted_ownership_met": st.booleans(),
@@ -91,7 +107,9 @@ target = st.fixed_dictionaries(
             st.fixed_dictionaries(
                 {
                     "item": st.sampled_from(["xi", "xii", "ii", "xxvi", "xiv"]),
-                    "function": st.sampled_from(["own", "operate", "manufacture", "service", "supply"]),
+                    "function": st.sampled_from(
+                        ["own", "operate", "manufacture", "service", "supply"]
+                    ),
                 }
             ),
             max_size=2,
@@ -99,8 +117,12 @@ target = st.fixed_dictionaries(
         "sensitive_data": st.fixed_dictionaries(
             {},
             optional={
-                "categories": st.lists(st.sampled_from([x.value for x in DataCategory]), max_size=2, unique=True),
-                "individuals_max_12_months": st.sampled_from([0, 999_999, 1_000_000, 1_000_001, 5_000_000]),
+                "categories": st.lists(
+                    st.sampled_from([x.value for x in DataCategory]), max_size=2, unique=True
+                ),
+                "individuals_max_12_months": st.sampled_from(
+                    [0, 999_999, 1_000_000, 1_000_001, 5_000_000]
+                ),
                 "business_objective_over_1m": st.booleans(),
                 "data_integral_to_products": st.booleans(),
                 "targets_us_government_personnel": st.booleans(),
@@ -110,7 +132,11 @@ target = st.fixed_dictionaries(
         "facilities": st.lists(
             st.fixed_dictionaries(
                 {"name": st.just("Plant")},
-                optional={"miles_to_listed_installation": st.sampled_from(["0.5", "1", "1.01", "99", "100", "150"])},
+                optional={
+                    "miles_to_listed_installation": st.sampled_from(
+                        ["0.5", "1", "1.01", "99", "100", "150"]
+                    )
+                },
             ),
             max_size=2,
         ),
@@ -127,9 +153,15 @@ rights = st.fixed_dictionaries(
         "board_observer": st.booleans(),
         "board_nomination_right": st.booleans(),
         "mnpti_access": st.booleans(),
-        "involvement": st.lists(st.sampled_from([x.value for x in InvolvementArea]), max_size=2, unique=True),
-        "control_matters": st.lists(st.sampled_from([x.value for x in ControlMatter]), max_size=2, unique=True),
-        "minority_protections": st.lists(st.sampled_from([x.value for x in MinorityProtection]), max_size=2, unique=True),
+        "involvement": st.lists(
+            st.sampled_from([x.value for x in InvolvementArea]), max_size=2, unique=True
+        ),
+        "control_matters": st.lists(
+            st.sampled_from([x.value for x in ControlMatter]), max_size=2, unique=True
+        ),
+        "minority_protections": st.lists(
+            st.sampled_from([x.value for x in MinorityProtection]), max_size=2, unique=True
+        ),
         "passive_undertaking": st.booleans(),
         "loan_default_control_likely": st.booleans(),
     },
@@ -143,23 +175,42 @@ deals = st.fixed_dictionaries(
         "investor": investor,
         "target": target,
         "rights": rights,
-        "completion_date": st.sampled_from(["2019-06-01", "2020-06-01", "2021-01-01", "2025-06-30"]),
+        "completion_date": st.sampled_from(
+            ["2019-06-01", "2020-06-01", "2021-01-01", "2025-06-30"]
+        ),
     },
-    optional={"evasion_structure": st.booleans(), "value_usd": st.sampled_from(["1000000", "250000000"])},
+    optional={
+        "evasion_structure": st.booleans(),
+        "value_usd": st.sampled_from(["1000000", "250000000"]),
+    },
 )
 
 
 def kind_fields(kind: str) -> st.SearchStrategy[dict[str, Any]]:
     """Fields only some deal kinds have."""
     extra: dict[str, st.SearchStrategy[Any]] = {
-        "acquisition": st.fixed_dictionaries({}, optional={"assets_only": st.booleans(),
-                                                           "assets_constitute_us_business": st.booleans()}),
-        "joint_venture": st.fixed_dictionaries({}, optional={"us_contribution": st.sampled_from(
-            ["us_business", "assets_not_business", "ip_license", "cash"])}),
-        "supply_partnership": st.fixed_dictionaries({}, optional={
-            "arrangement": st.sampled_from(["supply", "offtake", "license"]),
-            "transfers_business_operations": st.booleans()}),
-        "greenfield": st.fixed_dictionaries({}, optional={"through_newly_formed_subsidiary": st.booleans()}),
+        "acquisition": st.fixed_dictionaries(
+            {},
+            optional={"assets_only": st.booleans(), "assets_constitute_us_business": st.booleans()},
+        ),
+        "joint_venture": st.fixed_dictionaries(
+            {},
+            optional={
+                "us_contribution": st.sampled_from(
+                    ["us_business", "assets_not_business", "ip_license", "cash"]
+                )
+            },
+        ),
+        "supply_partnership": st.fixed_dictionaries(
+            {},
+            optional={
+                "arrangement": st.sampled_from(["supply", "offtake", "license"]),
+                "transfers_business_operations": st.booleans(),
+            },
+        ),
+        "greenfield": st.fixed_dictionaries(
+            {}, optional={"through_newly_formed_subsidiary": st.booleans()}
+        ),
     }
     return extra.get(kind, st.just({}))
 

@@ -48,14 +48,19 @@ def test_screen_json_is_deterministic(capsys: pytest.CaptureFixture[str]) -> Non
     assert run(capsys, *args)[1] == run(capsys, *args)[1]
 
 
-def test_invalid_deal_exits_2_without_traceback(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_invalid_deal_exits_2_without_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     """Bad input: exit 2, one line per problem naming file and field, no traceback."""
     bad = tmp_path / "bad.yaml"
     bad.write_text("id: x\nname: X\nkind: equity_stake\nrights: {voting_pct: -1}\n")
     code, out, err = run(capsys, "screen", str(bad), "--no-store")
     assert code == 2 and out == ""
     assert "Traceback" not in err
-    assert f"dealscreen: {bad}:4: invalid-deal: $.rights.voting_pct: input should be greater than or equal to 0" in err
+    assert (
+        f"dealscreen: {bad}:4: invalid-deal: $.rights.voting_pct: input should be greater than or equal to 0"
+        in err
+    )
 
 
 def test_bad_as_of(capsys: pytest.CaptureFixture[str]) -> None:

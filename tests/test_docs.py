@@ -21,17 +21,28 @@ def blocks(path: Path) -> list[tuple[str, str]]:
 
 def test_deals_doc_example_screens_as_stated(tmp_path: Path, rulebook: Any) -> None:
     """The record in docs/deals.md is valid and gives the verdict the page states."""
-    info, body = next(b for b in blocks(ROOT / "docs" / "deals.md") if b[0].startswith("yaml file="))
+    info, body = next(
+        b for b in blocks(ROOT / "docs" / "deals.md") if b[0].startswith("yaml file=")
+    )
     path = tmp_path / info.split("=", 1)[1]
     path.write_text(body)
     result = screen(load_deal(path), rulebook=rulebook)
     assert result.verdict == "filing_required"
-    assert {"cfius.mandatory.gov_substantial_interest", "cfius.mandatory.critical_technology"} <= set(result.fired)
+    assert {
+        "cfius.mandatory.gov_substantial_interest",
+        "cfius.mandatory.critical_technology",
+    } <= set(result.fired)
 
 
 def test_readme_python_tour_runs() -> None:
     """The README's Python snippet runs as written and prints what its comment says."""
     code = next(body for info, body in blocks(ROOT / "README.md") if info == "python")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=True)
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert proc.stdout.splitlines()[0] == "filing_required"

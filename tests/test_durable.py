@@ -40,7 +40,9 @@ def test_batch_assert_drops_actions_when_one_fact_is_unmatched() -> None:
     name = _name("batch")
     host.set_rulesets({name: {"r": {"all": [{"m": {"$and": [{"t": "a"}, {"x": 1}]}}], "run": "r"}}})
     with pytest.raises(durable_engine.MessageNotHandledException):
-        host.assert_facts(name, [{"id": "1", "sid": "s", "t": "a", "x": 1}, {"id": "2", "sid": "s", "t": "b"}])
+        host.assert_facts(
+            name, [{"id": "1", "sid": "s", "t": "a", "x": 1}, {"id": "2", "sid": "s", "t": "b"}]
+        )
     assert fired == []
     # Hence the adapter asserts exactly one fact per session.
 
@@ -66,7 +68,12 @@ def test_missing_field_fails_every_test_including_negations() -> None:
     """`!=` and `<` do not match a missing field: unknown must never read as false or zero."""
     name = _name("missing")
     _durable.register(
-        {name: {"+ne": _rule({"$neq": {"c": "CN"}}, "+ne"), "+lt": _rule({"$lt": {"p": 25}}, "+lt")}}
+        {
+            name: {
+                "+ne": _rule({"$neq": {"c": "CN"}}, "+ne"),
+                "+lt": _rule({"$lt": {"p": 25}}, "+lt"),
+            }
+        }
     )
     assert _durable.run(name, {"t": "deal"}) == []
     assert sorted(_durable.run(name, {"t": "deal", "c": "US", "p": 10})) == ["+lt", "+ne"]
@@ -75,9 +82,7 @@ def test_missing_field_fails_every_test_including_negations() -> None:
 def test_iall_does_not_match_an_empty_list() -> None:
     """`$iall` is not vacuously true on [], so "contains none" also tests the count field."""
     name = _name("iall")
-    _durable.register(
-        {name: {"+all": _rule({"$iall": {"xs": {"$neq": {"$i": "a"}}}}, "+all")}}
-    )
+    _durable.register({name: {"+all": _rule({"$iall": {"xs": {"$neq": {"$i": "a"}}}}, "+all")}})
     assert _durable.run(name, {"t": "deal", "xs": []}) == []
     assert _durable.run(name, {"t": "deal", "xs": ["b"]}) == ["+all"]
 
@@ -124,7 +129,9 @@ def test_unhandled_facts_leak_sessions_in_the_bare_engine() -> None:
         print("survived")
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert "survived" not in proc.stdout
 
 
@@ -132,7 +139,10 @@ def test_no_timer_threads_are_started() -> None:
     """The adapter's Host does not start durable's self-re-arming timer threads."""
     _durable.register({_name("threads"): {"+r": _rule({"x": 1}, "+r")}})
     names = [t.name for t in threading.enumerate()]
-    assert all(isinstance(t, threading._MainThread) or "Timer" not in type(t).__name__ for t in threading.enumerate()), names
+    assert all(
+        isinstance(t, threading._MainThread) or "Timer" not in type(t).__name__
+        for t in threading.enumerate()
+    ), names
 
 
 def test_concurrent_calls_are_serialized() -> None:
@@ -173,7 +183,10 @@ def test_nested_paths_and_lists_match() -> None:
     _durable.register(
         {name: {"+n": _rule({"a.b": 3}, "+n"), "+l": _rule({"$iany": {"xs": {"$i": "q"}}}, "+l")}}
     )
-    assert sorted(_durable.run(name, {"t": "deal", "a": {"b": 3}, "xs": ["p", "q"]})) == ["+l", "+n"]
+    assert sorted(_durable.run(name, {"t": "deal", "a": {"b": 3}, "xs": ["p", "q"]})) == [
+        "+l",
+        "+n",
+    ]
 
 
 def test_too_many_satisfied_alpha_tests_abort_the_process() -> None:
@@ -188,6 +201,8 @@ def test_too_many_satisfied_alpha_tests_abort_the_process() -> None:
         print("survived")
         """
     )
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
     assert "survived" not in proc.stdout
     assert proc.returncode != 0

@@ -30,8 +30,14 @@ def chain(b_in_a: int, state_in_b: int) -> dict[str, Any]:
                     "kind": "company",
                     "country": "CN",
                     "voting_pct": b_in_a,
-                    "owners": [{"name": "State", "kind": "government", "country": "CN",
-                                "voting_pct": state_in_b}],
+                    "owners": [
+                        {
+                            "name": "State",
+                            "kind": "government",
+                            "country": "CN",
+                            "voting_pct": state_in_b,
+                        }
+                    ],
                 }
             ],
         }
@@ -63,10 +69,24 @@ def test_unknown_owners_leave_government_interest_unknown(rulebook: Any) -> None
 def test_fund_counts_only_the_general_partner(rulebook: Any) -> None:
     """800.244(b): LP stakes of a government do not count; its interest in the GP does."""
     lp = {"name": "LP", "kind": "government", "country": "CN", "voting_pct": 90}
-    gp = {"name": "GP", "kind": "company", "country": "SG", "is_general_partner": True,
-          "owners": [{"name": "SG State", "kind": "government", "country": "SG", "voting_pct": 60}]}
-    v = view({"investor": {"kind": "fund", "country": "SG", "principal_place_of_business": "SG",
-                           "owners": [lp, gp]}}, rulebook)
+    gp = {
+        "name": "GP",
+        "kind": "company",
+        "country": "SG",
+        "is_general_partner": True,
+        "owners": [{"name": "SG State", "kind": "government", "country": "SG", "voting_pct": 60}],
+    }
+    v = view(
+        {
+            "investor": {
+                "kind": "fund",
+                "country": "SG",
+                "principal_place_of_business": "SG",
+                "owners": [lp, gp],
+            }
+        },
+        rulebook,
+    )
     assert v.investor.gov_interest_state == "SG"
     assert v.investor.gov_interest_pct == Decimal(60)
 
@@ -84,15 +104,41 @@ def test_same_state_governments_aggregate(rulebook: Any) -> None:
     ("investor", "expected"),
     [
         ({"kind": "company", "country": "CN", "principal_place_of_business": "CN"}, True),
-        ({"kind": "company", "country": "US", "principal_place_of_business": "US", "owners": []}, False),
+        (
+            {"kind": "company", "country": "US", "principal_place_of_business": "US", "owners": []},
+            False,
+        ),
         ({"kind": "company", "country": "KY", "principal_place_of_business": "CN"}, True),
         # 800.224(c)(1): foreign-organized, but majority owned by U.S. nationals and U.S.-controlled.
-        ({"kind": "company", "country": "GB", "principal_place_of_business": "GB",
-          "majority_owned_by_us_nationals": True, "controlled_by_foreign_person": False,
-          "owners": [{"name": "X", "kind": "company", "country": "US", "voting_pct": 100, "owners": []}]}, False),
+        (
+            {
+                "kind": "company",
+                "country": "GB",
+                "principal_place_of_business": "GB",
+                "majority_owned_by_us_nationals": True,
+                "controlled_by_foreign_person": False,
+                "owners": [
+                    {
+                        "name": "X",
+                        "kind": "company",
+                        "country": "US",
+                        "voting_pct": 100,
+                        "owners": [],
+                    }
+                ],
+            },
+            False,
+        ),
         # 800.224(c)(3): U.S.-organized, controlled by a foreign company.
-        ({"kind": "company", "country": "US", "principal_place_of_business": "US",
-          "owners": [{"name": "X", "kind": "company", "country": "DE", "voting_pct": 60}]}, True),
+        (
+            {
+                "kind": "company",
+                "country": "US",
+                "principal_place_of_business": "US",
+                "owners": [{"name": "X", "kind": "company", "country": "DE", "voting_pct": 60}],
+            },
+            True,
+        ),
         ({"kind": "individual", "country": "CN", "nationalities": ["CN", "US"]}, False),
         ({"kind": "individual", "country": "CN", "nationalities": ["CN"]}, True),
         ({"kind": "company", "country": "US", "principal_place_of_business": "US"}, None),
@@ -107,9 +153,17 @@ def test_foreign_person(investor: dict[str, Any], expected: bool | None, ruleboo
 
 
 def _excepted(country: str, **extra: Any) -> dict[str, Any]:
-    return {"investor": {"country": country, "principal_place_of_business": country,
-                         "board_us_or_excepted_pct": 100, "minimum_excepted_ownership_met": True,
-                         "owners": [], "disqualifiers": [], **extra}}
+    return {
+        "investor": {
+            "country": country,
+            "principal_place_of_business": country,
+            "board_us_or_excepted_pct": 100,
+            "minimum_excepted_ownership_met": True,
+            "owners": [],
+            "disqualifiers": [],
+            **extra,
+        }
+    }
 
 
 def test_excepted_investor_from_an_excepted_state(rulebook: Any) -> None:
@@ -131,7 +185,10 @@ def test_entity_list_disqualifies_an_excepted_investor(rulebook: Any) -> None:
 
 def test_disqualifier_events(rulebook: Any) -> None:
     """800.219(c)(1): an OFAC violation in the prior five years disqualifies; unknown is unknown."""
-    assert view(_excepted("AU", disqualifiers=["ofac_violation"]), rulebook).investor.excepted_investor is False
+    assert (
+        view(_excepted("AU", disqualifiers=["ofac_violation"]), rulebook).investor.excepted_investor
+        is False
+    )
     assert view(_excepted("AU", disqualifiers=None), rulebook).investor.excepted_investor is None
 
 

@@ -36,12 +36,26 @@ def test_errors_are_collected_with_lines_and_paths(tmp_path: Path) -> None:
     )
     with pytest.raises(DealError) as info:
         load_deal(path)
-    got = [(p.location.replace(str(path), "bad.yaml"), p.code, p.message) for p in info.value.problems]
+    got = [
+        (p.location.replace(str(path), "bad.yaml"), p.code, p.message) for p in info.value.problems
+    ]
     assert got == [
-        ("bad.yaml:6", "invalid-deal", "$.investor.kind: input should be 'company', 'individual', "
-         "'fund', 'government' or 'state_owned_enterprise'"),
-        ("bad.yaml:7", "invalid-deal", "$.investor.country: `ZZ` is not an ISO 3166-1 alpha-2 country code"),
-        ("bad.yaml:11", "invalid-deal", "$.rights.voting_pct: input should be less than or equal to 100"),
+        (
+            "bad.yaml:6",
+            "invalid-deal",
+            "$.investor.kind: input should be 'company', 'individual', "
+            "'fund', 'government' or 'state_owned_enterprise'",
+        ),
+        (
+            "bad.yaml:7",
+            "invalid-deal",
+            "$.investor.country: `ZZ` is not an ISO 3166-1 alpha-2 country code",
+        ),
+        (
+            "bad.yaml:11",
+            "invalid-deal",
+            "$.rights.voting_pct: input should be less than or equal to 100",
+        ),
         ("bad.yaml:12", "invalid-deal", "$.rights.extra: unknown field"),
     ]
 

@@ -14,7 +14,10 @@ def test_wheel_carries_the_rulebook(tmp_path: Path) -> None:
     """Build the wheel offline, run from it (not the checkout), and load the shipped rulebook."""
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path)],
-        cwd=ROOT, check=True, capture_output=True, timeout=300,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheel = next(tmp_path.glob("dealscreen-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
@@ -29,8 +32,13 @@ def test_wheel_carries_the_rulebook(tmp_path: Path) -> None:
         "print(screening.__file__); print(r.default_rules_dir()); print(len(b.rules))"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True,
-        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, timeout=120,
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        timeout=120,
     )
     module, rules_dir, count = proc.stdout.split()
     assert module.startswith(str(site)), module

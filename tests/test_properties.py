@@ -11,11 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from screening import ScreeningError, screen
+from screening._yaml import Document
 from screening.engine import run_rules
 from screening.explain import render_json
 from screening.facts import derive
 from screening.loader import validate_deal
-from screening._yaml import Document
 from screening.model import Deal
 from screening.verdict import rank
 from tests.strategies import full_deals, pcts
@@ -26,7 +26,9 @@ def record(data: dict[str, Any]) -> Any:
 
 
 @given(full_deals)
-def test_durable_rules_and_the_evaluator_fire_the_same_rules(rulebook: Any, data: dict[str, Any]) -> None:
+def test_durable_rules_and_the_evaluator_fire_the_same_rules(
+    rulebook: Any, data: dict[str, Any]
+) -> None:
     """On any generated deal, durable-rules and the Python evaluator agree rule by rule."""
     deal = record(data)
     # run_rules raises EngineError on the first disagreement; check it explicitly too.
@@ -45,9 +47,13 @@ def test_screening_is_deterministic(rulebook: Any, data: dict[str, Any]) -> None
 
 def _with_gov(data: dict[str, Any], pct: str) -> dict[str, Any]:
     out = copy.deepcopy(data)
-    out["investor"] = {**out["investor"], "kind": "company", "country": "CN",
-                       "principal_place_of_business": "CN",
-                       "owners": [{"name": "State", "kind": "government", "country": "CN", "voting_pct": pct}]}
+    out["investor"] = {
+        **out["investor"],
+        "kind": "company",
+        "country": "CN",
+        "principal_place_of_business": "CN",
+        "owners": [{"name": "State", "kind": "government", "country": "CN", "voting_pct": pct}],
+    }
     return out
 
 
@@ -77,9 +83,15 @@ def test_more_voting_interest_never_lowers_the_verdict(
 
 
 _MUTATIONS = st.one_of(
-    st.none(), st.booleans(), st.integers(-10**20, 10**20), st.text(max_size=5),
-    st.lists(st.integers(), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
-    st.just("NaN"), st.just(-1), st.just(10**400),
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.text(max_size=5),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.just("NaN"),
+    st.just(-1),
+    st.just(10**400),
 )
 
 
@@ -95,7 +107,9 @@ def _paths(data: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @given(full_deals, st.data())
-def test_any_mutation_gives_a_result_or_a_clean_error(rulebook: Any, data: dict[str, Any], draw: Any) -> None:
+def test_any_mutation_gives_a_result_or_a_clean_error(
+    rulebook: Any, data: dict[str, Any], draw: Any
+) -> None:
     """Totality: replacing any field with junk gives a result or a located ScreeningError."""
     paths = _paths(data)
     path = draw.draw(st.sampled_from(paths))

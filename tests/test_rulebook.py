@@ -40,7 +40,11 @@ def test_unknown_fact_suggests(tmp_path: Path) -> None:
     """A typo in a fact path is a load error with file:line and a suggestion."""
     rule = GOOD.replace("investor.foreign_person is true", "investor.foriegn_person is true")
     assert load_error(tmp_path, rule) == [
-        ("r.yaml:8", "unknown-fact", "no fact `investor.foriegn_person` (did you mean `investor.foreign_person`?)")
+        (
+            "r.yaml:8",
+            "unknown-fact",
+            "no fact `investor.foriegn_person` (did you mean `investor.foreign_person`?)",
+        )
     ]
 
 
@@ -48,7 +52,11 @@ def test_unknown_enum_value(tmp_path: Path) -> None:
     """Comparing an enumerated fact with a value it can never have is an error."""
     rule = GOOD.replace("investor.foreign_person is true", "deal.kind == equity_stak")
     assert load_error(tmp_path, rule) == [
-        ("r.yaml:8", "unknown-value", "`equity_stak` is not a value of `deal.kind` (did you mean `equity_stake`?)")
+        (
+            "r.yaml:8",
+            "unknown-value",
+            "`equity_stak` is not a value of `deal.kind` (did you mean `equity_stake`?)",
+        )
     ]
 
 
@@ -127,6 +135,10 @@ def test_yaml_tags_are_refused(tmp_path: Path) -> None:
 
 def test_version_ignores_file_order(tmp_path: Path) -> None:
     """The version hash depends on content, not on the order files are found in."""
-    one = make_rulebook(tmp_path / "1", {"t/a.yaml": rule_file(GOOD), "t/b.yaml": "regime: cfius_800\nrules: []\n"})
-    two = make_rulebook(tmp_path / "2", {"t/b.yaml": "regime: cfius_800\nrules: []\n", "t/a.yaml": rule_file(GOOD)})
+    one = make_rulebook(
+        tmp_path / "1", {"t/a.yaml": rule_file(GOOD), "t/b.yaml": "regime: cfius_800\nrules: []\n"}
+    )
+    two = make_rulebook(
+        tmp_path / "2", {"t/b.yaml": "regime: cfius_800\nrules: []\n", "t/a.yaml": rule_file(GOOD)}
+    )
     assert load_rulebook(base=one).version == load_rulebook(base=two).version
