@@ -124,3 +124,33 @@ def test_any_mutation_gives_a_result_or_a_clean_error(
         screen(deal, rulebook=rulebook)
     except ScreeningError as exc:
         assert exc.problems and all(p.location and p.code and p.message for p in exc.problems)
+
+
+def _strip(result: Any) -> Any:
+    data = result.model_dump(mode="json")
+    data.pop("rulebook_version")
+    for hit in data["hits"]:
+        hit.pop("source")
+    return data
+
+
+def test_order_of_rule_files_does_not_matter(tmp_path: Any, rulebook: Any) -> None:
+    """Rules split over files in another order (and under other names) give the same results."""
+    import shutil
+
+    from screening import load_deal, load_rulebook
+    from screening.rulebook import default_rules_dir
+    from tests.conftest import FIXTURES
+
+    src = default_rules_dir()
+    dst = tmp_path / "rules"
+    shutil.copytree(src, dst)
+    files = sorted(p for p in dst.rglob("*.yaml") if p.parent.name not in ("reference", "restricted")
+                   and p.name != "regimes.yaml")
+    for i, path in enumerate(reversed(files)):
+        path.rename(path.parent / f"{i:02d}_{path.name}")
+    shuffled = load_rulebook(base=dst)
+    assert set(shuffled.rules) == set(rulebook.rules)
+    for path in sorted(FIXTURES.glob("*.yaml")):
+        deal = load_deal(path)
+        assert _strip(screen(deal, rulebook=shuffled)) == _strip(screen(deal, rulebook=rulebook))
