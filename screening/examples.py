@@ -64,9 +64,9 @@ BASE_DEAL: dict[str, Any] = {
 
 
 def merge(base: Any, fragment: Any) -> Any:
-    """Deep-merge a fragment onto a base (mappings merge; other values replace)."""
+    """Deep-merge a fragment onto a base (mappings merge; other values replace); a fresh copy."""
     if isinstance(base, dict) and isinstance(fragment, dict):
-        out = dict(base)
+        out = copy.deepcopy(base)  # never share nested objects with the base
         for key, value in fragment.items():
             out[key] = merge(base.get(key), value) if key in base else copy.deepcopy(value)
         return out

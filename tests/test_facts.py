@@ -202,3 +202,12 @@ def test_kleene_logic() -> None:
     assert and3([True, None]) is None and and3([False, None]) is False
     assert or3([False, None]) is None and or3([True, None]) is True
     assert not3(None) is None and not3(True) is False
+
+
+def test_merge_never_shares_the_base() -> None:
+    """Editing a merged example deal leaves BASE_DEAL untouched."""
+    before = repr(BASE_DEAL)
+    merged = merge(BASE_DEAL, {})
+    merged["investor"].pop("owners")
+    merged["target"]["sensitive_data"]["categories"].append("health")
+    assert repr(BASE_DEAL) == before
