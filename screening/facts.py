@@ -13,6 +13,7 @@ Three-valued logic is used throughout: ``True``, ``False`` and ``None`` (unknown
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
@@ -31,6 +32,10 @@ from .model import (
     PartyKind,
     RestrictedList,
 )
+from .model_ext.data import DspCategory
+from .model_ext.energy import Credit
+from .model_ext.outbound import Activity, AiUse, IcType, OutboundList, TransactionType
+from .model_ext.supply import Section301Product
 from .reference import References
 from .sections import REGISTRY
 from .sections.base import HUNDRED, Section, Tri, and3, fact, not3, or3
@@ -656,6 +661,23 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "rights.control_matters": tuple(x.value for x in ControlMatter),
     "rights.minority_protections": tuple(x.value for x in MinorityProtection),
     "target.spd_categories": tuple(x.value for x in DataCategory),
+    # Further regimes: values of the Literal and enum types in screening/model_ext/.
+    "vehicle.role": ("vehicle_manufacturer", "vcs_hardware_importer"),
+    "data.bulk_categories": tuple(x.value for x in DspCategory),
+    "energy.credits": tuple(x.value for x in Credit),
+    "supply.s301_products": tuple(x.value for x in Section301Product),
+    "outbound.transaction_type": typing.get_args(TransactionType),
+    "outbound.activities": typing.get_args(Activity),
+    "outbound.fabricated_ic_types": typing.get_args(IcType),
+    "outbound.ai_intended_uses": typing.get_args(AiUse),
+    "outbound.target_lists": typing.get_args(OutboundList),
+    "site.transaction": ("purchase", "lease", "concession", "other"),
+    "parties.party_lists": tuple(x.value for x in RestrictedList),
+    "parties.investor_lists": tuple(x.value for x in RestrictedList),
+    "parties.target_lists": tuple(x.value for x in RestrictedList),
+    "parties.owner_lists": tuple(x.value for x in RestrictedList),
+    "parties.matched_lists": tuple(x.value for x in RestrictedList),
+    "parties.possible_match_lists": tuple(x.value for x in RestrictedList),
 }
 COUNTRY_PATHS = (
     "investor.country",

@@ -211,3 +211,15 @@ def test_merge_never_shares_the_base() -> None:
     merged["investor"].pop("owners")
     merged["target"]["sensitive_data"]["categories"].append("health")
     assert repr(BASE_DEAL) == before
+
+
+def test_enumerations_match_the_record_types() -> None:
+    """Every enumerated fact path names a real fact, and the vehicle roles match the model."""
+    import typing
+
+    from screening.facts import ENUMS, field_info
+    from screening.model_ext.apps import ConnectedVehicle
+
+    assert all(field_info(path) is not None for path in ENUMS)
+    literal = typing.get_args(ConnectedVehicle.model_fields["role"].annotation)[0]
+    assert set(typing.get_args(literal)) == set(ENUMS["vehicle.role"])
