@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .config import resolve_layers
 from .errors import EngineError, ScreeningError, UsageError
 from .explain import render_json, render_text
 from .rulebook import Rulebook, load_rulebook
@@ -33,7 +34,7 @@ def _as_of(value: str | None) -> dt.date | None:
 
 
 def _rulebook(layers: tuple[str, ...]) -> Rulebook:
-    return load_rulebook([Path(p) for p in layers])
+    return load_rulebook(resolve_layers(layers))
 
 
 rules_option = click.option(
@@ -59,14 +60,26 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--as-of", "as_of", metavar="DATE", help="Screen as of this date (default: completion date).")
 @rules_option
-def screen(file: Path, fmt: str, as_of: str | None, layers: tuple[str, ...]) -> None:
-    """Screen one deal record (YAML or JSON) and explain the verdict."""
+@click.option("--no-store", "no_store", is_flag=True, help="Do not record the screening.")
+@click.option("--db", envvar="DEALSCREEN_DB", metavar="URL",
+              help="Audit store: URL or SQLite path [default .dealscreen/audit.db].")
+def screen(
+    file: Path, fmt: str, as_of: str | None, layers: tuple[str, ...], no_store: bool,
+    db: str | None,
+) -> None:
+    """Screen one deal record (YAML or JSON), explain the verdict and record it."""
     from .engine import screen as screen_deal
     from .loader import load_deal
 
     book = _rulebook(layers)
     deal = load_deal(file)
     result = screen_deal(deal, rulebook=book, as_of=_as_of(as_of))
+    if not no_store:
+        from .store import Store
+
+        store = Store(db)
+        screening_id = store.record(result, deal, rulebook=book)
+        click.echo(f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True)
     click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
 
 
@@ -78,8 +91,14 @@ def schema() -> None:
     click.echo(json.dumps(Deal.model_json_schema(), indent=2, sort_keys=True))
 
 
-# Subcommands that live in their own modules (one line each; keep sorted).
-# -- subcommands --
+# Subcommands that live in their own modules (imported here: they use the helpers above).
+from .cli_audit import audit  # noqa: E402
+from .cli_lists import lists  # noqa: E402
+from .cli_review import fixtures, review  # noqa: E402
+from .cli_rules import rules  # noqa: E402
+
+for _command in (audit, fixtures, lists, review, rules):
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> int:

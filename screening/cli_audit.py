@@ -141,9 +141,10 @@ def replay(screening_id: int, fmt: str, layers: tuple[str, ...], db: str | None)
     First the recorded rulebook is rebuilt from its snapshot and must reproduce the record
     exactly; any difference is an integrity error.
     """
+    from .config import resolve_layers
     from .rulebook import load_rulebook
 
-    book = load_rulebook([Path(p) for p in layers])
+    book = load_rulebook(resolve_layers(layers))
     result = lib.replay(_store(db), screening_id, rulebook=book)
     click.echo(lib.replay_json(result) if fmt == "json" else lib.render_replay(result), nl=False)
 

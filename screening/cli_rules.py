@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from .conditions import All, AnyOf, Condition, finding_refs
-from .config import load_config
+from .config import load_config, resolve_layers
 from .errors import RulebookError, UsageError
 from .rulebook import Rule, Rulebook, load_rulebook
 
@@ -26,7 +26,7 @@ WIDTH = 100
 
 
 def _layers(layers: tuple[str, ...]) -> list[Path]:
-    return [*load_config().rules, *(Path(p) for p in layers)]
+    return resolve_layers(layers)
 
 
 def _book(layers: tuple[str, ...]) -> Rulebook:

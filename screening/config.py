@@ -81,3 +81,8 @@ def load_config(cwd: Path | None = None) -> Config:
 def configured_layers(cwd: Path | None = None) -> list[Path]:
     """The rulebook layers the configuration lists, in order (before any ``--rules``)."""
     return list(load_config(cwd).rules)
+
+
+def resolve_layers(layers: tuple[str, ...] | list[str]) -> list[Path]:
+    """The rulebook layers a command uses: the configured ones, then each ``--rules`` in order."""
+    return [*configured_layers(), *(Path(p) for p in layers)]

@@ -1,0 +1,172 @@
+"""Benchmark of bulk review (issue 3): memory stays flat, workers scale, review overhead.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_review.py                # the figures in docs/performance.md
+    .venv/bin/python benchmarks/bench_review.py --quick        # a smaller, faster run
+
+It measures, on deals from ``dealscreen fixtures generate`` (seed 1):
+
+1. peak resident memory of ``dealscreen review deals.jsonl --format jsonl --no-store`` (the whole
+   process tree: the parent and its workers, sampled every 50 ms from /proc) on 1,000 deals and
+   on 100,000 deals; the two peaks must be within 50 MB;
+2. throughput with ``--workers 1`` and ``--workers 2`` on the same deals, as a ratio;
+3. the per-deal overhead of review (reading, parsing, validating, rendering, ordering) against
+   ``screen()`` alone on the same, already validated deals, as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from screening import Deal, load_rulebook, screen
+from screening.fixtures_gen import generate, generate_jsonl
+from screening.report.jsonl import JsonlReport
+from screening.review import Options, run_review
+
+ROOT = Path(__file__).resolve().parent.parent
+DEALSCREEN = str(Path(sys.executable).with_name("dealscreen"))
+
+
+def write_deals(path: Path, count: int, seed: int = 1) -> Path:
+    """Write ``count`` generated deals as JSONL."""
+    with path.open("w", encoding="utf-8") as fh:
+        for line in generate_jsonl(count, seed):
+            fh.write(line)
+    return path
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Sum of VmRSS over ``root`` and every descendant (Linux /proc, children lists)."""
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", encoding="utf-8") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def peak_rss_mb(path: Path, workers: int) -> tuple[float, float]:
+    """Peak process-tree RSS (MB) and wall time of a CLI review of ``path``."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            DEALSCREEN,
+            "review",
+            str(path),
+            "--format",
+            "jsonl",
+            "--no-store",
+            "--workers",
+            str(workers),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "CI": "1"},
+    )
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss_kb(proc.pid))
+        time.sleep(0.05)
+    _, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"review failed ({proc.returncode}): {err.decode()}")
+    return peak / 1024, time.perf_counter() - started
+
+
+def review_seconds(path: Path, workers: int) -> float:
+    """Seconds to review ``path`` in-process into a JSONL report (rulebook already loaded)."""
+    report = JsonlReport(io.StringIO())
+    summary = run_review([path], report, options=Options(workers=workers))
+    return summary.elapsed
+
+
+def screen_seconds(count: int, seed: int = 1) -> float:
+    """Seconds for ``screen()`` alone on ``count`` already-validated deals."""
+    book = load_rulebook()
+    deals = [Deal.model_validate(d).root for d in generate(count, seed)]
+    screen(deals[0], rulebook=book)
+    started = time.perf_counter()
+    for deal in deals:
+        screen(deal, rulebook=book)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    """Run the benchmark and print the figures (and JSON with --json)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--big", type=int, default=100_000, help="deals for the memory run")
+    parser.add_argument("--small", type=int, default=1_000, help="deals for the baseline")
+    parser.add_argument("--scale", type=int, default=10_000, help="deals for 1 vs 2 workers")
+    parser.add_argument("--overhead", type=int, default=3_000, help="deals for the overhead")
+    parser.add_argument("--quick", action="store_true", help="10x smaller runs")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    args = parser.parse_args()
+    if args.quick:
+        args.big, args.scale, args.overhead = args.big // 10, args.scale // 10, args.overhead // 3
+    figures: dict[str, float] = {"cores": float(os.cpu_count() or 1)}
+    with tempfile.TemporaryDirectory() as tmp:
+        big = write_deals(Path(tmp) / "big.jsonl", args.big)
+        small = write_deals(Path(tmp) / "small.jsonl", args.small)
+        scale = write_deals(Path(tmp) / "scale.jsonl", args.scale)
+        over = write_deals(Path(tmp) / "over.jsonl", args.overhead)
+
+        rss_small, _ = peak_rss_mb(small, 2)
+        rss_big, wall_big = peak_rss_mb(big, 2)
+        figures.update(
+            rss_small_mb=rss_small,
+            rss_big_mb=rss_big,
+            rss_growth_mb=rss_big - rss_small,
+            big_wall_s=wall_big,
+            big_rate=args.big / wall_big,
+        )
+        print(
+            f"peak RSS (process tree, 2 workers): {args.small:,} deals {rss_small:.1f} MB, "
+            f"{args.big:,} deals {rss_big:.1f} MB, growth {rss_big - rss_small:+.1f} MB "
+            f"({args.big:,} deals in {wall_big:.0f} s, {args.big / wall_big:,.0f}/s)"
+        )
+
+        one = review_seconds(scale, 1)
+        two = review_seconds(scale, 2)
+        figures.update(
+            workers1_rate=args.scale / one, workers2_rate=args.scale / two, workers_ratio=one / two
+        )
+        print(
+            f"throughput on {args.scale:,} deals: 1 worker {args.scale / one:,.0f}/s, "
+            f"2 workers {args.scale / two:,.0f}/s, ratio {one / two:.2f}x"
+        )
+
+        reviewed = review_seconds(over, 1)
+        screened = screen_seconds(args.overhead)
+        figures.update(
+            review_ms=1000 * reviewed / args.overhead,
+            screen_ms=1000 * screened / args.overhead,
+            overhead_ratio=reviewed / screened,
+        )
+        print(
+            f"per deal on {args.overhead:,} deals (1 worker): review "
+            f"{1000 * reviewed / args.overhead:.2f} ms, screen() alone "
+            f"{1000 * screened / args.overhead:.2f} ms, ratio {reviewed / screened:.2f}"
+        )
+    if args.json:
+        print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()
