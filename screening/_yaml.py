@@ -161,7 +161,10 @@ _SAFE = YAML(typ="safe", pure=True)
 
 def _scalar(node: ScalarNode, name: str) -> Any:
     tag = node.tag or ""
-    if tag.endswith(":str") or node.style in ("'", '"', "|", ">"):
+    if node.style == ">":
+        # The round-trip composer marks each fold of a folded scalar with BEL ("\a").
+        return node.value.replace("\a", "")
+    if tag.endswith(":str") or node.style in ("'", '"', "|"):
         return node.value
     if tag.endswith(":float"):
         try:

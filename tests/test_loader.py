@@ -108,3 +108,11 @@ def test_too_many_decimal_places(tmp_path: Path) -> None:
     with pytest.raises(DealError) as info:
         load_deal(write(tmp_path, "p.json", json.dumps(data)))
     assert info.value.message == "$.rights.voting_pct: at most 6 decimal places are allowed"
+
+
+def test_folded_scalars_read_as_yaml_says() -> None:
+    """Folded text has no fold markers left in it (ruamel's round-trip composer adds BEL)."""
+    from screening._yaml import parse
+
+    data = parse("a: >-\n  one two\n  three four\nb: |\n  x\n  y\n", "t").data
+    assert data == {"a": "one two three four", "b": "x\ny\n"}
