@@ -307,6 +307,9 @@ class USBusiness(Record):
     critical_technologies: list[CriticalTechnology] | None = None
     infrastructure: list[InfrastructureRole] | None = None
     sensitive_data: SensitiveData | None = None
+    lists: list[RestrictedList] = Field(
+        default_factory=list, description="restricted lists the record declares for the target"
+    )
     facilities: list[Facility] | None = Field(
         None, description="sites of the business; None = unknown, [] = none"
     )

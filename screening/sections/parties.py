@@ -101,7 +101,10 @@ def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[No
         )
     tgt = deal.target
     target = Node(
-        tgt.name, "target", screening=screen_name(tgt.name, references, as_of), path=(tgt.name,)
+        tgt.name,
+        "target",
+        screening=screen_name(tgt.name, references, as_of, declared=[str(x) for x in tgt.lists]),
+        path=(tgt.name,),
     )
     return parties, target
 
