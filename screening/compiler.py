@@ -14,7 +14,8 @@ engine itself establishes "definitely false" for findings that other rules negat
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -36,7 +37,7 @@ def _num(value: Decimal | int) -> int | float:
 
 
 def _scalar(value: Any) -> Any:
-    if isinstance(value, bool) or isinstance(value, str):
+    if isinstance(value, bool | str):
         return value
     if isinstance(value, Decimal | int):
         return _num(value)
@@ -55,7 +56,9 @@ def negate(cond: Condition) -> Condition:
         return FindingRef(cond.rule_id, not cond.negated, cond.text, cond.location)
     if cond.op == "contains":
         return Leaf(cond.path, "contains none", (cond.value,), cond.text, cond.location, cond.ref)
-    return Leaf(cond.path, NEGATION[cond.op], cond.value, cond.text, cond.location, cond.ref, cond.synthetic)
+    return Leaf(
+        cond.path, NEGATION[cond.op], cond.value, cond.text, cond.location, cond.ref, cond.synthetic
+    )
 
 
 def compile_condition(cond: Condition, refs: References) -> dict[str, Any]:
@@ -132,6 +135,9 @@ class CompiledRuleset:
     paths: tuple[str, ...]
     findings: tuple[str, ...]
     stratum: int
+    # The same paths and findings split once, for :func:`fact_for`.
+    fields: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    finding_keys: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=(), compare=False)
 
 
 def count_tests(expr: Any) -> int:
@@ -172,7 +178,8 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     f"rule `{rule.id}` compiles to {size} engine tests; the limit is "
                     f"{MAX_TESTS_PER_RULESET}: split it into findings",
                 )
-            if not chunks or sum(_size(r, book.references) for r in chunks[-1]) + size > MAX_TESTS_PER_RULESET:
+            used = sum(_size(r, book.references) for r in chunks[-1]) if chunks else 0
+            if not chunks or used + size > MAX_TESTS_PER_RULESET:
                 chunks.append([])
             chunks[-1].append(rule)
         for index, chunk in enumerate(chunks):
@@ -198,9 +205,57 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     else:
                         found.add(leaf.rule_id)
             out.append(
-                CompiledRuleset(name, definition, tuple(sorted(paths)), tuple(sorted(found)), stratum)
+                CompiledRuleset(
+                    name, definition, tuple(sorted(paths)), tuple(sorted(found)), stratum,
+                    fields=tuple((p, *p.split(".", 1)) for p in sorted(paths)),  # type: ignore[misc]
+                    finding_keys=tuple(
+                        (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
+                    ),
+                )
             )
     return out
+
+
+def engine_value(value: Any) -> Any:
+    """A fact value as the engine sees it: lists of strings, numbers, YYYYMMDD dates."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return _scalar(value)
+
+
+def fact_for(
+    rs: CompiledRuleset, values: Mapping[str, Any], findings: dict[str, bool | None]
+) -> dict[str, Any]:
+    """:func:`build_fact` for a compiled ruleset, with its paths split in advance.
+
+    ``values`` holds every path the ruleset reads, already in engine form (:func:`engine_value`),
+    None when unknown.
+    """
+    fact: dict[str, Any] = {"t": "deal"}
+    for path, section, name in rs.fields:
+        v = values[path]
+        if v is None:
+            continue
+        bucket = fact.get(section)
+        if bucket is None:
+            bucket = fact[section] = {}
+        bucket[name] = v
+        if isinstance(v, list):
+            bucket[f"{name}__n"] = len(v)
+    if rs.finding_keys:
+        tree: dict[str, Any] = {}
+        for rule_id, heads, last in rs.finding_keys:
+            status = findings.get(rule_id)
+            if status is None:
+                continue
+            node = tree
+            for head in heads:
+                node = node.setdefault(head, {})
+            node[last] = status
+        fact["findings"] = tree
+    return fact
 
 
 def build_fact(view: FactView, paths: tuple[str, ...], findings: dict[str, bool | None],

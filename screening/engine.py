@@ -10,15 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from . import __version__, _durable
-from .compiler import CompiledRuleset, build_fact, compile_rulebook
-from .conditions import FindingRef, Leaf
+from .compiler import CompiledRuleset, compile_rulebook, engine_value, fact_for
+from .conditions import Condition, FindingRef, Leaf, leaves
 from .errors import EngineError, UsageError
-from .evaluate import Outcome, evaluate, flatten, render_leaf, render_value
-from .facts import FactView, Tri, derive, field_info
+from .evaluate import (
+    Outcome,
+    Scope,
+    StatusFn,
+    cached_field_info,
+    evaluate,
+    flatten,
+    render_leaf,
+    render_value,
+    status_function,
+)
+from .facts import FactView, Tri, derive
 from .model import Deal, DealRecord
 from .rulebook import Rule, Rulebook, load_rulebook
 from .verdict import (
@@ -60,6 +70,71 @@ def resolve_as_of(deal: DealRecord, as_of: dt.date | None) -> dt.date:
     return date
 
 
+class _Plan:
+    """What screening needs of a rulebook, worked out once per rulebook object."""
+
+    def __init__(self, book: Rulebook) -> None:
+        rulesets = compiled(book)
+        self.strata: list[tuple[list[CompiledRuleset], list[tuple[Rule, StatusFn]]]] = []
+        self.guarded: dict[str, Condition] = {}
+        for stratum, rules in enumerate(book.strata):
+            checks = []
+            for rule in rules:
+                self.guarded[rule.id] = rule.guarded
+                checks.append((rule, status_function(self.guarded[rule.id])))
+            self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
+        self.paths = sorted({path for rs in rulesets for path in rs.paths})
+        self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
+        self.outcome_rules: dict[str, list[Rule]] = {}
+        for rule in book.rules.values():
+            if rule.kind == "outcome":
+                self.outcome_rules.setdefault(rule.regime, []).append(rule)
+
+
+def _plan(book: Rulebook) -> _Plan:
+    # Kept on the (frozen) rulebook itself: two rulebooks of one version may differ in the
+    # locations their rules carry, so the plan belongs to the object, not to the version.
+    plan: _Plan | None = book.__dict__.get("_plan")
+    if plan is None:
+        plan = _Plan(book)
+        object.__setattr__(book, "_plan", plan)
+    return plan
+
+
+class _Outcomes(Mapping[str, Outcome]):
+    """Explained outcomes, built on first use: only the rules a result shows need one.
+
+    Each is computed by :func:`evaluate` over the final statuses and must reach the status the
+    screening decided; a difference is a defect and raises :class:`EngineError`.
+    """
+
+    def __init__(self, ev: Evaluation) -> None:
+        self._ev = ev
+        self._cache: dict[str, Outcome] = {}
+
+    def __getitem__(self, rule_id: str) -> Outcome:
+        outcome = self._cache.get(rule_id)
+        if outcome is None:
+            ev = self._ev
+            status = ev.status[rule_id]
+            plan = _plan(ev.book)
+            outcome = evaluate(
+                plan.guarded[rule_id], ev.view, ev.status, ev.book.references, ev.scope
+            )
+            if outcome.status != status:
+                raise EngineError(
+                    f"the evaluator explains `{rule_id}` as {outcome.status}, but decided {status}"
+                )
+            self._cache[rule_id] = outcome
+        return outcome
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ev.status)
+
+    def __len__(self) -> int:
+        return len(self._ev.status)
+
+
 class Evaluation:
     """Statuses of every rule for one deal, from both the engine and the evaluator."""
 
@@ -67,29 +142,26 @@ class Evaluation:
         self.book = book
         self.view = view
         self.status: dict[str, Tri] = {}
-        self.outcomes: dict[str, Outcome] = {}
+        self.scope = Scope(view, self.status, book.references)
+        self.outcomes: Mapping[str, Outcome] = _Outcomes(self)
 
 
 def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluation:
     """Run every stratum through durable-rules and the evaluator; they must agree."""
     ev = Evaluation(book, view)
-    strata = book.strata
-    rulesets = compiled(book)
-    by_stratum: dict[int, list[CompiledRuleset]] = {}
-    for rs in rulesets:
-        by_stratum.setdefault(rs.stratum, []).append(rs)
+    scope = ev.scope
+    plan = _plan(book)
+    engine_values = {path: engine_value(scope.value(path)) for path in plan.paths}
     engine_findings: dict[str, Tri] = {}
-    for stratum, rules in enumerate(strata):
+    for rulesets, checks in plan.strata:
         fired: set[str] = set()
         refuted: set[str] = set()
-        for rs in by_stratum.get(stratum, []):
-            fact = build_fact(view, rs.paths, engine_findings, rs.findings)
+        for rs in rulesets:
+            fact = fact_for(rs, engine_values, engine_findings)
             for action in _durable.run(rs.name, fact):
                 (fired if action[0] == "+" else refuted).add(action[1:])
-        for rule in rules:
-            outcome = evaluate(rule.guarded, view, ev.status, book.references)
-            ev.outcomes[rule.id] = outcome
-            ev.status[rule.id] = outcome.status
+        for rule, status_of in checks:
+            status = ev.status[rule.id] = status_of(scope)
             engine_status: Tri = True if rule.id in fired else None
             if rule.id in refuted:
                 engine_status = False if engine_status is None else None
@@ -97,13 +169,13 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
                     raise EngineError(f"rule `{rule.id}` both fired and was refuted by the engine")
             if rule.kind == "finding":
                 engine_findings[rule.id] = engine_status
-                agree = engine_status == outcome.status
+                agree = engine_status == status
             else:
-                agree = (engine_status is True) == (outcome.status is True)
+                agree = (engine_status is True) == (status is True)
             if check and not agree:
                 raise EngineError(
                     f"durable-rules and the evaluator disagree on `{rule.id}` for deal "
-                    f"`{view.investor.name}`: engine {engine_status}, evaluator {outcome.status}"
+                    f"`{view.investor.name}`: engine {engine_status}, evaluator {status}"
                 )
     return ev
 
@@ -128,7 +200,7 @@ def render_template(template: str, view: FactView) -> str:
 
     def fill(m: re.Match[str]) -> str:
         path = m.group(1)
-        info = field_info(path)
+        info = cached_field_info(path)
         return render_value(view.get(path), info[2] if info else "")
 
     return _PLACEHOLDER.sub(fill, template)
@@ -198,15 +270,17 @@ def _because(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset()) -
 
 
 def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
-    """The fact paths whose being unknown leaves a rule unknown (through findings too)."""
+    """The fact paths whose being unknown leaves a rule unknown (through findings too).
+
+    Read off the rule's leaves without building its explained tree: a leaf is unknown exactly
+    when its fact is unknown, a finding reference when the finding is.
+    """
     out: set[str] = set()
-    for leaf_outcome in flatten(ev.outcomes[rule_id]):
-        if leaf_outcome.status is not None:
-            continue
-        node = leaf_outcome.node
+    for node in _plan(ev.book).leaves[rule_id]:
         if isinstance(node, Leaf):
-            out.add(node.path)
-        elif isinstance(node, FindingRef) and node.rule_id not in seen:
+            if ev.scope.value(node.path) is None:
+                out.add(node.path)
+        elif node.rule_id not in seen and ev.status.get(node.rule_id) is None:
             out.update(unknown_facts(ev, node.rule_id, seen | {rule_id}))
     return sorted(out)
 
@@ -267,7 +341,9 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
         )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
     derived = [
-        DerivedFact(path=path, value=_jsonable(ev.view.get(path)), explanation=text)
+        DerivedFact(
+            path=path, value=_jsonable(ev.scope.value(path)), explanation=text
+        )
         for path, text in sorted(ev.view.derivations.items())
     ]
     return ScreeningResult(
@@ -290,17 +366,13 @@ def _questions(
     ev: Evaluation, regime: str, level: str, suppressed: dict[str, list[str]]
 ) -> list[OpenQuestion]:
     out: list[OpenQuestion] = []
-    for rule in ev.book.rules.values():
-        if rule.regime != regime or rule.kind != "outcome" or ev.status.get(rule.id) is not None:
+    for rule in _plan(ev.book).outcome_rules.get(regime, ()):
+        if ev.status.get(rule.id) is not None:
             continue
         if rule.id in suppressed or rank(rule.outcome or "clear") <= rank(level):
             continue
         unknown = unknown_facts(ev, rule.id)
-        titles = [_title(p) for p in unknown]
-        question = (
-            f"if {_join(titles)} turned out so, {rule.title[0].lower()}{rule.title[1:]}"
-            f" ({rule.outcome}, {rule.citation})"
-        )
+        question = _question(rule, unknown)
         out.append(
             OpenQuestion(
                 rule_id=rule.id,
@@ -315,8 +387,27 @@ def _questions(
     return sorted(out, key=lambda q: (-rank(q.outcome), q.rule_id))
 
 
+# Fact-view sections whose deal-record block has another name.
+_BLOCKS = {"data": "data_transaction", "supply": "supply_chain"}
+
+
+def _question(rule: Rule, unknown: list[str]) -> str:
+    """One sentence: which unknown facts would decide the rule, and what it would mean."""
+    title = rule.title
+    if title[:1].isupper() and title[1:2].islower():
+        title = title[0].lower() + title[1:]
+    outcome = f"{title} ({rule.outcome}, {rule.citation})"
+    missing = sorted(_BLOCKS.get(p.split(".")[0], p.split(".")[0]) for p in unknown
+                     if p.endswith(".recorded"))
+    if missing:
+        # A whole block of the record is absent: ask for the block, not for each fact in it.
+        blocks = _join(f"`{name}`" for name in missing)
+        return f"the deal has no {blocks} block; once recorded, it may show: {outcome}"
+    return f"if {_join(_title(p) for p in unknown)} turned out so, {outcome}"
+
+
 def _title(path: str) -> str:
-    info = field_info(path)
+    info = cached_field_info(path)
     return info[1] if info else path
 
 
