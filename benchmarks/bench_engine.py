@@ -65,6 +65,7 @@ def rulebook() -> Rulebook:
     """The rulebook the benchmarks screen against."""
     return load_rulebook(base=RULES)
 
+
 Facts = list[list[tuple[str, dict[str, Any]]]]  # per deal: (ruleset, fact) in assertion order
 
 
@@ -178,21 +179,37 @@ def _chain(depth: int) -> list[dict[str, Any]]:
     owners: list[dict[str, Any]] = []
     for level in reversed(range(depth)):
         kind = "government" if level == depth - 1 else "company"
-        owners = [{"name": f"Holdco {level}", "kind": kind, "country": "CN",
-                   "voting_pct": "60", "owners": owners}]
+        owners = [
+            {
+                "name": f"Holdco {level}",
+                "kind": kind,
+                "country": "CN",
+                "voting_pct": "60",
+                "owners": owners,
+            }
+        ]
     return owners
 
 
 def sized_deal(depth: int, technologies: int) -> DealRecord:
     """The base example deal with an ownership chain and a number of critical technologies."""
     techs = [
-        {"description": f"item {i}", "basis": "ccl_multilateral", "eccn": "3A001",
-         "activity_current": True}
+        {
+            "description": f"item {i}",
+            "basis": "ccl_multilateral",
+            "eccn": "3A001",
+            "activity_current": True,
+        }
         for i in range(technologies)
     ]
-    data = merge(BASE_DEAL, {"id": f"sized-{depth}-{technologies}",
-                             "investor": {"owners": _chain(depth)},
-                             "target": {"critical_technologies": techs}})
+    data = merge(
+        BASE_DEAL,
+        {
+            "id": f"sized-{depth}-{technologies}",
+            "investor": {"owners": _chain(depth)},
+            "target": {"critical_technologies": techs},
+        },
+    )
     return Deal.model_validate(data).root
 
 
@@ -201,9 +218,11 @@ def sized_deal(depth: int, technologies: int) -> DealRecord:
 
 # Where a rule id can appear: its definition, `finding ID` / `not finding ID`, `suppresses: [...]`
 # (a rule id may equal a fact path, so ids are renamed in these places only).
-_ID_PLACES = re.compile(r"(?P<head>(?:-[ \t]+id:[ \t]+|finding[ \t]+))"
-                        r"(?P<id>[a-z0-9_]+\.[a-z0-9_.]+)"
-                        r"|(?P<sup>suppresses:\s*\[)(?P<ids>[^\]]*)\]")
+_ID_PLACES = re.compile(
+    r"(?P<head>(?:-[ \t]+id:[ \t]+|finding[ \t]+))"
+    r"(?P<id>[a-z0-9_]+\.[a-z0-9_.]+)"
+    r"|(?P<sup>suppresses:\s*\[)(?P<ids>[^\]]*)\]"
+)
 
 
 def scaled_rulebook(factor: int, tmp: Path) -> Rulebook:
@@ -211,12 +230,17 @@ def scaled_rulebook(factor: int, tmp: Path) -> Rulebook:
     base = tmp / f"rules_x{factor}"
     source = RULES or ROOT / "rules"
     shutil.copytree(source, base)
-    files = sorted(p for p in source.rglob("*.yaml")
-                   if "reference" not in p.relative_to(source).parts and p.name != "regimes.yaml")
+    files = sorted(
+        p
+        for p in source.rglob("*.yaml")
+        if "reference" not in p.relative_to(source).parts and p.name != "regimes.yaml"
+    )
     for copy_no in range(1, factor):
         for path in files:
-            text = _ID_PLACES.sub(lambda m, n=copy_no: _rename_match(m, n),  # type: ignore[misc]
-                                  path.read_text(encoding="utf-8"))
+            text = _ID_PLACES.sub(
+                lambda m, n=copy_no: _rename_match(m, n),  # type: ignore[misc]
+                path.read_text(encoding="utf-8"),
+            )
             target = base / path.relative_to(source)
             target.with_name(f"x{copy_no}_{target.name}").write_text(text, encoding="utf-8")
     return load_rulebook(base=base)
@@ -252,15 +276,27 @@ def throughput(args: argparse.Namespace) -> None:
     """screen() against the bare engine on fixtures and generated deals."""
     book = rulebook()
     rows = []
-    for label, deals in ((f"fixtures ({len(FIXTURES)})", fixture_deals()),
-                         (f"generated ({args.generated})", generated_deals(args.generated))):
+    for label, deals in (
+        (f"fixtures ({len(FIXTURES)})", fixture_deals()),
+        (f"generated ({args.generated})", generated_deals(args.generated)),
+    ):
         ours, bare, ratio = side_by_side(book, deals, args.rounds)
         rulesets = len(screening_engine.compiled(book))
-        rows.append([label, f"{len(book.rules)} / {rulesets}", f"{ours:,.0f}", f"{bare:,.0f}",
-                     f"{ratio:.0%}"])
-    _table("Throughput: screen() vs bare durable-rules (deals per CPU second)",
-           ["deals", "rules / rulesets", "screen()", "bare engine", "ours / bare"], rows,
-           f"{COMMAND} throughput --rounds {args.rounds} --generated {args.generated}")
+        rows.append(
+            [
+                label,
+                f"{len(book.rules)} / {rulesets}",
+                f"{ours:,.0f}",
+                f"{bare:,.0f}",
+                f"{ratio:.0%}",
+            ]
+        )
+    _table(
+        "Throughput: screen() vs bare durable-rules (deals per CPU second)",
+        ["deals", "rules / rulesets", "screen()", "bare engine", "ours / bare"],
+        rows,
+        f"{COMMAND} throughput --rounds {args.rounds} --generated {args.generated}",
+    )
 
 
 def latency(args: argparse.Namespace) -> None:
@@ -287,13 +323,24 @@ def latency(args: argparse.Namespace) -> None:
     def pct(xs: list[float], q: float) -> float:
         return sorted(xs)[min(len(xs) - 1, int(q * len(xs)))] * 1000
 
-    rows = [[name, f"{pct(xs, 0.5):.2f}", f"{pct(xs, 0.99):.2f}", f"{pct(xs, 1.0):.2f}"]
-            for name, xs in (("screen()", ours), ("bare engine, same facts", bare))]
-    rows.append(["ratio screen() / bare", f"{pct(ours, .5) / pct(bare, .5):.1f}×",
-                 f"{pct(ours, .99) / pct(bare, .99):.1f}×", ""])
-    _table(f"Latency of one screening over the {len(deals)} fixtures ({len(ours)} calls, ms)",
-           ["", "p50", "p99", "max"], rows,
-           f"{COMMAND} latency --latency-passes {args.latency_passes}")
+    rows = [
+        [name, f"{pct(xs, 0.5):.2f}", f"{pct(xs, 0.99):.2f}", f"{pct(xs, 1.0):.2f}"]
+        for name, xs in (("screen()", ours), ("bare engine, same facts", bare))
+    ]
+    rows.append(
+        [
+            "ratio screen() / bare",
+            f"{pct(ours, 0.5) / pct(bare, 0.5):.1f}×",
+            f"{pct(ours, 0.99) / pct(bare, 0.99):.1f}×",
+            "",
+        ]
+    )
+    _table(
+        f"Latency of one screening over the {len(deals)} fixtures ({len(ours)} calls, ms)",
+        ["", "p50", "p99", "max"],
+        rows,
+        f"{COMMAND} latency --latency-passes {args.latency_passes}",
+    )
 
 
 def cold(args: argparse.Namespace) -> None:
@@ -303,8 +350,11 @@ def cold(args: argparse.Namespace) -> None:
     commands = {
         "python -c pass": [sys.executable, "-c", "pass"],
         "python -c 'import screening'": [sys.executable, "-c", "import screening"],
-        "import + load_rulebook()": [sys.executable, "-c",
-                                     "import screening; screening.load_rulebook()"],
+        "import + load_rulebook()": [
+            sys.executable,
+            "-c",
+            "import screening; screening.load_rulebook()",
+        ],
         f"dealscreen screen {fixture} --no-store": [str(exe), "screen", fixture, "--no-store"],
     }
     times: dict[str, list[float]] = {k: [] for k in commands}
@@ -314,11 +364,16 @@ def cold(args: argparse.Namespace) -> None:
             subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
             times[name].append(time.perf_counter() - t0)
     base = statistics.median(times["python -c pass"])
-    rows = [[name, f"{statistics.median(ts) * 1000:.0f}", f"{statistics.median(ts) / base:.1f}×"]
-            for name, ts in times.items()]
-    _table(f"Cold start (median of {args.cold_runs} alternating runs)",
-           ["command", "ms", "vs python -c pass"], rows,
-           f"{COMMAND} cold --cold-runs {args.cold_runs}")
+    rows = [
+        [name, f"{statistics.median(ts) * 1000:.0f}", f"{statistics.median(ts) / base:.1f}×"]
+        for name, ts in times.items()
+    ]
+    _table(
+        f"Cold start (median of {args.cold_runs} alternating runs)",
+        ["command", "ms", "vs python -c pass"],
+        rows,
+        f"{COMMAND} cold --cold-runs {args.cold_runs}",
+    )
 
 
 def scale(args: argparse.Namespace) -> None:
@@ -330,36 +385,65 @@ def scale(args: argparse.Namespace) -> None:
             book = rulebook() if factor == 1 else scaled_rulebook(factor, Path(tmp))
             ours, bare, ratio = side_by_side(book, deals, args.rounds)
             rulesets = len(screening_engine.compiled(book))
-            rows.append([f"×{factor}", f"{len(book.rules)}", f"{rulesets}",
-                         f"{ours:,.0f}", f"{bare:,.0f}", f"{ratio:.0%}"])
-    _table(f"Scale: rulebook size ({args.scale_deals} generated deals, deals per CPU second)",
-           ["rulebook", "rules", "rulesets", "screen()", "bare engine", "ours / bare"], rows,
-           f"{COMMAND} scale --rounds {args.rounds} --scale-deals {args.scale_deals}")
+            rows.append(
+                [
+                    f"×{factor}",
+                    f"{len(book.rules)}",
+                    f"{rulesets}",
+                    f"{ours:,.0f}",
+                    f"{bare:,.0f}",
+                    f"{ratio:.0%}",
+                ]
+            )
+    _table(
+        f"Scale: rulebook size ({args.scale_deals} generated deals, deals per CPU second)",
+        ["rulebook", "rules", "rulesets", "screen()", "bare engine", "ours / bare"],
+        rows,
+        f"{COMMAND} scale --rounds {args.rounds} --scale-deals {args.scale_deals}",
+    )
     book = rulebook()
     rows = []
     for depth, techs in ((1, 1), (5, 1), (20, 1), (1, 10), (1, 100), (20, 100)):
         deal = sized_deal(depth, techs)
         ours, bare, ratio = side_by_side(book, [deal] * 50, args.rounds)
         rows.append([str(depth), str(techs), f"{ours:,.0f}", f"{bare:,.0f}", f"{ratio:.0%}"])
-    _table("Scale: deal size (one deal screened 50 times per round, deals per CPU second)",
-           ["ownership depth", "critical technologies", "screen()", "bare engine", "ours / bare"],
-           rows, f"{COMMAND} scale --rounds {args.rounds}")
+    _table(
+        "Scale: deal size (one deal screened 50 times per round, deals per CPU second)",
+        ["ownership depth", "critical technologies", "screen()", "bare engine", "ours / bare"],
+        rows,
+        f"{COMMAND} scale --rounds {args.rounds}",
+    )
 
 
 def memory(args: argparse.Namespace) -> None:
     """Peak RSS of a fresh process after 1,000 and after N screenings."""
     out = subprocess.run(
-        [sys.executable, __file__, "_memory_child", "--memory-n", str(args.memory_n),
-         *(["--rules", str(RULES)] if RULES else [])],
-        cwd=ROOT, check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            __file__,
+            "_memory_child",
+            "--memory-n",
+            str(args.memory_n),
+            *(["--rules", str(RULES)] if RULES else []),
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
     first, last, sessions = int(out[0]), int(out[1]), out[2]
-    rows = [["after 1,000", f"{first / 1024:.1f}"],
-            [f"after {args.memory_n:,}", f"{last / 1024:.1f}"],
-            ["growth", f"{(last - first) / 1024:+.1f}"],
-            ["sessions left in the engine", sessions]]
-    _table("Memory: peak RSS of one process (MB)", ["", "MB"], rows,
-           f"{COMMAND} memory --memory-n {args.memory_n}")
+    rows = [
+        ["after 1,000", f"{first / 1024:.1f}"],
+        [f"after {args.memory_n:,}", f"{last / 1024:.1f}"],
+        ["growth", f"{(last - first) / 1024:+.1f}"],
+        ["sessions left in the engine", sessions],
+    ]
+    _table(
+        "Memory: peak RSS of one process (MB)",
+        ["", "MB"],
+        rows,
+        f"{COMMAND} memory --memory-n {args.memory_n}",
+    )
 
 
 def _memory_child(args: argparse.Namespace) -> None:
@@ -382,14 +466,23 @@ def _memory_child(args: argparse.Namespace) -> None:
     print(marks[0], marks[-1], left)
 
 
-SECTIONS = {"throughput": throughput, "latency": latency, "cold": cold, "scale": scale,
-            "memory": memory}
+SECTIONS = {
+    "throughput": throughput,
+    "latency": latency,
+    "cold": cold,
+    "scale": scale,
+    "memory": memory,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sections", nargs="*", choices=[*SECTIONS, "_memory_child", []],
-                        help="sections to run (default: all)")
+    parser.add_argument(
+        "sections",
+        nargs="*",
+        choices=[*SECTIONS, "_memory_child", []],
+        help="sections to run (default: all)",
+    )
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per figure")
     parser.add_argument("--generated", type=int, default=500, help="generated deals")
     parser.add_argument("--scale-deals", type=int, default=200, help="generated deals for scale")

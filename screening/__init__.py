@@ -11,8 +11,8 @@ dealscreen informs a decision; it is not legal advice.
 
 __version__ = "0.1.0"
 
-from .engine import screen  # noqa: E402
-from .errors import (  # noqa: E402
+from .engine import screen
+from .errors import (
     DealError,
     EngineError,
     RulebookError,
@@ -20,10 +20,10 @@ from .errors import (  # noqa: E402
     StoreError,
     UsageError,
 )
-from .loader import load_deal  # noqa: E402
-from .model import Deal  # noqa: E402
-from .rulebook import Rulebook, load_rulebook  # noqa: E402
-from .verdict import LEVELS, Hit, ScreeningResult  # noqa: E402
+from .loader import load_deal
+from .model import Deal
+from .rulebook import Rulebook, load_rulebook
+from .verdict import LEVELS, Hit, ScreeningResult
 
 __all__ = [
     "LEVELS",

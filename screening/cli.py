@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 import traceback
 from pathlib import Path
 
@@ -30,7 +29,9 @@ def _as_of(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise UsageError.one("--as-of", "invalid-date", f"`{value}` is not a date (YYYY-MM-DD)") from None
+        raise UsageError.one(
+            "--as-of", "invalid-date", f"`{value}` is not a date (YYYY-MM-DD)"
+        ) from None
 
 
 def _rulebook(layers: tuple[str, ...]) -> Rulebook:
@@ -57,14 +58,26 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--as-of", "as_of", metavar="DATE", help="Screen as of this date (default: completion date).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--as-of", "as_of", metavar="DATE", help="Screen as of this date (default: completion date)."
+)
 @rules_option
 @click.option("--no-store", "no_store", is_flag=True, help="Do not record the screening.")
-@click.option("--db", envvar="DEALSCREEN_DB", metavar="URL",
-              help="Audit store: URL or SQLite path [default .dealscreen/audit.db].")
+@click.option(
+    "--db",
+    envvar="DEALSCREEN_DB",
+    metavar="URL",
+    help="Audit store: URL or SQLite path [default .dealscreen/audit.db].",
+)
 def screen(
-    file: Path, fmt: str, as_of: str | None, layers: tuple[str, ...], no_store: bool,
+    file: Path,
+    fmt: str,
+    as_of: str | None,
+    layers: tuple[str, ...],
+    no_store: bool,
     db: str | None,
 ) -> None:
     """Screen one deal record (YAML or JSON), explain the verdict and record it."""
@@ -79,7 +92,9 @@ def screen(
 
         store = Store(db)
         screening_id = store.record(result, deal, rulebook=book)
-        click.echo(f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True)
+        click.echo(
+            f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True
+        )
     click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
 
 

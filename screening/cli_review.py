@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from .cli import EXIT_FAIL_ON, _as_of
+from .config import resolve_layers
 from .errors import DealError, Problem, ScreeningError, UsageError
 from .model import DealRecord
 from .report import FORMATS, SUFFIX_FORMATS, open_report
 from .review import Options, Summary, count_tasks, run_review, stderr_is_interactive
-from .config import resolve_layers
 from .rulebook import Rulebook, load_rulebook
 from .verdict import LEVELS, ScreeningResult
 

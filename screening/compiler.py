@@ -206,7 +206,11 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                         found.add(leaf.rule_id)
             out.append(
                 CompiledRuleset(
-                    name, definition, tuple(sorted(paths)), tuple(sorted(found)), stratum,
+                    name,
+                    definition,
+                    tuple(sorted(paths)),
+                    tuple(sorted(found)),
+                    stratum,
                     fields=tuple((p, *p.split(".", 1)) for p in sorted(paths)),  # type: ignore[misc]
                     finding_keys=tuple(
                         (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
@@ -258,8 +262,12 @@ def fact_for(
     return fact
 
 
-def build_fact(view: FactView, paths: tuple[str, ...], findings: dict[str, bool | None],
-               wanted: tuple[str, ...]) -> dict[str, Any]:
+def build_fact(
+    view: FactView,
+    paths: tuple[str, ...],
+    findings: dict[str, bool | None],
+    wanted: tuple[str, ...],
+) -> dict[str, Any]:
     """The engine fact for one ruleset: the paths it reads (known ones only) and findings."""
     fact: dict[str, Any] = {"t": "deal"}
     for path in paths:

@@ -217,8 +217,9 @@ def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[Co
             out.append(
                 ConditionResult(
                     condition=node.text,
-                    text=render_leaf(node, leaf_outcome.value, leaf_outcome.status,
-                                     ev.book.references, as_of),
+                    text=render_leaf(
+                        node, leaf_outcome.value, leaf_outcome.status, ev.book.references, as_of
+                    ),
                     path=node.path,
                     value=_jsonable(leaf_outcome.value),
                     held=leaf_outcome.status,
@@ -341,9 +342,7 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
         )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
     derived = [
-        DerivedFact(
-            path=path, value=_jsonable(ev.scope.value(path)), explanation=text
-        )
+        DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
         for path, text in sorted(ev.view.derivations.items())
     ]
     return ScreeningResult(
@@ -397,8 +396,9 @@ def _question(rule: Rule, unknown: list[str]) -> str:
     if title[:1].isupper() and title[1:2].islower():
         title = title[0].lower() + title[1:]
     outcome = f"{title} ({rule.outcome}, {rule.citation})"
-    missing = sorted(_BLOCKS.get(p.split(".")[0], p.split(".")[0]) for p in unknown
-                     if p.endswith(".recorded"))
+    missing = sorted(
+        _BLOCKS.get(p.split(".")[0], p.split(".")[0]) for p in unknown if p.endswith(".recorded")
+    )
     if missing:
         # A whole block of the record is absent: ask for the block, not for each fact in it.
         blocks = _join(f"`{name}`" for name in missing)

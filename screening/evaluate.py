@@ -226,9 +226,11 @@ def render_value(value: Any, unit: str = "") -> str:
         return "yes" if value else "no"
     if isinstance(value, Decimal | int):
         number = Decimal(value)
-        text = format(number.normalize(), "f") if number == number.to_integral() or abs(
-            number
-        ) < 1e-6 or True else str(number)
+        text = (
+            format(number.normalize(), "f")
+            if number == number.to_integral() or abs(number) < 1e-6 or True
+            else str(number)
+        )
         if "." not in text and abs(number) >= 10000:
             text = f"{int(number):,}"
         if unit == "%":

@@ -42,8 +42,20 @@ from .verdict import LEVELS
 RULE_KINDS = ("finding", "outcome", "exemption")
 CONFIDENCE = ("reg", "src", "mem")
 _RULE_KEYS = {
-    "id", "kind", "title", "citation", "outcome", "suppresses", "when", "explain", "notes",
-    "effective", "examples", "confidence", "override", "regime",
+    "id",
+    "kind",
+    "title",
+    "citation",
+    "outcome",
+    "suppresses",
+    "when",
+    "explain",
+    "notes",
+    "effective",
+    "examples",
+    "confidence",
+    "override",
+    "regime",
 }
 _FILE_KEYS = {"regime", "rules", "disable", "notes"}
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
@@ -94,7 +106,9 @@ class Rule:
         extra: list[Condition] = []
         if self.effective_from is not None:
             extra.append(
-                Leaf("deal.as_of", ">=", self.effective_from, "in effect", self.location, None, True)
+                Leaf(
+                    "deal.as_of", ">=", self.effective_from, "in effect", self.location, None, True
+                )
             )
         if self.effective_to is not None:
             extra.append(
@@ -202,7 +216,9 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
                 continue
             rel = path.relative_to(d).as_posix()
             if path.suffix in (".py", ".pyc", ".so"):
-                problems.append(Problem(str(path), "code-in-rules", "rule directories hold no code"))
+                problems.append(
+                    Problem(str(path), "code-in-rules", "rule directories hold no code")
+                )
                 continue
             if path.suffix not in (".yaml", ".yml"):
                 continue
@@ -228,7 +244,9 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
             if ref is not None:
                 if ref.name in refs and layer == 0:
                     problems.append(
-                        Problem(doc.where(("reference",)), "duplicate-reference", f"`{ref.name}` twice")
+                        Problem(
+                            doc.where(("reference",)), "duplicate-reference", f"`{ref.name}` twice"
+                        )
                     )
                 refs[ref.name] = ref
         else:
@@ -251,7 +269,9 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
             rules[rule.id] = rule
     for rule_id in sorted(disabled):
         if rules.pop(rule_id, None) is None:
-            problems.append(Problem("", "unknown-rule", f"cannot disable `{rule_id}`: no such rule"))
+            problems.append(
+                Problem("", "unknown-rule", f"cannot disable `{rule_id}`: no such rule")
+            )
 
     rules = _check_references(rules, problems)
     if problems:
@@ -280,17 +300,26 @@ def _parse_regimes(doc: Document, problems: list[Problem]) -> dict[str, Regime]:
     out: dict[str, Regime] = {}
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("regimes"), list):
-        problems.append(Problem(doc.where(()), "invalid-regimes", "expected `regimes:` with a list"))
+        problems.append(
+            Problem(doc.where(()), "invalid-regimes", "expected `regimes:` with a list")
+        )
         return out
     for i, raw in enumerate(data["regimes"]):
         where = doc.where(("regimes", i))
-        if not isinstance(raw, dict) or not all(k in raw for k in ("id", "title", "citation", "version")):
+        if not isinstance(raw, dict) or not all(
+            k in raw for k in ("id", "title", "citation", "version")
+        ):
             problems.append(
-                Problem(where, "invalid-regime", "a regime needs `id`, `title`, `citation`, `version`")
+                Problem(
+                    where, "invalid-regime", "a regime needs `id`, `title`, `citation`, `version`"
+                )
             )
             continue
         out[str(raw["id"])] = Regime(
-            str(raw["id"]), str(raw["title"]), str(raw["citation"]), str(raw["version"]),
+            str(raw["id"]),
+            str(raw["title"]),
+            str(raw["citation"]),
+            str(raw["version"]),
             str(raw.get("notes") or ""),
         )
     return out
@@ -315,17 +344,23 @@ def _parse_rule_file(
 ) -> list[tuple[Rule, bool]]:
     data = doc.data
     if not isinstance(data, dict):
-        problems.append(Problem(doc.where(()), "invalid-rule-file", "expected a mapping with `rules:`"))
+        problems.append(
+            Problem(doc.where(()), "invalid-rule-file", "expected a mapping with `rules:`")
+        )
         return []
     for key in sorted(set(data) - _FILE_KEYS):
         problems.append(
-            Problem(doc.where((key,)), "unknown-key", f"unknown key `{key}`{suggest(key, _FILE_KEYS)}")
+            Problem(
+                doc.where((key,)), "unknown-key", f"unknown key `{key}`{suggest(key, _FILE_KEYS)}"
+            )
         )
     for rule_id in data.get("disable") or []:
         disabled.add(str(rule_id))
     raw_rules = data.get("rules") or []
     if not isinstance(raw_rules, list):
-        problems.append(Problem(doc.where(("rules",)), "invalid-rule-file", "`rules:` must be a list"))
+        problems.append(
+            Problem(doc.where(("rules",)), "invalid-rule-file", "`rules:` must be a list")
+        )
         return []
     file_regime = data.get("regime")
     out: list[tuple[Rule, bool]] = []
@@ -352,7 +387,9 @@ def _parse_rule(
     before = len(problems)
     for k in sorted(set(raw) - _RULE_KEYS):
         problems.append(
-            Problem(doc.where((*key, k)), "unknown-key", f"unknown key `{k}`{suggest(k, _RULE_KEYS)}")
+            Problem(
+                doc.where((*key, k)), "unknown-key", f"unknown key `{k}`{suggest(k, _RULE_KEYS)}"
+            )
         )
     for k in ("id", "kind", "title", "citation", "when", "explain"):
         if not raw.get(k):
@@ -362,17 +399,27 @@ def _parse_rule(
     rule_id = str(raw["id"])
     if not _ID.match(rule_id):
         problems.append(
-            Problem(doc.where((*key, "id")), "invalid-id", f"`{rule_id}` is not a dotted lower-case id")
+            Problem(
+                doc.where((*key, "id")), "invalid-id", f"`{rule_id}` is not a dotted lower-case id"
+            )
         )
     kind = str(raw["kind"])
     if kind not in RULE_KINDS:
         problems.append(
-            Problem(doc.where((*key, "kind")), "invalid-kind", f"`{kind}` is not one of {', '.join(RULE_KINDS)}")
+            Problem(
+                doc.where((*key, "kind")),
+                "invalid-kind",
+                f"`{kind}` is not one of {', '.join(RULE_KINDS)}",
+            )
         )
     regime = str(raw.get("regime") or file_regime or "")
     if regime not in regimes:
         problems.append(
-            Problem(where, "unknown-regime", f"no regime `{regime}` in regimes.yaml{suggest(regime, regimes)}")
+            Problem(
+                where,
+                "unknown-regime",
+                f"no regime `{regime}` in regimes.yaml{suggest(regime, regimes)}",
+            )
         )
     outcome = raw.get("outcome")
     if kind == "outcome":
@@ -385,7 +432,9 @@ def _parse_rule(
                 )
             )
     elif outcome is not None:
-        problems.append(Problem(doc.where((*key, "outcome")), "invalid-outcome", f"a {kind} has no outcome"))
+        problems.append(
+            Problem(doc.where((*key, "outcome")), "invalid-outcome", f"a {kind} has no outcome")
+        )
     suppresses = raw.get("suppresses") or []
     if kind == "exemption" and not suppresses:
         problems.append(Problem(where, "missing-key", "an exemption needs `suppresses:`"))
@@ -394,17 +443,31 @@ def _parse_rule(
     confidence = str(raw.get("confidence") or "reg")
     if confidence not in CONFIDENCE:
         problems.append(
-            Problem(doc.where((*key, "confidence")), "invalid-confidence", f"`{confidence}` is not reg, src or mem")
+            Problem(
+                doc.where((*key, "confidence")),
+                "invalid-confidence",
+                f"`{confidence}` is not reg, src or mem",
+            )
         )
     effective = raw.get("effective") or {}
     if not isinstance(effective, dict) or set(effective) - {"from", "to"}:
-        problems.append(Problem(doc.where((*key, "effective")), "invalid-effective", "`effective:` takes `from` and `to`"))
+        problems.append(
+            Problem(
+                doc.where((*key, "effective")),
+                "invalid-effective",
+                "`effective:` takes `from` and `to`",
+            )
+        )
         effective = {}
     start = _parse_date(effective.get("from"), doc.where((*key, "effective")), problems)
     end = _parse_date(effective.get("to"), doc.where((*key, "effective")), problems)
     if start and end and end <= start:
         problems.append(
-            Problem(doc.where((*key, "effective")), "never-in-force", "`effective.to` is not after `from`")
+            Problem(
+                doc.where((*key, "effective")),
+                "never-in-force",
+                "`effective.to` is not after `from`",
+            )
         )
     explain = str(raw["explain"])
     for placeholder in _PLACEHOLDER.findall(explain):
@@ -417,7 +480,9 @@ def _parse_rule(
                 )
             )
     if _PLACEHOLDER.sub("", explain).count("{") or _PLACEHOLDER.sub("", explain).count("}"):
-        problems.append(Problem(doc.where((*key, "explain")), "invalid-template", "unbalanced `{` or `}`"))
+        problems.append(
+            Problem(doc.where((*key, "explain")), "invalid-template", "unbalanced `{` or `}`")
+        )
     cp = Problems([])
     cond = parse_condition(raw["when"], doc.where, (*key, "when"), cp, reference_names)
     problems.extend(Problem(*item) for item in cp.items)
@@ -450,7 +515,11 @@ def _parse_examples(
         return ()
     where = doc.where((*key, "examples"))
     if not isinstance(raw, dict) or set(raw) - {"fires", "does_not_fire"}:
-        problems.append(Problem(where, "invalid-examples", "`examples:` takes `fires` and `does_not_fire` lists"))
+        problems.append(
+            Problem(
+                where, "invalid-examples", "`examples:` takes `fires` and `does_not_fire` lists"
+            )
+        )
         return ()
     out: list[Example] = []
     for name in ("fires", "does_not_fire"):
@@ -461,7 +530,9 @@ def _parse_examples(
         for i, item in enumerate(items):
             loc = doc.where((*key, "examples", name, i))
             if not isinstance(item, dict):
-                problems.append(Problem(loc, "invalid-examples", "an example is a deal fragment mapping"))
+                problems.append(
+                    Problem(loc, "invalid-examples", "an example is a deal fragment mapping")
+                )
                 continue
             label = str(item.get("example", "")) if isinstance(item, dict) else ""
             fragment = {k: v for k, v in item.items() if k != "example"}
@@ -476,18 +547,38 @@ def _check_references(rules: dict[str, Rule], problems: list[Problem]) -> dict[s
             target = rules.get(ref.rule_id)
             if target is None:
                 problems.append(
-                    Problem(ref.location, "unknown-finding", f"no rule `{ref.rule_id}`{suggest(ref.rule_id, rules)}")
+                    Problem(
+                        ref.location,
+                        "unknown-finding",
+                        f"no rule `{ref.rule_id}`{suggest(ref.rule_id, rules)}",
+                    )
                 )
             elif target.kind != "finding":
                 problems.append(
-                    Problem(ref.location, "not-a-finding", f"`{ref.rule_id}` is a {target.kind}, not a finding")
+                    Problem(
+                        ref.location,
+                        "not-a-finding",
+                        f"`{ref.rule_id}` is a {target.kind}, not a finding",
+                    )
                 )
         for sid in rule.suppresses:
             target = rules.get(sid)
             if target is None:
-                problems.append(Problem(rule.location, "unknown-rule", f"suppresses `{sid}`: no such rule{suggest(sid, rules)}"))
+                problems.append(
+                    Problem(
+                        rule.location,
+                        "unknown-rule",
+                        f"suppresses `{sid}`: no such rule{suggest(sid, rules)}",
+                    )
+                )
             elif target.kind != "outcome":
-                problems.append(Problem(rule.location, "invalid-suppression", f"`{sid}` is a {target.kind}; exemptions suppress outcomes"))
+                problems.append(
+                    Problem(
+                        rule.location,
+                        "invalid-suppression",
+                        f"`{sid}` is a {target.kind}; exemptions suppress outcomes",
+                    )
+                )
     if problems:
         return rules
     strata: dict[str, int] = {}
@@ -497,8 +588,14 @@ def _check_references(rules: dict[str, Rule], problems: list[Problem]) -> dict[s
         if rule_id in strata:
             return strata[rule_id]
         if rule_id in visiting:
-            cycle = " → ".join((*trail[trail.index(rule_id):], rule_id))
-            problems.append(Problem(rules[rule_id].location, "finding-cycle", f"findings depend on each other: {cycle}"))
+            cycle = " → ".join((*trail[trail.index(rule_id) :], rule_id))
+            problems.append(
+                Problem(
+                    rules[rule_id].location,
+                    "finding-cycle",
+                    f"findings depend on each other: {cycle}",
+                )
+            )
             return 0
         visiting.add(rule_id)
         refs = finding_refs(rules[rule_id].when)

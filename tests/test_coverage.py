@@ -87,13 +87,21 @@ def test_json_report(book: Rulebook) -> None:
     """`--format json` carries the summary and per-condition counts."""
     data = json.loads(measure(book, [deal("small", {})]).to_json())
     assert data["summary"] == {
-        "rules": 2, "rules_fired": 0, "rules_pct": 0.0,
-        "conditions": 3, "conditions_covered": 0, "conditions_pct": 0.0,
+        "rules": 2,
+        "rules_fired": 0,
+        "rules_pct": 0.0,
+        "conditions": 3,
+        "conditions_covered": 0,
+        "conditions_pct": 0.0,
     }
     assert [r["id"] for r in data["rules"]] == ["t.never", "t.stake"]
     assert data["rules"][1]["conditions"][1] == {
-        "condition": "rights.voting_pct >= 10", "location": f"{book.sources[0]}/t/r.yaml:10",
-        "held": 0, "failed": 1, "unknown": 0, "covered": False,
+        "condition": "rights.voting_pct >= 10",
+        "location": f"{book.sources[0]}/t/r.yaml:10",
+        "held": 0,
+        "failed": 1,
+        "unknown": 0,
+        "covered": False,
     }
 
 

@@ -45,7 +45,9 @@ def base(tmp_path: Path) -> Path:
 
 def test_layer_adds_a_rule(base: Path, tmp_path: Path) -> None:
     """A rule with a new id in a layer is added, located in the layer."""
-    layer = write(tmp_path / "ours", {"ours/r.yaml": rule_file(rule(10).replace("t.big", "ours.big"))})
+    layer = write(
+        tmp_path / "ours", {"ours/r.yaml": rule_file(rule(10).replace("t.big", "ours.big"))}
+    )
     book = load_rulebook([layer], base=base)
     assert set(book.rules) == {"t.big_stake", "ours.big_stake"}
     assert book.rules["ours.big_stake"].location == f"{layer}/ours/r.yaml:3"
@@ -65,9 +67,12 @@ def test_same_id_without_override_is_an_error(base: Path, tmp_path: Path) -> Non
     with pytest.raises(RulebookError) as info:
         load_rulebook([layer], base=base)
     assert [(p.location, p.code, p.message) for p in info.value.problems] == [
-        (f"{layer}/t/r.yaml:3", "duplicate-rule",
-         f"rule `t.big_stake` is already defined at {base}/t/r.yaml:3; a layer replaces it "
-         "with `override: true`"),
+        (
+            f"{layer}/t/r.yaml:3",
+            "duplicate-rule",
+            f"rule `t.big_stake` is already defined at {base}/t/r.yaml:3; a layer replaces it "
+            "with `override: true`",
+        ),
     ]
 
 
@@ -81,7 +86,9 @@ def test_later_layer_wins(base: Path, tmp_path: Path) -> None:
 
 def test_disable_removes_a_rule(base: Path, tmp_path: Path) -> None:
     """`disable: [ids]` in a layer file removes shipped rules."""
-    layer = write(tmp_path / "ours", {"ours/off.yaml": "regime: cfius_800\ndisable: [t.big_stake]\n"})
+    layer = write(
+        tmp_path / "ours", {"ours/off.yaml": "regime: cfius_800\ndisable: [t.big_stake]\n"}
+    )
     assert "t.big_stake" not in load_rulebook([layer], base=base).rules
 
 
@@ -97,7 +104,10 @@ def test_disable_unknown_rule_is_an_error(base: Path, tmp_path: Path) -> None:
 
 def test_layer_replaces_a_reference_list(base: Path, tmp_path: Path) -> None:
     """A reference list of the same name in a layer replaces the earlier one entirely."""
-    layer = write(tmp_path / "ours", {"reference/excepted.yaml": """
+    layer = write(
+        tmp_path / "ours",
+        {
+            "reference/excepted.yaml": """
         reference: excepted_foreign_states
         title: Excepted foreign states (our reading)
         source: test
@@ -105,7 +115,9 @@ def test_layer_replaces_a_reference_list(base: Path, tmp_path: Path) -> None:
         review_by: 2027-01-01
         entries:
           - {value: GB, from: 2020-02-13}
-        """})
+        """
+        },
+    )
     before = load_rulebook(base=base).references.values("excepted_foreign_states")
     after = load_rulebook([layer], base=base).references.get("excepted_foreign_states")
     assert len(before) > 1
@@ -115,13 +127,17 @@ def test_layer_replaces_a_reference_list(base: Path, tmp_path: Path) -> None:
 
 def test_version_covers_every_layer(base: Path, tmp_path: Path) -> None:
     """Adding a layer, or changing any file of a layer, changes the rulebook version."""
-    layer = write(tmp_path / "ours", {"ours/r.yaml": rule_file(rule(10).replace("t.big", "ours.big"))})
+    layer = write(
+        tmp_path / "ours", {"ours/r.yaml": rule_file(rule(10).replace("t.big", "ours.big"))}
+    )
     plain = load_rulebook(base=base).version
     layered = load_rulebook([layer], base=base).version
     (layer / "ours" / "r.yaml").write_text(
         rule_file(rule(11).replace("t.big", "ours.big")), encoding="utf-8"
     )
     changed = load_rulebook([layer], base=base).version
-    (layer / "ours" / "notes.yaml").write_text("regime: cfius_800\nnotes: a note\n", encoding="utf-8")
+    (layer / "ours" / "notes.yaml").write_text(
+        "regime: cfius_800\nnotes: a note\n", encoding="utf-8"
+    )
     noted = load_rulebook([layer], base=base).version
     assert len({plain, layered, changed, noted}) == 4

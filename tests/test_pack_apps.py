@@ -12,9 +12,15 @@ from screening import screen
 from screening.examples import BASE_DEAL, merge
 from screening.model import Deal
 
-SOCIAL = {"user_content": True, "primary_purpose": "social_content",
-          "monthly_active_users": [3000000, 3100000, 2900000], "other_foreign_adversary_pct": 0,
-          "subject_to_adversary_direction": False, "designated": False, "qualified_divestiture": False}
+SOCIAL = {
+    "user_content": True,
+    "primary_purpose": "social_content",
+    "monthly_active_users": [3000000, 3100000, 2900000],
+    "other_foreign_adversary_pct": 0,
+    "subject_to_adversary_direction": False,
+    "designated": False,
+    "qualified_divestiture": False,
+}
 
 
 def deal(fragment: dict[str, Any]) -> Any:
@@ -22,13 +28,17 @@ def deal(fragment: dict[str, Any]) -> Any:
     return Deal.model_validate(merge(BASE_DEAL, fragment)).root
 
 
-def run(fragment: dict[str, Any], regime: str, rulebook: Any, as_of: dt.date | None = None) -> tuple[str, set[str]]:
+def run(
+    fragment: dict[str, Any], regime: str, rulebook: Any, as_of: dt.date | None = None
+) -> tuple[str, set[str]]:
     result = screen(deal(fragment), rulebook=rulebook, as_of=as_of)
     return result.regimes[regime].verdict, {h.rule_id for h in result.hits if not h.suppressed_by}
 
 
-@pytest.mark.parametrize(("pct", "level"), [("15", "clear"), ("19.99", "clear"), ("20", "filing_advised"),
-                                            ("25", "filing_advised")])
+@pytest.mark.parametrize(
+    ("pct", "level"),
+    [("15", "clear"), ("19.99", "clear"), ("20", "filing_advised"), ("25", "filing_advised")],
+)
 def test_pafaca_stake_edges(rulebook: Any, pct: str, level: str) -> None:
     """PAFACA s.2(g)(1): at least 20% held by foreign-adversary persons (DERIVED-PKG-4 15%, PKG-5 25%)."""
     assert run({"rights": {"voting_pct": pct}, "app": SOCIAL}, "pafaca", rulebook)[0] == level
@@ -36,10 +46,31 @@ def test_pafaca_stake_edges(rulebook: Any, pct: str, level: str) -> None:
 
 def test_pafaca_indirect_stake_is_multiplied_through(rulebook: Any) -> None:
     """A Cayman vehicle 50% PRC-owned holding 40% gives a 20% indirect stake."""
-    frag = {"investor": {"country": "KY", "principal_place_of_business": "KY", "owners": [
-        {"name": "PRC Parent", "kind": "company", "country": "CN", "voting_pct": 50, "equity_pct": 50},
-        {"name": "U.S. Fund", "kind": "fund", "country": "US", "voting_pct": 50, "equity_pct": 50, "owners": []}]},
-        "rights": {"voting_pct": 40}, "app": SOCIAL}
+    frag = {
+        "investor": {
+            "country": "KY",
+            "principal_place_of_business": "KY",
+            "owners": [
+                {
+                    "name": "PRC Parent",
+                    "kind": "company",
+                    "country": "CN",
+                    "voting_pct": 50,
+                    "equity_pct": 50,
+                },
+                {
+                    "name": "U.S. Fund",
+                    "kind": "fund",
+                    "country": "US",
+                    "voting_pct": 50,
+                    "equity_pct": 50,
+                    "owners": [],
+                },
+            ],
+        },
+        "rights": {"voting_pct": 40},
+        "app": SOCIAL,
+    }
     assert run(frag, "pafaca", rulebook)[0] == "filing_advised"
     frag["rights"]["voting_pct"] = "39.98"
     assert run(frag, "pafaca", rulebook)[0] == "clear"
@@ -47,50 +78,92 @@ def test_pafaca_indirect_stake_is_multiplied_through(rulebook: Any) -> None:
 
 def test_other_adversary_holders_add_up(rulebook: Any) -> None:
     """Stakes of other foreign-adversary persons count toward the 20%."""
-    assert run({"rights": {"voting_pct": 10}, "app": {**SOCIAL, "other_foreign_adversary_pct": 10}},
-               "pafaca", rulebook)[0] == "filing_advised"
+    assert (
+        run(
+            {"rights": {"voting_pct": 10}, "app": {**SOCIAL, "other_foreign_adversary_pct": 10}},
+            "pafaca",
+            rulebook,
+        )[0]
+        == "filing_advised"
+    )
 
 
-@pytest.mark.parametrize(("mau", "level"), [([1000000, 1000000, 2000000], "clear"),
-                                            ([1000001, 1000001, 10], "filing_advised")])
+@pytest.mark.parametrize(
+    ("mau", "level"),
+    [([1000000, 1000000, 2000000], "clear"), ([1000001, 1000001, 10], "filing_advised")],
+)
 def test_pafaca_mau_edge(rulebook: Any, mau: list[int], level: str) -> None:
     """PAFACA s.2(g)(2): more than 1,000,000 monthly active users in 2 of the 3 months."""
-    assert run({"rights": {"voting_pct": 25}, "app": {**SOCIAL, "monthly_active_users": mau}},
-               "pafaca", rulebook)[0] == level
+    assert (
+        run(
+            {"rights": {"voting_pct": 25}, "app": {**SOCIAL, "monthly_active_users": mau}},
+            "pafaca",
+            rulebook,
+        )[0]
+        == level
+    )
 
 
 def test_review_and_travel_apps_are_excluded(rulebook: Any) -> None:
     """PAFACA s.2(g)(2)(B): review and travel-information apps are not covered companies."""
     for purpose in ("reviews", "travel"):
-        assert run({"rights": {"voting_pct": 30}, "app": {**SOCIAL, "primary_purpose": purpose}},
-                   "pafaca", rulebook)[0] == "clear"
+        assert (
+            run(
+                {"rights": {"voting_pct": 30}, "app": {**SOCIAL, "primary_purpose": purpose}},
+                "pafaca",
+                rulebook,
+            )[0]
+            == "clear"
+        )
 
 
 def test_determined_app_is_prohibited_after_270_days(rulebook: Any) -> None:
     """PAFACA s.2(a)(2): prohibited 270 days after the determination (Apr. 24, 2024 -> Jan. 19, 2025)."""
-    frag = {"rights": {"voting_pct": 100}, "app": {**SOCIAL, "designated": True, "determination_date": "2024-04-24"}}
+    frag = {
+        "rights": {"voting_pct": 100},
+        "app": {**SOCIAL, "designated": True, "determination_date": "2024-04-24"},
+    }
     assert run(frag, "pafaca", rulebook, dt.date(2025, 1, 18))[0] == "filing_advised"
     assert run(frag, "pafaca", rulebook, dt.date(2025, 1, 19))[0] == "prohibited"
 
 
 def test_qualified_divestiture_suppresses(rulebook: Any) -> None:
     """PAFACA s.2(c): a qualified divestiture lifts the prohibition."""
-    frag = {"rights": {"voting_pct": 100}, "app": {**SOCIAL, "designated": True, "determination_date": "2024-04-24",
-                                                    "qualified_divestiture": True}}
+    frag = {
+        "rights": {"voting_pct": 100},
+        "app": {
+            **SOCIAL,
+            "designated": True,
+            "determination_date": "2024-04-24",
+            "qualified_divestiture": True,
+        },
+    }
     assert run(frag, "pafaca", rulebook)[0] == "clear"
 
 
 def test_pafaca_before_enactment(rulebook: Any) -> None:
     """PAFACA was enacted Apr. 24, 2024."""
-    assert run({"rights": {"voting_pct": 30}, "app": SOCIAL}, "pafaca", rulebook, dt.date(2024, 4, 23))[0] == "clear"
+    assert (
+        run(
+            {"rights": {"voting_pct": 30}, "app": SOCIAL}, "pafaca", rulebook, dt.date(2024, 4, 23)
+        )[0]
+        == "clear"
+    )
 
 
 # ------------------------------------------------------------------------------------------
 # Connected vehicles, 15 CFR 791 subpart D
 
-CAR = {"role": "vehicle_manufacturer", "gvwr_lb": 4800, "sold_in_us": True, "vcs_software_adversary": False,
-       "vcs_hardware_adversary": False, "ads_software_adversary": False, "manufacturer_adversary_linked": False,
-       "specific_authorization": False}
+CAR = {
+    "role": "vehicle_manufacturer",
+    "gvwr_lb": 4800,
+    "sold_in_us": True,
+    "vcs_software_adversary": False,
+    "vcs_hardware_adversary": False,
+    "ads_software_adversary": False,
+    "manufacturer_adversary_linked": False,
+    "specific_authorization": False,
+}
 
 
 @pytest.mark.parametrize(("year", "level"), [(2026, "filing_advised"), (2027, "prohibited")])
@@ -113,13 +186,25 @@ def test_gvwr_edge(rulebook: Any, lb: int, level: str) -> None:
     assert run(frag, "ics_vehicles", rulebook)[0] == level
 
 
-@pytest.mark.parametrize(("hw", "level"), [({"model_year": 2029}, "clear"), ({"model_year": 2030}, "prohibited"),
-                                          ({"import_date": "2028-12-31"}, "clear"),
-                                          ({"import_date": "2029-01-01"}, "prohibited")])
+@pytest.mark.parametrize(
+    ("hw", "level"),
+    [
+        ({"model_year": 2029}, "clear"),
+        ({"model_year": 2030}, "prohibited"),
+        ({"import_date": "2028-12-31"}, "clear"),
+        ({"import_date": "2029-01-01"}, "prohibited"),
+    ],
+)
 def test_hardware_dates(rulebook: Any, hw: dict[str, Any], level: str) -> None:
     """VCS hardware: from model year 2030, or Jan. 1, 2029 for units without a model year."""
-    frag = {"vehicle": {"role": "vcs_hardware_importer", "vcs_hardware_adversary": True,
-                        "specific_authorization": False, **hw}}
+    frag = {
+        "vehicle": {
+            "role": "vcs_hardware_importer",
+            "vcs_hardware_adversary": True,
+            "specific_authorization": False,
+            **hw,
+        }
+    }
     assert run(frag, "ics_vehicles", rulebook)[0] == level
 
 
@@ -133,7 +218,14 @@ def test_linked_manufacturer(rulebook: Any) -> None:
 
 def test_specific_authorization_suppresses(rulebook: Any) -> None:
     """A BIS specific authorization suppresses the prohibition (shown as exempted)."""
-    frag = {"vehicle": {**CAR, "model_year": 2027, "vcs_software_adversary": True, "specific_authorization": True}}
+    frag = {
+        "vehicle": {
+            **CAR,
+            "model_year": 2027,
+            "vcs_software_adversary": True,
+            "specific_authorization": True,
+        }
+    }
     assert run(frag, "ics_vehicles", rulebook)[0] == "clear"
 
 

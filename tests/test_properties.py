@@ -145,8 +145,11 @@ def test_order_of_rule_files_does_not_matter(tmp_path: Any, rulebook: Any) -> No
     src = default_rules_dir()
     dst = tmp_path / "rules"
     shutil.copytree(src, dst)
-    files = sorted(p for p in dst.rglob("*.yaml") if p.parent.name not in ("reference", "restricted")
-                   and p.name != "regimes.yaml")
+    files = sorted(
+        p
+        for p in dst.rglob("*.yaml")
+        if p.parent.name not in ("reference", "restricted") and p.name != "regimes.yaml"
+    )
     for i, path in enumerate(reversed(files)):
         path.rename(path.parent / f"{i:02d}_{path.name}")
     shuffled = load_rulebook(base=dst)

@@ -48,8 +48,26 @@ _junk_scalars = st.one_of(
     st.integers(min_value=-(10**30), max_value=10**30),
     st.sampled_from([10**400, -(10**400), -1, -50, -0.0001, 101, 1e308, 1e-320]),
     st.floats(allow_nan=True, allow_infinity=True),
-    st.sampled_from(["", "-5", "1e999", "NaN", "Infinity", "-Infinity", "0x10", "2025-02-30",
-                     "CN\u0000", "\ud7ff", "\u202e", "🀄", "yes", "null", "~", "12%"]),
+    st.sampled_from(
+        [
+            "",
+            "-5",
+            "1e999",
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "0x10",
+            "2025-02-30",
+            "CN\u0000",
+            "\ud7ff",
+            "\u202e",
+            "🀄",
+            "yes",
+            "null",
+            "~",
+            "12%",
+        ]
+    ),
     st.text(max_size=8),
 )
 _junk = st.recursive(
@@ -114,7 +132,7 @@ _BAD_TEXTS = [
     "- just\n- a list\n",
     "id: [unclosed\n",
     "id: x\n  bad: indentation\n",
-    "{\"id\": ",
+    '{"id": ',
     "\t\tid: tabs\n",
     "id: x\nid: y\n",
     "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
@@ -123,7 +141,7 @@ _BAD_TEXTS = [
     "id: !custom x\n",
     "id: !!binary aGVsbG8=\n",
     "[" * 600 + "]" * 600,
-    "{\"a\": " * 600 + "1" + "}" * 600,
+    '{"a": ' * 600 + "1" + "}" * 600,
     "x:\n" + "".join("  " * i + "- \n" for i in range(1, 300)),
     "%YAML 9.9\n---\nid: x\n",
     "id: x\n...\n---\nid: y\n",
@@ -195,11 +213,16 @@ def test_hostile_documents_give_located_errors_and_no_traceback(text: str, suffi
     assert code == 2 and "Traceback" not in err and err.startswith("dealscreen: ")
 
 
-@pytest.mark.skipif(os.environ.get("DEALSCREEN_HYPOTHESIS") != "thorough",
-                    reason="seconds per document: the YAML parser recurses until Python's limit")
+@pytest.mark.skipif(
+    os.environ.get("DEALSCREEN_HYPOTHESIS") != "thorough",
+    reason="seconds per document: the YAML parser recurses until Python's limit",
+)
 def test_very_deep_documents_give_located_errors() -> None:
     """Nesting thousands deep (a few KB) is refused with a located error, not a RecursionError."""
-    for text, suffix in (("[" * 5000 + "]" * 5000, ".yaml"), ('{"a": ' * 5000 + "1" + "}" * 5000, ".json")):
+    for text, suffix in (
+        ("[" * 5000 + "]" * 5000, ".yaml"),
+        ('{"a": ' * 5000 + "1" + "}" * 5000, ".json"),
+    ):
         path = _write(text, suffix)
         with pytest.raises(DealError) as info:
             load_deal(path)
@@ -246,18 +269,40 @@ _GOOD_RULE: dict[str, Any] = {
     "when": ["investor.foreign_person is true", "rights.voting_pct >= 25"],
     "explain": "{investor.name} holds {rights.voting_pct}.",
 }
-_bad_conditions = st.sampled_from([
-    "investor.foreign_person", "investor.nope is true", "rights.voting_pct >= lots",
-    "rights.voting_pct => 25", "rights.voting_pct >= 25 25", "finding t.missing",
-    "not finding", "investor.country in @no_such_list", "investor.country in [XX, ZZ]",
-    "deal.kind in [not_a_kind]", "__import__('os')", "rights.voting_pct >= 1e999",
-    "investor.lists contains any []", "{investor.name}", "", "rights.voting_pct",
-])
-_bad_templates = st.sampled_from([
-    "{deal.__class__}", "{0.__init__.__globals__}", "{investor.name", "investor.name}",
-    "{investor.nope}", "{}", "{{investor.name}}", "{investor.name.__class__}", "{!r}",
-    "{investor.name:>{width}}",
-])
+_bad_conditions = st.sampled_from(
+    [
+        "investor.foreign_person",
+        "investor.nope is true",
+        "rights.voting_pct >= lots",
+        "rights.voting_pct => 25",
+        "rights.voting_pct >= 25 25",
+        "finding t.missing",
+        "not finding",
+        "investor.country in @no_such_list",
+        "investor.country in [XX, ZZ]",
+        "deal.kind in [not_a_kind]",
+        "__import__('os')",
+        "rights.voting_pct >= 1e999",
+        "investor.lists contains any []",
+        "{investor.name}",
+        "",
+        "rights.voting_pct",
+    ]
+)
+_bad_templates = st.sampled_from(
+    [
+        "{deal.__class__}",
+        "{0.__init__.__globals__}",
+        "{investor.name",
+        "investor.name}",
+        "{investor.nope}",
+        "{}",
+        "{{investor.name}}",
+        "{investor.name.__class__}",
+        "{!r}",
+        "{investor.name:>{width}}",
+    ]
+)
 
 
 @st.composite
@@ -318,8 +363,9 @@ def test_hostile_rule_files_give_exit_2(index: int) -> None:
         layer = Path(tmp) / "layer"
         (layer / "t").mkdir(parents=True)
         (layer / "t" / "r.yaml").write_text(_BAD_TEXTS[index], encoding="utf-8")
-        code, err = _run_cli(["screen", str(FIXTURES / _first_fixture()), "--no-store",
-                              "--rules", str(layer)])
+        code, err = _run_cli(
+            ["screen", str(FIXTURES / _first_fixture()), "--no-store", "--rules", str(layer)]
+        )
     assert code == 2 and "Traceback" not in err, err
 
 
@@ -401,8 +447,9 @@ def test_engine_failure_on_the_command_line_is_exit_1(hit_deal: Any, failing: An
     """The CLI reports an engine defect as an internal error (exit 1), not as a verdict."""
     _, result = hit_deal
     failing(f"+{result.hits[0].rule_id}")
-    path = FIXTURES / next(p.name for p in sorted(FIXTURES.glob("*.yaml"))
-                           if load_deal(p).id == result.deal_id)
+    path = FIXTURES / next(
+        p.name for p in sorted(FIXTURES.glob("*.yaml")) if load_deal(p).id == result.deal_id
+    )
     code, err = _run_cli(["screen", str(path), "--no-store"])
     assert code == 1 and "internal error" in err
 
@@ -438,4 +485,3 @@ def test_interleaved_deals_leave_no_state(deals: list[dict[str, Any]]) -> None:
         if _durable.session_state(name, f"s{sid}") is not None
     ]
     assert left == []
-

@@ -37,9 +37,12 @@ OURS = """
 @pytest.fixture
 def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Stand a small rulebook in for the shipped one (layered loads stay fast)."""
-    base = small_rulebook(tmp_path / "shipped", {
-        "cfius_800/control.yaml": (ROOT / "rules" / "cfius_800" / "control.yaml").read_text(),
-    })
+    base = small_rulebook(
+        tmp_path / "shipped",
+        {
+            "cfius_800/control.yaml": (ROOT / "rules" / "cfius_800" / "control.yaml").read_text(),
+        },
+    )
     monkeypatch.setattr("screening.rulebook.default_rules_dir", lambda: base)
     return base
 
@@ -83,12 +86,12 @@ def test_list_unknown_regime(capsys: pytest.CaptureFixture[str]) -> None:
     """An unknown regime is a usage error with a suggestion."""
     code, _, err = run(capsys, "rules", "list", "--regime", "cfius_80")
     assert code == 2
-    assert err.startswith("dealscreen: --regime: unknown-regime: no regime `cfius_80` (did you mean")
+    assert err.startswith(
+        "dealscreen: --regime: unknown-regime: no regime `cfius_80` (did you mean"
+    )
 
 
-def test_show(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, small: Path
-) -> None:
+def test_show(capsys: pytest.CaptureFixture[str], tmp_path: Path, small: Path) -> None:
     """`rules show` prints citation, conditions with lines, examples and file:line."""
     ours = layer(tmp_path, OURS.format(pct=20))
     code, out, _ = run(capsys, "rules", "show", "ours.big_stake", "--rules", str(ours))
@@ -111,7 +114,8 @@ def test_show_unknown_rule(capsys: pytest.CaptureFixture[str]) -> None:
     """An unknown rule id is an error with a suggestion, exit 2."""
     code, _, err = run(capsys, "rules", "show", "cfius.contrl")
     assert (code, err) == (
-        2, "dealscreen: unknown-rule: no rule `cfius.contrl` (did you mean `cfius.control`?)\n"
+        2,
+        "dealscreen: unknown-rule: no rule `cfius.contrl` (did you mean `cfius.control`?)\n",
     )
 
 
@@ -123,29 +127,43 @@ def test_lint_errors_exit_2(
     ours = layer(tmp_path, bad)
     code, out, err = run(capsys, "rules", "lint", "--rules", str(ours))
     assert (code, err) == (2, "dealscreen: lint-errors: 1 error in the rulebook\n")
-    assert (f"{ours}/ours/policies.yaml:3: error: never-fires: rule `ours.big_stake` can never "
-            "fire: `rights.voting_pct >= 20` contradicts `rights.voting_pct < 10`") in out.splitlines()
+    assert (
+        f"{ours}/ours/policies.yaml:3: error: never-fires: rule `ours.big_stake` can never "
+        "fire: `rights.voting_pct >= 20` contradicts `rights.voting_pct < 10`"
+    ) in out.splitlines()
 
 
 def test_lint_json_and_today(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, small: Path
 ) -> None:
     """`--format json --today` reports against the given date; warnings alone exit 0."""
-    code, out, _ = run(capsys, "rules", "lint", "--format", "json", "--today", "2027-06-01",
-                       "--rules", str(layer(tmp_path, OURS.format(pct=20))))
+    code, out, _ = run(
+        capsys,
+        "rules",
+        "lint",
+        "--format",
+        "json",
+        "--today",
+        "2027-06-01",
+        "--rules",
+        str(layer(tmp_path, OURS.format(pct=20))),
+    )
     assert code == 0
     data = json.loads(out)
     assert data["today"] == "2027-06-01" and data["errors"] == 0
     overdue = {p["message"] for p in data["problems"] if p["code"] == "review-overdue"}
-    assert ("reference list `excepted_foreign_states` was due for review on 2027-05-31 "
-            "(today is 2027-06-01)") in overdue
+    assert (
+        "reference list `excepted_foreign_states` was due for review on 2027-05-31 "
+        "(today is 2027-06-01)"
+    ) in overdue
 
 
 def test_lint_bad_today(capsys: pytest.CaptureFixture[str]) -> None:
     """A malformed --today is a usage error."""
     code, _, err = run(capsys, "rules", "lint", "--today", "tomorrow")
     assert (code, err) == (
-        2, "dealscreen: --today: invalid-date: `tomorrow` is not a date (YYYY-MM-DD)\n"
+        2,
+        "dealscreen: --today: invalid-date: `tomorrow` is not a date (YYYY-MM-DD)\n",
     )
 
 
@@ -172,8 +190,14 @@ def test_coverage_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     data = json.loads(out)
     assert len(data["deals"]) == len(list(FIXTURES.glob("*.yaml")))
-    assert set(data["summary"]) == {"rules", "rules_fired", "rules_pct", "conditions",
-                                    "conditions_covered", "conditions_pct"}
+    assert set(data["summary"]) == {
+        "rules",
+        "rules_fired",
+        "rules_pct",
+        "conditions",
+        "conditions_covered",
+        "conditions_pct",
+    }
 
 
 def test_diff_directories_with_deals(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -210,13 +234,16 @@ def test_diff_unknown(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Non
     """Neither a directory nor a recorded version: a usage error."""
     code, _, err = run(capsys, "rules", "diff", str(tmp_path / "nope"), "rules")
     assert (code, err) == (
-        2, f"dealscreen: {tmp_path}/nope: unknown-rulebook: neither a rulebook directory nor a "
+        2,
+        f"dealscreen: {tmp_path}/nope: unknown-rulebook: neither a rulebook directory nor a "
         "recorded rulebook version\n",
     )
 
 
 def test_config_file_layers(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     small: Path,
 ) -> None:
     """`dealscreen.toml` in the current directory lists layers, relative to itself."""
@@ -244,7 +271,9 @@ def test_config_errors(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as info:
         load_config(tmp_path)
     assert (info.value.location, info.value.code, info.value.message) == (
-        "dealscreen.toml", "invalid-config", "unknown key `rule`"
+        "dealscreen.toml",
+        "invalid-config",
+        "unknown key `rule`",
     )
     (tmp_path / "dealscreen.toml").write_text('rules = "a"\n')
     with pytest.raises(UsageError) as info:

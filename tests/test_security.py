@@ -61,12 +61,25 @@ def test_no_sql_is_built_from_strings() -> None:
 
 def test_the_greps_would_catch_what_they_look_for() -> None:
     """The patterns match each thing they forbid (and not `evaluate(` or a constant pragma)."""
-    for bad in ('sa.text("x")', 'conn.execute(f"select {x}")', 'c.execute("a" + b)',
-                'c.exec_driver_sql("x %s" % y)', 'c.execute("x {}".format(y))'):
+    for bad in (
+        'sa.text("x")',
+        'conn.execute(f"select {x}")',
+        'c.execute("a" + b)',
+        'c.exec_driver_sql("x %s" % y)',
+        'c.execute("x {}".format(y))',
+    ):
         assert _RAW_SQL.search(bad), bad
     assert not _RAW_SQL.search('conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")')
-    for bad in ("eval(x)", "exec (x)", "__import__('os')", "import pickle", "compile(src)",
-                "subprocess.run(c, shell=True)", "s.format_map(d)", "yaml.unsafe_load(t)"):
+    for bad in (
+        "eval(x)",
+        "exec (x)",
+        "__import__('os')",
+        "import pickle",
+        "compile(src)",
+        "subprocess.run(c, shell=True)",
+        "s.format_map(d)",
+        "yaml.unsafe_load(t)",
+    ):
         assert _FORBIDDEN.search(bad), bad
     for fine in ("evaluate(cond)", "evaluation", "re.compile(p)", "executor"):
         assert not _FORBIDDEN.search(fine), fine
@@ -150,10 +163,13 @@ def test_alias_bomb_is_refused_before_expansion(tmp_path: Path) -> None:
 def test_python_files_in_a_rules_layer_are_refused(tmp_path: Path) -> None:
     """A rule layer carrying Python is refused, and nothing in it is imported."""
     marker = tmp_path / "imported"
-    base = make_rulebook(tmp_path, {
-        "t/r.yaml": rule_file(GOOD),
-        "t/__init__.py": f"open({str(marker)!r}, 'w').close()\n",
-    })
+    base = make_rulebook(
+        tmp_path,
+        {
+            "t/r.yaml": rule_file(GOOD),
+            "t/__init__.py": f"open({str(marker)!r}, 'w').close()\n",
+        },
+    )
     with pytest.raises(RulebookError):
         load_rulebook(base=base)
     assert not marker.exists()
@@ -184,7 +200,11 @@ def _batch_in_a_process(seed: str, order: str) -> bytes:
     env = {**os.environ, "PYTHONHASHSEED": seed}
     done = subprocess.run(
         [sys.executable, "-c", _BATCH_SCRIPT, str(ROOT / "fixtures" / "deals"), order],
-        cwd=ROOT, env=env, capture_output=True, check=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        check=True,
+        timeout=300,
     )
     return done.stdout
 
