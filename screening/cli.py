@@ -7,7 +7,6 @@ reached.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import traceback
 from pathlib import Path
@@ -15,23 +14,11 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, parse_as_of
 from .config import resolve_layers
-from .errors import EngineError, ScreeningError, UsageError
+from .errors import EngineError, ScreeningError
 from .explain import render_json, render_text
 from .rulebook import Rulebook, load_rulebook
-
-EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_FAIL_ON = 0, 1, 2, 3
-
-
-def _as_of(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError.one(
-            "--as-of", "invalid-date", f"`{value}` is not a date (YYYY-MM-DD)"
-        ) from None
 
 
 def _rulebook(layers: tuple[str, ...]) -> Rulebook:
@@ -86,7 +73,7 @@ def screen(
 
     book = _rulebook(layers)
     deal = load_deal(file)
-    result = screen_deal(deal, rulebook=book, as_of=_as_of(as_of))
+    result = screen_deal(deal, rulebook=book, as_of=parse_as_of(as_of))
     if not no_store:
         from .store import Store
 

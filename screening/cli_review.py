@@ -9,9 +9,11 @@ trusted either way.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import sys
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
@@ -19,7 +21,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from .cli import EXIT_FAIL_ON, _as_of
+from .cli_common import EXIT_FAIL_ON
+from .cli_common import parse_as_of as _as_of
 from .config import resolve_layers
 from .errors import DealError, Problem, ScreeningError, UsageError
 from .model import DealRecord
@@ -40,11 +43,28 @@ def default_format(out: Path | None) -> str:
     return "table" if sys.stdout.isatty() else "jsonl"
 
 
+class _Stdout(io.TextIOBase):
+    """Writes to whatever ``sys.stdout`` is at the time of writing.
+
+    While the progress bar runs, rich redirects ``sys.stdout`` so that report lines appear above
+    the bar instead of being torn by it; a reference to the original stream would bypass that.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[TextIO]:
     """stdout, or a file written beside its final name and moved into place when complete."""
     if path is None:
-        yield sys.stdout
+        yield typing.cast(TextIO, _Stdout())
         sys.stdout.flush()
         return
     part = path.with_name(path.name + ".part")
