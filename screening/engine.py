@@ -393,7 +393,7 @@ _BLOCKS = {"data": "data_transaction", "supply": "supply_chain"}
 def _question(rule: Rule, unknown: list[str]) -> str:
     """One sentence: which unknown facts would decide the rule, and what it would mean."""
     title = rule.title
-    if title[:1].isupper() and title[1:2].islower():
+    if title[:1].isupper() and (title[1:2].islower() or title[1:2] == " "):
         title = title[0].lower() + title[1:]
     outcome = f"{title} ({rule.outcome}, {rule.citation})"
     missing = sorted(

@@ -9,7 +9,7 @@ import json
 import textwrap
 from typing import Any
 
-from .verdict import Because, Hit, ScreeningResult
+from .verdict import Because, Hit, OpenQuestion, ScreeningResult
 
 WIDTH = 100
 _MARK = {
@@ -28,7 +28,11 @@ def _wrap(text: str, indent: int) -> list[str]:
 def _tree(items: list[Because], indent: int) -> list[str]:
     lines: list[str] = []
     for b in items:
-        lines.extend(_wrap(f"└ {b.rule_id}: {b.title} ({b.citation})", indent))
+        text = f"└ {b.rule_id}: {b.title} ({b.citation})"
+        pad = " " * indent
+        lines.extend(
+            textwrap.wrap(text, WIDTH, initial_indent=pad, subsequent_indent=pad + "  ") or [pad]
+        )
         lines.extend(_tree(b.because, indent + 2))
     return lines
 
@@ -51,6 +55,29 @@ def _hit_lines(hit: Hit) -> list[str]:
         lines.extend(_tree(hit.because, 6))
     if hit.confidence != "reg":
         lines.extend(_wrap(f"confidence: {hit.confidence} (see the rule's notes)", 4))
+    return lines
+
+
+_MISSING_BLOCK = "once recorded, it may show: "
+
+
+def _question_lines(questions: list[OpenQuestion]) -> list[str]:
+    """Open questions; those waiting on the same missing record block are asked once."""
+    lines: list[str] = []
+    grouped: dict[str, list[str]] = {}
+    for q in questions:
+        head, sep, tail = q.question.partition(_MISSING_BLOCK)
+        if sep:
+            grouped.setdefault(head + sep.rstrip(": "), []).append(tail)
+        else:
+            lines.extend(_wrap(f"? {q.question}", 4))
+    for head, outcomes in grouped.items():
+        if len(outcomes) == 1:
+            lines.extend(_wrap(f"? {head}: {outcomes[0]}", 4))
+            continue
+        lines.extend(_wrap(f"? {head} any of these {len(outcomes)}:", 4))
+        for outcome in outcomes:
+            lines.extend(_wrap(f"- {outcome}", 6))
     return lines
 
 
@@ -89,8 +116,7 @@ def render_text(result: ScreeningResult, *, findings: bool = True) -> str:
         questions = [q for q in result.open_questions if q.regime == regime.regime]
         if questions:
             lines.append("  open questions:")
-            for q in questions:
-                lines.extend(_wrap(f"? {q.question}", 4))
+            lines.extend(_question_lines(questions))
     if result.derived:
         lines.append("")
         lines.append("Derived facts")
