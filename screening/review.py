@@ -263,11 +263,13 @@ class _WorkerState:
 _STATE = _WorkerState()
 
 
-def _init_worker(layers: tuple[str, ...], as_of: dt.date | None, keep_deals: bool) -> None:
-    """Load (and compile) the rulebook once per worker process."""
+def _init_worker(
+    rules: Rulebook | tuple[str, ...], as_of: dt.date | None, keep_deals: bool
+) -> None:
+    """Set up a worker: the rulebook the parent loaded (or its layers), compiled once."""
     from .engine import compiled
 
-    _STATE.book = load_rulebook([Path(p) for p in layers])
+    _STATE.book = rules if isinstance(rules, Rulebook) else load_rulebook([Path(p) for p in rules])
     _STATE.as_of = as_of
     _STATE.keep_deals = keep_deals
     compiled(_STATE.book)
@@ -402,7 +404,13 @@ def _in_workers(chunks: Iterator[list[Task] | Invalid], options: Options) -> Ite
         workers,
         mp_context=_context(),
         initializer=_init_worker,
-        initargs=(options.layers, options.as_of, options.keep_deals),
+        # The parent's parsed rulebook travels to each worker, which so need not parse the
+        # rule files again (most of a cold start is YAML parsing).
+        initargs=(
+            load_rulebook([Path(p) for p in options.layers]),
+            options.as_of,
+            options.keep_deals,
+        ),
     )
     # A bounded window of chunks in flight, consumed in submission order: input order out,
     # bounded memory in, whatever the number of workers.

@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +136,15 @@ class Rulebook:
 
     def __repr__(self) -> str:
         return f"Rulebook(version={self.version!r}, rules={len(self.rules)})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Sent to review workers: the fields only; per-process caches (the compiled plan,
+        # registered engine rulesets) are rebuilt where they are used.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     rules: dict[str, Rule]
     regimes: dict[str, Regime]
