@@ -7,7 +7,6 @@ Every subcommand takes ``--db URL`` (or ``DEALSCREEN_DB``); the default is a SQL
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -15,7 +14,8 @@ from typing import Any, TypeVar
 import click
 
 from . import audit as lib
-from .errors import StoreError, UsageError
+from .cli_common import parse_date
+from .errors import StoreError
 from .store import ENV_DB, Store
 from .verdict import LEVELS
 
@@ -33,17 +33,6 @@ db_option = click.option(
 
 def _store(db: str | None) -> Store:
     return Store(db)
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError.one(
-            option, "invalid-date", f"`{value}` is not a date (YYYY-MM-DD)"
-        ) from None
 
 
 def _format(*choices: str) -> Callable[[F], F]:
@@ -74,7 +63,11 @@ def list_(
 ) -> None:
     """List recorded screenings, newest first."""
     found = lib.list_screenings(
-        _store(db), deal_id=deal_id, verdict=verdict, since=_date(since, "--since"), limit=limit
+        _store(db),
+        deal_id=deal_id,
+        verdict=verdict,
+        since=parse_date(since, "--since"),
+        limit=limit,
     )
     click.echo(lib.render_list(found, fmt), nl=False)
 

@@ -12,18 +12,7 @@ from pathlib import Path
 
 import click
 
-from .errors import UsageError
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError.one(
-            option, "invalid-date", f"`{value}` is not a date (YYYY-MM-DD)"
-        ) from None
+from .cli_common import parse_date
 
 
 @click.group()
@@ -80,7 +69,7 @@ def import_(
     from .lists_import import dump_reference, import_list, problems_of
 
     doc = import_list(
-        list_id, file, fmt=fmt, alt=alt, add=add, retrieved=_date(retrieved, "--retrieved")
+        list_id, file, fmt=fmt, alt=alt, add=add, retrieved=parse_date(retrieved, "--retrieved")
     )
     problems = problems_of(doc, str(out))
     if problems:
@@ -115,7 +104,7 @@ def check(name: str, as_of: str | None, layers: tuple[str, ...]) -> None:
     from .rulebook import load_rulebook
 
     book = load_rulebook([Path(p) for p in layers])
-    date = _date(as_of, "--as-of") or dt.date.max
+    date = parse_date(as_of, "--as-of") or dt.date.max
     result = screen_name(name, book.references, date)
     click.echo(f"{name}  (normalized: {normalize(name)})")
     for m in result.matches:

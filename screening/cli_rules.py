@@ -7,7 +7,6 @@ configuration (``dealscreen.toml`` or ``[tool.dealscreen]`` in ``pyproject.toml`
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 import textwrap
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from .cli_common import parse_date
 from .conditions import All, AnyOf, Condition, finding_refs
 from .config import load_config, resolve_layers
 from .errors import RulebookError, UsageError
@@ -31,17 +31,6 @@ def _layers(layers: tuple[str, ...]) -> list[Path]:
 
 def _book(layers: tuple[str, ...]) -> Rulebook:
     return load_rulebook(_layers(layers))
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise UsageError.one(
-            option, "invalid-date", f"`{value}` is not a date (YYYY-MM-DD)"
-        ) from None
 
 
 _rules_option = click.option(
@@ -196,7 +185,7 @@ def lint(layers: tuple[str, ...], fmt: str, today: str | None) -> None:
     from .lint import lint as run_lint
 
     config = load_config()
-    report = run_lint(_layers(layers), today=_date(today, "--today") or config.today)
+    report = run_lint(_layers(layers), today=parse_date(today, "--today") or config.today)
     click.echo(report.render_json() if fmt == "json" else report.render_text(), nl=False)
     if report.errors:
         n = len(report.errors)

@@ -16,16 +16,9 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-KINDS = (
-    "equity_stake",
-    "acquisition",
-    "joint_venture",
-    "supply_partnership",
-    "real_estate",
-    "greenfield",
-    "lending",
-    "outbound_investment",
-)
+from .model import DEAL_KINDS
+
+KINDS = DEAL_KINDS
 COUNTRIES = ("CN", "HK", "JP", "DE", "GB", "CA", "US", "FR", "KR", "AU", "SG", "AE", "NL", "IN")
 PARTY_KINDS = ("company", "company", "fund", "state_owned_enterprise", "government", "individual")
 SECTORS = (

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from ._yaml import Document, DocumentError, load_file
 from .errors import DealError, Problem
-from .model import Deal, DealRecord
+from .model import DEAL_KINDS, Deal, DealRecord
 
 DEAL_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -43,16 +43,7 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
     return tuple(out)
 
 
-_TAGS = {
-    "equity_stake",
-    "acquisition",
-    "joint_venture",
-    "supply_partnership",
-    "real_estate",
-    "greenfield",
-    "lending",
-    "outbound_investment",
-}
+_TAGS = set(DEAL_KINDS)
 
 
 def validate_deal(doc: Document) -> DealRecord:
