@@ -21,7 +21,6 @@ from typing import Any
 
 from .conditions import NEGATION, All, AnyOf, Condition, FindingRef, Leaf, leaves
 from .errors import RulebookError
-from .facts import FactView
 from .reference import References
 from .rulebook import Rule, Rulebook
 
@@ -232,7 +231,7 @@ def engine_value(value: Any) -> Any:
 def fact_for(
     rs: CompiledRuleset, values: Mapping[str, Any], findings: dict[str, bool | None]
 ) -> dict[str, Any]:
-    """:func:`build_fact` for a compiled ruleset, with its paths split in advance.
+    """The engine fact for one ruleset: the paths it reads (known values only) and findings.
 
     ``values`` holds every path the ruleset reads, already in engine form (:func:`engine_value`),
     None when unknown.
@@ -255,40 +254,6 @@ def fact_for(
             if status is None:
                 continue
             node = tree
-            for head in heads:
-                node = node.setdefault(head, {})
-            node[last] = status
-        fact["findings"] = tree
-    return fact
-
-
-def build_fact(
-    view: FactView,
-    paths: tuple[str, ...],
-    findings: dict[str, bool | None],
-    wanted: tuple[str, ...],
-) -> dict[str, Any]:
-    """The engine fact for one ruleset: the paths it reads (known ones only) and findings."""
-    fact: dict[str, Any] = {"t": "deal"}
-    for path in paths:
-        value = view.get(path)
-        if value is None:
-            continue
-        section, _, name = path.partition(".")
-        bucket = fact.setdefault(section, {})
-        if isinstance(value, list):
-            bucket[name] = [str(v) for v in value]
-            bucket[f"{name}__n"] = len(value)
-        else:
-            bucket[name] = _scalar(value)
-    if wanted:
-        tree: dict[str, Any] = {}
-        for rule_id in wanted:
-            status = findings.get(rule_id)
-            if status is None:
-                continue
-            node = tree
-            *heads, last = rule_id.split(".")
             for head in heads:
                 node = node.setdefault(head, {})
             node[last] = status
