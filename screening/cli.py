@@ -126,3 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     return EXIT_OK
+
+
+if __name__ == "__main__":  # `python -m screening.cli`, as the tests run it
+    raise SystemExit(main())
