@@ -33,7 +33,10 @@ header{order:-2}#summary{order:-1}
 section,header{background:#fff;border-radius:8px;padding:1rem;box-shadow:0 1px 2px #0002}
 h1{font-size:1.4rem;margin:0 0 .3rem}h2{font-size:1.15rem;margin:.2rem 0 .6rem}
 h3{font-size:1rem;margin:.2rem 0}.muted{color:#666;font-size:.85rem}
-.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(280px,1fr));gap:1rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:1rem}
+.grid>div{min-width:0;overflow-x:auto}
+.grid>div.wide{grid-column:span 2}
+@media (max-width:800px){.grid>div.wide{grid-column:auto}}
 table{border-collapse:collapse;width:100%;font-size:.85rem}
 th,td{text-align:left;padding:.3rem .45rem;border-bottom:1px solid #e3e5e8;vertical-align:top}
 th[data-key]{cursor:pointer;user-select:none;white-space:nowrap}
@@ -306,8 +309,9 @@ def verdict_chart(verdicts: dict[str, int]) -> str:
     bar_h, gap, label_w, bar_w = 22, 6, 120, 320
     height = len(LEVELS) * (bar_h + gap)
     parts = [
-        f'<svg id="verdict-chart" xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 60}"'
-        f' height="{height}" role="img" aria-label="deals per verdict">'
+        f'<svg id="verdict-chart" xmlns="http://www.w3.org/2000/svg"'
+        f' viewBox="0 0 {label_w + bar_w + 60} {height}" width="100%"'
+        f' style="max-width:{label_w + bar_w + 60}px" role="img" aria-label="deals per verdict">'
     ]
     for i, level in enumerate(reversed(LEVELS)):
         n = verdicts.get(level, 0)
@@ -392,7 +396,8 @@ class HtmlReport(BaseReport):
             f"{s.invalid} invalid (skipped), {s.duplicates} duplicate ids, "
             f"{s.provisional} provisional (open questions)</p>"
             f'<div class="grid"><div><h3>Deals per verdict</h3>{verdict_chart(s.verdicts)}</div>'
-            f'<div id="per-regime"><h3>Per regime</h3><table><tr><th>regime</th>{level_heads}'
+            '<div id="per-regime" class="wide"><h3>Per regime</h3>'
+            f"<table><tr><th>regime</th>{level_heads}"
             f"</tr>{regimes}</table></div>"
             + _counts_table("Per investor country", "per-country", s.countries, "country")
             + _counts_table("Per sector (NAICS)", "per-sector", sectors, "sector")
