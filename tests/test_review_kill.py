@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -19,7 +20,7 @@ def _recorded(db: Path) -> int:
     if not db.exists():
         return 0
     try:
-        with sqlite3.connect(db, timeout=5) as conn:
+        with contextlib.closing(sqlite3.connect(db, timeout=5)) as conn:
             return int(conn.execute("SELECT COUNT(*) FROM screening").fetchone()[0])
     except sqlite3.OperationalError:  # tables not created yet
         return 0
@@ -55,7 +56,7 @@ def test_sigkill_then_resume_records_each_deal_once(tmp_path: Path) -> None:
 
     done = subprocess.run([*args, "--resume"], capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         total = conn.execute("SELECT COUNT(*) FROM screening").fetchone()[0]
         distinct = conn.execute("SELECT COUNT(DISTINCT deal_hash) FROM screening").fetchone()[0]
     assert (total, distinct) == (COUNT, COUNT)

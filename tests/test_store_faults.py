@@ -3,6 +3,7 @@ nothing already committed; the record still verifies."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import subprocess
@@ -28,7 +29,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _count(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
         return int(conn.execute("SELECT COUNT(*) FROM screening").fetchone()[0])
 
 
@@ -49,7 +50,9 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     try:
         yield mount
     finally:
-        subprocess.run(["umount", str(mount)], check=False)
+        done = subprocess.run(["umount", str(mount)], capture_output=True, text=True)
+        if done.returncode != 0:  # still busy: detach it now, the kernel frees it when idle
+            subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_full_disk_mid_review_keeps_committed_batches(tmp_path: Path, small_disk: Path) -> None:
