@@ -14,6 +14,7 @@ from screening import Deal, ScreeningResult
 from screening.cli import main
 from screening.examples import BASE_DEAL, merge
 from screening.fixtures_gen import generate, generate_jsonl
+from screening.model import DEAL_KINDS
 from screening.report.csv import safe
 from screening.report.html import script_json
 from screening.review import Invalid, Options, Reviewed, discover, review
@@ -269,16 +270,7 @@ def test_fixtures_generate_is_deterministic_and_valid(capsys: pytest.CaptureFixt
     assert out == "".join(generate_jsonl(400, seed=9))
     assert out != "".join(generate_jsonl(400, seed=10))
     deals = [Deal.model_validate(d).root for d in generate(400, seed=9)]
-    assert {d.kind for d in deals} == {
-        "equity_stake",
-        "acquisition",
-        "joint_venture",
-        "supply_partnership",
-        "real_estate",
-        "greenfield",
-        "lending",
-        "outbound_investment",
-    }
+    assert {d.kind for d in deals} == set(DEAL_KINDS)
     assert {"CN", "HK", "JP", "DE", "GB", "CA", "US"} <= {d.investor.country for d in deals}
     assert len({d.id for d in deals}) == 400
 
