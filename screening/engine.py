@@ -144,6 +144,7 @@ class Evaluation:
         self.status: dict[str, Tri] = {}
         self.scope = Scope(view, self.status, book.references)
         self.outcomes: Mapping[str, Outcome] = _Outcomes(self)
+        self.because: dict[str, list[Because]] = {}
 
 
 def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluation:
@@ -251,23 +252,28 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _because(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset()) -> list[Because]:
+def _because(ev: Evaluation, rule_id: str) -> list[Because]:
+    """The findings a rule stood on, as a tree; each finding's subtree is built once per deal
+    (findings form an acyclic graph: a cycle is a load error)."""
+    known = ev.because.get(rule_id)
+    if known is not None:
+        return known
     out: list[Because] = []
     for leaf_outcome in flatten(ev.outcomes[rule_id]):
         node = leaf_outcome.node
         if isinstance(node, FindingRef) and not node.negated and leaf_outcome.status is True:
-            if node.rule_id in seen:
-                continue
             target = ev.book.rules[node.rule_id]
             out.append(
                 Because(
                     rule_id=target.id,
                     title=target.title,
                     citation=target.citation,
-                    because=_because(ev, target.id, seen | {rule_id}),
+                    because=_because(ev, target.id),
                 )
             )
-    return sorted(out, key=lambda b: b.rule_id)
+    out.sort(key=lambda b: b.rule_id)
+    ev.because[rule_id] = out
+    return out
 
 
 def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
