@@ -84,6 +84,7 @@ class _Plan:
                 checks.append((rule, status_function(self.guarded[rule.id])))
             self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
+        self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
         self.outcome_rules: dict[str, list[Rule]] = {}
         for rule in book.rules.values():
@@ -147,12 +148,29 @@ class Evaluation:
         self.because: dict[str, list[Because]] = {}
 
 
+def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, Any]:
+    """Every fact path the rulesets read, in engine form; the scope remembers the raw values."""
+    sections: dict[str, Any] = {
+        "deal": view.deal,
+        "investor": view.investor,
+        "target": view.target,
+        "rights": view.rights,
+        **view.extra,
+    }
+    out: dict[str, Any] = {}
+    for path, section, name in plan.split_paths:
+        value = getattr(sections[section], name)
+        scope.remember(path, value)
+        out[path] = engine_value(value)
+    return out
+
+
 def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluation:
     """Run every stratum through durable-rules and the evaluator; they must agree."""
     ev = Evaluation(book, view)
     scope = ev.scope
     plan = _plan(book)
-    engine_values = {path: engine_value(scope.value(path)) for path in plan.paths}
+    engine_values = _engine_values(plan, view, scope)
     engine_findings: dict[str, Tri] = {}
     for rulesets, checks in plan.strata:
         fired: set[str] = set()

@@ -123,6 +123,10 @@ class Scope:
             value = self._values[path] = self.view.get(path)
             return value
 
+    def remember(self, path: str, value: Any) -> None:
+        """Record a value already read from the view."""
+        self._values[path] = value
+
     def listed(self, leaf: Leaf) -> tuple[Any, ...]:
         """The literal list of a leaf; reference lists are resolved once per screening."""
         if leaf.ref is None:

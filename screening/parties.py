@@ -25,6 +25,7 @@ match index built from a :class:`~screening.reference.References` object is cach
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -144,6 +145,7 @@ _DROP = re.compile(r"[.'’`]")
 _NON_WORD = re.compile(r"[^\w]+|_")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize(name: str) -> str:
     """A name reduced to lower-case ASCII-folded words without punctuation or legal forms."""
     text = unicodedata.normalize("NFKC", name).strip()
