@@ -8,6 +8,7 @@ against on every screening: both must fire exactly the same rules.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -139,6 +140,14 @@ class Scope:
 
 
 StatusFn = Callable[[Scope], Tri]
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
 
 
 def status_function(cond: Condition) -> StatusFn:
@@ -149,6 +158,19 @@ def status_function(cond: Condition) -> StatusFn:
     :func:`evaluate` builds the explained tree only for the rules a result shows, and must reach
     the same status.
     """
+    if isinstance(cond, Leaf) and cond.op in _COMPARE:
+        # A comparison: the same test as eval_leaf (ints and decimals compare exactly in
+        # Python, so no conversion is needed), without its dispatch on every call.
+        path, compare, expected = cond.path, _COMPARE[cond.op], cond.value
+
+        def compare_status(scope: Scope) -> Tri:
+            values = scope._values
+            value = values[path] if path in values else scope.value(path)
+            if value is None:
+                return None
+            return bool(compare(value, expected))
+
+        return compare_status
     if isinstance(cond, Leaf):
         leaf, path = cond, cond.path
 
