@@ -8,6 +8,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# A minimal well-formed rule, for tests that break one thing in it.
+GOOD = """
+- id: t.foreign
+  kind: finding
+  title: Foreign person
+  citation: 31 CFR 800.224
+  when:
+    - investor.foreign_person is true
+  explain: "{investor.name} is a foreign person."
+"""
+
 
 def make_rulebook(tmp: Path, files: dict[str, str]) -> Path:
     """A rulebook dir with the shipped regimes and reference lists plus the given files."""

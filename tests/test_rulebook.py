@@ -8,17 +8,7 @@ import pytest
 
 from screening.errors import RulebookError
 from screening.rulebook import load_rulebook
-from tests.rulebook_helpers import make_rulebook, rule_file
-
-GOOD = """
-- id: t.foreign
-  kind: finding
-  title: Foreign person
-  citation: 31 CFR 800.224
-  when:
-    - investor.foreign_person is true
-  explain: "{investor.name} is a foreign person."
-"""
+from tests.rulebook_helpers import GOOD, make_rulebook, rule_file
 
 
 def load_error(tmp_path: Path, *rules: str) -> list[tuple[str, str, str]]:

@@ -15,7 +15,7 @@ import pytest
 from screening import load_deal, load_rulebook
 from screening.errors import DealError, RulebookError
 from tests.conftest import ROOT
-from tests.rulebook_helpers import make_rulebook, rule_file
+from tests.rulebook_helpers import GOOD, make_rulebook, rule_file
 
 PACKAGE = ROOT / "screening"
 
@@ -83,17 +83,6 @@ def test_the_greps_would_catch_what_they_look_for() -> None:
         assert _FORBIDDEN.search(bad), bad
     for fine in ("evaluate(cond)", "evaluation", "re.compile(p)", "executor"):
         assert not _FORBIDDEN.search(fine), fine
-
-
-GOOD = """
-- id: t.foreign
-  kind: finding
-  title: Foreign person
-  citation: 31 CFR 800.224
-  when:
-    - investor.foreign_person is true
-  explain: "{investor.name} is a foreign person."
-"""
 
 
 @pytest.mark.parametrize(
