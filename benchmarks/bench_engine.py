@@ -48,12 +48,13 @@ from typing import Any
 
 from durable import engine as durable_engine
 
-from screening import _durable, load_deal, load_rulebook, screen
-from screening import engine as screening_engine
-from screening.examples import BASE_DEAL, merge
-from screening.fixtures_gen import generate
-from screening.model import Deal, DealRecord
-from screening.rulebook import Rulebook
+from screening import load_deal, load_rulebook, screen
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.authoring.fixtures_gen import generate
+from screening.engine import _durable
+from screening.engine import run as screening_engine
+from screening.model.deal import Deal, DealRecord
+from screening.rulebook.book import Rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted((ROOT / "fixtures" / "deals").glob("*.yaml"))

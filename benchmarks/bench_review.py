@@ -28,9 +28,9 @@ import time
 from pathlib import Path
 
 from screening import Deal, load_rulebook, screen
-from screening.fixtures_gen import generate, generate_jsonl
-from screening.report.jsonl import JsonlReport
-from screening.review import Options, run_review
+from screening.authoring.fixtures_gen import generate, generate_jsonl
+from screening.review.bulk import Options, run_review
+from screening.review.report.jsonl import JsonlReport
 
 ROOT = Path(__file__).resolve().parent.parent
 DEALSCREEN = str(Path(sys.executable).with_name("dealscreen"))

@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from screening import ScreeningError, load_deal, load_rulebook, screen
-from screening.model import Deal, DealRecord
-from screening.store import Store
+from screening.audit.store import Store
+from screening.model.deal import Deal, DealRecord
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,10 +9,10 @@ The public API::
 dealscreen informs a decision; it is not legal advice.
 """
 
-__version__ = "0.1.0"
-
-from .engine import screen
-from .errors import (
+from screening._version import __version__
+from screening.engine.run import screen
+from screening.engine.verdict import LEVELS, Hit, ScreeningResult
+from screening.errors import (
     DealError,
     EngineError,
     RulebookError,
@@ -20,10 +20,9 @@ from .errors import (
     StoreError,
     UsageError,
 )
-from .loader import load_deal
-from .model import Deal
-from .rulebook import Rulebook, load_rulebook
-from .verdict import LEVELS, Hit, ScreeningResult
+from screening.model.deal import Deal
+from screening.model.loader import load_deal
+from screening.rulebook.book import Rulebook, load_rulebook
 
 __all__ = [
     "LEVELS",

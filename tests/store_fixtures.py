@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
-from screening.examples import BASE_DEAL
-from screening.model import Deal, DealRecord
+from screening.authoring.examples import BASE_DEAL
+from screening.model.deal import Deal, DealRecord
 
 PG_URL = os.environ.get("DEALSCREEN_TEST_PG")
 BACKENDS = [

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from screening.model import (
+from screening.model.deal import (
     DEAL_KINDS,
     ControlMatter,
     DataCategory,

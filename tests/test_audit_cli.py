@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from screening.cli import main
-from screening.store import Store
+from screening.audit.store import Store
+from screening.cli.app import main
 from tests.store_fixtures import BACKENDS, url_for
 
 ROOT = Path(__file__).resolve().parent.parent

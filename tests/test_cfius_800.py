@@ -1,6 +1,6 @@
 """CFIUS part 800: the official examples of cfr_examples.md part A and the threshold edges.
 
-Each case is a deal fragment merged onto screening.examples.BASE_DEAL (a Chinese company with no
+Each case is a deal fragment merged onto screening.authoring.examples.BASE_DEAL (a Chinese company with no
 owners of note taking 5% passive in a U.S. business with no critical technology, infrastructure
 or sensitive data), the rules that must fire and those that must not, and its citation.
 """
@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from screening import screen
-from screening.examples import BASE_DEAL, merge
-from screening.model import Deal
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.model.deal import Deal
 
 CT_LICENSED = {
     "critical_technologies": [

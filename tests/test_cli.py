@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from screening.cli import main
+from screening.cli.app import main
 from tests.conftest import FIXTURES
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from screening._yaml import Document
-from screening.coverage import coverage, measure
-from screening.examples import BASE_DEAL, merge
-from screening.loader import validate_deal
-from screening.rulebook import Rulebook, load_rulebook
+from screening.authoring.coverage import coverage, measure
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.model._yaml import Document
+from screening.model.loader import validate_deal
+from screening.rulebook.book import Rulebook, load_rulebook
 from tests.authoring_helpers import small_rulebook
 from tests.conftest import FIXTURES
 from tests.rulebook_helpers import rule_file

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from screening.cli import main
-from screening.conditions import OPERATORS, Problems, parse_leaf
-from screening.rulebook import load_rulebook
+from screening.cli.app import main
+from screening.rulebook.book import load_rulebook
+from screening.rulebook.conditions import OPERATORS, Problems, parse_leaf
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "authoring.md"
@@ -96,7 +96,7 @@ def test_every_operator_has_a_parsing_example() -> None:
 
 def test_every_lint_code_is_documented() -> None:
     """Each lint code appears in the guide's lint table with its severity."""
-    from screening.lint import CODES
+    from screening.authoring.lint import CODES
 
     text = DOC.read_text(encoding="utf-8")
     for code, severity in CODES.items():

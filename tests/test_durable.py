@@ -11,7 +11,7 @@ import threading
 import pytest
 from durable import engine as durable_engine
 
-from screening import _durable
+from screening.engine import _durable
 from screening.errors import EngineError
 
 _COUNTER = iter(range(10**9))
@@ -193,7 +193,7 @@ def test_too_many_satisfied_alpha_tests_abort_the_process() -> None:
     """More than 64 alpha tests satisfied by one fact aborts the C core: the compiler must split."""
     script = textwrap.dedent(
         """
-        from screening import _durable
+        from screening.engine import _durable
         rules = {f"+r{i}": {"all": [{"m": {"$and": [{"t": "deal"}, {"$gte": {"x": i}}]}}],
                  "run": f"+r{i}"} for i in range(70)}
         _durable.register({"alpha": rules})

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from screening.examples import BASE_DEAL, merge
-from screening.facts import FactView, and3, derive, not3, or3
-from screening.model import Deal
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.facts.derive import derive
+from screening.facts.sections.base import and3, not3, or3
+from screening.facts.view import FactView
+from screening.model.deal import Deal
 
 AS_OF = dt.date(2025, 6, 30)
 
@@ -217,8 +219,8 @@ def test_enumerations_match_the_record_types() -> None:
     """Every enumerated fact path names a real fact, and the vehicle roles match the model."""
     import typing
 
-    from screening.facts import ENUMS, field_info
-    from screening.model_ext.apps import ConnectedVehicle
+    from screening.facts.view import ENUMS, field_info
+    from screening.model.ext.apps import ConnectedVehicle
 
     assert all(field_info(path) is not None for path in ENUMS)
     literal = typing.get_args(ConnectedVehicle.model_fields["role"].annotation)[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from screening.errors import RulebookError
-from screening.rulebook import load_rulebook
+from screening.rulebook.book import load_rulebook
 from tests.authoring_helpers import small_rulebook as make_rulebook
 from tests.rulebook_helpers import rule_file
 

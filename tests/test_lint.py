@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pycountry
 
-from screening.lint import CODES, LintReport, lint
+from screening.authoring.lint import CODES, LintReport, lint
 from tests.authoring_helpers import small_rulebook as make_rulebook
 from tests.rulebook_helpers import rule_file
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from screening._yaml import load_file
+from screening.authoring.lists_import import detect_format, dump_reference, import_list
 from screening.errors import UsageError
-from screening.lists_import import detect_format, dump_reference, import_list
-from screening.parties import screen_name
-from screening.reference import References, parse_reference
+from screening.facts.parties import screen_name
+from screening.model._yaml import load_file
+from screening.model.reference import References, parse_reference
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
@@ -117,7 +117,7 @@ def test_round_trip_and_matching(tmp_path: Path) -> None:
 
 def test_cli_import_writes_a_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`lists import` writes a reference file that a rulebook layer loads, replacing the starter set."""
-    from screening.cli import main
+    from screening.cli.app import main
 
     out = tmp_path / "layer" / "reference" / "restricted" / "ofac_sdn.yaml"
     code = main(
@@ -146,7 +146,7 @@ def test_cli_import_writes_a_layer(tmp_path: Path, capsys: pytest.CaptureFixture
 
 def test_cli_import_bad_date(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A bad --retrieved date exits 2 with one clear message."""
-    from screening.cli import main
+    from screening.cli.app import main
 
     code = main(
         [

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from screening import DealError, load_deal
-from screening.examples import BASE_DEAL
-from screening.model import Deal
+from screening.authoring.examples import BASE_DEAL
+from screening.model.deal import Deal
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -112,7 +112,7 @@ def test_too_many_decimal_places(tmp_path: Path) -> None:
 
 def test_folded_scalars_read_as_yaml_says() -> None:
     """Folded text has no fold markers left in it (ruamel's round-trip composer adds BEL)."""
-    from screening._yaml import parse
+    from screening.model._yaml import parse
 
     data = parse("a: >-\n  one two\n  three four\nb: |\n  x\n  y\n", "t").data
     assert data == {"a": "one two three four", "b": "x\ny\n"}

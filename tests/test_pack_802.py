@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from screening import load_rulebook, screen
-from screening.examples import BASE_DEAL, merge
-from screening.facts import derive
-from screening.model import Deal
-from screening.sections.site import haversine_miles
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.facts.derive import derive
+from screening.facts.sections.site import haversine_miles
+from screening.model.deal import Deal
 
 FOUR = ["access", "exclude", "improve", "attach"]
 
@@ -261,7 +261,7 @@ def test_installation_moved_to_part_2_on_dec_9_2024(
 
 def test_before_part_802_applied_why_not_says_not_in_force(rulebook: Any) -> None:
     """A deal completed before Feb. 13, 2020 is not caught, and why-not says the rule was not in force."""
-    from screening.why import explain_rule
+    from screening.engine.why import explain_rule
 
     frag = land(installation_part=1, miles_to_installation="0.5")
     frag["completion_date"] = "2020-02-12"

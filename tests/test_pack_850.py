@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from screening import screen
-from screening.examples import BASE_DEAL, merge
-from screening.facts import derive
-from screening.model import Deal
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.facts.derive import derive
+from screening.model.deal import Deal
 
 US_FUND = {
     "name": "US Fund LP",
@@ -158,7 +158,7 @@ def test_effective_jan_2_2025(rulebook: Any, day: str, level: str) -> None:
 
 def test_why_not_before_jan_2_2025_names_the_effective_date(rulebook: Any) -> None:
     """Why-not for a transaction completed Jan. 1, 2025 says the rule was not yet in force."""
-    from screening.why import explain_rule
+    from screening.engine.why import explain_rule
 
     exp = explain_rule(
         rulebook, deal(outbound(completion="2025-01-01", **FAB_14)), "outbound.prohibited"

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from screening import screen
-from screening.examples import BASE_DEAL, merge
-from screening.model import Deal
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.model.deal import Deal
 
 SOCIAL = {
     "user_content": True,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from screening import screen
-from screening.examples import BASE_DEAL, merge
-from screening.facts import derive
-from screening.model import Deal
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.facts.derive import derive
+from screening.model.deal import Deal
 
 DATA_KEYS = {
     "counterparty_designated": False,

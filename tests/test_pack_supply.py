@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from screening import screen
-from screening.examples import BASE_DEAL, merge
-from screening.model import Deal
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.model.deal import Deal
 
 
 def deal(fragment: dict[str, Any]) -> Any:

@@ -27,7 +27,7 @@ def test_wheel_carries_the_rulebook(tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
-        "import screening, screening.rulebook as r;"
+        "import screening, screening.rulebook.book as r;"
         "b = r.load_rulebook();"
         "print(screening.__file__); print(r.default_rules_dir()); print(len(b.rules))"
     )

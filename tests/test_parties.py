@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from screening._yaml import Document, load_file
-from screening.examples import BASE_DEAL, merge
-from screening.loader import validate_deal
-from screening.parties import (
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.facts.parties import (
     Node,
     OwnershipRule,
     compact,
@@ -20,8 +18,10 @@ from screening.parties import (
     screen_name,
     treated_as_listed,
 )
-from screening.reference import References, parse_reference
-from screening.sections.parties import derive
+from screening.facts.sections.parties import derive
+from screening.model._yaml import Document, load_file
+from screening.model.loader import validate_deal
+from screening.model.reference import References, parse_reference
 from tests.conftest import ROOT
 
 ON = dt.date(2026, 6, 1)
@@ -346,7 +346,7 @@ def test_clean_deal() -> None:
 
 def test_cli_check(capsys: pytest.CaptureFixture[str]) -> None:
     """`lists check NAME` prints matches and possible matches."""
-    from screening.cli import main
+    from screening.cli.app import main
 
     code = main(["lists", "check", "XPCC", "--as-of", "2026-01-01"])
     out, err = capsys.readouterr()
@@ -359,7 +359,7 @@ def test_cli_check(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_index_is_cached_per_references() -> None:
     """The match index is built once per References object."""
-    from screening import parties
+    from screening.facts import parties
 
     screen_name("x", REFS, ON)
     cached = parties._INDEX[id(REFS)][1]

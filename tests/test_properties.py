@@ -11,13 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from screening import ScreeningError, screen
-from screening._yaml import Document
-from screening.engine import run_rules
-from screening.explain import render_json
-from screening.facts import derive
-from screening.loader import validate_deal
-from screening.model import Deal
-from screening.verdict import rank
+from screening.engine.explain import render_json
+from screening.engine.run import run_rules
+from screening.engine.verdict import rank
+from screening.facts.derive import derive
+from screening.model._yaml import Document
+from screening.model.deal import Deal
+from screening.model.loader import validate_deal
 from tests.strategies import full_deals, pcts
 
 
@@ -139,7 +139,7 @@ def test_order_of_rule_files_does_not_matter(tmp_path: Any, rulebook: Any) -> No
     import shutil
 
     from screening import load_deal, load_rulebook
-    from screening.rulebook import default_rules_dir
+    from screening.rulebook.book import default_rules_dir
     from tests.conftest import FIXTURES
 
     src = default_rules_dir()

@@ -16,12 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import _durable, load_deal, load_rulebook, screen
-from screening.cli import main
+from screening import load_deal, load_rulebook, screen
+from screening.authoring.examples import BASE_DEAL
+from screening.cli.app import main
+from screening.engine import _durable
+from screening.engine.explain import render_json
 from screening.errors import DealError, EngineError, RulebookError, ScreeningError
-from screening.examples import BASE_DEAL
-from screening.explain import render_json
-from screening.model import Deal
+from screening.model.deal import Deal
 from tests.conftest import FIXTURES
 from tests.rulebook_helpers import make_rulebook, rule_file
 from tests.strategies import full_deals

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from screening.cli import main
-from screening.examples import BASE_DEAL, merge
-from screening.review import Options, Reviewed, review
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.cli.app import main
+from screening.review.bulk import Options, Reviewed, review
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from screening import Deal, ScreeningResult
-from screening.cli import main
-from screening.examples import BASE_DEAL, merge
-from screening.fixtures_gen import generate, generate_jsonl
-from screening.model import DEAL_KINDS
-from screening.report.csv import safe
-from screening.report.html import script_json
-from screening.review import Invalid, Options, Reviewed, discover, review
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.authoring.fixtures_gen import generate, generate_jsonl
+from screening.cli.app import main
+from screening.model.deal import DEAL_KINDS
+from screening.review.bulk import Invalid, Options, Reviewed, discover, review
+from screening.review.report.csv import safe
+from screening.review.report.html import script_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -253,7 +253,7 @@ def test_store_sink_records_and_resume_skips(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Reviewed deals are recorded in the store; --resume does not record them twice."""
-    pytest.importorskip("screening.store")
+    pytest.importorskip("screening.audit.store")
     stream = _write_jsonl(tmp_path / "x.jsonl", [_deal(1), _deal(2)])
     db = f"sqlite:///{tmp_path / 'audit.db'}"
     args = ["review", str(stream), "--workers", "1", "--format", "jsonl", "--db", db]

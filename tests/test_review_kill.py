@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from screening.fixtures_gen import generate_jsonl
+from screening.authoring.fixtures_gen import generate_jsonl
 
 COUNT = 2000
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from screening.engine import screen
+from screening.authoring.examples import example_deal
+from screening.engine.run import screen
 from screening.errors import DealError
-from screening.examples import example_deal
-from screening.rulebook import Example, Rule, load_rulebook
+from screening.rulebook.book import Example, Rule, load_rulebook
 
 CASES: list[tuple[Rule, Example]] = [
     (rule, example) for rule in load_rulebook().rules.values() for example in rule.examples

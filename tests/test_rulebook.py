@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from screening.errors import RulebookError
-from screening.rulebook import load_rulebook
+from screening.rulebook.book import load_rulebook
 from tests.rulebook_helpers import GOOD, make_rulebook, rule_file
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from screening.cli import main
-from screening.config import configured_layers, load_config
+from screening.authoring.examples import BASE_DEAL, merge
+from screening.cli.app import main
 from screening.errors import UsageError
-from screening.examples import BASE_DEAL, merge
+from screening.rulebook.config import configured_layers, load_config
 from tests.authoring_helpers import ROOT, small_rulebook
 from tests.conftest import FIXTURES
 from tests.rulebook_helpers import rule_file
@@ -43,7 +43,7 @@ def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "cfius_800/control.yaml": (ROOT / "rules" / "cfius_800" / "control.yaml").read_text(),
         },
     )
-    monkeypatch.setattr("screening.rulebook.default_rules_dir", lambda: base)
+    monkeypatch.setattr("screening.rulebook.book.default_rules_dir", lambda: base)
     return base
 
 
@@ -285,10 +285,10 @@ def test_diff_recorded_version(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, small: Path
 ) -> None:
     """A rulebook version recorded in the audit store can stand for OLD."""
-    from screening.engine import screen
-    from screening.loader import load_deal
-    from screening.rulebook import load_rulebook
-    from screening.store import Store
+    from screening.audit.store import Store
+    from screening.engine.run import screen
+    from screening.model.loader import load_deal
+    from screening.rulebook.book import load_rulebook
 
     book = load_rulebook()
     deal_file = tmp_path / "deal.json"

@@ -171,9 +171,9 @@ _BATCH_SCRIPT = """
 import sys
 from pathlib import Path
 from screening import load_deal, load_rulebook, screen
-from screening.explain import render_json
-from screening.fixtures_gen import generate
-from screening.model import Deal
+from screening.engine.explain import render_json
+from screening.authoring.fixtures_gen import generate
+from screening.model.deal import Deal
 
 book = load_rulebook()
 deals = [load_deal(p) for p in sorted(Path(sys.argv[1]).glob("*.yaml"))]

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from screening import StoreError, load_deal, load_rulebook, screen
-from screening import store as store_mod
-from screening.rulebook import Rulebook
-from screening.store import Store, deal_hash, result_hash
+from screening.audit import store as store_mod
+from screening.audit.store import Store, deal_hash, result_hash
+from screening.rulebook.book import Rulebook
 from tests.conftest import FIXTURES
 from tests.store_fixtures import BACKENDS, execute, government_deal, make_deal, url_for
 
@@ -129,7 +129,7 @@ _KILL_SCRIPT = textwrap.dedent(
     import os, signal, sys
     sys.path.insert(0, {root!r})
     from screening import load_rulebook, screen
-    from screening.store import Store, deal_hash
+    from screening.audit.store import Store, deal_hash
     from tests.store_fixtures import make_deal
     store = Store({url!r})
     book = load_rulebook()

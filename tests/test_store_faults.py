@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from screening.fixtures_gen import generate_jsonl
+from screening.authoring.fixtures_gen import generate_jsonl
 from tests.conftest import FIXTURES
 
 

@@ -17,6 +17,6 @@ The API is described in ``docs/api.md`` and ``docs/openapi.json``.
 
 from __future__ import annotations
 
-from .settings import ENV_TOKEN, Settings
+from screening.server.settings import ENV_TOKEN, Settings
 
 __all__ = ["ENV_TOKEN", "Settings"]

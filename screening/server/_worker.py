@@ -20,10 +20,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from .. import DealError, Rulebook, ScreeningError, ScreeningResult, StoreError, screen
-from ..model import DealRecord
-from . import _deps
-from .problems import Failure, Internal
+from screening.server import _deps
+from screening.server._deps import (
+    DealError,
+    DealRecord,
+    Rulebook,
+    ScreeningError,
+    ScreeningResult,
+    StoreError,
+    screen,
+)
+from screening.server.problems import Failure, Internal
 
 Outcome = str | Failure | Internal
 

@@ -24,9 +24,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .. import Deal, Rulebook, __version__, load_rulebook
-from . import _deps, _worker
-from .models import (
+from screening.server import _deps, _worker
+from screening.server._deps import Deal, Rulebook, __version__, load_rulebook
+from screening.server.models import (
     AuditAnswer,
     Health,
     ReplayAnswer,
@@ -36,11 +36,11 @@ from .models import (
     ScreeningSummary,
     StoredScreeningAnswer,
 )
-from .openapi import NDJSON, build_openapi, problem_responses
-from .pool import Screener
-from .problems import MEDIA_TYPE, ApiProblem, Failure, Internal, internal
-from .review import review_stream
-from .settings import Settings
+from screening.server.openapi import NDJSON, build_openapi, problem_responses
+from screening.server.pool import Screener
+from screening.server.problems import MEDIA_TYPE, ApiProblem, Failure, Internal, internal
+from screening.server.review import review_stream
+from screening.server.settings import Settings
 
 log = logging.getLogger("screening.server")
 JSON = "application/json"

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from .. import UsageError
-from .settings import ENV_TOKEN, MIB, Settings, read_token
+from screening.errors import UsageError
+from screening.server.settings import ENV_TOKEN, MIB, Settings, read_token
 
 
 @click.command()
@@ -85,7 +85,7 @@ def serve(
     try:
         import uvicorn
 
-        from .app import create_app
+        from screening.server.app import create_app
     except ImportError as exc:
         raise UsageError.one(
             "serve",

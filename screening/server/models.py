@@ -13,8 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import Deal, ScreeningResult
-from ._deps import AuditAnswer, Replay
+from screening.server._deps import AuditAnswer, Deal, Replay, ScreeningResult
 
 __all__ = [
     "AuditAnswer",

@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .. import Deal
-from .models import ProblemDetails, ReviewProblem, ScreenAnswer
-from .problems import MEDIA_TYPE
+from screening.server._deps import Deal
+from screening.server.models import ProblemDetails, ReviewProblem, ScreenAnswer
+from screening.server.problems import MEDIA_TYPE
 
 NDJSON = "application/x-ndjson"
 _REF = "#/components/schemas/{model}"
@@ -100,8 +100,8 @@ def main() -> None:
     import sys
     import tempfile
 
-    from .app import create_app
-    from .settings import Settings
+    from screening.server.app import create_app
+    from screening.server.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(db=f"{tmp}/audit.db"))

@@ -17,9 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from .. import Rulebook
-from . import _worker
-from .problems import ApiProblem
+from screening.server import _worker
+from screening.server._deps import Rulebook
+from screening.server.problems import ApiProblem
 
 T = TypeVar("T")
 log = logging.getLogger("screening.server")

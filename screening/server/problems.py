@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
-from .. import DealError, RulebookError, ScreeningError, StoreError, UsageError
-from .models import ProblemDetails, ProblemItem
+from screening.errors import DealError, RulebookError, ScreeningError, StoreError, UsageError
+from screening.server.models import ProblemDetails, ProblemItem
 
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:dealscreen:problem:"

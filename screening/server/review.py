@@ -23,12 +23,12 @@ from fastapi import Request
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from . import _worker
-from .models import ReviewProblem
-from .openapi import NDJSON
-from .pool import Screener
-from .problems import ApiProblem, Failure, Internal
-from .settings import Settings
+from screening.server import _worker
+from screening.server.models import ReviewProblem
+from screening.server.openapi import NDJSON
+from screening.server.pool import Screener
+from screening.server.problems import ApiProblem, Failure, Internal
+from screening.server.settings import Settings
 
 BATCH_LINES = 32
 BATCHES_PER_WORKER = 4
@@ -121,7 +121,7 @@ def review_stream(
     record: bool,
 ) -> StreamingResponse:
     """The streamed answer to one review request."""
-    from .app import log_internal
+    from screening.server.app import log_internal
 
     path = request.url.path
     order: asyncio.Queue[asyncio.Task[list[str]] | None] = asyncio.Queue()

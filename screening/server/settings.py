@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import UsageError
+from screening.errors import UsageError
 
 ENV_TOKEN = "DEALSCREEN_API_TOKEN"
 MIB = 1024 * 1024

@@ -1,0 +1,171 @@
+"""``dealscreen audit``: list, show, explain, replay, verify and export recorded screenings.
+
+Every subcommand takes ``--db URL`` (or ``DEALSCREEN_DB``); the default is a SQLite file at
+``.dealscreen/audit.db`` under the current directory, created on first use. An integrity failure
+(``verify`` finding a broken link, ``replay`` not reproducing the record) exits with status 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from screening.audit import questions as lib
+from screening.audit.store import ENV_DB, Store
+from screening.cli.common import parse_date
+from screening.engine.verdict import LEVELS
+from screening.errors import StoreError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+db_option = click.option(
+    "--db",
+    "db",
+    envvar=ENV_DB,
+    metavar="URL",
+    help="Audit store: a SQLAlchemy URL or a SQLite file path [env DEALSCREEN_DB; default "
+    ".dealscreen/audit.db].",
+)
+
+
+def _store(db: str | None) -> Store:
+    return Store(db)
+
+
+def _format(*choices: str) -> Callable[[F], F]:
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True
+    )
+
+
+@click.group()
+def audit() -> None:
+    """The audit store: every screening kept, explained, verified and replayable."""
+
+
+@audit.command("list")
+@click.option("--deal", "deal_id", metavar="ID", help="Only this deal id.")
+@click.option("--verdict", type=click.Choice(list(LEVELS)), help="Only this overall verdict.")
+@click.option("--since", metavar="DATE", help="Only screenings recorded on or after DATE.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many (newest first).")
+@_format("table", "json")
+@db_option
+def list_(
+    deal_id: str | None,
+    verdict: str | None,
+    since: str | None,
+    limit: int | None,
+    fmt: str,
+    db: str | None,
+) -> None:
+    """List recorded screenings, newest first."""
+    found = lib.list_screenings(
+        _store(db),
+        deal_id=deal_id,
+        verdict=verdict,
+        since=parse_date(since, "--since"),
+        limit=limit,
+    )
+    click.echo(lib.render_list(found, fmt), nl=False)
+
+
+@audit.command()
+@click.argument("screening_id", type=int)
+@_format("text", "json")
+@db_option
+def show(screening_id: int, fmt: str, db: str | None) -> None:
+    """Show a recorded screening as it was recorded."""
+    import json
+
+    stored = lib.show(_store(db), screening_id)
+    if fmt == "json":
+        click.echo(json.dumps(lib.stored_json(stored), indent=2, ensure_ascii=False))
+    else:
+        click.echo(lib.render_show(stored), nl=False)
+
+
+def _explain(
+    question: lib.Question, screening_id: int, rule_id: str, fmt: str, db: str | None
+) -> None:
+    answer = lib.explain(_store(db), screening_id, rule_id, question)
+    if fmt == "json":
+        click.echo(answer.model_dump_json(indent=2))
+    else:
+        click.echo(lib.render_answer(answer), nl=False)
+
+
+@audit.command()
+@click.argument("screening_id", type=int)
+@click.argument("rule_id")
+@_format("text", "json")
+@db_option
+def why(screening_id: int, rule_id: str, fmt: str, db: str | None) -> None:
+    """Why a rule fired in a recorded screening: the proof, with the facts as they were."""
+    _explain("why", screening_id, rule_id, fmt, db)
+
+
+@audit.command("why-not")
+@click.argument("screening_id", type=int)
+@click.argument("rule_id")
+@_format("text", "json")
+@db_option
+def why_not(screening_id: int, rule_id: str, fmt: str, db: str | None) -> None:
+    """Why a rule did not fire: failed conditions, missing findings, exemptions, dates."""
+    _explain("why-not", screening_id, rule_id, fmt, db)
+
+
+@audit.command()
+@click.argument("screening_id", type=int)
+@_format("text", "json")
+@click.option(
+    "--rules",
+    "layers",
+    multiple=True,
+    metavar="DIR",
+    help="A layer on top of today's shipped rulebook (repeatable).",
+)
+@db_option
+def replay(screening_id: int, fmt: str, layers: tuple[str, ...], db: str | None) -> None:
+    """Re-screen a recorded deal with today's rulebook and show what changed.
+
+    First the recorded rulebook is rebuilt from its snapshot and must reproduce the record
+    exactly; any difference is an integrity error.
+    """
+    from screening.rulebook.book import load_rulebook
+    from screening.rulebook.config import resolve_layers
+
+    book = load_rulebook(resolve_layers(layers))
+    result = lib.replay(_store(db), screening_id, rulebook=book)
+    click.echo(lib.replay_json(result) if fmt == "json" else lib.render_replay(result), nl=False)
+
+
+@audit.command()
+@_format("text", "json")
+@db_option
+def verify(fmt: str, db: str | None) -> None:
+    """Check the integrity of the whole record (hash chain and rulebook snapshots)."""
+    report = lib.verify(_store(db))
+    click.echo(lib.verify_json(report) if fmt == "json" else lib.render_verify(report), nl=False)
+    if not report.ok:
+        where, what = report.problems[0]
+        raise StoreError.one(where, "integrity-error", what)
+
+
+@audit.command()
+@_format("jsonl")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here.")
+@db_option
+def export(fmt: str, out: Path | None, db: str | None) -> None:
+    """Export every rulebook snapshot and screening as JSON lines."""
+    del fmt  # jsonl is the one format
+    store = _store(db)
+    if out is None:
+        for line in lib.export_jsonl(store):
+            click.echo(line, nl=False)
+        return
+    with out.open("w", encoding="utf-8") as fh:
+        for line in lib.export_jsonl(store):
+            fh.write(line)

@@ -1,0 +1,261 @@
+"""Compiling a rulebook to durable-rules ruleset definitions (plain JSON-like data).
+
+Each deal is asserted as one fact per ruleset: a nested object with the sections of the fact
+view (``deal``, ``investor``, ``target``, ``rights``) restricted to the paths that ruleset reads,
+plus ``findings`` from lower strata. Unknown facts are left out of the fact, so every test on
+them fails in the engine, as in the three-valued evaluator. Numbers are floats (exact for the
+at most 6 decimal places deals may carry), dates are integers ``YYYYMMDD``, and every list fact
+carries a count ``<name>__n`` so "contains none" holds on an empty list.
+
+A finding also compiles to its complement (the negation-normal form of its condition), so the
+engine itself establishes "definitely false" for findings that other rules negate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from screening.errors import RulebookError
+from screening.model.reference import References
+from screening.rulebook.book import Rule, Rulebook
+from screening.rulebook.conditions import NEGATION, All, AnyOf, Condition, FindingRef, Leaf, leaves
+
+# durable-rules aborts the process when one fact satisfies more than 64 alpha tests; two are
+# taken by the fact-type test and the sentinel rule.
+MAX_TESTS_PER_RULESET = 60
+NEVER: dict[str, Any] = {"t": "__never__"}
+
+
+def _num(value: Decimal | int) -> int | float:
+    d = Decimal(value)
+    return int(d) if d == d.to_integral_value() else float(d)
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool | str):
+        return value
+    if isinstance(value, Decimal | int):
+        return _num(value)
+    if isinstance(value, dt.date):
+        return value.year * 10000 + value.month * 100 + value.day
+    raise TypeError(f"cannot compile value {value!r}")
+
+
+def negate(cond: Condition) -> Condition:
+    """The negation-normal-form complement of a condition (unknown stays unknown)."""
+    if isinstance(cond, All):
+        return AnyOf(tuple(negate(c) for c in cond.children), cond.location)
+    if isinstance(cond, AnyOf):
+        return All(tuple(negate(c) for c in cond.children), cond.location)
+    if isinstance(cond, FindingRef):
+        return FindingRef(cond.rule_id, not cond.negated, cond.text, cond.location)
+    if cond.op == "contains":
+        return Leaf(cond.path, "contains none", (cond.value,), cond.text, cond.location, cond.ref)
+    return Leaf(
+        cond.path, NEGATION[cond.op], cond.value, cond.text, cond.location, cond.ref, cond.synthetic
+    )
+
+
+def compile_condition(cond: Condition, refs: References) -> dict[str, Any]:
+    """A condition as a durable-rules expression over the deal fact."""
+    if isinstance(cond, All):
+        return {"$and": [compile_condition(c, refs) for c in cond.children]}
+    if isinstance(cond, AnyOf):
+        return {"$or": [compile_condition(c, refs) for c in cond.children]}
+    if isinstance(cond, FindingRef):
+        return {f"findings.{cond.rule_id}": not cond.negated}
+    return _leaf(cond, refs)
+
+
+def _dated(path: str, value: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{path: value}]
+    if start is not None:
+        parts.append({"$gte": {"deal.as_of": _scalar(start)}})
+    if end is not None:
+        parts.append({"$lt": {"deal.as_of": _scalar(end)}})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _not_dated(path: str, value: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"$neq": {path: value}}]
+    if start is not None:
+        parts.append({"$lt": {"deal.as_of": _scalar(start)}})
+    if end is not None:
+        parts.append({"$gte": {"deal.as_of": _scalar(end)}})
+    return parts[0] if len(parts) == 1 else {"$or": parts}
+
+
+def _entries(leaf: Leaf, refs: References) -> list[tuple[str, dt.date | None, dt.date | None]]:
+    if leaf.ref is not None:
+        ref = refs.get(leaf.ref)
+        return [(e.value, e.start, e.end) for e in (ref.entries if ref else ())]
+    values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+    return [(str(v), None, None) for v in values]
+
+
+def _leaf(leaf: Leaf, refs: References) -> dict[str, Any]:
+    path, op = leaf.path, leaf.op
+    ops = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+    if op == "==":
+        return {path: _scalar(leaf.value)}
+    if op in ops:
+        return {ops[op]: {path: _scalar(leaf.value)}}
+    entries = _entries(leaf, refs)
+    if op == "in":
+        alts = [_dated(path, v, s, e) for v, s, e in entries]
+        return {"$or": alts} if alts else NEVER
+    if op == "not in":
+        alls = [_not_dated(path, v, s, e) for v, s, e in entries]
+        return {"$and": alls} if alls else {"$ex": {path: 1}}
+    if op in ("contains", "contains any"):
+        alts = [_dated("$i", v, s, e) for v, s, e in entries]
+        if not alts:
+            return NEVER
+        inner = alts[0] if len(alts) == 1 else {"$or": alts}
+        return {"$iany": {path: inner}}
+    # contains none
+    alls = [_not_dated("$i", v, s, e) for v, s, e in entries]
+    if not alls:
+        return {"$ex": {f"{path}__n": 1}}
+    inner = alls[0] if len(alls) == 1 else {"$and": alls}
+    return {"$or": [{f"{path}__n": 0}, {"$iall": {path: inner}}]}
+
+
+@dataclass(frozen=True)
+class CompiledRuleset:
+    """One durable-rules ruleset: its name, definition, and the fact paths it reads."""
+
+    name: str
+    definition: dict[str, Any]
+    paths: tuple[str, ...]
+    findings: tuple[str, ...]
+    stratum: int
+    # The same paths and findings split once, for :func:`fact_for`.
+    fields: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
+    finding_keys: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=(), compare=False)
+
+
+def count_tests(expr: Any) -> int:
+    """How many alpha tests a compiled expression holds (each comparison counts once)."""
+    if isinstance(expr, list):
+        return sum(count_tests(e) for e in expr)
+    if not isinstance(expr, dict):
+        return 0
+    total = 0
+    for key, value in expr.items():
+        if key in ("$and", "$or"):
+            total += count_tests(value)
+        elif key in ("$iany", "$iall"):
+            total += 1 + sum(count_tests(v) for v in value.values())
+        else:
+            total += 1
+    return total
+
+
+def _size(rule: Rule, refs: References) -> int:
+    n = count_tests(compile_condition(rule.guarded, refs))
+    if rule.kind == "finding":
+        n += count_tests(compile_condition(negate(rule.guarded), refs))
+    return n
+
+
+def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
+    """Compile every stratum into rulesets of bounded size, in a deterministic order."""
+    out: list[CompiledRuleset] = []
+    for stratum, rules in enumerate(book.strata):
+        chunks: list[list[Rule]] = []
+        for rule in rules:
+            size = _size(rule, book.references)
+            if size > MAX_TESTS_PER_RULESET:
+                raise RulebookError.one(
+                    rule.location,
+                    "rule-too-large",
+                    f"rule `{rule.id}` compiles to {size} engine tests; the limit is "
+                    f"{MAX_TESTS_PER_RULESET}: split it into findings",
+                )
+            used = sum(_size(r, book.references) for r in chunks[-1]) if chunks else 0
+            if not chunks or used + size > MAX_TESTS_PER_RULESET:
+                chunks.append([])
+            chunks[-1].append(rule)
+        for index, chunk in enumerate(chunks):
+            name = f"dealscreen_{book.version}_s{stratum}_c{index}"
+            definition: dict[str, Any] = {}
+            paths: set[str] = set()
+            found: set[str] = set()
+            for rule in chunk:
+                expr = compile_condition(rule.guarded, book.references)
+                definition[f"+{rule.id}"] = {
+                    "all": [{"m": {"$and": [{"t": "deal"}, expr]}}],
+                    "run": f"+{rule.id}",
+                }
+                if rule.kind == "finding":
+                    neg = compile_condition(negate(rule.guarded), book.references)
+                    definition[f"-{rule.id}"] = {
+                        "all": [{"m": {"$and": [{"t": "deal"}, neg]}}],
+                        "run": f"-{rule.id}",
+                    }
+                for leaf in leaves(rule.guarded):
+                    if isinstance(leaf, Leaf):
+                        paths.add(leaf.path)
+                    else:
+                        found.add(leaf.rule_id)
+            out.append(
+                CompiledRuleset(
+                    name,
+                    definition,
+                    tuple(sorted(paths)),
+                    tuple(sorted(found)),
+                    stratum,
+                    fields=tuple((p, *p.split(".", 1)) for p in sorted(paths)),  # type: ignore[misc]
+                    finding_keys=tuple(
+                        (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
+                    ),
+                )
+            )
+    return out
+
+
+def engine_value(value: Any) -> Any:
+    """A fact value as the engine sees it: lists of strings, numbers, YYYYMMDD dates."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return _scalar(value)
+
+
+def fact_for(
+    rs: CompiledRuleset, values: Mapping[str, Any], findings: dict[str, bool | None]
+) -> dict[str, Any]:
+    """The engine fact for one ruleset: the paths it reads (known values only) and findings.
+
+    ``values`` holds every path the ruleset reads, already in engine form (:func:`engine_value`),
+    None when unknown.
+    """
+    fact: dict[str, Any] = {"t": "deal"}
+    for path, section, name in rs.fields:
+        v = values[path]
+        if v is None:
+            continue
+        bucket = fact.get(section)
+        if bucket is None:
+            bucket = fact[section] = {}
+        bucket[name] = v
+        if isinstance(v, list):
+            bucket[f"{name}__n"] = len(v)
+    if rs.finding_keys:
+        tree: dict[str, Any] = {}
+        for rule_id, heads, last in rs.finding_keys:
+            status = findings.get(rule_id)
+            if status is None:
+                continue
+            node = tree
+            for head in heads:
+                node = node.setdefault(head, {})
+            node[last] = status
+        fact["findings"] = tree
+    return fact

@@ -1,0 +1,301 @@
+"""The pure-Python evaluator of conditions, in three-valued logic.
+
+It is the explanation engine (each leaf with the value it saw and whether it held), the source of
+why-not answers and open questions, and the oracle that the durable-rules engine is checked
+against on every screening: both must fire exactly the same rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from screening.facts.sections.base import Tri, and3, not3, or3
+from screening.facts.view import FactView, field_info
+from screening.model.reference import References
+from screening.rulebook.conditions import SYMBOLS, All, Condition, FindingRef, Leaf
+
+
+class Outcome(NamedTuple):
+    """The result of one condition node: status and, for leaves, the value seen.
+
+    A named tuple rather than a frozen dataclass: explanations build thousands per second.
+    """
+
+    node: Condition
+    status: Tri
+    value: Any = None
+    children: tuple[Outcome, ...] = ()
+
+
+def leaf_values(leaf: Leaf, references: References, as_of: dt.date) -> tuple[Any, ...]:
+    """The literal list of a leaf, resolving ``@reference`` lists as of a date."""
+    if leaf.ref is not None:
+        return tuple(references.values(leaf.ref, as_of))
+    return leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+
+
+def eval_leaf(
+    leaf: Leaf,
+    value: Any,
+    references: References,
+    as_of: dt.date,
+    listed: tuple[Any, ...] | None = None,
+) -> Tri:
+    """Whether a leaf holds for a value (None when the value is unknown).
+
+    ``listed`` is the leaf's literal list when the caller has already resolved it.
+    """
+    if value is None:
+        return None
+    op = leaf.op
+    if op in ("contains", "contains any", "contains none"):
+        items = set(value)
+        wanted = set(listed if listed is not None else leaf_values(leaf, references, as_of))
+        if op == "contains none":
+            return not (items & wanted)
+        return bool(items & wanted)
+    if op in ("in", "not in"):
+        found = value in (listed if listed is not None else leaf_values(leaf, references, as_of))
+        return found if op == "in" else not found
+    expected = leaf.value
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        value = Decimal(value)
+    if op == "==":
+        return bool(value == expected)
+    if op == "!=":
+        return bool(value != expected)
+    if op == "<":
+        return bool(value < expected)
+    if op == "<=":
+        return bool(value <= expected)
+    if op == ">":
+        return bool(value > expected)
+    return bool(value >= expected)
+
+
+def evaluate(
+    cond: Condition,
+    view: FactView,
+    findings: dict[str, Tri],
+    references: References,
+    scope: Scope | None = None,
+) -> Outcome:
+    """Evaluate a condition tree in three-valued logic.
+
+    A ``scope`` of the same screening lends its memoized fact values and resolved lists.
+    """
+    as_of = view.deal.as_of
+    if isinstance(cond, Leaf):
+        if scope is None:
+            value = view.get(cond.path)
+            return Outcome(cond, eval_leaf(cond, value, references, as_of), value)
+        value = scope.value(cond.path)
+        listed = None if value is None else scope.listed(cond)
+        return Outcome(cond, eval_leaf(cond, value, references, as_of, listed), value)
+    if isinstance(cond, FindingRef):
+        status = findings.get(cond.rule_id)
+        return Outcome(cond, not3(status) if cond.negated else status, status)
+    children = tuple([evaluate(c, view, findings, references, scope) for c in cond.children])
+    combine = and3 if isinstance(cond, All) else or3
+    return Outcome(cond, combine([c.status for c in children]), None, children)
+
+
+class Scope:
+    """What the status functions of one screening read: fact values and findings, memoized."""
+
+    __slots__ = ("_lists", "_values", "as_of", "findings", "references", "view")
+
+    def __init__(self, view: FactView, findings: dict[str, Tri], references: References) -> None:
+        self.view = view
+        self.findings = findings
+        self.references = references
+        self.as_of = view.deal.as_of
+        self._values: dict[str, Any] = {}
+        self._lists: dict[str, tuple[Any, ...]] = {}
+
+    def value(self, path: str) -> Any:
+        """The fact at a path (read from the view once per screening)."""
+        try:
+            return self._values[path]
+        except KeyError:
+            value = self._values[path] = self.view.get(path)
+            return value
+
+    def remember(self, path: str, value: Any) -> None:
+        """Record a value already read from the view."""
+        self._values[path] = value
+
+    def listed(self, leaf: Leaf) -> tuple[Any, ...]:
+        """The literal list of a leaf; reference lists are resolved once per screening."""
+        if leaf.ref is None:
+            return leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
+        try:
+            return self._lists[leaf.ref]
+        except KeyError:
+            values = self._lists[leaf.ref] = leaf_values(leaf, self.references, self.as_of)
+            return values
+
+
+StatusFn = Callable[[Scope], Tri]
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def status_function(cond: Condition) -> StatusFn:
+    """The status of a condition as a closure: :func:`evaluate` without the explanation tree.
+
+    The same three-valued logic (:func:`eval_leaf`, Kleene and/or), compiled once per rulebook;
+    it decides every rule of every screening and is what the engine is cross-checked against.
+    :func:`evaluate` builds the explained tree only for the rules a result shows, and must reach
+    the same status.
+    """
+    if isinstance(cond, Leaf) and cond.op in _COMPARE:
+        # A comparison: the same test as eval_leaf (ints and decimals compare exactly in
+        # Python, so no conversion is needed), without its dispatch on every call.
+        path, compare, expected = cond.path, _COMPARE[cond.op], cond.value
+
+        def compare_status(scope: Scope) -> Tri:
+            values = scope._values
+            value = values[path] if path in values else scope.value(path)
+            if value is None:
+                return None
+            return bool(compare(value, expected))
+
+        return compare_status
+    if isinstance(cond, Leaf):
+        leaf, path = cond, cond.path
+
+        def leaf_status(scope: Scope) -> Tri:
+            value = scope.value(path)
+            if value is None:
+                return None
+            return eval_leaf(leaf, value, scope.references, scope.as_of, scope.listed(leaf))
+
+        return leaf_status
+    if isinstance(cond, FindingRef):
+        rule_id = cond.rule_id
+        if cond.negated:
+            return lambda scope: not3(scope.findings.get(rule_id))
+        return lambda scope: scope.findings.get(rule_id)
+    fns = tuple(status_function(c) for c in cond.children)
+    if isinstance(cond, All):
+
+        def all_status(scope: Scope) -> Tri:
+            result: Tri = True
+            for fn in fns:
+                status = fn(scope)
+                if status is False:
+                    return False
+                if status is None:
+                    result = None
+            return result
+
+        return all_status
+
+    def any_status(scope: Scope) -> Tri:
+        result: Tri = False
+        for fn in fns:
+            status = fn(scope)
+            if status is True:
+                return True
+            if status is None:
+                result = None
+        return result
+
+    return any_status
+
+
+_FIELD_INFO: dict[str, tuple[Any, str, str]] = {}
+
+
+def cached_field_info(path: str) -> tuple[Any, str, str] | None:
+    """:func:`~screening.facts.view.field_info`, remembered per path once found."""
+    info = _FIELD_INFO.get(path)
+    if info is None:
+        info = field_info(path)
+        if info is not None:
+            _FIELD_INFO[path] = info
+    return info
+
+
+def flatten(outcome: Outcome) -> list[Outcome]:
+    """Leaf outcomes in order."""
+    if not outcome.children and isinstance(outcome.node, Leaf | FindingRef):
+        return [outcome]
+    out: list[Outcome] = []
+    _flatten_into(outcome.children, out)
+    return out
+
+
+def _flatten_into(children: tuple[Outcome, ...], out: list[Outcome]) -> None:
+    for child in children:
+        if child.children:
+            _flatten_into(child.children, out)
+        elif isinstance(child.node, Leaf | FindingRef):
+            out.append(child)
+
+
+def render_value(value: Any, unit: str = "") -> str:
+    """A value as an explanation shows it: 62%, yes, CN, unknown."""
+    if value is None:
+        return "unknown"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal | int):
+        number = Decimal(value)
+        text = (
+            format(number.normalize(), "f")
+            if number == number.to_integral() or abs(number) < 1e-6 or True
+            else str(number)
+        )
+        if "." not in text and abs(number) >= 10000:
+            text = f"{int(number):,}"
+        if unit == "%":
+            return f"{text}%"
+        if unit == "USD":
+            return f"${text}"
+        return f"{text} {unit}".rstrip()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(render_value(v) for v in value) + "]" if value else "none"
+    return str(value)
+
+
+def render_leaf(leaf: Leaf, value: Any, status: Tri, references: References, as_of: dt.date) -> str:
+    """One line such as ``investor's voting interest 30% ≥ 25%`` or ``… unknown``."""
+    info = cached_field_info(leaf.path)
+    title, unit = (info[1], info[2]) if info else (leaf.path, "")
+    seen = render_value(value, unit)
+    if leaf.op in SYMBOLS:
+        expected = render_value(leaf.value, unit)
+        if value is None:
+            return f"{title} is unknown (rule needs {SYMBOLS[leaf.op]} {expected})"
+        symbol = SYMBOLS[leaf.op] if status else _FAILED[leaf.op]
+        if isinstance(leaf.value, bool):
+            return f"{title}: {seen}"
+        return f"{title} {seen} {symbol} {expected}"
+    listed = f"@{leaf.ref}" if leaf.ref else render_value(leaf.value)
+    if value is None:
+        return f"{title} is unknown (rule needs {leaf.op} {listed})"
+    verb = {
+        "in": ("is in", "is not in"),
+        "not in": ("is not in", "is in"),
+        "contains": ("include", "do not include"),
+        "contains any": ("include one of", "include none of"),
+        "contains none": ("include none of", "include one of"),
+    }[leaf.op]
+    return f"{title} {seen} {verb[0] if status else verb[1]} {listed}"
+
+
+_FAILED = {"==": "≠", "!=": "=", "<": "≥", "<=": ">", ">": "≤", ">=": "<"}

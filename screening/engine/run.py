@@ -1,0 +1,448 @@
+"""Screening one deal: derive facts, run the compiled rulebook, assemble the explained verdict.
+
+Rules run stratum by stratum (a rule that reads a finding runs after that finding's stratum), so
+negation over findings is never order-dependent. durable-rules decides which rules fire; the
+three-valued Python evaluator explains each one, and the two must agree on every rule of every
+screening, or the screening fails with an :class:`~screening.errors.EngineError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from screening._version import __version__
+from screening.engine import _durable
+from screening.engine.compiler import CompiledRuleset, compile_rulebook, engine_value, fact_for
+from screening.engine.evaluate import (
+    Outcome,
+    Scope,
+    StatusFn,
+    cached_field_info,
+    evaluate,
+    flatten,
+    render_leaf,
+    render_value,
+    status_function,
+)
+from screening.engine.verdict import (
+    LEVELS,
+    Because,
+    ConditionResult,
+    DerivedFact,
+    Hit,
+    OpenQuestion,
+    RegimeResult,
+    ScreeningResult,
+    rank,
+)
+from screening.errors import EngineError, UsageError
+from screening.facts.derive import derive
+from screening.facts.sections.base import Tri
+from screening.facts.view import FactView
+from screening.model.deal import Deal, DealRecord
+from screening.rulebook.book import Rule, Rulebook, load_rulebook
+from screening.rulebook.conditions import Condition, FindingRef, Leaf, leaves
+
+_COMPILED: dict[str, list[CompiledRuleset]] = {}
+_PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z0-9_]+)\}")
+_KIND_ORDER = {"outcome": 0, "exemption": 1, "finding": 2}
+
+
+def compiled(book: Rulebook) -> list[CompiledRuleset]:
+    """The compiled rulesets of a rulebook, registered with the engine once per process."""
+    rulesets = _COMPILED.get(book.version)
+    if rulesets is None:
+        rulesets = compile_rulebook(book)
+        _durable.register({rs.name: rs.definition for rs in rulesets})
+        _COMPILED[book.version] = rulesets
+    return rulesets
+
+
+def resolve_as_of(deal: DealRecord, as_of: dt.date | None) -> dt.date:
+    """The screening date: given, else the completion date, else the signing date."""
+    date = as_of or deal.completion_date or deal.signing_date
+    if date is None:
+        raise UsageError.one(
+            "$.completion_date",
+            "missing-date",
+            "the deal has no completion_date or signing_date: give one, or pass an as-of date",
+        )
+    return date
+
+
+class _Plan:
+    """What screening needs of a rulebook, worked out once per rulebook object."""
+
+    def __init__(self, book: Rulebook) -> None:
+        rulesets = compiled(book)
+        self.strata: list[tuple[list[CompiledRuleset], list[tuple[Rule, StatusFn]]]] = []
+        self.guarded: dict[str, Condition] = {}
+        for stratum, rules in enumerate(book.strata):
+            checks = []
+            for rule in rules:
+                self.guarded[rule.id] = rule.guarded
+                checks.append((rule, status_function(self.guarded[rule.id])))
+            self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
+        self.paths = sorted({path for rs in rulesets for path in rs.paths})
+        self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
+        self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
+        self.outcome_rules: dict[str, list[Rule]] = {}
+        for rule in book.rules.values():
+            if rule.kind == "outcome":
+                self.outcome_rules.setdefault(rule.regime, []).append(rule)
+
+
+def _plan(book: Rulebook) -> _Plan:
+    # Kept on the (frozen) rulebook itself: two rulebooks of one version may differ in the
+    # locations their rules carry, so the plan belongs to the object, not to the version.
+    plan: _Plan | None = book.__dict__.get("_plan")
+    if plan is None:
+        plan = _Plan(book)
+        object.__setattr__(book, "_plan", plan)
+    return plan
+
+
+class _Outcomes(Mapping[str, Outcome]):
+    """Explained outcomes, built on first use: only the rules a result shows need one.
+
+    Each is computed by :func:`evaluate` over the final statuses and must reach the status the
+    screening decided; a difference is a defect and raises :class:`EngineError`.
+    """
+
+    def __init__(self, ev: Evaluation) -> None:
+        self._ev = ev
+        self._cache: dict[str, Outcome] = {}
+
+    def __getitem__(self, rule_id: str) -> Outcome:
+        outcome = self._cache.get(rule_id)
+        if outcome is None:
+            ev = self._ev
+            status = ev.status[rule_id]
+            plan = _plan(ev.book)
+            outcome = evaluate(
+                plan.guarded[rule_id], ev.view, ev.status, ev.book.references, ev.scope
+            )
+            if outcome.status != status:
+                raise EngineError(
+                    f"the evaluator explains `{rule_id}` as {outcome.status}, but decided {status}"
+                )
+            self._cache[rule_id] = outcome
+        return outcome
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ev.status)
+
+    def __len__(self) -> int:
+        return len(self._ev.status)
+
+
+class Evaluation:
+    """Statuses of every rule for one deal, from both the engine and the evaluator."""
+
+    def __init__(self, book: Rulebook, view: FactView) -> None:
+        self.book = book
+        self.view = view
+        self.status: dict[str, Tri] = {}
+        self.scope = Scope(view, self.status, book.references)
+        self.outcomes: Mapping[str, Outcome] = _Outcomes(self)
+        self.because: dict[str, list[Because]] = {}
+
+
+def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, Any]:
+    """Every fact path the rulesets read, in engine form; the scope remembers the raw values."""
+    sections: dict[str, Any] = {
+        "deal": view.deal,
+        "investor": view.investor,
+        "target": view.target,
+        "rights": view.rights,
+        **view.extra,
+    }
+    out: dict[str, Any] = {}
+    for path, section, name in plan.split_paths:
+        value = getattr(sections[section], name)
+        scope.remember(path, value)
+        out[path] = engine_value(value)
+    return out
+
+
+def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluation:
+    """Run every stratum through durable-rules and the evaluator; they must agree."""
+    ev = Evaluation(book, view)
+    scope = ev.scope
+    plan = _plan(book)
+    engine_values = _engine_values(plan, view, scope)
+    engine_findings: dict[str, Tri] = {}
+    for rulesets, checks in plan.strata:
+        fired: set[str] = set()
+        refuted: set[str] = set()
+        for rs in rulesets:
+            fact = fact_for(rs, engine_values, engine_findings)
+            for action in _durable.run(rs.name, fact):
+                (fired if action[0] == "+" else refuted).add(action[1:])
+        for rule, status_of in checks:
+            status = ev.status[rule.id] = status_of(scope)
+            engine_status: Tri = True if rule.id in fired else None
+            if rule.id in refuted:
+                engine_status = False if engine_status is None else None
+                if rule.id in fired:
+                    raise EngineError(f"rule `{rule.id}` both fired and was refuted by the engine")
+            if rule.kind == "finding":
+                engine_findings[rule.id] = engine_status
+                agree = engine_status == status
+            else:
+                agree = (engine_status is True) == (status is True)
+            if check and not agree:
+                raise EngineError(
+                    f"durable-rules and the evaluator disagree on `{rule.id}` for deal "
+                    f"`{view.investor.name}`: engine {engine_status}, evaluator {status}"
+                )
+    return ev
+
+
+def screen(
+    deal: DealRecord | Deal,
+    *,
+    rulebook: Rulebook | None = None,
+    as_of: dt.date | None = None,
+) -> ScreeningResult:
+    """Screen one deal against a rulebook (the shipped one by default); writes nothing."""
+    record = deal.root if isinstance(deal, Deal) else deal
+    book = rulebook or load_rulebook()
+    date = resolve_as_of(record, as_of)
+    view = derive(record, book.references, date)
+    ev = run_rules(book, view)
+    return assemble(record, book, ev)
+
+
+def render_template(template: str, view: FactView) -> str:
+    """Fill ``{section.field}`` placeholders with rendered fact values (nothing else)."""
+
+    def fill(m: re.Match[str]) -> str:
+        path = m.group(1)
+        info = cached_field_info(path)
+        return render_value(view.get(path), info[2] if info else "")
+
+    return _PLACEHOLDER.sub(fill, template)
+
+
+def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[ConditionResult]:
+    out: list[ConditionResult] = []
+    as_of = ev.view.deal.as_of
+    for leaf_outcome in flatten(outcome):
+        node = leaf_outcome.node
+        if isinstance(node, Leaf):
+            if node.synthetic or (only_held and leaf_outcome.status is not True):
+                continue
+            out.append(
+                ConditionResult(
+                    condition=node.text,
+                    text=render_leaf(
+                        node, leaf_outcome.value, leaf_outcome.status, ev.book.references, as_of
+                    ),
+                    path=node.path,
+                    value=_jsonable(leaf_outcome.value),
+                    held=leaf_outcome.status,
+                )
+            )
+        elif isinstance(node, FindingRef):
+            if only_held and leaf_outcome.status is not True:
+                continue
+            target = ev.book.rules[node.rule_id]
+            state = {True: "holds", False: "does not hold", None: "is unknown"}[leaf_outcome.value]
+            need = "must not hold" if node.negated else "must hold"
+            out.append(
+                ConditionResult(
+                    condition=node.text,
+                    text=f"finding `{node.rule_id}` ({target.title}) {need}: it {state}",
+                    held=leaf_outcome.status,
+                )
+            )
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "is_finite"):  # Decimal: a string keeps it exact in JSON
+        return format(value.normalize(), "f")
+    return value
+
+
+def _because(ev: Evaluation, rule_id: str) -> list[Because]:
+    """The findings a rule stood on, as a tree; each finding's subtree is built once per deal
+    (findings form an acyclic graph: a cycle is a load error)."""
+    known = ev.because.get(rule_id)
+    if known is not None:
+        return known
+    out: list[Because] = []
+    for leaf_outcome in flatten(ev.outcomes[rule_id]):
+        node = leaf_outcome.node
+        if isinstance(node, FindingRef) and not node.negated and leaf_outcome.status is True:
+            target = ev.book.rules[node.rule_id]
+            out.append(
+                Because(
+                    rule_id=target.id,
+                    title=target.title,
+                    citation=target.citation,
+                    because=_because(ev, target.id),
+                )
+            )
+    out.sort(key=lambda b: b.rule_id)
+    ev.because[rule_id] = out
+    return out
+
+
+def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
+    """The fact paths whose being unknown leaves a rule unknown (through findings too).
+
+    Read off the rule's leaves without building its explained tree: a leaf is unknown exactly
+    when its fact is unknown, a finding reference when the finding is.
+    """
+    out: set[str] = set()
+    for node in _plan(ev.book).leaves[rule_id]:
+        if isinstance(node, Leaf):
+            if ev.scope.value(node.path) is None:
+                out.add(node.path)
+        elif node.rule_id not in seen and ev.status.get(node.rule_id) is None:
+            out.update(unknown_facts(ev, node.rule_id, seen | {rule_id}))
+    return sorted(out)
+
+
+def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
+    conditions = _conditions(ev, ev.outcomes[rule.id], only_held=True)
+    return Hit(
+        rule_id=rule.id,
+        regime=rule.regime,
+        kind=rule.kind,
+        outcome=rule.outcome,
+        citation=rule.citation,
+        title=rule.title,
+        explanation=render_template(rule.explain, ev.view),
+        facts={c.path: c.value for c in conditions if c.path},
+        conditions=conditions,
+        because=_because(ev, rule.id),
+        suppressed_by=suppressed_by,
+        confidence=rule.confidence,
+        source=rule.location,
+        notes=rule.notes,
+    )
+
+
+def suppressions(ev: Evaluation) -> dict[str, list[str]]:
+    """Outcome rule id -> ids of the fired exemptions that suppress it."""
+    out: dict[str, list[str]] = {}
+    for rule in ev.book.rules.values():
+        if rule.kind == "exemption" and ev.status.get(rule.id) is True:
+            for target in rule.suppresses:
+                out.setdefault(target, []).append(rule.id)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResult:
+    """Build the result: hits, regime verdicts, open questions, derived facts."""
+    suppressed = suppressions(ev)
+    hits = [
+        _hit(ev, rule, suppressed.get(rule.id, []))
+        for rule in book.rules.values()
+        if ev.status.get(rule.id) is True
+    ]
+    hits.sort(key=lambda h: (h.regime, -rank(h.outcome or "clear"), _KIND_ORDER[h.kind], h.rule_id))
+    regimes: dict[str, RegimeResult] = {}
+    questions: list[OpenQuestion] = []
+    for regime in book.regimes.values():
+        decisive = [h for h in hits if h.regime == regime.id and h.outcome and not h.suppressed_by]
+        level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
+        top = sorted(h.rule_id for h in decisive if h.outcome == level)
+        regime_questions = _questions(ev, regime.id, level, suppressed)
+        questions.extend(regime_questions)
+        regimes[regime.id] = RegimeResult(
+            regime=regime.id,
+            title=regime.title,
+            verdict=level,
+            provisional=bool(regime_questions),
+            rules=top,
+        )
+    overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
+    derived = [
+        DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
+        for path, text in sorted(ev.view.derivations.items())
+    ]
+    return ScreeningResult(
+        deal_id=deal.id,
+        deal_name=deal.name,
+        deal_kind=deal.kind,
+        as_of=ev.view.deal.as_of.isoformat(),
+        verdict=overall,
+        provisional=bool(questions),
+        regimes=regimes,
+        hits=hits,
+        open_questions=questions,
+        derived=derived,
+        rulebook_version=book.version,
+        dealscreen_version=__version__,
+    )
+
+
+def _questions(
+    ev: Evaluation, regime: str, level: str, suppressed: dict[str, list[str]]
+) -> list[OpenQuestion]:
+    out: list[OpenQuestion] = []
+    for rule in _plan(ev.book).outcome_rules.get(regime, ()):
+        if ev.status.get(rule.id) is not None:
+            continue
+        if rule.id in suppressed or rank(rule.outcome or "clear") <= rank(level):
+            continue
+        unknown = unknown_facts(ev, rule.id)
+        question = _question(rule, unknown)
+        out.append(
+            OpenQuestion(
+                rule_id=rule.id,
+                regime=regime,
+                outcome=rule.outcome,
+                citation=rule.citation,
+                title=rule.title,
+                question=question,
+                unknown_facts=unknown,
+            )
+        )
+    return sorted(out, key=lambda q: (-rank(q.outcome), q.rule_id))
+
+
+# Fact-view sections whose deal-record block has another name.
+_BLOCKS = {"data": "data_transaction", "supply": "supply_chain"}
+
+
+def _question(rule: Rule, unknown: list[str]) -> str:
+    """One sentence: which unknown facts would decide the rule, and what it would mean."""
+    title = rule.title
+    if title[:1].isupper() and (title[1:2].islower() or title[1:2] == " "):
+        title = title[0].lower() + title[1:]
+    outcome = f"{title} ({rule.outcome}, {rule.citation})"
+    missing = sorted(
+        _BLOCKS.get(p.split(".")[0], p.split(".")[0]) for p in unknown if p.endswith(".recorded")
+    )
+    if missing:
+        # A whole block of the record is absent: ask for the block, not for each fact in it.
+        blocks = _join(f"`{name}`" for name in missing)
+        return f"the deal has no {blocks} block; once recorded, it may show: {outcome}"
+    return f"if {_join(_title(p) for p in unknown)} turned out so, {outcome}"
+
+
+def _title(path: str) -> str:
+    info = cached_field_info(path)
+    return info[1] if info else path
+
+
+def _join(items: Iterable[str]) -> str:
+    words = list(items)
+    if len(words) <= 1:
+        return "".join(words) or "the unknown facts"
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+__all__ = ["LEVELS", "screen"]

@@ -1,0 +1,122 @@
+"""Verdict levels and the result of a screening (pydantic models, JSON-ready).
+
+Levels, lowest first: ``clear`` < ``covered`` < ``filing_advised`` < ``filing_required`` <
+``prohibited``. A result holds the overall verdict (the highest regime verdict), a verdict per
+regime, every rule hit with its explanation, and the open questions that unknown facts leave.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from screening.model.levels import LEVELS as LEVELS
+from screening.model.levels import Level as Level
+from screening.model.levels import rank as rank
+
+DISCLAIMER = (
+    "dealscreen informs a decision; it is not legal advice. Have counsel review every filing "
+    "decision."
+)
+
+
+class Result(BaseModel):
+    """Base of result models: immutable, no unknown keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConditionResult(Result):
+    """One leaf condition, the value the deal had, and whether it held (None = unknown)."""
+
+    condition: str
+    text: str
+    path: str | None = None
+    value: Any = None
+    held: bool | None = None
+
+
+class Because(Result):
+    """A finding a hit stood on, with the findings that one stood on in turn."""
+
+    rule_id: str
+    title: str
+    citation: str
+    because: list[Because] = Field(default_factory=list)
+
+
+class Hit(Result):
+    """A rule that fired, and why."""
+
+    rule_id: str
+    regime: str
+    kind: str
+    outcome: Level | None = None
+    citation: str
+    title: str
+    explanation: str
+    facts: dict[str, Any] = Field(default_factory=dict)
+    conditions: list[ConditionResult] = Field(default_factory=list)
+    because: list[Because] = Field(default_factory=list)
+    suppressed_by: list[str] = Field(default_factory=list)
+    confidence: str = "reg"
+    source: str = ""
+    notes: str = ""
+
+
+class OpenQuestion(Result):
+    """A rule that would raise the verdict if facts the record leaves unknown turned out so."""
+
+    rule_id: str
+    regime: str
+    outcome: Level
+    citation: str
+    title: str
+    question: str
+    unknown_facts: list[str]
+
+
+class RegimeResult(Result):
+    """The verdict of one regime."""
+
+    regime: str
+    title: str
+    verdict: Level
+    provisional: bool = False
+    rules: list[str] = Field(default_factory=list, description="ids of the decisive hits")
+
+
+class DerivedFact(Result):
+    """A fact computed from the record, with how it was computed."""
+
+    path: str
+    value: Any
+    explanation: str
+
+
+class ScreeningResult(Result):
+    """The answer for one deal."""
+
+    deal_id: str
+    deal_name: str
+    deal_kind: str
+    as_of: str
+    verdict: Level
+    provisional: bool
+    regimes: dict[str, RegimeResult]
+    hits: list[Hit]
+    open_questions: list[OpenQuestion] = Field(default_factory=list)
+    derived: list[DerivedFact] = Field(default_factory=list)
+    rulebook_version: str
+    dealscreen_version: str
+    disclaimer: str = DISCLAIMER
+
+    def hit(self, rule_id: str) -> Hit | None:
+        """The hit of a rule, if it fired."""
+        return next((h for h in self.hits if h.rule_id == rule_id), None)
+
+    @property
+    def fired(self) -> list[str]:
+        """Ids of every rule that fired (including suppressed ones), sorted."""
+        return sorted(h.rule_id for h in self.hits)

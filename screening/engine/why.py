@@ -1,0 +1,132 @@
+"""Why did a rule fire, and why did another not? Proof trees and why-not answers.
+
+Both work from a rulebook and a deal alone (the audit store passes the recorded rulebook
+snapshot and the recorded deal), through the three-valued evaluator: every condition is shown
+with the value the deal had and whether it held; every finding a rule reads is explained in
+turn; an exemption that suppressed the rule, an effective date outside the screening date, and a
+rule missing from the rulebook are each said plainly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+from pydantic import Field
+
+from screening.engine.evaluate import flatten
+from screening.engine.run import (
+    Evaluation,
+    _conditions,
+    render_template,
+    resolve_as_of,
+    run_rules,
+    suppressions,
+)
+from screening.engine.verdict import ConditionResult, Result
+from screening.facts.derive import derive
+from screening.model.deal import DealRecord
+from screening.rulebook.book import Rulebook
+from screening.rulebook.conditions import FindingRef
+
+Status = (
+    str  # "fired" | "suppressed" | "did not fire" | "unknown" | "not in force" | "no such rule"
+)
+
+
+class Explanation(Result):
+    """The proof (or refutation) of one rule for one deal."""
+
+    rule_id: str
+    status: Status
+    summary: str
+    title: str = ""
+    citation: str = ""
+    source: str = ""
+    explanation: str = ""
+    conditions: list[ConditionResult] = Field(default_factory=list)
+    findings: list[Explanation] = Field(default_factory=list)
+    suppressed_by: list[str] = Field(default_factory=list)
+
+
+def _evaluation(book: Rulebook, deal: DealRecord, as_of: dt.date | None) -> Evaluation:
+    date = resolve_as_of(deal, as_of)
+    return run_rules(book, derive(deal, book.references, date))
+
+
+def explain_rule(
+    book: Rulebook, deal: DealRecord, rule_id: str, *, as_of: dt.date | None = None
+) -> Explanation:
+    """Explain one rule for one deal: why it fired, or why it did not."""
+    if rule_id not in book.rules:
+        return Explanation(
+            rule_id=rule_id,
+            status="no such rule",
+            summary=f"rule `{rule_id}` does not exist in rulebook {book.version}",
+        )
+    ev = _evaluation(book, deal, as_of)
+    return _explain(ev, rule_id, suppressions(ev), frozenset())
+
+
+def _explain(
+    ev: Evaluation, rule_id: str, suppressed: dict[str, list[str]], seen: frozenset[str]
+) -> Explanation:
+    rule = ev.book.rules[rule_id]
+    outcome = ev.outcomes[rule_id]
+    status_value = outcome.status
+    as_of = ev.view.deal.as_of
+    by = suppressed.get(rule_id, [])
+    if not rule.in_force(as_of):
+        window = f"from {rule.effective_from or 'the start'} to {rule.effective_to or 'now'}"
+        status, summary = "not in force", f"the rule is in force {window}, not on {as_of}"
+    elif status_value is True and by:
+        status, summary = "suppressed", "would apply, but exempted by " + ", ".join(by)
+    elif status_value is True:
+        status, summary = "fired", "every condition held"
+    elif status_value is False:
+        status, summary = "did not fire", "a condition failed (marked ✗ below)"
+    else:
+        status, summary = "unknown", "no condition failed, but some facts are unknown (marked ?)"
+    conditions = _conditions(ev, outcome, only_held=False)
+    findings: list[Explanation] = []
+    for leaf in flatten(outcome):
+        node = leaf.node
+        if not isinstance(node, FindingRef) or node.rule_id in seen:
+            continue
+        interesting = leaf.status is True if status == "fired" else leaf.status is not True
+        if interesting or status == "suppressed":
+            findings.append(_explain(ev, node.rule_id, suppressed, seen | {rule_id}))
+    return Explanation(
+        rule_id=rule.id,
+        status=status,
+        summary=summary,
+        title=rule.title,
+        citation=rule.citation,
+        source=rule.location,
+        explanation=render_template(rule.explain, ev.view) if status_value else "",
+        conditions=conditions,
+        findings=sorted(findings, key=lambda f: f.rule_id),
+        suppressed_by=by,
+    )
+
+
+_MARK = {True: "✓", False: "✗", None: "?"}
+
+
+def render_explanation(exp: Explanation, indent: int = 0) -> str:
+    """The explanation as an indented text tree."""
+    pad = " " * indent
+    lines = [f"{pad}{exp.rule_id}: {exp.status} — {exp.summary}"]
+    if exp.title:
+        lines.append(f"{pad}  {exp.title} ({exp.citation}) at {exp.source}")
+    if exp.explanation:
+        lines.extend(
+            textwrap.wrap(
+                exp.explanation, 100, initial_indent=pad + "  ", subsequent_indent=pad + "  "
+            )
+        )
+    for c in exp.conditions:
+        lines.append(f"{pad}  {_MARK[c.held]} {c.text}")
+    for f in exp.findings:
+        lines.append(render_explanation(f, indent + 4).rstrip("\n"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,197 @@
+"""Party status through ownership chains under 31 CFR part 800.
+
+Parents (800.235), the foreign-government voting interest attributed through chains (800.244(c)),
+foreign person (800.224) and excepted investor (800.219). Each function is three-valued: ``None``
+where the record does not settle the answer; explanations are appended to ``notes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from screening.facts.sections.base import HUNDRED, Tri, and3, not3, or3
+from screening.model.deal import (
+    Owner,
+    Party,
+    PartyKind,
+    RestrictedList,
+)
+
+
+def is_parent(owner: Owner) -> Tri:
+    """800.235: whether an owner is a parent (50% or more, or the general partner)."""
+    if owner.is_general_partner:
+        return True
+    # An owner recorded with a voting interest only is taken to hold the same equity.
+    equity = owner.equity_pct if owner.equity_pct is not None else owner.voting_pct
+    return or3(
+        [
+            None if owner.voting_pct is None else owner.voting_pct >= 50,
+            None if equity is None else equity >= 50,
+        ]
+    )
+
+
+def fmt(p: Decimal) -> str:
+    """A percentage as plain digits, without exponent or trailing zeros."""
+    text = format(p.normalize(), "f")
+    return text
+
+
+def state_interests(
+    kind: PartyKind,
+    country: str | None,
+    owners: list[Owner] | None,
+    name: str,
+    notes: list[str],
+) -> dict[str, Decimal] | None:
+    """Effective voting interest of each foreign state's governments in an entity (800.244(c))."""
+    if kind == PartyKind.government:
+        return {country: HUNDRED} if country else None
+    if owners is None:
+        notes.append(f"owners of {name} are not recorded")
+        return None
+    result: dict[str, Decimal] = {}
+    counted = owners
+    if kind == PartyKind.fund:
+        # 800.244(b): for an entity run by a GP, only the interest in the GP counts.
+        counted = [o for o in owners if o.is_general_partner]
+    for owner in counted:
+        if owner.kind == PartyKind.government:
+            # A government's own holding counts at face value (800.244(d)(1): 75% stays 75%).
+            direct = owner.voting_pct
+            if direct is None and owner.is_general_partner:
+                direct = HUNDRED
+            if direct is None or owner.country is None:
+                notes.append(f"voting interest of {owner.name} in {name} is not recorded")
+                return None
+            notes.append(f"{owner.country} governments: {fmt(direct)}% of {name} held directly")
+            result[owner.country] = min(HUNDRED, result.get(owner.country, Decimal(0)) + direct)
+            continue
+        if owner.kind == PartyKind.individual:
+            continue  # an individual is not a government (800.221)
+        parent = is_parent(owner)
+        if parent is None:
+            notes.append(f"voting interest of {owner.name} in {name} is not recorded")
+            return None
+        # 800.244(c): an intermediate parent's interest in its subsidiary is deemed 100%.
+        factor = HUNDRED if parent else (owner.voting_pct or Decimal(0))
+        upstream = state_interests(owner.kind, owner.country, owner.owners, owner.name, notes)
+        if upstream is None:
+            return None
+        for state, pct in upstream.items():
+            share = pct * factor / HUNDRED
+            how = "its parent, counted as 100%" if parent else f"{fmt(factor)}%, multiplied through"
+            notes.append(
+                f"{state} governments: {fmt(pct)}% of {owner.name}, which holds {name} ({how})"
+                f" → {fmt(share)}% of {name}"
+            )
+            result[state] = min(HUNDRED, result.get(state, Decimal(0)) + share)
+    return result
+
+
+def foreign_owner(owner: Owner) -> Tri:
+    """Whether an owner is foreign, or controlled through its parents by a foreign person."""
+    if owner.kind == PartyKind.individual or owner.kind == PartyKind.government:
+        return None if owner.country is None else owner.country != "US"
+    if owner.country is not None and owner.country != "US":
+        return True
+    parents = [o for o in (owner.owners or []) if is_parent(o)]
+    if owner.owners is None:
+        return None
+    return or3(foreign_owner(o) for o in parents) if parents else False
+
+
+def foreign_person(party: Party, notes: list[str]) -> Tri:
+    """800.224: foreign national, government or entity, or an entity a foreign person controls."""
+    if party.kind == PartyKind.individual:
+        nats = party.nationalities or ([party.country] if party.country else None)
+        if nats is None:
+            return None
+        notes.append(f"nationalities: {', '.join(nats)}")
+        return "US" not in nats
+    if party.kind == PartyKind.government:
+        return None if party.country is None else party.country != "US"
+    organized_abroad: Tri = None if party.country is None else party.country != "US"
+    ppb = party.principal_place_of_business
+    traded = party.equity_primarily_traded_in
+    abroad = or3(
+        [
+            None if ppb is None else ppb != "US",
+            False if traded is None else traded != "US",
+        ]
+    )
+    # 800.220(b): the carve-out applies only when the party shows U.S. majority ownership.
+    foreign_entity = and3([organized_abroad, abroad, not party.majority_owned_by_us_nationals])
+    parents = [o for o in (party.owners or []) if is_parent(o)]
+    parent_foreign: Tri = or3(foreign_owner(o) for o in parents) if parents else None
+    if party.owners is not None and not parents:
+        parent_foreign = False
+    controlled = party.controlled_by_foreign_person
+    if controlled is None and party.owners is not None:
+        # Owners recorded and none is a foreign parent: control by other means must be stated.
+        controlled = False
+    return or3([foreign_entity, controlled, parent_foreign])
+
+
+def chain(owners: list[Owner] | None) -> Iterable[Owner]:
+    """Every owner at every level of an ownership chain, depth first."""
+    for owner in owners or []:
+        yield owner
+        yield from chain(owner.owners)
+
+
+def ultimate_parent(party: Party) -> tuple[str | None, str | None]:
+    """Name and country of the top of the single-parent chain above a party."""
+    name, country = party.name, party.country
+    owners = party.owners
+    while owners:
+        parents = [o for o in owners if is_parent(o)]
+        if len(parents) != 1:
+            break
+        name, country, owners = parents[0].name, parents[0].country, parents[0].owners
+    return name, country
+
+
+def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri:
+    """800.219(a), simplified as documented: nationality, organization, board, owners, lists."""
+    ok = excepted | {"US"}
+    listed = {RestrictedList.bis_entity_list, RestrictedList.bis_unverified_list}
+    on_list = bool(listed & set(party.lists)) or any(
+        listed & set(o.lists) for o in chain(party.owners)
+    )
+    if on_list:
+        notes.append("the investor or an owner is on the BIS Entity List or Unverified List")
+        return False
+    disq: Tri = None if party.disqualifiers is None else not party.disqualifiers
+    if party.kind == PartyKind.individual:
+        nats = party.nationalities or ([party.country] if party.country else None)
+        if nats is None:
+            return None
+        own = and3([all(n in ok for n in nats) and any(n in excepted for n in nats), disq])
+        return own
+    if party.kind == PartyKind.government:
+        return None if party.country is None else party.country in excepted
+    tests: list[Tri] = [
+        None if party.country is None else party.country in ok,
+        None
+        if party.principal_place_of_business is None
+        else party.principal_place_of_business in ok,
+        None if party.board_us_or_excepted_pct is None else party.board_us_or_excepted_pct >= 75,
+        party.minimum_excepted_ownership_met,
+        disq,
+    ]
+    if party.owners is None:
+        tests.append(None)
+    else:
+        for owner in chain(party.owners):
+            big = or3(
+                [
+                    None if owner.voting_pct is None else owner.voting_pct >= 10,
+                    None if owner.equity_pct is None else owner.equity_pct >= 10,
+                    owner.is_general_partner,
+                ]
+            )
+            tests.append(or3([not3(big), None if owner.country is None else owner.country in ok]))
+    return and3(tests)

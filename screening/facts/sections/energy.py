@@ -1,0 +1,262 @@
+"""Fact-view section `energy`: clean-energy credits (prohibited foreign entity rules, OBBBA).
+
+The claimant is the deal's target; the counterparty is the investor. Whether the investor is a
+specified foreign entity (SFE, IRC 7701(a)(51)(B)) is derived from its lists, the
+``ndaa_154_battery_entities`` names and the ``covered_nations_4872d`` countries through its
+ownership chains; the foreign-influenced-entity (FIE) tests compare the deal with
+``feoc_fie_thresholds``; material assistance compares the cost ratio with ``macr_thresholds``.
+Changing a table changes the facts, and so the rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from screening.facts.sections._chains import fmt, full_count_share, holding, meets
+from screening.facts.sections.base import Section, Tri, and3, fact, or3
+from screening.model.deal import Owner, PartyKind, RestrictedList
+from screening.model.ext.energy import EnergyCredit
+from screening.model.reference import References
+
+PFE_START = dt.date(2025, 7, 4)  # taxable years beginning after this date (OBBBA)
+MACR_START = 2026  # first year of the material-assistance tables
+SFE_LISTS = {RestrictedList.ofac_sdn, RestrictedList.dod_1260h, RestrictedList.uflpa_entity_list}
+ENERGY_NAICS = ("2211", "33591", "334413", "2122", "3314")
+
+
+class EnergyFacts(Section):
+    """Facts the `energy` rules read."""
+
+    recorded: bool | None = fact(
+        "the deal records the credits at stake (unknown: none recorded, energy business)"
+    )
+    credits: list[str] | None = fact("credits the claimant claims")
+    pfe_year: bool | None = fact("the claimant's taxable year begins after July 4, 2025")
+    counterparty_sfe: bool | None = fact("the counterparty is a specified foreign entity")
+    counterparty_stake_pct: Decimal | None = fact("counterparty's stake in the claimant", "%")
+    aggregate_sfe_pct: Decimal | None = fact(
+        "stake of all specified foreign entities in the claimant", "%"
+    )
+    single_sfe_test: bool | None = fact(
+        "a single specified foreign entity meets the FIE ownership threshold"
+    )
+    single_sfe_threshold_pct: Decimal | None = fact("FIE single-owner threshold", "%")
+    aggregate_sfe_test: bool | None = fact(
+        "specified foreign entities together meet the FIE ownership threshold"
+    )
+    aggregate_sfe_threshold_pct: Decimal | None = fact("FIE aggregate-ownership threshold", "%")
+    sfe_debt_pct: Decimal | None = fact(
+        "share of the claimant's debt issued to specified foreign entities", "%"
+    )
+    sfe_debt_test: bool | None = fact("the FIE debt threshold is met")
+    sfe_debt_threshold_pct: Decimal | None = fact("FIE debt threshold", "%")
+    claimant_foreign_controlled: bool | None = fact(
+        "the claimant becomes a foreign-controlled entity (covered nations hold >50%)"
+    )
+    sfe_can_appoint_officer: bool | None = fact(
+        "a specified foreign entity can appoint a covered officer"
+    )
+    effective_control_payment: bool | None = fact(
+        "payments to an SFE under a contract or licence giving it effective control"
+    )
+    supplies_claimant: bool | None = fact("the counterparty supplies or licenses to the claimant")
+    macr_pct: Decimal | None = fact("material assistance cost ratio", "%")
+    macr_threshold_pct: Decimal | None = fact(
+        "material assistance threshold for the category and year", "%"
+    )
+    macr_threshold_confidence: str | None = fact("confidence of that threshold (src or mem)")
+    macr_below_threshold: bool | None = fact("the cost ratio is below the threshold")
+
+
+def _direct(nations: set[str]) -> Any:
+    def test(owner: Owner) -> Tri:
+        if owner.kind != PartyKind.individual and SFE_LISTS & set(owner.lists):
+            return True
+        if owner.country is None:
+            return None
+        return owner.country in nations
+
+    return test
+
+
+def _named(name: str, names: list[str]) -> bool:
+    return any(re.search(rf"\b{re.escape(n)}\b", name, re.IGNORECASE) for n in names)
+
+
+def _chain_names(owners: list[Owner] | None) -> list[str]:
+    out: list[str] = []
+    for o in owners or []:
+        out.append(o.name)
+        out.extend(_chain_names(o.owners))
+    return out
+
+
+def _counterparty_sfe(deal: Any, nations: set[str], names: list[str], notes: list[str]) -> Tri:
+    inv = deal.investor
+    listed = SFE_LISTS & set(inv.lists)
+    if listed:
+        notes.append("on " + ", ".join(sorted(str(x) for x in listed)))
+        return True
+    hits = [n for n in [inv.name, *_chain_names(inv.owners)] if _named(n, names)]
+    if hits:
+        notes.append(
+            f"named in FY2024 NDAA s.154(b) (or owned by one so named): {hits[0]} [mem list]"
+        )
+        return True
+    if inv.kind == PartyKind.government:
+        return None if inv.country is None else inv.country in nations
+    if inv.kind == PartyKind.individual:
+        nats = inv.nationalities or ([inv.country] if inv.country else None)
+        if nats is None:
+            return None
+        if "US" in nats:
+            return False
+        return any(n in nations for n in nats)
+    organized: Tri = None if inv.country is None else inv.country in nations
+    ppb = inv.principal_place_of_business
+    place: Tri = None if ppb is None else ppb in nations
+    if organized or place:
+        notes.append(f"foreign-controlled entity: organized in {inv.country}, based in {ppb}")
+        return True
+    bounds = full_count_share(inv.owners, _direct(nations), Decimal(50), strict=True)
+    notes.append(
+        f"covered-nation persons hold {fmt(bounds[0])}%"
+        + ("" if bounds[0] == bounds[1] else f" to {fmt(bounds[1])}%")
+        + " of the investor"
+    )
+    return or3([organized, place, meets(bounds, Decimal(50), strict=True)])
+
+
+def _threshold(references: References, name: str, as_of: dt.date) -> Decimal | None:
+    table = references.get("feoc_fie_thresholds")
+    entry = table.get(name) if table else None
+    if entry is None:
+        return None
+    return Decimal(str(entry.attributes["threshold_pct"]))
+
+
+def _macr(references: References, ec: EnergyCredit) -> tuple[Decimal | None, str | None]:
+    table = references.get("macr_thresholds")
+    if table is None or ec.macr_category is None or ec.macr_year is None:
+        return None, None
+    rows = [
+        e
+        for e in table.entries
+        if e.attributes.get("category") == str(ec.macr_category)
+        and int(e.attributes["year"]) <= ec.macr_year
+    ]
+    if not rows:
+        return None, None
+    row = max(rows, key=lambda e: int(e.attributes["year"]))
+    return Decimal(str(row.attributes["threshold_pct"])), str(
+        row.attributes.get("confidence", "mem")
+    )
+
+
+def _ge(value: Decimal | None, threshold: Decimal | None) -> Tri:
+    return None if value is None or threshold is None else value >= threshold
+
+
+def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFacts, dict[str, str]]:
+    """Compute the section from a deal record."""
+    ec: EnergyCredit | None = deal.energy
+    if ec is None:
+        naics = deal.target.naics
+        hint: Tri = None if naics is None else naics.startswith(ENERGY_NAICS)
+        return EnergyFacts(recorded=None if hint is not False else False), {
+            "energy.recorded": "no energy block in the deal; "
+            + {
+                True: f"NAICS {naics} is an energy or battery business",
+                False: f"NAICS {naics}",
+                None: "the target's NAICS code is unknown",
+            }[hint]
+        }
+    d: dict[str, str] = {}
+    nations = set(references.values("covered_nations_4872d"))
+    names = references.values("ndaa_154_battery_entities")
+    notes: list[str] = []
+    sfe = _counterparty_sfe(deal, nations, names, notes)
+    d["energy.counterparty_sfe"] = "; ".join(notes) or "no SFE prong settled"
+    r = deal.rights
+    stake = holding(r.voting_pct, r.equity_pct)
+    if deal.kind == "lending" and stake is None:
+        stake = Decimal(0)
+    single_t = _threshold(references, "single_sfe_ownership", as_of)
+    agg_t = _threshold(references, "aggregate_sfe_ownership", as_of)
+    debt_t = _threshold(references, "sfe_debt", as_of)
+    ctrl_t = _threshold(references, "foreign_controlled", as_of) or Decimal(50)
+    inv_sfe_stake: Decimal | None = None
+    if sfe is False:
+        inv_sfe_stake = Decimal(0)
+    elif sfe is True:
+        inv_sfe_stake = stake
+    aggregate = None
+    if inv_sfe_stake is not None and ec.other_sfe_ownership_pct is not None:
+        aggregate = min(Decimal(100), inv_sfe_stake + ec.other_sfe_ownership_pct)
+    single = or3([_ge(inv_sfe_stake, single_t), _ge(ec.largest_other_sfe_pct, single_t)])
+    d["energy.single_sfe_test"] = (
+        f"investor's SFE stake {'unknown' if inv_sfe_stake is None else fmt(inv_sfe_stake) + '%'}"
+        f", largest other SFE stake {ec.largest_other_sfe_pct}; threshold {single_t}%"
+    )
+    officer = or3(
+        [
+            ec.sfe_can_appoint_officer,
+            and3([sfe, None if r.board_seats is None else r.board_seats > 0]),
+        ]
+    )
+    controlled = or3(
+        [
+            None if inv_sfe_stake is None else inv_sfe_stake > ctrl_t,
+            None if aggregate is None else aggregate > ctrl_t,
+        ]
+    )
+    if inv_sfe_stake is not None and aggregate is None and inv_sfe_stake > ctrl_t:
+        controlled = True
+    threshold, confidence = _macr(references, ec)
+    below = None if ec.macr_pct is None or threshold is None else ec.macr_pct < threshold
+    if ec.macr_year is not None and ec.macr_year < MACR_START:
+        below = False
+        d["energy.macr_below_threshold"] = (
+            f"{ec.macr_year} is before {MACR_START}: no material-assistance test (construction "
+            "beginning after Dec. 31, 2025; 45X components sold in taxable years after enactment)"
+        )
+    if threshold is not None:
+        d["energy.macr_threshold_pct"] = (
+            f"{ec.macr_category} in {ec.macr_year}: {fmt(threshold)}% ({confidence})"
+        )
+    year = ec.taxable_year_begins
+    if year is None:
+        year = dt.date(as_of.year, 1, 1)
+        d["energy.pfe_year"] = f"taxable year not recorded: a calendar year is assumed ({year})"
+    supplies = deal.kind == "supply_partnership"
+    return (
+        EnergyFacts(
+            recorded=True,
+            credits=None if ec.credits is None else sorted(str(c) for c in ec.credits),
+            pfe_year=year > PFE_START,
+            counterparty_sfe=sfe,
+            counterparty_stake_pct=stake,
+            aggregate_sfe_pct=aggregate,
+            single_sfe_test=single,
+            single_sfe_threshold_pct=single_t,
+            aggregate_sfe_test=_ge(aggregate, agg_t)
+            if aggregate is not None
+            else (True if _ge(inv_sfe_stake, agg_t) else None),
+            aggregate_sfe_threshold_pct=agg_t,
+            sfe_debt_pct=ec.sfe_debt_pct,
+            sfe_debt_test=_ge(ec.sfe_debt_pct, debt_t),
+            sfe_debt_threshold_pct=debt_t,
+            claimant_foreign_controlled=controlled,
+            sfe_can_appoint_officer=officer,
+            effective_control_payment=ec.effective_control_payment,
+            supplies_claimant=supplies,
+            macr_pct=ec.macr_pct,
+            macr_threshold_pct=threshold,
+            macr_threshold_confidence=confidence,
+            macr_below_threshold=below,
+        ),
+        d,
+    )

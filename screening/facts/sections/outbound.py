@@ -1,0 +1,313 @@
+"""Fact-view section `outbound`: 31 CFR part 850 (outbound investment).
+
+Derived here: whether the investor is a U.S. person (850.229) or a controlled foreign entity of
+one (850.206, 850.219); whether the counterparty is a person of a country of concern (850.221,
+countries from the reference list ``countries_of_concern_850``); the 50% financial test of
+850.209(a)(2); the training-compute thresholds of 850.217(d)(3) and 850.224(k), compared as exact
+integers (a double would blur 10^25 and 10^25 + 1); and the notification deadline of
+850.404(c). Everything else is the record's own facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from screening.facts.sections.base import Section, Tri, fact, or3
+from screening.model.reference import References
+
+COUNTRIES = "countries_of_concern_850"
+NOTIFICATION_DAYS = 30  # 850.404(c)
+FIFTY = Decimal(50)
+
+
+class OutboundFacts(Section):
+    """Facts the `outbound` rules read."""
+
+    recorded: bool | None = fact("the deal carries an outbound-investment record")
+    transaction_type: str | None = fact("850.210(a) transaction type")
+    us_person: bool | None = fact("the investor is a U.S. person (850.229)")
+    controlled_foreign_entity: bool | None = fact(
+        "the investor is a controlled foreign entity of a U.S. person (850.206)"
+    )
+    knows_relevant_facts: bool | None = fact("the U.S. person knows the relevant facts (850.216)")
+    official_usg_business: bool | None = fact("official business of the U.S. Government")
+    coc_person: bool | None = fact("the counterparty is a person of a country of concern (850.221)")
+    coc_country: str | None = fact("the country of concern concerned")
+    financial_test_over_50: bool | None = fact(
+        "more than 50% of revenue, net income, capex or opex comes through covered foreign persons"
+    )
+    activities: list[str] | None = fact("covered activities of the target or joint venture")
+    ic_meets_3a090a: bool | None = fact("designed ICs meet ECCN 3A090.a")
+    ic_cryogenic: bool | None = fact("ICs designed for operation at or below 4.5 K")
+    fabricated_ic_types: list[str] | None = fact("types of ICs fabricated")
+    logic_node_nm: Decimal | None = fact("logic production node", "nm")
+    logic_non_planar: bool | None = fact("logic ICs use a non-planar transistor architecture")
+    nand_layers: int | None = fact("NAND layers")
+    dram_half_pitch_nm: Decimal | None = fact("DRAM half-pitch", "nm")
+    gallium_based: bool | None = fact("ICs from a gallium-based compound semiconductor")
+    graphene_or_cnt: bool | None = fact("ICs using graphene transistors or carbon nanotubes")
+    advanced_packaging: bool | None = fact("ICs packaged with advanced packaging (850.201)")
+    supercomputer_dp_pflops: Decimal | None = fact(
+        "supercomputer double-precision capacity", "PFLOPS"
+    )
+    supercomputer_sp_pflops: Decimal | None = fact(
+        "supercomputer single-precision capacity", "PFLOPS"
+    )
+    supercomputer_volume_cu_ft: Decimal | None = fact("supercomputer envelope", "cubic feet")
+    quantum_end_use_covered: bool | None = fact(
+        "quantum sensing/networking for an 850.224(h)-(i) use"
+    )
+    ai_exclusive_military_or_surveillance: bool | None = fact(
+        "AI designed exclusively for, or intended for, military/intelligence/mass-surveillance use"
+    )
+    ai_designed_for_military_or_surveillance: bool | None = fact(
+        "AI designed for any military, intelligence or mass-surveillance use"
+    )
+    ai_intended_uses: list[str] | None = fact("intended uses of the AI system (850.217(d)(2))")
+    ai_training_operations: Decimal | None = fact("operations used to train the AI system")
+    ai_training_over_1e25: bool | None = fact("trained with more than 10^25 operations")
+    ai_training_over_1e24: bool | None = fact("trained with more than 10^24 operations")
+    ai_training_over_1e23: bool | None = fact("trained with more than 10^23 operations")
+    ai_primarily_biological_data: bool | None = fact(
+        "trained primarily on biological sequence data"
+    )
+    target_lists: list[str] = fact("850.224(m) lists naming the counterparty")
+    debt_equity_like_rights: bool | None = fact("the debt carries equity-like rights")
+    contingent_equity_acquired_on: dt.date | None = fact("contingent equity acquired on")
+    fund_is_us_person: bool | None = fact("the fund is a U.S. person")
+    fund_likely_invests_in_coc_tech: bool | None = fact(
+        "the fund likely will invest in PRC semiconductors, quantum or AI"
+    )
+    publicly_traded_security: bool | None = fact("a publicly traded security")
+    registered_fund_security: bool | None = fact("a security of a registered fund or BDC")
+    lp_committed_capital_usd: Decimal | None = fact("LP committed capital", "USD")
+    lp_binding_assurance: bool | None = fact("binding contractual assurance from the fund")
+    derivative_without_equity_rights: bool | None = fact("a derivative with no right to equity")
+    rights_beyond_minority_protections: bool | None = fact(
+        "rights beyond standard minority shareholder protections (850.501(a)(2))"
+    )
+    full_buyout_of_coc_persons: bool | None = fact("buy-out of every country-of-concern holder")
+    intra_cfe_support: bool | None = fact("transaction with its own CFE (850.501(c))")
+    uncalled_commitment_date: dt.date | None = fact("binding uncalled commitment dated")
+    syndicated_loan_default: bool | None = fact("acquisition on default as a syndicate member")
+    employee_compensation: bool | None = fact("employee equity compensation")
+    notification_due: dt.date | None = fact("notification due (850.404(c))")
+
+
+def _us_person(deal: Any, notes: dict[str, str]) -> Tri:
+    inv = deal.investor
+    ob = deal.outbound
+    if ob is not None and ob.us_person is not None:
+        notes["outbound.us_person"] = "as the deal records it"
+        return bool(ob.us_person)
+    if str(inv.kind) == "individual":
+        nats = inv.nationalities or ([inv.country] if inv.country else None)
+        if nats is None:
+            return None
+        if "US" in nats:
+            notes["outbound.us_person"] = "a U.S. citizen (850.229)"
+            return True
+        notes["outbound.us_person"] = "not a U.S. citizen; permanent residence not recorded"
+        return None
+    if inv.country is None:
+        return None
+    notes["outbound.us_person"] = f"organized in {inv.country}" + (
+        " (850.229)" if inv.country == "US" else ""
+    )
+    return bool(inv.country == "US")
+
+
+def _cfe(deal: Any, notes: dict[str, str]) -> Tri:
+    inv = deal.investor
+    if inv.country is None or inv.country == "US" or str(inv.kind) == "individual":
+        return None if inv.country is None else False
+    if inv.owners is None:
+        return None
+    parents = [
+        o
+        for o in inv.owners
+        if o.country == "US" and (o.is_general_partner or (o.voting_pct or 0) > FIFTY)
+    ]
+    if parents:
+        notes["outbound.controlled_foreign_entity"] = (
+            f"{parents[0].name} (US) holds more than 50% of the votes or is the general partner "
+            "(850.206, 850.219)"
+        )
+        return True
+    return False
+
+
+def _coc_person(deal: Any, coc: set[str], notes: dict[str, str]) -> tuple[Tri, str | None]:
+    ob = deal.outbound
+    if ob is not None and ob.counterparty_coc_person is not None:
+        notes["outbound.coc_person"] = "as the deal records it"
+        return bool(ob.counterparty_coc_person), None
+    kind = ob.transaction_type if ob is not None else None
+    if kind == "joint_venture" or (kind is None and deal.kind == "joint_venture"):
+        partners = [c.party for c in deal.co_investors]
+        hits = [p for p in partners if p.country in coc or p.principal_place_of_business in coc]
+        if hits:
+            notes["outbound.coc_person"] = f"JV partner {hits[0].name} is of {hits[0].country}"
+            return True, hits[0].country
+        return None, None  # the partners' owners may still make them CoC persons
+    tgt = deal.target
+    places = [tgt.country]
+    if ob is not None:
+        places += [ob.target_principal_place_of_business, ob.target_headquarters]
+    for place in places:
+        if place in coc:
+            notes["outbound.coc_person"] = (
+                f"{tgt.name} is organized, headquartered or principally based in {place} "
+                "(850.221(b))"
+            )
+            return True, place
+    owned = ob.target_coc_owned_pct if ob is not None else None
+    if owned is not None and owned >= FIFTY:
+        notes["outbound.coc_person"] = (
+            f"persons of a country of concern hold {owned}% (50% or more, 850.221(c)-(e))"
+        )
+        return True, None
+    if ob is None:
+        # Without an outbound record only the place of organization is known.
+        return (None if tgt.country is None else False), None
+    known = all(p is not None for p in places) and owned is not None
+    return (False if known else None), None
+
+
+def _over(ops: int | None, exponent: int) -> Tri:
+    return None if ops is None else ops > 10**exponent
+
+
+def derive(
+    deal: Any, references: References, as_of: dt.date
+) -> tuple[OutboundFacts, dict[str, str]]:
+    """Compute the section from a deal record."""
+    notes: dict[str, str] = {}
+    coc = set(references.values(COUNTRIES, as_of))
+    ob = deal.outbound
+    us = _us_person(deal, notes)
+    cfe = _cfe(deal, notes)
+    coc_person, coc_country = _coc_person(deal, coc, notes)
+    notes.setdefault(
+        "outbound.coc_person",
+        f"countries of concern on {as_of}: {', '.join(sorted(coc)) or 'none'}",
+    )
+    if ob is None:
+        # Without a record, part 850 is an open question only where it could plausibly apply.
+        plausible = deal.kind == "outbound_investment" or (
+            us is not False and coc_person is not False
+        )
+        recorded: Tri = None if plausible else False
+        notes["outbound.recorded"] = (
+            "no outbound record: part 850 facts are unknown"
+            if plausible
+            else "no outbound record, and the investor is not a U.S. person or the counterparty "
+            "is not of a country of concern"
+        )
+        return OutboundFacts(
+            recorded=recorded,
+            us_person=us,
+            controlled_foreign_entity=cfe,
+            coc_person=coc_person,
+            coc_country=coc_country,
+            target_lists=[],
+        ), notes
+
+    pcts = [
+        ob.revenue_from_covered_pct,
+        ob.net_income_from_covered_pct,
+        ob.capex_from_covered_pct,
+        ob.opex_from_covered_pct,
+    ]
+    fin: Tri = or3(None if p is None else p > FIFTY for p in pcts)
+    if fin:
+        notes["outbound.financial_test_over_50"] = (
+            "more than 50% of revenue, net income, capex or opex (850.209(a)(2)): "
+            + ", ".join(f"{p}%" for p in pcts if p is not None)
+        )
+    ttype = ob.transaction_type
+    if ttype is None:
+        ttype = {"joint_venture": "joint_venture", "greenfield": "greenfield"}.get(deal.kind)
+        if ttype:
+            notes["outbound.transaction_type"] = f"from the deal kind `{deal.kind}`"
+    beyond = ob.rights_beyond_minority_protections
+    if beyond is None:
+        r = deal.rights
+        beyond = or3(
+            [
+                None if r.board_seats is None else r.board_seats > 0,
+                r.board_observer,
+                r.board_nomination_right,
+                None if r.control_matters is None else bool(r.control_matters),
+                None if r.involvement is None else bool(r.involvement),
+            ]
+        )
+        notes["outbound.rights_beyond_minority_protections"] = (
+            "from the deal's rights: board seats, observer, nomination, control matters or "
+            "involvement go beyond the six 850.501(a)(2) protections"
+        )
+    ops = ob.ai_training_operations
+    if ops is not None:
+        notes["outbound.ai_training_over_1e25"] = f"{ops:.3e} operations, compared exactly"
+    due = None
+    if deal.completion_date is not None:
+        due = deal.completion_date + dt.timedelta(days=NOTIFICATION_DAYS)
+        notes["outbound.notification_due"] = (
+            f"30 calendar days after completion on {deal.completion_date} (850.404(c))"
+        )
+    facts = OutboundFacts(
+        recorded=True,
+        transaction_type=ttype,
+        us_person=us,
+        controlled_foreign_entity=cfe,
+        knows_relevant_facts=ob.knows_relevant_facts,
+        official_usg_business=ob.official_usg_business,
+        coc_person=coc_person,
+        coc_country=coc_country,
+        financial_test_over_50=fin,
+        activities=None if ob.activities is None else sorted(set(ob.activities)),
+        ic_meets_3a090a=ob.ic_meets_3a090a,
+        ic_cryogenic=ob.ic_cryogenic,
+        fabricated_ic_types=None
+        if ob.fabricated_ic_types is None
+        else sorted(set(ob.fabricated_ic_types)),
+        logic_node_nm=ob.logic_node_nm,
+        logic_non_planar=ob.logic_non_planar,
+        nand_layers=ob.nand_layers,
+        dram_half_pitch_nm=ob.dram_half_pitch_nm,
+        gallium_based=ob.gallium_based,
+        graphene_or_cnt=ob.graphene_or_cnt,
+        advanced_packaging=ob.advanced_packaging,
+        supercomputer_dp_pflops=ob.supercomputer_dp_pflops,
+        supercomputer_sp_pflops=ob.supercomputer_sp_pflops,
+        supercomputer_volume_cu_ft=ob.supercomputer_volume_cu_ft,
+        quantum_end_use_covered=ob.quantum_end_use_covered,
+        ai_exclusive_military_or_surveillance=ob.ai_exclusive_military_or_surveillance,
+        ai_designed_for_military_or_surveillance=ob.ai_designed_for_military_or_surveillance,
+        ai_intended_uses=None if ob.ai_intended_uses is None else sorted(set(ob.ai_intended_uses)),
+        ai_training_operations=None if ops is None else Decimal(ops),
+        ai_training_over_1e25=_over(ops, 25),
+        ai_training_over_1e24=_over(ops, 24),
+        ai_training_over_1e23=_over(ops, 23),
+        ai_primarily_biological_data=ob.ai_primarily_biological_data,
+        target_lists=sorted(set(ob.target_lists)),
+        debt_equity_like_rights=ob.debt_equity_like_rights,
+        contingent_equity_acquired_on=ob.contingent_equity_acquired_on,
+        fund_is_us_person=ob.fund_is_us_person,
+        fund_likely_invests_in_coc_tech=ob.fund_likely_invests_in_coc_tech,
+        publicly_traded_security=ob.publicly_traded_security,
+        registered_fund_security=ob.registered_fund_security,
+        lp_committed_capital_usd=ob.lp_committed_capital_usd,
+        lp_binding_assurance=ob.lp_binding_assurance,
+        derivative_without_equity_rights=ob.derivative_without_equity_rights,
+        rights_beyond_minority_protections=beyond,
+        full_buyout_of_coc_persons=ob.full_buyout_of_coc_persons,
+        intra_cfe_support=ob.intra_cfe_support,
+        uncalled_commitment_date=ob.uncalled_commitment_date,
+        syndicated_loan_default=ob.syndicated_loan_default,
+        employee_compensation=ob.employee_compensation,
+        notification_due=due,
+    )
+    return facts, notes

@@ -1,0 +1,216 @@
+"""Fact-view section `parties`: restricted-party screening of every party and owner.
+
+The investor, each co-investor and the target are screened by name, and so is every owner in the
+investor's and co-investors' ownership chains (:mod:`screening.facts.parties`). A match is an
+exact or alias match after normalization, or a list the record declares; a possible match is a fuzzy
+match at or above the threshold. The ownership rules in force on the screening date (OFAC's 50
+Percent Rule; BIS's Affiliates Rule outside its suspension) treat a party owned 50% or more by
+listed parties as listed. Each fact's derivation names the matches and the ownership chains.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from screening.facts.parties import (
+    LISTS,
+    POSSIBLE_MATCH_THRESHOLD,
+    Node,
+    build_chain,
+    ownership_rules,
+    screen_name,
+    treated_as_listed,
+    walk,
+)
+from screening.facts.sections.base import Section, Tri, fact, or3
+from screening.model.reference import References
+
+_SDN = "ofac_sdn"
+_BIS = ("bis_entity_list", "bis_meu_list")
+
+
+class PartyFacts(Section):
+    """Facts the `parties` rules read."""
+
+    screened_names: int | None = fact("names screened (parties and owners)")
+    party_lists: list[str] | None = fact(
+        "restricted lists naming a party to the deal (investor, co-investor or target)"
+    )
+    investor_lists: list[str] | None = fact("restricted lists naming the investor or a co-investor")
+    target_lists: list[str] | None = fact("restricted lists naming the target")
+    owner_lists: list[str] | None = fact("restricted lists naming an owner in an ownership chain")
+    matched_lists: list[str] | None = fact("restricted lists with a match anywhere in the deal")
+    matches: str | None = fact("restricted-list matches")
+    possible_match_lists: list[str] | None = fact(
+        "restricted lists with a possible (fuzzy) match and no exact match for that name"
+    )
+    possible_matches: str | None = fact("possible restricted-list matches")
+    best_possible_score: Decimal | None = fact(
+        "best similarity score of a name to a list entry it does not match exactly", "of 100"
+    )
+    blocked_by_ownership: bool | None = fact(
+        "a party is owned 50% or more, in aggregate, by blocked persons (OFAC 50 Percent Rule)"
+    )
+    blocked_owner_chain: str | None = fact("ownership chain through which a party is blocked")
+    sdn_minority_owner: bool | None = fact(
+        "an SDN-listed owner holds an interest in a party that is not blocked by it"
+    )
+    affiliates_rule_in_force: bool | None = fact("the BIS Affiliates Rule is in force")
+    bis_affiliate_by_ownership: bool | None = fact(
+        "a party is owned 50% or more by Entity List or MEU parties (BIS Affiliates Rule)"
+    )
+    bis_affiliate_chain: str | None = fact(
+        "ownership chain through which the Affiliates Rule applies"
+    )
+
+
+def _label(node: Node) -> str:
+    if node.role == "owner":
+        chain = " ← ".join(node.path)
+        return f"owner {node.name} (chain: {chain})"
+    return f"{node.role} {node.name}"
+
+
+def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[Node], Node]:
+    inv = deal.investor
+    parties = [
+        Node(
+            inv.name,
+            "investor",
+            screening=screen_name(
+                inv.name, references, as_of, declared=[str(x) for x in inv.lists]
+            ),
+            owners=build_chain(inv.owners, references, as_of, (inv.name,)),
+            path=(inv.name,),
+        )
+    ]
+    for co in deal.co_investors:
+        p = co.party
+        parties.append(
+            Node(
+                p.name,
+                "co-investor",
+                screening=screen_name(
+                    p.name, references, as_of, declared=[str(x) for x in p.lists]
+                ),
+                owners=build_chain(p.owners, references, as_of, (p.name,)),
+                path=(p.name,),
+            )
+        )
+    tgt = deal.target
+    target = Node(
+        tgt.name,
+        "target",
+        screening=screen_name(tgt.name, references, as_of, declared=[str(x) for x in tgt.lists]),
+        path=(tgt.name,),
+    )
+    return parties, target
+
+
+def _ownership(
+    parties: list[Node],
+    lists: tuple[str, ...],
+    references: References,
+    as_of: dt.date,
+    notes: list[str],
+) -> tuple[Tri, str | None]:
+    """Whether a party (not itself listed) is treated as listed through ownership under a rule."""
+    rules = {k: v for k, v in ownership_rules(references, as_of).items() if k in lists}
+    if not rules:
+        notes.append(
+            f"no ownership rule for {', '.join(LISTS[x] for x in lists)} in force on {as_of}"
+        )
+        return False, None
+    statuses: list[Tri] = []
+    chains: list[str] = []
+    for list_id, rule in rules.items():
+        for party in parties:
+            if party.listed & set(rule.counts):
+                statuses.append(False)  # listed itself: the list rule applies directly
+                continue
+            treated = treated_as_listed(party, rule)
+            statuses.append(treated.status)
+            cite = f" ({rule.citation})" if rule.citation else ""
+            if treated.status is True:
+                chains.append(treated.chain_text())
+                notes.append(
+                    f"{party.role} {treated.reason}: treated as on the {LISTS[list_id]}{cite}"
+                )
+            elif treated.status is None:
+                notes.append(
+                    f"{party.role} {party.name} may be treated as on the {LISTS[list_id]}"
+                    f"{cite}: {treated.reason}"
+                )
+            else:
+                notes.append(
+                    f"{party.role} {party.name} is not {rule.threshold}%-owned by parties "
+                    f"on the {LISTS[list_id]}"
+                )
+    chain = "; ".join(sorted(set(chains))) or None
+    return or3(statuses), chain
+
+
+def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFacts, dict[str, str]]:
+    """Screen every party and owner of the deal against the restricted lists in force on as_of."""
+    parties, target = _parties(deal, references, as_of)
+    nodes = [n for p in parties for n in walk(p)] + [target]
+    match_notes: list[str] = []
+    possible_notes: list[str] = []
+    party_lists: set[str] = set()
+    investor_lists: set[str] = set()
+    owner_lists: set[str] = set()
+    possible_lists: set[str] = set()
+    best = Decimal(0)
+    for node in nodes:
+        s = node.screening
+        if s is None:
+            continue
+        best = max(best, s.best_score)
+        for m in s.matches:
+            match_notes.append(f"{_label(node)} matches {m.describe()}")
+            (owner_lists if node.role == "owner" else party_lists).add(m.list_id)
+            if node.role in ("investor", "co-investor"):
+                investor_lists.add(m.list_id)
+        for m in s.possible:
+            possible_notes.append(f"{_label(node)} is {m.describe()}: confirm identity")
+            possible_lists.add(m.list_id)
+    target_lists = sorted(target.listed)
+    d: dict[str, str] = {}
+    matches_text = "; ".join(match_notes) or "none"
+    possible_text = "; ".join(possible_notes) or "none"
+    d["parties.matched_lists"] = matches_text
+    d["parties.possible_match_lists"] = (
+        f"{possible_text} (fuzzy threshold {POSSIBLE_MATCH_THRESHOLD} of 100)"
+    )
+    sdn_notes: list[str] = []
+    blocked, blocked_chain = _ownership(parties, (_SDN,), references, as_of, sdn_notes)
+    d["parties.blocked_by_ownership"] = "; ".join(sdn_notes)
+    bis_notes: list[str] = []
+    in_force = any(k in _BIS for k in ownership_rules(references, as_of))
+    affiliate, affiliate_chain = _ownership(parties, _BIS, references, as_of, bis_notes)
+    d["parties.bis_affiliate_by_ownership"] = "; ".join(bis_notes)
+    minority = (
+        any(_SDN in n.listed for p in parties for n in walk(p) if n.role == "owner")
+        and blocked is not True
+    )
+    facts = PartyFacts(
+        screened_names=len(nodes),
+        party_lists=sorted(party_lists),
+        investor_lists=sorted(investor_lists),
+        target_lists=target_lists,
+        owner_lists=sorted(owner_lists),
+        matched_lists=sorted(party_lists | owner_lists),
+        matches=matches_text,
+        possible_match_lists=sorted(possible_lists),
+        possible_matches=possible_text,
+        best_possible_score=best,
+        blocked_by_ownership=blocked,
+        blocked_owner_chain=blocked_chain,
+        sdn_minority_owner=minority,
+        affiliates_rule_in_force=in_force,
+        bis_affiliate_by_ownership=affiliate,
+        bis_affiliate_chain=affiliate_chain,
+    )
+    return facts, d

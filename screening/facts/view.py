@@ -1,0 +1,249 @@
+"""The fact view: what rules can read about one deal, and the catalogue of fact paths.
+
+Rules never see the raw deal record. They see a :class:`FactView` with four sections, ``deal``,
+``investor``, ``target`` and ``rights``, holding the record's own facts and the facts derived
+from them, plus one section per further regime (:mod:`screening.facts.sections`). The
+catalogue (:func:`all_paths`, :func:`field_info`, :data:`ENUMS`, :data:`COUNTRY_PATHS`) is what
+the rulebook checks rule conditions against when it loads. The view is computed by
+:func:`screening.facts.derive.derive`.
+
+Three-valued logic is used throughout: ``True``, ``False`` and ``None`` (unknown).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from screening.facts.sections import REGISTRY
+from screening.facts.sections.base import Section, fact
+from screening.model.deal import (
+    DEAL_KINDS,
+    ControlMatter,
+    DataCategory,
+    InvolvementArea,
+    MinorityProtection,
+    PartyKind,
+    RestrictedList,
+)
+from screening.model.ext.data import DspCategory
+from screening.model.ext.energy import Credit
+from screening.model.ext.outbound import Activity, AiUse, IcType, OutboundList, TransactionType
+from screening.model.ext.supply import Section301Product
+
+_label = fact
+
+
+class DealFacts(Section):
+    """Facts about the transaction itself."""
+
+    kind: str = Field(title="deal kind")
+    as_of: dt.date = Field(title="screening date")
+    value_usd: Decimal | None = _label("transaction value", "USD")
+    signing_date: dt.date | None = _label("signing date")
+    completion_date: dt.date | None = _label("completion date")
+    evasion_structure: bool | None = _label("structured to evade section 721")
+    assets_only: bool | None = _label("only assets are acquired")
+    assets_constitute_us_business: bool | None = _label("the assets constitute a U.S. business")
+    us_contribution: str | None = _label("what the U.S. side contributes to the joint venture")
+    arrangement: str | None = _label("kind of supply partnership")
+    term_years: int | None = _label("term of the partnership", "years")
+    transfers_business_operations: bool | None = _label("business operations are transferred")
+    through_newly_formed_subsidiary: bool | None = _label("built through a newly formed subsidiary")
+    open_market_purchase: bool | None = _label("open-market purchase")
+    property_rights: int | None = _label("property rights acquired (of 4)")
+    prior_control_clearance: bool = Field(
+        False, title="CFIUS earlier cleared control by the investor"
+    )
+    prior_investment_clearance: bool = Field(
+        False, title="CFIUS earlier cleared a covered investment by the investor"
+    )
+    new_trigger_rights: bool | None = _label("the deal grants 800.211(b) rights not held before")
+    increases_voting: bool | None = _label("the deal increases the investor's voting interest")
+    converts_to_voting_pct: Decimal | None = _label("voting interest on conversion", "%")
+    conversion_in_holders_control: bool | None = _label("conversion is in the holder's control")
+    conversion_imminent: bool | None = _label("conversion is imminent")
+
+
+class InvestorFacts(Section):
+    """Facts about the foreign investor, including its ownership chain."""
+
+    name: str = Field(title="investor")
+    kind: str = Field(title="investor type")
+    country: str | None = _label("investor's country")
+    principal_place_of_business: str | None = _label("investor's principal place of business")
+    foreign_person: bool | None = _label("the investor is a foreign person")
+    foreign_government: bool | None = _label("the investor is a foreign government")
+    gov_interest_pct: Decimal | None = _label(
+        "effective foreign-government voting interest in the investor", "%"
+    )
+    gov_interest_state: str | None = _label("state whose governments hold that interest")
+    excepted_investor: bool | None = _label("the investor is an excepted investor")
+    lists: list[str] = Field(
+        default_factory=list, title="restricted lists naming the investor or an owner"
+    )
+    ultimate_parent: str | None = _label("investor's ultimate parent")
+    ultimate_parent_country: str | None = _label("ultimate parent's country")
+    concert_voting_pct: Decimal | None = _label(
+        "voting interest of the investor with those acting in concert", "%"
+    )
+    is_fund: bool = Field(False, title="the investor is an investment fund")
+    gp_is_foreign_person: bool | None = _label("the fund's general partner is a foreign person")
+    managed_exclusively_by_gp: bool | None = _label("the fund is managed exclusively by its GP")
+    lp_advisory_board_compliant: bool | None = _label(
+        "foreign LPs on the advisory board meet 800.307(a)(3)-(4)"
+    )
+    foci_mitigated: bool | None = _label("held through a FOCI-mitigated entity")
+
+
+class TargetFacts(Section):
+    """Facts about the U.S. business."""
+
+    name: str = Field(title="target")
+    country: str | None = _label("target's country of organization")
+    naics: str | None = _label("target's NAICS code")
+    us_business: bool | None = _label("the target is a U.S. business")
+    critical_technology: bool | None = _label("the target produces or develops critical technology")
+    ct_authorization_required: bool | None = _label(
+        "a U.S. regulatory authorization is required to export a critical technology to the "
+        "investor"
+    )
+    ct_license_exceptions_cover_all: bool | None = _label(
+        "every such export qualifies for licence exception TSU, ENC or STA"
+    )
+    cici_function: bool | None = _label(
+        "the target performs an Appendix A function for critical infrastructure"
+    )
+    cici_items: list[str] | None = _label("Appendix A items the target performs a function for")
+    spd_individuals: int | None = _label(
+        "individuals whose sensitive personal data the target held in the last 12 months"
+    )
+    spd_categories: list[str] | None = _label("categories of sensitive personal data held")
+    spd_business_objective: bool | None = _label(
+        "demonstrated objective to hold such data on more than 1,000,000 individuals"
+    )
+    spd_targets_usg: bool | None = _label(
+        "the target targets or tailors products to U.S. national-security personnel"
+    )
+    spd_genetic: bool | None = _label("the target holds identifiable genetic test results")
+    has_facilities: bool | None = _label("the target has facilities in the United States")
+    miles_to_installation: Decimal | None = _label(
+        "distance from a facility to the nearest listed military installation", "miles"
+    )
+    air_carrier: bool | None = _label("the target is a certificated U.S. air carrier")
+
+
+class RightsFacts(Section):
+    """Facts about what the investor gets."""
+
+    voting_pct: Decimal | None = _label("investor's voting interest", "%")
+    equity_pct: Decimal | None = _label("investor's equity interest", "%")
+    board_seats: int | None = _label("board seats the investor appoints")
+    board_majority: bool | None = _label("the investor appoints a majority of the board")
+    board_seat: bool | None = _label("the investor has a board seat")
+    board_observer: bool | None = _label("the investor has a board observer")
+    board_nomination_right: bool | None = _label("the investor can nominate a director")
+    mnpti_access: bool | None = _label("access to material nonpublic technical information")
+    involvement: list[str] | None = _label("areas of involvement in substantive decision-making")
+    involvement_any: bool | None = _label("involvement in substantive decision-making")
+    control_matters: list[str] | None = _label("800.208(a) matters the investor can decide or veto")
+    control_matters_any: bool | None = _label(
+        "the investor can determine or veto an 800.208(a) important matter"
+    )
+    minority_protections: list[str] = Field(
+        default_factory=list, title="800.208(c) minority protections"
+    )
+    passive_undertaking: bool | None = _label("the interest is held solely for passive investment")
+    affiliated: bool = Field(
+        False, title="the investor already held more than 50% of votes or of the board (800.250)"
+    )
+    loan_default_control_likely: bool | None = _label(
+        "on default, foreign control is significantly possible"
+    )
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "deal": DealFacts,
+    "investor": InvestorFacts,
+    "target": TargetFacts,
+    "rights": RightsFacts,
+    **{name: entry[0] for name, entry in REGISTRY.items()},
+}
+
+
+class FactView(BaseModel):
+    """Everything rules can read about one deal, with explanations of derived facts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    deal: DealFacts
+    investor: InvestorFacts
+    target: TargetFacts
+    rights: RightsFacts
+    extra: dict[str, Section] = Field(default_factory=dict)
+    derivations: dict[str, str] = Field(default_factory=dict)
+
+    def get(self, path: str) -> Any:
+        """The value at ``section.field``."""
+        section, _, name = path.partition(".")
+        if section in self.extra:
+            return getattr(self.extra[section], name)
+        return getattr(getattr(self, section), name)
+
+
+def field_info(path: str) -> tuple[Any, str, str] | None:
+    """(annotation, title, unit) of a fact path such as ``investor.gov_interest_pct``."""
+    section, _, name = path.partition(".")
+    model = SECTIONS.get(section)
+    if model is None or name not in model.model_fields:
+        return None
+    info = model.model_fields[name]
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return info.annotation, info.title or name, str(extra.get("unit", ""))
+
+
+def all_paths() -> list[str]:
+    """Every fact path rules can read, sorted."""
+    return sorted(f"{s}.{n}" for s, m in SECTIONS.items() for n in m.model_fields)
+
+
+# Allowed values of enumerated fact paths: a rule comparing one with another value is an error.
+ENUMS: dict[str, tuple[str, ...]] = {
+    "deal.kind": DEAL_KINDS,
+    "deal.us_contribution": ("us_business", "assets_not_business", "ip_license", "cash"),
+    "deal.arrangement": ("supply", "offtake", "license"),
+    "investor.kind": tuple(k.value for k in PartyKind),
+    "investor.lists": tuple(x.value for x in RestrictedList),
+    "rights.involvement": tuple(x.value for x in InvolvementArea),
+    "rights.control_matters": tuple(x.value for x in ControlMatter),
+    "rights.minority_protections": tuple(x.value for x in MinorityProtection),
+    "target.spd_categories": tuple(x.value for x in DataCategory),
+    # Further regimes: values of the Literal and enum types in screening/model/ext/.
+    "vehicle.role": ("vehicle_manufacturer", "vcs_hardware_importer"),
+    "data.bulk_categories": tuple(x.value for x in DspCategory),
+    "energy.credits": tuple(x.value for x in Credit),
+    "supply.s301_products": tuple(x.value for x in Section301Product),
+    "outbound.transaction_type": typing.get_args(TransactionType),
+    "outbound.activities": typing.get_args(Activity),
+    "outbound.fabricated_ic_types": typing.get_args(IcType),
+    "outbound.ai_intended_uses": typing.get_args(AiUse),
+    "outbound.target_lists": typing.get_args(OutboundList),
+    "site.transaction": ("purchase", "lease", "concession", "other"),
+    "parties.party_lists": tuple(x.value for x in RestrictedList),
+    "parties.investor_lists": tuple(x.value for x in RestrictedList),
+    "parties.target_lists": tuple(x.value for x in RestrictedList),
+    "parties.owner_lists": tuple(x.value for x in RestrictedList),
+    "parties.matched_lists": tuple(x.value for x in RestrictedList),
+    "parties.possible_match_lists": tuple(x.value for x in RestrictedList),
+}
+COUNTRY_PATHS = (
+    "investor.country",
+    "investor.principal_place_of_business",
+    "investor.gov_interest_state",
+    "investor.ultimate_parent_country",
+    "target.country",
+)

@@ -1,0 +1,504 @@
+"""Deal records: the typed input of a screening (pydantic v2).
+
+A deal is one of several kinds (a discriminated union on ``kind``). Every fact a record leaves out
+is ``None``: unknown, which is never the same as false or zero. Lists that are ``None`` are
+unknown too; an empty list says "none". Percentages and money are ``Decimal``.
+
+The field descriptions are the glossary of the deal format; ``dealscreen schema`` prints them as a
+JSON Schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, RootModel
+
+from screening.model.basetypes import Count, Country, Money, Percent, Record
+from screening.model.ext.apps import App, ConnectedVehicle
+from screening.model.ext.data import DataTransaction
+from screening.model.ext.energy import EnergyCredit
+from screening.model.ext.outbound import Outbound
+from screening.model.ext.site import Site
+from screening.model.ext.supply import SupplyChain
+
+# --------------------------------------------------------------------------------------------
+# Vocabularies
+
+
+class PartyKind(StrEnum):
+    """What sort of person or body a party is."""
+
+    company = "company"
+    individual = "individual"
+    fund = "fund"
+    government = "government"
+    state_owned_enterprise = "state_owned_enterprise"
+
+
+class RestrictedList(StrEnum):
+    """Restricted-party lists a party can be on."""
+
+    bis_entity_list = "bis_entity_list"
+    bis_unverified_list = "bis_unverified_list"
+    bis_meu_list = "bis_meu_list"
+    ofac_sdn = "ofac_sdn"
+    ns_cmic = "ns_cmic"
+    dod_1260h = "dod_1260h"
+    uflpa_entity_list = "uflpa_entity_list"
+    fcc_covered_list = "fcc_covered_list"
+
+
+class Disqualifier(StrEnum):
+    """Events in the prior five years that disqualify an excepted investor, 31 CFR 800.219(c)."""
+
+    cfius_misstatement_or_breach = "cfius_misstatement_or_breach"
+    presidential_action = "presidential_action"
+    ofac_violation = "ofac_violation"
+    ddtc_debarment = "ddtc_debarment"
+    bis_order = "bis_order"
+    nnsa_810_penalty = "nnsa_810_penalty"
+    us_felony = "us_felony"
+
+
+class ControlMatter(StrEnum):
+    """The important matters of 31 CFR 800.208(a)(1)-(10) a party can determine or veto."""
+
+    sale_of_principal_assets = "sale_of_principal_assets"
+    reorganization_merger_dissolution = "reorganization_merger_dissolution"
+    facilities = "facilities"
+    major_expenditures_budget = "major_expenditures_budget"
+    new_business_lines = "new_business_lines"
+    significant_contracts = "significant_contracts"
+    proprietary_information_policy = "proprietary_information_policy"
+    officers_senior_managers = "officers_senior_managers"
+    sensitive_technology_employees = "sensitive_technology_employees"
+    organizational_documents = "organizational_documents"
+
+
+class MinorityProtection(StrEnum):
+    """The minority-shareholder protections of 31 CFR 800.208(c) that do not confer control."""
+
+    veto_sale_of_substantially_all_assets = "veto_sale_of_substantially_all_assets"
+    veto_contracts_with_majority_investors = "veto_contracts_with_majority_investors"
+    veto_guarantees_for_majority_investors = "veto_guarantees_for_majority_investors"
+    preemptive_anti_dilution = "preemptive_anti_dilution"
+    veto_class_rights_changes = "veto_class_rights_changes"
+    veto_charter_amendments_on_these = "veto_charter_amendments_on_these"
+
+
+class InvolvementArea(StrEnum):
+    """Areas of substantive decision-making, 31 CFR 800.211(b)(3)."""
+
+    sensitive_personal_data = "sensitive_personal_data"
+    critical_technologies = "critical_technologies"
+    critical_infrastructure = "critical_infrastructure"
+
+
+class CriticalTechnologyBasis(StrEnum):
+    """The categories of critical technologies, 31 CFR 800.215(a)-(f)."""
+
+    usml = "usml"
+    ccl_multilateral = "ccl_multilateral"
+    doe_part_810 = "doe_part_810"
+    nrc_part_110 = "nrc_part_110"
+    select_agent = "select_agent"
+    ecra_1758 = "ecra_1758"
+
+
+class LicenseException(StrEnum):
+    """EAR licence exceptions that matter for the 800.401(e)(6) carve-out (and others)."""
+
+    TSU = "TSU"
+    ENC = "ENC"
+    STA = "STA"
+    other = "other"
+    none = "none"
+
+
+class InfrastructureFunction(StrEnum):
+    """The column-2 functions of Appendix A to part 800."""
+
+    own = "own"
+    operate = "operate"
+    manufacture = "manufacture"
+    service = "service"
+    supply = "supply"
+
+
+class DataCategory(StrEnum):
+    """Categories of identifiable data, 31 CFR 800.241(a)(1)(ii)(A)-(J)."""
+
+    financial_distress = "financial_distress"
+    consumer_report = "consumer_report"
+    insurance_application = "insurance_application"
+    health = "health"
+    private_communications = "private_communications"
+    geolocation = "geolocation"
+    biometric = "biometric"
+    government_id = "government_id"
+    clearance_status = "clearance_status"
+    clearance_application = "clearance_application"
+
+
+# --------------------------------------------------------------------------------------------
+# Parties and ownership
+
+
+class Owner(Record):
+    """A holder of an interest in a party, with its own owners (an ownership chain)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: PartyKind
+    country: Country | None = Field(
+        None, description="country of organization (entities) or nationality (individuals)"
+    )
+    voting_pct: Percent | None = Field(None, description="voting interest held in the owned party")
+    equity_pct: Percent | None = Field(None, description="equity interest held in the owned party")
+    is_general_partner: bool | None = Field(
+        None, description="the owner is the general partner or managing member of the owned fund"
+    )
+    lists: list[RestrictedList] = Field(default_factory=list)
+    owners: list[Owner] | None = Field(
+        None, max_length=50, description="this owner's own holders; None = unknown, [] = none"
+    )
+
+
+class Clearance(Record):
+    """A prior CFIUS action on a deal by the same investor in the same target."""
+
+    kind: Literal["control", "covered_investment"]
+    cleared_on: dt.date
+    rights: list[str] = Field(
+        default_factory=list,
+        description="rights cleared then: board_seat, observer, nomination, mnpti, involvement",
+    )
+
+
+class Party(Record):
+    """The foreign investor (or a co-investor): who acquires the interest."""
+
+    name: str = Field(min_length=1, max_length=200)
+    kind: PartyKind
+    country: Country | None = Field(None, description="country of organization or nationality")
+    nationalities: list[Country] | None = Field(
+        None, description="every nationality of an individual (800.219(a)(1))"
+    )
+    principal_place_of_business: Country | None = None
+    equity_primarily_traded_in: Country | None = Field(
+        None, description="where the party's equity is primarily traded, if it is listed"
+    )
+    majority_owned_by_us_nationals: bool | None = Field(
+        None, description="shown to be majority owned ultimately by U.S. nationals (800.220(b))"
+    )
+    controlled_by_foreign_person: bool | None = Field(
+        None, description="a foreign national, government or entity controls it (800.224(b))"
+    )
+    owners: list[Owner] | None = Field(
+        None, max_length=50, description="holders of 10% or more; None = unknown, [] = none"
+    )
+    lists: list[RestrictedList] = Field(default_factory=list)
+    # Excepted investor criteria, 800.219(a)(3); apply to the party and to every parent.
+    board_us_or_excepted_pct: Percent | None = Field(
+        None, description="share of board members and observers who are U.S. or excepted nationals"
+    )
+    minimum_excepted_ownership_met: bool | None = Field(
+        None, description="the minimum excepted ownership of 800.233 is met"
+    )
+    disqualifiers: list[Disqualifier] | None = Field(
+        None, description="800.219(c) events in the five years before completion; [] = none"
+    )
+    # Funds, 800.307 and 800.401(d)(1), (e)(3)
+    gp_is_foreign_person: bool | None = Field(
+        None, description="for a fund: its general partner or managing member is a foreign person"
+    )
+    managed_exclusively_by_gp: bool | None = None
+    lp_advisory_board_compliant: bool | None = Field(
+        None, description="foreign LPs on the advisory board meet 800.307(a)(3)-(4)"
+    )
+    foci_mitigated: bool | None = Field(
+        None, description="operates under a DCSA FOCI mitigation instrument (800.401(e)(2))"
+    )
+
+
+class CoInvestor(Record):
+    """Another foreign investor in the same deal."""
+
+    party: Party
+    voting_pct: Percent | None = None
+    acts_in_concert: bool | None = Field(
+        None, description="acts with the investor under a formal or informal arrangement"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The U.S. business
+
+
+class CriticalTechnology(Record):
+    """A critical technology (800.215) the U.S. business produces, designs, tests or develops."""
+
+    description: str = Field(min_length=1, max_length=500)
+    basis: CriticalTechnologyBasis
+    eccn: str | None = Field(None, pattern=r"^[0-9][A-E][0-9]{3}(\.[a-z0-9.]+)?$")
+    usml_category: str | None = Field(None, pattern=r"^[IVXL]+(\([a-z0-9]+\))*$")
+    authorization_required: bool | None = Field(
+        None,
+        description=(
+            "a U.S. regulatory authorization (800.254) is required to export it to the "
+            "investor and its 25%-or-more foreign holders (800.401(c)(1))"
+        ),
+    )
+    license_exception: LicenseException | None = Field(
+        None, description="an EAR licence exception available for every such export"
+    )
+    activity_current: bool | None = Field(
+        None, description="produced now, or the ability to produce is retained (800.248(d)(3))"
+    )
+
+
+class InfrastructureRole(Record):
+    """A covered investment critical infrastructure item (Appendix A) and the function performed."""
+
+    item: str = Field(pattern=r"^(i\([ab]\)|[ivx]+)$", description="Appendix A item, e.g. xi")
+    function: InfrastructureFunction
+    description: str | None = None
+
+
+class SensitiveData(Record):
+    """Sensitive personal data the U.S. business maintains or collects (800.241)."""
+
+    categories: list[DataCategory] | None = None
+    individuals_max_12_months: Count | None = Field(
+        None, description="most individuals with identifiable data held at any point in 12 months"
+    )
+    business_objective_over_1m: bool | None = Field(
+        None, description="demonstrated business objective to hold such data on >1,000,000"
+    )
+    data_integral_to_products: bool | None = None
+    targets_us_government_personnel: bool | None = Field(
+        None, description="targets or tailors products to USG national-security personnel (800.247)"
+    )
+    genetic_test_results: bool | None = Field(
+        None, description="maintains identifiable genetic test results (800.241(a)(2))"
+    )
+
+
+class Facility(Record):
+    """A site of the U.S. business or of the deal."""
+
+    name: str = Field(min_length=1, max_length=200)
+    state: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+    miles_to_listed_installation: Decimal | None = Field(None, ge=0)
+
+
+class USBusiness(Record):
+    """The target: the U.S. business (or the assets) the investor acquires an interest in."""
+
+    name: str = Field(min_length=1, max_length=200)
+    country: Country | None = Field(None, description="country of organization")
+    naics: str | None = Field(None, pattern=r"^[0-9]{2,6}$")
+    interstate_commerce: bool | None = Field(
+        None, description="engaged in interstate commerce in the United States (800.252)"
+    )
+    critical_technologies: list[CriticalTechnology] | None = None
+    infrastructure: list[InfrastructureRole] | None = None
+    sensitive_data: SensitiveData | None = None
+    lists: list[RestrictedList] = Field(
+        default_factory=list, description="restricted lists the record declares for the target"
+    )
+    facilities: list[Facility] | None = Field(
+        None, description="sites of the business; None = unknown, [] = none"
+    )
+    certificated_air_carrier: bool | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Rights and terms
+
+
+class Rights(Record):
+    """What the foreign investor gets (or will hold) after the deal."""
+
+    voting_pct: Percent | None = None
+    equity_pct: Percent | None = None
+    board_seats: Count | None = None
+    board_size: Count | None = None
+    board_observer: bool | None = None
+    board_nomination_right: bool | None = None
+    mnpti_access: bool | None = Field(
+        None, description="access to material nonpublic technical information (800.232)"
+    )
+    involvement: list[InvolvementArea] | None = Field(
+        None, description="involvement in substantive decision-making (800.211(b)(3))"
+    )
+    control_matters: list[ControlMatter] | None = Field(
+        None, description="800.208(a) matters the investor can determine, direct or veto"
+    )
+    minority_protections: list[MinorityProtection] = Field(default_factory=list)
+    passive_undertaking: bool | None = Field(
+        None, description="held solely for passive investment (800.243)"
+    )
+    loan_default_control_likely: bool | None = Field(
+        None, description="lending: default makes foreign control significantly possible"
+    )
+
+
+class PriorPosition(Record):
+    """What the investor held before the deal, for changes of rights and follow-on investments."""
+
+    rights: Rights
+    clearances: list[Clearance] = Field(default_factory=list)
+
+
+class ContingentEquity(Record):
+    """Convertible or contingent equity (800.207, 800.308)."""
+
+    converts_to_voting_pct: Percent | None = None
+    conversion_in_holders_control: bool | None = None
+    conversion_imminent: bool | None = None
+
+
+# --------------------------------------------------------------------------------------------
+# Deals
+
+
+class DealBase(Record):
+    """Facts every deal kind has."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+    name: str = Field(min_length=1, max_length=300)
+    description: str | None = Field(None, max_length=5000)
+    investor: Party
+    co_investors: list[CoInvestor] = Field(default_factory=list, max_length=50)
+    target: USBusiness
+    rights: Rights = Field(default_factory=Rights)
+    prior: PriorPosition | None = None
+    value_usd: Money | None = None
+    signing_date: dt.date | None = None
+    completion_date: dt.date | None = None
+    evasion_structure: bool | None = Field(
+        None, description="structured to evade section 721, e.g. a funded straw buyer (800.213(d))"
+    )
+    # Facts for the regimes beyond part 800, each in its own module (screening/model/ext/).
+    site: Site | None = Field(None, description="the land or facility (31 CFR part 802)")
+    outbound: Outbound | None = Field(None, description="outbound investment facts (31 CFR 850)")
+    data_transaction: DataTransaction | None = Field(
+        None, description="access to U.S. data by the counterparty (28 CFR part 202)"
+    )
+    energy: EnergyCredit | None = Field(None, description="clean-energy tax credits at stake")
+    supply_chain: SupplyChain | None = Field(None, description="goods supplied and their origin")
+    app: App | None = Field(None, description="a consumer application or data platform (PAFACA)")
+    vehicle: ConnectedVehicle | None = Field(
+        None, description="connected-vehicle systems (15 CFR 791 subpart D)"
+    )
+    expected: dict[str, Any] | None = Field(
+        None, description="fixture metadata: expected verdict and rule ids (ignored by screening)"
+    )
+
+
+class EquityStake(DealBase):
+    """Acquisition of shares or other equity in a U.S. business."""
+
+    kind: Literal["equity_stake"]
+    open_market_purchase: bool | None = None
+
+
+class Acquisition(DealBase):
+    """Acquisition of a business, part of one, or assets."""
+
+    kind: Literal["acquisition"]
+    assets_only: bool | None = Field(None, description="assets are acquired, not an entity")
+    assets_constitute_us_business: bool | None = Field(
+        None, description="the assets with staff, customers, IP form a U.S. business (800.301(c))"
+    )
+
+
+class JointVenture(DealBase):
+    """Formation of, or entry into, a joint venture."""
+
+    kind: Literal["joint_venture"]
+    us_contribution: Literal["us_business", "assets_not_business", "ip_license", "cash"] | None = (
+        None
+    )
+    jv_country: Country | None = None
+
+
+class SupplyPartnership(DealBase):
+    """Long-term supply, offtake or technology licensing."""
+
+    kind: Literal["supply_partnership"]
+    arrangement: Literal["supply", "offtake", "license"] | None = None
+    term_years: Annotated[int, Field(ge=0, le=100)] | None = None
+    transfers_business_operations: bool | None = Field(
+        None, description="facilities, customers, technology or staff pass to the partner (800.302)"
+    )
+
+
+class RealEstate(DealBase):
+    """Purchase, lease or concession of real estate."""
+
+    kind: Literal["real_estate"]
+    property_rights: Annotated[int, Field(ge=0, le=4)] | None = None
+
+
+class Greenfield(DealBase):
+    """A new plant or facility built by the investor."""
+
+    kind: Literal["greenfield"]
+    through_newly_formed_subsidiary: bool | None = None
+
+
+class Lending(DealBase):
+    """A loan or convertible debt."""
+
+    kind: Literal["lending"]
+    contingent_equity: ContingentEquity | None = None
+
+
+class OutboundInvestment(DealBase):
+    """A U.S. person's investment abroad (31 CFR part 850); no part 800 rules apply."""
+
+    kind: Literal["outbound_investment"]
+
+
+AnyDeal = Annotated[
+    EquityStake
+    | Acquisition
+    | JointVenture
+    | SupplyPartnership
+    | RealEstate
+    | Greenfield
+    | Lending
+    | OutboundInvestment,
+    Field(discriminator="kind"),
+]
+
+
+class Deal(RootModel[AnyDeal]):
+    """Any deal record; ``Deal.model_validate(data).root`` is the concrete deal."""
+
+
+DealRecord = (
+    EquityStake
+    | Acquisition
+    | JointVenture
+    | SupplyPartnership
+    | RealEstate
+    | Greenfield
+    | Lending
+    | OutboundInvestment
+)
+DEAL_KINDS = (
+    "equity_stake",
+    "acquisition",
+    "joint_venture",
+    "supply_partnership",
+    "real_estate",
+    "greenfield",
+    "lending",
+    "outbound_investment",
+)

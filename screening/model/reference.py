@@ -1,0 +1,129 @@
+"""Reference lists: data files in ``rules/reference/`` with their source and date.
+
+A reference list holds entries (a ``value`` and optional ``from``/``to`` dates and attributes),
+for example the excepted foreign states with the date each became excepted, or the items of
+Appendix A to part 800 with the functions that make a business a TID U.S. business.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from screening.errors import Problem
+from screening.model._yaml import Document
+
+_LIST_KEYS = {"reference", "title", "source", "retrieved", "review_by", "notes", "entries"}
+_ENTRY_KEYS = {"value", "from", "to", "note", "attributes"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One entry of a reference list."""
+
+    value: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+    note: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+    def in_force(self, on: dt.date) -> bool:
+        """Whether the entry applies on the given date (``from`` inclusive, ``to`` exclusive)."""
+        return (self.start is None or self.start <= on) and (self.end is None or on < self.end)
+
+
+@dataclass(frozen=True)
+class ReferenceList:
+    """A named list of entries with its provenance."""
+
+    name: str
+    title: str
+    source: str
+    retrieved: dt.date | None
+    review_by: dt.date | None
+    entries: tuple[Entry, ...]
+    location: str = ""
+
+    def values(self, on: dt.date | None = None) -> list[str]:
+        """Values in force on a date (all values when no date is given), sorted."""
+        return sorted({e.value for e in self.entries if on is None or e.in_force(on)})
+
+    def get(self, value: str) -> Entry | None:
+        """The first entry with this value."""
+        return next((e for e in self.entries if e.value == value), None)
+
+
+def _date(value: Any, where: str, problems: list[Problem]) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(Problem(where, "invalid-date", f"`{value}` is not a date (YYYY-MM-DD)"))
+        return None
+
+
+def parse_reference(doc: Document, problems: list[Problem]) -> ReferenceList | None:
+    """Validate a reference-list document; append problems and return None if it is invalid."""
+    data = doc.data
+    if not isinstance(data, dict):
+        problems.append(Problem(doc.where(()), "invalid-reference", "expected a mapping"))
+        return None
+    before = len(problems)
+    for key in sorted(set(data) - _LIST_KEYS):
+        problems.append(Problem(doc.where((key,)), "unknown-key", f"unknown key `{key}`"))
+    for key in ("reference", "title", "source", "entries"):
+        if key not in data:
+            problems.append(Problem(doc.where(()), "missing-key", f"missing `{key}`"))
+    entries: list[Entry] = []
+    raw_entries = data.get("entries") or []
+    if not isinstance(raw_entries, list):
+        problems.append(Problem(doc.where(("entries",)), "invalid-reference", "expected a list"))
+        raw_entries = []
+    for i, raw in enumerate(raw_entries):
+        where = doc.where(("entries", i))
+        if isinstance(raw, str | int):
+            raw = {"value": str(raw)}
+        if not isinstance(raw, dict) or "value" not in raw:
+            problems.append(Problem(where, "invalid-entry", "an entry needs a `value`"))
+            continue
+        for key in sorted(set(raw) - _ENTRY_KEYS):
+            problems.append(Problem(where, "unknown-key", f"unknown key `{key}` in entry"))
+        attrs = raw.get("attributes") or {}
+        entries.append(
+            Entry(
+                value=str(raw["value"]),
+                start=_date(raw.get("from"), where, problems),
+                end=_date(raw.get("to"), where, problems),
+                note=str(raw.get("note") or ""),
+                attributes=attrs if isinstance(attrs, dict) else {},
+            )
+        )
+    if len(problems) > before:
+        return None
+    return ReferenceList(
+        name=str(data["reference"]),
+        title=str(data["title"]),
+        source=str(data["source"]),
+        retrieved=_date(data.get("retrieved"), doc.where(("retrieved",)), problems),
+        review_by=_date(data.get("review_by"), doc.where(("review_by",)), problems),
+        entries=tuple(entries),
+        location=doc.where(()),
+    )
+
+
+@dataclass(frozen=True)
+class References:
+    """All reference lists of a rulebook, by name."""
+
+    lists: dict[str, ReferenceList] = field(default_factory=dict)
+
+    def values(self, name: str, on: dt.date | None = None) -> list[str]:
+        """Values of a list in force on a date; an unknown list is an empty list."""
+        ref = self.lists.get(name)
+        return ref.values(on) if ref else []
+
+    def get(self, name: str) -> ReferenceList | None:
+        """The list of that name, if any."""
+        return self.lists.get(name)

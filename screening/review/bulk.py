@@ -1,0 +1,541 @@
+"""Bulk review: screen folders, files and JSON Lines streams of deals, in parallel, in order.
+
+The parent process discovers the inputs and reads JSONL files line by line; worker processes
+parse, validate and screen (each worker loads the rulebook once); results come back to the parent
+strictly in input order whatever the number of workers, so every report and every recording
+sink sees the same sequence, byte for byte. Nothing holds the whole batch: inputs are streamed in
+chunks with a bounded number of chunks in flight, and reports write as results arrive.
+
+A deal that cannot be read or validated becomes an :class:`Invalid` item (located: file, line for
+JSONL, field path) and the batch goes on. A deal id seen twice in one batch is reported as a
+duplicate; both deals are screened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Protocol
+
+from screening.engine.verdict import LEVELS, ScreeningResult, rank
+from screening.errors import DealError, Problem, ScreeningError
+from screening.model._yaml import Document, DocumentError, _check_depth, load_file
+from screening.model.deal import Deal, DealRecord
+from screening.model.loader import DEAL_SUFFIXES, validate_deal
+from screening.rulebook.book import Rulebook, load_rulebook
+
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+INVALID_SAMPLES = 1000
+_FILES_PER_CHUNK = 4
+_LINES_PER_CHUNK = 128
+_CHUNKS_PER_WORKER = 4
+
+
+# --------------------------------------------------------------------------------------------
+# What the parent receives
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewed:
+    """One screened deal: the row facts every report needs, and the result as compact JSON."""
+
+    source: str
+    deal_id: str
+    deal_name: str
+    kind: str
+    investor: str
+    investor_country: str
+    target: str
+    naics: str
+    verdict: str
+    provisional: bool
+    regimes: tuple[tuple[str, str], ...]
+    reasons: tuple[str, ...]
+    result_json: str
+    deal_json: str | None = None
+    duplicate_of: str | None = None
+
+    @property
+    def sector(self) -> str:
+        """The NAICS 2-digit sector code, or empty when the record gives no NAICS code."""
+        return self.naics[:2]
+
+    def result(self) -> ScreeningResult:
+        """The full screening result (parsed on demand)."""
+        return ScreeningResult.model_validate_json(self.result_json)
+
+    def deal(self) -> DealRecord:
+        """The validated deal record (only when the review kept deals, as for a store)."""
+        if self.deal_json is None:
+            raise ValueError("this review did not keep deal records (pass keep_deals=True)")
+        return Deal.model_validate_json(self.deal_json).root
+
+
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """An input that could not be read, validated or screened; skipped, with located problems."""
+
+    source: str
+    problems: tuple[Problem, ...]
+
+
+Item = Reviewed | Invalid
+
+
+@dataclass
+class Summary:
+    """Counts over a whole batch; small whatever the batch size (samples are capped)."""
+
+    rulebook_version: str
+    screened: int = 0
+    invalid: int = 0
+    duplicates: int = 0
+    provisional: int = 0
+    verdicts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    regimes: dict[str, dict[str, int]] = field(default_factory=dict)
+    countries: dict[str, int] = field(default_factory=dict)
+    sectors: dict[str, int] = field(default_factory=dict)
+    invalid_problems: list[Problem] = field(default_factory=list)
+    duplicate_problems: list[Problem] = field(default_factory=list)
+    elapsed: float = 0.0
+
+    def add(self, item: Item) -> None:
+        """Count one item."""
+        if isinstance(item, Invalid):
+            self.invalid += 1
+            room = INVALID_SAMPLES - len(self.invalid_problems)
+            self.invalid_problems.extend(item.problems[: max(room, 0)])
+            return
+        self.screened += 1
+        self.verdicts[item.verdict] = self.verdicts.get(item.verdict, 0) + 1
+        self.provisional += item.provisional
+        for regime, verdict in item.regimes:
+            counts = self.regimes.setdefault(regime, dict.fromkeys(LEVELS, 0))
+            counts[verdict] += 1
+        country = item.investor_country or "unknown"
+        self.countries[country] = self.countries.get(country, 0) + 1
+        sector = item.sector or "unknown"
+        self.sectors[sector] = self.sectors.get(sector, 0) + 1
+        if item.duplicate_of is not None:
+            self.duplicates += 1
+            if len(self.duplicate_problems) < INVALID_SAMPLES:
+                self.duplicate_problems.append(duplicate_problem(item))
+
+    def reached(self, level: str) -> int:
+        """How many deals reached ``level`` or above."""
+        return sum(n for v, n in self.verdicts.items() if rank(v) >= rank(level))
+
+    def line(self) -> str:
+        """The one-line summary printed on stderr at the end of a review."""
+        rate = self.screened / self.elapsed if self.elapsed > 0 else 0.0
+        per_verdict = " · ".join(f"{v} {self.verdicts[v]}" for v in reversed(LEVELS))
+        return (
+            f"reviewed {self.screened + self.invalid} deals in {self.elapsed:.1f} s "
+            f"({rate:,.0f}/s): {self.screened} screened, {self.invalid} invalid, "
+            f"{self.duplicates} duplicate ids · {per_verdict}"
+        )
+
+    def to_jsonable(self) -> dict[str, object]:
+        """The summary as JSON data (no timings: reports are deterministic)."""
+        return {
+            "rulebook_version": self.rulebook_version,
+            "deals": self.screened + self.invalid,
+            "screened": self.screened,
+            "invalid": self.invalid,
+            "duplicates": self.duplicates,
+            "provisional": self.provisional,
+            "verdicts": self.verdicts,
+            "regimes": {k: self.regimes[k] for k in sorted(self.regimes)},
+            "investor_countries": dict(sorted(self.countries.items())),
+            "sectors": dict(sorted(self.sectors.items())),
+            "problems": [
+                {"location": p.location, "code": p.code, "message": p.message}
+                for p in [*self.invalid_problems, *self.duplicate_problems]
+            ],
+        }
+
+
+def duplicate_problem(item: Reviewed) -> Problem:
+    """The warning for a deal whose id an earlier deal of the batch already had."""
+    return Problem(
+        item.source,
+        "duplicate-id",
+        f"deal id `{item.deal_id}` was already used at {item.duplicate_of}",
+    )
+
+
+class Sink(Protocol):
+    """Receives every screened deal with its result, in input order, in the parent process."""
+
+    def __call__(self, deal: DealRecord, result: ScreeningResult, /) -> None: ...
+
+
+# --------------------------------------------------------------------------------------------
+# Discovery (parent)
+
+
+Task = tuple[str, int, bytes | None]  # (file, line or 0 for a whole file, the JSONL line)
+
+
+def discover(paths: Sequence[Path]) -> Iterator[Path | Invalid]:
+    """Deal files and JSONL files under ``paths`` in a stable order; bad paths as Invalid."""
+    for path in paths:
+        if path.is_dir():
+            found = [
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in DEAL_SUFFIXES + JSONL_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            ]
+            yield from sorted(found, key=lambda p: p.relative_to(path).parts)
+        elif not path.exists():
+            yield Invalid(str(path), (Problem(str(path), "file-not-found", "no such file"),))
+        elif path.suffix.lower() not in DEAL_SUFFIXES + JSONL_SUFFIXES:
+            yield Invalid(
+                str(path),
+                (
+                    Problem(
+                        str(path),
+                        "unsupported-file",
+                        "expected a .yaml, .yml, .json or .jsonl file, or a folder",
+                    ),
+                ),
+            )
+        else:
+            yield path
+
+
+def tasks(paths: Sequence[Path]) -> Iterator[Task | Invalid]:
+    """One task per deal file and per non-blank JSONL line, streamed."""
+    for entry in discover(paths):
+        if isinstance(entry, Invalid):
+            yield entry
+        elif entry.suffix.lower() in JSONL_SUFFIXES:
+            try:
+                with entry.open("rb") as fh:
+                    for number, raw in enumerate(fh, start=1):
+                        if raw.strip():
+                            yield (str(entry), number, raw)
+            except OSError as exc:
+                problem = Problem(str(entry), "unreadable", exc.strerror or str(exc))
+                yield Invalid(str(entry), (problem,))
+        else:
+            yield (str(entry), 0, None)
+
+
+def count_tasks(paths: Sequence[Path]) -> int:
+    """How many deals the inputs hold (for a progress bar): files plus non-blank JSONL lines."""
+    total = 0
+    for entry in discover(paths):
+        if isinstance(entry, Path) and entry.suffix.lower() in JSONL_SUFFIXES:
+            try:
+                with entry.open("rb") as fh:
+                    total += sum(1 for raw in fh if raw.strip())
+            except OSError:
+                total += 1
+        else:
+            total += 1
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# Screening (workers; also in-process for one worker)
+
+
+@dataclass
+class _WorkerState:
+    book: Rulebook | None = None
+    as_of: dt.date | None = None
+    keep_deals: bool = False
+
+
+_STATE = _WorkerState()
+
+
+def _init_worker(
+    rules: Rulebook | tuple[str, ...], as_of: dt.date | None, keep_deals: bool
+) -> None:
+    """Set up a worker: the rulebook the parent loaded (or its layers), compiled once."""
+    from screening.engine.run import compiled
+
+    _STATE.book = rules if isinstance(rules, Rulebook) else load_rulebook([Path(p) for p in rules])
+    _STATE.as_of = as_of
+    _STATE.keep_deals = keep_deals
+    compiled(_STATE.book)
+
+
+def _document(task: Task) -> Document:
+    path, number, raw = task
+    if raw is None:
+        try:
+            doc = load_file(Path(path))
+        except DocumentError as exc:
+            raise DealError(exc.problems) from None
+        where = f"{path}:1"
+    else:
+        where = f"{path}:{number}"
+        try:
+            data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
+            _check_depth(data, where)
+        except UnicodeDecodeError:
+            raise DealError.one(where, "not-utf8", "not UTF-8 text") from None
+        except json.JSONDecodeError as exc:
+            raise DealError.one(where, "invalid-json", exc.msg.lower()) from None
+        except (RecursionError, DocumentError):
+            raise DealError.one(where, "too-deep", "nested too deeply") from None
+        doc = Document(path, data, {(): number})
+    if not isinstance(doc.data, dict):
+        raise DealError.one(where, "invalid-deal", "$: a deal is a mapping of fields")
+    return doc
+
+
+def _screen_one(task: Task) -> Item:
+    from screening.engine.run import screen
+
+    path, number, _ = task
+    source = f"{path}:{number}" if number else path
+    assert _STATE.book is not None, "worker not initialised"
+    try:
+        record = validate_deal(_document(task))
+        result = screen(record, rulebook=_STATE.book, as_of=_STATE.as_of)
+    except ScreeningError as exc:
+        return Invalid(source, tuple(_locate(p, source) for p in exc.problems))
+    top = [r for r in result.regimes.values() if r.verdict == result.verdict]
+    reasons = sorted({rule for r in top for rule in r.rules})
+    return Reviewed(
+        source=source,
+        deal_id=record.id,
+        deal_name=record.name,
+        kind=record.kind,
+        investor=record.investor.name,
+        investor_country=record.investor.country or "",
+        target=record.target.name,
+        naics=record.target.naics or "",
+        verdict=result.verdict,
+        provisional=result.provisional,
+        regimes=tuple((r.regime, r.verdict) for r in result.regimes.values()),
+        reasons=tuple(reasons),
+        result_json=result.model_dump_json(),
+        deal_json=record.model_dump_json() if _STATE.keep_deals else None,
+    )
+
+
+def _locate(problem: Problem, source: str) -> Problem:
+    """Give a problem found without a file (a data path only) the input it came from."""
+    if problem.location.startswith("$"):
+        return Problem(source, problem.code, f"{problem.location}: {problem.message}")
+    return problem if problem.location else replace(problem, location=source)
+
+
+def _screen_chunk(chunk: list[Task]) -> list[Item]:
+    return [_screen_one(task) for task in chunk]
+
+
+# --------------------------------------------------------------------------------------------
+# Orchestration (parent)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to review: rulebook layers, screening date, worker count, whether to keep deals."""
+
+    layers: tuple[str, ...] = ()
+    as_of: dt.date | None = None
+    workers: int | None = None
+    keep_deals: bool = False
+
+    @property
+    def worker_count(self) -> int:
+        """The number of worker processes (default: the number of cores)."""
+        return max(1, self.workers or os.cpu_count() or 1)
+
+
+def _chunks(items: Iterable[Task | Invalid]) -> Iterator[list[Task] | Invalid]:
+    chunk: list[Task] = []
+    for item in items:
+        if isinstance(item, Invalid):
+            if chunk:
+                yield chunk
+                chunk = []
+            yield item
+            continue
+        chunk.append(item)
+        limit = _LINES_PER_CHUNK if item[2] is not None else _FILES_PER_CHUNK
+        if len(chunk) >= limit:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _in_process(chunks: Iterator[list[Task] | Invalid], options: Options) -> Iterator[Item]:
+    _init_worker(options.layers, options.as_of, options.keep_deals)
+    for chunk in chunks:
+        if isinstance(chunk, Invalid):
+            yield chunk
+        else:
+            yield from _screen_chunk(chunk)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # forkserver: workers fork from a clean server process, never from a parent that may run
+    # threads (a progress bar, a test runner); fork from a threaded process can deadlock.
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["screening.review.bulk", "screening.engine.run"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _in_workers(chunks: Iterator[list[Task] | Invalid], options: Options) -> Iterator[Item]:
+    workers = options.worker_count
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=_context(),
+        initializer=_init_worker,
+        # The parent's parsed rulebook travels to each worker, which so need not parse the
+        # rule files again (most of a cold start is YAML parsing).
+        initargs=(
+            load_rulebook([Path(p) for p in options.layers]),
+            options.as_of,
+            options.keep_deals,
+        ),
+    )
+    # A bounded window of chunks in flight, consumed in submission order: input order out,
+    # bounded memory in, whatever the number of workers.
+    pending: deque[Future[list[Item]] | Invalid] = deque()
+    window = workers * _CHUNKS_PER_WORKER
+    try:
+        for chunk in chunks:
+            if isinstance(chunk, Invalid):
+                pending.append(chunk)
+            else:
+                pending.append(pool.submit(_screen_chunk, chunk))
+            while len(pending) >= window or (pending and _ready(pending[0])):
+                yield from _drain(pending.popleft())
+        while pending:
+            yield from _drain(pending.popleft())
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _ready(head: Future[list[Item]] | Invalid) -> bool:
+    return isinstance(head, Invalid) or head.done()
+
+
+def _drain(head: Future[list[Item]] | Invalid) -> list[Item]:
+    return [head] if isinstance(head, Invalid) else head.result()
+
+
+def review(paths: Sequence[Path], options: Options | None = None) -> Iterator[Item]:
+    """Screen every deal under ``paths``; yield one item per deal, in input order.
+
+    Each :class:`Reviewed` whose deal id an earlier deal of the batch used carries
+    ``duplicate_of`` (the earlier source).
+    """
+    opts = options or Options()
+    chunks = _chunks(tasks(paths))
+    items = _in_process(chunks, opts) if opts.worker_count == 1 else _in_workers(chunks, opts)
+    seen: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, Reviewed):
+            first = seen.setdefault(item.deal_id, item.source)
+            if first != item.source:
+                item = replace(item, duplicate_of=first)
+        yield item
+
+
+class Report(Protocol):
+    """A report being written: items arrive in input order, then the summary."""
+
+    def add(self, item: Reviewed) -> None:
+        """Write (or take in) one screened deal."""
+
+    def invalid(self, item: Invalid) -> None:
+        """Take note of one skipped input."""
+
+    def finish(self, summary: Summary) -> None:
+        """Write whatever comes after the last deal."""
+
+
+class Progress(Protocol):
+    """Something to tell how far the review has got."""
+
+    def advance(self, n: int) -> None:
+        """``n`` more deals are done."""
+
+
+def run_review(
+    paths: Sequence[Path],
+    report: Report,
+    *,
+    options: Options | None = None,
+    sink: Sink | None = None,
+    progress: Progress | None = None,
+    problems: Callable[[Problem], None] | None = None,
+) -> Summary:
+    """Review ``paths`` into ``report`` (and ``sink``); return the summary.
+
+    ``problems`` receives every invalid-input problem and duplicate-id warning as it happens
+    (the command prints them on stderr), so nothing about a bad input is held back.
+    """
+    opts = options or Options()
+    if sink is not None and not opts.keep_deals:
+        opts = replace(opts, keep_deals=True)
+    book = load_rulebook([Path(p) for p in opts.layers])
+    summary = Summary(rulebook_version=book.version)
+    started = time.perf_counter()
+    pending = 0
+    for item in review(paths, opts):
+        summary.add(item)
+        if isinstance(item, Invalid):
+            report.invalid(item)
+            if problems is not None:
+                for problem in item.problems:
+                    problems(problem)
+        else:
+            report.add(item)
+            if item.duplicate_of is not None and problems is not None:
+                problems(duplicate_problem(item))
+            if sink is not None:
+                sink(item.deal(), item.result())
+        pending += 1
+        if progress is not None and pending >= 32:
+            progress.advance(pending)
+            pending = 0
+    if progress is not None and pending:
+        progress.advance(pending)
+    summary.elapsed = time.perf_counter() - started
+    report.finish(summary)
+    return summary
+
+
+def stderr_is_interactive() -> bool:
+    """Whether to show a progress bar: stderr is a terminal and ``CI`` is not set."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+__all__ = [
+    "Invalid",
+    "Item",
+    "Options",
+    "Report",
+    "Reviewed",
+    "Sink",
+    "Summary",
+    "count_tasks",
+    "discover",
+    "review",
+    "run_review",
+]
