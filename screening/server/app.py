@@ -167,7 +167,10 @@ def create_app(settings: Settings, *, screener: Screener | None = None) -> FastA
     async def _on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        message = {404: f"no endpoint `{request.url.path}`"}.get(exc.status_code, str(exc.detail))
+        message = {
+            404: f"no endpoint `{request.url.path}`",
+            405: f"`{request.method}` is not allowed on `{request.url.path}`",
+        }.get(exc.status_code, str(exc.detail))
         problem = ApiProblem.one("", code, _lower(message), status=exc.status_code)
         return _problem_response(problem, request.url.path)
 

@@ -9,9 +9,9 @@ defined here: problem details (RFC 9457), the listing rows, rules, and health.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from screening.server._deps import AuditAnswer, Deal, Replay, ScreeningResult
 
@@ -97,7 +97,10 @@ class StoredScreeningAnswer(_Model):
     tool_version: str
     host_user: str
     deal_hash: str
-    deal: Deal
+    # The deal schema is `dealscreen schema`'s, added to the document whole (openapi.py).
+    deal: Annotated[
+        dict[str, Any], WithJsonSchema({"allOf": [{"$ref": "#/components/schemas/Deal"}]})
+    ]
     result: ScreeningResult
     result_hash: str
     prev_hash: str

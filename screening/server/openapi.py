@@ -45,17 +45,19 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return out
 
 
-def _add(components: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
-    if name in components and components[name] != schema:
+def _add(components: dict[str, Any], name: str, schema: dict[str, Any], exact: bool) -> None:
+    if name not in components:
+        components[name] = schema
+    elif exact and components[name] != schema:
         raise RuntimeError(f"two different schemas named {name} in the OpenAPI document")
-    components[name] = schema
 
 
-def _merge(components: dict[str, Any], model: type[BaseModel], name: str) -> None:
+def _merge(components: dict[str, Any], model: type[BaseModel], name: str, exact: bool) -> None:
+    """Add a model's schema and its definitions; ``exact``: FastAPI must not have its own."""
     schema = model.model_json_schema(ref_template=_REF)
     for sub, sub_schema in schema.pop("$defs", {}).items():
-        _add(components, sub, sub_schema)
-    _add(components, name, schema)
+        _add(components, sub, sub_schema, exact)
+    _add(components, name, schema, exact)
 
 
 def build_openapi(app: Any) -> dict[str, Any]:
@@ -73,10 +75,13 @@ def build_openapi(app: Any) -> dict[str, Any]:
         separate_input_output_schemas=False,
     )
     components = doc.setdefault("components", {}).setdefault("schemas", {})
-    _merge(components, Deal, "Deal")
-    _merge(components, ProblemDetails, "ProblemDetails")
-    _merge(components, ReviewProblem, "ReviewProblem")
-    _merge(components, ScreenAnswer, "ScreenAnswer")
+    # The deal schema exactly as `dealscreen schema` prints it (FastAPI never sees the model).
+    _merge(components, Deal, "Deal", exact=True)
+    # Models only this module refers to; FastAPI's own rendering wins where it has one (it
+    # leaves out `"default": null`, which changes nothing a validator checks).
+    _merge(components, ProblemDetails, "ProblemDetails", exact=False)
+    _merge(components, ReviewProblem, "ReviewProblem", exact=False)
+    _merge(components, ScreenAnswer, "ScreenAnswer", exact=False)
     components["ReviewLine"] = {
         "title": "ReviewLine",
         "description": "one line of `POST /v1/review` output",
