@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from screening.server._deps import AuditAnswer, Deal, Replay, ScreeningResult
+from screening.server._deps import AuditAnswer, Replay, ScreeningResult
 
 __all__ = [
     "AuditAnswer",
