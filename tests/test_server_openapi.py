@@ -18,7 +18,9 @@ from tests.server_helpers import OPENAPI, openapi, validate
 def test_committed_document_is_the_generated_one(tmp_path: Path) -> None:
     """docs/openapi.json is what the server generates (`python -m screening.server.openapi`)."""
     app = create_app(Settings(db=str(tmp_path / "audit.db")))
-    assert OPENAPI.read_text() == render(app.openapi())
+    assert OPENAPI.read_text() == render(app.openapi()), (
+        "docs/openapi.json is stale: python -m screening.server.openapi > docs/openapi.json"
+    )
 
 
 def test_deal_schema_is_dealscreen_schema() -> None:

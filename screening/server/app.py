@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import json
-import logging
-import uuid
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -38,24 +37,16 @@ from screening.server.models import (
 )
 from screening.server.openapi import NDJSON, build_openapi, problem_responses
 from screening.server.pool import Screener
-from screening.server.problems import MEDIA_TYPE, ApiProblem, Failure, Internal, internal
+from screening.server.problems import MEDIA_TYPE, ApiProblem, Failure, Internal, log_internal
 from screening.server.review import review_stream
-from screening.server.settings import Settings
+from screening.server.settings import ENV_TOKEN, Settings
 
-log = logging.getLogger("screening.server")
 JSON = "application/json"
 
 
 def _problem_response(problem: ApiProblem, request_path: str) -> Response:
     body = problem.details(request_path).model_dump_json(exclude_none=True)
     return Response(body, problem.status, headers=problem.headers, media_type=MEDIA_TYPE)
-
-
-def log_internal(traceback_text: str, what: str) -> ApiProblem:
-    """Log an internal error under a fresh id; the answer quotes only the id."""
-    error_id = uuid.uuid4().hex[:12]
-    log.error("internal error %s in %s:\n%s", error_id, what, traceback_text.rstrip())
-    return internal(error_id)
 
 
 class _InternalErrors:
@@ -78,8 +69,6 @@ class _InternalErrors:
         try:
             await self.app(scope, receive, watch)
         except Exception:
-            import traceback
-
             problem = log_internal(traceback.format_exc(), f"{scope['method']} {scope['path']}")
             if started:
                 return  # the response is under way: it ends here, cut short
@@ -191,9 +180,8 @@ def _lower(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-_ENV = "DEALSCREEN_API_TOKEN"
 # Module level: FastAPI resolves the dependency's annotation in this module's namespace.
-_SCHEME = HTTPBearer(auto_error=False, description=f"the server's token (`{_ENV}`)")
+_SCHEME = HTTPBearer(auto_error=False, description=f"the server's token (`{ENV_TOKEN}`)")
 
 
 def _bearer(settings: Settings) -> Callable[..., Awaitable[None]]:

@@ -6,6 +6,7 @@ Imports FastAPI and uvicorn only when it runs, so the rest of the CLI works with
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 
@@ -105,8 +106,16 @@ def serve(
             f"dealscreen: bearer token required on {settings.host}:{settings.port}", err=True
         )
     sys.stderr.flush()
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    # Internal errors (with their error id and traceback) go where uvicorn's own errors go.
+    log_config["loggers"]["screening.server"] = {
+        "handlers": ["default"],
+        "level": "INFO",
+        "propagate": False,
+    }
     uvicorn.run(
         app,
+        log_config=log_config,
         host=settings.host,
         port=settings.port,
         log_level="info",

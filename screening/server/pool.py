@@ -96,6 +96,8 @@ class Screener:
         if pool is not self._pool:
             return  # another call already replaced it
         self._pool = self._new_pool()
+        # ProcessPoolExecutor cannot cancel a running call; killing its processes is the only
+        # way to stop one (the executor has no public handle on them).
         processes = list((pool._processes or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:

@@ -9,12 +9,15 @@ server's log under that id, never to the client.
 
 from __future__ import annotations
 
+import logging
+import uuid
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
 from screening.errors import DealError, RulebookError, ScreeningError, StoreError, UsageError
 from screening.server.models import ProblemDetails, ProblemItem
 
+log = logging.getLogger("screening.server")
 MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:dealscreen:problem:"
 
@@ -150,3 +153,10 @@ def internal(error_id: str) -> ApiProblem:
         status=500,
         error_id=error_id,
     )
+
+
+def log_internal(traceback_text: str, what: str) -> ApiProblem:
+    """Log an internal error under a fresh id; the answer quotes only the id."""
+    error_id = uuid.uuid4().hex[:12]
+    log.error("internal error %s in %s:\n%s", error_id, what, traceback_text.rstrip())
+    return internal(error_id)

@@ -21,13 +21,14 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
+from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from screening.server import _worker
 from screening.server.models import ReviewProblem
 from screening.server.openapi import NDJSON
 from screening.server.pool import Screener
-from screening.server.problems import ApiProblem, Failure, Internal
+from screening.server.problems import ApiProblem, Failure, Internal, log_internal
 from screening.server.settings import Settings
 
 BATCH_LINES = 32
@@ -76,6 +77,8 @@ async def _read(request: Request, buffer: _Buffer) -> None:
         async for chunk in request.stream():
             if chunk:
                 await buffer.put(chunk)
+    except ClientDisconnect:
+        pass  # the client went away: what was read is screened, and the answer goes nowhere
     finally:
         await buffer.put(None)
 
@@ -121,8 +124,6 @@ def review_stream(
     record: bool,
 ) -> StreamingResponse:
     """The streamed answer to one review request."""
-    from screening.server.app import log_internal
-
     path = request.url.path
     order: asyncio.Queue[asyncio.Task[list[str]] | None] = asyncio.Queue()
     window = asyncio.Semaphore(screener.workers * BATCHES_PER_WORKER)
