@@ -5,6 +5,7 @@ Every response any test receives is checked against docs/openapi.json (tests/ser
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import socket
@@ -109,6 +110,15 @@ def test_rules_list_and_show_are_the_cli_json(api: httpx.Client) -> None:
     assert cfius and {r["regime"] for r in cfius} == {"cfius_800"}
 
 
+def test_openapi_json_is_served(live: Live) -> None:
+    """GET /openapi.json serves the committed document, without a token."""
+    from tests.server_helpers import OPENAPI
+
+    response = httpx.get(f"{live.url}/openapi.json")
+    assert response.status_code == 200
+    assert response.json() == json.loads(OPENAPI.read_text())
+
+
 def test_unknown_rule_and_regime_are_404_with_did_you_mean(api: httpx.Client) -> None:
     """An unknown rule id or regime is a located 404 naming the closest one."""
     response = api.get("/v1/rules/cfius.mandatory.critical_technologie")
@@ -145,7 +155,7 @@ def test_screen_as_of(api: httpx.Client, deals: list[tuple[bytes, str]]) -> None
     body, _ = deals[0]
     response = api.post("/v1/screen", content=body, params={"as_of": "2024-01-02"})
     deal = Deal.model_validate_json(body).root
-    assert response.text == render_json(screen(deal, as_of=__import__("datetime").date(2024, 1, 2)))
+    assert response.text == render_json(screen(deal, as_of=dt.date(2024, 1, 2)))
 
 
 def test_screen_and_record_then_ask_the_audit_store(
@@ -393,6 +403,16 @@ def test_review_streams_results_and_problems_in_order(
     ]
     assert out.index(next(o for o in out if o.get("line") == 3)) == 1
     assert out.index(next(o for o in out if o.get("line") == 38)) == 36
+
+
+def test_review_as_of(api: httpx.Client, deals: list[tuple[bytes, str]]) -> None:
+    """`as_of` on a review screens every line on that date."""
+    body = b"\n".join(b for b, _ in deals[:2])
+    out = api.post("/v1/review", content=body, params={"as_of": "2024-01-02"}).text.splitlines()
+    assert out == [
+        screen(Deal.model_validate_json(b).root, as_of=dt.date(2024, 1, 2)).model_dump_json()
+        for b, _ in deals[:2]
+    ]
 
 
 def test_review_records_when_asked(

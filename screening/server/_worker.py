@@ -106,15 +106,17 @@ def _screen(raw: bytes, where: str, as_of: dt.date | None) -> tuple[DealRecord, 
     return deal, screen(deal, rulebook=_book(), as_of=as_of)
 
 
-def _answer(result: ScreeningResult, screening_id: int | None, *, indent: int | None) -> str:
-    if screening_id is None and indent == 2:
-        return _deps.render_json(result)  # byte for byte what `screen --format json` prints
+def _answer(result: ScreeningResult, screening_id: int | None, *, compact: bool) -> str:
+    """The result as ``screen --format json`` prints it, or compact as ``review --format
+    jsonl`` writes it; with ``"screening_id"`` added last when it was recorded."""
+    if compact:
+        line = result.model_dump_json()
+        return line if screening_id is None else f'{line[:-1]},"screening_id":{screening_id}}}'
+    if screening_id is None:
+        return _deps.render_json(result)
     data: dict[str, Any] = result.model_dump(mode="json")
-    if screening_id is not None:
-        data["screening_id"] = screening_id
-    if indent is None:
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return json.dumps(data, ensure_ascii=False, indent=indent) + "\n"
+    data["screening_id"] = screening_id
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def _guarded(fn: Any, *args: Any) -> Outcome:
@@ -133,7 +135,7 @@ def screen_one(raw: bytes, as_of: dt.date | None, record: bool) -> Outcome:
     def run() -> str:
         deal, result = _screen(raw, "body", as_of)
         sid = _store().record(result, deal, rulebook=_book()) if record else None
-        return _answer(result, sid, indent=2)
+        return _answer(result, sid, compact=False)
 
     return _guarded(run)
 
@@ -164,7 +166,7 @@ def screen_lines(
     for d in done:
         if isinstance(d, tuple):
             i = by_line[d[0]]
-            out.append(_answer(d[2], ids[i], indent=None))
+            out.append(_answer(d[2], ids[i], compact=True))
         else:
             out.append(d)
     return out
