@@ -48,3 +48,25 @@ def test_concurrent_recording_keeps_every_screening(backend: str, tmp_path: Path
     assert store.count() == 32
     assert store.verify().ok
     store.close()
+
+
+def test_a_record_that_does_not_reproduce_is_409(tmp_path: Path) -> None:
+    """Replay of a tampered record answers 409 with the CLI's integrity message."""
+    from tests.store_fixtures import execute
+
+    url = url_for("sqlite", tmp_path)
+    body = load_deal(sorted(FIXTURES.glob("*.yaml"))[0]).model_dump_json().encode()
+    with live_server(Settings(db=url, token=TOKEN, workers=1)) as live, client(live) as c:
+        sid = c.post("/v1/screen", content=body, params={"record": "true"}).json()["screening_id"]
+        execute(
+            url,
+            "UPDATE hit SET title = 'edited' WHERE screening_id = :sid AND position = 0",
+            sid=sid,
+        )
+        response = c.get(f"/v1/screenings/{sid}/replay")
+    assert response.status_code == 409
+    problem = response.json()["problems"][0]
+    assert (problem["location"], problem["code"]) == (f"screening {sid}", "integrity-error")
+    assert problem["message"].endswith(
+        "does not reproduce the record: it differs at `$.hits[0].title`"
+    )
