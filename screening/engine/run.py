@@ -86,6 +86,7 @@ class _Plan:
                 self.guarded[rule.id] = rule.guarded
                 checks.append((rule, status_function(self.guarded[rule.id])))
             self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
+        self.complemented = frozenset(r for rs in rulesets for r in rs.complements)
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
         self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
@@ -191,8 +192,9 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
                     raise EngineError(f"rule `{rule.id}` both fired and was refuted by the engine")
             if rule.kind == "finding":
                 engine_findings[rule.id] = engine_status
+            if rule.id in plan.complemented:  # the engine decides true, false or unknown
                 agree = engine_status == status
-            else:
+            else:  # only its positive rule is compiled: true or not true
                 agree = (engine_status is True) == (status is True)
             if check and not agree:
                 raise EngineError(
