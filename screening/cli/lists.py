@@ -100,7 +100,8 @@ def import_(
 )
 def check(name: str, as_of: str | None, layers: tuple[str, ...]) -> None:
     """Screen one NAME against the restricted lists of the rulebook."""
-    from screening.facts.parties import LISTS, POSSIBLE_MATCH_THRESHOLD, normalize, screen_name
+    from screening.facts.names import normalize
+    from screening.facts.parties import LISTS, POSSIBLE_MATCH_THRESHOLD, screen_name
     from screening.rulebook.book import load_rulebook
 
     book = load_rulebook([Path(p) for p in layers])
