@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from screening.authoring.lists_import import detect_format, diff, import_list, plan_update
+from screening.errors import UsageError
 from screening.facts.parties import screen_name
 from screening.model._yaml import load_file
 from screening.model.reference import References, parse_reference
@@ -156,3 +157,54 @@ def test_generated_full_size_list_screens_every_name_the_same_way() -> None:
     for entry in ref.entries[::97]:
         s = screen_name(entry.value, refs, ON)
         assert entry.value in {m.entry for m in s.matches}
+
+
+def test_cli_update_downloads_from_a_url(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--url` fetches each file (here from a loopback HTTP server) and updates the layer."""
+    import functools
+    import http.server
+    import threading
+
+    from screening.cli.app import main
+
+    served = tmp_path / "served"
+    served.mkdir()
+    shutil.copy(CSL_JSON, served / "consolidated.json")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    handler.log_message = lambda *a, **k: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/consolidated.json"
+        layer = tmp_path / "layer"
+        assert main(["lists", "update", "--url", url, "--out", str(layer)]) == 0
+        _, err = capsys.readouterr()
+        assert "downloaded" in err and "updated 4 list(s)" in err
+        assert (layer / "reference" / "restricted" / "bis_entity_list.yaml").is_file()
+        missing = f"http://127.0.0.1:{server.server_address[1]}/nothing.csv"
+        assert main(["lists", "update", "--url", missing, "--out", str(layer)]) == 2
+        assert "download-failed" in capsys.readouterr()[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_ofac_advanced_xml(tmp_path: Path) -> None:
+    """SDN_ADVANCED.XML: primary alias as name, others as aliases in any script, vessels dropped."""
+    xml = DATA / "restricted_sdn_advanced_sample.xml"
+    assert detect_format(xml) == "ofac-xml"
+    doc = import_list("ofac_sdn", xml)
+    assert [(e["value"], e["from"]) for e in doc["entries"]] == [
+        ("SAMPLE PERSON", "2024-03-05"),
+        ("XINJIANG PRODUCTION AND CONSTRUCTION CORPS", "2020-07-31"),
+    ]
+    assert doc["entries"][1]["attributes"]["aliases"] == ["XPCC", "新疆生产建设兵团"]
+    assert doc["entries"][0]["attributes"]["program"] == "SDGT] [IFSR"
+    broken = tmp_path / "sdn_advanced.xml"
+    broken.write_text("<Sanctions><DistinctParties>", encoding="utf-8")
+    with pytest.raises(UsageError) as err:
+        import_list("ofac_sdn", broken)
+    assert err.value.problems[0].code == "invalid-xml"

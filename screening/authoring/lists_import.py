@@ -13,6 +13,11 @@ Three CSV formats are read:
   requested list (Entity List, MEU List, Unverified List, SDN, NS-CMIC).
 - ``simple``: a header row ``name, aliases, country, program, source, listed`` (aliases separated
   by ``;``), for lists published without a CSV (DoD 1260H, UFLPA Entity List, FCC Covered List).
+- ``ofac-xml``: OFAC's ``SDN_ADVANCED.XML`` (``DistinctParty/Profile/Identity/Alias/
+  DocumentedName/DocumentedNamePart/NamePartValue``; the primary alias is the name, the others
+  aliases, in every script; programs from ``SanctionsEntry/SanctionsMeasure/Comment`` and the
+  listing date from its ``EntryEvent``; vessels and aircraft left out). Tags are read without
+  their namespace. Tested on a sample written from the published layout, not on a download.
 - ``csl-json``: the Consolidated Screening List as JSON (the download's ``{"results": [...]}`` or a
   plain array of the same objects: ``name``, ``alt_names``, ``source``, ``programs``,
   ``start_date``, ``addresses`` with ``country``, ``federal_register_notice``).
@@ -46,7 +51,7 @@ from ruamel.yaml import YAML
 from screening.errors import Problem, UsageError
 from screening.facts.parties import LISTS, REFERENCE_PREFIX
 
-FORMATS = ("auto", "ofac", "csl", "csl-json", "ftm", "simple")
+FORMATS = ("auto", "ofac", "ofac-xml", "csl", "csl-json", "ftm", "simple")
 # OpenSanctions dataset names of the lists (as published on opensanctions.org; verify against
 # the dataset index before relying on one: names are not part of any official list).
 FTM_DATASETS: dict[str, str] = {
@@ -117,6 +122,8 @@ def _date(value: str) -> dt.date | None:
 def detect_format(path: Path) -> str:
     """``csl-json``/``ftm`` for JSON; ``csl`` or ``simple`` by the CSV header; else ``ofac``."""
     head = _read_text(path).lstrip()[:1]
+    if head == "<":
+        return "ofac-xml"
     if head in ("{", "["):
         first = _read_text(path).lstrip().splitlines()[0]
         return (
@@ -286,6 +293,80 @@ def read_ftm(path: Path, dataset: str) -> list[dict[str, Any]]:
     return out
 
 
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_date(node: Any) -> dt.date | None:
+    parts = {_local(c.tag): (c.text or "").strip() for c in node}
+    try:
+        return dt.date(int(parts["Year"]), int(parts["Month"]), int(parts["Day"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def read_ofac_xml(path: Path) -> list[dict[str, Any]]:
+    """Entries from OFAC's advanced XML (SDN_ADVANCED.XML), vessels and aircraft left out."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        # ElementTree never fetches external entities; expat caps entity expansion.
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        line = exc.position[0] if exc.position else 0
+        raise UsageError.one(f"{path}:{line}", "invalid-xml", str(exc)) from None
+    subtypes = {
+        el.get("ID", ""): (el.text or "").strip()
+        for el in root.iter()
+        if _local(el.tag) == "PartySubType"
+    }
+    programs: dict[str, list[str]] = {}
+    listed: dict[str, dt.date | None] = {}
+    for entry in (el for el in root.iter() if _local(el.tag) == "SanctionsEntry"):
+        profile_id = entry.get("ProfileID", "")
+        for child in entry:
+            if _local(child.tag) == "SanctionsMeasure":
+                programs.setdefault(profile_id, []).extend(
+                    (c.text or "").strip() for c in child if _local(c.tag) == "Comment"
+                )
+            elif _local(child.tag) == "EntryEvent" and profile_id not in listed:
+                dates = [c for c in child if _local(c.tag) == "Date"]
+                listed[profile_id] = _xml_date(dates[0]) if dates else None
+    out = []
+    for profile in (el for el in root.iter() if _local(el.tag) == "Profile"):
+        if subtypes.get(profile.get("PartySubTypeID", "")) in ("Vessel", "Aircraft"):
+            continue
+        primary, others = "", []
+        for alias in (el for el in profile.iter() if _local(el.tag) == "Alias"):
+            for doc in (el for el in alias if _local(el.tag) == "DocumentedName"):
+                parts = [
+                    (v.text or "").strip()
+                    for v in doc.iter()
+                    if _local(v.tag) == "NamePartValue" and (v.text or "").strip()
+                ]
+                name = _clean(" ".join(parts))
+                if not name:
+                    continue
+                if alias.get("Primary") == "true" and not primary:
+                    primary = name
+                else:
+                    others.append(name)
+        if not primary:
+            continue
+        pid = profile.get("ID", "")
+        out.append(
+            _entry(
+                primary,
+                others,
+                "",
+                "] [".join(p for p in programs.get(pid, []) if p),
+                f"OFAC SDN advanced XML, profile {pid}",
+                listed.get(pid),
+            )
+        )
+    return out
+
+
 def file_provenance(paths: list[Path]) -> list[dict[str, Any]]:
     """Each file read: its name, SHA-256 and size."""
     out = []
@@ -421,6 +502,8 @@ def import_list(
         entries = read_ofac(path, alt, add)
     elif fmt == "csl":
         entries = read_csl(path, list_id)
+    elif fmt == "ofac-xml":
+        entries = read_ofac_xml(path)
     elif fmt == "csl-json":
         entries = read_csl_json(path, list_id)
     elif fmt == "ftm":
@@ -502,6 +585,7 @@ def problems_of(doc: dict[str, Any], where: str) -> list[Problem]:
 # The files `lists update --from DIR` reads, by file name: (list ids, format).
 UPDATE_FILES: dict[str, tuple[tuple[str, ...], str]] = {
     "sdn.csv": (("ofac_sdn",), "ofac"),
+    "sdn_advanced.xml": (("ofac_sdn",), "ofac-xml"),
     "consolidated.csv": (
         ("bis_entity_list", "bis_meu_list", "bis_unverified_list", "ns_cmic"),
         "csl",
@@ -540,3 +624,32 @@ def plan_update(folder: Path) -> tuple[dict[str, tuple[Path, str]], list[str]]:
                 continue
             plan[list_id] = (path, fmt)
     return dict(sorted(plan.items())), unread
+
+
+MAX_DOWNLOAD = 512 * 1024 * 1024
+"""The largest list file `lists update --url` downloads (the full SDN XML is far smaller)."""
+
+
+def download(url: str, folder: Path, *, timeout: float = 60.0) -> Path:
+    """Fetch one list file into ``folder`` under the URL's file name (http and https only)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    parts = urllib.parse.urlsplit(url)
+    name = Path(urllib.parse.unquote(parts.path)).name
+    if parts.scheme not in ("http", "https") or not name:
+        raise UsageError.one(
+            "--url", "invalid-url", f"`{url}` is not an http(s) URL ending in a file name"
+        )
+    target = folder / name
+    try:
+        # The scheme is checked above: only http(s), never file: or ftp:.
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            data = response.read(MAX_DOWNLOAD + 1)
+    except (urllib.error.URLError, OSError) as exc:
+        raise UsageError.one("--url", "download-failed", f"`{url}`: {exc}") from None
+    if len(data) > MAX_DOWNLOAD:
+        raise UsageError.one("--url", "too-large", f"`{url}` is over {MAX_DOWNLOAD} bytes")
+    target.write_bytes(data)
+    return target

@@ -33,7 +33,7 @@ def lists() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["auto", "ofac", "csl", "csl-json", "ftm", "simple"]),
+    type=click.Choice(["auto", "ofac", "ofac-xml", "csl", "csl-json", "ftm", "simple"]),
     default="auto",
     show_default=True,
     help="File format (auto: detect from the content).",
@@ -101,7 +101,6 @@ def import_(
 @click.option(
     "--from",
     "folder",
-    required=True,
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder holding the downloaded files (sdn.csv, alt.csv, add.csv, consolidated.csv or "
     "consolidated.json, 1260h.csv, uflpa.csv, fcc_covered.csv, entities.ftm.json).",
@@ -116,8 +115,21 @@ def import_(
 @click.option("--retrieved", metavar="DATE", help="Date the files were downloaded (YYYY-MM-DD).")
 @click.option("--published", metavar="DATE", help="Publication date of the lists (YYYY-MM-DD).")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="Download a list file first (repeatable; saved under the URL's file name, e.g. "
+    ".../sdn.csv). Needs network on this machine; instead of --from.",
+)
 def update(
-    folder: Path, layer: Path, retrieved: str | None, published: str | None, dry_run: bool
+    folder: Path | None,
+    layer: Path,
+    retrieved: str | None,
+    published: str | None,
+    dry_run: bool,
+    urls: tuple[str, ...],
 ) -> None:
     """Import every list downloaded to a folder, validate it and show what changed.
 
@@ -136,6 +148,18 @@ def update(
     from screening.model._yaml import load_file
     from screening.rulebook.book import default_rules_dir
 
+    if (folder is None) == (not urls):
+        raise click.UsageError("give the downloaded files with --from DIR, or --url URL to fetch")
+    if urls:
+        import tempfile
+
+        from screening.authoring.lists_import import download
+
+        folder = Path(tempfile.mkdtemp(prefix="dealscreen-lists-"))
+        for url in urls:
+            saved = download(url, folder)
+            click.echo(f"dealscreen: downloaded {url} to {saved.name}", err=True)
+    assert folder is not None
     plan, unread = plan_update(folder)
     for name in unread:
         click.echo(
@@ -211,7 +235,13 @@ def update(
 def check(name: str, as_of: str | None, layers: tuple[str, ...]) -> None:
     """Screen one NAME against the restricted lists of the rulebook."""
     from screening.facts.names import normalize
-    from screening.facts.parties import LISTS, POSSIBLE_MATCH_THRESHOLD, screen_name
+    from screening.facts.parties import (
+        IMPORT_HINT,
+        LISTS,
+        POSSIBLE_MATCH_THRESHOLD,
+        lists_used,
+        screen_name,
+    )
     from screening.rulebook.book import load_rulebook
 
     book = load_rulebook([Path(p) for p in layers])
@@ -227,3 +257,9 @@ def check(name: str, as_of: str | None, layers: tuple[str, ...]) -> None:
             f"  no match on {len(LISTS)} lists (best similarity {result.best_score}; "
             f"possible-match threshold {POSSIBLE_MATCH_THRESHOLD})"
         )
+    used = lists_used(book.references, date)
+    click.echo("screened against:")
+    for use in used:
+        click.echo(f"  {use.describe(date if as_of else None)}")
+    if not all(use.official for use in used):
+        click.echo(f"note: {IMPORT_HINT}")

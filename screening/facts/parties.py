@@ -482,3 +482,63 @@ def build_chain(
             )
         )
     return nodes
+
+
+# --------------------------------------------------------------------------------------------
+# Which lists a screening relied on
+
+
+@dataclass(frozen=True)
+class ListUse:
+    """A restricted list as a screening used it: how big, how recent, official or a starter set."""
+
+    list_id: str
+    title: str
+    entries: int  # entries in force on the screening date
+    retrieved: dt.date | None
+    review_by: dt.date | None
+    official: bool  # imported from an official download (it has provenance)
+    published: str = ""
+
+    def describe(self, as_of: dt.date | None) -> str:
+        """One line, e.g. ``OFAC SDN List: starter set of 4 entries (retrieved 2026-11-28)``.
+
+        A list whose ``review_by`` date is before ``as_of`` is flagged (never against the clock).
+        """
+        kind = "imported" if self.official else "starter set"
+        when = [f"published {self.published}"] if self.published else []
+        if self.retrieved:
+            when.append(f"retrieved {self.retrieved}")
+        text = f"{LISTS.get(self.list_id, self.list_id)}: {kind} of {self.entries} entries"
+        text += f" ({', '.join(when)})" if when else ""
+        if self.review_by and as_of and self.review_by < as_of:
+            text += f"; past its review-by date {self.review_by}"
+        return text
+
+
+IMPORT_HINT = (
+    "the bundled lists are starter sets of a few entries, not the official lists: load the "
+    "official downloads with `dealscreen lists update --from DIR --out LAYER` and screen with "
+    "`--rules LAYER`"
+)
+
+
+def lists_used(references: References, as_of: dt.date) -> list[ListUse]:
+    """Every restricted list of a rulebook as used on ``as_of``, in list-id order."""
+    out = []
+    for list_id in sorted(LISTS):
+        ref = references.get(REFERENCE_PREFIX + list_id)
+        if ref is None:
+            continue
+        out.append(
+            ListUse(
+                list_id,
+                ref.title,
+                sum(1 for e in ref.entries if e.in_force(as_of)),
+                ref.retrieved,
+                ref.review_by,
+                bool(ref.provenance),
+                str(ref.provenance.get("published") or ""),
+            )
+        )
+    return out
