@@ -208,3 +208,45 @@ def test_ofac_advanced_xml(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as err:
         import_list("ofac_sdn", broken)
     assert err.value.problems[0].code == "invalid-xml"
+
+
+def _full_size_files(tmp_path: Path, entries: int) -> tuple[Path, Path]:
+    """A CSL JSON file and an OpenSanctions file holding the same generated list."""
+    import json
+
+    ref = generate_list("restricted_bis_entity_list", entries, seed=5)
+    csl = {
+        "results": [
+            {
+                "source": "Entity List (EL) - Bureau of Industry and Security",
+                "name": e.value,
+                "alt_names": e.attributes["aliases"],
+                "addresses": [{"country": "CN"}],
+                "start_date": "2024-01-02",
+            }
+            for e in ref.entries
+        ]
+    }
+    csl_path = tmp_path / "consolidated.json"
+    csl_path.write_text(json.dumps(csl, ensure_ascii=False), encoding="utf-8")
+    ftm_path = tmp_path / "entities.ftm.json"
+    with ftm_path.open("w", encoding="utf-8") as fh:
+        for i, e in enumerate(ref.entries):
+            entity = {
+                "id": f"gen-{i}",
+                "schema": "Company",
+                "properties": {"name": [e.value], "alias": e.attributes["aliases"]},
+                "datasets": ["us_bis_entity"],
+            }
+            fh.write(json.dumps(entity, ensure_ascii=False) + "\n")
+    return csl_path, ftm_path
+
+
+def test_full_size_imports_agree(tmp_path: Path) -> None:
+    """20,000 generated entries with ~50,000 aliases import the same through CSL JSON and FtM."""
+    csl_path, ftm_path = _full_size_files(tmp_path, 20_000)
+    a = import_list("bis_entity_list", csl_path)
+    b = import_list("bis_entity_list", ftm_path)
+    assert a["provenance"]["entries"] == b["provenance"]["entries"] == 20_000
+    assert a["provenance"]["names"] == b["provenance"]["names"] > 50_000
+    assert [e["value"] for e in a["entries"]] == [e["value"] for e in b["entries"]]
