@@ -82,8 +82,10 @@ def child(pythonpath: Path | None, deals: int, passes: int) -> dict[str, float]:
         env=env,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
+    if proc.returncode != 0:
+        raise SystemExit(f"child ({pythonpath or 'this checkout'}) failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
