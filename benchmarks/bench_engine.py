@@ -351,10 +351,10 @@ def latency(args: argparse.Namespace) -> None:
     )
 
 
-def _child_cpu(cmd: list[str], env: dict[str, str]) -> float:
+def _child_cpu(cmd: list[str], env: dict[str, str], cwd: Path = ROOT) -> float:
     """CPU seconds (user + system) of one run of ``cmd`` to completion."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, env=env)
+    subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, env=env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
@@ -364,8 +364,8 @@ def cold(args: argparse.Namespace) -> None:
 
     The parsed-document cache of the rulebook goes to a temporary directory, warmed by one run
     first ("cache warm", the usual case), or is turned off ("no cache": every start parses the
-    rule files). ``--before DIR`` adds the same command run with ``PYTHONPATH=DIR`` (a checkout of
-    older code) in the same alternating rounds.
+    rule files). ``--before DIR`` adds the same command run from ``DIR`` (a checkout of older code
+    and its rules: ``python -m`` puts the working directory first) in the same alternating rounds.
     """
     import os
 
@@ -382,13 +382,15 @@ def cold(args: argparse.Namespace) -> None:
             "dealscreen --help": ([sys.executable, "-m", "screening.cli", "--help"], warm),
         }
         if args.before is not None:
-            old = {**os.environ, "PYTHONPATH": str(args.before.resolve())}
-            commands[f"same, code of {args.before}"] = (cli, old)
+            # Run from the older checkout (`-m` puts the working directory first on sys.path).
+            old_cli = [*cli[:4], str(ROOT / fixture), "--no-store"]
+            commands[f"same, code of {args.before}"] = (old_cli, {**off, "BENCH_CWD": "1"})
         subprocess.run(cli, cwd=ROOT, check=True, capture_output=True, env=warm)  # warm it
         times: dict[str, list[float]] = {k: [] for k in commands}
         for _ in range(args.cold_runs):
             for name, (cmd, env) in commands.items():
-                times[name].append(_child_cpu(cmd, env))
+                where = args.before if "BENCH_CWD" in env else ROOT
+                times[name].append(_child_cpu(cmd, env, where))
     base = statistics.median(times["python -c pass"])
     rows = [
         [name, f"{statistics.median(ts) * 1000:.0f}", f"{statistics.median(ts) / base:.1f}×"]

@@ -5,8 +5,8 @@ Run from the repository root, with a checkout of the older code (for example
 
     .venv/bin/python benchmarks/bench_speed.py --before /tmp/before --rounds 5
 
-Each round runs two fresh child processes one after the other, the older code
-(``PYTHONPATH=--before``) and this checkout, alternating which goes first. Each child loads the
+Each round runs two fresh child processes one after the other, the older code (``--before``,
+put first on ``sys.path``) and this checkout, alternating which goes first. Each child loads the
 rulebook, validates the same generated deals (``fixtures_gen``, seed 7), screens them once to
 warm up, then measures in its own CPU time (``time.process_time``; the machine is shared):
 
@@ -32,9 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
-import json, sys, time
+import json, os, sys, time
+if os.environ.get("BENCH_CODE"):  # the older checkout ahead of the working directory ('')
+    sys.path.insert(0, os.environ["BENCH_CODE"])
 from pathlib import Path
 import screening
+assert os.environ.get("BENCH_CODE", "") in ("", str(Path(screening.__file__).parents[1]))
 from screening import Deal, load_deal, load_rulebook, screen
 from screening.authoring.fixtures_gen import generate
 
@@ -75,7 +78,7 @@ print(json.dumps(out))
 def child(pythonpath: Path | None, deals: int, passes: int) -> dict[str, float]:
     env = dict(os.environ)
     if pythonpath is not None:
-        env["PYTHONPATH"] = str(pythonpath.resolve())
+        env["BENCH_CODE"] = str(pythonpath.resolve())
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(deals), str(passes)],
         cwd=ROOT,
