@@ -75,3 +75,25 @@ def test_complements_are_compiled_exactly_for_findings_whose_false_value_is_read
             for rule_id in book.rules:
                 if f"'findings.{rule_id}': False" in text:
                     assert rule_id in need, (name, rule_id)
+
+
+def test_a_deal_the_engine_side_refuses_is_refused_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A per-deal error raised while building engine facts costs only that deal its result."""
+    from screening.errors import DealError
+
+    deals = _deals(4, seed=8)
+    bad = deals[2].investor.name
+    real = engine._engine_values
+
+    def refusing(plan: Any, view: Any, scope: Any) -> Any:
+        if view.investor.name == bad:
+            raise DealError.one("$.investor", "invalid-value", "refused for the test")
+        return real(plan, view, scope)
+
+    expected = [screen(d).model_dump_json() for d in deals]
+    monkeypatch.setattr(engine, "_engine_values", refusing)
+    outcomes = engine.screen_batch(deals)
+    assert isinstance(outcomes[2], DealError)
+    assert [o.model_dump_json() for i, o in enumerate(outcomes) if i != 2] == [  # type: ignore[union-attr]
+        e for i, e in enumerate(expected) if i != 2
+    ]

@@ -277,9 +277,20 @@ def screen_batch(
             out.append(None)  # screened below
         except ScreeningError as exc:
             out.append(exc)
-    for at, ev in zip(placed, run_rules_many(book, views), strict=True):
+    evaluations: list[Evaluation | ScreeningError]
+    try:
+        evaluations = list(run_rules_many(book, views))
+    except ScreeningError:
+        # A deal the engine side refuses: run the batch deal by deal, so only it is refused.
+        evaluations = []
+        for view in views:
+            try:
+                evaluations.append(run_rules(book, view))
+            except ScreeningError as exc:
+                evaluations.append(exc)
+    for at, ev in zip(placed, evaluations, strict=True):
         try:
-            out[at] = assemble(records[at], book, ev)
+            out[at] = ev if isinstance(ev, ScreeningError) else assemble(records[at], book, ev)
         except ScreeningError as exc:
             out[at] = exc
     return [o for o in out if o is not None]
