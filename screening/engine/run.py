@@ -414,7 +414,13 @@ def _questions(
 
 
 # Fact-view sections whose deal-record block has another name.
-_BLOCKS = {"data": "data_transaction", "supply": "supply_chain"}
+_BLOCKS = {
+    "data": "data_transaction",
+    "supply": "supply_chain",
+    "export": "export_control",
+    "broker": "data_brokerage",
+    "defense": "defense_supply",
+}
 
 
 def _question(rule: Rule, unknown: list[str]) -> str:
