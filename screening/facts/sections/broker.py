@@ -39,7 +39,9 @@ class BrokerFacts(Section):
     categories: list[str] | None = fact("sensitive-data categories")
     sensitive: bool | None = fact("the data includes a category of sensitive data")
     identifiable: bool | None = fact("the data identifies or is linkable to an individual")
-    us_individuals: bool | None = fact("the data concerns individuals residing in the United States")
+    us_individuals: bool | None = fact(
+        "the data concerns individuals residing in the United States"
+    )
     recipient_in_adversary_country: bool | None = fact(
         "the investor is domiciled, headquartered, based or organized in a foreign adversary "
         "country (or is its government)"

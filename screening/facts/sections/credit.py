@@ -21,7 +21,9 @@ from screening.model.ext.energy import EnergyCredit
 from screening.model.reference import References
 
 RECAPTURE_YEARS = 10  # IRC 50(a)(4)(A): the 10-year period beginning when placed in service
-SPECIFIED_AFTER = dt.date(2027, 7, 4)  # 50(a)(4)(C): taxable years beginning 2 years after enactment
+SPECIFIED_AFTER = dt.date(
+    2027, 7, 4
+)  # 50(a)(4)(C): taxable years beginning 2 years after enactment
 GENERAL_RIGHTS = (
     ContractRight.production_quantity_timing,
     ContractRight.generation_storage_timing,
@@ -174,7 +176,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[CreditFac
     """Compute the section from a deal record."""
     ec: EnergyCredit | None = deal.energy
     if ec is None:
-        return CreditFacts(agreement_recorded=False), {"credit.agreement_recorded": "no energy block"}
+        return CreditFacts(agreement_recorded=False), {
+            "credit.agreement_recorded": "no energy block"
+        }
     d: dict[str, str] = {}
     a = ec.agreement
     p = ec.project or CreditProject()
@@ -186,9 +190,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[CreditFac
         licence_deal = True
     recorded: Tri = True if a is not None else (None if licence_deal else False)
     if a is None:
-        d["credit.agreement_recorded"] = (
-            "no agreement recorded in the energy block"
-            + ("; the deal is a licence or technology deal" if licence_deal else "")
+        d["credit.agreement_recorded"] = "no agreement recorded in the energy block" + (
+            "; the deal is a licence or technology deal" if licence_deal else ""
         )
     pct, basis = _phaseout(
         references, None if ec.macr_category is None else str(ec.macr_category), p.component_year
