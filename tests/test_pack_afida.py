@@ -130,3 +130,46 @@ def test_greenfield_without_land_block_asks(rulebook: Any) -> None:
     deal = Deal.model_validate(merge(BASE_DEAL, SUBSIDIARY)).root
     result = screen(deal, rulebook=rulebook, as_of=dt.date(2026, 4, 20))
     assert any(q.regime == "afida" for q in result.open_questions)
+
+
+def test_co_investor_with_unknown_stake_is_not_taken_as_small(rulebook: Any) -> None:
+    """A foreign co-investor whose stake is unknown leaves the 10% test open, never clear."""
+    frag = {
+        "rights": {"voting_pct": 5},
+        "co_investors": [
+            {"party": {"name": "Other Foreign Co.", "kind": "company", "country": "JP"}}
+        ],
+        "farmland": {"held_before": True, "foreign_before": False},
+    }
+    verdict, _, result = run(frag, rulebook)
+    assert verdict == "clear"
+    assert "afida.report.became_foreign" in {q.rule_id for q in result.open_questions}
+
+
+@pytest.mark.parametrize(
+    ("owners", "level"),
+    [
+        ([("JP", 9)], "clear"),
+        ([("JP", 10)], "filing_required"),
+        ([("JP", 9), ("DE", 9), ("FR", 9), ("GB", 9), ("KR", 9), ("CA", 5)], "filing_required"),
+    ],
+)
+def test_us_investor_holding_directly(
+    rulebook: Any, owners: list[tuple[str, int]], level: str
+) -> None:
+    """A U.S. investor holding land directly is foreign through its owners (10%; 50% together)."""
+    frag = {
+        "investor": {
+            "country": "US",
+            "principal_place_of_business": "US",
+            "owners": [
+                {"name": f"Owner {c}", "kind": "company", "country": c, "equity_pct": p}
+                for c, p in owners
+            ],
+        },
+        "farmland": {"held_by": "investor"},
+    }
+    verdict, _, result = run(frag, rulebook)
+    assert verdict == level
+    if level == "clear":
+        assert not [q for q in result.open_questions if q.regime == "afida"]

@@ -185,3 +185,25 @@ def test_unknown_classification_is_an_open_question(rulebook: Any) -> None:
     result = screen(Deal.model_validate(base).root, rulebook=rulebook)
     assert result.regimes["ear"].verdict == "clear"
     assert "ear.deemed_export.licence" in {q.rule_id for q in result.open_questions}
+
+
+def test_affiliates_rule_through_name_screening(rulebook: Any) -> None:
+    """An owner matched to the Entity List by name (not declared) also counts when in force."""
+    frag = {
+        "completion_date": "2026-12-01",
+        "investor": {
+            "country": "SG",
+            "principal_place_of_business": "SG",
+            "owners": [
+                {
+                    "name": "Yangtze Memory Technologies Co., Ltd.",
+                    "kind": "company",
+                    "country": "CN",
+                    "equity_pct": 60,
+                    "owners": [],
+                }
+            ],
+        },
+        "export_control": {"eccn": "EAR99", "recipient_countries": ["SG"]},
+    }
+    assert "ear.affiliates.licence" in run(frag, rulebook)[1]

@@ -85,17 +85,23 @@ def _foreign_party(inv: Any) -> Tri:
 
 
 def _us_entity_foreign(inv: Any) -> Tri:
-    """3508(3)(C) for a U.S.-organized investor: a foreign owner of 10% or more [src]."""
+    """3508(3)(C) for a U.S.-organized investor: a foreign owner of 10% or more [src], or
+    foreign owners holding 50% or more together [mem]."""
     if inv.owners is None:
         return None
     unknown = False
+    together = Decimal(0)
     for o in inv.owners:
         pct = holding(o.voting_pct, o.equity_pct)
         if o.country is None or pct is None:
             unknown = True
             continue
-        if o.country != "US" and pct >= 10:
-            return True
+        if o.country != "US":
+            if pct >= 10:
+                return True
+            together += pct
+    if together >= 50:
+        return True
     return None if unknown else False
 
 
@@ -129,7 +135,13 @@ def derive(
     aggregate: Decimal | None = None
     if land.held_by == "investor":
         direct = inv_foreign
-        d["farmland.holder_foreign_direct"] = f"the investor {inv.name} holds the land"
+        d["farmland.holder_foreign_direct"] = (
+            f"the investor {inv.name} holds the land; a U.S.-organized investor is tested on its "
+            "recorded owners (one foreign owner of 10% or more, or foreign owners of 50% together)"
+        )
+        if direct is False:
+            # The investor's own holders were tested above: no further share to count.
+            single = concert = aggregate = Decimal(0)
     else:
         tc = deal.target.country
         direct = None if tc is None else tc != "US"
@@ -153,6 +165,11 @@ def derive(
         if inv_stake is not None:
             single = max([inv_stake, *co_pcts])
             concert = min(HUNDRED, inv_stake + sum(concert_pcts, Decimal(0)))
+            if not co_known:
+                # A foreign (or possibly foreign) co-investor with an unknown stake: below the
+                # thresholds the shares are not known, never taken as small.
+                single = single if single >= 10 else None
+                concert = concert if concert >= 10 else None
             if co_known and land.other_foreign_pct is not None:
                 aggregate = min(
                     HUNDRED, inv_stake + sum(co_pcts, Decimal(0)) + land.other_foreign_pct
