@@ -75,3 +75,21 @@ def test_reference_list_is_complete() -> None:
         "Hithium",
     ]
     assert {str(e.attributes["dod_procurement_from"]) for e in table.entries} == {"2027-10-01"}
+
+
+def test_new_regimes_ask_nothing_of_unrelated_deals(rulebook: Any) -> None:
+    """A deal that cannot concern AFIDA, the EAR, PADFA or s.154 gets no open question from them."""
+    frag = {"completion_date": "2026-03-31", "target": {"naics": "541110"}}  # a law firm
+    deal = Deal.model_validate(merge(BASE_DEAL, frag)).root
+    result = screen(deal, rulebook=rulebook)
+    new = {"afida", "ear", "padfa", "dod_batteries"}
+    assert {result.regimes[r].verdict for r in new} == {"clear"}
+    assert not [q for q in result.open_questions if q.regime in new]
+
+
+def test_unknown_business_asks_for_the_blocks(rulebook: Any) -> None:
+    """Unknown is not false: with the target's NAICS code unknown the blocks are asked for."""
+    deal = Deal.model_validate(merge(BASE_DEAL, {"completion_date": "2026-03-31"})).root
+    result = screen(deal, rulebook=rulebook)
+    asked = {q.regime for q in result.open_questions}
+    assert {"afida", "padfa", "dod_batteries"} <= asked

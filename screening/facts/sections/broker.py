@@ -70,9 +70,13 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[BrokerFac
     if b is None:
         naics = deal.target.naics
         hint: Tri = None if naics is None else naics.startswith(DATA_NAICS)
-        return BrokerFacts(recorded=None if hint else False), {
+        return BrokerFacts(recorded=None if hint is not False else False), {
             "broker.recorded": "no data_brokerage block in the deal"
-            + ("; the target is a data business (NAICS)" if hint else "")
+            + {
+                True: "; the target is a data business (NAICS)",
+                False: "",
+                None: "; the target's NAICS code is unknown",
+            }[hint]
         }
     d: dict[str, str] = {}
     nations = set(references.values("covered_nations_4872d"))

@@ -55,9 +55,13 @@ def derive(
     if ds is None:
         naics = deal.target.naics
         hint: Tri = None if naics is None else naics.startswith(BATTERY_NAICS)
-        return DefenseFacts(recorded=None if hint else False), {
+        return DefenseFacts(recorded=None if hint is not False else False), {
             "defense.recorded": "no defense_supply block in the deal"
-            + ("; the target is a battery business (NAICS)" if hint else "")
+            + {
+                True: "; the target is a battery business (NAICS)",
+                False: "",
+                None: "; the target's NAICS code is unknown",
+            }[hint]
         }
     table = references.get("ndaa_154_battery_entities")
     entries = list(table.entries) if table else []

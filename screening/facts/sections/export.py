@@ -81,10 +81,15 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
         licence = deal.kind == "supply_partnership" and getattr(deal, "arrangement", None) == (
             "license"
         )
-        tech = deal.kind == "joint_venture" or licence
+        tech = deal.kind == "joint_venture" or licence or deal.rights.mnpti_access is True
         return ExportFacts(recorded=None if tech else False), {
             "export.recorded": "no export_control block in the deal"
-            + ("; the deal shares technology (joint venture or licence)" if tech else "")
+            + (
+                "; the deal shares technology (joint venture, licence or access to technical "
+                "information)"
+                if tech
+                else ""
+            )
         }
     d: dict[str, str] = {}
     inv = deal.investor
