@@ -173,3 +173,18 @@ def test_us_investor_holding_directly(
     assert verdict == level
     if level == "clear":
         assert not [q for q in result.open_questions if q.regime == "afida"]
+
+
+def test_derivations_of_sections_no_rule_reads_are_not_shown(tmp_path: Any, rulebook: Any) -> None:
+    """A rulebook that reads no `farmland` fact shows no farmland derivation (so a screening
+    recorded under an older rulebook replays byte for byte after new sections are added)."""
+    from screening.rulebook.book import load_rulebook
+    from tests.authoring_helpers import small_rulebook
+    from tests.rulebook_helpers import GOOD, rule_file
+
+    small = load_rulebook(base=small_rulebook(tmp_path, {"t/r.yaml": rule_file(GOOD)}))
+    deal = Deal.model_validate(merge(BASE_DEAL, {"kind": "greenfield"})).root
+    paths = {d.path.split(".")[0] for d in screen(deal, rulebook=small).derived}
+    assert "farmland" not in paths
+    shipped = {d.path.split(".")[0] for d in screen(deal, rulebook=rulebook).derived}
+    assert "farmland" in shipped

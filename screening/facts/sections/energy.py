@@ -103,7 +103,7 @@ def _counterparty_sfe(deal: Any, nations: set[str], names: list[str], notes: lis
     hits = [n for n in [inv.name, *_chain_names(inv.owners)] if _named(n, names)]
     if hits:
         notes.append(
-            f"named in FY2024 NDAA s.154(b) (or owned by one so named): {hits[0]} [src list]"
+            f"named in FY2024 NDAA s.154(b) (or owned by one so named): {hits[0]} [mem list]"
         )
         return True
     if inv.kind == PartyKind.government:
