@@ -102,7 +102,7 @@ def test_cached_rulebook_equals_parsed_rulebook(
     ],
 )
 def test_a_corrupt_entry_is_ignored_and_rebuilt(cache_dir: Path, damage) -> None:  # type: ignore[no-untyped-def]
-    path = next(p for p in RULE_FILES if '"id"' in json.dumps(_fresh(p).data))
+    path = next(p for p in RULE_FILES if '"id"' in json.dumps(_fresh(p).data, default=str))
     cache.load_document(path)
     (entry,) = _entries(cache_dir)
     entry.write_text(damage(entry.read_text()))
