@@ -11,13 +11,12 @@ JSON Schema.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, RootModel
 
-from screening.model.basetypes import Count, Country, Money, Percent, Record
+from screening.model.basetypes import Count, Country, Money, Number, Percent, Record
 from screening.model.ext.apps import App, ConnectedVehicle
 from screening.model.ext.data import DataTransaction
 from screening.model.ext.energy import EnergyCredit
@@ -292,7 +291,7 @@ class Facility(Record):
 
     name: str = Field(min_length=1, max_length=200)
     state: str | None = Field(None, pattern=r"^[A-Z]{2}$")
-    miles_to_listed_installation: Decimal | None = Field(None, ge=0)
+    miles_to_listed_installation: Number | None = Field(None, ge=0)
 
 
 class USBusiness(Record):
