@@ -387,14 +387,40 @@ class Store:
         return self._guard(query)  # type: ignore[no-any-return]
 
     def recorded(self, rulebook_version: str) -> set[str]:
-        """The hashes of every deal recorded under a rulebook version (one query, for resume)."""
+        """The hashes of every deal recorded under a rulebook version (one query, for resume);
+        rows outside the chain (id ≤ 0 or beyond the head) are not trusted."""
 
         def query() -> set[str]:
             with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
                 stmt = select(ScreeningRow.deal_hash).where(
-                    ScreeningRow.rulebook_version == rulebook_version
+                    ScreeningRow.rulebook_version == rulebook_version,
+                    ScreeningRow.id > 0,  # only rows of the chain: never a forged row
+                    ScreeningRow.id <= (head.head_id if head else 0),
                 )
                 return set(session.exec(stmt).all())
+
+        return self._guard(query)  # type: ignore[no-any-return]
+
+    def find(self, deal_hash: str, rulebook_version: str) -> StoredScreening | None:
+        """The latest screening of a deal (by content hash) under a rulebook version, if any."""
+
+        def query() -> StoredScreening | None:
+            with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
+                stmt = (
+                    select(ScreeningRow.id)
+                    .where(
+                        ScreeningRow.deal_hash == deal_hash,
+                        ScreeningRow.rulebook_version == rulebook_version,
+                        ScreeningRow.id > 0,
+                        ScreeningRow.id <= (head.head_id if head else 0),
+                    )
+                    .order_by(col(ScreeningRow.id).desc())
+                    .limit(1)
+                )
+                found = session.exec(stmt).first()
+            return None if found is None else self._get(found)
 
         return self._guard(query)  # type: ignore[no-any-return]
 

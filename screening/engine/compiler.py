@@ -48,7 +48,7 @@ _INT64 = 2**63 - 1
 def engine_number(value: Decimal | int) -> int:
     """The exact integer code durable-rules compares for a number (see above)."""
     d = Decimal(value)
-    if not d.is_finite() or abs(d) > 2 * ENGINE_MAX:
+    if not d.is_finite() or d.copy_abs() > 2 * ENGINE_MAX:
         raise EngineError(f"the number {value} is outside the range the engine holds")
     if d.is_zero():
         return 0
@@ -71,7 +71,7 @@ def engine_number(value: Decimal | int) -> int:
 def on_engine_grid(value: Decimal | int) -> bool:
     """Whether a threshold is finite, within ENGINE_MAX and has at most ENGINE_PLACES places."""
     d = Decimal(value)
-    if not d.is_finite() or abs(d) > ENGINE_MAX:
+    if not d.is_finite() or d.copy_abs() > ENGINE_MAX:
         return False
     return d == d.quantize(Decimal(1).scaleb(-ENGINE_PLACES))
 

@@ -32,7 +32,7 @@ MAX_NUMBER = Decimal(10**12)
 def _check_places(value: Decimal) -> Decimal:
     if not value.is_finite():
         raise ValueError("a number must be finite")
-    if abs(value) > MAX_NUMBER:
+    if value.copy_abs() > MAX_NUMBER:
         raise ValueError(f"at most {MAX_NUMBER:,} in magnitude is allowed")
     if value != value.quantize(Decimal(1).scaleb(-PLACES)):
         raise ValueError(f"at most {PLACES} decimal places are allowed")

@@ -285,7 +285,7 @@ def _threshold(raw: str, literal: Any, loc: str, problems: Problems) -> Decimal 
     if value is None or not value.is_finite():
         problems.add(loc, "invalid-value", f"`{raw}` is not a finite number")
         return None
-    if abs(value) > THRESHOLD_MAX:
+    if value.copy_abs() > THRESHOLD_MAX:
         problems.add(
             loc,
             "invalid-value",
