@@ -16,7 +16,7 @@ import click
 from screening._version import __version__
 from screening.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, parse_as_of
 from screening.engine.explain import render_json, render_text
-from screening.errors import EngineError, ScreeningError
+from screening.errors import EngineError, ScreeningError, printable
 from screening.rulebook.book import Rulebook, load_rulebook
 from screening.rulebook.config import resolve_layers
 
@@ -82,7 +82,7 @@ def screen(
         click.echo(
             f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True
         )
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    click.echo(render_json(result) if fmt == "json" else printable(render_text(result)), nl=False)
 
 
 @cli.command()
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         cli.main(args=argv, prog_name="dealscreen", standalone_mode=False)
     except ScreeningError as exc:
         for problem in exc.problems:
-            click.echo(f"dealscreen: {problem.render()}", err=True)
+            click.echo(f"dealscreen: {printable(problem.render())}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

@@ -25,7 +25,14 @@ import click
 from screening.cli.common import EXIT_FAIL_ON, EXIT_INTERNAL
 from screening.cli.common import parse_as_of as _as_of
 from screening.engine.verdict import LEVELS, ScreeningResult
-from screening.errors import DealError, Problem, ScreeningError, StoreError, UsageError
+from screening.errors import (
+    DealError,
+    Problem,
+    ScreeningError,
+    StoreError,
+    UsageError,
+    printable,
+)
 from screening.model.deal import DealRecord
 from screening.review.bulk import Options, Summary, count_tasks, run_review, stderr_is_interactive
 from screening.review.report import FORMATS, SUFFIX_FORMATS, open_report
@@ -128,7 +135,7 @@ class _Progress:
 
     def problem(self, problem: Problem) -> None:
         """Print a problem on stderr (above the bar while it runs)."""
-        line = f"dealscreen: {problem.render()}"
+        line = f"dealscreen: {printable(problem.render())}"
         if self.bar is not None:
             self.bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:

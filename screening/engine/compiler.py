@@ -108,8 +108,14 @@ def compile_condition(cond: Condition, refs: References) -> dict[str, Any]:
     if isinstance(cond, AnyOf):
         return {"$or": [compile_condition(c, refs) for c in cond.children]}
     if isinstance(cond, FindingRef):
-        return {f"findings.{cond.rule_id}": not cond.negated}
+        return {f"findings.{finding_key(cond.rule_id)}": not cond.negated}
     return _leaf(cond, refs)
+
+
+def finding_key(rule_id: str) -> str:
+    """A finding's key in the engine fact: flat (no dots, so `a.b` and `a.b.c` can both be
+    findings: nested objects would clash) and injective (`_` → `_u`, then `.` → `_d`)."""
+    return rule_id.replace("_", "_u").replace(".", "_d")
 
 
 def _dated(path: str, value: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
@@ -252,9 +258,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     tuple(sorted(found)),
                     stratum,
                     fields=tuple((p, *p.split(".", 1)) for p in sorted(paths)),  # type: ignore[misc]
-                    finding_keys=tuple(
-                        (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
-                    ),
+                    finding_keys=tuple((f, (), finding_key(f)) for f in sorted(found)),
                 )
             )
     return out
