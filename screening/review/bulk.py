@@ -19,6 +19,7 @@ deal and, if its hash is in ``skip``, returns a :class:`Recorded` item instead o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -45,6 +46,7 @@ from screening.model._yaml import (
 )
 from screening.model.deal import Deal, DealRecord, content_hash
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
+from screening.review._lifeline import bind_to
 from screening.rulebook.book import Rulebook, load_rulebook
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -310,9 +312,14 @@ def _init_worker(
     as_of: dt.date | None,
     keep_deals: bool,
     skip: frozenset[str] = frozenset(),
+    review_pid: int | None = None,
 ) -> None:
-    """Set up a worker: the rulebook the parent loaded (or its layers), compiled once."""
+    """Set up a worker: the rulebook the parent loaded (or its layers), compiled once; a
+    worker process (``review_pid`` given) dies with the review."""
     from screening.engine.run import compiled
+
+    if review_pid is not None:
+        bind_to(review_pid)
 
     _STATE.book = rules if isinstance(rules, Rulebook) else load_rulebook([Path(p) for p in rules])
     _STATE.as_of = as_of
@@ -463,7 +470,9 @@ def _context() -> multiprocessing.context.BaseContext:
     # threads (a progress bar, a test runner); fork from a threaded process can deadlock.
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["screening.review.bulk", "screening.engine.run"])
+        ctx.set_forkserver_preload(
+            ["screening.review._forkserver", "screening.review.bulk", "screening.engine.run"]
+        )
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -483,6 +492,7 @@ def _in_workers(
             options.as_of,
             options.keep_deals,
             options.skip,
+            os.getpid(),
         ),
     )
     # A bounded window of chunks in flight, consumed in submission order: input order out,
@@ -499,8 +509,21 @@ def _in_workers(
                 yield from _drain(pending.popleft())
         while pending:
             yield from _drain(pending.popleft())
+    except BaseException:
+        # Interrupted (SIGTERM, Ctrl-C, the consumer stopped): stop the workers now rather
+        # than let them finish their chunks, then shut down cleanly (queues and semaphores
+        # released, nothing left for the resource tracker to complain about).
+        _stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
 
 
 def _ready(head: tuple[Future[list[Item | Recorded]], list[Task]] | Invalid) -> bool:
