@@ -627,21 +627,30 @@ class Store:
     def _verify(self, expect_head: str | None = None) -> VerifyReport:
         report = VerifyReport()
         digests: dict[str, str] = {}
+        broken: set[str] = set()
         with Session(self.engine) as session:
             head = session.get(ChainHeadRow, 1)
             for book_row in session.exec(select(RulebookRow).order_by(col(RulebookRow.version))):
                 report.rulebooks += 1
                 where = f"rulebook {book_row.version}"
                 try:
-                    files = strict_json(book_row.files_json, sort_keys=True)
-                    strict_json(book_row.labels_json, sort_keys=True)
-                except ValueError as exc:
-                    report.problems.append((where, f"its stored snapshot was edited: {exc}"))
-                    continue
-                if _version(files, book_row.dealscreen_version) != book_row.version:
+                    files = json.loads(book_row.files_json)
+                    ok = _version(files, book_row.dealscreen_version) == book_row.version
+                except (ValueError, TypeError, AttributeError):
+                    ok = False
+                if not ok:
                     report.problems.append(
                         (where, "the snapshot of its files does not hash to its version")
                     )
+                    broken.add(book_row.version)
+                    continue
+                try:
+                    strict_json(book_row.files_json, sort_keys=True)
+                    strict_json(book_row.labels_json, sort_keys=True)
+                except ValueError as exc:
+                    report.problems.append((where, f"its stored snapshot was rewritten: {exc}"))
+                    broken.add(book_row.version)
+                    continue
                 digests[book_row.version] = rulebook_hash(
                     book_row.version,
                     book_row.dealscreen_version,
@@ -679,7 +688,10 @@ class Store:
                 )
                 if not problem and row.rulebook_hash:
                     seen_v2 = True
-                    if digests.get(row.rulebook_version) != row.rulebook_hash:
+                    digest = digests.get(row.rulebook_version)
+                    if digest is None and row.rulebook_version not in broken:
+                        problem = f"its rulebook version {row.rulebook_version} is not in the store"
+                    elif digest is not None and digest != row.rulebook_hash:
                         problem = (
                             f"its rulebook version {row.rulebook_version} (labels or files) "
                             "was changed after it was recorded"
