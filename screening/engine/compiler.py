@@ -58,11 +58,12 @@ def engine_number(value: Decimal | int) -> int:
         return -1 if sign else 1
     mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
     shift = exponent + ENGINE_PLACES
+    code: int
     if shift >= 0:
         code = 2 * mantissa * 10**shift
     else:
-        whole, rest = divmod(mantissa, 10**-shift)
-        code = 2 * whole + (1 if rest else 0)
+        whole, rest = divmod(mantissa, 10 ** (-shift))
+        code = 2 * int(whole) + (1 if rest else 0)
     if abs(code) > _INT64:
         raise EngineError(f"the number {value} is outside the range the engine holds")
     return code

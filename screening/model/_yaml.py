@@ -148,7 +148,7 @@ def _parse_json(text: str, name: str) -> Document:
     return Document(name, data, {(): 1})
 
 
-class _CountingComposer(Composer):  # type: ignore[misc]
+class _CountingComposer(Composer):
     """A composer that stops once a document holds more than MAX_NODES nodes."""
 
     nodes = 0
