@@ -162,3 +162,20 @@ def test_override_must_be_a_boolean(tmp_path: Path) -> None:
     text = rule_file(GOOD.replace("kind: finding", "kind: finding\n  override: 'false'"))
     err = _load_error(tmp_path, {"o.yaml": text})
     _located(err, "invalid-value", "o.yaml")
+
+
+def test_lint_reports_what_the_engine_would_refuse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lint registers the compiled rulebook as the first screening would; a refusal is an error."""
+    from screening.authoring.lint import lint
+    from screening.engine import _durable
+    from screening.errors import EngineError
+
+    def refuse(rulesets: Any) -> None:
+        raise EngineError("durable-rules refused the compiled rulebook: error code: 113")
+
+    monkeypatch.setattr(_durable, "register", refuse)
+    text = rule_file(_rule("t.lint_engine", "- rights.voting_pct > 17"))
+    report = lint([make_rulebook(tmp_path, {"e.yaml": text})])
+    assert [p.code for p in report.errors] == ["engine-refused"]
