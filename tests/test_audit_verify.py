@@ -51,7 +51,8 @@ def test_rows_outside_the_chain_are_reported(url: str, forged: int) -> None:
     _copy_row(url, forged)
     problems = Store(url).verify().problems
     assert any(where == f"screening {forged}" for where, _ in problems), problems
-    # ... and never trusted by --resume
+    # ... never listed, and never trusted by --resume
+    assert [s.id for s in Store(url).summaries()] == [3, 2, 1]
     assert Store(url).recorded(store.get(1).result.rulebook_version) == {
         store.get(i).deal_hash for i in (1, 2, 3)
     }

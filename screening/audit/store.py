@@ -515,10 +515,16 @@ class Store:
         since: dt.date | None = None,
         limit: int | None = None,
     ) -> list[Summary]:
-        """Screenings, newest first, filtered by deal id, overall verdict and recording date."""
+        """Screenings of the chain (never a row with an id of 0 or less or beyond the head:
+        `verify` reports those), newest first, filtered by deal id, overall verdict and
+        recording date."""
 
         def query() -> list[Summary]:
-            stmt = select(ScreeningRow)
+            with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
+            stmt = select(ScreeningRow).where(
+                ScreeningRow.id > 0, ScreeningRow.id <= (head.head_id if head else 0)
+            )
             if deal_id is not None:
                 stmt = stmt.where(ScreeningRow.deal_id == deal_id)
             if verdict is not None:
