@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Column, Index, Table, Text, text
+from sqlalchemy import Column, Index, Table, Text
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
@@ -150,8 +150,8 @@ TABLES = [
 
 def _add_rulebook_hash(conn: Connection) -> None:
     """1 → 2: the screening row gains ``rulebook_hash`` (empty for the rows already there)."""
-    conn.execute(
-        text("ALTER TABLE screening ADD COLUMN rulebook_hash VARCHAR(64) NOT NULL DEFAULT ''")
+    conn.exec_driver_sql(
+        "ALTER TABLE screening ADD COLUMN rulebook_hash VARCHAR(64) NOT NULL DEFAULT ''"
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import event, func, insert, text
+from sqlalchemy import event, func, insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
@@ -225,7 +225,7 @@ class Store:
                 # Processes opening a new store at once would race to create the tables (a
                 # duplicate `pg_type` key): one at a time, until this transaction ends. SQLite
                 # writers are serialized already (BEGIN IMMEDIATE).
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+                conn.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
             SQLModel.metadata.create_all(conn, tables=TABLES)
             versions = session.exec(select(SchemaVersionRow.version)).all()
             current = max(versions, default=0)
