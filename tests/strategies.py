@@ -31,9 +31,40 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), strategy)
 
 
+# Issue 19's probe, kept: values the engine once got wrong or crashed on. Tiny values (durable-rules
+# read `1e-05` as an error), the smallest step a deal may carry (6 places), values one step either
+# side of every percentage threshold of the shipped rulebook, and the model's bounds.
+STEP = Decimal("0.000001")
+TINY = ["0.000001", "0.000002", "0.00001", "0.00009", "0.0001", "0.000999"]
+
+
+def _rulebook_thresholds() -> list[Decimal]:
+    from screening import load_rulebook
+    from screening.rulebook.conditions import Leaf, leaves
+
+    found = set()
+    for rule in load_rulebook().rules.values():
+        for leaf in leaves(rule.when):
+            if isinstance(leaf, Leaf) and isinstance(leaf.value, Decimal):
+                found.add(leaf.value)
+    return sorted(found)
+
+
+THRESHOLDS = _rulebook_thresholds()
+ADJACENT_PCTS = sorted(
+    {str(t + d) for t in THRESHOLDS for d in (-STEP, Decimal(0), STEP) if 0 <= t + d <= 100}
+)
+
 pcts = st.one_of(
     st.sampled_from(EDGE_PCTS),
     st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from(ADJACENT_PCTS),
+    st.sampled_from(TINY),
+    st.decimals(min_value=0, max_value=100, places=6, allow_nan=False, allow_infinity=False),
+).map(lambda d: str(Decimal(str(d))))
+big_numbers = st.one_of(
+    st.sampled_from(["0", "0.000001", "999999.999999", "999999999999.999999", "1000000000000"]),
+    st.decimals(min_value=0, max_value=10**12, places=6, allow_nan=False, allow_infinity=False),
 ).map(lambda d: str(Decimal(str(d))))
 
 
@@ -54,6 +85,26 @@ def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
         },
     )
     return st.lists(node, max_size=2)
+
+
+def long_chain(max_depth: int = 12) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """One chain of companies ending in a foreign government, each link a percentage with up to
+    6 places: the attributed government interest has many more places than any threshold."""
+
+    def build(links: list[str], top: str) -> list[dict[str, Any]]:
+        node: dict[str, Any] = {"name": "State", "kind": "government", "country": "CN"}
+        node["voting_pct"] = top
+        for i, pct in enumerate(links):
+            node = {
+                "name": f"Holdco {i}",
+                "kind": "company",
+                "country": "CN",
+                "voting_pct": pct,
+                "owners": [node],
+            }
+        return [node]
+
+    return st.builds(build, st.lists(pcts, min_size=1, max_size=max_depth), pcts)
 
 
 technology = st.fixed_dictionaries(
@@ -78,7 +129,7 @@ investor = st.fixed_dictionaries(
     optional={
         "country": st.sampled_from(COUNTRIES),
         "principal_place_of_business": st.sampled_from(COUNTRIES),
-        "owners": owners(),
+        "owners": st.one_of(owners(), long_chain()),
         "lists": st.lists(
             st.sampled_from([x.value for x in RestrictedList]), max_size=2, unique=True
         ),
@@ -114,7 +165,7 @@ target = st.fixed_dictionaries(
                     st.sampled_from([x.value for x in DataCategory]), max_size=2, unique=True
                 ),
                 "individuals_max_12_months": st.sampled_from(
-                    [0, 999_999, 1_000_000, 1_000_001, 5_000_000]
+                    [0, 999_999, 1_000_000, 1_000_001, 5_000_000, 10**12]
                 ),
                 "business_objective_over_1m": st.booleans(),
                 "data_integral_to_products": st.booleans(),
@@ -126,8 +177,11 @@ target = st.fixed_dictionaries(
             st.fixed_dictionaries(
                 {"name": st.just("Plant")},
                 optional={
-                    "miles_to_listed_installation": st.sampled_from(
-                        ["0.5", "1", "1.01", "99", "100", "150"]
+                    "miles_to_listed_installation": st.one_of(
+                        st.sampled_from(
+                            ["0.5", "1", "1.01", "99", "100", "150", "0.999999", "1.000001"]
+                        ),
+                        big_numbers,
                     )
                 },
             ),
@@ -174,7 +228,7 @@ deals = st.fixed_dictionaries(
     },
     optional={
         "evasion_structure": st.booleans(),
-        "value_usd": st.sampled_from(["1000000", "250000000"]),
+        "value_usd": st.one_of(st.sampled_from(["1000000", "250000000"]), big_numbers),
     },
 )
 

@@ -71,8 +71,52 @@ _CHAIN_FIELDS = (
 
 
 def row_hash(row: dict[str, Any]) -> str:
-    """The chain hash of a screening row: its content, its time and the previous row's hash."""
-    return sha(canonical({k: row[k] for k in _CHAIN_FIELDS}))
+    """The chain hash of a screening row: its content, its time and the previous row's hash.
+
+    Rows written under schema 2 also cover ``rulebook_hash`` (the rulebook's labels and files);
+    rows of schema 1 have it empty and are hashed as they were written."""
+    fields = {k: row[k] for k in _CHAIN_FIELDS}
+    if row.get("rulebook_hash"):
+        fields["rulebook_hash"] = row["rulebook_hash"]
+    return sha(canonical(fields))
+
+
+def rulebook_hash(version: str, dealscreen_version: str, labels_json: str, files_json: str) -> str:
+    """SHA-256 over every column of a rulebook version that carries meaning."""
+    return sha(
+        canonical(
+            {
+                "version": version,
+                "dealscreen_version": dealscreen_version,
+                "labels": json.loads(labels_json),
+                "files": sha(files_json),
+            }
+        )
+    )
+
+
+class DuplicateKey(ValueError):
+    """A JSON object with the same key twice."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKey(f"the key `{key}` appears twice")
+        out[key] = value
+    return out
+
+
+def strict_json(text_: str, *, sort_keys: bool) -> Any:
+    """Parse a stored JSON column and check it is exactly as dealscreen wrote it (canonical or
+    compact form, no duplicate key); raise ValueError otherwise. An equivalent rewrite (other
+    spacing, other key order, a duplicate key that readers resolve differently) is an edit."""
+    data = json.loads(text_, object_pairs_hook=_no_duplicates)
+    again = canonical(data) if sort_keys else dump(data)
+    if again != text_:
+        raise ValueError("the JSON is not in the form dealscreen writes")
+    return data
 
 
 def _host_user() -> str:

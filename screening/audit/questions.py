@@ -378,9 +378,10 @@ def replay_json(rep: Replay) -> str:
 # verify and export
 
 
-def verify(store: Store) -> VerifyReport:
-    """Check every rulebook snapshot and the whole hash chain."""
-    return store.verify()
+def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
+    """Check every rulebook snapshot and the whole hash chain (and, given a copy of the chain
+    head kept elsewhere, that the chain still ends there)."""
+    return store.verify(expect_head)
 
 
 def render_verify(report: VerifyReport) -> str:

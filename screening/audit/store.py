@@ -33,7 +33,9 @@ from screening.audit.chain import (
     now,
     result_hash,
     row_hash,
+    rulebook_hash,
     sha,
+    strict_json,
     to_rows,
 )
 from screening.audit.schema import (
@@ -55,6 +57,8 @@ from screening.rulebook.book import Rulebook, _version, load_rulebook
 
 DEFAULT_DB = Path(".dealscreen") / "audit.db"
 ENV_DB = "DEALSCREEN_DB"
+_LOCK_KEY = 0x6465616C73637231  # "dealscr1": the advisory lock taken while creating tables
+_MAX_REPORTED = 50  # rows beyond the head listed one by one
 
 # --------------------------------------------------------------------------------------------
 # What the store hands back
@@ -166,6 +170,7 @@ class Store:
             _configure_sqlite(self.engine)
         self._books: dict[str, Rulebook] = {}
         self._known_versions: set[str] = set()
+        self._digests: dict[str, str] = {}
         self._guard(self._open)
 
     def close(self) -> None:
@@ -216,6 +221,11 @@ class Store:
 
     def _open(self) -> None:
         with self._write() as conn, Session(conn) as session:
+            if conn.dialect.name == "postgresql":
+                # Processes opening a new store at once would race to create the tables (a
+                # duplicate `pg_type` key): one at a time, until this transaction ends. SQLite
+                # writers are serialized already (BEGIN IMMEDIATE).
+                conn.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
             SQLModel.metadata.create_all(conn, tables=TABLES)
             versions = session.exec(select(SchemaVersionRow.version)).all()
             current = max(versions, default=0)
@@ -339,6 +349,7 @@ class Store:
                 if book_row is not None and session.get(RulebookRow, version) is None:
                     session.add(book_row)
             session.flush()
+            digests = {version: self._rulebook_digest(session, version) for version in books}
             created = now()
             screenings: list[dict[str, Any]] = []
             children: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
@@ -346,6 +357,7 @@ class Store:
                 row["id"] = head.head_id + 1
                 row["created_at"] = created
                 row["prev_hash"] = head.head_hash
+                row["rulebook_hash"] = digests[row["rulebook_version"]]
                 row["row_hash"] = row_hash(row)
                 screenings.append(row)
                 for child in hits:
@@ -365,6 +377,23 @@ class Store:
             session.flush()
         self._known_versions.update(books)
         return ids
+
+    def _rulebook_digest(self, session: Session, version: str) -> str:
+        digest = self._digests.get(version)
+        if digest is None:
+            book_row = session.get(RulebookRow, version)
+            if book_row is None:
+                raise StoreError.one(
+                    f"rulebook {version}", "unknown-rulebook", "the rulebook is not in the store"
+                )
+            digest = rulebook_hash(
+                book_row.version,
+                book_row.dealscreen_version,
+                book_row.labels_json,
+                book_row.files_json,
+            )
+            self._digests[version] = digest
+        return digest
 
     # ----------------------------------------------------------------------------------------
     # Reading
@@ -387,14 +416,40 @@ class Store:
         return self._guard(query)  # type: ignore[no-any-return]
 
     def recorded(self, rulebook_version: str) -> set[str]:
-        """The hashes of every deal recorded under a rulebook version (one query, for resume)."""
+        """The hashes of every deal recorded under a rulebook version (one query, for resume);
+        rows outside the chain (id ≤ 0 or beyond the head) are not trusted."""
 
         def query() -> set[str]:
             with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
                 stmt = select(ScreeningRow.deal_hash).where(
-                    ScreeningRow.rulebook_version == rulebook_version
+                    ScreeningRow.rulebook_version == rulebook_version,
+                    ScreeningRow.id > 0,  # only rows of the chain: never a forged row
+                    ScreeningRow.id <= (head.head_id if head else 0),
                 )
                 return set(session.exec(stmt).all())
+
+        return self._guard(query)  # type: ignore[no-any-return]
+
+    def find(self, deal_hash: str, rulebook_version: str) -> StoredScreening | None:
+        """The latest screening of a deal (by content hash) under a rulebook version, if any."""
+
+        def query() -> StoredScreening | None:
+            with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
+                stmt = (
+                    select(ScreeningRow.id)
+                    .where(
+                        ScreeningRow.deal_hash == deal_hash,
+                        ScreeningRow.rulebook_version == rulebook_version,
+                        ScreeningRow.id > 0,
+                        ScreeningRow.id <= (head.head_id if head else 0),
+                    )
+                    .order_by(col(ScreeningRow.id).desc())
+                    .limit(1)
+                )
+                found = session.exec(stmt).first()
+            return None if found is None else self._get(found)
 
         return self._guard(query)  # type: ignore[no-any-return]
 
@@ -460,10 +515,16 @@ class Store:
         since: dt.date | None = None,
         limit: int | None = None,
     ) -> list[Summary]:
-        """Screenings, newest first, filtered by deal id, overall verdict and recording date."""
+        """Screenings of the chain (never a row with an id of 0 or less or beyond the head:
+        `verify` reports those), newest first, filtered by deal id, overall verdict and
+        recording date."""
 
         def query() -> list[Summary]:
-            stmt = select(ScreeningRow)
+            with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
+            stmt = select(ScreeningRow).where(
+                ScreeningRow.id > 0, ScreeningRow.id <= (head.head_id if head else 0)
+            )
             if deal_id is not None:
                 stmt = stmt.where(ScreeningRow.deal_id == deal_id)
             if verdict is not None:
@@ -558,27 +619,61 @@ class Store:
     # ----------------------------------------------------------------------------------------
     # Integrity
 
-    def verify(self) -> VerifyReport:
-        """Recompute every rulebook hash and the whole chain; report each broken link."""
-        return self._guard(self._verify)  # type: ignore[no-any-return]
+    def verify(self, expect_head: str | None = None) -> VerifyReport:
+        """Recompute every rulebook hash and the whole chain; report each broken link.
 
-    def _verify(self) -> VerifyReport:
+        Every row is visited whatever its id: rows with an id of 0 or less, or beyond the chain
+        head, are reported (they are outside the chain, and nothing trusts them). Stored JSON
+        must be exactly as dealscreen wrote it. ``expect_head`` is a copy of the chain head's
+        hash kept outside the store: a store whose head differs was truncated or rewritten
+        (which the chain alone cannot show).
+        """
+        return self._guard(lambda: self._verify(expect_head))  # type: ignore[no-any-return]
+
+    def _verify(self, expect_head: str | None = None) -> VerifyReport:
         report = VerifyReport()
+        digests: dict[str, str] = {}
+        broken: set[str] = set()
         with Session(self.engine) as session:
             head = session.get(ChainHeadRow, 1)
             for book_row in session.exec(select(RulebookRow).order_by(col(RulebookRow.version))):
                 report.rulebooks += 1
-                files = json.loads(book_row.files_json)
-                if _version(files, book_row.dealscreen_version) != book_row.version:
+                where = f"rulebook {book_row.version}"
+                try:
+                    files = json.loads(book_row.files_json)
+                    ok = _version(files, book_row.dealscreen_version) == book_row.version
+                except (ValueError, TypeError, AttributeError):
+                    ok = False
+                if not ok:
                     report.problems.append(
-                        (
-                            f"rulebook {book_row.version}",
-                            "the snapshot of its files does not hash to its version",
-                        )
+                        (where, "the snapshot of its files does not hash to its version")
                     )
+                    broken.add(book_row.version)
+                    continue
+                try:
+                    strict_json(book_row.files_json, sort_keys=True)
+                    strict_json(book_row.labels_json, sort_keys=True)
+                except ValueError as exc:
+                    report.problems.append((where, f"its stored snapshot was rewritten: {exc}"))
+                    broken.add(book_row.version)
+                    continue
+                digests[book_row.version] = rulebook_hash(
+                    book_row.version,
+                    book_row.dealscreen_version,
+                    book_row.labels_json,
+                    book_row.files_json,
+                )
+            outside = session.exec(
+                select(ScreeningRow.id).where(ScreeningRow.id <= 0).order_by(col(ScreeningRow.id))
+            ).all()
+        for forged in outside:
+            report.problems.append(
+                (f"screening {forged}", "a screening with an id of 0 or less is outside the chain")
+            )
         prev_id, prev_hash = 0, GENESIS
         head_id = head.head_id if head else 0
         last = 0
+        seen_v2 = False
         while True:
             with Session(self.engine) as session:
                 rows = list(
@@ -597,6 +692,18 @@ class Store:
                 problem = self._check_row(
                     row, hits.get(row.id, []), questions.get(row.id, []), prev_id, prev_hash
                 )
+                if not problem and row.rulebook_hash:
+                    seen_v2 = True
+                    digest = digests.get(row.rulebook_version)
+                    if digest is None and row.rulebook_version not in broken:
+                        problem = f"its rulebook version {row.rulebook_version} is not in the store"
+                    elif digest is not None and digest != row.rulebook_hash:
+                        problem = (
+                            f"its rulebook version {row.rulebook_version} (labels or files) "
+                            "was changed after it was recorded"
+                        )
+                elif not problem and seen_v2:
+                    problem = "a row without a rulebook hash follows rows with one (downgraded)"
                 if problem:
                     report.problems.append((f"screening {row.id}", problem))
                 prev_id, prev_hash = row.id, row.row_hash
@@ -611,11 +718,33 @@ class Store:
             )
         report.head_hash = prev_hash
         with Session(self.engine) as session:
-            extra = session.exec(
-                select(ScreeningRow.id).where(ScreeningRow.id > head_id).limit(1)
-            ).first()
-        if extra is not None:
+            beyond = session.exec(
+                select(ScreeningRow.id)
+                .where(ScreeningRow.id > head_id)
+                .order_by(col(ScreeningRow.id))
+                .limit(_MAX_REPORTED + 1)
+            ).all()
+            orphans = session.exec(
+                select(HitRow.screening_id)
+                .where(col(HitRow.screening_id).not_in(select(ScreeningRow.id)))
+                .limit(1)
+            ).all()
+        for extra in beyond[:_MAX_REPORTED]:
             report.problems.append((f"screening {extra}", "a screening lies beyond the chain head"))
+        if len(beyond) > _MAX_REPORTED:
+            report.problems.append(("screenings", "and more beyond the chain head"))
+        for orphan in orphans:
+            report.problems.append(
+                (f"screening {orphan}", "hits refer to a screening that does not exist")
+            )
+        if expect_head is not None and expect_head != report.head_hash:
+            report.problems.append(
+                (
+                    "chain head",
+                    f"the chain ends at hash {report.head_hash}, expected {expect_head}: the "
+                    "store was truncated or rewritten since that head was copied",
+                )
+            )
         return report
 
     @staticmethod
@@ -631,11 +760,30 @@ class Store:
         if row.prev_hash != prev_hash:
             return f"its link to screening {prev_id} is broken (previous hash differs)"
         try:
-            deal_data = json.loads(row.deal_json)
+            deal_data = strict_json(row.deal_json, sort_keys=True)
         except ValueError:
-            return "the stored deal is not JSON"
+            try:
+                json.loads(row.deal_json)
+            except ValueError:
+                return "the stored deal is not JSON"
+            return "the stored deal was rewritten (not in the form dealscreen writes)"
         if sha(canonical(deal_data)) != row.deal_hash:
             return "the stored deal does not match its hash"
+        try:
+            for text_ in (row.regimes_json, row.derived_json):
+                strict_json(text_, sort_keys=False)
+            for h in hits:
+                for text_ in (
+                    h.suppressed_by_json,
+                    h.facts_json,
+                    h.conditions_json,
+                    h.because_json,
+                ):
+                    strict_json(text_, sort_keys=False)
+            for q in questions:
+                strict_json(q.unknown_facts_json, sort_keys=False)
+        except ValueError:
+            return "a stored result column was rewritten (not in the form dealscreen writes)"
         try:
             result = from_rows(row, hits, questions)
         except StoreError as exc:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from screening.engine.compiler import MAX_TESTS_PER_RULESET, compile_condition, count_tests, negate
-from screening.errors import RulebookError
+from screening.errors import EngineError, RulebookError
 from screening.facts.view import ENUMS, field_info
 from screening.model.reference import Entry, References
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
@@ -155,7 +155,25 @@ def lint(
         found = [LintProblem(p.location, p.code, ERROR, p.message) for p in exc.problems]
         return LintReport(tuple(sorted(found, key=sort_key)), None, 0, today)
     day = today or default_today(book.references)
-    return LintReport(tuple(lint_rulebook(book, today=day)), book.version, len(book.rules), day)
+    found = lint_rulebook(book, today=day)
+    if not any(p.severity == ERROR for p in found):
+        found = sorted([*found, *_engine_check(book)], key=sort_key)
+    return LintReport(tuple(found), book.version, len(book.rules), day)
+
+
+def _engine_check(book: Rulebook) -> list[LintProblem]:
+    """Compile the rulebook and register it with durable-rules, as the first screening would:
+    whatever the engine still refuses is a lint error here, not a failure when screening."""
+    from screening.engine.run import compiled
+
+    try:
+        compiled(book)
+    except RulebookError as exc:
+        return [LintProblem(p.location, p.code, ERROR, p.message) for p in exc.problems]
+    except EngineError as exc:
+        where = book.labels[-1] if book.labels else ""
+        return [LintProblem(where, "engine-refused", ERROR, str(exc))]
+    return []
 
 
 def default_today(refs: References) -> dt.date | None:

@@ -2,21 +2,24 @@
 
 Exit status: 0 done; 1 internal error (a defect: the traceback is printed); 2 invalid input or
 usage (one clear message per problem on stderr, no traceback); 3 a ``--fail-on`` level was
-reached.
+reached; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM: partial ``--out`` files removed,
+worker processes stopped).
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from screening._version import __version__
 from screening.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, parse_as_of
 from screening.engine.explain import render_json, render_text
-from screening.errors import EngineError, ScreeningError
+from screening.errors import EngineError, ScreeningError, printable
 from screening.rulebook.book import Rulebook, load_rulebook
 from screening.rulebook.config import resolve_layers
 
@@ -82,7 +85,7 @@ def screen(
         click.echo(
             f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True
         )
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    click.echo(render_json(result) if fmt == "json" else printable(render_text(result)), nl=False)
 
 
 @cli.command()
@@ -104,13 +107,44 @@ for _command in (audit, fixtures, lists, review, rules, serve):
     cli.add_command(_command)
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (partial outputs removed, workers stopped)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _catch_sigterm() -> Any:
+    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only)."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map errors to exit statuses."""
+    previous = _catch_sigterm()
+    try:
+        return _main(argv)
+    except Terminated:
+        click.echo("dealscreen: terminated", err=True)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         cli.main(args=argv, prog_name="dealscreen", standalone_mode=False)
     except ScreeningError as exc:
         for problem in exc.problems:
-            click.echo(f"dealscreen: {problem.render()}", err=True)
+            click.echo(f"dealscreen: {printable(problem.render())}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

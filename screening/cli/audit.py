@@ -227,11 +227,23 @@ def replay(screening_id: int, fmt: str, layers: tuple[str, ...], db: str | None)
 @audit.command()
 @_format("text", "json")
 @db_option
-def verify(fmt: str, db: str | None) -> None:
-    """Check the integrity of the whole record (hash chain and rulebook snapshots)."""
+@click.option(
+    "--expect-head",
+    "expect_head",
+    metavar="HASH",
+    help="The chain head hash you kept from an earlier verify: fail if the chain no longer "
+    "ends there (a truncated or rewritten store).",
+)
+def verify(fmt: str, db: str | None, expect_head: str | None) -> None:
+    """Check the integrity of the whole record (hash chain and rulebook snapshots).
+
+    With --expect-head HASH (a chain head printed by an earlier verify and kept outside the
+    store), also check that the chain still ends there: this catches a truncated tail or a
+    rewritten chain, which the chain alone cannot show.
+    """
     from screening.audit import questions as lib
 
-    report = lib.verify(_store(db))
+    report = lib.verify(_store(db), expect_head=expect_head)
     click.echo(lib.verify_json(report) if fmt == "json" else lib.render_verify(report), nl=False)
     if not report.ok:
         where, what = report.problems[0]

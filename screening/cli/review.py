@@ -15,16 +15,24 @@ import shutil
 import sys
 import typing
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from screening.cli.common import EXIT_FAIL_ON
+from screening.cli.common import EXIT_FAIL_ON, EXIT_INTERNAL
 from screening.cli.common import parse_as_of as _as_of
 from screening.engine.verdict import LEVELS, ScreeningResult
-from screening.errors import DealError, Problem, ScreeningError, UsageError
+from screening.errors import (
+    DealError,
+    Problem,
+    ScreeningError,
+    StoreError,
+    UsageError,
+    printable,
+)
 from screening.model.deal import DealRecord
 from screening.review.bulk import Options, Summary, count_tasks, run_review, stderr_is_interactive
 from screening.review.report import FORMATS, SUFFIX_FORMATS, open_report
@@ -32,7 +40,7 @@ from screening.rulebook.book import Rulebook, load_rulebook
 from screening.rulebook.config import resolve_layers
 
 if TYPE_CHECKING:
-    from screening.audit.store import Batch
+    from screening.audit.store import Batch, Store
 
 
 def default_format(out: Path | None) -> str:
@@ -127,7 +135,7 @@ class _Progress:
 
     def problem(self, problem: Problem) -> None:
         """Print a problem on stderr (above the bar while it runs)."""
-        line = f"dealscreen: {problem.render()}"
+        line = f"dealscreen: {printable(problem.render())}"
         if self.bar is not None:
             self.bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:
@@ -234,6 +242,8 @@ def review(
         _Progress(total) as progress,
     ):
         report = open_report(fmt, stream, book=book, color=color, width=width, csv_hits=hits)
+        if sink is not None and sink.recorded:
+            options = replace(options, skip=frozenset(sink.recorded))
         summary = run_review(
             list(paths),
             report,
@@ -241,6 +251,7 @@ def review(
             sink=sink,
             progress=progress,
             problems=progress.problem,
+            stored=sink.stored if sink is not None else None,
         )
     click.echo(f"dealscreen: {summary.line()}", err=True)
     if sink is not None:
@@ -251,10 +262,14 @@ def review(
 class _StoreSink:
     """Records each screened deal in the audit store, committing in batches (a review sink)."""
 
-    def __init__(self, batch: Batch, url: str, recorded: set[str] | None) -> None:
+    def __init__(
+        self, batch: Batch, url: str, recorded: set[str] | None, store: Store, version: str
+    ) -> None:
         self.batch = batch
         self.url = url
         self.recorded = recorded
+        self.store = store
+        self.version = version
         self.added = 0
         self.skipped = 0
 
@@ -267,7 +282,15 @@ class _StoreSink:
         store = Store(db)
         recorded = store.recorded(book.version) if resume else None
         with store.batch(200, rulebook=book) as batch:
-            yield cls(batch, store.url, recorded)
+            yield cls(batch, store.url, recorded, store, book.version)
+
+    def stored(self, deal_hash: str) -> tuple[DealRecord, ScreeningResult]:
+        """The recorded deal and result for a deal hash (resume: reported, not screened)."""
+        found = self.store.find(deal_hash, self.version)
+        if found is None:
+            raise StoreError.one(self.url, "not-recorded", f"no screening of deal {deal_hash}")
+        self.skipped += 1
+        return found.deal, found.result
 
     def __call__(self, deal: DealRecord, result: ScreeningResult) -> None:
         """Record one screening (unless resuming and the store already has the deal)."""
@@ -281,14 +304,26 @@ class _StoreSink:
         self.added += 1
 
     def describe(self) -> str:
-        """One line for stderr."""
+        """One line for stderr (deals found recorded count as "already there")."""
         skipped = f", {self.skipped} already there" if self.recorded is not None else ""
         return f"recorded {self.added} screenings in {self.url}{skipped}"
 
 
 def _gate(summary: Summary, fail_on: str | None) -> None:
+    if summary.failed:
+        raise ScreeningError(
+            [
+                Problem(
+                    "",
+                    "internal-error",
+                    f"{summary.failed} of {summary.total} deals failed with an internal error "
+                    "(reported above; the other deals were screened)",
+                )
+            ],
+            exit_code=EXIT_INTERNAL,
+        )
     if summary.invalid:
-        total = summary.screened + summary.invalid
+        total = summary.total
         raise DealError.one(
             "", "invalid-input", f"{summary.invalid} of {total} deals were invalid and skipped"
         )

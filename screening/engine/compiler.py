@@ -3,9 +3,9 @@
 Each deal is asserted as one fact per ruleset: a nested object with the sections of the fact
 view (``deal``, ``investor``, ``target``, ``rights``) restricted to the paths that ruleset reads,
 plus ``findings`` from lower strata. Unknown facts are left out of the fact, so every test on
-them fails in the engine, as in the three-valued evaluator. Numbers are floats (exact for the
-at most 6 decimal places deals may carry), dates are integers ``YYYYMMDD``, and every list fact
-carries a count ``<name>__n`` so "contains none" holds on an empty list.
+them fails in the engine, as in the three-valued evaluator. Numbers are scaled integers (see
+:func:`engine_number`: exact, never a float), dates are integers ``YYYYMMDD``, and every list
+fact carries a count ``<name>__n`` so "contains none" holds on an empty list.
 
 A finding whose *false* value some compiled rule reads also compiles to its complement (the
 negation-normal form of its condition), so the engine itself establishes "definitely false" for
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from screening.errors import RulebookError
+from screening.errors import EngineError, RulebookError
 from screening.model.reference import References
 from screening.rulebook.book import Rule, Rulebook
 from screening.rulebook.conditions import NEGATION, All, AnyOf, Condition, FindingRef, Leaf, leaves
@@ -32,16 +32,58 @@ MAX_TESTS_PER_RULESET = 60
 NEVER: dict[str, Any] = {"t": "__never__"}
 
 
-def _num(value: Decimal | int) -> int | float:
+# Numbers reach durable-rules as 64-bit integers, never floats: floats lose digits (so the engine
+# and the evaluator disagreed on long-precision values) and durable-rules cannot parse a float in
+# exponent form (`1e-05`: error 309 on facts, 204 on thresholds). A value x becomes
+# 2 * floor(x * 10**ENGINE_PLACES), plus 1 when x lies strictly between two points of the grid of
+# ENGINE_PLACES decimal places. Every threshold lies on the grid (the rulebook loader refuses one
+# that does not), so x compares with a threshold t exactly as its code compares with t's code:
+# an off-grid x sits strictly between the codes of its neighbouring grid points. Deal numbers and
+# thresholds are bounded by ENGINE_MAX in magnitude (the model and the loader enforce it), which
+# keeps every code inside a signed 64-bit integer.
+ENGINE_PLACES = 6
+ENGINE_MAX = Decimal(10**12)
+_GRID = 10**ENGINE_PLACES
+_INT64 = 2**63 - 1
+
+
+def engine_number(value: Decimal | int) -> int:
+    """The exact integer code durable-rules compares for a number (see above)."""
     d = Decimal(value)
-    return int(d) if d == d.to_integral_value() else float(d)
+    if not d.is_finite() or d.copy_abs() > 2 * ENGINE_MAX:
+        raise EngineError(f"the number {value} is outside the range the engine holds")
+    if d.is_zero():
+        return 0
+    sign, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int)
+    if d.adjusted() < -ENGINE_PLACES - 1:  # strictly between 0 and the first grid point
+        return -1 if sign else 1
+    mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
+    shift = exponent + ENGINE_PLACES
+    code: int
+    if shift >= 0:
+        code = 2 * mantissa * 10**shift
+    else:
+        whole, rest = divmod(mantissa, 10 ** (-shift))
+        code = 2 * int(whole) + (1 if rest else 0)
+    if abs(code) > _INT64:
+        raise EngineError(f"the number {value} is outside the range the engine holds")
+    return code
+
+
+def on_engine_grid(value: Decimal | int) -> bool:
+    """Whether a threshold is finite, within ENGINE_MAX and has at most ENGINE_PLACES places."""
+    d = Decimal(value)
+    if not d.is_finite() or d.copy_abs() > ENGINE_MAX:
+        return False
+    return d == d.quantize(Decimal(1).scaleb(-ENGINE_PLACES))
 
 
 def _scalar(value: Any) -> Any:
     if isinstance(value, bool | str):
         return value
     if isinstance(value, Decimal | int):
-        return _num(value)
+        return engine_number(value)
     if isinstance(value, dt.date):
         return value.year * 10000 + value.month * 100 + value.day
     raise TypeError(f"cannot compile value {value!r}")
@@ -69,8 +111,14 @@ def compile_condition(cond: Condition, refs: References) -> dict[str, Any]:
     if isinstance(cond, AnyOf):
         return {"$or": [compile_condition(c, refs) for c in cond.children]}
     if isinstance(cond, FindingRef):
-        return {f"findings.{cond.rule_id}": not cond.negated}
+        return {f"findings.{finding_key(cond.rule_id)}": not cond.negated}
     return _leaf(cond, refs)
+
+
+def finding_key(rule_id: str) -> str:
+    """A finding's key in the engine fact: flat (no dots, so `a.b` and `a.b.c` can both be
+    findings: nested objects would clash) and injective (`_` → `_u`, then `.` → `_d`)."""
+    return rule_id.replace("_", "_u").replace(".", "_d")
 
 
 def _dated(path: str, value: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
@@ -241,9 +289,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     tuple(sorted(found)),
                     stratum,
                     fields=tuple((p, *p.split(".", 1)) for p in sorted(paths)),  # type: ignore[misc]
-                    finding_keys=tuple(
-                        (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
-                    ),
+                    finding_keys=tuple((f, (), finding_key(f)) for f in sorted(found)),
                     complements=tuple(sorted(r.id for r in chunk if r.id in complemented)),
                 )
             )

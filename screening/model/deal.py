@@ -11,13 +11,14 @@ JSON Schema.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+import hashlib
+import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, RootModel
 
-from screening.model.basetypes import Count, Country, Money, Percent, Record
+from screening.model.basetypes import Count, Country, Money, Number, Percent, Record
 from screening.model.ext.apps import App, ConnectedVehicle
 from screening.model.ext.data import DataTransaction
 from screening.model.ext.defense import DefenseSupply
@@ -296,7 +297,7 @@ class Facility(Record):
 
     name: str = Field(min_length=1, max_length=200)
     state: str | None = Field(None, pattern=r"^[A-Z]{2}$")
-    miles_to_listed_installation: Decimal | None = Field(None, ge=0)
+    miles_to_listed_installation: Number | None = Field(None, ge=0)
 
 
 class USBusiness(Record):
@@ -518,3 +519,11 @@ DEAL_KINDS = (
     "lending",
     "outbound_investment",
 )
+
+
+def content_hash(record: DealRecord | Deal) -> str:
+    """SHA-256 of a deal's canonical JSON (sorted keys, no whitespace): equal deals, equal
+    hashes. The audit store keeps it as ``deal_hash``; ``review --resume`` matches on it."""
+    data = (record.root if isinstance(record, Deal) else record).model_dump(mode="json")
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

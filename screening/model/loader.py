@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from screening.errors import DealError, Problem
+from screening.errors import DealError, Problem, _problem_sort_key
 from screening.model._yaml import Document, DocumentError, load_file
 from screening.model.deal import DEAL_KINDS, Deal, DealRecord
 
@@ -59,7 +59,20 @@ def validate_deal(doc: Document) -> DealRecord:
             where = f"{doc.path}:{doc.line_of(tuple(loc))}" if doc.lines.get(()) else doc.path
             message = _message(err)
             problems.append(Problem(where, "invalid-deal", f"{json_path(loc)}: {message}"))
-        raise DealError(problems) from None
+        raise DealError(cap_problems(problems)) from None
+
+
+MAX_PROBLEMS = 50
+
+
+def cap_problems(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS problems of a document (in location order), then "and N more"."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    kept = sorted(problems, key=_problem_sort_key)[:MAX_PROBLEMS]
+    rest = len(problems) - MAX_PROBLEMS
+    kept.append(Problem(kept[-1].location, "more-problems", f"and {rest} more"))
+    return kept
 
 
 def _message(err: Any) -> str:

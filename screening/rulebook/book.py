@@ -31,6 +31,7 @@ from screening.model.reference import ReferenceList, References, parse_reference
 from screening.rulebook.cache import load_document
 from screening.rulebook.conditions import (
     All,
+    AnyOf,
     Condition,
     Leaf,
     Problems,
@@ -59,6 +60,14 @@ _RULE_KEYS = {
     "regime",
 }
 _FILE_KEYS = {"regime", "rules", "disable", "notes"}
+# Limits a rulebook is checked against when it loads (docs/authoring.md "Limits"), so nothing
+# fails later inside the engine: durable-rules refuses expressions nested about 17 deep (error
+# 113), and compilation adds up to four levels of its own to a rule's `when:`; each finding level
+# is one more stratum of rulesets.
+MAX_CONDITION_DEPTH = 8
+MAX_FINDING_DEPTH = 64
+RULE_SUFFIXES = (".yaml", ".yml")
+IGNORED_SUFFIXES = (".md", ".txt")
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _PATH = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
@@ -205,7 +214,7 @@ def load_rulebook(
             labels[0] = "rules"
     key = tuple(str(d.resolve()) for d in dirs) + tuple(labels)
     stamp = tuple(
-        f"{p}:{p.stat().st_mtime_ns}" for d in dirs if d.is_dir() for p in sorted(d.rglob("*.y*ml"))
+        f"{p}:{p.stat().st_mtime_ns}" for d in dirs if d.is_dir() for p in sorted(d.rglob("*"))
     )
     cached = _CACHE.get(key + stamp)
     if cached is None:
@@ -226,12 +235,33 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
             if path.is_dir():
                 continue
             rel = path.relative_to(d).as_posix()
+            if any(part.startswith(".") for part in path.relative_to(d).parts):
+                continue  # hidden files and folders (.git, editor swap files)
             if path.suffix in (".py", ".pyc", ".so"):
                 problems.append(
                     Problem(str(path), "code-in-rules", "rule directories hold no code")
                 )
                 continue
-            if path.suffix not in (".yaml", ".yml"):
+            if path.suffix in IGNORED_SUFFIXES:
+                continue
+            if path.suffix not in RULE_SUFFIXES:
+                problems.append(
+                    Problem(
+                        str(path),
+                        "unknown-file",
+                        "not loaded: rule files end in .yaml or .yml (lower case); "
+                        "move backups and other files out of the rules directory",
+                    )
+                )
+                continue
+            if path.name == "regimes.yaml" and rel != "regimes.yaml":
+                problems.append(
+                    Problem(
+                        f"{path}:1",
+                        "misplaced-regimes",
+                        "`regimes.yaml` belongs at the top of a rules directory",
+                    )
+                )
                 continue
             try:
                 doc = load_document(path)  # from the parsed-document cache when intact
@@ -248,7 +278,7 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
     rule_docs: list[tuple[int, Document]] = []
     for layer, path, doc in docs:
         data = doc.data
-        if path.name == "regimes.yaml":
+        if path.name == "regimes.yaml" and path.parent == dirs[layer]:
             regimes.update(_parse_regimes(doc, problems))
         elif isinstance(data, dict) and "reference" in data:
             ref = parse_reference(doc, problems)
@@ -264,7 +294,7 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
             rule_docs.append((layer, doc))
 
     rules: dict[str, Rule] = {}
-    disabled: set[str] = set()
+    disabled: dict[str, str] = {}
     for layer, doc in rule_docs:
         for rule, override in _parse_rule_file(doc, problems, set(refs), regimes, disabled):
             if rule.id in rules and not (override and layer > 0):
@@ -278,10 +308,14 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
                 )
                 continue
             rules[rule.id] = rule
-    for rule_id in sorted(disabled):
+    for rule_id, where in sorted(disabled.items()):
         if rules.pop(rule_id, None) is None:
             problems.append(
-                Problem("", "unknown-rule", f"cannot disable `{rule_id}`: no such rule")
+                Problem(
+                    where,
+                    "unknown-rule",
+                    f"cannot disable `{rule_id}`: no such rule{suggest(rule_id, rules)}",
+                )
             )
 
     rules = _check_references(rules, problems)
@@ -351,7 +385,7 @@ def _parse_rule_file(
     problems: list[Problem],
     reference_names: set[str],
     regimes: dict[str, Regime],
-    disabled: set[str],
+    disabled: dict[str, str],
 ) -> list[tuple[Rule, bool]]:
     data = doc.data
     if not isinstance(data, dict):
@@ -365,8 +399,16 @@ def _parse_rule_file(
                 doc.where((key,)), "unknown-key", f"unknown key `{key}`{suggest(key, _FILE_KEYS)}"
             )
         )
-    for rule_id in data.get("disable") or []:
-        disabled.add(str(rule_id))
+    to_disable = data.get("disable")
+    if to_disable is not None and (
+        not isinstance(to_disable, list) or not all(isinstance(x, str) for x in to_disable)
+    ):
+        problems.append(
+            Problem(doc.where(("disable",)), "invalid-disable", "`disable:` is a list of rule ids")
+        )
+        to_disable = []
+    for i, rule_id in enumerate(to_disable or []):
+        disabled[rule_id] = doc.where(("disable", i))
     raw_rules = data.get("rules") or []
     if not isinstance(raw_rules, list):
         problems.append(
@@ -378,7 +420,7 @@ def _parse_rule_file(
     for i, raw in enumerate(raw_rules):
         rule = _parse_rule(doc, ("rules", i), raw, file_regime, problems, reference_names, regimes)
         if rule is not None:
-            out.append((rule, bool(isinstance(raw, dict) and raw.get("override"))))
+            out.append((rule, isinstance(raw, dict) and raw.get("override") is True))
     return out
 
 
@@ -446,7 +488,25 @@ def _parse_rule(
         problems.append(
             Problem(doc.where((*key, "outcome")), "invalid-outcome", f"a {kind} has no outcome")
         )
+    override = raw.get("override")
+    if override is not None and not isinstance(override, bool):
+        problems.append(
+            Problem(
+                doc.where((*key, "override")),
+                "invalid-value",
+                f"`override:` is true or false, not `{override!r}`",
+            )
+        )
     suppresses = raw.get("suppresses") or []
+    if not isinstance(suppresses, list) or not all(isinstance(x, str) for x in suppresses):
+        problems.append(
+            Problem(
+                doc.where((*key, "suppresses")),
+                "invalid-suppression",
+                "`suppresses:` is a list of rule ids",
+            )
+        )
+        suppresses = []
     if kind == "exemption" and not suppresses:
         problems.append(Problem(where, "missing-key", "an exemption needs `suppresses:`"))
     if kind != "exemption" and suppresses:
@@ -497,6 +557,15 @@ def _parse_rule(
     cp = Problems([])
     cond = parse_condition(raw["when"], doc.where, (*key, "when"), cp, reference_names)
     problems.extend(Problem(*item) for item in cp.items)
+    if cond is not None and condition_depth(cond) > MAX_CONDITION_DEPTH:
+        problems.append(
+            Problem(
+                doc.where((*key, "when")),
+                "too-deep",
+                f"`when:` is nested {condition_depth(cond)} levels deep; the limit is "
+                f"{MAX_CONDITION_DEPTH}: split it into findings",
+            )
+        )
     examples = _parse_examples(doc, key, raw.get("examples"), problems)
     if len(problems) > before or cond is None:
         return None
@@ -592,32 +661,71 @@ def _check_references(rules: dict[str, Rule], problems: list[Problem]) -> dict[s
                 )
     if problems:
         return rules
-    strata: dict[str, int] = {}
-    visiting: set[str] = set()
+    strata = _strata(rules, problems)
+    return {rid: replace(rule, stratum=strata.get(rid, 0)) for rid, rule in rules.items()}
 
-    def depth(rule_id: str, trail: tuple[str, ...]) -> int:
-        if rule_id in strata:
-            return strata[rule_id]
-        if rule_id in visiting:
-            cycle = " → ".join((*trail[trail.index(rule_id) :], rule_id))
+
+def condition_depth(cond: Condition) -> int:
+    """Levels of `all`/`any` nesting in a condition (a leaf is 0), computed without recursion."""
+    deepest = 0
+    stack: list[tuple[Condition, int]] = [(cond, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, All | AnyOf):
+            stack.extend((child, depth + 1) for child in node.children)
+    return deepest
+
+
+def _strata(rules: dict[str, Rule], problems: list[Problem]) -> dict[str, int]:
+    """The stratum of every rule (findings it depends on come first), without recursion; a
+    cycle or a chain deeper than MAX_FINDING_DEPTH is a located problem."""
+    deps = {
+        rid: sorted({r.rule_id for r in finding_refs(rule.when)}) for rid, rule in rules.items()
+    }
+    strata: dict[str, int] = {}
+    for root in sorted(rules):
+        if root in strata:
+            continue
+        trail: list[str] = [root]
+        on_trail = {root}
+        iters = [iter(deps[root])]
+        while iters:
+            child = next(iters[-1], None)
+            if child is None:
+                done = trail.pop()
+                on_trail.discard(done)
+                iters.pop()
+                strata[done] = 1 + max((strata.get(c, 0) for c in deps[done]), default=-1)
+                continue
+            if child in strata:
+                continue
+            if child in on_trail:
+                cycle = " → ".join((*trail[trail.index(child) :], child))
+                problems.append(
+                    Problem(
+                        rules[child].location,
+                        "finding-cycle",
+                        f"findings depend on each other: {cycle}",
+                    )
+                )
+                strata[child] = 0
+                continue
+            trail.append(child)
+            on_trail.add(child)
+            iters.append(iter(deps[child]))
+    for rid in sorted(strata):
+        if strata[rid] > MAX_FINDING_DEPTH:
             problems.append(
                 Problem(
-                    rules[rule_id].location,
-                    "finding-cycle",
-                    f"findings depend on each other: {cycle}",
+                    rules[rid].location,
+                    "chain-too-deep",
+                    f"`{rid}` rests on a chain of {strata[rid]} findings; the limit is "
+                    f"{MAX_FINDING_DEPTH}",
                 )
             )
-            return 0
-        visiting.add(rule_id)
-        refs = finding_refs(rules[rule_id].when)
-        d = 1 + max((depth(r.rule_id, (*trail, rule_id)) for r in refs), default=-1)
-        visiting.discard(rule_id)
-        strata[rule_id] = d
-        return d
-
-    for rule_id in sorted(rules):
-        depth(rule_id, ())
-    return {rid: replace(rule, stratum=strata.get(rid, 0)) for rid, rule in rules.items()}
+            break
+    return strata
 
 
 def rule_paths(rule: Rule) -> list[str]:

@@ -229,7 +229,7 @@ def parse_leaf(
             problems.add(loc, "invalid-value", f"`is` takes `true` or `false`, got `{raw_value}`")
             return None
         op = "=="
-    value = _coerce(path, op, literal, annotation, loc, problems)
+    value = _coerce(path, op, literal, annotation, loc, problems, raw_value)
     if value is None:
         return None
     return Leaf(path, op, value, text, loc)
@@ -265,8 +265,49 @@ def _check_enum(path: str, value: str, loc: str, problems: Problems) -> bool:
     return True
 
 
+# Thresholds the engine can hold exactly: finite, at most THRESHOLD_MAX in magnitude, at most
+# THRESHOLD_PLACES decimal places (the grid of screening.engine.compiler.engine_number; kept equal
+# to the deal model's bounds in screening.model.basetypes). docs/authoring.md "Limits".
+THRESHOLD_PLACES = 6
+THRESHOLD_MAX = Decimal(10**12)
+_NUMBER = re.compile(r"^[+-]?(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?$")
+
+
+def _threshold(raw: str, literal: Any, loc: str, problems: Problems) -> Decimal | None:
+    """The exact value of a numeric literal, read from its text (never through a float)."""
+    text = raw.strip().replace("_", "")
+    value: Decimal | None = None
+    if _NUMBER.match(text) and len(text) <= 40:
+        try:
+            value = Decimal(text)
+        except ArithmeticError:
+            value = None
+    if value is None or not value.is_finite():
+        problems.add(loc, "invalid-value", f"`{raw}` is not a finite number")
+        return None
+    if value.copy_abs() > THRESHOLD_MAX:
+        problems.add(
+            loc,
+            "invalid-value",
+            f"`{raw}` is out of range (at most {THRESHOLD_MAX:,} in magnitude)",
+        )
+        return None
+    if value != value.quantize(Decimal(1).scaleb(-THRESHOLD_PLACES)):
+        problems.add(
+            loc, "invalid-value", f"`{raw}` has more than {THRESHOLD_PLACES} decimal places"
+        )
+        return None
+    return value
+
+
 def _coerce(
-    path: str, op: str, literal: Any, annotation: Any, loc: str, problems: Problems
+    path: str,
+    op: str,
+    literal: Any,
+    annotation: Any,
+    loc: str,
+    problems: Problems,
+    raw: str = "",
 ) -> Value | None:
     base = _base(annotation)
     if _is_text_list(annotation):
@@ -303,10 +344,13 @@ def _coerce(
         ):
             problems.add(loc, "type-mismatch", f"`{path}` is a number: compare it with a number")
             return None
-        return Decimal(str(literal))
+        return _threshold(raw, literal, loc, problems)
     if base is dt.date:
         if op in ("in", "not in"):
             problems.add(loc, "type-mismatch", f"`{path}` is a date: compare it with a date")
+            return None
+        if isinstance(literal, dt.datetime):
+            problems.add(loc, "type-mismatch", f"`{path}` is a date: give YYYY-MM-DD, not a time")
             return None
         if isinstance(literal, dt.date):
             return literal

@@ -11,12 +11,11 @@ excepted transactions of 850.501. Every fact left out is unknown.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Country, Money, Percent, Record
+from screening.model.basetypes import Country, Money, Number, Percent, Record
 
 Activity = Literal[
     "eda_software",
@@ -104,18 +103,18 @@ class Outbound(Record):
         None, description="ICs designed for operation at or below 4.5 K"
     )
     fabricated_ic_types: list[IcType] | None = None
-    logic_node_nm: Decimal | None = Field(
+    logic_node_nm: Number | None = Field(
         None, gt=0, description="logic production node (16/14 = 16)"
     )
     logic_non_planar: bool | None = Field(None, description="logic ICs use non-planar transistors")
     nand_layers: Annotated[int, Field(ge=1, le=10000)] | None = None
-    dram_half_pitch_nm: Decimal | None = Field(None, gt=0)
+    dram_half_pitch_nm: Number | None = Field(None, gt=0)
     gallium_based: bool | None = Field(None, description="ICs from a gallium-based compound")
     graphene_or_cnt: bool | None = Field(None, description="ICs using graphene transistors or CNTs")
     advanced_packaging: bool | None = Field(None, description="packages ICs with 2.5D/3D (850.201)")
-    supercomputer_dp_pflops: Decimal | None = Field(None, ge=0)
-    supercomputer_sp_pflops: Decimal | None = Field(None, ge=0)
-    supercomputer_volume_cu_ft: Decimal | None = Field(None, ge=0)
+    supercomputer_dp_pflops: Number | None = Field(None, ge=0)
+    supercomputer_sp_pflops: Number | None = Field(None, ge=0)
+    supercomputer_volume_cu_ft: Number | None = Field(None, ge=0)
     quantum_end_use_covered: bool | None = Field(
         None,
         description="quantum sensing for military/intelligence/mass-surveillance use, or quantum "

@@ -8,12 +8,11 @@ is unknown.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Percent, Record
+from screening.model.basetypes import Number, Percent, Record
 
 PropertyRight = Literal["access", "exclude", "improve", "attach"]
 """The property rights of 31 CFR 802.233(a)(1)-(4)."""
@@ -25,8 +24,8 @@ class Site(Record):
     name: str | None = Field(None, max_length=200)
     state: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="U.S. state or territory")
     county: str | None = Field(None, max_length=100)
-    latitude: Decimal | None = Field(None, ge=-90, le=90, description="decimal degrees (WGS 84)")
-    longitude: Decimal | None = Field(None, ge=-180, le=180, description="decimal degrees (WGS 84)")
+    latitude: Number | None = Field(None, ge=-90, le=90, description="decimal degrees (WGS 84)")
+    longitude: Number | None = Field(None, ge=-180, le=180, description="decimal degrees (WGS 84)")
     transaction: Literal["purchase", "lease", "concession", "other"] | None = Field(
         None,
         description="purchase (802.234), lease (802.226), concession (802.206) or other "
@@ -43,7 +42,7 @@ class Site(Record):
         description="part of Appendix A listing that installation (used when the shipped list "
         "does not carry it)",
     )
-    miles_to_installation: Decimal | None = Field(
+    miles_to_installation: Number | None = Field(
         None, ge=0, description="miles from the installation's boundary (802.203, 802.217)"
     )
     in_missile_field_area: bool | None = Field(

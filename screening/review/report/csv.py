@@ -1,8 +1,8 @@
 """The ``csv`` report: one row per deal; with ``--csv-hits FILE`` a second file, one row per hit.
 
-For spreadsheets: text cells that a spreadsheet would take for a formula (starting with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return) are prefixed with ``'`` (OWASP's advice on CSV
-injection). Facts in the hits file are one JSON object per cell.
+For spreadsheets: every text cell that a spreadsheet would take for a formula (starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return), file names and ids included, is prefixed
+with ``'`` (OWASP's advice on CSV injection). Facts in the hits file are one JSON object per cell.
 """
 
 from __future__ import annotations
@@ -42,9 +42,15 @@ HIT_COLUMNS = [
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe(text: str) -> str:
-    """A text cell a spreadsheet will not evaluate."""
+def safe(text: object) -> object:
+    """A cell a spreadsheet will not evaluate (numbers pass through; text is checked)."""
+    if not isinstance(text, str):
+        return text
     return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _row(cells: list[object]) -> list[object]:
+    return [safe(c) for c in cells]
 
 
 class CsvReport(BaseReport):
@@ -73,40 +79,44 @@ class CsvReport(BaseReport):
         data: dict[str, Any] = json.loads(item.result_json)
         regimes = dict(item.regimes)
         self.writer.writerow(
-            [
-                item.source,
-                item.deal_id,
-                safe(item.deal_name),
-                item.kind,
-                safe(item.investor),
-                item.investor_country,
-                safe(item.target),
-                item.naics,
-                item.verdict,
-                "yes" if item.provisional else "no",
-                *(regimes.get(r, "") for r in self.regimes),
-                " ".join(item.reasons),
-                len(data["hits"]),
-                len(data["open_questions"]),
-                data["rulebook_version"],
-                item.duplicate_of or "",
-            ]
+            _row(
+                [
+                    item.source,
+                    item.deal_id,
+                    safe(item.deal_name),
+                    item.kind,
+                    safe(item.investor),
+                    item.investor_country,
+                    safe(item.target),
+                    item.naics,
+                    item.verdict,
+                    "yes" if item.provisional else "no",
+                    *(regimes.get(r, "") for r in self.regimes),
+                    " ".join(item.reasons),
+                    len(data["hits"]),
+                    len(data["open_questions"]),
+                    data["rulebook_version"],
+                    item.duplicate_of or "",
+                ]
+            )
         )
         if self.hits is None:
             return
         for hit in data["hits"]:
             self.hits.writerow(
-                [
-                    item.source,
-                    item.deal_id,
-                    hit["rule_id"],
-                    hit["regime"],
-                    hit["kind"],
-                    hit["outcome"] or "",
-                    " ".join(hit["suppressed_by"]),
-                    hit["citation"],
-                    safe(hit["title"]),
-                    safe(hit["explanation"]),
-                    json.dumps(hit["facts"], ensure_ascii=False, sort_keys=True),
-                ]
+                _row(
+                    [
+                        item.source,
+                        item.deal_id,
+                        hit["rule_id"],
+                        hit["regime"],
+                        hit["kind"],
+                        hit["outcome"] or "",
+                        " ".join(hit["suppressed_by"]),
+                        hit["citation"],
+                        safe(hit["title"]),
+                        safe(hit["explanation"]),
+                        json.dumps(hit["facts"], ensure_ascii=False, sort_keys=True),
+                    ]
+                )
             )

@@ -17,10 +17,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from html import escape
+from html import escape as _escape
 from typing import TextIO
 
 from screening.engine.verdict import DISCLAIMER, LEVELS
+from screening.errors import BIDI_CONTROLS
 from screening.review.bulk import Invalid, Reviewed, Summary
 from screening.review.report._common import LEVEL_COLORS, BaseReport, sector_name
 from screening.rulebook.book import Rulebook
@@ -252,10 +253,25 @@ def _hash(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
 
 
+def neutral_bidi(text: str) -> str:
+    """Bidirectional controls (right-to-left overrides and the like) shown as ``[U+202E]``:
+    inside a page they would reorder what the reader sees."""
+    if not any(ch in BIDI_CONTROLS for ch in text):
+        return text
+    return "".join(f"[U+{ord(ch):04X}]" if ch in BIDI_CONTROLS else ch for ch in text)
+
+
+def escape(text: str) -> str:
+    """HTML-escaped text with bidi controls neutralised."""
+    return _escape(neutral_bidi(text))
+
+
 def script_json(text: str) -> str:
-    """JSON text made safe inside a ``<script>`` element (no ``<``, ``>``, ``&`` left)."""
+    """JSON text made safe inside a ``<script>`` element (no ``<``, ``>``, ``&`` left, no bidi
+    control: JSON escapes would be decoded back into them)."""
     return (
-        text.replace("&", "\\u0026")
+        neutral_bidi(text)
+        .replace("&", "\\u0026")
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("\u2028", "\\u2028")

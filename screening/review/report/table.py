@@ -3,7 +3,7 @@
 Rows are printed as results arrive (a rich ``Table`` would need the whole batch first), in fixed
 columns: deal id, kind, investor and country, target, overall verdict, top reasons (rule ids).
 Deal text is passed to rich as ``Text``, never as markup, so ``[brackets]`` in a name are shown
-as they are.
+as they are; control characters (terminal escape sequences) and bidi overrides are shown escaped.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from screening.engine.verdict import LEVELS
+from screening.errors import printable
 from screening.review.bulk import Invalid, Reviewed, Summary
 from screening.review.report._common import LEVEL_STYLES, BaseReport
 
@@ -31,7 +32,7 @@ def column_widths(width: int) -> list[int]:
 
 
 def _cell(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()), keep_newlines=False)
     if len(text) > width - 1:
         text = text[: width - 2] + "…"
     return text.ljust(width)
