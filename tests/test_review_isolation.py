@@ -31,14 +31,23 @@ def _cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
 def test_an_internal_error_in_one_deal_is_reported_and_the_batch_goes_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """A defect while screening a chunk is retried deal by deal; only the failing deal is reported."""
     real = engine_run.screen
+    real_batch = engine_run.screen_batch
 
     def flaky(deal: Any, **kw: Any) -> Any:
         if deal.id == "deal-2":
             raise RuntimeError("boom inside the engine")
         return real(deal, **kw)
 
+    def flaky_batch(deals: Any, **kw: Any) -> Any:
+        deals = list(deals)
+        if any(d.id == "deal-2" for d in deals):
+            raise RuntimeError("boom inside the engine")
+        return real_batch(deals, **kw)
+
     monkeypatch.setattr(engine_run, "screen", flaky)
+    monkeypatch.setattr(engine_run, "screen_batch", flaky_batch)
     stream = _jsonl(tmp_path / "d.jsonl", [_deal(1), _deal(2), _deal(3)])
     out = tmp_path / "report.json"
     code, _, err = _cli(
@@ -75,12 +84,19 @@ def test_resume_does_not_screen_recorded_deals_again(
     more = _jsonl(tmp_path / "d.jsonl", [_deal(1), _deal(2, rights={"voting_pct": 30}), _deal(3)])
     screened: list[str] = []
     real = engine_run.screen
+    real_batch = engine_run.screen_batch
 
     def counting(deal: Any, **kw: Any) -> Any:
         screened.append(deal.id)
         return real(deal, **kw)
 
+    def counting_batch(deals: Any, **kw: Any) -> Any:
+        deals = list(deals)
+        screened.extend(d.id for d in deals)
+        return real_batch(deals, **kw)
+
     monkeypatch.setattr(engine_run, "screen", counting)
+    monkeypatch.setattr(engine_run, "screen_batch", counting_batch)
     code, second, err = _cli(["review", str(more), *args[2:], "--resume"], capsys)
     assert code == 0, err
     assert screened == ["deal-3"]
