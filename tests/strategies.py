@@ -7,6 +7,7 @@ screening; every optional fact is sometimes left out, so unknowns are exercised 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import typing
 from decimal import Decimal
 from typing import Any
@@ -243,7 +244,7 @@ def _around(points: list[Any], integral: bool) -> list[Any]:
     else:
         step = 1 if integral else Decimal("0.01")
     out = [points[0] - step]
-    for low, high in zip(points, points[1:], strict=False):
+    for low, high in itertools.pairwise(points):
         out.append(low)
         middle = _between(low, high)
         if middle not in (low, high):

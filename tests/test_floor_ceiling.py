@@ -87,9 +87,10 @@ def _levels(status: dict[str, Tri], established: set[str]) -> dict[str, str]:
     suppressed = {t for e in established for t in book.rules[e].suppresses}
     out = dict.fromkeys(book.regimes, "clear")
     for rule in book.rules.values():
-        if rule.kind == "outcome" and status[rule.id] is True and rule.id not in suppressed:
-            if rank(rule.outcome or "clear") > rank(out[rule.regime]):
-                out[rule.regime] = rule.outcome or "clear"
+        level = rule.outcome or "clear"
+        counts = rule.kind == "outcome" and status[rule.id] is True and rule.id not in suppressed
+        if counts and rank(level) > rank(out[rule.regime]):
+            out[rule.regime] = level
     return out
 
 

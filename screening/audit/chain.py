@@ -194,9 +194,7 @@ def from_rows(
     # what is (the highest regime ceiling; the question's own level). A result recorded before
     # ceilings existed has none, and loads with both left unrecorded.
     recorded = bool(regimes) and all(r.get("ceiling") is not None for r in regimes.values())
-    ceiling = (
-        max((r["ceiling"] for r in regimes.values()), key=rank) if recorded else None
-    )
+    ceiling = max((r["ceiling"] for r in regimes.values()), key=rank) if recorded else None
     data = {
         "deal_id": row.deal_id,
         "deal_name": row.deal_name,

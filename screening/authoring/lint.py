@@ -256,9 +256,9 @@ def _check_needs_false(book: Rulebook, add: Any) -> None:
     for rule in book.rules.values():
         if rule.kind != "exemption":
             continue
-        for node in finding_refs(rule.when):
-            if not node.negated:
-                exception_findings.setdefault(node.rule_id, rule.id)
+        for ref in finding_refs(rule.when):
+            if not ref.negated:
+                exception_findings.setdefault(ref.rule_id, rule.id)
         for leaf in _leaves_of(rule.when):
             if leaf.op == "==" and leaf.value is True:
                 exception_facts.setdefault(leaf.path, rule.id)

@@ -29,11 +29,11 @@ from screening.engine.evaluate import (
 )
 from screening.engine.verdict import (
     LEVELS,
+    NOT_IN_FORCE,
     Because,
     ConditionResult,
     DerivedFact,
     Hit,
-    NOT_IN_FORCE,
     OpenQuestion,
     PossibleExemption,
     RegimeResult,
@@ -455,7 +455,9 @@ def _possible_exemptions(
         remaining = [
             rule.outcome or "clear"
             for rule in outcome_rules.values()
-            if ev.status.get(rule.id) is True and rule.id not in suppressed and rule.id not in targets
+            if ev.status.get(rule.id) is True
+            and rule.id not in suppressed
+            and rule.id not in targets
         ]
         lowered = max(remaining, key=rank, default="clear")
         if rank(lowered) >= rank(floor):
@@ -497,7 +499,7 @@ def _question(rule: Rule, unknown: list[str]) -> str:
 
 
 def _exemption_question(rule: Rule, unknown: list[str], targets: list[str]) -> str:
-    """"Possible exemption, if …": what would establish it and what it would set aside."""
+    """ "Possible exemption, if …": what would establish it and what it would set aside."""
     title = rule.title
     if title[:1].isupper() and (title[1:2].islower() or title[1:2] == " "):
         title = title[0].lower() + title[1:]

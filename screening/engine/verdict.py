@@ -20,9 +20,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from screening.model.levels import LEVELS as LEVELS
-from screening.model.levels import Level as Level
 from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
 from screening.model.levels import VERDICTS as VERDICTS
+from screening.model.levels import Level as Level
 from screening.model.levels import Verdict as Verdict
 from screening.model.levels import rank as rank
 

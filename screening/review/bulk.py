@@ -347,9 +347,7 @@ def _screen_one(task: Task) -> Item:
         result_json=result.model_dump_json(),
         deal_json=record.model_dump_json() if _STATE.keep_deals else None,
         ceiling=result.ceiling or result.verdict,
-        regime_ceilings=tuple(
-            (r.regime, r.ceiling or r.verdict) for r in result.regimes.values()
-        ),
+        regime_ceilings=tuple((r.regime, r.ceiling or r.verdict) for r in result.regimes.values()),
     )
 
 

@@ -2,9 +2,11 @@
 
 For spreadsheets: text cells that a spreadsheet would take for a formula (starting with ``=``,
 ``+``, ``-``, ``@``, a tab or a carriage return) are prefixed with ``'`` (OWASP's advice on CSV
-injection). Facts in the hits file are one JSON object per cell. ``verdict`` is the floor and ``ceiling`` the
-highest level some reading of the unknown facts reaches; a regime's cell shows its range
-(``clear — could reach covered``) or ``not_in_force``, never a bare level below its ceiling.
+injection). Facts in the hits file are one JSON object per cell.
+
+``verdict`` is the floor and ``ceiling`` the highest level some reading of the unknown facts
+reaches; a regime's cell shows its range (``clear — could reach covered``) or ``not_in_force``,
+never a bare level below its ceiling.
 """
 
 from __future__ import annotations

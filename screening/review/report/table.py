@@ -90,6 +90,7 @@ class TableReport(BaseReport):
             line.append(f" · {NOT_IN_FORCE} {summary.verdicts[NOT_IN_FORCE]}")
         if summary.provisional:
             line.append(
-                f"\n→ provisional: {summary.provisional} could reach a higher level (open questions)"
+                f"\n→ provisional: {summary.provisional} could reach a higher level "
+                "(open questions)"
             )
         self.console.print(line)
