@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from screening._version import __version__
 from screening.audit.schema import HitRow, OpenQuestionRow, ScreeningRow
-from screening.engine.verdict import ScreeningResult, rank
+from screening.engine.verdict import NOT_IN_FORCE, ScreeningResult, rank
 from screening.errors import StoreError
 from screening.model.deal import Deal, DealRecord
 
@@ -67,6 +67,35 @@ def _without_unrecorded(data: dict[str, Any]) -> dict[str, Any]:
     out = strip(data, "result")
     out["regimes"] = {k: strip(v, "regime") for k, v in data["regimes"].items()}
     out["open_questions"] = [strip(q, "question") for q in data["open_questions"]]
+    return out
+
+
+def as_recorded_before_ceilings(data: dict[str, Any]) -> dict[str, Any]:
+    """A result's JSON as dealscreen wrote it before ceilings existed: no later fields, a regime
+    with no rule in force shown `clear`, and `provisional` meaning "has open questions".
+
+    Replaying a record made then compares today's re-screening in this form (the meaning of the
+    old fields is kept; only the new ones are new).
+    """
+    out = _without_unrecorded(
+        {
+            **data,
+            "ceiling": None,
+            "regimes": {
+                k: {**r, "ceiling": None, "possible_exemptions": []}
+                for k, r in data["regimes"].items()
+            },
+            "open_questions": [{**q, "could_raise_to": None} for q in data["open_questions"]],
+        }
+    )
+    asked = {q["regime"] for q in data["open_questions"]}
+    out["provisional"] = bool(data["open_questions"])
+    if out["verdict"] == NOT_IN_FORCE:
+        out["verdict"] = "clear"
+    for name, regime in out["regimes"].items():
+        regime["provisional"] = name in asked
+        if regime["verdict"] == NOT_IN_FORCE:
+            regime["verdict"] = "clear"
     return out
 
 
