@@ -11,6 +11,7 @@ the result promises; an exemption left unknown is a possible exemption instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 import random
@@ -169,7 +170,45 @@ def partial_views(draw: st.DrawFn) -> tuple[Any, Any, dict[str, list[Any]]]:
 def test_floor_ceiling_exact(case: tuple[Any, Any, dict[str, list[Any]]]) -> None:
     """Per regime, verdict = the lowest level over every completion, ceiling = the highest,
     provisional = verdict < ceiling; every open question and possible exemption is reachable."""
-    record, partial, unknown = case
+    check_completions(*case)
+
+
+def _case(name: str, blank: list[str], **known: Any) -> tuple[Any, Any, dict[str, list[Any]]]:
+    """A fixture's view with every rule fact known (the quiet value where the deal is silent,
+    or ``known``), then ``blank`` made unknown."""
+    record = _fixture(name)
+    book = _book()
+    view = derive(record, book.references, resolve_as_of(record, None))
+    options = candidates(book, view.deal.as_of)
+    rng = random.Random(0)
+    filled = {p: _quiet(v, rng) for p, v in options.items() if view.get(p) is None}
+    full = with_facts(view, {**filled, **known})
+    return record, with_facts(full, dict.fromkeys(blank)), {p: options[p] for p in blank}
+
+
+def test_unknown_concert_status_found_exact() -> None:
+    """The issue's first pattern: a 24.99% holder with a board seat in a TID business whose
+    concert group may or may not exceed 50% is covered (and more) on every reading."""
+    case = _case("voltline-chargeway-2499pct.yaml", ["investor.concert_voting_pct"])
+    check_completions(*case)
+
+
+def test_unknown_prohibited_tier_keeps_the_notification_exact() -> None:
+    """Part 850: a notifiable IC designer whose prohibited tier (3A090.a) is unknown is
+    `filing_required` on every reading; the prohibition stays an open question."""
+    case = _case(
+        "granite-fund-mature-node-designer.yaml",
+        ["outbound.ic_meets_3a090a"],
+        **{"outbound.uncalled_commitment_date": dt.date(2025, 1, 3)},  # no 850.501(d) call
+    )
+    check_completions(*case)
+    record, partial, _ = case
+    regime = assemble(record, _book(), run_rules(_book(), partial)).regimes["outbound_850"]
+    assert (regime.verdict, regime.ceiling) == ("filing_required", "prohibited")
+
+
+def check_completions(record: Any, partial: Any, unknown: dict[str, list[Any]]) -> None:
+    """Screen the partial view and every completion; the bounds must match exactly."""
     book = _book()
     ev = run_rules(book, partial)
     result = assemble(record, book, ev)
