@@ -28,6 +28,7 @@ IN_FORCE_FROM = {
     "ics_vehicles": dt.date(2025, 3, 17),  # 90 FR 5360 (Jan. 16, 2025), effective Mar. 17, 2025
     "pafaca": dt.date(2024, 4, 24),  # Pub. L. 118-50 div. H, enacted Apr. 24, 2024
     "clean_energy": dt.date(2025, 7, 4),  # Pub. L. 119-21, enacted July 4, 2025
+    "padfa": dt.date(2024, 6, 23),  # Pub. L. 118-50 div. I: in force 60 days after Apr. 24, 2024
 }
 
 PATHS = sorted(FIXTURES.rglob("*.yaml")) + sorted(FIXTURES.rglob("*.json"))
