@@ -6,6 +6,9 @@ screening; every optional fact is sometimes left out, so unknowns are exercised 
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import typing
 from decimal import Decimal
 from typing import Any
 
@@ -263,3 +266,99 @@ def kind_fields(kind: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 full_deals = deals.flatmap(lambda d: kind_fields(d["kind"]).map(lambda extra: {**d, **extra}))
+
+
+# ------------------------------------------------------------------------------------------------
+# Completions of unknown facts (the floor invariant, tests/test_floor_ceiling.py)
+#
+# The unknowns are facts of the fact view that rules read (booleans, numbers, dates, text and
+# lists). Each fact's candidate values put it on every side of every threshold a rule compares it
+# with (and at the threshold itself), give it every literal a rule names plus one it names nowhere,
+# and, for lists, the empty list and each named value alone: two completions that agree on every
+# leaf of every rule screen alike, so these candidates reach every outcome the rules can.
+
+_SECTIONS_TOP = ("deal", "investor", "target", "rights")
+_OTHER_TEXT = "zz_unnamed"
+
+
+def _between(low: Any, high: Any) -> Any:
+    if isinstance(low, dt.date):
+        return low + (high - low) / 2
+    if isinstance(low, int) and isinstance(high, int) and high - low > 1:
+        return low + (high - low) // 2
+    return (Decimal(low) + Decimal(high)) / 2
+
+
+def _around(points: list[Any], integral: bool) -> list[Any]:
+    """A value below, at, between and above sorted thresholds."""
+    if not points:
+        return [Decimal(1) if not integral else 1]
+    if isinstance(points[0], dt.date):
+        step: Any = dt.timedelta(days=1)
+    else:
+        step = 1 if integral else Decimal("0.01")
+    out = [points[0] - step]
+    for low, high in itertools.pairwise(points):
+        out.append(low)
+        middle = _between(low, high)
+        if middle not in (low, high):
+            out.append(int(middle) if integral else middle)
+    out.extend([points[-1], points[-1] + step])
+    kept = [v for v in out if isinstance(v, dt.date) or v >= 0] or [points[-1]]
+    return list(dict.fromkeys(kept))
+
+
+def candidates(book: Any, as_of: dt.date) -> dict[str, list[Any]]:
+    """Candidate values of every optional fact path the rulebook reads."""
+    from screening.engine.evaluate import leaf_values
+    from screening.facts.view import field_info
+    from screening.rulebook.conditions import Leaf, leaves
+
+    by_path: dict[str, list[Leaf]] = {}
+    for rule in book.rules.values():
+        for leaf in leaves(rule.when):
+            if isinstance(leaf, Leaf):
+                by_path.setdefault(leaf.path, []).append(leaf)
+    out: dict[str, list[Any]] = {}
+    for path, path_leaves in sorted(by_path.items()):
+        info = field_info(path)
+        assert info is not None
+        args = typing.get_args(info[0])
+        if type(None) not in args:
+            continue  # a fact that is never unknown
+        base = next(a for a in args if a is not type(None))
+        if base is bool:
+            out[path] = [True, False]
+        elif base in (int, Decimal, dt.date):
+            points = sorted({leaf.value for leaf in path_leaves})
+            if base is int:
+                points = sorted({int(p) for p in points})
+            out[path] = _around(points, base is int)
+        elif typing.get_origin(base) is list:
+            named: set[str] = set()
+            for leaf in path_leaves:
+                values = leaf_values(leaf, book.references, as_of)
+                named.update(sorted(values)[:1] if leaf.ref else values)
+            out[path] = [[], *([v] for v in sorted(named))]
+        else:
+            named = set()
+            for leaf in path_leaves:
+                named.update(leaf_values(leaf, book.references, as_of))
+            out[path] = [*sorted(named), _OTHER_TEXT if "country" not in path else "XX"]
+    return out
+
+
+def with_facts(view: Any, values: dict[str, Any]) -> Any:
+    """A copy of a fact view with some facts replaced."""
+    updates: dict[str, dict[str, Any]] = {}
+    for path, value in values.items():
+        section, _, name = path.partition(".")
+        updates.setdefault(section, {})[name] = value
+    top = {
+        s: getattr(view, s).model_copy(update=u) for s, u in updates.items() if s in _SECTIONS_TOP
+    }
+    extra = dict(view.extra)
+    for s, u in updates.items():
+        if s not in _SECTIONS_TOP:
+            extra[s] = extra[s].model_copy(update=u)
+    return view.model_copy(update={**top, "extra": extra})

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from screening._version import __version__
 from screening.audit.schema import HitRow, OpenQuestionRow, ScreeningRow
-from screening.engine.verdict import ScreeningResult
+from screening.engine.verdict import NOT_IN_FORCE, ScreeningResult, rank
 from screening.errors import StoreError
 from screening.model.deal import Deal, DealRecord
 
@@ -49,9 +49,64 @@ def deal_hash(deal: DealRecord | Deal) -> str:
     return sha(canonical(_deal_record(deal).model_dump(mode="json")))
 
 
+# Fields added to results after the store's first schema, with the value that stands for "not
+# recorded" in a result recorded before them. The hash leaves a field out while it holds that
+# value, so a result recorded before the field existed still hashes as it was recorded.
+_LATER_FIELDS: dict[str, tuple[tuple[str, Any], ...]] = {
+    "result": (("ceiling", None),),
+    "regime": (("ceiling", None), ("possible_exemptions", [])),
+    "question": (("could_raise_to", None),),
+}
+
+
+def _without_unrecorded(data: dict[str, Any]) -> dict[str, Any]:
+    def strip(item: dict[str, Any], kind: str) -> dict[str, Any]:
+        drop = {k for k, empty in _LATER_FIELDS[kind] if k in item and item[k] == empty}
+        return {k: v for k, v in item.items() if k not in drop}
+
+    out = strip(data, "result")
+    out["regimes"] = {k: strip(v, "regime") for k, v in data["regimes"].items()}
+    out["open_questions"] = [strip(q, "question") for q in data["open_questions"]]
+    return out
+
+
+def as_recorded_before_ceilings(data: dict[str, Any]) -> dict[str, Any]:
+    """A result's JSON as dealscreen wrote it before ceilings existed: no later fields, a regime
+    with no rule in force shown `clear`, and `provisional` meaning "has open questions".
+
+    Replaying a record made then compares today's re-screening in this form (the meaning of the
+    old fields is kept; only the new ones are new).
+    """
+    out = _without_unrecorded(
+        {
+            **data,
+            "ceiling": None,
+            "regimes": {
+                k: {**r, "ceiling": None, "possible_exemptions": []}
+                for k, r in data["regimes"].items()
+            },
+            "open_questions": [{**q, "could_raise_to": None} for q in data["open_questions"]],
+        }
+    )
+    asked = {q["regime"] for q in data["open_questions"]}
+    out["provisional"] = bool(data["open_questions"])
+    if out["verdict"] == NOT_IN_FORCE:
+        out["verdict"] = "clear"
+    for name, regime in out["regimes"].items():
+        regime["provisional"] = name in asked
+        if regime["verdict"] == NOT_IN_FORCE:
+            regime["verdict"] = "clear"
+    return out
+
+
+def hashed_json(data: dict[str, Any]) -> str:
+    """The JSON a result's hash covers (its dump, less later fields left unrecorded)."""
+    return dump(_without_unrecorded(data))
+
+
 def result_hash(result: ScreeningResult) -> str:
     """SHA-256 of the result's JSON, key order kept (a result holds no timestamp)."""
-    return sha(dump(result.model_dump(mode="json")))
+    return sha(hashed_json(result.model_dump(mode="json")))
 
 
 _CHAIN_FIELDS = (
@@ -165,7 +220,7 @@ def to_rows(result: ScreeningResult, deal: DealRecord | Deal) -> Rows:
         "regimes_json": dump(data["regimes"]),
         "derived_json": dump(data["derived"]),
         "disclaimer": result.disclaimer,
-        "result_hash": sha(dump(data)),
+        "result_hash": sha(hashed_json(data)),
     }
     hits = [
         {
@@ -207,14 +262,21 @@ def from_rows(
     row: ScreeningRow, hits: list[HitRow], questions: list[OpenQuestionRow]
 ) -> ScreeningResult:
     """Rebuild (and validate) the result of a screening from its rows."""
+    regimes = json.loads(row.regimes_json)
+    # The overall ceiling and each question's could_raise_to are not stored: they follow from
+    # what is (the highest regime ceiling; the question's own level). A result recorded before
+    # ceilings existed has none, and loads with both left unrecorded.
+    recorded = bool(regimes) and all(r.get("ceiling") is not None for r in regimes.values())
+    ceiling = max((r["ceiling"] for r in regimes.values()), key=rank) if recorded else None
     data = {
         "deal_id": row.deal_id,
         "deal_name": row.deal_name,
         "deal_kind": row.deal_kind,
         "as_of": row.as_of,
         "verdict": row.verdict,
+        "ceiling": ceiling,
         "provisional": row.provisional,
-        "regimes": json.loads(row.regimes_json),
+        "regimes": regimes,
         "hits": [
             {
                 "rule_id": h.rule_id,
@@ -243,6 +305,7 @@ def from_rows(
                 "title": q.title,
                 "question": q.question,
                 "unknown_facts": json.loads(q.unknown_facts_json),
+                "could_raise_to": q.outcome if recorded else None,
             }
             for q in sorted(questions, key=lambda q: q.position)
         ],

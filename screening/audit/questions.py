@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from screening._version import __version__
+from screening.audit.chain import as_recorded_before_ceilings
 from screening.audit.store import Store, StoredScreening, Summary, VerifyReport
 from screening.engine.explain import render_text
 from screening.engine.run import screen
@@ -274,6 +275,10 @@ def reproduce(store: Store, stored: StoredScreening) -> ScreeningResult:
     again = screen(stored.deal, rulebook=book, as_of=stored.as_of)
     before = recorded.model_dump(mode="json")
     after = again.model_dump(mode="json")
+    if recorded.ceiling is None:
+        # Recorded before ceilings: compare in the form results had then.
+        before = as_recorded_before_ceilings(before)
+        after = as_recorded_before_ceilings(after)
     if recorded.dealscreen_version != __version__:
         # Another dealscreen release recorded it; only its version stamp may differ.
         after["dealscreen_version"] = before["dealscreen_version"]

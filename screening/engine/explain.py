@@ -9,7 +9,15 @@ import json
 import textwrap
 from typing import Any
 
-from screening.engine.verdict import Because, Hit, OpenQuestion, ScreeningResult
+from screening.engine.verdict import (
+    NOT_IN_FORCE,
+    Because,
+    Hit,
+    OpenQuestion,
+    RegimeResult,
+    ScreeningResult,
+    rank,
+)
 
 WIDTH = 100
 _MARK = {
@@ -81,6 +89,43 @@ def _question_lines(questions: list[OpenQuestion]) -> list[str]:
     return lines
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def verdict_range(verdict: str, ceiling: str | None, questions: int | None = None) -> str:
+    """A verdict with its range: ``clear — could reach filing_required: 3 open questions``
+    (without the count when ``questions`` is None).
+
+    Never a bare level when the ceiling is higher; ``not in force`` for a regime with no rule in
+    force on the screening date.
+    """
+    if verdict == NOT_IN_FORCE:
+        return "not in force"
+    if ceiling is not None and rank(ceiling) > rank(verdict):
+        count = "" if questions is None else f": {_count(questions, 'open question')}"
+        return f"{verdict} — could reach {ceiling}{count}"
+    return verdict
+
+
+def headline(result: ScreeningResult) -> str:
+    """The overall verdict line: the range, and the regimes not in force on the date."""
+    text = verdict_range(result.verdict, result.ceiling, len(result.open_questions))
+    if result.verdict == NOT_IN_FORCE:
+        return f"not in force: no regime of the rulebook has a rule in force on {result.as_of}"
+    idle = sorted(r.regime for r in result.regimes.values() if r.verdict == NOT_IN_FORCE)
+    if idle:
+        text += f" (not in force on {result.as_of}: {', '.join(idle)})"
+    return text
+
+
+def _regime_line(result: ScreeningResult, regime: RegimeResult) -> str:
+    if regime.verdict == NOT_IN_FORCE:
+        return f"{regime.regime}: not in force on {result.as_of} — {regime.title}"
+    n = sum(1 for q in result.open_questions if q.regime == regime.regime)
+    return f"{regime.regime}: {verdict_range(regime.verdict, regime.ceiling, n)} — {regime.title}"
+
+
 def render_text(result: ScreeningResult, *, findings: bool = True) -> str:
     """A terminal report of one screening, readable at 100 columns."""
     lines: list[str] = []
@@ -90,14 +135,15 @@ def render_text(result: ScreeningResult, *, findings: bool = True) -> str:
         f"dealscreen {result.dealscreen_version}"
     )
     lines.append("")
-    provisional = ""
-    if result.provisional:
-        n = len(result.open_questions)
-        provisional = f"  (provisional: {n} open question{'s' if n != 1 else ''})"
-    lines.append(f"VERDICT  {result.verdict}{provisional}")
+    lines.extend(_wrap(f"VERDICT  {headline(result)}", 0))
     for regime in result.regimes.values():
         lines.append("")
-        lines.extend(_wrap(f"{regime.regime}: {regime.verdict} — {regime.title}", 0))
+        lines.extend(_wrap(_regime_line(result, regime), 0))
+        if regime.verdict == NOT_IN_FORCE:
+            lines.extend(
+                _wrap("no rule of this regime is in force on the screening date: not screened", 2)
+            )
+            continue
         hits = [h for h in result.hits if h.regime == regime.regime]
         decisive = [h for h in hits if h.kind == "outcome"]
         if not decisive:
@@ -115,8 +161,12 @@ def render_text(result: ScreeningResult, *, findings: bool = True) -> str:
                 lines.extend(_wrap(f"· {hit.rule_id}: {hit.explanation} ({hit.citation})", 4))
         questions = [q for q in result.open_questions if q.regime == regime.regime]
         if questions:
-            lines.append("  open questions:")
+            lines.append("  open questions (each could raise the verdict):")
             lines.extend(_question_lines(questions))
+        if regime.possible_exemptions:
+            lines.append("  possible exemptions (each could lower the verdict, once established):")
+            for e in regime.possible_exemptions:
+                lines.extend(_wrap(f"? {e.question} (could lower to {e.could_lower_to})", 4))
     if result.derived:
         lines.append("")
         lines.append("Derived facts")

@@ -29,11 +29,13 @@ from screening.engine.evaluate import (
 )
 from screening.engine.verdict import (
     LEVELS,
+    NOT_IN_FORCE,
     Because,
     ConditionResult,
     DerivedFact,
     Hit,
     OpenQuestion,
+    PossibleExemption,
     RegimeResult,
     ScreeningResult,
     rank,
@@ -94,9 +96,12 @@ class _Plan:
         self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
         self.outcome_rules: dict[str, list[Rule]] = {}
+        self.exemptions: list[Rule] = []
         for rule in book.rules.values():
             if rule.kind == "outcome":
                 self.outcome_rules.setdefault(rule.regime, []).append(rule)
+            elif rule.kind == "exemption":
+                self.exemptions.append(rule)
         # Sections whose derivations a result shows: the core ones and those some rule reads.
         # A section added to the code later stays out of results under an older rulebook, so a
         # recorded screening still replays byte for byte.
@@ -476,20 +481,34 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
     hits.sort(key=lambda h: (h.regime, -rank(h.outcome or "clear"), _KIND_ORDER[h.kind], h.rule_id))
     regimes: dict[str, RegimeResult] = {}
     questions: list[OpenQuestion] = []
+    plan = _plan(book)
+    as_of = ev.view.deal.as_of
     for regime in book.regimes.values():
+        if not any(rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())):
+            # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
+            regimes[regime.id] = RegimeResult(
+                regime=regime.id, title=regime.title, verdict=NOT_IN_FORCE, ceiling=NOT_IN_FORCE
+            )
+            continue
         decisive = [h for h in hits if h.regime == regime.id and h.outcome and not h.suppressed_by]
         level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
         top = sorted(h.rule_id for h in decisive if h.outcome == level)
         regime_questions = _questions(ev, regime.id, level, suppressed)
         questions.extend(regime_questions)
+        ceiling = max([level, *(q.outcome for q in regime_questions)], key=rank)
         regimes[regime.id] = RegimeResult(
             regime=regime.id,
             title=regime.title,
             verdict=level,
-            provisional=bool(regime_questions),
+            ceiling=ceiling,
+            provisional=rank(level) < rank(ceiling),
             rules=top,
+            possible_exemptions=_possible_exemptions(ev, regime.id, level, suppressed),
         )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
+    overall_ceiling = max(
+        (r.ceiling or r.verdict for r in regimes.values()), key=rank, default="clear"
+    )
     shown = _plan(book).shown_sections
     derived = [
         DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
@@ -502,7 +521,8 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
         deal_kind=deal.kind,
         as_of=ev.view.deal.as_of.isoformat(),
         verdict=overall,
-        provisional=bool(questions),
+        ceiling=overall_ceiling,
+        provisional=rank(overall) < rank(overall_ceiling),
         regimes=regimes,
         hits=hits,
         open_questions=questions,
@@ -532,9 +552,54 @@ def _questions(
                 title=rule.title,
                 question=question,
                 unknown_facts=unknown,
+                could_raise_to=rule.outcome,
             )
         )
     return sorted(out, key=lambda q: (-rank(q.outcome), q.rule_id))
+
+
+def _possible_exemptions(
+    ev: Evaluation, regime: str, floor: str, suppressed: dict[str, list[str]]
+) -> list[PossibleExemption]:
+    """Exemptions left unknown that, if established, would lower the regime's verdict (floor);
+    each says how low it would go."""
+    plan = _plan(ev.book)
+    outcome_rules = {rule.id: rule for rule in plan.outcome_rules.get(regime, ())}
+    out: list[PossibleExemption] = []
+    for exemption in plan.exemptions:
+        if ev.status.get(exemption.id) is not None:
+            continue
+        targets = sorted(
+            t
+            for t in exemption.suppresses
+            if t in outcome_rules and ev.status.get(t) is not False and t not in suppressed
+        )
+        if not targets:
+            continue
+        remaining = [
+            rule.outcome or "clear"
+            for rule in outcome_rules.values()
+            if ev.status.get(rule.id) is True
+            and rule.id not in suppressed
+            and rule.id not in targets
+        ]
+        lowered = max(remaining, key=rank, default="clear")
+        if rank(lowered) >= rank(floor):
+            continue  # it would set aside only rules that may not fire, or that others repeat
+        unknown = unknown_facts(ev, exemption.id)
+        out.append(
+            PossibleExemption(
+                rule_id=exemption.id,
+                regime=regime,
+                citation=exemption.citation,
+                title=exemption.title,
+                question=_exemption_question(exemption, unknown, targets),
+                unknown_facts=unknown,
+                suppresses=targets,
+                could_lower_to=lowered,
+            )
+        )
+    return sorted(out, key=lambda e: e.rule_id)
 
 
 # Fact-view sections whose deal-record block has another name.
@@ -561,6 +626,18 @@ def _question(rule: Rule, unknown: list[str]) -> str:
         blocks = _join(f"`{name}`" for name in missing)
         return f"the deal has no {blocks} block; once recorded, it may show: {outcome}"
     return f"if {_join(_title(p) for p in unknown)} turned out so, {outcome}"
+
+
+def _exemption_question(rule: Rule, unknown: list[str], targets: list[str]) -> str:
+    """ "Possible exemption, if …": what would establish it and what it would set aside."""
+    title = rule.title
+    if title[:1].isupper() and (title[1:2].islower() or title[1:2] == " "):
+        title = title[0].lower() + title[1:]
+    aside = _join(f"`{t}`" for t in targets)
+    return (
+        f"possible exemption, if {_join(_title(p) for p in unknown)} turned out so: {title} "
+        f"({rule.citation}) would set aside {aside}"
+    )
 
 
 def _title(path: str) -> str:

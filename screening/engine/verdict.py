@@ -1,8 +1,16 @@
 """Verdict levels and the result of a screening (pydantic models, JSON-ready).
 
 Levels, lowest first: ``clear`` < ``covered`` < ``filing_advised`` < ``filing_required`` <
-``prohibited``. A result holds the overall verdict (the highest regime verdict), a verdict per
+``prohibited``; a regime with no rule in force on the screening date is ``not_in_force`` (ranked
+below ``clear``). A result holds the overall verdict (the highest regime verdict), a verdict per
 regime, every rule hit with its explanation, and the open questions that unknown facts leave.
+
+The floor invariant: ``verdict`` is the level reached under *every* completion of the unknown
+facts, ``ceiling`` the highest level reached under *some* completion, and ``provisional`` is
+exactly ``verdict < ceiling``. Exemptions count only when known facts establish them; one left
+unknown is listed in its regime's ``possible_exemptions`` (it could lower the verdict) and moves
+neither bound. Fields added with the floor invariant default to ``None``/empty, which is how a
+result recorded before them loads from the audit store.
 """
 
 from __future__ import annotations
@@ -12,7 +20,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from screening.model.levels import LEVELS as LEVELS
+from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
+from screening.model.levels import VERDICTS as VERDICTS
 from screening.model.levels import Level as Level
+from screening.model.levels import Verdict as Verdict
 from screening.model.levels import rank as rank
 
 DISCLAIMER = (
@@ -66,7 +77,9 @@ class Hit(Result):
 
 
 class OpenQuestion(Result):
-    """A rule that would raise the verdict if facts the record leaves unknown turned out so."""
+    """A rule that would raise its regime's verdict if facts the record leaves unknown turned out
+    so; ``could_raise_to`` is the level the regime would then reach at least (``None`` only in a
+    result recorded before the field existed)."""
 
     rule_id: str
     regime: str
@@ -75,16 +88,35 @@ class OpenQuestion(Result):
     title: str
     question: str
     unknown_facts: list[str]
+    could_raise_to: Level | None = None
+
+
+class PossibleExemption(Result):
+    """An exemption whose facts are unknown: if they turned out so, it would set aside
+    ``suppresses`` and could lower the regime's verdict to ``could_lower_to``. It lowers nothing
+    until known facts establish it."""
+
+    rule_id: str
+    regime: str
+    citation: str
+    title: str
+    question: str
+    unknown_facts: list[str]
+    suppresses: list[str]
+    could_lower_to: Verdict
 
 
 class RegimeResult(Result):
-    """The verdict of one regime."""
+    """The verdict of one regime: ``verdict`` is the floor, ``ceiling`` the highest level some
+    reading of the unknown facts reaches (``None`` only in results recorded before ceilings)."""
 
     regime: str
     title: str
-    verdict: Level
+    verdict: Verdict
+    ceiling: Verdict | None = None
     provisional: bool = False
     rules: list[str] = Field(default_factory=list, description="ids of the decisive hits")
+    possible_exemptions: list[PossibleExemption] = Field(default_factory=list)
 
 
 class DerivedFact(Result):
@@ -102,7 +134,8 @@ class ScreeningResult(Result):
     deal_name: str
     deal_kind: str
     as_of: str
-    verdict: Level
+    verdict: Verdict
+    ceiling: Verdict | None = None
     provisional: bool
     regimes: dict[str, RegimeResult]
     hits: list[Hit]

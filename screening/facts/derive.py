@@ -95,6 +95,7 @@ def investor_facts(
         ultimate_parent=parent_name,
         ultimate_parent_country=parent_country,
         concert_voting_pct=_concert_voting_pct(deal),
+        concert_majority=_concert_majority(deal, d),
         is_fund=inv.kind == PartyKind.fund,
         gp_is_foreign_person=inv.gp_is_foreign_person,
         managed_exclusively_by_gp=inv.managed_exclusively_by_gp,
@@ -134,6 +135,39 @@ def _concert_voting_pct(deal: DealRecord) -> Decimal | None:
         else:
             concert = concert + co.voting_pct
     return concert
+
+
+def _concert_majority(deal: DealRecord, d: dict[str, str]) -> bool | None:
+    """Whether the investor with those acting in concert holds more than 50% (800.208(b)),
+    decided by bounds where concert status or a stake is unknown.
+
+    The least the group holds counts only co-investors known to act in concert with a known
+    stake; the most counts every co-investor not known to act apart (an unknown stake counts as
+    all of the rest). The answer is yes when the least is above 50%, no when the most is not,
+    and unknown only when the bounds straddle 50%.
+    """
+    own = deal.rights.voting_pct
+    least = own or Decimal(0)
+    most: Decimal | None = own
+    for co in deal.co_investors:
+        if co.acts_in_concert is False:
+            continue
+        if co.acts_in_concert is True and co.voting_pct is not None:
+            least += co.voting_pct
+        if most is not None:
+            most = None if co.voting_pct is None else most + co.voting_pct
+    if least > 50:
+        answer: bool | None = True
+    elif most is not None and most <= 50:
+        answer = False
+    else:
+        answer = None
+    if any(co.acts_in_concert is None for co in deal.co_investors):
+        d["investor.concert_majority"] = (
+            f"concert status of a co-investor unknown: the group holds at least {least}%"
+            + (f" and at most {most}%" if most is not None else "")
+        )
+    return answer
 
 
 def target_facts(deal: DealRecord, references: References, d: dict[str, str]) -> TargetFacts:

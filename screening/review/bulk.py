@@ -33,7 +33,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from screening.engine.verdict import LEVELS, ScreeningResult, rank
+from screening.engine.explain import verdict_range
+from screening.engine.verdict import LEVELS, NOT_IN_FORCE, VERDICTS, ScreeningResult, rank
 from screening.errors import DealError, Problem, ScreeningError
 from screening.model._yaml import (
     Document,
@@ -79,6 +80,22 @@ class Reviewed:
     result_json: str
     deal_json: str | None = None
     duplicate_of: str | None = None
+    ceiling: str = ""
+    regime_ceilings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def verdict_range(self) -> str:
+        """The overall verdict with its range (``clear — could reach covered``)."""
+        return verdict_range(self.verdict, self.ceiling or None)
+
+    def regime_range(self, regime: str) -> str:
+        """A regime's verdict with its range; empty when the deal has no such regime."""
+        verdict = dict(self.regimes).get(regime)
+        if verdict is None:
+            return ""
+        if verdict == NOT_IN_FORCE:
+            return NOT_IN_FORCE
+        return verdict_range(verdict, dict(self.regime_ceilings).get(regime))
 
     @property
     def sector(self) -> str:
@@ -131,7 +148,7 @@ class Summary:
     resumed: int = 0
     duplicates: int = 0
     provisional: int = 0
-    verdicts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    verdicts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
     regimes: dict[str, dict[str, int]] = field(default_factory=dict)
     countries: dict[str, int] = field(default_factory=dict)
     sectors: dict[str, int] = field(default_factory=dict)
@@ -153,7 +170,7 @@ class Summary:
         self.verdicts[item.verdict] = self.verdicts.get(item.verdict, 0) + 1
         self.provisional += item.provisional
         for regime, verdict in item.regimes:
-            counts = self.regimes.setdefault(regime, dict.fromkeys(LEVELS, 0))
+            counts = self.regimes.setdefault(regime, dict.fromkeys(VERDICTS, 0))
             counts[verdict] += 1
         country = item.investor_country or "unknown"
         self.countries[country] = self.countries.get(country, 0) + 1
@@ -171,7 +188,8 @@ class Summary:
     def line(self) -> str:
         """The one-line summary printed on stderr at the end of a review."""
         rate = self.screened / self.elapsed if self.elapsed > 0 else 0.0
-        per_verdict = " · ".join(f"{v} {self.verdicts[v]}" for v in reversed(LEVELS))
+        shown = [*reversed(LEVELS), *([NOT_IN_FORCE] if self.verdicts.get(NOT_IN_FORCE) else [])]
+        per_verdict = " · ".join(f"{v} {self.verdicts[v]}" for v in shown)
         return (
             f"reviewed {self.total} deals in {self.elapsed:.1f} s "
             f"({rate:,.0f}/s): {self.screened} screened, {self.invalid} invalid, "
@@ -391,6 +409,8 @@ def reviewed(
         reasons=tuple(reasons),
         result_json=result.model_dump_json(),
         deal_json=record.model_dump_json() if keep_deal else None,
+        ceiling=result.ceiling or result.verdict,
+        regime_ceilings=tuple((r.regime, r.ceiling or r.verdict) for r in result.regimes.values()),
     )
 
 

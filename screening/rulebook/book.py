@@ -317,6 +317,12 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
                     f"cannot disable `{rule_id}`: no such rule{suggest(rule_id, rules)}",
                 )
             )
+    if disabled:
+        # A disabled rule no longer needs setting aside: drop it from exemptions' `suppresses`.
+        for rule_id, rule in list(rules.items()):
+            kept = tuple(t for t in rule.suppresses if t not in disabled)
+            if kept != rule.suppresses:
+                rules[rule_id] = replace(rule, suppresses=kept)
 
     rules = _check_references(rules, problems)
     if problems:

@@ -14,7 +14,7 @@ from screening.audit.store import Store, default_url, normalize_url
 from screening.authoring.rulediff import normalize
 from screening.engine.explain import render_json
 from screening.engine.run import compiled, screen
-from screening.engine.verdict import ScreeningResult
+from screening.engine.verdict import ScreeningResult, Verdict
 from screening.errors import (
     DealError,
     Problem,
@@ -47,6 +47,7 @@ __all__ = [
     "Store",
     "StoreError",
     "UsageError",
+    "Verdict",
     "__version__",
     "check_depth",
     "compiled",

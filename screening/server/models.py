@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from screening.server._deps import AuditAnswer, Replay, ScreeningResult
+from screening.server._deps import AuditAnswer, Replay, ScreeningResult, Verdict
 
 __all__ = [
     "AuditAnswer",
@@ -83,7 +83,7 @@ class ScreeningSummary(_Model):
     created_at: str
     deal_id: str
     deal_name: str
-    verdict: Literal["clear", "covered", "filing_advised", "filing_required", "prohibited"]
+    verdict: Verdict
     provisional: bool
     as_of: str
     rulebook_version: str

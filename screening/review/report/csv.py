@@ -3,6 +3,10 @@
 For spreadsheets: every text cell that a spreadsheet would take for a formula (starting with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return), file names and ids included, is prefixed
 with ``'`` (OWASP's advice on CSV injection). Facts in the hits file are one JSON object per cell.
+
+``verdict`` is the floor and ``ceiling`` the highest level some reading of the unknown facts
+reaches; a regime's cell shows its range (``clear — could reach covered``) or ``not_in_force``,
+never a bare level below its ceiling.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ DEAL_COLUMNS = [
     "target",
     "naics",
     "verdict",
+    "ceiling",
     "provisional",
 ]
 HIT_COLUMNS = [
@@ -77,7 +82,6 @@ class CsvReport(BaseReport):
     def add(self, item: Reviewed) -> None:
         """Write the deal's row (and its hits' rows)."""
         data: dict[str, Any] = json.loads(item.result_json)
-        regimes = dict(item.regimes)
         self.writer.writerow(
             _row(
                 [
@@ -90,8 +94,9 @@ class CsvReport(BaseReport):
                     safe(item.target),
                     item.naics,
                     item.verdict,
+                    item.ceiling or item.verdict,
                     "yes" if item.provisional else "no",
-                    *(regimes.get(r, "") for r in self.regimes),
+                    *(item.regime_range(r) for r in self.regimes),
                     " ".join(item.reasons),
                     len(data["hits"]),
                     len(data["open_questions"]),

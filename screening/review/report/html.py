@@ -20,7 +20,7 @@ import json
 from html import escape as _escape
 from typing import TextIO
 
-from screening.engine.verdict import DISCLAIMER, LEVELS
+from screening.engine.verdict import DISCLAIMER, LEVELS, VERDICTS
 from screening.errors import BIDI_CONTROLS
 from screening.review.bulk import Invalid, Reviewed, Summary
 from screening.review.report._common import LEVEL_COLORS, BaseReport, sector_name
@@ -77,6 +77,12 @@ _SCRIPT = r"""
     return node;
   }
   function levelClass(level) { return LEVELS.indexOf(level) >= 0 ? "v v-" + level : "v"; }
+  function range(verdict, ceiling, n) {
+    if (verdict === "not_in_force") { return "not in force"; }
+    if (!ceiling || LEVELS.indexOf(ceiling) <= LEVELS.indexOf(verdict)) { return verdict; }
+    var count = n === undefined ? "" : ": " + n + " open question" + (n === 1 ? "" : "s");
+    return verdict + " \u2014 could reach " + ceiling + count;
+  }
   function value(d, key) {
     if (key === "verdict") { return LEVELS.indexOf(d.verdict); }
     if (key === "reasons") { return d.reasons.join(" "); }
@@ -112,7 +118,7 @@ _SCRIPT = r"""
       tr.appendChild(el("td", d.investor + (d.country ? " (" + d.country + ")" : "")));
       tr.appendChild(el("td", d.target));
       tr.appendChild(el("td", d.naics));
-      tr.appendChild(el("td", d.verdict + (d.provisional ? "?" : ""), levelClass(d.verdict)));
+      tr.appendChild(el("td", range(d.verdict, d.ceiling), levelClass(d.verdict)));
       tr.appendChild(el("td", d.reasons.join(", "), "mono"));
       tr.addEventListener("click", function () { show(d.i); });
       tr.addEventListener("keydown", function (e) { if (e.key === "Enter") { show(d.i); } });
@@ -184,16 +190,22 @@ _SCRIPT = r"""
                               + " · rulebook " + r.rulebook_version, "muted"));
     var v = el("p");
     v.appendChild(document.createTextNode("Verdict: "));
-    var prov = r.provisional ? " (provisional)" : "";
-    v.appendChild(el("span", r.verdict + prov, levelClass(r.verdict)));
+    v.appendChild(el("span", range(r.verdict, r.ceiling, r.open_questions.length),
+                     levelClass(r.verdict)));
     out.appendChild(v);
     var regimes = el("ul", null, "regimes");
     Object.keys(r.regimes).forEach(function (k) {
       var g = r.regimes[k], li = el("li");
       li.appendChild(el("code", g.regime));
       li.appendChild(document.createTextNode(" " + g.title + ": "));
-      var gp = g.provisional ? " (provisional)" : "";
-      li.appendChild(el("span", g.verdict + gp, levelClass(g.verdict)));
+      var n = r.open_questions.filter(function (q) { return q.regime === g.regime; }).length;
+      var text = g.verdict === "not_in_force" ? "not in force on " + r.as_of
+                                                 : range(g.verdict, g.ceiling, n);
+      li.appendChild(el("span", text, levelClass(g.verdict)));
+      (g.possible_exemptions || []).forEach(function (e) {
+        li.appendChild(el("div", e.question + " (could lower to " + e.could_lower_to + ")",
+                          "muted"));
+      });
       regimes.appendChild(li);
     });
     out.appendChild(regimes);
@@ -210,6 +222,10 @@ _SCRIPT = r"""
     r.open_questions.forEach(function (q) {
       var li = el("li", null, "question");
       li.appendChild(el("span", q.question));
+      if (q.could_raise_to) {
+        li.appendChild(document.createTextNode(" (could raise " + q.regime + " to "
+                                               + q.could_raise_to + ")"));
+      }
       li.appendChild(document.createTextNode(" "));
       li.appendChild(el("span", "unknown: " + q.unknown_facts.join(", "), "muted"));
       qs.appendChild(li);
@@ -365,6 +381,7 @@ class HtmlReport(BaseReport):
                 "target": item.target,
                 "naics": item.naics,
                 "verdict": item.verdict,
+                "ceiling": item.ceiling or item.verdict,
                 "provisional": item.provisional,
                 "reasons": list(item.reasons),
                 "duplicate_of": item.duplicate_of,
@@ -388,11 +405,11 @@ class HtmlReport(BaseReport):
     def _summary(s: Summary) -> str:
         regimes = "".join(
             f"<tr><td>{escape(regime)}</td>"
-            + "".join(f"<td>{counts[lv]}</td>" for lv in LEVELS)
+            + "".join(f"<td>{counts.get(lv, 0)}</td>" for lv in VERDICTS)
             + "</tr>"
             for regime, counts in sorted(s.regimes.items())
         )
-        level_heads = "".join(f"<th>{lv}</th>" for lv in LEVELS)
+        level_heads = "".join(f"<th>{lv}</th>" for lv in VERDICTS)
         problems = "".join(
             f"<li>{escape(p.render())}</li>" for p in [*s.invalid_problems, *s.duplicate_problems]
         )
@@ -410,7 +427,7 @@ class HtmlReport(BaseReport):
             '<section id="summary"><h2>Summary</h2>'
             f'<p id="counts">{s.screened + s.invalid} deals: {s.screened} screened, '
             f"{s.invalid} invalid (skipped), {s.duplicates} duplicate ids, "
-            f"{s.provisional} provisional (open questions)</p>"
+            f"{s.provisional} provisional (could reach a higher level: open questions)</p>"
             f'<div class="grid"><div><h3>Deals per verdict</h3>{verdict_chart(s.verdicts)}</div>'
             '<div id="per-regime" class="wide"><h3>Per regime</h3>'
             f"<table><tr><th>regime</th>{level_heads}"
