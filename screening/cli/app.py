@@ -98,9 +98,11 @@ from screening.cli.audit import audit  # noqa: E402
 from screening.cli.lists import lists  # noqa: E402
 from screening.cli.review import fixtures, review  # noqa: E402
 from screening.cli.rules import rules  # noqa: E402
+from screening.cli.whatif import audit_mitigate, mitigate, whatif  # noqa: E402
 
-for _command in (audit, fixtures, lists, review, rules):
+for _command in (audit, fixtures, lists, mitigate, review, rules, whatif):
     cli.add_command(_command)
+audit.add_command(audit_mitigate)
 
 
 def main(argv: list[str] | None = None) -> int:
