@@ -335,3 +335,47 @@ def test_cli_audit_mitigate(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert data["screening_id"] == 1
     assert data["terms_source"].startswith("recorded rulebook ")
     assert data["mitigations"][0]["concessions"][0]["term"] == "voting_pct"
+
+
+def test_review_html_has_a_how_to_lower_this_section(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`review --mitigate` adds each deal's mitigations to the HTML page's deal data."""
+    out = tmp_path / "r.html"
+    code, _, err = run(
+        capsys,
+        "review",
+        str(LOCATION),
+        "--format",
+        "html",
+        "--mitigate",
+        "--no-store",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    )
+    assert code == 0, err
+    page = out.read_text()
+    assert "How to lower this" in page
+    data = page.split('id="deal-data">', 1)[1].split("</script>", 1)[0]
+    deal = json.loads(data)[0]
+    section = deal["mitigation"]
+    assert (section["scope"], section["target"], section["status"]) == (
+        "cfius_800",
+        "filing_advised",
+        "found",
+    )
+    first = section["mitigations"][0]
+    assert first["concessions"][0]["changes"] == [{"option": "--set rights.voting_pct=24.999999"}]
+    assert first["stopped"][0]["citation"] == "31 CFR 800.401(b)"
+    assert "not a guarantee" in section["note"]
+
+
+def test_review_mitigate_needs_html(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--mitigate` with another format is a usage error."""
+    code, _, err = run(
+        capsys, "review", str(LOCATION), "--format", "csv", "--mitigate", "--no-store"
+    )
+    assert code == 2
+    assert "dealscreen: --mitigate: usage: `--mitigate` needs `--format html`" in err

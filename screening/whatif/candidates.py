@@ -124,7 +124,7 @@ def candidates(
             changes = tuple(Change(path=p, value=v) for p, v in term.changes)
             if all(_same(get_value(deal, parse_path(c.path)), c.value) for c in changes):
                 continue
-            label = f"{term.title} (" + ", ".join(c.option[6:] for c in changes) + ")"
+            label = term.title
             out.append(Candidate(term, changes, label, 1.0, 0, tuple(c.path for c in changes)))
     valid = []
     for cand in out:

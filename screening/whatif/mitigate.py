@@ -565,14 +565,15 @@ def render_mitigation(rep: MitigationReport) -> str:
                     f" (could reach {r.ceiling_after})" if r.ceiling_after != r.after else ""
                 )
                 lines.append(f"   {r.regime}: {b} → {a} ({r.direction})")
-        for rule in m.diff.rules:
-            if rule.kind != "outcome":
-                continue
-            lines.append(
-                f"   {rule.change}: {rule.rule_id} ({rule.outcome or rule.kind}, {rule.citation})"
-            )
+        stopped = [r for r in m.diff.rules if r.kind == "outcome"]
+        for rule in stopped:
+            level = rule.outcome or rule.kind
+            lines.append(f"   {rule.change}: {rule.rule_id} ({level}, {rule.citation})")
             lines.append(f"     {rule.title}")
-            lines.extend(f"     · {b.strip()}" for b in rule.because)
+        reasons = list(dict.fromkeys(b.strip() for r in stopped for b in r.because))
+        if reasons:
+            lines.append("   because:")
+            lines.extend(f"     · {b}" for b in reasons)
         lines.append("")
     if rep.more:
         lines.append(f"and {rep.more} more minimal mitigation(s) not listed")
@@ -613,6 +614,8 @@ __all__ = [
     "mitigate",
     "mitigate_recorded",
     "render_mitigation",
+    "report_section",
+    "review_section",
 ]
 
 
@@ -640,3 +643,57 @@ def mitigate_recorded(
         source = "today's shipped rulebook (the recorded one declares no negotiable terms)"
     report = mitigate(stored.deal, rulebook=book, as_of=stored.as_of, **options)
     return report.model_copy(update={"terms_source": source, "screening_id": screening_id})
+
+
+def report_section(report: MitigationReport) -> dict[str, Any]:
+    """A compact "how to lower this" section for reports (the HTML review page)."""
+    s = report.stats
+    return {
+        "scope": report.scope,
+        "target": report.target,
+        "status": report.status,
+        "max_changes": report.max_changes,
+        "mitigations": [
+            {
+                "concessions": [
+                    {"label": c.label, "changes": [{"option": ch.option} for ch in c.changes]}
+                    for c in m.concessions
+                ],
+                "level_after": m.level_after,
+                "raised": m.raised,
+                "stopped": [
+                    {"rule_id": r.rule_id, "citation": r.citation, "title": r.title}
+                    for r in m.diff.rules
+                    if r.kind == "outcome" and r.change == "stopped"
+                ],
+            }
+            for m in report.mitigations
+        ],
+        "blockers": [
+            {"rule_id": b.rule_id, "citation": b.citation, "title": b.title}
+            for b in report.blockers
+        ],
+        "searched": f"{s.sets_considered} set(s) of {s.candidates} concession(s) searched, "
+        f"{s.pruned_by_leaves} ruled out by the rules' leaves, {s.rescreened} re-screened, "
+        f"{s.verified} verified",
+        "note": report.note,
+    }
+
+
+def review_section(
+    deal: DealRecord,
+    result: ScreeningResult,
+    *,
+    rulebook: Rulebook,
+    as_of: dt.date | None = None,
+    max_changes: int = 2,
+) -> dict[str, Any] | None:
+    """The section for one reviewed deal: lower the regime that decides its verdict by one
+    level (None for a clear deal)."""
+    top = [r for r in sorted(result.regimes) if result.regimes[r].verdict == result.verdict]
+    if result.verdict == "clear" or not top:
+        return None
+    report = mitigate(
+        deal, regime=top[0], max_changes=max_changes, limit=3, rulebook=rulebook, as_of=as_of
+    )
+    return report_section(report)
