@@ -504,11 +504,11 @@ def _blockers(
                 citation=rule.citation,
                 status="fires" if status is True else "unknown",
                 explanation=hit.explanation if hit else "",
-                facts=sorted(
-                    f"{_fact_title(p)} ({p}: {_show(base_ev.scope.value(p))})"
-                    for p in deps
+                facts=[
+                    f"{p}: {_show(base_ev.scope.value(p))} ({_fact_title(p)})"
+                    for p in sorted(deps)
                     if p != "deal.as_of"
-                ),
+                ],
                 changed_by=sorted(t for t, changed in singles.items() if changed & deps),
             )
         )
@@ -597,7 +597,7 @@ def render_mitigation(rep: MitigationReport) -> str:
                 )
             else:
                 lines.append("    no concession searched, alone, changes the facts it rests on:")
-                lines.extend(f"      {f}" for f in blocker.facts[:8])
+                lines.extend(f"      {f}" for f in blocker.facts)
         lines.append("")
     lines.append(rep.note)
     lines.append(rep.disclaimer)
