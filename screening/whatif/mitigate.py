@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -256,13 +255,19 @@ class _Search:
         return apply_changes(self.deal, ordered([c for cand in cands for c in cand.changes]))
 
     def changed_paths(self, view: FactView) -> set[str]:
+        """The fact paths rules read whose value differs from the original deal's."""
         base = self.base_view
-        return {p for p in self.paths if view.get(p) != base.get(p)}
+        out: set[str] = set()
+        for section, paths in _by_section(self.paths).items():
+            if _section(view, section) == _section(base, section):
+                continue  # an unchanged section: none of its facts moved
+            out.update(p for p in paths if view.get(p) != base.get(p))
+        return out
 
     def try_set(self, cands: tuple[Candidate, ...], *, prune: bool = True) -> _Tried | None:
         """The scope's levels with the concessions made; None when pruned without screening."""
         record = self.record(cands)
-        key = json.dumps(record.model_dump(mode="json"), sort_keys=True)
+        key = record.model_dump_json()
         if key in self.by_record and (self.by_record[key] is not None or prune):
             return self.by_record[key]
         view = derive(record, self.book.references, self.as_of)
@@ -276,6 +281,24 @@ class _Search:
         tried = _Tried(*self.scope.levels(evaluate_rules(self.book, view)))
         self.by_record[key] = tried
         return tried
+
+
+def _section(view: FactView, name: str) -> Any:
+    return view.extra[name] if name in view.extra else getattr(view, name)
+
+
+_SECTIONS: dict[tuple[str, ...], dict[str, list[str]]] = {}
+
+
+def _by_section(paths: list[str]) -> dict[str, list[str]]:
+    key = tuple(paths)
+    found = _SECTIONS.get(key)
+    if found is None:
+        found = {}
+        for path in paths:
+            found.setdefault(path.split(".", 1)[0], []).append(path)
+        _SECTIONS[key] = found
+    return found
 
 
 def _dominates(small: tuple[Candidate, ...], big: tuple[Candidate, ...]) -> bool:
@@ -299,12 +322,15 @@ def mitigate(
     limit: int = 10,
     rulebook: Rulebook | None = None,
     as_of: dt.date | None = None,
+    prune: bool = True,
 ) -> MitigationReport:
     """Search the negotiable terms for the smallest sets of concessions reaching ``to`` or lower.
 
     ``to`` defaults to the level just below the current verdict; ``regime`` limits the target to
     one regime (other regimes' changes are still reported); ``terms`` limits the search to
     negotiable terms or groups (``stake``, ``governance``, ``parties``, ``structure``).
+    ``prune=False`` re-screens every set instead of ruling sets out by the rules' leaves (the
+    answer is the same; the benchmark measures the difference).
     """
     record = deal.root if isinstance(deal, Deal) else deal
     book = rulebook or load_rulebook()
@@ -378,7 +404,7 @@ def mitigate(
             if any(_dominates(r, combo) for r in reaching):
                 search.stats["not_minimal"] += 1
                 continue
-            tried = search.try_set(combo)
+            tried = search.try_set(combo, prune=prune)
             if tried is None:
                 continue
             level = max(tried.verdict, tried.ceiling)
