@@ -62,7 +62,10 @@ def test_location_data_stake_drops_below_filing_required_below_25pct_or_without_
     assert report.status == "found"
     assert report.level_before == "filing_required"
     assert _sets(report) == [
-        [("voting_pct", "--set rights.voting_pct=24.999999")],
+        [
+            ("voting_pct", "--set rights.voting_pct=24.999999"),
+            ("voting_pct", "--set rights.equity_pct=24.999999"),
+        ],
         [("board_seats", "--set rights.board_seats=0")],
         [
             (
@@ -106,7 +109,12 @@ def test_stake_terms_only() -> None:
     """`terms` limits the search to a group."""
     report = mitigate(load_deal(LOCATION), regime="cfius_800", terms=["stake"])
     assert report.terms == ["equity_pct", "voting_pct"]
-    assert _sets(report) == [[("voting_pct", "--set rights.voting_pct=24.999999")]]
+    assert _sets(report) == [
+        [
+            ("voting_pct", "--set rights.voting_pct=24.999999"),
+            ("voting_pct", "--set rights.equity_pct=24.999999"),
+        ]
+    ]
 
 
 def test_critical_technology_cannot_be_mitigated_by_governance_alone() -> None:
@@ -367,7 +375,10 @@ def test_review_html_has_a_how_to_lower_this_section(
         "found",
     )
     first = section["mitigations"][0]
-    assert first["concessions"][0]["changes"] == [{"option": "--set rights.voting_pct=24.999999"}]
+    assert first["concessions"][0]["changes"] == [
+        {"option": "--set rights.voting_pct=24.999999"},
+        {"option": "--set rights.equity_pct=24.999999"},
+    ]
     assert first["stopped"][0]["citation"] == "31 CFR 800.401(b)"
     assert "not a guarantee" in section["note"]
 

@@ -7,7 +7,9 @@ at ``file:line``. Each term names a deal path and its concession:
 ``lower``      a number to lower; candidate values come from the thresholds the rules compare
                the ``thresholds`` fact paths against (``>= 25`` gives 24.999999, ``> 50`` gives
                50), plus any listed ``values`` and ``below_majority_of`` (the most seats that are
-               not a majority of the board size at that path)
+               not a majority of the board size at that path); ``also_lower`` lists
+               other numbers brought down to the same value when they are above it (a
+               smaller stake lowers the equity interest with the voting interest)
 ``to_false``   a yes/no term conceded by making it false (no MNPTI access)
 ``to_true``    conceded by making it true (a passive-investment undertaking)
 ``remove``     a list whose items can be given up one by one or all together (involvement
@@ -41,6 +43,7 @@ _KEYS = {
     "thresholds",
     "values",
     "below_majority_of",
+    "also_lower",
     "item_label",
     "set",
     "applies_if",
@@ -61,6 +64,7 @@ class NegotiableTerm:
     thresholds: tuple[str, ...] = ()
     values: tuple[Any, ...] = ()
     below_majority_of: str | None = None
+    also_lower: tuple[str, ...] = ()  # for ``lower``: paths brought down to the same value
     item_label: str | None = None
     changes: tuple[tuple[str, Any], ...] = ()  # for ``set``: (deal path, value)
     applies_if: str | None = None
@@ -181,6 +185,20 @@ def _parse_term(
     majority = raw.get("below_majority_of")
     if majority is not None:
         _check_deal_path(doc, (*key, "below_majority_of"), majority, problems)
+    also = raw.get("also_lower") or []
+    if not isinstance(also, list) or not all(isinstance(p, str) for p in also):
+        problems.append(
+            Problem(doc.where((*key, "also_lower")), "invalid-path", "`also_lower` is a list")
+        )
+        also = []
+    for i, path in enumerate(also):
+        kind = _check_deal_path(doc, (*key, "also_lower", i), path, problems)
+        if kind is not None and kind not in (int, Decimal):
+            problems.append(
+                Problem(
+                    doc.where((*key, "also_lower", i)), "type-mismatch", f"`{path}` is not a number"
+                )
+            )
     applies_if = raw.get("applies_if")
     if applies_if is not None:
         _check_deal_path(doc, (*key, "applies_if"), applies_if, problems)
@@ -209,6 +227,7 @@ def _parse_term(
         thresholds=tuple(thresholds),
         values=tuple(Decimal(str(v)) for v in values),
         below_majority_of=str(majority) if majority is not None else None,
+        also_lower=tuple(str(p) for p in also),
         item_label=str(raw["item_label"]) if raw.get("item_label") else None,
         changes=tuple(changes),
         applies_if=str(applies_if) if applies_if is not None else None,

@@ -189,8 +189,13 @@ def _lower(
         value: Any = int(v) if annotation is int else v
         size = float((Decimal(current) - v) / Decimal(current)) if current else 1.0
         label = f"{term.title} ({_show(current)} → {_show(value)})"
-        change = Change(path=term.path, value=value)
-        out.append(Candidate(term, (change,), label, size, rank, (term.path,)))
+        changes = [Change(path=term.path, value=value)]
+        for other in term.also_lower:
+            seen = get_value(deal, parse_path(other))
+            if seen is not None and seen > value:
+                changes.append(Change(path=other, value=value))
+        paths = tuple(c.path for c in changes)
+        out.append(Candidate(term, tuple(changes), label, size, rank, paths))
     return out
 
 
