@@ -390,3 +390,25 @@ def test_review_mitigate_needs_html(capsys: pytest.CaptureFixture[str]) -> None:
     )
     assert code == 2
     assert "dealscreen: --mitigate: usage: `--mitigate` needs `--format html`" in err
+
+
+def test_audit_mitigate_on_a_snapshot_without_terms_uses_todays(tmp_path: Path) -> None:
+    """A rulebook recorded before negotiable terms existed: today's terms, and it is said."""
+    import shutil
+
+    from screening.audit.store import Store
+    from screening.rulebook.book import default_rules_dir
+    from screening.whatif.mitigate import mitigate_recorded
+
+    old = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), old)
+    (old / "negotiable.yaml").unlink()
+    book = load_rulebook(base=old, labels=["rules"])
+    assert book.negotiable == ()
+    deal = load_deal(LOCATION)
+    with Store(str(tmp_path / "audit.db")) as store:
+        screening_id = store.record(screen(deal, rulebook=book), deal, rulebook=book)
+        report = mitigate_recorded(store, screening_id, regime="cfius_800")
+    assert report.rulebook_version == book.version
+    assert report.terms_source.startswith("today's shipped rulebook")
+    assert report.mitigations[0].concessions[0].term == "voting_pct"
