@@ -228,7 +228,7 @@ def test_every_mitigation_reaches_the_target_and_is_minimal(data: dict[str, Any]
 
 
 def _render(report: MitigationReport) -> str:
-    from screening.whatif.mitigate import render_mitigation
+    from screening.whatif.report import render_mitigation
 
     return render_mitigation(report)
 

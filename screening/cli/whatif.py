@@ -115,7 +115,7 @@ def whatif(
 
 
 def _emit(report: Any, fmt: str) -> None:
-    from screening.whatif.mitigate import render_mitigation
+    from screening.whatif.report import render_mitigation
 
     if fmt == "json":
         click.echo(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False))
