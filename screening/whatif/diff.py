@@ -27,10 +27,10 @@ class RegimeDelta(Result):
 
     regime: str
     title: str
-    before: Level
-    after: Level
-    ceiling_before: Level
-    ceiling_after: Level
+    before: str
+    after: str
+    ceiling_before: str
+    ceiling_after: str
     direction: Direction = Field(description="how the verdict (or, if equal, the ceiling) moved")
 
 
@@ -54,10 +54,10 @@ class WhatIfDiff(Result):
     """The difference a set of changes makes to a deal's screening."""
 
     changes: list[Change]
-    verdict_before: Level
-    verdict_after: Level
-    ceiling_before: Level
-    ceiling_after: Level
+    verdict_before: str
+    verdict_after: str
+    ceiling_before: str
+    ceiling_after: str
     regimes: list[RegimeDelta]
     rules: list[RuleDelta] = Field(default_factory=list)
     questions_gained: list[str] = Field(default_factory=list)
@@ -74,12 +74,12 @@ class WhatIfDiff(Result):
         return [r.regime for r in self.regimes if r.direction == "raised"]
 
 
-def regime_ceiling(result: ScreeningResult, regime: str) -> Level:
+def regime_ceiling(result: ScreeningResult, regime: str) -> str:
     """The highest level a regime could reach once its unknown facts are known."""
     regime_result = result.regimes[regime]
     recorded = getattr(regime_result, "ceiling", None)
     if isinstance(recorded, str):
-        return recorded  # type: ignore[return-value]  # a Level, when results carry it
+        return recorded  # results that carry their ceiling (the floor invariant)
     levels = [
         regime_result.verdict,
         *(q.outcome for q in result.open_questions if q.regime == regime),
@@ -87,7 +87,7 @@ def regime_ceiling(result: ScreeningResult, regime: str) -> Level:
     return max(levels, key=rank)
 
 
-def overall_ceiling(result: ScreeningResult) -> Level:
+def overall_ceiling(result: ScreeningResult) -> str:
     """The highest ceiling over every regime."""
     return max((regime_ceiling(result, r) for r in result.regimes), key=rank, default="clear")
 

@@ -35,7 +35,7 @@ from pydantic import Field
 
 from screening.engine.evaluate import Outcome
 from screening.engine.run import Evaluation, evaluate_rules, resolve_as_of, screen, suppressions
-from screening.engine.verdict import DISCLAIMER, LEVELS, Result, ScreeningResult, rank
+from screening.engine.verdict import DISCLAIMER, LEVELS, Result, ScreeningResult
 from screening.errors import EngineError, UsageError
 from screening.facts.derive import derive
 from screening.facts.view import FactView, field_info
@@ -73,7 +73,7 @@ class ProposedMitigation(Result):
     size: float
     level_after: Level = Field(description="the scope's verdict after the changes")
     ceiling_after: Level
-    verdict_after: Level = Field(description="the overall verdict after the changes")
+    verdict_after: str = Field(description="the overall verdict after the changes")
     raised: list[str] = Field(
         default_factory=list, description="regimes whose verdict or ceiling went up"
     )
@@ -137,6 +137,12 @@ class MitigationReport(Result):
 # Levels of a scope, from the evaluator's statuses or from a result
 
 
+def level_rank(verdict: str) -> int:
+    """Position of a level in LEVELS (clear = 0); a verdict outside them (a regime with no rule
+    in force) counts as clear: nothing in it applies, so it is at or below every target."""
+    return LEVELS.index(verdict) if verdict in LEVELS else 0
+
+
 @dataclass
 class _Scope:
     regimes: list[str]
@@ -164,8 +170,8 @@ class _Scope:
 
     def of_result(self, result: ScreeningResult) -> tuple[int, int]:
         """(verdict rank, ceiling rank) of the scope in a full result."""
-        verdict = max((rank(result.regimes[r].verdict) for r in self.regimes), default=0)
-        ceiling = max((rank(regime_ceiling(result, r)) for r in self.regimes), default=0)
+        verdict = max((level_rank(result.regimes[r].verdict) for r in self.regimes), default=0)
+        ceiling = max((level_rank(regime_ceiling(result, r)) for r in self.regimes), default=0)
         return verdict, ceiling
 
 
@@ -350,9 +356,9 @@ def mitigate(
     base_ev = evaluate_rules(book, base_view)
     probe = _Scope(regimes, 0, [])
     level_before, ceiling_before = probe.of_result(before)
-    target = rank(to) if to is not None else max(level_before - 1, 0)
+    target = level_rank(to) if to is not None else max(level_before - 1, 0)
     outcome_rules = sorted(
-        (r.id, r.regime, rank(r.outcome or "clear"))
+        (r.id, r.regime, level_rank(r.outcome or "clear"))
         for r in book.rules.values()
         if r.kind == "outcome" and r.regime in regimes
     )
