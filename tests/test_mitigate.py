@@ -412,3 +412,20 @@ def test_audit_mitigate_on_a_snapshot_without_terms_uses_todays(tmp_path: Path) 
     assert report.rulebook_version == book.version
     assert report.terms_source.startswith("today's shipped rulebook")
     assert report.mitigations[0].concessions[0].term == "voting_pct"
+
+
+def test_screen_mitigate_adds_the_section(capsys: pytest.CaptureFixture[str]) -> None:
+    """`screen --mitigate` adds "how to lower this" after the report (text) or as a key (JSON)."""
+    code, out, err = run(capsys, "screen", str(LOCATION), "--no-store", "--mitigate")
+    assert code == 0, err
+    head, _, section = out.partition("HOW TO LOWER THIS (cfius_800 to filing_advised or lower)")
+    assert "VERDICT" in head
+    assert "1. take a smaller stake (30 → 24.999999) → filing_advised" in section
+    assert "not a guarantee" in section
+    code, out, _ = run(
+        capsys, "screen", str(LOCATION), "--no-store", "--mitigate", "--format", "json"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["verdict"] == "filing_required"
+    assert data["mitigation"]["mitigations"][0]["level_after"] == "filing_advised"

@@ -59,6 +59,13 @@ def cli() -> None:
     metavar="URL",
     help="Audit store: URL or SQLite path [default .dealscreen/audit.db].",
 )
+@click.option(
+    "--mitigate",
+    "with_mitigation",
+    is_flag=True,
+    help="Add 'how to lower this': concessions that lower the deciding regime by one level "
+    "(docs/mitigation.md).",
+)
 def screen(
     file: Path,
     fmt: str,
@@ -66,6 +73,7 @@ def screen(
     layers: tuple[str, ...],
     no_store: bool,
     db: str | None,
+    with_mitigation: bool = False,
 ) -> None:
     """Screen one deal record (YAML or JSON), explain the verdict and record it."""
     from screening.engine.run import screen as screen_deal
@@ -82,7 +90,12 @@ def screen(
         click.echo(
             f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True
         )
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    text = render_json(result) if fmt == "json" else render_text(result)
+    if with_mitigation:
+        from screening.whatif.report import with_section
+
+        text = with_section(text, fmt, deal, result, book)
+    click.echo(text, nl=False)
 
 
 @cli.command()

@@ -145,4 +145,49 @@ def review_section(
     return report_section(report)
 
 
-__all__ = ["render_mitigation", "report_section", "review_section"]
+def render_section(section: dict[str, Any] | None) -> str:
+    """The "how to lower this" section in text (after a screening's own report)."""
+    if section is None:
+        return "HOW TO LOWER THIS\n  the verdict is clear: nothing to lower\n"
+    lines = [f"HOW TO LOWER THIS ({section['scope']} to {section['target']} or lower)"]
+    for i, m in enumerate(section["mitigations"], 1):
+        labels = "; ".join(c["label"] for c in m["concessions"])
+        lines.append(f"  {i}. {labels} → {m['level_after']}")
+        options = [ch["option"] for c in m["concessions"] for ch in c["changes"]]
+        lines.append("     " + " ".join(options))
+        if m["raised"]:
+            lines.append("     WARNING: raises " + ", ".join(m["raised"]))
+        lines.extend(
+            f"     stops {s['rule_id']} ({s['citation']}): {s['title']}" for s in m["stopped"]
+        )
+    if section["status"] == "not_found":
+        lines.append(f"  nothing within {section['max_changes']} change(s) reaches it; blocked by:")
+        lines.extend(
+            f"    {b['rule_id']} ({b['citation']}): {b['title']}" for b in section["blockers"]
+        )
+    lines.append(f"  {section['searched']}")
+    lines.append(f"  {section['note']}")
+    return "\n".join(lines) + "\n"
+
+
+def with_section(
+    text: str, fmt: str, deal: DealRecord, result: ScreeningResult, book: Rulebook
+) -> str:
+    """A screening's report (text or JSON) with its "how to lower this" section added."""
+    import json
+
+    section = review_section(deal, result, rulebook=book, as_of=dt.date.fromisoformat(result.as_of))
+    if fmt == "json":
+        data = json.loads(text)
+        data["mitigation"] = section
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return text + "\n" + render_section(section)
+
+
+__all__ = [
+    "render_mitigation",
+    "render_section",
+    "report_section",
+    "review_section",
+    "with_section",
+]
