@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening import Deal, load_deal, mitigate, screen
 from screening.cli.app import main
@@ -429,3 +430,32 @@ def test_screen_mitigate_adds_the_section(capsys: pytest.CaptureFixture[str]) ->
     data = json.loads(out)
     assert data["verdict"] == "filing_required"
     assert data["mitigation"]["mitigations"][0]["level_after"] == "filing_advised"
+
+
+_FIXTURE_DEALS = [
+    LOCATION,
+    CONCERT,
+    *(
+        ROOT / "fixtures" / "deals" / f"{name}.yaml"
+        for name in (
+            "lumenar-bms-board-seat-change-of-rights",
+            "qiantu-trailway-25pct",
+            "skybridge-cargo-airlines-25pct-soe",
+        )
+    ),
+]
+
+
+@settings(max_examples=6)
+@given(
+    st.sampled_from(_FIXTURE_DEALS),
+    st.sampled_from(["clear", "covered", "filing_advised"]),
+    st.sampled_from([None, "cfius_800"]),
+)
+def test_mitigations_of_fixtures_reach_their_target_and_are_minimal(
+    path: Path, to: str, regime: str | None
+) -> None:
+    """Property on deals with real mitigations: verified at or below the target, and minimal."""
+    deal = load_deal(path)
+    report = mitigate(deal, to=to, regime=regime, max_changes=2)
+    _check_verified_and_minimal(deal, report)
