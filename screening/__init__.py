@@ -5,6 +5,7 @@ The public API::
     from screening import screen, load_deal
     result = screen(load_deal("fixtures/deals/x.yaml"))
     result.verdict, result.hits, result.model_dump_json()
+    results = screen_many(deals)  # many deals: the same results, several times faster
 
     from screening import whatif, mitigate
     whatif(deal, {"rights.voting_pct": 24.9}).diff       # the deal as changed, and what differs
@@ -14,7 +15,7 @@ dealscreen informs a decision; it is not legal advice.
 """
 
 from screening._version import __version__
-from screening.engine.run import screen
+from screening.engine.run import screen, screen_many
 from screening.engine.verdict import LEVELS, Hit, ScreeningResult
 from screening.errors import (
     DealError,
@@ -51,5 +52,6 @@ __all__ = [
     "load_rulebook",
     "mitigate",
     "screen",
+    "screen_many",
     "whatif",
 ]
