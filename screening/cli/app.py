@@ -62,6 +62,13 @@ def cli() -> None:
     metavar="URL",
     help="Audit store: URL or SQLite path [default .dealscreen/audit.db].",
 )
+@click.option(
+    "--mitigate",
+    "with_mitigation",
+    is_flag=True,
+    help="Add 'how to lower this': concessions that lower the deciding regime by one level "
+    "(docs/mitigation.md).",
+)
 def screen(
     file: Path,
     fmt: str,
@@ -69,6 +76,7 @@ def screen(
     layers: tuple[str, ...],
     no_store: bool,
     db: str | None,
+    with_mitigation: bool = False,
 ) -> None:
     """Screen one deal record (YAML or JSON), explain the verdict and record it."""
     from screening.engine.run import screen as screen_deal
@@ -85,7 +93,12 @@ def screen(
         click.echo(
             f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True
         )
-    click.echo(render_json(result) if fmt == "json" else printable(render_text(result)), nl=False)
+    text = render_json(result) if fmt == "json" else printable(render_text(result))
+    if with_mitigation:
+        from screening.whatif.report import with_section
+
+        text = with_section(text, fmt, deal, result, book)
+    click.echo(text, nl=False)
 
 
 @cli.command()
@@ -101,10 +114,12 @@ from screening.cli.audit import audit  # noqa: E402
 from screening.cli.lists import lists  # noqa: E402
 from screening.cli.review import fixtures, review  # noqa: E402
 from screening.cli.rules import rules  # noqa: E402
+from screening.cli.whatif import audit_mitigate, mitigate, whatif  # noqa: E402
 from screening.server.command import serve  # noqa: E402  (FastAPI is imported when it runs)
 
-for _command in (audit, fixtures, lists, review, rules, serve):
+for _command in (audit, fixtures, lists, mitigate, review, rules, serve, whatif):
     cli.add_command(_command)
+audit.add_command(audit_mitigate)
 
 
 class Terminated(BaseException):

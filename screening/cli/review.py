@@ -9,16 +9,17 @@ trusted either way.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import os
 import shutil
 import sys
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
@@ -34,7 +35,14 @@ from screening.errors import (
     printable,
 )
 from screening.model.deal import DealRecord
-from screening.review.bulk import Options, Summary, count_tasks, run_review, stderr_is_interactive
+from screening.review.bulk import (
+    Options,
+    Reviewed,
+    Summary,
+    count_tasks,
+    run_review,
+    stderr_is_interactive,
+)
 from screening.review.report import FORMATS, SUFFIX_FORMATS, open_report
 from screening.rulebook.book import Rulebook, load_rulebook
 from screening.rulebook.config import resolve_layers
@@ -198,6 +206,13 @@ class _Progress:
 )
 @click.option("--no-store", "no_store", is_flag=True, help="Do not record the screenings.")
 @click.option(
+    "--mitigate",
+    "with_mitigation",
+    is_flag=True,
+    help="With --format html: add a 'how to lower this' section per deal (slower: a search "
+    "per deal, see docs/mitigation.md).",
+)
+@click.option(
     "--resume",
     is_flag=True,
     help="Do not record again deals the store already holds under this rulebook "
@@ -214,6 +229,7 @@ def review(
     layers: tuple[str, ...],
     db: str | None,
     no_store: bool,
+    with_mitigation: bool,
     resume: bool,
 ) -> None:
     """Screen every deal under PATH... (folders, .yaml/.yml/.json files, .jsonl streams).
@@ -226,8 +242,13 @@ def review(
     if csv_hits is not None and fmt != "csv":
         raise UsageError.one("--csv-hits", "usage", "`--csv-hits` needs `--format csv`")
     resolved = tuple(str(p) for p in resolve_layers(layers))
-    options = Options(layers=resolved, as_of=_as_of(as_of), workers=workers)
+    if with_mitigation and fmt != "html":
+        raise UsageError.one("--mitigate", "usage", "`--mitigate` needs `--format html`")
+    options = Options(
+        layers=resolved, as_of=_as_of(as_of), workers=workers, keep_deals=with_mitigation
+    )
     book = load_rulebook([Path(p) for p in resolved])
+    mitigation = _mitigation(book, options.as_of) if with_mitigation else None
     interactive = stderr_is_interactive()
     total = count_tasks(list(paths)) if interactive else None
     to_terminal = out is None and sys.stdout.isatty()
@@ -241,7 +262,15 @@ def review(
         _output(csv_hits) if csv_hits is not None else contextlib.nullcontext() as hits,
         _Progress(total) as progress,
     ):
-        report = open_report(fmt, stream, book=book, color=color, width=width, csv_hits=hits)
+        report = open_report(
+            fmt,
+            stream,
+            book=book,
+            color=color,
+            width=width,
+            csv_hits=hits,
+            mitigation=mitigation,
+        )
         if sink is not None and sink.recorded:
             options = replace(options, skip=frozenset(sink.recorded))
         summary = run_review(
@@ -257,6 +286,16 @@ def review(
     if sink is not None:
         click.echo(f"dealscreen: {sink.describe()}", err=True)
     _gate(summary, fail_on)
+
+
+def _mitigation(book: Rulebook, as_of: dt.date | None) -> Callable[[Reviewed], Any]:
+    """The "how to lower this" section of a reviewed deal (searched in this process)."""
+    from screening.whatif.report import review_section
+
+    def section(item: Reviewed) -> Any:
+        return review_section(item.deal(), item.result(), rulebook=book, as_of=as_of)
+
+    return section
 
 
 class _StoreSink:

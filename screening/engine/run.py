@@ -229,6 +229,22 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     return ev
 
 
+def evaluate_rules(book: Rulebook, view: FactView) -> Evaluation:
+    """Every rule's status for a fact view from the Python evaluator alone (no durable-rules).
+
+    The same statuses :func:`run_rules` decides and cross-checks on every screening; searches
+    that try many variants of a deal use it to rule variants out cheaply, and verify what they
+    keep with :func:`screen`.
+    """
+    ev = Evaluation(book, view)
+    scope = ev.scope
+    status = ev.status
+    for _, checks in _plan(book).strata:
+        for rule, status_of in checks:
+            status[rule.id] = status_of(scope)
+    return ev
+
+
 def run_rules_many(
     book: Rulebook, views: list[FactView], *, check: bool = True
 ) -> list[Evaluation]:
@@ -652,4 +668,4 @@ def _join(items: Iterable[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-__all__ = ["LEVELS", "screen"]
+__all__ = ["LEVELS", "evaluate_rules", "screen"]

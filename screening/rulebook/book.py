@@ -5,6 +5,7 @@ Layout of a rulebook directory::
     regimes.yaml             the regimes: id, title, what version of the regulation is encoded
     <regime>/*.yaml          rule files: ``regime:`` and a list of ``rules:``
     reference/*.yaml         reference lists (``reference:``), with source and date
+    negotiable.yaml          the negotiable terms of a deal (``negotiable:``), for mitigation
 
 Every problem found while loading is collected, sorted by ``file:line`` and raised together as a
 :class:`~screening.errors.RulebookError`. Layers (``--rules DIR``) are loaded after the shipped
@@ -39,6 +40,11 @@ from screening.rulebook.conditions import (
     leaves,
     parse_condition,
     suggest,
+)
+from screening.rulebook.negotiable import (
+    NegotiableTerm,
+    is_negotiable_document,
+    parse_negotiable,
 )
 
 RULE_KINDS = ("finding", "outcome", "exemption")
@@ -163,6 +169,7 @@ class Rulebook:
     sources: tuple[str, ...]
     files: dict[str, str] = field(default_factory=dict)  # relative path -> text, for the store
     labels: tuple[str, ...] = ()  # per layer, the directory name shown in rule locations
+    negotiable: tuple[NegotiableTerm, ...] = ()  # the deal terms a mitigation may concede
 
     @property
     def strata(self) -> list[list[Rule]]:
@@ -275,6 +282,7 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
 
     regimes: dict[str, Regime] = {}
     refs: dict[str, ReferenceList] = {}
+    terms: dict[str, NegotiableTerm] = {}
     rule_docs: list[tuple[int, Document]] = []
     for layer, path, doc in docs:
         data = doc.data
@@ -290,6 +298,9 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
                         )
                     )
                 refs[ref.name] = ref
+        elif is_negotiable_document(data):
+            # A layer's term of the same id replaces the shipped one.
+            terms.update((t.id, t) for t in parse_negotiable(doc, problems))
         else:
             rule_docs.append((layer, doc))
 
@@ -336,6 +347,7 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
         sources=tuple(str(d) for d in dirs),
         files=dict(sorted(files.items())),
         labels=tuple(labels),
+        negotiable=tuple(terms[k] for k in sorted(terms)),
     )
 
 

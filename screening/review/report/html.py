@@ -17,8 +17,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from collections.abc import Callable
 from html import escape as _escape
-from typing import TextIO
+from typing import Any, TextIO
 
 from screening.engine.verdict import DISCLAIMER, LEVELS, VERDICTS
 from screening.errors import BIDI_CONTROLS
@@ -178,6 +179,43 @@ _SCRIPT = r"""
     }
     return box;
   }
+  function mitigation(m) {
+    var box = el("div", null, "mitigation");
+    box.appendChild(el("h3", "How to lower this (to " + m.target + " or lower, " + m.scope + ")"));
+    if (m.status === "already") { box.appendChild(el("p", "already there", "muted")); }
+    var ol = el("ol");
+    m.mitigations.forEach(function (p) {
+      var li = el("li");
+      li.appendChild(el("span", p.concessions.map(function (c) { return c.label; }).join("; ")));
+      li.appendChild(document.createTextNode(" → "));
+      li.appendChild(el("span", p.level_after, levelClass(p.level_after)));
+      if (p.raised.length) { li.appendChild(el("p", "raises " + p.raised.join(", "), "exempted")); }
+      var changes = [];
+      p.concessions.forEach(function (c) {
+        c.changes.forEach(function (ch) { changes.push(ch.option); });
+      });
+      li.appendChild(el("div", changes.join("  "), "mono"));
+      var ul = el("ul");
+      p.stopped.forEach(function (s) {
+        ul.appendChild(el("li", s.rule_id + " (" + s.citation + "): " + s.title + " stops"));
+      });
+      li.appendChild(ul);
+      ol.appendChild(li);
+    });
+    box.appendChild(ol);
+    if (m.status === "not_found") {
+      var none = "nothing within " + m.max_changes + " change(s) reaches it; blocked by:";
+      box.appendChild(el("p", none));
+      var bl = el("ul");
+      m.blockers.forEach(function (b) {
+        bl.appendChild(el("li", b.rule_id + " (" + b.citation + "): " + b.title));
+      });
+      box.appendChild(bl);
+    }
+    box.appendChild(el("p", m.searched, "muted"));
+    box.appendChild(el("p", m.note, "muted"));
+    return box;
+  }
   function show(i) {
     var d = deals[i], r = d.result;
     state.selected = i;
@@ -231,6 +269,7 @@ _SCRIPT = r"""
       qs.appendChild(li);
     });
     out.appendChild(qs);
+    if (d.mitigation) { out.appendChild(mitigation(d.mitigation)); }
     out.appendChild(el("p", r.disclaimer, "muted"));
     detail.replaceChildren(out);
     detail.hidden = false;
@@ -362,9 +401,17 @@ def verdict_chart(verdicts: dict[str, int]) -> str:
 class HtmlReport(BaseReport):
     """One self-contained HTML page, its deal data streamed as results arrive."""
 
-    def __init__(self, out: TextIO, *, book: Rulebook) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        book: Rulebook,
+        mitigation: Callable[[Reviewed], dict[str, Any] | None] | None = None,
+    ) -> None:
+        """``mitigation`` gives a deal's "how to lower this" section (``review --mitigate``)."""
         self.out = out
         self.count = 0
+        self.mitigation = mitigation
         out.write(_head(book))
 
     def add(self, item: Reviewed) -> None:
@@ -385,6 +432,7 @@ class HtmlReport(BaseReport):
                 "provisional": item.provisional,
                 "reasons": list(item.reasons),
                 "duplicate_of": item.duplicate_of,
+                "mitigation": self.mitigation(item) if self.mitigation else None,
             },
             ensure_ascii=False,
         )
