@@ -20,8 +20,9 @@ from screening.engine.explain import render_text
 from screening.engine.run import screen
 from screening.engine.verdict import Result, ScreeningResult
 from screening.engine.why import Explanation, explain_rule, render_explanation
-from screening.errors import StoreError
+from screening.errors import StoreError, UsageError
 from screening.rulebook.book import Rulebook, load_rulebook
+from screening.rulebook.conditions import suggest
 
 Question = Literal["why", "why-not"]
 
@@ -128,6 +129,14 @@ def explain(
     stored = store.get(screening_id)
     result = stored.result
     book = store.rulebook(result.rulebook_version)
+    if rule_id not in book.rules and rule_id not in load_rulebook().rules:
+        # A rule neither the recorded nor today's rulebook has: most likely a typo.
+        raise UsageError.one(
+            rule_id,
+            "unknown-rule",
+            f"no rule `{rule_id}` in rulebook {result.rulebook_version}, which screening "
+            f"{screening_id} used{suggest(rule_id, book.rules)}",
+        )
     exp = explain_rule(book, stored.deal, rule_id, as_of=stored.as_of)
     recorded = result.hit(rule_id)
     fired_now = exp.status in ("fired", "suppressed")
@@ -255,8 +264,8 @@ def reproduce(store: Store, stored: StoredScreening) -> ScreeningResult:
     recorded = stored.result
     book = store.rulebook(recorded.rulebook_version)
     again = screen(stored.deal, rulebook=book, as_of=stored.as_of)
-    before = recorded.model_dump(mode="json")
-    after = again.model_dump(mode="json")
+    before = recorded.model_dump(mode="json", exclude={"summary"})
+    after = again.model_dump(mode="json", exclude={"summary"})
     if recorded.dealscreen_version != __version__:
         # Another dealscreen release recorded it; only its version stamp may differ.
         after["dealscreen_version"] = before["dealscreen_version"]

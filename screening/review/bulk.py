@@ -23,13 +23,19 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
 from screening.engine.verdict import LEVELS, ScreeningResult, rank
 from screening.errors import DealError, Problem, ScreeningError
-from screening.model._yaml import Document, DocumentError, _check_depth, load_file
+from screening.model._yaml import (
+    Document,
+    DocumentError,
+    DuplicateKeyError,
+    _check_depth,
+    load_file,
+    loads_json,
+)
 from screening.model.deal import Deal, DealRecord
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
 from screening.rulebook.book import Rulebook, load_rulebook
@@ -286,8 +292,10 @@ def _document(task: Task) -> Document:
     else:
         where = f"{path}:{number}"
         try:
-            data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
+            data = loads_json(raw.decode("utf-8"))
             _check_depth(data, where)
+        except DuplicateKeyError as exc:
+            raise DealError.one(where, "duplicate-key", exc.message) from None
         except UnicodeDecodeError:
             raise DealError.one(where, "not-utf8", "not UTF-8 text") from None
         except json.JSONDecodeError as exc:
