@@ -91,7 +91,6 @@ def screen(
     result = screen_deal(deal, rulebook=book, as_of=parse_as_of(as_of))
     screening_id: int | None = None
     if not no_store:
-
         store = open_store(db, create=True)
         screening_id = store.record(result, deal, rulebook=book)
         click.echo(

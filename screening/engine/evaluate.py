@@ -303,6 +303,8 @@ def render_leaf(leaf: Leaf, value: Any, status: Tri, references: References, as_
             if value is None:
                 need = "to hold" if wanted else "not to hold"
                 return f"{title}: unknown (the rule needs it {need})"
+            if status is False:
+                return f"{title}: {seen} (the rule needs {render_value(wanted)})"
             return f"{title}: {seen}"
         expected = render_value(leaf.value, unit)
         if value is None:

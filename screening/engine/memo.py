@@ -168,7 +168,8 @@ class Explainer:
 
     def leaf(self, node: Leaf, outcome: Outcome) -> str:
         """A failed fact in words."""
-        return render_leaf(node, outcome.value, outcome.status, self.ev.book.references, self.as_of)
+        text = render_leaf(node, outcome.value, outcome.status, self.ev.book.references, self.as_of)
+        return text.split(" (the rule needs ")[0]  # the memo states the fact only
 
     def facts(self, rule_id: str, limit: int = 3, seen: frozenset[str] = frozenset()) -> list[str]:
         """The failed facts under a finding (through the findings it reads), at most ``limit``."""

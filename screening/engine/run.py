@@ -227,7 +227,10 @@ def render_template(template: str, view: FactView) -> str:
     def fill(m: re.Match[str]) -> str:
         path = m.group(1)
         info = cached_field_info(path)
-        return render_value(view.get(path), info[2] if info else "")
+        text = render_value(view.get(path), info[2] if info else "")
+        if text.endswith(".") and template.startswith(".", m.end()):
+            return text[:-1]  # "Co., Ltd." before the sentence's own full stop
+        return text
 
     return _PLACEHOLDER.sub(fill, template)
 
