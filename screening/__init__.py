@@ -14,7 +14,6 @@ Names are imported on first use (PEP 562), so that ``import screening`` is cheap
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
 from screening._version import __version__
@@ -34,29 +33,30 @@ if TYPE_CHECKING:
     from screening.model.loader import load_deal
     from screening.rulebook.book import Rulebook, load_rulebook
 
-_WHERE = {
-    "LEVELS": "screening.engine.verdict",
-    "Deal": "screening.model.deal",
-    "DealError": "screening.errors",
-    "EngineError": "screening.errors",
-    "Hit": "screening.engine.verdict",
-    "Rulebook": "screening.rulebook.book",
-    "RulebookError": "screening.errors",
-    "ScreeningError": "screening.errors",
-    "ScreeningResult": "screening.engine.verdict",
-    "StoreError": "screening.errors",
-    "UsageError": "screening.errors",
-    "load_deal": "screening.model.loader",
-    "load_rulebook": "screening.rulebook.book",
-    "screen": "screening.engine.run",
-}
-
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
+    # Static imports of the defining modules (no dynamic import of a name given as data).
+    # Any other name (a submodule being imported, say) is not ours: say so at once.
+    if name not in __all__:
         raise AttributeError(f"module 'screening' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    from screening import errors
+    from screening.engine import run, verdict
+    from screening.model import deal, loader
+    from screening.rulebook import book
+
+    home = {
+        "screen": run,
+        "LEVELS": verdict,
+        "Hit": verdict,
+        "ScreeningResult": verdict,
+        "Deal": deal,
+        "load_deal": loader,
+        "Rulebook": book,
+        "load_rulebook": book,
+    }.get(name, errors if name.endswith("Error") else None)
+    if home is None or not hasattr(home, name):
+        raise AttributeError(f"module 'screening' has no attribute {name!r}")
+    value = getattr(home, name)
     globals()[name] = value
     return value
 

@@ -15,6 +15,7 @@ import pytest
 
 from screening.authoring.fixtures_gen import generate_jsonl
 from tests.conftest import FIXTURES
+from tests.conftest import require
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,15 +39,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 6 MB filesystem of its own (tmpfs), so the store can run out of space."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    require(os.geteuid() == 0, "mounting a small tmpfs needs root (CI runs as root)")
     made = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    require(made.returncode == 0, f"cannot mount a tmpfs here: {made.stderr.strip()}")
     try:
         yield mount
     finally:

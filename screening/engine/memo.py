@@ -42,6 +42,7 @@ STARTER_WARNING = (
     "lists: a party not found on them may still be listed. Import the official lists with "
     f"`{IMPORT_COMMAND} --list LIST FILE` (see `dealscreen lists import --help`)."
 )
+STALE_PREFIX = "reference lists past their review date"
 _KIND_ORDER = {"outcome": 0, "exemption": 1, "finding": 2}
 
 # What to do when an outcome rule carries no ``action:`` of its own, by level.
@@ -287,10 +288,17 @@ def ranked_questions(
             could_raise_to=top.outcome,
             regimes=sorted({q.regime for q in group}),
             rule_ids=[q.rule_id for q in outcomes],
-            unknown_facts=sorted({f for q in group for f in q.unknown_facts}),
+            unknown_facts=_asked(group),
         )
         out.append(((-rank(top.outcome), -raise_by, text), item))
     return [item for _key, item in sorted(out, key=lambda kv: kv[0])]
+
+
+def _asked(group: list[OpenQuestion]) -> list[str]:
+    """The unknown facts a question asks for; a missing block is asked for as a block."""
+    facts = sorted({f for q in group for f in q.unknown_facts})
+    blocks = [f for f in facts if f.endswith(".recorded")]
+    return blocks or facts
 
 
 def _question_head(question: str) -> str:
@@ -366,7 +374,7 @@ def build_summary(
     stale = [f"{item.name} (review by {item.review_by})" for item in lists if item.past_review]
     if stale:
         warnings.append(
-            f"reference lists past their review date on the screening date {as_of.isoformat()}: "
+            f"{STALE_PREFIX} on the screening date {as_of.isoformat()}: "
             + ", ".join(stale)
             + "; check them against their sources"
         )
