@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from screening.authoring.fixtures_gen import generate_jsonl
-from tests.conftest import FIXTURES
-from tests.conftest import require
+from tests.conftest import FIXTURES, require
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -121,7 +121,9 @@ _SCRIPT = r"""
   }
   function value(d, key) {
     if (key === "verdict") { return LEVELS.indexOf(d.verdict) * 5 + LEVELS.indexOf(d.ceiling); }
-    if (key === "reasons") { return d.reasons.map(function (id) { return rule(id)[0]; }).join(" "); }
+    if (key === "reasons") {
+      return d.reasons.map(function (id) { return rule(id)[0]; }).join(" ");
+    }
     return d[key];
   }
   function compare(a, b) {
