@@ -259,13 +259,50 @@ def _first_difference(a: Any, b: Any, path: str = "$") -> str | None:
     return None if a == b else path
 
 
+# Prose the tool writes around a decision: its wording may improve from one build to the next
+# (it did: conditions in words, alternatives grouped), so a replay compares everything else.
+_PROSE = {
+    "hit": ("explanation",),
+    "condition": ("text", "alternatives"),
+    "question": ("question",),
+    "derived": ("explanation",),
+}
+
+
+def decision(data: dict[str, Any]) -> dict[str, Any]:
+    """A result's decision content: verdicts, regimes, every hit with its rule, citation, facts,
+    conditions (values and whether each held), findings and exemptions, the open questions and
+    their unknown facts, the derived values; without the prose rendered around them."""
+    out = dict(data)
+    out["hits"] = [
+        {
+            **{k: v for k, v in h.items() if k not in _PROSE["hit"]},
+            "conditions": [
+                {k: v for k, v in c.items() if k not in _PROSE["condition"]}
+                for c in h["conditions"]
+            ],
+        }
+        for h in data["hits"]
+    ]
+    out["open_questions"] = [
+        {k: v for k, v in q.items() if k not in _PROSE["question"]}
+        for q in data["open_questions"]
+    ]
+    out["derived"] = [
+        {k: v for k, v in d.items() if k not in _PROSE["derived"]} for d in data["derived"]
+    ]
+    return out
+
+
 def reproduce(store: Store, stored: StoredScreening) -> ScreeningResult:
-    """Re-screen a record under its recorded rulebook; it must give the recorded result exactly."""
+    """Re-screen a record under its recorded rulebook; it must reach the recorded decision
+    exactly (:func:`decision`: every verdict, hit, fact value, condition outcome and question;
+    the prose around them may read better in a later build)."""
     recorded = stored.result
     book = store.rulebook(recorded.rulebook_version)
     again = screen(stored.deal, rulebook=book, as_of=stored.as_of)
-    before = recorded.model_dump(mode="json", exclude={"summary"})
-    after = again.model_dump(mode="json", exclude={"summary"})
+    before = decision(recorded.model_dump(mode="json", exclude={"summary"}))
+    after = decision(again.model_dump(mode="json", exclude={"summary"}))
     if recorded.dealscreen_version != __version__:
         # Another dealscreen release recorded it; only its version stamp may differ.
         after["dealscreen_version"] = before["dealscreen_version"]

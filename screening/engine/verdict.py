@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from screening.model.levels import LEVELS as LEVELS
 from screening.model.levels import Level as Level
@@ -39,6 +45,15 @@ class ConditionResult(Result):
         default=None,
         description="conditions with the same number are alternatives (`any:`): one is enough",
     )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_group(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A condition outside any `any:` leaves the key out, so results recorded before the
+        # key existed keep their hashes.
+        data: dict[str, Any] = handler(self)
+        if data.get("alternatives") is None:
+            data.pop("alternatives", None)
+        return data
 
 
 class Because(Result):
