@@ -226,3 +226,66 @@ def test_format_memo_is_markdown(capsys: pytest.CaptureFixture[str]) -> None:
     assert "**starter set**" in out
     assert out.rstrip().endswith("*")  # the disclaimer, once
     assert out.count("not legal advice") == 1
+
+
+_OUTCOME = """
+- id: t.big
+  kind: outcome
+  outcome: filing_required
+  title: A big stake
+  citation: 31 CFR 800.401(b)
+  when:
+    - rights.voting_pct >= 25
+  explain: "{investor.name} takes {rights.voting_pct}."
+"""
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("action: {deadline: {days: 30, before: completion_date, citation: x}}", "`action:` takes"),
+        ("action: {do: File, deadline: {days: 30, citation: x}}", "`deadline:` takes"),
+        ("action: {do: File, deadline: {days: 30, before: closing, citation: x}}", "`deadline:`"),
+        (
+            "action: {do: File, deadline: {days: -1, after: signing_date, citation: x}}",
+            "`deadline:`",
+        ),
+        ("action: {do: File, deadline: {days: 30, before: completion_date}}", "`deadline:` takes"),
+    ],
+)
+def test_a_malformed_action_is_a_located_load_error(
+    tmp_path: Path, action: str, message: str
+) -> None:
+    """`action:` is checked when the rulebook loads, with the rule's file and line."""
+    from screening.errors import RulebookError
+    from tests.authoring_helpers import small_rulebook
+    from tests.rulebook_helpers import rule_file
+
+    text = rule_file(_OUTCOME + "  " + action + "\n")
+    base = small_rulebook(tmp_path, {"t/r.yaml": text})
+    with pytest.raises(RulebookError) as info:
+        load_rulebook(base=base)
+    problem = info.value.problems[0]
+    assert problem.code == "invalid-action"
+    assert problem.location.startswith(f"{base}/t/r.yaml:1")
+    assert message in problem.message
+
+
+def test_a_rules_own_action_reaches_the_memo(tmp_path: Path) -> None:
+    """A rule's `action:` with a deadline after signing gives the memo's action and date."""
+    from tests.authoring_helpers import small_rulebook
+    from tests.rulebook_helpers import rule_file
+
+    action = (
+        "action: {do: Tell the board, deadline: {days: 10, after: signing_date, citation: x 1}}"
+    )
+    base = small_rulebook(tmp_path, {"t/r.yaml": rule_file(_OUTCOME + "  " + action + "\n")})
+    book = load_rulebook(base=base)
+    deal = load_deal(MANDATORY)
+    assert deal.signing_date is not None
+    memo = screen(deal, rulebook=book).summary
+    assert memo is not None
+    (line,) = memo.actions
+    assert line.rule_id == "t.big" and line.action == "Tell the board"
+    assert line.deadline == (deal.signing_date + dt.timedelta(days=10)).isoformat()
+    assert line.deadline_rule == "no later than 10 days after signing (x 1)"

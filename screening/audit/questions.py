@@ -285,8 +285,7 @@ def decision(data: dict[str, Any]) -> dict[str, Any]:
         for h in data["hits"]
     ]
     out["open_questions"] = [
-        {k: v for k, v in q.items() if k not in _PROSE["question"]}
-        for q in data["open_questions"]
+        {k: v for k, v in q.items() if k not in _PROSE["question"]} for q in data["open_questions"]
     ]
     out["derived"] = [
         {k: v for k, v in d.items() if k not in _PROSE["derived"]} for d in data["derived"]

@@ -260,7 +260,7 @@ def render_memo(result: ScreeningResult) -> str:
     if memo.questions:
         out += ["## Open questions, most consequential first", ""]
         out += [
-            f"{i}. *could reach {q.could_raise_to}*: {_md(q.question)}"
+            f"{i}. *could reach {_md(q.could_raise_to)}*: {_md(q.question)}"
             for i, q in enumerate(memo.questions, 1)
         ]
         out.append("")
