@@ -321,7 +321,8 @@ _SCRIPT = r"""
     var exempted = d.hits.filter(function (h) { return h.k === 0 && h.by; });
     var exemptions = d.hits.filter(function (h) { return h.k === 1; });
     var findings = d.hits.filter(function (h) { return h.k === 2; });
-    out.appendChild(el("h3", "Rules that decided it (" + outcomes.length + ")"));
+    out.appendChild(el("h3", "Outcome rules that fired, most severe first ("
+                             + outcomes.length + ")"));
     if (!outcomes.length) { out.appendChild(el("p", "no outcome rule fired", "muted")); }
     outcomes.forEach(function (h) { out.appendChild(hitBox(h)); });
     if (exempted.length || exemptions.length) {
