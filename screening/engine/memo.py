@@ -150,8 +150,9 @@ def failing(ctx: Explainer, outcome: Outcome) -> list[_Reason]:
             return [_Reason("+" + node.rule_id, f"{ctx.rules[node.rule_id].title}: yes")]
         return [_Reason("-" + node.rule_id, f"{ctx.rules[node.rule_id].title}: no")]
     if isinstance(node, AnyOf):
-        parts = [r.text for child in outcome.children for r in failing(ctx, child)[:1]]
-        key = "any:" + "|".join(sorted(r.key for c in outcome.children for r in failing(ctx, c)))
+        each = [failing(ctx, child) for child in outcome.children]
+        parts = [reasons[0].text for reasons in each if reasons]
+        key = "any:" + "|".join(sorted(r.key for reasons in each for r in reasons))
         return [_Reason(key, "none of: " + "; ".join(parts))]
     out: list[_Reason] = []
     for child in outcome.children:
