@@ -99,13 +99,13 @@ def test_screen_says_when_it_creates_the_store_directory(
 def test_screen_json_names_the_recorded_screening(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """With recording on, `--format json` includes `screening_id` (first key)."""
+    """With recording on, `--format json` includes `screening_id` (last, as the HTTP API)."""
     db = tmp_path / "audit.db"
     run(capsys, "screen", str(DEAL), "--db", str(db))
     code, out, _ = run(capsys, "screen", str(DEAL), "--db", str(db), "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert next(iter(data)) == "screening_id" and data["screening_id"] == 2
+    assert list(data)[-1] == "screening_id" and data["screening_id"] == 2
 
 
 def test_review_of_a_missing_path_is_a_usage_error(

@@ -303,11 +303,11 @@ def _md(text: str) -> str:
 
 
 def to_jsonable(result: ScreeningResult, *, screening_id: int | None = None) -> dict[str, Any]:
-    """The result as plain JSON data (decimals as exact strings); ``screening_id`` first when
-    the screening was recorded."""
+    """The result as plain JSON data (decimals as exact strings); ``screening_id`` added last
+    when the screening was recorded (as the HTTP API does)."""
     data: dict[str, Any] = result.model_dump(mode="json")
     if screening_id is not None:
-        data = {"screening_id": screening_id, **data}
+        data["screening_id"] = screening_id
     return data
 
 
