@@ -244,3 +244,21 @@ def test_rules_diff_counts_only_verdict_changes(tmp_path: Path) -> None:
     assert text.splitlines()[-1] == (
         "0 of 1 deals change verdict; 1 more change a regime's verdict but not the overall verdict"
     )
+
+
+def test_missing_chromium_or_postgresql_skips_unless_ci_requires_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a fresh machine a test needing what is absent skips with the reason; under CI's
+    DEALSCREEN_REQUIRE_ALL=1 the same test fails, so CI still proves it."""
+    from tests.conftest import require
+
+    require(True, "never raised")
+    monkeypatch.delenv("DEALSCREEN_REQUIRE_ALL", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="needs Chromium"):
+        require(False, "needs Chromium")
+    monkeypatch.setenv("DEALSCREEN_REQUIRE_ALL", "1")
+    with pytest.raises(pytest.fail.Exception, match="needs Chromium .*a failure, not a skip"):
+        require(False, "needs Chromium")
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert "DEALSCREEN_REQUIRE_ALL=1 .venv/bin/pytest" in ci
