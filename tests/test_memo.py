@@ -143,7 +143,8 @@ def test_what_the_answer_rests_on() -> None:
     ofac = next(li for li in memo.lists if li.name == "restricted_ofac_sdn")
     assert ofac.starter and ofac.retrieved == "2026-11-28"
     assert STARTER_WARNING in memo.warnings
-    assert "`dealscreen lists import --list LIST FILE`" in STARTER_WARNING
+    assert "`dealscreen lists update --from DIR --out LAYER`" in STARTER_WARNING
+    assert "`dealscreen lists import`" in STARTER_WARNING
     review_by = book.references.get("restricted_ofac_sdn").review_by
     later = screen(deal, rulebook=book, as_of=review_by + dt.timedelta(days=1)).summary
     assert later is not None
@@ -289,3 +290,13 @@ def test_a_rules_own_action_reaches_the_memo(tmp_path: Path) -> None:
     assert line.rule_id == "t.big" and line.action == "Tell the board"
     assert line.deadline == (deal.signing_date + dt.timedelta(days=10)).isoformat()
     assert line.deadline_rule == "no later than 10 days after signing (x 1)"
+
+
+def test_an_imported_official_list_is_not_called_a_starter_set() -> None:
+    """A list carrying the provenance of an official download is not a starter set."""
+    import dataclasses
+
+    ref = load_rulebook().references.get("restricted_ofac_sdn")
+    assert ref is not None and ref.starter
+    imported = dataclasses.replace(ref, provenance={"format": "sdn_xml", "entries": 4})
+    assert not imported.starter

@@ -258,7 +258,7 @@ def test_missing_chromium_or_postgresql_skips_unless_ci_requires_it(
     with pytest.raises(pytest.skip.Exception, match="needs Chromium"):
         require(False, "needs Chromium")
     monkeypatch.setenv("DEALSCREEN_REQUIRE_ALL", "1")
-    with pytest.raises(pytest.fail.Exception, match="needs Chromium .*a failure, not a skip"):
+    with pytest.raises(pytest.fail.Exception, match=r"needs Chromium .*a failure, not a skip"):
         require(False, "needs Chromium")
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert "DEALSCREEN_REQUIRE_ALL=1 .venv/bin/pytest" in ci

@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 IMPORT_COMMAND = "dealscreen lists import"
 STARTER_WARNING = (
     "the restricted-party lists used are bundled starter sets of a few entries, not the official "
-    "lists: a party not found on them may still be listed. Import the official lists with "
-    f"`{IMPORT_COMMAND} --list LIST FILE` (see `dealscreen lists import --help`)."
+    "lists: a party not found on them may still be listed. Load the official downloads with "
+    "`dealscreen lists update --from DIR --out LAYER` (one list: `dealscreen lists import`) and "
+    "screen with `--rules LAYER`."
 )
 STALE_PREFIX = "reference lists past their review date"
 _KIND_ORDER = {"outcome": 0, "exemption": 1, "finding": 2}

@@ -17,7 +17,17 @@ from typing import Any
 from screening.errors import Problem
 from screening.model._yaml import Document
 
-_LIST_KEYS = {"reference", "title", "source", "retrieved", "review_by", "notes", "entries"}
+_LIST_KEYS = {
+    "reference",
+    "title",
+    "source",
+    "retrieved",
+    "review_by",
+    "notes",
+    "provenance",
+    "entries",
+}
+_PROVENANCE_KEYS = {"format", "files", "published", "entries", "names"}
 _ENTRY_KEYS = {"value", "from", "to", "note", "attributes"}
 
 
@@ -47,6 +57,7 @@ class ReferenceList:
     review_by: dt.date | None
     entries: tuple[Entry, ...]
     location: str = ""
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def values(self, on: dt.date | None = None) -> list[str]:
         """Values in force on a date (all values when no date is given), sorted."""
@@ -58,8 +69,9 @@ class ReferenceList:
 
     @property
     def starter(self) -> bool:
-        """Whether this is a bundled starter set rather than the official list."""
-        return "starter set" in self.title.lower()
+        """Whether this is a bundled starter set rather than the official list (an official
+        download imported by ``dealscreen lists update`` carries its provenance)."""
+        return not self.provenance and "starter set" in self.title.lower()
 
 
 def _date(value: Any, where: str, problems: list[Problem]) -> dt.date | None:
@@ -108,6 +120,16 @@ def parse_reference(doc: Document, problems: list[Problem]) -> ReferenceList | N
                 attributes=attrs if isinstance(attrs, dict) else {},
             )
         )
+    provenance = data.get("provenance") or {}
+    if not isinstance(provenance, dict):
+        problems.append(
+            Problem(doc.where(("provenance",)), "invalid-reference", "expected a mapping")
+        )
+        provenance = {}
+    for key in sorted(set(provenance) - _PROVENANCE_KEYS):
+        problems.append(
+            Problem(doc.where(("provenance", key)), "unknown-key", f"unknown key `{key}`")
+        )
     if len(problems) > before:
         return None
     return ReferenceList(
@@ -118,6 +140,7 @@ def parse_reference(doc: Document, problems: list[Problem]) -> ReferenceList | N
         review_by=_date(data.get("review_by"), doc.where(("review_by",)), problems),
         entries=tuple(entries),
         location=doc.where(()),
+        provenance=provenance,
     )
 
 
