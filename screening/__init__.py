@@ -5,6 +5,7 @@ The public API::
     from screening import screen, load_deal
     result = screen(load_deal("fixtures/deals/x.yaml"))
     result.verdict, result.hits, result.model_dump_json()
+    results = screen_many(deals)  # many deals: the same results, several times faster
 
 dealscreen informs a decision; it is not legal advice.
 
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from screening._version import __version__
 
 if TYPE_CHECKING:
-    from screening.engine.run import screen
+    from screening.engine.run import screen, screen_many
     from screening.engine.verdict import LEVELS, Hit, ScreeningResult
     from screening.errors import (
         DealError,
@@ -46,6 +47,7 @@ def __getattr__(name: str) -> Any:
 
     home = {
         "screen": run,
+        "screen_many": run,
         "LEVELS": verdict,
         "Hit": verdict,
         "ScreeningResult": verdict,
@@ -81,4 +83,5 @@ __all__ = [
     "load_deal",
     "load_rulebook",
     "screen",
+    "screen_many",
 ]

@@ -129,6 +129,10 @@ class Scope:
         """Record a value already read from the view."""
         self._values[path] = value
 
+    def lists_read(self) -> set[str]:
+        """The reference lists the conditions of this screening have read."""
+        return set(self._lists)
+
     def listed(self, leaf: Leaf) -> tuple[Any, ...]:
         """The literal list of a leaf; reference lists are resolved once per screening."""
         if leaf.ref is None:

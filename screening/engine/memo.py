@@ -369,7 +369,9 @@ def build_summary(
         span = f"{verdict}; no open question could raise it"
     else:
         span = f"{verdict} now; could reach {ceiling} (open questions below)"
-    lists = lists_used(book.references, used, as_of)
+    # Lists the derivation read (recorded) and those the conditions read (the scope's own
+    # record): the same set whether the deal was screened alone or in a batch.
+    lists = lists_used(book.references, set(used) | ev.scope.lists_read(), as_of)
     warnings: list[str] = []
     if any(item.starter for item in lists):
         warnings.append(STARTER_WARNING)
