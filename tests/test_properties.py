@@ -130,6 +130,8 @@ def test_any_mutation_gives_a_result_or_a_clean_error(
 def _strip(result: Any) -> Any:
     data = result.model_dump(mode="json")
     data.pop("rulebook_version")
+    if data.get("summary"):
+        data["summary"].pop("rulebook_version")
     for hit in data["hits"]:
         hit.pop("source")
     return data

@@ -105,8 +105,12 @@ def hashed_json(data: dict[str, Any]) -> str:
 
 
 def result_hash(result: ScreeningResult) -> str:
-    """SHA-256 of the result's JSON, key order kept (a result holds no timestamp)."""
-    return sha(hashed_json(result.model_dump(mode="json")))
+    """SHA-256 of the result's JSON, key order kept (a result holds no timestamp).
+
+    The memo (``summary``) is left out: it is a view of the result computed when a deal is
+    screened, not kept in the store (replay recomputes it).
+    """
+    return sha(hashed_json(result.model_dump(mode="json", exclude={"summary"})))
 
 
 _CHAIN_FIELDS = (
@@ -203,7 +207,7 @@ def to_rows(result: ScreeningResult, deal: DealRecord | Deal) -> Rows:
             f"the result is for deal `{result.deal_id}`, not this deal",
         )
     deal_data = record.model_dump(mode="json")
-    data = result.model_dump(mode="json")
+    data = result.model_dump(mode="json", exclude={"summary"})
     row: dict[str, Any] = {
         "tool_version": __version__,
         "host_user": _host_user(),

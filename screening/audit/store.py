@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import event, func, insert
+from sqlalchemy import event, func, insert, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
@@ -129,13 +129,28 @@ def default_url() -> str:
     return os.environ.get(ENV_DB) or str(DEFAULT_DB)
 
 
-def normalize_url(url: str) -> str:
-    """A SQLAlchemy URL; a bare path means a SQLite file (its directory is created)."""
+def normalize_url(url: str, *, create: bool = True) -> str:
+    """A SQLAlchemy URL; a bare path means a SQLite file (its directory is created when
+    ``create``)."""
     if "://" in url:
         return url
     path = Path(url).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    try:
+        parsed = make_url(url)
+    except (SQLAlchemyError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -158,8 +173,27 @@ def _configure_sqlite(engine: Engine) -> None:
 class Store:
     """An audit store at a SQLAlchemy URL (SQLite by default, PostgreSQL works the same)."""
 
-    def __init__(self, url: str | None = None) -> None:
-        self.url = normalize_url(url or default_url())
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        """Open (``create``: and create if need be) the store; ``created_dir`` names a
+        directory made for a new SQLite file. Without ``create`` a store that does not exist
+        is a :class:`StoreError` (``store-missing``), so a read-only command never makes an
+        empty one and reports on it."""
+        raw = url or default_url()
+        self.created_dir: Path | None = None
+        if "://" not in raw:
+            parent = Path(raw).expanduser().parent
+            if create and not parent.exists():
+                self.created_dir = parent
+        self.url = normalize_url(raw, create=create)
+        self._create = create
+        file = _sqlite_file(self.url)
+        if not create and file is not None and not file.is_file():
+            raise StoreError.one(
+                self._where,
+                "store-missing",
+                "no audit store here: nothing has been recorded (`dealscreen screen` and "
+                "`review` record; give --db or DEALSCREEN_DB to read another store)",
+            )
         try:
             self.engine = create_engine(self.url)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -220,6 +254,14 @@ class Store:
                 yield conn
 
     def _open(self) -> None:
+        if not self._create:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table("schema_version"):
+                    raise StoreError.one(
+                        self._where,
+                        "store-missing",
+                        "no audit store here: the database has no dealscreen tables",
+                    )
         with self._write() as conn, Session(conn) as session:
             if conn.dialect.name == "postgresql":
                 # Processes opening a new store at once would race to create the tables (a

@@ -17,8 +17,15 @@ from typing import Any
 import click
 
 from screening._version import __version__
-from screening.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, parse_as_of
-from screening.engine.explain import render_json, render_text
+from screening.cli.common import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    db_option,
+    open_store,
+    parse_as_of,
+)
+from screening.engine.explain import render_json, render_memo, render_text
 from screening.errors import EngineError, ScreeningError, printable
 from screening.rulebook.book import Rulebook, load_rulebook
 from screening.rulebook.config import resolve_layers
@@ -49,19 +56,20 @@ def cli() -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "memo"]),
+    default="text",
+    show_default=True,
+    help="text: the memo, then every regime; json: the result; memo: the memo as Markdown.",
 )
 @click.option(
     "--as-of", "as_of", metavar="DATE", help="Screen as of this date (default: completion date)."
 )
+@click.option("--findings", is_flag=True, help="Text: also list every finding and derived fact.")
 @rules_option
 @click.option("--no-store", "no_store", is_flag=True, help="Do not record the screening.")
-@click.option(
-    "--db",
-    envvar="DEALSCREEN_DB",
-    metavar="URL",
-    help="Audit store: URL or SQLite path [default .dealscreen/audit.db].",
-)
+@db_option
 @click.option(
     "--mitigate",
     "with_mitigation",
@@ -73,27 +81,38 @@ def screen(
     file: Path,
     fmt: str,
     as_of: str | None,
+    findings: bool,
     layers: tuple[str, ...],
     no_store: bool,
     db: str | None,
     with_mitigation: bool = False,
 ) -> None:
-    """Screen one deal record (YAML or JSON), explain the verdict and record it."""
+    """Screen one deal record (YAML or JSON), explain the verdict and record it.
+
+    The answer comes first: a memo of what to do (with deadlines), why each clear regime is
+    clear, the open questions ranked, and what the answer rests on. Screenings are recorded in
+    the audit store given by --db or the DEALSCREEN_DB environment variable (default
+    .dealscreen/audit.db) unless --no-store is given.
+    """
     from screening.engine.run import screen as screen_deal
     from screening.model.loader import load_deal
 
     book = _rulebook(layers)
     deal = load_deal(file)
     result = screen_deal(deal, rulebook=book, as_of=parse_as_of(as_of))
+    screening_id: int | None = None
     if not no_store:
-        from screening.audit.store import Store
-
-        store = Store(db)
+        store = open_store(db, create=True)
         screening_id = store.record(result, deal, rulebook=book)
         click.echo(
             f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True
         )
-    text = render_json(result) if fmt == "json" else printable(render_text(result))
+    if fmt == "json":
+        text = render_json(result, screening_id=screening_id)
+    elif fmt == "memo":
+        text = render_memo(result)
+    else:
+        text = printable(render_text(result, findings=findings))
     if with_mitigation:
         from screening.whatif.report import with_section
 

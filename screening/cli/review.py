@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from screening.cli.common import EXIT_FAIL_ON, EXIT_INTERNAL
+from screening.cli.common import EXIT_FAIL_ON, EXIT_INTERNAL, db_option
 from screening.cli.common import parse_as_of as _as_of
 from screening.engine.verdict import LEVELS, ScreeningResult
 from screening.errors import (
@@ -198,12 +198,7 @@ class _Progress:
     metavar="DIR",
     help="A rulebook layer on top of the shipped rules (repeatable).",
 )
-@click.option(
-    "--db",
-    envvar="DEALSCREEN_DB",
-    metavar="URL",
-    help="Audit store: URL or SQLite path [default .dealscreen/audit.db].",
-)
+@db_option
 @click.option("--no-store", "no_store", is_flag=True, help="Do not record the screenings.")
 @click.option(
     "--mitigate",
@@ -238,6 +233,11 @@ def review(
     on stderr with their file, line and field, skipped, and make the exit status 2 once the
     report is written.
     """
+    missing = [p for p in paths if str(p) != "-" and not p.exists()]
+    if missing:
+        raise UsageError(
+            [Problem(str(p), "file-not-found", "no such file or directory") for p in missing]
+        )
     fmt = fmt or default_format(out)
     if csv_hits is not None and fmt != "csv":
         raise UsageError.one("--csv-hits", "usage", "`--csv-hits` needs `--format csv`")
@@ -316,9 +316,9 @@ class _StoreSink:
     @contextlib.contextmanager
     def open(cls, db: str | None, book: Rulebook, resume: bool) -> Iterator[_StoreSink]:
         """A sink over the store at ``db``; the last partial batch commits on leaving."""
-        from screening.audit.store import Store
+        from screening.cli.common import open_store
 
-        store = Store(db)
+        store = open_store(db, create=True)
         recorded = store.recorded(book.version) if resume else None
         with store.batch(200, rulebook=book) as batch:
             yield cls(batch, store.url, recorded, store, book.version)
@@ -349,6 +349,17 @@ class _StoreSink:
 
 
 def _gate(summary: Summary, fail_on: str | None) -> None:
+    if summary.screened + summary.invalid == 0:
+        click.echo(
+            "dealscreen: no deal records found (looked for .yaml, .yml, .json and .jsonl files)",
+            err=True,
+        )
+        if fail_on is not None:
+            raise UsageError.one(
+                "--fail-on",
+                "no-deals",
+                f"no deals were screened, so none could reach `{fail_on}`: check the paths",
+            )
     if summary.failed:
         raise ScreeningError(
             [

@@ -27,6 +27,7 @@ from screening.engine.evaluate import (
     render_value,
     status_function,
 )
+from screening.engine.memo import build_summary
 from screening.engine.verdict import (
     LEVELS,
     NOT_IN_FORCE,
@@ -45,8 +46,9 @@ from screening.facts.derive import derive
 from screening.facts.sections.base import Tri
 from screening.facts.view import FactView
 from screening.model.deal import Deal, DealRecord
+from screening.model.reference import recording_use
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
-from screening.rulebook.conditions import Condition, FindingRef, Leaf, leaves
+from screening.rulebook.conditions import AnyOf, Condition, FindingRef, Leaf, leaves
 
 _COMPILED: dict[str, list[CompiledRuleset]] = {}
 _PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z0-9_]+)\}")
@@ -277,9 +279,11 @@ def screen(
     record = deal.root if isinstance(deal, Deal) else deal
     book = rulebook or load_rulebook()
     date = resolve_as_of(record, as_of)
-    view = derive(record, book.references, date)
-    ev = run_rules(book, view)
-    return assemble(record, book, ev)
+    _plan(book)  # compiled outside the recording: compiling reads every list once
+    with recording_use() as used:
+        view = derive(record, book.references, date)
+        ev = run_rules(book, view)
+        return assemble(record, book, ev, used)
 
 
 BATCH = 128  # deals per engine session in screen_many
@@ -298,9 +302,13 @@ def screen_batch(
     out: list[ScreeningResult | ScreeningError | None] = []
     views: list[FactView] = []
     placed: list[int] = []
+    read: list[set[str]] = []  # per deal, the reference lists its derivation read
+    _plan(book)  # compiled outside the recording: compiling reads every list once
     for record in records:
         try:
-            views.append(derive(record, book.references, resolve_as_of(record, as_of)))
+            with recording_use() as used:
+                views.append(derive(record, book.references, resolve_as_of(record, as_of)))
+            read.append(used)
             placed.append(len(out))
             out.append(None)  # screened below
         except ScreeningError as exc:
@@ -316,9 +324,11 @@ def screen_batch(
                 evaluations.append(run_rules(book, view))
             except ScreeningError as exc:
                 evaluations.append(exc)
-    for at, ev in zip(placed, evaluations, strict=True):
+    for at, ev, used in zip(placed, evaluations, read, strict=True):
         try:
-            out[at] = ev if isinstance(ev, ScreeningError) else assemble(records[at], book, ev)
+            out[at] = (
+                ev if isinstance(ev, ScreeningError) else assemble(records[at], book, ev, used)
+            )
         except ScreeningError as exc:
             out[at] = exc
     return [o for o in out if o is not None]
@@ -360,44 +370,77 @@ def render_template(template: str, view: FactView) -> str:
     def fill(m: re.Match[str]) -> str:
         path = m.group(1)
         info = cached_field_info(path)
-        return render_value(view.get(path), info[2] if info else "")
+        text = render_value(view.get(path), info[2] if info else "")
+        if text.endswith(".") and template.startswith(".", m.end()):
+            return text[:-1]  # "Co., Ltd." before the sentence's own full stop
+        return text
 
     return _PLACEHOLDER.sub(fill, template)
 
 
 def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[ConditionResult]:
+    """The leaf conditions in order; those under one ``any:`` share an ``alternatives`` number."""
     out: list[ConditionResult] = []
-    as_of = ev.view.deal.as_of
-    for leaf_outcome in flatten(outcome):
-        node = leaf_outcome.node
-        if isinstance(node, Leaf):
-            if node.synthetic or (only_held and leaf_outcome.status is not True):
-                continue
-            out.append(
-                ConditionResult(
-                    condition=node.text,
-                    text=render_leaf(
-                        node, leaf_outcome.value, leaf_outcome.status, ev.book.references, as_of
-                    ),
-                    path=node.path,
-                    value=_jsonable(leaf_outcome.value),
-                    held=leaf_outcome.status,
-                )
-            )
-        elif isinstance(node, FindingRef):
-            if only_held and leaf_outcome.status is not True:
-                continue
-            target = ev.book.rules[node.rule_id]
-            state = {True: "holds", False: "does not hold", None: "is unknown"}[leaf_outcome.value]
-            need = "must not hold" if node.negated else "must hold"
-            out.append(
-                ConditionResult(
-                    condition=node.text,
-                    text=f"finding `{node.rule_id}` ({target.title}) {need}: it {state}",
-                    held=leaf_outcome.status,
-                )
-            )
+    groups = [0]
+
+    def walk(node: Outcome, group: int | None) -> None:
+        if node.children:
+            if isinstance(node.node, AnyOf):
+                groups[0] += 1
+                group = groups[0]
+            for child in node.children:
+                walk(child, group)
+            return
+        result = _condition(ev, node, group, only_held)
+        if result is not None:
+            out.append(result)
+
+    walk(outcome, None)
     return out
+
+
+def _condition(
+    ev: Evaluation, leaf_outcome: Outcome, group: int | None, only_held: bool
+) -> ConditionResult | None:
+    node = leaf_outcome.node
+    if only_held and leaf_outcome.status is not True:
+        return None
+    if isinstance(node, Leaf):
+        if node.synthetic:
+            return None
+        return ConditionResult(
+            condition=node.text,
+            text=render_leaf(
+                node,
+                leaf_outcome.value,
+                leaf_outcome.status,
+                ev.book.references,
+                ev.view.deal.as_of,
+            ),
+            path=node.path,
+            value=_jsonable(leaf_outcome.value),
+            held=leaf_outcome.status,
+            alternatives=group,
+        )
+    if isinstance(node, FindingRef):
+        return ConditionResult(
+            condition=node.text,
+            text=finding_text(ev.book.rules[node.rule_id], node.negated, leaf_outcome.value),
+            held=leaf_outcome.status,
+            alternatives=group,
+        )
+    return None
+
+
+def finding_text(target: Rule, negated: bool, state: Tri) -> str:
+    """A finding condition in words: ``finding: <title> (`id`): holds``."""
+    if state is None:
+        said = "unknown"
+    elif negated:
+        said = "holds, which rules this out" if state else "does not hold, as required"
+    else:
+        said = "holds" if state else "does not hold"
+    return f"finding: {target.title} (`{target.id}`): {said}"
 
 
 def _jsonable(value: Any) -> Any:
@@ -486,8 +529,14 @@ def suppressions(ev: Evaluation) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResult:
-    """Build the result: hits, regime verdicts, open questions, derived facts."""
+def assemble(
+    deal: DealRecord, book: Rulebook, ev: Evaluation, used: set[str] | None = None
+) -> ScreeningResult:
+    """Build the result: hits, regime verdicts, open questions, derived facts, the memo.
+
+    ``used`` names the reference lists the screening read (see
+    :func:`~screening.model.reference.recording_use`); None leaves the memo out.
+    """
     suppressed = suppressions(ev)
     hits = [
         _hit(ev, rule, suppressed.get(rule.id, []))
@@ -531,6 +580,7 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
         for path, text in sorted(ev.view.derivations.items())
         if path.split(".", 1)[0] in shown
     ]
+    summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return ScreeningResult(
         deal_id=deal.id,
         deal_name=deal.name,
@@ -545,6 +595,7 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
         derived=derived,
         rulebook_version=book.version,
         dealscreen_version=__version__,
+        summary=summary,
     )
 
 

@@ -17,7 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from screening.model.levels import LEVELS as LEVELS
 from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
@@ -46,6 +52,19 @@ class ConditionResult(Result):
     path: str | None = None
     value: Any = None
     held: bool | None = None
+    alternatives: int | None = Field(
+        default=None,
+        description="conditions with the same number are alternatives (`any:`): one is enough",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_group(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A condition outside any `any:` leaves the key out, so results recorded before the
+        # key existed keep their hashes.
+        data: dict[str, Any] = handler(self)
+        if data.get("alternatives") is None:
+            data.pop("alternatives", None)
+        return data
 
 
 class Because(Result):
@@ -127,6 +146,74 @@ class DerivedFact(Result):
     explanation: str
 
 
+class MemoAction(Result):
+    """One regime that is not clear: its level, the deciding rule and what to do, by when."""
+
+    regime: str
+    level: Level
+    rule_id: str
+    rule: str = Field(description="the deciding rule, in words (its title)")
+    citation: str
+    action: str
+    deadline: str | None = Field(default=None, description="ISO date, from the record's dates")
+    deadline_rule: str = Field(default="", description="how the deadline is computed, cited")
+    past_deadline: bool = Field(
+        default=False, description="the deadline is before the screening (as-of) date"
+    )
+    text: str
+
+
+class ClearReason(Result):
+    """Why a regime is clear (or has no rule in force): the facts that decided it."""
+
+    regime: str
+    title: str
+    status: str = Field(description="`clear` or `not in force`")
+    reasons: list[str]
+    text: str
+
+
+class MemoQuestion(Result):
+    """An open question, asked once, with how far it could raise the verdict."""
+
+    question: str
+    could_raise_to: Level
+    regimes: list[str]
+    rule_ids: list[str]
+    unknown_facts: list[str]
+
+
+class ListUsed(Result):
+    """A reference list the answer relied on, with its date and completeness."""
+
+    name: str
+    title: str
+    retrieved: str | None = None
+    review_by: str | None = None
+    entries: int
+    starter: bool = Field(description="a bundled starter set, not the official list")
+    past_review: bool = Field(description="the screening date is after the list's review_by")
+
+
+class Summary(Result):
+    """The memo: the answer first, on one screen."""
+
+    verdict: Verdict
+    ceiling: Verdict
+    range: str
+    actions: list[MemoAction] = Field(default_factory=list)
+    clear: list[ClearReason] = Field(default_factory=list)
+    questions: list[MemoQuestion] = Field(default_factory=list)
+    rulebook_version: str
+    lists: list[ListUsed] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    order: list[str] = Field(
+        default_factory=list,
+        description="hit rule ids by consequence: outcomes by level, "
+        "then exemptions, then findings",
+    )
+
+
 class ScreeningResult(Result):
     """The answer for one deal."""
 
@@ -137,6 +224,11 @@ class ScreeningResult(Result):
     verdict: Verdict
     ceiling: Verdict | None = None
     provisional: bool
+    summary: Summary | None = Field(
+        default=None,
+        description="the memo; computed when the deal is screened (the audit store keeps the "
+        "result without it, and recomputes it by replay)",
+    )
     regimes: dict[str, RegimeResult]
     hits: list[Hit]
     open_questions: list[OpenQuestion] = Field(default_factory=list)

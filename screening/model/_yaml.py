@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -70,7 +71,9 @@ def _json_float(text: str) -> Decimal | _BadNumber:
 def json_loads(text: str | bytes) -> Any:
     """``json.loads`` with exact decimals and numbers refused before conversion (see
     :func:`check_tree`, which locates them)."""
-    return json.loads(text, parse_float=_json_float, parse_int=_json_int)
+    return json.loads(
+        text, parse_float=_json_float, parse_int=_json_int, object_pairs_hook=_no_duplicates
+    )
 
 
 class DocumentError(Exception):
@@ -135,9 +138,48 @@ def parse(text: str, name: str, *, json_format: bool = False) -> Document:
     return _parse_yaml(text, name)
 
 
+class DuplicateKeyError(ValueError):
+    """A JSON object names one key twice (JSON allows it; a deal record must not)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+    def line(self, text: str) -> int:
+        """The line of the key's second appearance in ``text`` (1 when it cannot be found)."""
+        pattern = re.compile(re.escape(json.dumps(self.key)) + r"\s*:")
+        found = [m.start() for m in pattern.finditer(text)]
+        at = found[1] if len(found) > 1 else (found[0] if found else 0)
+        return text.count("\n", 0, at) + 1
+
+    @property
+    def message(self) -> str:
+        """The problem message."""
+        return f"key `{self.key}` appears twice in one object: give each key once"
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKeyError(key)
+        out[key] = value
+    return out
+
+
+def loads_json(text: str) -> Any:
+    """Parse JSON text strictly: decimals stay exact, numbers are capped, a duplicate key is a
+    :class:`DuplicateKeyError` (the standard parser silently keeps the last one)."""
+    return json_loads(text)
+
+
 def _parse_json(text: str, name: str) -> Document:
     try:
         data = json_loads(text)
+    except DuplicateKeyError as exc:
+        raise DocumentError(
+            [Problem(f"{name}:{exc.line(text)}", "duplicate-key", exc.message)]
+        ) from None
     except json.JSONDecodeError as exc:
         raise DocumentError(
             [Problem(f"{name}:{exc.lineno}", "invalid-json", exc.msg.lower())]
@@ -328,6 +370,9 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, Document | DocumentError]]:
             try:
                 data = json_loads(text)
                 check_tree(data, where)
+            except DuplicateKeyError as exc:
+                yield number, DocumentError([Problem(where, "duplicate-key", exc.message)])
+                continue
             except json.JSONDecodeError as exc:
                 yield number, DocumentError([Problem(where, "invalid-json", exc.msg.lower())])
                 continue

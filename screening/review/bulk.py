@@ -39,6 +39,7 @@ from screening.errors import DealError, Problem, ScreeningError
 from screening.model._yaml import (
     Document,
     DocumentError,
+    DuplicateKeyError,
     check_tree,
     json_loads,
     jsonl_lines,
@@ -359,6 +360,8 @@ def _document(task: Task) -> Document:
         try:
             data = json_loads(raw.decode("utf-8"))
             check_tree(data, where)
+        except DuplicateKeyError as exc:
+            raise DealError.one(where, "duplicate-key", exc.message) from None
         except UnicodeDecodeError:
             raise DealError.one(where, "not-utf8", "not UTF-8 text") from None
         except json.JSONDecodeError as exc:

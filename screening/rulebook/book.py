@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -64,7 +65,11 @@ _RULE_KEYS = {
     "confidence",
     "override",
     "regime",
+    "action",
 }
+_ACTION_KEYS = {"do", "deadline"}
+_DEADLINE_KEYS = {"days", "before", "after", "citation"}
+_ANCHORS = ("completion_date", "signing_date")
 _FILE_KEYS = {"regime", "rules", "disable", "notes"}
 # Limits a rulebook is checked against when it loads (docs/authoring.md "Limits"), so nothing
 # fails later inside the engine: durable-rules refuses expressions nested about 17 deep (error
@@ -90,6 +95,21 @@ class Example:
 
 
 @dataclass(frozen=True)
+class Action:
+    """What a deal team must do when an outcome rule fires, and by when.
+
+    ``days`` before or after the deal's ``anchor`` date (``completion_date`` or
+    ``signing_date``), under ``citation``; no deadline when ``days`` is None.
+    """
+
+    do: str
+    days: int | None = None
+    after: bool = False
+    anchor: str = "completion_date"
+    citation: str = ""
+
+
+@dataclass(frozen=True)
 class Rule:
     """One rule of the rulebook."""
 
@@ -109,6 +129,7 @@ class Rule:
     confidence: str = "reg"
     examples: tuple[Example, ...] = ()
     stratum: int = 0
+    action: Action | None = None
 
     def in_force(self, on: dt.date) -> bool:
         """Whether the rule is in effect on a date."""
@@ -203,9 +224,9 @@ _CACHE: dict[tuple[str, ...], Rulebook] = {}
 
 
 def load_rulebook(
-    layers: list[Path] | None = None,
+    layers: Sequence[str | Path] | str | Path | None = None,
     *,
-    base: Path | None = None,
+    base: str | Path | None = None,
     labels: list[str] | None = None,
 ) -> Rulebook:
     """Load the shipped rulebook (or ``base``) with optional layers on top; cached per process.
@@ -214,7 +235,9 @@ def load_rulebook(
     rulebook, else the directory as given); the audit store passes the recorded ones when it
     rebuilds a rulebook from its snapshot.
     """
-    dirs = [base or default_rules_dir(), *(layers or [])]
+    if isinstance(layers, str | Path):
+        layers = [layers]  # one layer directory
+    dirs = [Path(base) if base else default_rules_dir(), *(Path(p) for p in layers or [])]
     if labels is None:
         labels = [str(d) for d in dirs]
         if dirs[0] == default_rules_dir():
@@ -585,6 +608,7 @@ def _parse_rule(
             )
         )
     examples = _parse_examples(doc, key, raw.get("examples"), problems)
+    action = _parse_action(doc, key, raw.get("action"), kind, problems)
     if len(problems) > before or cond is None:
         return None
     return Rule(
@@ -603,6 +627,57 @@ def _parse_rule(
         effective_to=end,
         confidence=confidence,
         examples=examples,
+        action=action,
+    )
+
+
+def _parse_action(
+    doc: Document, key: tuple[str | int, ...], raw: Any, kind: str, problems: list[Problem]
+) -> Action | None:
+    """``action: {do: TEXT, deadline: {days: N, before|after: ANCHOR, citation: TEXT}}``."""
+    if raw is None:
+        return None
+    where = doc.where((*key, "action"))
+    if kind != "outcome":
+        problems.append(Problem(where, "invalid-key", "only an outcome rule has `action:`"))
+        return None
+    if not isinstance(raw, dict) or not raw.get("do") or set(raw) - _ACTION_KEYS:
+        problems.append(
+            Problem(where, "invalid-action", "`action:` takes `do: TEXT` and `deadline:`")
+        )
+        return None
+    deadline = raw.get("deadline")
+    if deadline is None:
+        return Action(" ".join(str(raw["do"]).split()))
+    where = doc.where((*key, "action", "deadline"))
+    anchors = (
+        [k for k in ("before", "after") if k in deadline] if isinstance(deadline, dict) else []
+    )
+    if (
+        not isinstance(deadline, dict)
+        or set(deadline) - _DEADLINE_KEYS
+        or len(anchors) != 1
+        or deadline[anchors[0]] not in _ANCHORS
+        or not isinstance(deadline.get("days"), int)
+        or isinstance(deadline.get("days"), bool)
+        or deadline["days"] < 0
+        or not deadline.get("citation")
+    ):
+        problems.append(
+            Problem(
+                where,
+                "invalid-action",
+                "`deadline:` takes `days: N`, `before:` or `after:` completion_date or "
+                "signing_date, and `citation:`",
+            )
+        )
+        return None
+    return Action(
+        " ".join(str(raw["do"]).split()),
+        days=int(deadline["days"]),
+        after=anchors[0] == "after",
+        anchor=str(deadline[anchors[0]]),
+        citation=str(deadline["citation"]),
     )
 
 

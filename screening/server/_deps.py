@@ -23,7 +23,7 @@ from screening.errors import (
     StoreError,
     UsageError,
 )
-from screening.model._yaml import Document, DocumentError
+from screening.model._yaml import Document, DocumentError, DuplicateKeyError, loads_json
 from screening.model._yaml import _check_depth as check_depth
 from screening.model.deal import Deal, DealRecord
 from screening.model.loader import validate_deal
@@ -38,6 +38,7 @@ __all__ = [
     "DealRecord",
     "Document",
     "DocumentError",
+    "DuplicateKeyError",
     "Problem",
     "Replay",
     "Rulebook",
@@ -54,6 +55,7 @@ __all__ = [
     "default_url",
     "explain",
     "load_rulebook",
+    "loads_json",
     "normalize",
     "normalize_url",
     "render_json",

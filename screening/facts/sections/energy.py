@@ -31,7 +31,7 @@ class EnergyFacts(Section):
     """Facts the `energy` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records the credits at stake (unknown: none recorded, energy business)"
+        "the deal records the credits at stake"  # unknown: none recorded, energy business
     )
     credits: list[str] | None = fact("credits the claimant claims")
     pfe_year: bool | None = fact("the claimant's taxable year begins after July 4, 2025")
@@ -199,7 +199,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     single = or3([_ge(inv_sfe_stake, single_t), _ge(ec.largest_other_sfe_pct, single_t)])
     d["energy.single_sfe_test"] = (
         f"investor's SFE stake {'unknown' if inv_sfe_stake is None else fmt(inv_sfe_stake) + '%'}"
-        f", largest other SFE stake {ec.largest_other_sfe_pct}; threshold {single_t}%"
+        ", largest other SFE stake "
+        + ("unknown" if ec.largest_other_sfe_pct is None else f"{fmt(ec.largest_other_sfe_pct)}%")
+        + f"; threshold {single_t}%"
     )
     officer = or3(
         [
