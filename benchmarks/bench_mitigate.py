@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from screening import load_deal, load_rulebook, screen
-from screening.whatif.mitigate import mitigate
+from screening.mitigation.mitigate import mitigate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -34,12 +34,12 @@ if TYPE_CHECKING:
         StoreError,
         UsageError,
     )
+    from screening.mitigation.changes import Change
+    from screening.mitigation.mitigate import MitigationReport, mitigate
+    from screening.mitigation.run import WhatIf, whatif
     from screening.model.deal import Deal
     from screening.model.loader import load_deal
     from screening.rulebook.book import Rulebook, load_rulebook
-    from screening.whatif.changes import Change
-    from screening.whatif.mitigate import MitigationReport, mitigate
-    from screening.whatif.run import WhatIf, whatif
 
 
 def __getattr__(name: str) -> Any:
@@ -49,10 +49,10 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'screening' has no attribute {name!r}")
     from screening import errors
     from screening.engine import run, verdict
+    from screening.mitigation import changes, mitigate
+    from screening.mitigation import run as whatif_run
     from screening.model import deal, loader
     from screening.rulebook import book
-    from screening.whatif import changes, mitigate
-    from screening.whatif import run as whatif_run
 
     home = {
         "screen": run,

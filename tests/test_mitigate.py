@@ -16,11 +16,11 @@ from screening import Deal, load_deal, mitigate, screen
 from screening.cli.app import main
 from screening.engine.verdict import rank
 from screening.errors import RulebookError, UsageError
+from screening.mitigation.candidates import ordered
+from screening.mitigation.changes import apply_changes
+from screening.mitigation.diff import regime_ceiling
+from screening.mitigation.mitigate import MitigationReport, ProposedMitigation
 from screening.rulebook.book import load_rulebook
-from screening.whatif.candidates import ordered
-from screening.whatif.changes import apply_changes
-from screening.whatif.diff import regime_ceiling
-from screening.whatif.mitigate import MitigationReport, ProposedMitigation
 from tests.conftest import ROOT
 from tests.strategies import full_deals
 
@@ -257,7 +257,7 @@ def test_every_mitigation_reaches_the_target_and_is_minimal(data: dict[str, Any]
 
 
 def _render(report: MitigationReport) -> str:
-    from screening.whatif.report import render_mitigation
+    from screening.mitigation.report import render_mitigation
 
     return render_mitigation(report)
 
@@ -440,7 +440,7 @@ import json
 from pathlib import Path
 from screening import load_deal, load_rulebook, screen
 from screening.audit.store import Store
-from screening.whatif.mitigate import mitigate_recorded
+from screening.mitigation.mitigate import mitigate_recorded
 book = load_rulebook(base=Path({str(old)!r}), labels=["rules"])
 assert book.negotiable == ()
 deal = load_deal({str(LOCATION)!r})

@@ -65,3 +65,19 @@ def test_wheel_carries_the_rulebook(tmp_path: Path) -> None:
 def _checkout_state() -> set[str]:
     """Top-level names in the checkout (a build writes ``build/`` and ``*.egg-info`` here)."""
     return {p.name for p in ROOT.iterdir()}
+
+
+def test_every_subpackage_is_listed_for_the_wheel() -> None:
+    """A package missing from [tool.setuptools] packages would be left out of the wheel."""
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for p in (ROOT / "screening").rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)

@@ -10,7 +10,7 @@ import pytest
 from screening import Change, WhatIf, load_deal, whatif
 from screening.cli.app import main
 from screening.errors import UsageError
-from screening.whatif.changes import apply_changes, parse_change
+from screening.mitigation.changes import apply_changes, parse_change
 from tests.conftest import ROOT
 
 LOCATION = ROOT / "tests" / "data" / "mitigation" / "soe-30pct-seat-location-data.yaml"

@@ -114,7 +114,7 @@ def screen(
     else:
         text = printable(render_text(result, findings=findings))
     if with_mitigation:
-        from screening.whatif.report import with_section
+        from screening.mitigation.report import with_section
 
         text = with_section(text, fmt, deal, result, book)
     click.echo(text, nl=False)

@@ -290,7 +290,7 @@ def review(
 
 def _mitigation(book: Rulebook, as_of: dt.date | None) -> Callable[[Reviewed], Any]:
     """The "how to lower this" section of a reviewed deal (searched in this process)."""
-    from screening.whatif.report import review_section
+    from screening.mitigation.report import review_section
 
     def section(item: Reviewed) -> Any:
         return review_section(item.deal(), item.result(), rulebook=book, as_of=as_of)

@@ -96,12 +96,12 @@ def whatif(
 ) -> None:
     """Screen a deal as it is and as changed, and show what differs per regime."""
     from screening.errors import UsageError
+    from screening.mitigation.changes import parse_change
+    from screening.mitigation.run import render_whatif
+    from screening.mitigation.run import whatif as run_whatif
     from screening.model.loader import load_deal
     from screening.rulebook.book import load_rulebook
     from screening.rulebook.config import resolve_layers
-    from screening.whatif.changes import parse_change
-    from screening.whatif.run import render_whatif
-    from screening.whatif.run import whatif as run_whatif
 
     if not sets and not drops:
         raise UsageError.one("--set", "usage", "give at least one `--set PATH=VALUE` or `--drop`")
@@ -115,7 +115,7 @@ def whatif(
 
 
 def _emit(report: Any, fmt: str) -> None:
-    from screening.whatif.report import render_mitigation
+    from screening.mitigation.report import render_mitigation
 
     if fmt == "json":
         click.echo(json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False))
@@ -144,10 +144,10 @@ def mitigate(
 
     A mitigation is a structuring idea for counsel to test, not a guarantee.
     """
+    from screening.mitigation.mitigate import mitigate as run_mitigate
     from screening.model.loader import load_deal
     from screening.rulebook.book import load_rulebook
     from screening.rulebook.config import resolve_layers
-    from screening.whatif.mitigate import mitigate as run_mitigate
 
     book = load_rulebook(resolve_layers(layers))
     report = run_mitigate(
@@ -180,7 +180,7 @@ def audit_mitigate(
 ) -> None:
     """Mitigation for a recorded screening, on its deal, date and rulebook version."""
     from screening.audit.store import Store
-    from screening.whatif.mitigate import mitigate_recorded
+    from screening.mitigation.mitigate import mitigate_recorded
 
     report = mitigate_recorded(
         Store(db),

@@ -17,7 +17,7 @@ at ``file:line``. Each term names a deal path and its concession:
 ``set``        a named structuring change setting several fields at once (an observer instead
                of a board seat), offered when the ``applies_if`` path holds something
 
-The mitigation search (:mod:`screening.whatif.mitigate`) reads these; nothing here screens.
+The mitigation search (:mod:`screening.mitigation.mitigate`) reads these; nothing here screens.
 """
 
 from __future__ import annotations

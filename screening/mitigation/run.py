@@ -9,10 +9,10 @@ from typing import Any
 from screening.engine.run import Evaluation, evaluate_rules, resolve_as_of, screen
 from screening.engine.verdict import Result, ScreeningResult
 from screening.facts.derive import derive
+from screening.mitigation.changes import Change, apply_changes, check_path, parse_change
+from screening.mitigation.diff import WhatIfDiff, diff_results, render_diff
 from screening.model.deal import Deal, DealRecord
 from screening.rulebook.book import Rulebook, load_rulebook
-from screening.whatif.changes import Change, apply_changes, check_path, parse_change
-from screening.whatif.diff import WhatIfDiff, diff_results, render_diff
 
 Changes = Sequence[Change | str] | Mapping[str, Any]
 

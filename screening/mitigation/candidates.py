@@ -15,12 +15,12 @@ from typing import Any
 
 from screening.errors import UsageError
 from screening.facts.view import FactView
+from screening.mitigation.changes import Change, apply_changes, render_literal
 from screening.model.deal import DealRecord
 from screening.model.paths import PathError, field_type, get_value, parse_path
 from screening.rulebook.book import Rulebook
 from screening.rulebook.conditions import COMPARISONS, Leaf, leaves, suggest
 from screening.rulebook.negotiable import GROUPS, NegotiableTerm
-from screening.whatif.changes import Change, apply_changes, render_literal
 
 _STEP = {int: Decimal(1), Decimal: Decimal("0.000001")}  # the model's smallest unit per type
 

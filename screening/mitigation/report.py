@@ -7,9 +7,9 @@ import datetime as dt
 from typing import Any
 
 from screening.engine.verdict import ScreeningResult
+from screening.mitigation.mitigate import MitigationReport, mitigate
 from screening.model.deal import DealRecord
 from screening.rulebook.book import Rulebook
-from screening.whatif.mitigate import MitigationReport, mitigate
 
 
 def render_mitigation(rep: MitigationReport) -> str:

@@ -1,7 +1,7 @@
 """The mitigation search: the smallest sets of concessions that bring a verdict to a target.
 
 For one deal and a target level (overall, or for one regime), the search tries sets of
-concessions (:mod:`screening.whatif.candidates`), fewest first, up to ``max_changes``:
+concessions (:mod:`screening.mitigation.candidates`), fewest first, up to ``max_changes``:
 
 1. **Blockers.** The outcome rules that keep the verdict, or its ceiling, above the target.
 2. **Prune by leaves.** For each blocker, the fact paths whose change could alter its status,
@@ -39,13 +39,13 @@ from screening.engine.verdict import DISCLAIMER, LEVELS, Result, ScreeningResult
 from screening.errors import EngineError, UsageError
 from screening.facts.derive import derive
 from screening.facts.view import FactView, field_info
+from screening.mitigation.candidates import Candidate, candidates, ordered, select_terms
+from screening.mitigation.changes import Change, apply_changes
+from screening.mitigation.diff import WhatIfDiff, diff_results, regime_ceiling
 from screening.model.deal import Deal, DealRecord
 from screening.model.levels import Level
 from screening.rulebook.book import Rulebook, load_rulebook
 from screening.rulebook.conditions import All, AnyOf, FindingRef, Leaf, leaves, suggest
-from screening.whatif.candidates import Candidate, candidates, ordered, select_terms
-from screening.whatif.changes import Change, apply_changes
-from screening.whatif.diff import WhatIfDiff, diff_results, regime_ceiling
 
 NOT_A_GUARANTEE = (
     "A mitigation is a structuring idea for counsel to test, not a guarantee: CFIUS can review a "

@@ -15,9 +15,9 @@ from pydantic import Field
 from screening.engine.evaluate import Outcome, render_leaf
 from screening.engine.run import Evaluation, suppressions
 from screening.engine.verdict import Result, ScreeningResult, rank
+from screening.mitigation.changes import Change
 from screening.model.levels import Level
 from screening.rulebook.conditions import All, AnyOf, FindingRef, Leaf
-from screening.whatif.changes import Change
 
 Direction = Literal["lowered", "raised", "unchanged"]
 
