@@ -97,7 +97,11 @@ def test_range_and_questions_ranked_and_asked_once() -> None:
     memo = result.summary
     assert memo is not None
     assert memo.verdict == "clear" and rank(memo.ceiling) > rank("clear")
-    assert memo.range == f"clear now; could reach {memo.ceiling} (open questions below)"
+    n = len(result.open_questions)
+    assert (
+        memo.range
+        == f"clear — could reach {memo.ceiling}: {n} open question{'s' if n != 1 else ''}"
+    )
     texts = [q.question for q in memo.questions]
     assert len(texts) == len(set(texts))
     levels = [rank(q.could_raise_to) for q in memo.questions]

@@ -101,6 +101,14 @@ def test_resume_does_not_screen_recorded_deals_again(
     assert code == 0, err
     assert screened == ["deal-3"]
     assert "recorded 1 screenings" in err and "2 already there" in err
+
     # the report of the resumed run still holds every deal, the recorded ones from the store
-    assert second.splitlines()[:2] == first.splitlines()
+    # (the memo is a view computed at screening time and is not stored: rows read back from
+    # the store carry none)
+    def without_memo(line: str) -> dict[str, Any]:
+        return {k: v for k, v in json.loads(line).items() if k != "summary"}
+
+    assert [without_memo(x) for x in second.splitlines()[:2]] == [
+        without_memo(x) for x in first.splitlines()
+    ]
     assert json.loads(second.splitlines()[2])["deal_id"] == "deal-3"

@@ -111,7 +111,7 @@ def test_whatif_returns_both_results_and_the_diff() -> None:
     assert d.raised == []
     stopped = [r for r in d.rules if r.change == "stopped"]
     assert [r.rule_id for r in stopped] == ["cfius.mandatory.gov_substantial_interest"]
-    assert "  investor's voting interest 24.999999% < 25%" in stopped[0].because
+    assert "  investor's voting interest 24.999999% is less than 25%" in stopped[0].because
     assert d.changes == [Change(path="rights.voting_pct", value=Decimal("24.999999"))]
 
 

@@ -149,7 +149,7 @@ def memo_lines(result: ScreeningResult) -> list[str]:
     memo = result.summary
     if memo is None:
         return []
-    lines = [f"VERDICT  {memo.verdict}   ({memo.range})", ""]
+    lines = [f"VERDICT  {headline(result)}", ""]
     if memo.actions:
         lines.append("What to do")
         for a in memo.actions:

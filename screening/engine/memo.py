@@ -381,10 +381,13 @@ def build_summary(
     ceiling = max(
         (verdict_range(r, questions) for r in regimes.values()), key=rank, default="clear"
     )
-    if ceiling == verdict:
+    if verdict == NOT_IN_FORCE:
+        span = "not in force: no regime has a rule in force on the screening date"
+    elif ceiling == verdict:
         span = f"{verdict}; no open question could raise it"
     else:
-        span = f"{verdict} now; could reach {ceiling} (open questions below)"
+        n = len(questions)
+        span = f"{verdict} — could reach {ceiling}: {n} open question{'s' if n != 1 else ''}"
     # Lists the derivation read (recorded) and those the conditions read (the scope's own
     # record): the same set whether the deal was screened alone or in a batch.
     lists = lists_used(book.references, set(used) | ev.scope.lists_read(), as_of)
