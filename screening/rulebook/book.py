@@ -37,6 +37,7 @@ from screening.rulebook.conditions import (
     Condition,
     Leaf,
     Problems,
+    check_mapping,
     finding_refs,
     leaves,
     parse_condition,
@@ -475,20 +476,18 @@ def _parse_rule(
     regimes: dict[str, Regime],
 ) -> Rule | None:
     where = doc.where(key)
-    if not isinstance(raw, dict):
-        problems.append(Problem(where, "invalid-rule", "a rule is a mapping"))
-        return None
     before = len(problems)
-    for k in sorted(set(raw) - _RULE_KEYS):
-        problems.append(
-            Problem(
-                doc.where((*key, k)), "unknown-key", f"unknown key `{k}`{suggest(k, _RULE_KEYS)}"
-            )
-        )
-    for k in ("id", "kind", "title", "citation", "when", "explain"):
-        if not raw.get(k):
-            problems.append(Problem(where, "missing-key", f"rule needs `{k}`"))
-    if len(problems) > before:
+    if not check_mapping(
+        doc.where,
+        key,
+        raw,
+        problems,
+        allowed=_RULE_KEYS,
+        required=("id", "kind", "title", "citation", "when", "explain"),
+        what="a rule",
+        needs="rule",
+        invalid_code="invalid-rule",
+    ):
         return None
     rule_id = str(raw["id"])
     if not _ID.match(rule_id):

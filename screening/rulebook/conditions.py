@@ -31,6 +31,7 @@ from typing import Any, Union
 import pycountry
 from ruamel.yaml import YAML
 
+from screening.errors import Problem
 from screening.facts.view import COUNTRY_PATHS, ENUMS, all_paths, field_info
 
 Value = Decimal | int | bool | str | dt.date | tuple[Any, ...]
@@ -133,6 +134,38 @@ def suggest(word: str, choices: typing.Iterable[str]) -> str:
     """`` (did you mean `x`?)`` for the closest choice, or an empty string."""
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean `{match[0]}`?)" if match else ""
+
+
+def check_mapping(
+    where: typing.Callable[[tuple[str | int, ...]], str],
+    key: tuple[str | int, ...],
+    raw: Any,
+    problems: list[Problem],
+    *,
+    allowed: typing.Collection[str],
+    required: typing.Sequence[str],
+    what: str,
+    invalid_code: str,
+    needs: str = "",
+) -> bool:
+    """Whether ``raw`` (an item of a rule file, at ``key``) is a mapping with only ``allowed``
+    keys (did-you-mean for the others) and every ``required`` one; each problem is located.
+
+    ``what`` names the item in messages ("a rule is a mapping"); ``needs`` (default ``what``)
+    starts the missing-key message ("rule needs `id`").
+    """
+    if not isinstance(raw, dict):
+        problems.append(Problem(where(key), invalid_code, f"{what} is a mapping"))
+        return False
+    before = len(problems)
+    for k in sorted(set(raw) - set(allowed)):
+        problems.append(
+            Problem(where((*key, k)), "unknown-key", f"unknown key `{k}`{suggest(k, allowed)}")
+        )
+    for k in required:
+        if not raw.get(k):
+            problems.append(Problem(where(key), "missing-key", f"{needs or what} needs `{k}`"))
+    return len(problems) == before
 
 
 def parse_condition(

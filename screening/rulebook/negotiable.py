@@ -30,7 +30,7 @@ from screening.errors import Problem
 from screening.facts.view import all_paths, field_info
 from screening.model._yaml import Document
 from screening.model.paths import PathError, field_type, is_list, parse_path
-from screening.rulebook.conditions import suggest
+from screening.rulebook.conditions import check_mapping, suggest
 
 CONCESSIONS = ("lower", "to_false", "to_true", "remove", "set")
 GROUPS = ("stake", "governance", "parties", "structure")
@@ -121,18 +121,17 @@ def _parse_term(
     doc: Document, key: tuple[str | int, ...], raw: Any, problems: list[Problem]
 ) -> NegotiableTerm | None:
     where = doc.where(key)
-    if not isinstance(raw, dict):
-        problems.append(Problem(where, "invalid-term", "a negotiable term is a mapping"))
-        return None
     before = len(problems)
-    for k in sorted(set(raw) - _KEYS):
-        problems.append(
-            Problem(doc.where((*key, k)), "unknown-key", f"unknown key `{k}`{suggest(k, _KEYS)}")
-        )
-    for k in ("id", "title", "path", "group", "concession"):
-        if not raw.get(k):
-            problems.append(Problem(where, "missing-key", f"a negotiable term needs `{k}`"))
-    if len(problems) > before:
+    if not check_mapping(
+        doc.where,
+        key,
+        raw,
+        problems,
+        allowed=_KEYS,
+        required=("id", "title", "path", "group", "concession"),
+        what="a negotiable term",
+        invalid_code="invalid-term",
+    ):
         return None
     concession, group = str(raw["concession"]), str(raw["group"])
     if concession not in CONCESSIONS:
