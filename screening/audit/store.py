@@ -153,14 +153,31 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def _enable_wal(cur: Any, *, attempts: int = 300, pause: float = 0.1) -> None:
+    """Switch a SQLite file to WAL. Several processes opening the same new store at once race
+    for the exclusive lock the switch takes, and SQLite then answers "database is locked" at
+    once instead of waiting for its busy timeout: retry for up to 30 s, then let it fail."""
+    import sqlite3
+    import time
+
+    for attempt in range(attempts):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        _enable_wal(cur)
+        cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
