@@ -12,11 +12,10 @@ its date and completeness.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from screening.engine.evaluate import Outcome, render_leaf
+from screening.engine.evaluate import StatusFn, render_leaf, status_function
 from screening.engine.verdict import (
     NOT_IN_FORCE,
     ClearReason,
@@ -29,10 +28,11 @@ from screening.engine.verdict import (
     Summary,
     rank,
 )
+from screening.facts.sections.base import Tri
 from screening.model.deal import DealRecord
 from screening.model.reference import References
-from screening.rulebook.book import Rule
-from screening.rulebook.conditions import AnyOf, FindingRef, Leaf
+from screening.rulebook.book import Rule, Rulebook
+from screening.rulebook.conditions import AnyOf, Condition, FindingRef, Leaf
 
 if TYPE_CHECKING:
     from screening.engine.run import Evaluation
@@ -86,12 +86,32 @@ def hit_order(hits: Sequence[Hit]) -> list[Hit]:
     )
 
 
-@dataclass(frozen=True)
 class _Reason:
-    """One thing that made an outcome rule fail: a fact, or a finding that does not hold."""
+    """One thing that made an outcome rule fail: a fact, or a finding that does not hold.
 
-    key: str
-    text: str
+    Its words are rendered only when the memo shows it (:meth:`text`): most reasons are only
+    counted.
+    """
+
+    __slots__ = ("key", "node", "parts", "value")
+
+    def __init__(
+        self, key: str, node: Condition, value: Any = None, parts: tuple[_Reason, ...] = ()
+    ) -> None:
+        self.key = key
+        self.node = node
+        self.value = value
+        self.parts = parts  # under a failed ``any``: each alternative's first reason
+
+    def text(self, ctx: Explainer) -> str:
+        node = self.node
+        if isinstance(node, Leaf):
+            if node.synthetic:
+                return f"not in force on {ctx.as_of.isoformat()}"
+            return ctx.leaf(node, self.value)
+        if isinstance(node, FindingRef):
+            return f"{ctx.rules[node.rule_id].title}: {'yes' if node.negated else 'no'}"
+        return "none of: " + "; ".join(part.text(ctx) for part in self.parts)
 
 
 def action_for(
@@ -141,28 +161,62 @@ def _lower(title: str) -> str:
     return title
 
 
-def failing(ctx: Explainer, outcome: Outcome) -> list[_Reason]:
-    """The top-level reasons a failed condition failed."""
-    node = outcome.node
-    if outcome.status is not False:
-        return []
-    if isinstance(node, Leaf):
-        if node.synthetic:
-            return [_Reason("in-force", f"not in force on {ctx.as_of.isoformat()}")]
-        return [_Reason(f"{node.path} {node.op} {node.value!r}", ctx.leaf(node, outcome))]
-    if isinstance(node, FindingRef):
-        if node.negated:
-            return [_Reason("+" + node.rule_id, f"{ctx.rules[node.rule_id].title}: yes")]
-        return [_Reason("-" + node.rule_id, f"{ctx.rules[node.rule_id].title}: no")]
-    if isinstance(node, AnyOf):
-        each = [failing(ctx, child) for child in outcome.children]
-        parts = [reasons[0].text for reasons in each if reasons]
-        key = "any:" + "|".join(sorted(r.key for reasons in each for r in reasons))
-        return [_Reason(key, "none of: " + "; ".join(parts))]
-    out: list[_Reason] = []
-    for child in outcome.children:
-        out.extend(failing(ctx, child))
-    return out
+_FailFn = Callable[["Explainer"], list[_Reason]]
+
+
+def failing(ctx: Explainer, rule_id: str) -> list[_Reason]:
+    """The top-level reasons a failed rule failed (its status is False).
+
+    The same reasons, in the same order, as walking its explained tree, without building it.
+    """
+    fns = ctx.fail_fns
+    fn = fns.get(rule_id)
+    if fn is None:
+        fn = fns[rule_id] = _fail_function(ctx.ev.guarded[rule_id])
+    return fn(ctx)
+
+
+def _fail_function(cond: Condition) -> _FailFn:
+    """:func:`failing` of a condition known to have failed, compiled once per rulebook: the
+    status of a child of an ``all`` comes from its status function; every child of a failed
+    ``any`` failed."""
+    if isinstance(cond, Leaf):
+        if cond.synthetic:
+            return lambda ctx: [_Reason("in-force", cond)]
+        key, path = f"{cond.path} {cond.op} {cond.value!r}", cond.path
+        return lambda ctx: [_Reason(key, cond, ctx.scope.value(path))]
+    if isinstance(cond, FindingRef):
+        ref_key = ("+" if cond.negated else "-") + cond.rule_id
+        return lambda ctx: [_Reason(ref_key, cond)]
+    if isinstance(cond, AnyOf):
+        alternatives = [_fail_function(child) for child in cond.children]
+
+        def any_failed(ctx: Explainer) -> list[_Reason]:
+            each = [fn(ctx) for fn in alternatives]
+            key = "any:" + "|".join(sorted(r.key for reasons in each for r in reasons))
+            return [_Reason(key, cond, parts=tuple(reasons[0] for reasons in each if reasons))]
+
+        return any_failed
+    parts = [(status_function(child), _fail_function(child)) for child in cond.children]
+
+    def all_failed(ctx: Explainer) -> list[_Reason]:
+        scope = ctx.scope
+        out: list[_Reason] = []
+        for status_of, fail in parts:
+            if status_of(scope) is False:
+                out.extend(fail(ctx))
+        return out
+
+    return all_failed
+
+
+def _compiled(book: Rulebook, name: str) -> dict[Any, Any]:
+    """A per-rulebook cache kept on the (frozen) rulebook, which holds its conditions alive."""
+    cache: dict[Any, Any] | None = book.__dict__.get(name)
+    if cache is None:
+        cache = {}
+        object.__setattr__(book, name, cache)
+    return cache
 
 
 class Explainer:
@@ -172,20 +226,24 @@ class Explainer:
         self.ev = ev
         self.rules = ev.book.rules
         self.as_of = ev.view.deal.as_of
+        self.scope = ev.scope
+        self.status_fns: dict[int, StatusFn] = _compiled(ev.book, "_memo_status")
+        self.fail_fns: dict[str, _FailFn] = _compiled(ev.book, "_memo_failing")
 
-    def leaf(self, node: Leaf, outcome: Outcome) -> str:
+    def leaf(self, node: Leaf, value: Any) -> str:
         """A failed fact in words."""
-        text = render_leaf(node, outcome.value, outcome.status, self.ev.book.references, self.as_of)
+        text = render_leaf(node, value, False, self.ev.book.references, self.as_of)
         return text.split(" (the rule needs ")[0]  # the memo states the fact only
 
     def facts(self, rule_id: str, limit: int = 3, seen: frozenset[str] = frozenset()) -> list[str]:
         """The failed facts under a finding (through the findings it reads), at most ``limit``."""
         out: list[str] = []
-        for reason_node in _failed_leaves(self.ev.outcomes[rule_id]):
-            node = reason_node.node
+        if self.ev.status.get(rule_id) is not False:
+            return out
+        for node in self.failed_leaves(self.ev.guarded[rule_id]):
             if isinstance(node, Leaf):
                 if not node.synthetic:
-                    out.append(self.leaf(node, reason_node))
+                    out.append(self.leaf(node, self.scope.value(node.path)))
             elif isinstance(node, FindingRef) and node.rule_id not in seen:
                 if node.negated:
                     out.append(f"{self.rules[node.rule_id].title}: yes")
@@ -195,17 +253,23 @@ class Explainer:
                 break
         return list(dict.fromkeys(out))[:limit]
 
+    def status(self, cond: Condition) -> Tri:
+        """A condition node's status in this screening (its status function, compiled once)."""
+        fn = self.status_fns.get(id(cond))
+        if fn is None:
+            fn = self.status_fns[id(cond)] = status_function(cond)
+        return fn(self.scope)
 
-def _failed_leaves(outcome: Outcome) -> list[Outcome]:
-    """The failed leaves that decide a failed node (every child of a failed ``any``)."""
-    if outcome.status is not False:
-        return []
-    if not outcome.children:
-        return [outcome]
-    out: list[Outcome] = []
-    for child in outcome.children:
-        out.extend(_failed_leaves(child))
-    return out
+    def failed_leaves(self, cond: Condition) -> list[Leaf | FindingRef]:
+        """The failed leaves that decide a failed node (every child of a failed ``any``)."""
+        if isinstance(cond, Leaf | FindingRef):
+            return [cond]
+        out: list[Leaf | FindingRef] = []
+        every = isinstance(cond, AnyOf)  # a failed ``any``: each alternative failed
+        for child in cond.children:
+            if every or self.status(child) is False:
+                out.extend(self.failed_leaves(child))
+        return out
 
 
 def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> ClearReason:
@@ -217,7 +281,7 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
             regime=regime, title=title, status="not in force", reasons=[text], text=text
         )
     failed = [r for r in in_force if ex.ev.status.get(r.id) is False]
-    per_rule = {r.id: failing(ex, ex.ev.outcomes[r.id]) for r in failed}
+    per_rule = {r.id: failing(ex, r.id) for r in failed}
     chosen: list[_Reason] = []
     left = set(per_rule)
     while left and len(chosen) < 2:
@@ -236,7 +300,7 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
     reasons: list[str] = []
     for reason in chosen:
         text = _detail(ex, reason)
-        if not any(reason.text in earlier for earlier in reasons):
+        if not any(reason.text(ex) in earlier for earlier in reasons):
             reasons.append(text)
     if left:
         n = len(left)
@@ -258,10 +322,11 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
 
 
 def _detail(ex: Explainer, reason: _Reason) -> str:
+    text = reason.text(ex)
     if reason.key.startswith("-"):
         facts = ex.facts(reason.key[1:])
-        return reason.text + (" (" + "; ".join(facts) + ")" if facts else "")
-    return reason.text
+        return text + (" (" + "; ".join(facts) + ")" if facts else "")
+    return text
 
 
 def ranked_questions(

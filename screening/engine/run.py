@@ -104,6 +104,14 @@ class _Plan:
                 self.outcome_rules.setdefault(rule.regime, []).append(rule)
             elif rule.kind == "exemption":
                 self.exemptions.append(rule)
+        # Per regime, the exemptions that suppress one of its outcome rules (the others can
+        # never lower it), in rulebook order.
+        self.regime_exemptions: dict[str, list[Rule]] = {
+            regime: [e for e in self.exemptions if any(t in ids for t in e.suppresses)]
+            for regime, ids in (
+                (regime, {r.id for r in rules}) for regime, rules in self.outcome_rules.items()
+            )
+        }
         # Sections whose derivations a result shows: the core ones and those some rule reads.
         # A section added to the code later stays out of results under an older rulebook, so a
         # recorded screening still replays byte for byte.
@@ -160,6 +168,7 @@ class Evaluation:
     def __init__(self, book: Rulebook, view: FactView) -> None:
         self.book = book
         self.view = view
+        self.guarded = _plan(book).guarded  # each rule's condition with its dates
         self.status: dict[str, Tri] = {}
         self.scope = Scope(view, self.status, book.references)
         self.outcomes: Mapping[str, Outcome] = _Outcomes(self)
@@ -633,7 +642,7 @@ def _possible_exemptions(
     plan = _plan(ev.book)
     outcome_rules = {rule.id: rule for rule in plan.outcome_rules.get(regime, ())}
     out: list[PossibleExemption] = []
-    for exemption in plan.exemptions:
+    for exemption in plan.regime_exemptions.get(regime, ()):
         if ev.status.get(exemption.id) is not None:
             continue
         targets = sorted(
