@@ -8,6 +8,7 @@ worker processes stopped).
 
 from __future__ import annotations
 
+import importlib
 import json
 import signal
 import traceback
@@ -44,7 +45,46 @@ rules_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# Subcommands that live in their own modules, imported when one of them runs (or when help lists
+# them): `dealscreen screen` need not import review, the store, the server or authoring.
+_LAZY = {
+    "audit": "screening.cli.audit:audit",
+    "fixtures": "screening.cli.review:fixtures",
+    "lists": "screening.cli.lists:lists",
+    "mitigate": "screening.cli.whatif:mitigate",
+    "review": "screening.cli.review:review",
+    "rules": "screening.cli.rules:rules",
+    "serve": "screening.server.command:serve",  # FastAPI is imported when it runs
+    "whatif": "screening.cli.whatif:whatif",
+}
+
+
+def _load(name: str) -> click.Command:
+    module, _, attr = _LAZY[name].partition(":")
+    command: click.Command = getattr(importlib.import_module(module), attr)
+    if name == "audit" and isinstance(command, click.Group):
+        from screening.cli.whatif import audit_mitigate
+
+        command.add_command(audit_mitigate)
+    return command
+
+
+class _Commands(click.Group):
+    """The top-level group: its own commands, and the others loaded on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _LAZY:
+            self.add_command(_load(cmd_name), cmd_name)
+        return self.commands.get(cmd_name)
+
+
+@click.group(
+    cls=_Commands,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="dealscreen")
 def cli() -> None:
     """Screen investment deals against national-security investment rules (CFIUS and more).
@@ -126,19 +166,6 @@ def schema() -> None:
     from screening.model.deal import Deal
 
     click.echo(json.dumps(Deal.model_json_schema(), indent=2, sort_keys=True))
-
-
-# Subcommands that live in their own modules (imported here: they use the helpers above).
-from screening.cli.audit import audit  # noqa: E402
-from screening.cli.lists import lists  # noqa: E402
-from screening.cli.review import fixtures, review  # noqa: E402
-from screening.cli.rules import rules  # noqa: E402
-from screening.cli.whatif import audit_mitigate, mitigate, whatif  # noqa: E402
-from screening.server.command import serve  # noqa: E402  (FastAPI is imported when it runs)
-
-for _command in (audit, fixtures, lists, mitigate, review, rules, serve, whatif):
-    cli.add_command(_command)
-audit.add_command(audit_mitigate)
 
 
 class Terminated(BaseException):

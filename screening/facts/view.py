@@ -13,6 +13,7 @@ Three-valued logic is used throughout: ``True``, ``False`` and ``None`` (unknown
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import typing
 from decimal import Decimal
 from typing import Any
@@ -215,7 +216,23 @@ def field_info(path: str) -> tuple[Any, str, str] | None:
 
 def all_paths() -> list[str]:
     """Every fact path rules can read, sorted."""
-    return sorted(f"{s}.{n}" for s, m in SECTIONS.items() for n in m.model_fields)
+    return list(_all_paths(len(SECTIONS)))
+
+
+def is_path(path: str) -> bool:
+    """Whether ``path`` is a fact path rules can read (one of :func:`all_paths`)."""
+    return path in _path_set(len(SECTIONS))
+
+
+@functools.cache
+def _all_paths(_sections: int) -> tuple[str, ...]:
+    # Keyed by the number of sections: the catalogue is fixed once its modules are imported.
+    return tuple(sorted(f"{s}.{n}" for s, m in SECTIONS.items() for n in m.model_fields))
+
+
+@functools.cache
+def _path_set(sections: int) -> frozenset[str]:
+    return frozenset(_all_paths(sections))
 
 
 # Allowed values of enumerated fact paths: a rule comparing one with another value is an error.

@@ -26,7 +26,7 @@ from typing import Any
 
 from screening._version import __version__
 from screening.errors import Problem, RulebookError
-from screening.facts.view import all_paths
+from screening.facts.view import all_paths, is_path
 from screening.model._yaml import Document, DocumentError
 from screening.model.levels import LEVELS
 from screening.model.reference import ReferenceList, References, parse_reference
@@ -582,7 +582,7 @@ def _parse_rule(
         )
     explain = str(raw["explain"])
     for placeholder in _PLACEHOLDER.findall(explain):
-        if not _PATH.match(placeholder) or placeholder not in all_paths():
+        if not _PATH.match(placeholder) or not is_path(placeholder):
             problems.append(
                 Problem(
                     doc.where((*key, "explain")),

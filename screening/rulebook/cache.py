@@ -99,20 +99,6 @@ class _Invalid(Exception):
     """An entry that is not exactly what this module writes."""
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, dict):
-        if _DECIMAL in value:
-            if len(value) != 1 or type(value[_DECIMAL]) is not str:
-                raise _Invalid
-            return Decimal(value[_DECIMAL])
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if value is None or type(value) in (str, int, bool):
-        return value
-    raise _Invalid  # a float: never written
-
-
 def _same(a: Any, b: Any) -> bool:
     """Equal and of the same types throughout (``1 == 1.0 == True`` is not enough)."""
     if type(a) is not type(b):
@@ -131,8 +117,27 @@ def _payload(doc: Document) -> str:
     return json.dumps({"data": _encode(doc.data), "lines": lines}, separators=(",", ":"))
 
 
+def _decimal_or_mapping(value: dict[str, Any]) -> Any:
+    """``json`` object hook: a marked decimal becomes a Decimal; any other mapping stays."""
+    if _DECIMAL in value:
+        if len(value) != 1 or type(value[_DECIMAL]) is not str:
+            raise _Invalid
+        return Decimal(value[_DECIMAL])
+    return value
+
+
+def _no_float(text: str) -> Any:
+    raise _Invalid  # a float (or NaN, Infinity): never written
+
+
 def _unpack(payload: str) -> tuple[Any, dict[PathKey, int]]:
-    body = json.loads(payload)
+    # One pass: decimals are decoded as the parser builds each mapping, and a float is refused.
+    body = json.loads(
+        payload,
+        object_hook=_decimal_or_mapping,
+        parse_float=_no_float,
+        parse_constant=_no_float,
+    )
     if not isinstance(body, dict) or set(body) != {"data", "lines"}:
         raise _Invalid
     lines: dict[PathKey, int] = {}
@@ -140,10 +145,11 @@ def _unpack(payload: str) -> tuple[Any, dict[PathKey, int]]:
         key, line = item
         if not isinstance(key, list) or type(line) is not int or line < 1:
             raise _Invalid
-        if not all(type(part) in (str, int) for part in key):
-            raise _Invalid
+        for part in key:
+            if type(part) is not str and type(part) is not int:
+                raise _Invalid
         lines[tuple(key)] = line
-    return _decode(body["data"]), lines
+    return body["data"], lines
 
 
 def read_entry(entry: Path, key: str) -> tuple[Any, dict[PathKey, int]] | None:

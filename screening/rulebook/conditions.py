@@ -19,8 +19,10 @@ path, an operator from a fixed set and a literal, and each part is checked again
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
+import functools
 import re
 import types
 import typing
@@ -253,7 +255,7 @@ def parse_leaf(
             return None
         return Leaf(path, op, (), text, loc, ref=name)
     try:
-        literal = _SAFE.load(raw_value)
+        literal = _literal(raw_value)
     except Exception:
         problems.add(loc, "invalid-value", f"cannot read the value `{raw_value}`")
         return None
@@ -266,6 +268,43 @@ def parse_leaf(
     if value is None:
         return None
     return Leaf(path, op, value, text, loc)
+
+
+# Plain scalars whose YAML reading is certain (tests/test_cache.py checks each against ruamel):
+# a decimal integer, true/false, a lower-case word, a flow list of lower-case words. Words YAML
+# 1.1 read as booleans or null are left to ruamel, whatever the version.
+_INT = re.compile(r"0|[1-9][0-9]{0,17}")
+_WORD = re.compile(r"[a-z][a-z0-9_]*")
+_WORDS = re.compile(r"\[([a-z][a-z0-9_]*(?:, [a-z][a-z0-9_]*)*)\]")
+_NOT_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
+
+
+def _plain(raw: str) -> tuple[bool, Any]:
+    """(True, value) when ``raw`` is a plain scalar read without ruamel, else (False, None)."""
+    if _INT.fullmatch(raw):
+        return True, int(raw)
+    if raw in ("true", "false"):
+        return True, raw == "true"
+    if _WORD.fullmatch(raw):
+        return raw not in _NOT_WORDS, raw
+    m = _WORDS.fullmatch(raw)
+    if m:
+        words = m.group(1).split(", ")
+        return not _NOT_WORDS.intersection(words), words
+    return False, None
+
+
+@functools.lru_cache(maxsize=4096)
+def _read_literal(raw: str) -> Any:
+    known, value = _plain(raw)
+    return value if known else _SAFE.load(raw)
+
+
+def _literal(raw: str) -> Any:
+    """A condition's value as YAML reads it; remembered per text (a rulebook repeats a few
+    hundred values across its conditions, and ruamel's pure-Python reader is slow)."""
+    value = _read_literal(raw)
+    return copy.deepcopy(value) if isinstance(value, list | dict) else value
 
 
 def _base(annotation: Any) -> Any:
