@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
 import multiprocessing
 import os
@@ -345,6 +346,11 @@ def _init_worker(
     _STATE.keep_deals = keep_deals
     _STATE.skip = skip
     compiled(_STATE.book)
+    if review_pid is not None:
+        # A worker process lives for the review: what it holds now (modules, the rulebook,
+        # compiled rulesets) stays, so the cyclic collector need not scan it again and again.
+        gc.collect()
+        gc.freeze()
 
 
 def _document(task: Task) -> Document:
@@ -607,13 +613,46 @@ def review(paths: Sequence[Path], options: Options | None = None) -> Iterator[It
     opts = options or Options()
     chunks = _chunks(tasks(paths))
     items = _in_process(chunks, opts) if opts.worker_count == 1 else _in_workers(chunks, opts)
-    seen: dict[str, str] = {}
+    seen = _FirstSeen()
     for item in items:
         if isinstance(item, Reviewed | Recorded):
-            first = seen.setdefault(item.deal_id, item.source)
-            if first != item.source:
+            first = seen.first(item.deal_id, item.source)
+            if first is not None:
                 item = replace(item, duplicate_of=first)
         yield item
+
+
+class _FirstSeen:
+    """Deal id -> the source that first used it, held compactly: one entry per unique id is the
+    one thing a review keeps per deal. A ``path:line`` source is kept as one integer (the path
+    once), any other source as written; both give back exactly the source given."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int | str] = {}
+        self._paths: dict[str, int] = {}
+        self._path_list: list[str] = []
+
+    def first(self, deal_id: str, source: str) -> str | None:
+        """The source that used ``deal_id`` before ``source``, or None (``source`` is first)."""
+        known = self._ids.get(deal_id)
+        if known is None:
+            self._ids[deal_id] = self._pack(source)
+            return None
+        first = known if isinstance(known, str) else self._unpack(known)
+        return None if first == source else first
+
+    def _pack(self, source: str) -> int | str:
+        path, sep, line = source.rpartition(":")
+        if not (sep and line.isascii() and line.isdigit()) or str(int(line)) != line:
+            return source
+        index = self._paths.get(path)
+        if index is None:
+            index = self._paths[path] = len(self._path_list)
+            self._path_list.append(path)
+        return (index << 40) | int(line) if int(line) < 1 << 40 else source
+
+    def _unpack(self, packed: int) -> str:
+        return f"{self._path_list[packed >> 40]}:{packed & ((1 << 40) - 1)}"
 
 
 class Report(Protocol):
