@@ -62,8 +62,20 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
-def peak_rss_mb(path: Path, workers: int) -> tuple[float, float]:
-    """Peak process-tree RSS (MB) and wall time of a CLI review of ``path``."""
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def peak_rss_mb(path: Path, workers: int) -> tuple[float, float, float]:
+    """Peak process-tree RSS (MB), wall time of a CLI review of ``path``, and the peak RSS of
+    the parent (the ``dealscreen`` process) alone."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [
@@ -80,21 +92,24 @@ def peak_rss_mb(path: Path, workers: int) -> tuple[float, float]:
         stderr=subprocess.PIPE,
         env={**os.environ, "CI": "1"},
     )
-    peak = 0
+    peak = parent = 0
     while proc.poll() is None:
         peak = max(peak, _tree_rss_kb(proc.pid))
+        parent = max(parent, _rss_kb(proc.pid))
         time.sleep(0.05)
     _, err = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"review failed ({proc.returncode}): {err.decode()}")
-    return peak / 1024, time.perf_counter() - started
+    return peak / 1024, time.perf_counter() - started, parent / 1024
 
 
-def review_seconds(path: Path, workers: int) -> float:
-    """Seconds to review ``path`` in-process into a JSONL report (rulebook already loaded)."""
+def review_seconds(path: Path, workers: int) -> tuple[float, float]:
+    """Seconds to review ``path`` in-process into a JSONL report (rulebook already loaded), and
+    the CPU seconds this (parent) process spent on it."""
     report = JsonlReport(io.StringIO())
+    cpu = time.process_time()
     summary = run_review([path], report, options=Options(workers=workers))
-    return summary.elapsed
+    return summary.elapsed, time.process_time() - cpu
 
 
 def screen_seconds(count: int, seed: int = 1) -> float:
@@ -117,53 +132,70 @@ def main() -> None:
     parser.add_argument("--overhead", type=int, default=3_000, help="deals for the overhead")
     parser.add_argument("--quick", action="store_true", help="10x smaller runs")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument(
+        "--only",
+        choices=("memory", "workers", "overhead"),
+        action="append",
+        help="run only these sections (repeatable; default: all)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.big, args.scale, args.overhead = args.big // 10, args.scale // 10, args.overhead // 3
+    sections = set(args.only or ("memory", "workers", "overhead"))
     figures: dict[str, float] = {"cores": float(os.cpu_count() or 1)}
     with tempfile.TemporaryDirectory() as tmp:
-        big = write_deals(Path(tmp) / "big.jsonl", args.big)
-        small = write_deals(Path(tmp) / "small.jsonl", args.small)
-        scale = write_deals(Path(tmp) / "scale.jsonl", args.scale)
-        over = write_deals(Path(tmp) / "over.jsonl", args.overhead)
+        if "memory" in sections:
+            big = write_deals(Path(tmp) / "big.jsonl", args.big)
+            small = write_deals(Path(tmp) / "small.jsonl", args.small)
+            rss_small, _, parent_small = peak_rss_mb(small, 2)
+            rss_big, wall_big, parent_big = peak_rss_mb(big, 2)
+            figures.update(
+                rss_small_mb=rss_small,
+                rss_big_mb=rss_big,
+                rss_growth_mb=rss_big - rss_small,
+                parent_growth_mb=parent_big - parent_small,
+                big_wall_s=wall_big,
+                big_rate=args.big / wall_big,
+            )
+            print(
+                f"peak RSS (process tree, 2 workers): {args.small:,} deals {rss_small:.1f} MB, "
+                f"{args.big:,} deals {rss_big:.1f} MB, growth {rss_big - rss_small:+.1f} MB "
+                f"(of which the parent {parent_big - parent_small:+.1f} MB; "
+                f"{args.big:,} deals in {wall_big:.0f} s, {args.big / wall_big:,.0f}/s); "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
 
-        rss_small, _ = peak_rss_mb(small, 2)
-        rss_big, wall_big = peak_rss_mb(big, 2)
-        figures.update(
-            rss_small_mb=rss_small,
-            rss_big_mb=rss_big,
-            rss_growth_mb=rss_big - rss_small,
-            big_wall_s=wall_big,
-            big_rate=args.big / wall_big,
-        )
-        print(
-            f"peak RSS (process tree, 2 workers): {args.small:,} deals {rss_small:.1f} MB, "
-            f"{args.big:,} deals {rss_big:.1f} MB, growth {rss_big - rss_small:+.1f} MB "
-            f"({args.big:,} deals in {wall_big:.0f} s, {args.big / wall_big:,.0f}/s)"
-        )
+        if "workers" in sections:
+            scale = write_deals(Path(tmp) / "scale.jsonl", args.scale)
+            one, _ = review_seconds(scale, 1)
+            two, two_cpu = review_seconds(scale, 2)
+            figures.update(
+                workers1_rate=args.scale / one,
+                workers2_rate=args.scale / two,
+                workers_ratio=one / two,
+                parent_cpu_ms_per_deal_2=1000 * two_cpu / args.scale,
+            )
+            print(
+                f"throughput on {args.scale:,} deals: 1 worker {args.scale / one:,.0f}/s, "
+                f"2 workers {args.scale / two:,.0f}/s, ratio {one / two:.2f}x (wall time; "
+                f"the parent's own CPU with 2 workers {1000 * two_cpu / args.scale:.2f} ms/deal); "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
 
-        one = review_seconds(scale, 1)
-        two = review_seconds(scale, 2)
-        figures.update(
-            workers1_rate=args.scale / one, workers2_rate=args.scale / two, workers_ratio=one / two
-        )
-        print(
-            f"throughput on {args.scale:,} deals: 1 worker {args.scale / one:,.0f}/s, "
-            f"2 workers {args.scale / two:,.0f}/s, ratio {one / two:.2f}x"
-        )
-
-        reviewed = review_seconds(over, 1)
-        screened = screen_seconds(args.overhead)
-        figures.update(
-            review_ms=1000 * reviewed / args.overhead,
-            screen_ms=1000 * screened / args.overhead,
-            overhead_ratio=reviewed / screened,
-        )
-        print(
-            f"per deal on {args.overhead:,} deals (1 worker): review "
-            f"{1000 * reviewed / args.overhead:.2f} ms, screen() alone "
-            f"{1000 * screened / args.overhead:.2f} ms, ratio {reviewed / screened:.2f}"
-        )
+        if "overhead" in sections:
+            over = write_deals(Path(tmp) / "over.jsonl", args.overhead)
+            reviewed, _ = review_seconds(over, 1)
+            screened = screen_seconds(args.overhead)
+            figures.update(
+                review_ms=1000 * reviewed / args.overhead,
+                screen_ms=1000 * screened / args.overhead,
+                overhead_ratio=reviewed / screened,
+            )
+            print(
+                f"per deal on {args.overhead:,} deals (1 worker): review "
+                f"{1000 * reviewed / args.overhead:.2f} ms, screen() alone "
+                f"{1000 * screened / args.overhead:.2f} ms, ratio {reviewed / screened:.2f}"
+            )
     if args.json:
         print(json.dumps(figures, indent=2))
 
