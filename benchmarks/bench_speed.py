@@ -14,7 +14,9 @@ warm up, then measures in its own CPU time (``time.process_time``; the machine i
   cross-check on every rule), serialized to JSON;
 * ``screen_many()`` throughput on the same deals (this checkout only), checked byte for byte
   against ``screen()``;
-* the CPU time of each single ``screen()`` call over the 97 fixture deals (p50, p90).
+* the CPU time of each single ``screen()`` call over the fixture deals (p50, p90);
+* throughput (``screen_many()``, else ``screen()``) with everything loaded frozen by
+  ``gc.freeze()``, as a review worker does, against not frozen, in alternating passes.
 
 Figures are medians over the rounds; the ratios divide this checkout's figure by the older one's.
 """
@@ -28,6 +30,7 @@ import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,9 +47,23 @@ from screening.authoring.fixtures_gen import generate
 n, passes = int(sys.argv[1]), int(sys.argv[2])
 book = load_rulebook()
 deals = [Deal.model_validate(d).root for d in generate(n, seed=7)]
-fixtures = [load_deal(p) for p in sorted(Path("fixtures/deals").glob("*.y*ml"))]
+names = os.environ.get("BENCH_FIXTURES")
+paths = sorted(Path("fixtures/deals").glob("*.y*ml"))
+if names is not None:  # the fixtures both checkouts can read
+    paths = [p for p in paths if p.name in set(names.split(","))]
+fixtures, loaded = [], []
+for p in paths:
+    try:
+        fixtures.append(load_deal(p))
+        loaded.append(p.name)
+    except Exception:
+        pass  # a fixture newer than this code (unknown blocks): not comparable
+if os.environ.get("BENCH_PROBE"):
+    print(json.dumps({"fixtures": loaded}))
+    raise SystemExit
+
 one = [screen(d, rulebook=book).model_dump_json() for d in deals]  # warm-up
-out = {}
+out = {"fixtures": len(fixtures)}
 t = time.process_time()
 for _ in range(passes):
     for d in deals:
@@ -71,12 +88,34 @@ for _ in range(3):
 lat.sort()
 out["p50_ms"] = 1000 * lat[len(lat) // 2]
 out["p90_ms"] = 1000 * lat[int(len(lat) * 0.9)]
+# gc.freeze(), as a review worker does once its rulebook is compiled: the same batches with
+# everything loaded so far frozen, and not, alternating.
+import gc, statistics
+rates = {True: [], False: []}
+for r in range(4):
+    for frozen in ((True, False) if r % 2 == 0 else (False, True)):
+        if frozen:
+            gc.collect()
+            gc.freeze()
+        t = time.process_time()
+        if many is not None:
+            for x in many(deals, rulebook=book):
+                x.model_dump_json()
+        else:
+            for d in deals:
+                screen(d, rulebook=book).model_dump_json()
+        rates[frozen].append(n / (time.process_time() - t))
+        if frozen:
+            gc.unfreeze()
+out["gc_freeze"] = statistics.median(rates[True]) / statistics.median(rates[False])
 print(json.dumps(out))
 """
 
 
-def child(pythonpath: Path | None, deals: int, passes: int) -> dict[str, float]:
-    env = dict(os.environ)
+def child(
+    pythonpath: Path | None, deals: int, passes: int, extra: dict[str, str] | None = None
+) -> dict[str, Any]:
+    env = {**os.environ, **(extra or {})}
     if pythonpath is not None:
         env["BENCH_CODE"] = str(pythonpath.resolve())
     proc = subprocess.run(
@@ -99,14 +138,17 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=300)
     parser.add_argument("--passes", type=int, default=2)
     args = parser.parse_args()
-    before: list[dict[str, float]] = []
-    after: list[dict[str, float]] = []
+    # The fixture deals the older code can read (newer fixtures may use blocks it lacks).
+    probe = child(args.before, 1, 1, {"BENCH_PROBE": "1"})
+    shared = {"BENCH_FIXTURES": ",".join(probe["fixtures"])}
+    before: list[dict[str, Any]] = []
+    after: list[dict[str, Any]] = []
     for r in range(args.rounds):
         order = [(args.before, before), (None, after)]
         for path, sink in order if r % 2 == 0 else order[::-1]:
-            sink.append(child(path, args.deals, args.passes))
+            sink.append(child(path, args.deals, args.passes, shared))
 
-    def med(runs: list[dict[str, float]], key: str) -> float:
+    def med(runs: list[dict[str, Any]], key: str) -> float:
         return statistics.median(run[key] for run in runs)
 
     load = os.getloadavg()[0]
@@ -120,9 +162,12 @@ def main() -> None:
     for key, label in (("p50_ms", "p50"), ("p90_ms", "p90")):
         b, a = med(before, key), med(after, key)
         print(f"| {label} CPU ms of one `screen()` | {b:.2f} | {a:.2f} | {a / b:.2f}× |")
+    b, a = med(before, "gc_freeze"), med(after, "gc_freeze")
+    print(f"| throughput with `gc.freeze()` / without | {b:.3f} | {a:.3f} | |")
     print(
         f"\n`benchmarks/bench_speed.py --before {args.before} --rounds {args.rounds} "
-        f"--deals {args.deals} --passes {args.passes}`; load average at the end {load:.1f}."
+        f"--deals {args.deals} --passes {args.passes}`; {len(probe['fixtures'])} fixture deals "
+        f"for the latencies; load average at the end {load:.1f}."
     )
 
 
