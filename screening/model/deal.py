@@ -330,6 +330,13 @@ class Party(Record):
             "from gp_is_foreign_person"
         ),
     )
+    investment_adviser: Controller | None = Field(
+        None,
+        description=(
+            "for a pooled fund: its investment adviser (15 U.S.C. 80b-2(a)(11)); a U.S. adviser "
+            "is a parent under 31 CFR 850.219(c); None = not recorded"
+        ),
+    )
     limited_partners: list[LimitedPartner] | None = Field(
         None,
         max_length=200,
