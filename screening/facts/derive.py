@@ -128,7 +128,7 @@ def investor_facts(
         gov_controlled=gov_ctl,
         gov_control_link=gov_why or None,
         coc_tie=ties.tied,
-        coc_tie_link=ties.links[0] if ties.links else None,
+        coc_tie_link="; ".join(ties.links[:3]) if ties.links else None,
         excepted_investor=excepted,
         lists=lists,
         ultimate_parent=parent_name,

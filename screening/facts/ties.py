@@ -131,11 +131,20 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
     results.append(own)
     controller = getattr(node, "controlled_by", None)
     if controller is not None:
-        results.append(_search(controller, coc, f", which controls {_label(node)}{below}", out, depth + 1))
+        who = "who" if controller.kind == PartyKind.individual else "which"
+        results.append(
+            _search(controller, coc, f", {who} controls {_label(node)}{below}", out, depth + 1)
+        )
     if node.kind in (PartyKind.individual, PartyKind.government):
         return or3(results)
-    if getattr(node, "controlled_by_foreign_person", None) and controller is None:
-        # A foreign person controls it, and the record does not say who.
+    if (
+        getattr(node, "controlled_by_foreign_person", None)
+        and controller is None
+        and node.country in (None, "US")
+        and not any(is_parent(o) for o in getattr(node, "owners", None) or [])
+    ):
+        # A foreign person controls a U.S. entity other than through a recorded parent, and the
+        # record does not say who.
         out.unknown.append(f"who controls {node.name}")
         results.append(None)
     owners: list[Owner] | None = getattr(node, "owners", None)
@@ -146,13 +155,15 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
         relevant = _relevant(owner)
         if relevant is False:
             continue
-        found = _search(owner, coc, f", which {_how(owner)} {_label(node)}{below}", out, depth + 1)
+        who = "who" if owner.kind == PartyKind.individual else "which"
+        found = _search(owner, coc, f", {who} {_how(owner)} {_label(node)}{below}", out, depth + 1)
         results.append(and3([relevant, found]))
     for lp in getattr(node, "limited_partners", None) or []:
         relevant = _relevant(lp)
         if relevant is False:
             continue
-        found = _search(lp, coc, f", which {_how(lp)} {_label(node)}{below}", out, depth + 1)
+        who = "who" if lp.kind == PartyKind.individual else "which"
+        found = _search(lp, coc, f", {who} {_how(lp)} {_label(node)}{below}", out, depth + 1)
         results.append(and3([relevant, found]))
     return or3(results)
 
