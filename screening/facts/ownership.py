@@ -194,7 +194,7 @@ def _ten_pct(owner: Owner) -> Tri:
         [
             None if owner.voting_pct is None else owner.voting_pct >= 10,
             None if owner.equity_pct is None else owner.equity_pct >= 10,
-            owner.is_general_partner,
+            bool(owner.is_general_partner),
         ]
     )
 

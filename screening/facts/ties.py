@@ -88,7 +88,7 @@ def _relevant(owner: Owner | LimitedPartner) -> Tri:
     """Whether a holder counts: it controls (a parent) or holds 10% or more."""
     voting = getattr(owner, "voting_pct", None)
     equity = owner.equity_pct
-    gp = getattr(owner, "is_general_partner", None)
+    gp = bool(getattr(owner, "is_general_partner", None))
     parent: Tri = is_parent(owner) if isinstance(owner, Owner) else None
     return or3(
         [
