@@ -123,7 +123,11 @@ def test_lp_owes_a_declaration_when_the_fund_does_not(rulebook: Any) -> None:
     """800.401(j)(3): an LP getting MNPTI has its own covered investment and declaration."""
     frag = {
         "investor": FUND
-        | {"country": "US", "principal_place_of_business": "US", "controlled_by_foreign_person": False}
+        | {
+            "country": "US",
+            "principal_place_of_business": "US",
+            "controlled_by_foreign_person": False,
+        }
         | {"limited_partners": [lp("CN", mnpti_access=True, ct_authorization_required=True)]},
         "rights": {"voting_pct": 10, "board_seats": 1, **ACTIVE},
         "target": CT,
@@ -155,7 +159,11 @@ US_CO = {"country": "US", "principal_place_of_business": "US"}
         ({**US_CO, "owners": [owner("CN Holder", "CN", 20)]}, None),
         ({**US_CO, "owners": [owner("CN Holder", "CN", 5, equity_pct=5)]}, False),
         (
-            {**US_CO, "owners": [owner("CN Holder", "CN", 20)], "controlled_by_foreign_person": False},
+            {
+                **US_CO,
+                "owners": [owner("CN Holder", "CN", 20)],
+                "controlled_by_foreign_person": False,
+            },
             False,
         ),
         (
@@ -268,9 +276,7 @@ def test_concert_partners_do_not_make_a_certain_substantial_interest(rulebook: A
     assert view(rulebook, frag).rights.substantial_interest is None
     result = screen(deal(frag), rulebook=rulebook)
     assert result.regimes["cfius_800"].verdict != "filing_required"
-    assert "cfius.mandatory.gov_substantial_interest" in {
-        q.rule_id for q in result.open_questions
-    }
+    assert "cfius.mandatory.gov_substantial_interest" in {q.rule_id for q in result.open_questions}
     alone = merge(frag, {"co_investors": []})
     assert view(rulebook, alone).rights.substantial_interest is False
 
@@ -403,14 +409,20 @@ KY = {"country": "KY", "principal_place_of_business": "KY"}
         # 850.219(b): a U.S. general partner
         (
             KY
-            | {"kind": "fund", "investment_adviser": {"name": "KY Adv", "kind": "company", "country": "KY"}}
+            | {
+                "kind": "fund",
+                "investment_adviser": {"name": "KY Adv", "kind": "company", "country": "KY"},
+            }
             | {"owners": [owner("US GP", "US", 1, is_general_partner=True)]},
             True,
         ),
         # 850.219(c): the investment adviser of a pooled fund
         (
             KY
-            | {"kind": "fund", "investment_adviser": {"name": "US Adv", "kind": "company", "country": "US"}}
+            | {
+                "kind": "fund",
+                "investment_adviser": {"name": "US Adv", "kind": "company", "country": "US"},
+            }
             | {"owners": [owner("KY GP", "KY", 1, is_general_partner=True, owners=[])]},
             True,
         ),
@@ -428,7 +440,12 @@ def test_controlled_foreign_entity_through_the_chain(
 
 NS_CMIC_BUY = {
     "kind": "outbound_investment",
-    "investor": {"name": "U.S. Fund LP", "kind": "fund", "country": "US", "principal_place_of_business": "US"},
+    "investor": {
+        "name": "U.S. Fund LP",
+        "kind": "fund",
+        "country": "US",
+        "principal_place_of_business": "US",
+    },
     "target": {"name": "China Mobile Limited", "country": "HK"},
     "outbound": {"transaction_type": "equity", "publicly_traded_security": True},
 }
@@ -574,7 +591,12 @@ def test_us_vehicle_controlled_from_china_is_tied(rulebook: Any) -> None:
             JP
             | {
                 "owners": [
-                    {"name": "Tanaka", "kind": "individual", "nationalities": ["JP"], "voting_pct": 40}
+                    {
+                        "name": "Tanaka",
+                        "kind": "individual",
+                        "nationalities": ["JP"],
+                        "voting_pct": 40,
+                    }
                 ]
             },
             None,  # residence not recorded

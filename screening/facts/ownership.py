@@ -14,7 +14,6 @@ from decimal import Decimal
 from screening.facts.sections.base import HUNDRED, Tri, and3, not3, or3
 from screening.model.deal import (
     Controller,
-    LimitedPartner,
     Owner,
     Party,
     PartyKind,

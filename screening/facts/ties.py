@@ -177,7 +177,9 @@ def country_of_concern_ties(party: Party, coc: set[str]) -> Ties:
     return out
 
 
-def government_control(party: Party, bounds: StateBounds, counts: Callable[[str], bool]) -> tuple[Tri, str]:
+def government_control(
+    party: Party, bounds: StateBounds, counts: Callable[[str], bool]
+) -> tuple[Tri, str]:
     """Whether a foreign government of a counted state controls the investor, and how.
 
     Counted per state on the attributed interest: the investor is such a government; a single
@@ -222,7 +224,9 @@ def _gov_controller(controller: Controller | None, counts: Callable[[str], bool]
     return _gov_controller(controller.controlled_by, counts)
 
 
-def _parent_govs(owners: list[Owner] | None, counts: Callable[[str], bool]) -> list[tuple[str, Tri]]:
+def _parent_govs(
+    owners: list[Owner] | None, counts: Callable[[str], bool]
+) -> list[tuple[str, Tri]]:
     out: list[tuple[str, Tri]] = []
     for owner in owners or []:
         parent = is_parent(owner)
@@ -233,7 +237,9 @@ def _parent_govs(owners: list[Owner] | None, counts: Callable[[str], bool]) -> l
             out.append((_label(owner), and3([parent, tri])))
         out.extend((name, and3([parent, t])) for name, t in _parent_govs(owner.owners, counts))
         if owner.controlled_by is not None:
-            out.append((_label(owner), and3([parent, _gov_controller(owner.controlled_by, counts)])))
+            out.append(
+                (_label(owner), and3([parent, _gov_controller(owner.controlled_by, counts)]))
+            )
     return out
 
 

@@ -96,7 +96,9 @@ class InvestorFacts(Section):
         "the investor, a controller or a 10%-or-more holder in its chain is tied to a country of "
         "concern"
     )
-    coc_tie_link: str | None = _label("the chain link that ties the investor to a country of concern")
+    coc_tie_link: str | None = _label(
+        "the chain link that ties the investor to a country of concern"
+    )
     excepted_investor: bool | None = _label("the investor is an excepted investor")
     lists: list[str] = Field(
         default_factory=list, title="restricted lists naming the investor or an owner"

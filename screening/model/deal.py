@@ -168,7 +168,8 @@ class Controller(Record):
         None, description="every nationality of an individual; None = unknown"
     )
     residences: list[Country] | None = Field(
-        None, description="countries an individual resides in (permanent or habitual); None = unknown"
+        None,
+        description="countries an individual resides in (permanent or habitual); None = unknown",
     )
     controlled_by: Controller | None = Field(
         None, description="who in turn controls this controller, if it is an entity; None = unknown"

@@ -122,9 +122,7 @@ def _us_person(deal: Any, notes: dict[str, str]) -> Tri:
 def _is_us_person(owner: Any) -> Tri:
     """850.229 for a recorded owner: a U.S. citizen, or an entity organized in the United States."""
     if str(owner.kind) == "individual":
-        nats = getattr(owner, "nationalities", None) or (
-            [owner.country] if owner.country else None
-        )
+        nats = getattr(owner, "nationalities", None) or ([owner.country] if owner.country else None)
         if nats is None:
             return None
         return True if "US" in nats else None  # a permanent resident is not recorded
@@ -154,7 +152,10 @@ class _UsHoldings:
             return True, self.parents[name]
         for name, low in sorted(self.low.items()):
             if low > FIFTY:
-                return True, f"{name} (US) holds {low.normalize():f}% of the votes, directly or indirectly"
+                return (
+                    True,
+                    f"{name} (US) holds {low.normalize():f}% of the votes, directly or indirectly",
+                )
         most = max(self.high.values(), default=Decimal(0))
         if self.maybe_parent or most + self.wild > FIFTY:
             return None, ""
@@ -209,8 +210,10 @@ def _us_holdings(
         verdict, how = above.decide()
         if verdict:
             # A U.S. person is a parent of this owner: the owner's holding is fully attributed.
-            us_name = sorted(above.parents)[0] if above.parents else max(
-                above.low, key=lambda k: (above.low[k], k)
+            us_name = (
+                sorted(above.parents)[0]
+                if above.parents
+                else max(above.low, key=lambda k: (above.low[k], k))
             )
             out.add(us_name, low_v, high_v)
             if owner.is_general_partner:

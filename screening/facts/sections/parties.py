@@ -161,9 +161,7 @@ def _ownership(
 _TRADING_BAN_DAYS = 60  # E.O. 13959 as amended by E.O. 14032, sec. 1 [src]
 
 
-def _ns_cmic_trading_ban(
-    target: Node, references: References, as_of: dt.date
-) -> tuple[Tri, str]:
+def _ns_cmic_trading_ban(target: Node, references: References, as_of: dt.date) -> tuple[Tri, str]:
     """Whether the target is on the NS-CMIC List and 60 days have passed since its listing."""
     screening = target.screening
     matches = [m for m in (screening.matches if screening else ()) if m.list_id == "ns_cmic"]
@@ -222,9 +220,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     sdn_notes: list[str] = []
     # The OFAC 50 Percent Rule reaches the target too: a target owned 50% or more by blocked
     # persons is itself blocked (31 CFR 587.406, 594.412; OFAC guidance of Aug. 13, 2014).
-    blocked, blocked_chain = _ownership(
-        [*parties, target], (_SDN,), references, as_of, sdn_notes
-    )
+    blocked, blocked_chain = _ownership([*parties, target], (_SDN,), references, as_of, sdn_notes)
     d["parties.blocked_by_ownership"] = "; ".join(sdn_notes)
     bis_notes: list[str] = []
     in_force = any(k in _BIS for k in ownership_rules(references, as_of))
