@@ -41,7 +41,7 @@ from screening.engine.verdict import (
 from screening.errors import EngineError, UsageError
 from screening.facts.derive import derive
 from screening.facts.sections.base import Tri
-from screening.facts.view import FactView
+from screening.facts.view import SHOWN_WHEN_READ, FactView
 from screening.model.deal import Deal, DealRecord
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
 from screening.rulebook.conditions import Condition, FindingRef, Leaf, leaves
@@ -87,6 +87,10 @@ class _Plan:
                 checks.append((rule, status_function(self.guarded[rule.id])))
             self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
+        # Paths the rulebook reads in a condition or an explanation (see SHOWN_WHEN_READ).
+        self.shown = set(self.paths) | {
+            m.group(1) for rule in book.rules.values() for m in _PLACEHOLDER.finditer(rule.explain)
+        }
         self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
         self.outcome_rules: dict[str, list[Rule]] = {}
@@ -371,6 +375,7 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
     derived = [
         DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
         for path, text in sorted(ev.view.derivations.items())
+        if path not in SHOWN_WHEN_READ or path in _plan(book).shown
     ]
     return ScreeningResult(
         deal_id=deal.id,

@@ -352,6 +352,7 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
     investor are not recorded in a deal; their listings must be declared on the investor.
     """
     ok = excepted | {"US"}
+    start = len(notes)
     listed = {RestrictedList.bis_entity_list, RestrictedList.bis_unverified_list}
     parents = list(parents_of(party.owners))
     if listed & set(party.lists):
@@ -405,7 +406,11 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
                     _holders_qualify(owner.owners, ok),
                 ]
             )
-        if own_test is not True:
+        parent_test = or3([not3(is_par), own_test])
+        if parent_test is None:
             notes.append(f"800.219(a)(3), (c) not shown for {owner.name}, a parent of the investor")
-        tests.append(or3([not3(is_par), own_test]))
-    return and3(tests)
+        tests.append(parent_test)
+    result = and3(tests)
+    if result is not None:
+        del notes[start:]  # these notes only explain an unknown answer
+    return result

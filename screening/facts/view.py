@@ -270,6 +270,23 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "parties.matched_lists": tuple(x.value for x in RestrictedList),
     "parties.possible_match_lists": tuple(x.value for x in RestrictedList),
 }
+# Derived facts whose explanation a result shows only when its rulebook reads them (in a
+# condition or an explanation): added after results were first recorded, so that a screening
+# recorded under an earlier rulebook reproduces exactly under its own rulebook.
+SHOWN_WHEN_READ = frozenset(
+    {
+        "investor.coc_tie",
+        "investor.foreign_person",
+        "investor.gov_controlled",
+        "investor.gov_substantial_interest",
+        "investor.gov_substantial_interest_nonexcepted",
+        "rights.substantial_interest",
+        "energy.counterparty_fie",
+        "energy.counterparty_pfe",
+        "energy.status_date",
+        "parties.target_ns_cmic_trading_ban",
+    }
+)
 COUNTRY_PATHS = (
     "investor.country",
     "investor.principal_place_of_business",

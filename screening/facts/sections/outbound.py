@@ -255,10 +255,6 @@ def _cfe(deal: Any, notes: dict[str, str]) -> Tri:
             "more than 50% of its votes or board voting power, is its general partner or advises "
             "it as a pooled fund (850.206(b), 850.219)"
         )
-    else:
-        notes["outbound.controlled_foreign_entity"] = (
-            "no U.S. person is a parent through the recorded chain (850.206(b), 850.219)"
-        )
     return result
 
 

@@ -220,7 +220,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     sdn_notes: list[str] = []
     # The OFAC 50 Percent Rule reaches the target too: a target owned 50% or more by blocked
     # persons is itself blocked (31 CFR 587.406, 594.412; OFAC guidance of Aug. 13, 2014).
-    blocked, blocked_chain = _ownership([*parties, target], (_SDN,), references, as_of, sdn_notes)
+    sdn_rule = ownership_rules(references, as_of).get(_SDN)
+    tested = [*parties, target] if sdn_rule is not None and sdn_rule.reaches_target else parties
+    blocked, blocked_chain = _ownership(tested, (_SDN,), references, as_of, sdn_notes)
     d["parties.blocked_by_ownership"] = "; ".join(sdn_notes)
     bis_notes: list[str] = []
     in_force = any(k in _BIS for k in ownership_rules(references, as_of))
