@@ -35,17 +35,18 @@ def _count(db: Path) -> int:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """An 8 MB filesystem of its own (tmpfs), so the store can run out of space.
+    """A 16 MB filesystem of its own (tmpfs), so the store can run out of space.
 
-    Big enough for the rulebook snapshot and a first batch of 200 screenings (about 30 KB each
-    since the issue 11 risk factors and derived facts), far too small for the 1,500 reviewed.
+    Big enough for a few batches of 200 screenings (about 3 MB each with the 13 regimes of
+    issue 17 and the risk factors of issue 11, journal included), far too small for the 1,500
+    deals of the review below.
     """
     mount = tmp_path / "disk"
     mount.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )

@@ -73,6 +73,9 @@ def resolve_as_of(deal: DealRecord, as_of: dt.date | None) -> dt.date:
     return date
 
 
+_CORE_SECTIONS = frozenset({"deal", "investor", "target", "rights"})
+
+
 class _Plan:
     """What screening needs of a rulebook, worked out once per rulebook object."""
 
@@ -88,7 +91,7 @@ class _Plan:
             self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
         # Paths the rulebook reads in a condition or an explanation (see SHOWN_WHEN_READ).
-        self.shown = set(self.paths) | {
+        self.read_paths = set(self.paths) | {
             m.group(1) for rule in book.rules.values() for m in _PLACEHOLDER.finditer(rule.explain)
         }
         self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
@@ -97,6 +100,10 @@ class _Plan:
         for rule in book.rules.values():
             if rule.kind == "outcome":
                 self.outcome_rules.setdefault(rule.regime, []).append(rule)
+        # Sections whose derivations a result shows: the core ones and those some rule reads.
+        # A section added to the code later stays out of results under an older rulebook, so a
+        # recorded screening still replays byte for byte.
+        self.shown_sections = _CORE_SECTIONS | {path.split(".", 1)[0] for path in self.paths}
 
 
 def _plan(book: Rulebook) -> _Plan:
@@ -372,10 +379,12 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
             rules=top,
         )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
+    shown = _plan(book).shown_sections
     derived = [
         DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
         for path, text in sorted(ev.view.derivations.items())
-        if path not in SHOWN_WHEN_READ or path in _plan(book).shown
+        if path.split(".", 1)[0] in shown
+        and (path not in SHOWN_WHEN_READ or path in _plan(book).read_paths)
     ]
     return ScreeningResult(
         deal_id=deal.id,
@@ -419,7 +428,13 @@ def _questions(
 
 
 # Fact-view sections whose deal-record block has another name.
-_BLOCKS = {"data": "data_transaction", "supply": "supply_chain"}
+_BLOCKS = {
+    "data": "data_transaction",
+    "supply": "supply_chain",
+    "export": "export_control",
+    "broker": "data_brokerage",
+    "defense": "defense_supply",
+}
 
 
 def _question(rule: Rule, unknown: list[str]) -> str:
