@@ -7,8 +7,10 @@ them fails in the engine, as in the three-valued evaluator. Numbers are floats (
 at most 6 decimal places deals may carry), dates are integers ``YYYYMMDD``, and every list fact
 carries a count ``<name>__n`` so "contains none" holds on an empty list.
 
-A finding also compiles to its complement (the negation-normal form of its condition), so the
-engine itself establishes "definitely false" for findings that other rules negate.
+A finding whose *false* value some compiled rule reads also compiles to its complement (the
+negation-normal form of its condition), so the engine itself establishes "definitely false" for
+findings that other rules negate (:func:`findings_read_false`); other findings compile to their
+positive rule only (the engine then decides "true" or "not true" for them).
 """
 
 from __future__ import annotations
@@ -137,6 +139,8 @@ class CompiledRuleset:
     # The same paths and findings split once, for :func:`fact_for`.
     fields: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
     finding_keys: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=(), compare=False)
+    # Findings of this ruleset compiled with their complement (``-id``) as well.
+    complements: tuple[str, ...] = ()
 
 
 def count_tests(expr: Any) -> int:
@@ -156,9 +160,34 @@ def count_tests(expr: Any) -> int:
     return total
 
 
-def _size(rule: Rule, refs: References) -> int:
+def findings_read_false(book: Rulebook) -> frozenset[str]:
+    """Findings whose false value a compiled rule reads: negated in some rule's condition, or
+    referenced positively in the complement of a finding already in the set (transitively)."""
+    need: set[str] = set()
+    todo: list[str] = []
+
+    def scan(cond: Condition, negated: bool) -> None:
+        for leaf in leaves(cond):
+            if (
+                isinstance(leaf, FindingRef)
+                and leaf.negated == negated
+                and leaf.rule_id not in need
+            ):
+                need.add(leaf.rule_id)
+                todo.append(leaf.rule_id)
+
+    for rule in book.rules.values():
+        scan(rule.guarded, True)
+    while todo:
+        found = book.rules.get(todo.pop())
+        if found is not None and found.kind == "finding":
+            scan(found.guarded, False)  # a positive reference is negated in the complement
+    return frozenset(need)
+
+
+def _size(rule: Rule, refs: References, complemented: frozenset[str] | None = None) -> int:
     n = count_tests(compile_condition(rule.guarded, refs))
-    if rule.kind == "finding":
+    if rule.kind == "finding" and (complemented is None or rule.id in complemented):
         n += count_tests(compile_condition(negate(rule.guarded), refs))
     return n
 
@@ -166,10 +195,11 @@ def _size(rule: Rule, refs: References) -> int:
 def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
     """Compile every stratum into rulesets of bounded size, in a deterministic order."""
     out: list[CompiledRuleset] = []
+    complemented = findings_read_false(book)
     for stratum, rules in enumerate(book.strata):
         chunks: list[list[Rule]] = []
         for rule in rules:
-            size = _size(rule, book.references)
+            size = _size(rule, book.references, complemented)
             if size > MAX_TESTS_PER_RULESET:
                 raise RulebookError.one(
                     rule.location,
@@ -177,7 +207,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     f"rule `{rule.id}` compiles to {size} engine tests; the limit is "
                     f"{MAX_TESTS_PER_RULESET}: split it into findings",
                 )
-            used = sum(_size(r, book.references) for r in chunks[-1]) if chunks else 0
+            used = sum(_size(r, book.references, complemented) for r in chunks[-1]) if chunks else 0
             if not chunks or used + size > MAX_TESTS_PER_RULESET:
                 chunks.append([])
             chunks[-1].append(rule)
@@ -192,7 +222,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     "all": [{"m": {"$and": [{"t": "deal"}, expr]}}],
                     "run": f"+{rule.id}",
                 }
-                if rule.kind == "finding":
+                if rule.kind == "finding" and rule.id in complemented:
                     neg = compile_condition(negate(rule.guarded), book.references)
                     definition[f"-{rule.id}"] = {
                         "all": [{"m": {"$and": [{"t": "deal"}, neg]}}],
@@ -214,6 +244,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     finding_keys=tuple(
                         (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
                     ),
+                    complements=tuple(sorted(r.id for r in chunk if r.id in complemented)),
                 )
             )
     return out
