@@ -82,6 +82,9 @@ class EnergyFacts(Section):
     macr_below_threshold: bool | None = fact("the cost ratio is below the threshold")
 
 
+_YES_NO: dict[bool | None, str] = {True: "yes", False: "no", None: "unknown"}
+
+
 def _direct(nations: set[str]) -> Any:
     def test(owner: Owner) -> Tri:
         if owner.kind != PartyKind.individual and SFE_LISTS & set(owner.lists):
@@ -297,7 +300,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     pfe = or3([sfe, fie])
     d["energy.counterparty_pfe"] = (
         "a prohibited foreign entity is a specified foreign entity or a foreign-influenced "
-        f"entity (IRC 7701(a)(51)(A)(i) [src]): SFE {sfe}, FIE {fie}"
+        f"entity (IRC 7701(a)(51)(A)(i) [src]): SFE {_YES_NO[sfe]}, FIE {_YES_NO[fie]}"
     )
     threshold, confidence = _macr(references, ec)
     below = None if ec.macr_pct is None or threshold is None else ec.macr_pct < threshold
