@@ -624,6 +624,30 @@ def test_tid_non_excepted_risk_factor(rulebook: Any) -> None:
     assert "cfius.risk.country_of_concern_tie" not in got
 
 
+def test_excepted_investor_sets_the_tid_factor_aside_as_an_exemption(rulebook: Any) -> None:
+    """800.219, 800.304(f)(4), 800.401(e)(1): an excepted investor taking control of a TID
+    business stays a covered control transaction, and the policy sets the TID factor aside. As
+    an exemption, not a "not excepted" condition: while the excepted status is unknown the
+    factor holds and the exemption is a possible one that could lower the verdict."""
+    uk = {"country": "GB", "principal_place_of_business": "GB", "board_us_or_excepted_pct": 100}
+    control = {"rights": {"voting_pct": 100, **ACTIVE}, "target": SPD}
+    known = screen(deal({"investor": uk | {"minimum_excepted_ownership_met": True}}, control))
+    cfius = known.regimes["cfius_800"]
+    assert cfius.verdict == "covered"
+    hit = known.hit("cfius.risk.tid_non_excepted")
+    assert hit is not None and hit.suppressed_by == ["cfius.exempt.excepted_investor_tid_risk"]
+    open_ = screen(deal({"investor": uk | {"minimum_excepted_ownership_met": None}}, control))
+    cfius = open_.regimes["cfius_800"]
+    assert (cfius.verdict, cfius.ceiling) == ("filing_advised", "filing_advised")
+    [possible] = [
+        e
+        for e in cfius.possible_exemptions
+        if e.rule_id == "cfius.exempt.excepted_investor_tid_risk"
+    ]
+    assert possible.could_lower_to == "covered"
+    assert possible.question.startswith("possible exemption, if")
+
+
 def test_part_802_tie_is_advised_never_required(rulebook: Any) -> None:
     """802.401, 802.501: part 802 never makes a filing mandatory; the tie advises one."""
     land = {
