@@ -8,10 +8,10 @@ worker processes stopped).
 
 from __future__ import annotations
 
-import importlib
 import json
 import signal
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,26 +47,66 @@ rules_option = click.option(
 
 # Subcommands that live in their own modules, imported when one of them runs (or when help lists
 # them): `dealscreen screen` need not import review, the store, the server or authoring.
-_LAZY = {
-    "audit": "screening.cli.audit:audit",
-    "fixtures": "screening.cli.review:fixtures",
-    "lists": "screening.cli.lists:lists",
-    "mitigate": "screening.cli.whatif:mitigate",
-    "review": "screening.cli.review:review",
-    "rules": "screening.cli.rules:rules",
-    "serve": "screening.server.command:serve",  # FastAPI is imported when it runs
-    "whatif": "screening.cli.whatif:whatif",
+def _audit() -> click.Command:
+    from screening.cli.audit import audit
+    from screening.cli.whatif import audit_mitigate
+
+    audit.add_command(audit_mitigate)
+    return audit
+
+
+def _fixtures() -> click.Command:
+    from screening.cli.review import fixtures
+
+    return fixtures
+
+
+def _lists() -> click.Command:
+    from screening.cli.lists import lists
+
+    return lists
+
+
+def _mitigate() -> click.Command:
+    from screening.cli.whatif import mitigate
+
+    return mitigate
+
+
+def _review() -> click.Command:
+    from screening.cli.review import review
+
+    return review
+
+
+def _rules() -> click.Command:
+    from screening.cli.rules import rules
+
+    return rules
+
+
+def _serve() -> click.Command:
+    from screening.server.command import serve  # FastAPI is imported when it runs
+
+    return serve
+
+
+def _whatif() -> click.Command:
+    from screening.cli.whatif import whatif
+
+    return whatif
+
+
+_LAZY: dict[str, Callable[[], click.Command]] = {
+    "audit": _audit,
+    "fixtures": _fixtures,
+    "lists": _lists,
+    "mitigate": _mitigate,
+    "review": _review,
+    "rules": _rules,
+    "serve": _serve,
+    "whatif": _whatif,
 }
-
-
-def _load(name: str) -> click.Command:
-    module, _, attr = _LAZY[name].partition(":")
-    command: click.Command = getattr(importlib.import_module(module), attr)
-    if name == "audit" and isinstance(command, click.Group):
-        from screening.cli.whatif import audit_mitigate
-
-        command.add_command(audit_mitigate)
-    return command
 
 
 class _Commands(click.Group):
@@ -77,7 +117,7 @@ class _Commands(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in _LAZY:
-            self.add_command(_load(cmd_name), cmd_name)
+            self.add_command(_LAZY[cmd_name](), cmd_name)
         return self.commands.get(cmd_name)
 
 

@@ -103,7 +103,7 @@ class _Reason:
         self.value = value
         self.parts = parts  # under a failed ``any``: each alternative's first reason
 
-    def text(self, ctx: Explainer) -> str:
+    def words(self, ctx: Explainer) -> str:
         node = self.node
         if isinstance(node, Leaf):
             if node.synthetic:
@@ -111,7 +111,7 @@ class _Reason:
             return ctx.leaf(node, self.value)
         if isinstance(node, FindingRef):
             return f"{ctx.rules[node.rule_id].title}: {'yes' if node.negated else 'no'}"
-        return "none of: " + "; ".join(part.text(ctx) for part in self.parts)
+        return "none of: " + "; ".join(part.words(ctx) for part in self.parts)
 
 
 def action_for(
@@ -300,7 +300,7 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
     reasons: list[str] = []
     for reason in chosen:
         text = _detail(ex, reason)
-        if not any(reason.text(ex) in earlier for earlier in reasons):
+        if not any(reason.words(ex) in earlier for earlier in reasons):
             reasons.append(text)
     if left:
         n = len(left)
@@ -322,7 +322,7 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
 
 
 def _detail(ex: Explainer, reason: _Reason) -> str:
-    text = reason.text(ex)
+    text = reason.words(ex)
     if reason.key.startswith("-"):
         facts = ex.facts(reason.key[1:])
         return text + (" (" + "; ".join(facts) + ")" if facts else "")
