@@ -300,3 +300,14 @@ def test_cli_without_dask_names_the_extra(
     )
     assert code == 2 and out == ""
     assert "needs the `dask` extra, which is not installed: pip install 'dealscreen[dask]'" in err
+
+
+def test_a_worker_with_another_rulebook_refuses(tmp_path: Path) -> None:
+    """The driver's rulebook version travels with each task; a worker whose rulebook differs
+    (another dealscreen or other rules installed there) fails the review rather than screen
+    with it."""
+    from screening.review.distributed import Config, _setup
+
+    config = Config((), "not-this-version", None, False, None, str(tmp_path), 1)
+    with pytest.raises(RuntimeError, match="this worker's rulebook is version .*, the review's not-this-version"):
+        _setup(config)

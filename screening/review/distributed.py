@@ -285,6 +285,7 @@ class Config:
     """What every task of one review needs on its worker (small: sent with each task)."""
 
     layers: tuple[str, ...]
+    version: str  # the driver's rulebook version: a worker with another rulebook refuses
     as_of: dt.date | None
     keep_deals: bool
     skip_file: str | None
@@ -305,7 +306,21 @@ def _setup(config: Config) -> None:
     if config.skip_file is not None:
         skip = frozenset(Path(config.skip_file).read_text(encoding="utf-8").split())
     bulk._init_worker(config.layers, config.as_of, config.keep_deals, skip)
+    found = bulk._STATE.book.version if bulk._STATE.book is not None else ""
+    if found != config.version:
+        raise RuntimeError(
+            f"this worker's rulebook is version {found}, the review's {config.version}: "
+            "install the same dealscreen and rule layers on every worker"
+        )
     _READY[:] = [config]
+
+
+def rulebook_version(layers: tuple[str, ...]) -> str:
+    """The version of the rulebook this process loads for ``layers`` (checked on each worker
+    before a review starts; loading it also warms the worker up)."""
+    from screening.rulebook.book import load_rulebook
+
+    return load_rulebook([Path(p) for p in layers]).version
 
 
 def _range_tasks(part: Part) -> Iterator[Task | Invalid]:
@@ -584,6 +599,34 @@ class _Run:
         self.options = options
         self.progress = progress
         self.tag = uuid.uuid4().hex[:12]
+        self.version = ""
+
+    def _check_workers(self) -> int:
+        """Every worker loads the driver's rulebook (the same version); the worker count."""
+        from screening.rulebook.book import load_rulebook
+
+        layers = self.options.layers
+        self.version = load_rulebook([Path(p) for p in layers]).version
+        try:
+            found: dict[str, str] = self.client.run(rulebook_version, layers)
+        except Exception as exc:
+            raise UsageError.one(
+                "--scheduler",
+                "worker-rulebook",
+                f"a worker could not load the rulebook ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}): install dealscreen and the "
+                "rule layers on every worker, at the same paths",
+            ) from None
+        other = sorted((a, v) for a, v in found.items() if v != self.version)
+        if other:
+            raise UsageError.one(
+                "--scheduler",
+                "worker-rulebook",
+                f"{len(other)} workers have another rulebook (e.g. {other[0][0]}: "
+                f"{other[0][1]}, the driver's is {self.version}): install the same dealscreen "
+                "and rule layers on every worker",
+            )
+        return len(found)
 
     def _config(self, buckets: int) -> Config:
         skip_file = None
@@ -593,6 +636,7 @@ class _Run:
             skip_file = str(path)
         return Config(
             self.options.layers,
+            self.version,
             self.options.as_of,
             self.options.keep_deals,
             skip_file,
@@ -608,7 +652,7 @@ class _Run:
         from distributed import as_completed
         from distributed.scheduler import KilledWorker
 
-        workers = len(self.client.scheduler_info().get("workers", {}))
+        workers = self._check_workers()
         tops = list(
             partitions(
                 paths,
