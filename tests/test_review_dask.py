@@ -194,7 +194,9 @@ def test_a_deal_that_kills_its_worker_is_isolated(cluster: Cluster, tmp_path: Pa
     stream.write_text("".join([*lines[:13], json.dumps(poison) + "\n", *lines[13:]]), "utf-8")
     clean = tmp_path / "clean.jsonl"
     clean.write_text("".join(lines), "utf-8")
-    items = list(review([stream], Options(cluster=cluster)))
+    collected = _Collect()
+    summary = run_review([stream], collected, options=Options(cluster=cluster))
+    items = collected.items
     assert len(items) == 25
     dead = items[13]
     assert isinstance(dead, Invalid) and dead.internal
@@ -204,6 +206,37 @@ def test_a_deal_that_kills_its_worker_is_isolated(cluster: Cluster, tmp_path: Pa
     rest = [*items[:13], *items[14:]]
     assert [i.result_json for i in rest] == [i.result_json for i in expected]  # type: ignore[union-attr]
     assert [i.source for i in rest] == [f"{stream}:{n}" for n in [*range(1, 14), *range(15, 26)]]
+    # counted as a failure (the command's exit status is 1); the report has every other deal
+    assert (summary.failed, summary.screened) == (1, 24)
+    assert summary.invalid_problems[0].code == "worker-died"
+
+
+class _Collect:
+    """A report that keeps the items it is given."""
+
+    def __init__(self) -> None:
+        self.items: list[Reviewed | Invalid] = []
+
+    def add(self, item: Reviewed) -> None:
+        self.items.append(item)
+
+    def invalid(self, item: Invalid) -> None:
+        self.items.append(item)
+
+    def finish(self, summary: object) -> None:
+        pass
+
+
+def test_resume_skips_the_same_deals_as_one_worker(cluster: Cluster, batch: Path) -> None:
+    """With content hashes to skip (``--resume``), workers return the same Recorded items."""
+    from screening.model.deal import content_hash
+
+    kept = list(review([batch], Options(workers=1, keep_deals=True)))
+    skip = frozenset(content_hash(i.deal()) for i in kept[::3] if isinstance(i, Reviewed))
+    one = list(review([batch], Options(workers=1, skip=skip)))
+    dask = list(review([batch], Options(cluster=cluster, skip=skip)))
+    assert dask == one
+    assert sum(1 for i in one if i.__class__.__name__ == "Recorded") >= len(skip) > 0
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -309,5 +342,7 @@ def test_a_worker_with_another_rulebook_refuses(tmp_path: Path) -> None:
     from screening.review.distributed import Config, _setup
 
     config = Config((), "not-this-version", None, False, None, str(tmp_path), 1)
-    with pytest.raises(RuntimeError, match="this worker's rulebook is version .*, the review's not-this-version"):
+    with pytest.raises(
+        RuntimeError, match=r"this worker's rulebook is version .*, the review's not-this-version"
+    ):
         _setup(config)

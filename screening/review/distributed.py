@@ -520,6 +520,15 @@ def open_cluster(
     from distributed import Client, LocalCluster
 
     with contextlib.ExitStack() as stack:
+        # Removed last, once a local cluster's workers are stopped.
+        try:
+            if work_dir is not None:
+                work_dir.mkdir(parents=True, exist_ok=True)
+            root = Path(tempfile.mkdtemp(prefix="dealscreen-review-", dir=work_dir)).resolve()
+        except OSError as exc:
+            where = str(work_dir) if work_dir is not None else tempfile.gettempdir()
+            raise UsageError.one(where, "unwritable", exc.strerror or str(exc)) from None
+        stack.callback(shutil.rmtree, root, True)
         if local is not None:
             # One retry of a partition whose worker died, then split it (a remote scheduler
             # uses its own `distributed.scheduler.allowed-failures`, 3 by default).
@@ -535,18 +544,13 @@ def open_cluster(
             )
             logger = logging.getLogger("distributed")
             level = logger.level
-            logger.setLevel(logging.ERROR)  # a worker killed by a poison deal is reported by us
+            logger.setLevel(logging.CRITICAL)  # a worker a poison deal killed: reported by us
             stack.callback(logger.setLevel, level)
-            cluster = stack.enter_context(
-                LocalCluster(
-                    n_workers=local,
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address="127.0.0.1:0",
-                    memory_limit=0,
-                )
-            )
+            # Worker processes read their logging level from the environment when they start
+            # (and restart): the work cancelled by Ctrl-C, a worker a poison deal killed, are
+            # reported by the review, not logged by each worker.
+            stack.enter_context(_environment(DASK_LOGGING__DISTRIBUTED="critical"))
+            cluster = stack.enter_context(_local_cluster(LocalCluster, local))
             client = stack.enter_context(Client(cluster, set_as_default=False))
         else:
             assert scheduler is not None
@@ -574,11 +578,44 @@ def open_cluster(
                     f"{threaded[0]}): start them with `--nthreads 1` (durable-rules is not "
                     "thread-safe, so a worker screens one partition at a time)",
                 )
-        if work_dir is not None:
-            work_dir.mkdir(parents=True, exist_ok=True)
-        root = Path(tempfile.mkdtemp(prefix="dealscreen-review-", dir=work_dir)).resolve()
-        stack.callback(shutil.rmtree, root, True)
         yield Cluster(client, root)
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _local_cluster(factory: Any, workers: int) -> Any:
+    """A started LocalCluster; when starting it is interrupted (Ctrl-C), the half-started one
+    is closed here, so that Dask's exit hook does not trip over it."""
+    try:
+        return factory(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            memory_limit=0,
+        )
+    except BaseException:
+        from distributed.core import Status
+        from distributed.deploy.spec import SpecCluster
+
+        for cluster in list(SpecCluster._instances):
+            with contextlib.suppress(BaseException):
+                cluster.close(timeout=5)
+            cluster.status = Status.closed
+        raise
 
 
 def _settle(future: Future[Any]) -> None:
