@@ -346,3 +346,23 @@ def test_a_worker_with_another_rulebook_refuses(tmp_path: Path) -> None:
         RuntimeError, match=r"this worker's rulebook is version .*, the review's not-this-version"
     ):
         _setup(config)
+
+
+def test_cli_scheduler_uses_a_running_cluster(
+    cluster: Cluster, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--scheduler` connects to a cluster already running (here the module's) and writes
+    what `--workers 1` writes; the cluster goes on running."""
+    stream = tmp_path / "s.jsonl"
+    stream.write_text("".join(generate_jsonl(12, seed=4)), "utf-8")
+    address = cluster.client.scheduler.address
+    outputs = []
+    for extra in (["--workers", "1"], ["--scheduler", address, "--work-dir", str(tmp_path / "w")]):
+        code, out, err = _cli(
+            ["review", str(stream), "--no-store", "--format", "csv", *extra], capsys
+        )
+        assert code == 0, err
+        outputs.append(out)
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") == 13
+    assert list((tmp_path / "w").iterdir()) == []  # its work files removed
+    assert cluster.client.submit(sum, [1, 2]).result() == 3
