@@ -366,3 +366,30 @@ def test_cli_scheduler_uses_a_running_cluster(
     assert outputs[0] == outputs[1] and outputs[0].count("\n") == 13
     assert list((tmp_path / "w").iterdir()) == []  # its work files removed
     assert cluster.client.submit(sum, [1, 2]).result() == 3
+
+
+def test_cli_scheduler_refuses_threaded_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    require(HAVE_DASK, MISSING)
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=1,
+        threads_per_worker=2,
+        processes=False,
+        protocol="tcp://",
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
+    ) as threaded:
+        code, out, err = _cli(
+            [
+                "review",
+                str(ROOT / "fixtures/deals"),
+                "--no-store",
+                "--scheduler",
+                threaded.scheduler_address,
+            ],
+            capsys,
+        )
+    assert code == 2 and out == ""
+    assert "run several threads" in err and "start them with `--nthreads 1`" in err
+    assert "Traceback" not in err
