@@ -15,14 +15,17 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from screening.facts.ownership import (
+    StateBounds,
     chain,
     excepted_investor,
+    fmt,
     foreign_person,
-    state_interests,
+    state_bounds,
     ultimate_parent,
 )
 from screening.facts.sections import REGISTRY
-from screening.facts.sections.base import Section, Tri, and3, not3, or3
+from screening.facts.sections.base import HUNDRED, Section, Tri, and3, not3, or3
+from screening.facts.ties import country_of_concern_ties, government_control, lp_facts
 from screening.facts.view import DealFacts, FactView, InvestorFacts, RightsFacts, TargetFacts
 from screening.model.deal import (
     DealRecord,
@@ -47,7 +50,7 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     derivations: dict[str, str] = {}
     investor = investor_facts(deal, references, as_of, derivations)
     target = target_facts(deal, references, derivations)
-    rights = rights_facts(deal)
+    rights = rights_facts(deal, derivations)
     facts = deal_facts(deal, rights, as_of)
     extra = regime_sections(deal, references, as_of, derivations)
     return FactView(
@@ -65,10 +68,40 @@ def investor_facts(
 ) -> InvestorFacts:
     """The investor: government interest (800.244), foreign person, excepted investor, lists."""
     inv = deal.investor
-    gov_state, gov_pct = _government_interest(inv, d)
+    excepted_states = set(references.values("excepted_foreign_states", as_of))
+    bounds, gov_state, gov_pct = _government_interest(inv, d)
+    foreign_states = {s for s in {*bounds.low, *bounds.high} if s != "US"}
+    gov_sub = bounds.decide(lambda s: s != "US", Decimal(49))
+    nonexcepted = bounds.decide(lambda s: s != "US" and s not in excepted_states, Decimal(49))
+    d["investor.gov_substantial_interest"] = _bounds_note(bounds, foreign_states)
+    d["investor.gov_substantial_interest_nonexcepted"] = (
+        _bounds_note(bounds, foreign_states - excepted_states)
+        + f"; excepted foreign states on {as_of}: {', '.join(sorted(excepted_states)) or 'none'}"
+    )
+    gov_ctl, gov_why = government_control(
+        inv, bounds, lambda s: s != "US" and s not in excepted_states
+    )
+    d["investor.gov_controlled"] = gov_why or (
+        "no non-excepted foreign government is shown to control the investor"
+        if gov_ctl is False
+        else "unknown: the government interest or controller is not fully recorded"
+    )
+    coc = set(references.values("countries_of_concern_cfius", as_of))
+    ties = country_of_concern_ties(inv, coc)
+    if ties.tied:
+        d["investor.coc_tie"] = "tied to a country of concern: " + "; ".join(ties.links)
+    elif ties.tied is None:
+        d["investor.coc_tie"] = "unknown: not recorded: " + "; ".join(ties.unknown)
+    else:
+        d["investor.coc_tie"] = (
+            "no person in the investor's control or 10% ownership chain is tied to "
+            + ", ".join(sorted(coc))
+        )
+    lps = lp_facts(inv)
     fp_notes: list[str] = []
     foreign = foreign_person(inv, fp_notes)
-    excepted_states = set(references.values("excepted_foreign_states", as_of))
+    if fp_notes:
+        d["investor.foreign_person"] = "; ".join(fp_notes)
     ei_notes: list[str] = []
     excepted = excepted_investor(inv, excepted_states, ei_notes)
     states = ", ".join(sorted(excepted_states)) or "none"
@@ -90,6 +123,12 @@ def investor_facts(
         else inv.kind == PartyKind.government and inv.country != "US",
         gov_interest_pct=gov_pct,
         gov_interest_state=gov_state,
+        gov_substantial_interest=gov_sub,
+        gov_substantial_interest_nonexcepted=nonexcepted,
+        gov_controlled=gov_ctl,
+        gov_control_link=gov_why or None,
+        coc_tie=ties.tied,
+        coc_tie_link="; ".join(ties.links[:3]) if ties.links else None,
         excepted_investor=excepted,
         lists=lists,
         ultimate_parent=parent_name,
@@ -98,30 +137,49 @@ def investor_facts(
         concert_majority=_concert_majority(deal, d),
         is_fund=inv.kind == PartyKind.fund,
         gp_is_foreign_person=inv.gp_is_foreign_person,
+        gp_ultimately_controlled_by_us_nationals=inv.gp_ultimately_controlled_by_us_nationals,
+        foreign_lp_with_rights=lps["foreign_lp_with_rights"],
+        foreign_lp_ct_authorization=lps["foreign_lp_ct_authorization"],
         managed_exclusively_by_gp=inv.managed_exclusively_by_gp,
         lp_advisory_board_compliant=inv.lp_advisory_board_compliant,
         foci_mitigated=inv.foci_mitigated,
     )
 
 
-def _government_interest(inv: Party, d: dict[str, str]) -> tuple[str | None, Decimal | None]:
-    """The foreign state with the largest attributed voting interest in the investor, and it."""
+def _government_interest(
+    inv: Party, d: dict[str, str]
+) -> tuple[StateBounds, str | None, Decimal | None]:
+    """Bounds on each state's interest in the investor, and the largest exact single-state one."""
     notes: list[str] = []
-    interests = state_interests(inv.kind, inv.country, inv.owners, inv.name, notes)
+    bounds = state_bounds(inv.kind, inv.country, inv.owners, inv.name, notes)
     gov_pct: Decimal | None = None
     gov_state: str | None = None
-    if interests is not None:
-        foreign = {s: p for s, p in interests.items() if s != "US"}
-        if foreign:
-            gov_state, gov_pct = max(sorted(foreign.items()), key=lambda kv: kv[1])
-        else:
-            gov_pct = Decimal(0)
+    foreign_low = {s: p for s, p in bounds.low.items() if s != "US"}
+    if foreign_low:
+        gov_state = max(sorted(foreign_low.items()), key=lambda kv: kv[1])[0]
+    if bounds.exact():
+        gov_pct = foreign_low[gov_state] if gov_state else Decimal(0)
         d["investor.gov_interest_pct"] = (
             "; ".join(notes) + " (800.244(c))" if notes else "no government owner recorded"
         )
     else:
         d["investor.gov_interest_pct"] = "unknown: " + "; ".join(notes)
-    return gov_state, gov_pct
+    return bounds, gov_state, gov_pct
+
+
+def _bounds_note(bounds: StateBounds, states: set[str]) -> str:
+    """One line on the per-state bounds that decide the 49% test (800.244(a))."""
+    parts = []
+    for state in sorted(states):
+        low, high = bounds.low.get(state, Decimal(0)), bounds.high.get(state, Decimal(0))
+        high = min(HUNDRED, high + bounds.wild)
+        parts.append(
+            f"{state}: {fmt(low)}%" if low == high else f"{state}: {fmt(low)}% to {fmt(high)}%"
+        )
+    if bounds.wild:
+        parts.append(f"up to {fmt(bounds.wild)}% held by owners not fully recorded")
+    body = ", ".join(parts) if parts else "no foreign government interest recorded"
+    return f"each single state's attributed voting interest (49% test, 800.244(a), (c)): {body}"
 
 
 def _concert_voting_pct(deal: DealRecord) -> Decimal | None:
@@ -138,13 +196,14 @@ def _concert_voting_pct(deal: DealRecord) -> Decimal | None:
 
 
 def _concert_majority(deal: DealRecord, d: dict[str, str]) -> bool | None:
-    """Whether the investor with those acting in concert holds more than 50% (800.208(b)),
-    decided by bounds where concert status or a stake is unknown.
+    """Whether the investor with those acting in concert holds 50% or more (800.208(b), (e)(1),
+    (e)(8): a 50% bloc can block every decision), decided by bounds where concert status or a
+    stake is unknown.
 
     The least the group holds counts only co-investors known to act in concert with a known
     stake; the most counts every co-investor not known to act apart (an unknown stake counts as
-    all of the rest). The answer is yes when the least is above 50%, no when the most is not,
-    and unknown only when the bounds straddle 50%.
+    all of the rest). The answer is yes when the least is 50% or more, no when the most is under
+    50%, and unknown only when the bounds straddle 50%.
     """
     own = deal.rights.voting_pct
     least = own or Decimal(0)
@@ -156,9 +215,9 @@ def _concert_majority(deal: DealRecord, d: dict[str, str]) -> bool | None:
             least += co.voting_pct
         if most is not None:
             most = None if co.voting_pct is None else most + co.voting_pct
-    if least > 50:
+    if least >= 50:
         answer: bool | None = True
-    elif most is not None and most <= 50:
+    elif most is not None and most < 50:
         answer = False
     else:
         answer = None
@@ -244,9 +303,12 @@ def _cici_function(
     return bool(matched), items
 
 
-def rights_facts(deal: DealRecord) -> RightsFacts:
+def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFacts:
     """The rights the investor acquires: voting, board, access, involvement, control matters."""
     r = deal.rights
+    substantial, why = _substantial_interest(deal)
+    if d is not None:
+        d["rights.substantial_interest"] = why
     seats, size = r.board_seats, r.board_size
     majority: Tri = None
     if seats is not None and size:
@@ -267,6 +329,7 @@ def rights_facts(deal: DealRecord) -> RightsFacts:
     )
     return RightsFacts(
         voting_pct=r.voting_pct,
+        substantial_interest=substantial,
         equity_pct=r.equity_pct,
         board_seats=seats,
         board_majority=majority,
@@ -284,6 +347,31 @@ def rights_facts(deal: DealRecord) -> RightsFacts:
         passive_undertaking=r.passive_undertaking,
         affiliated=affiliated,
         loan_default_control_likely=r.loan_default_control_likely,
+    )
+
+
+def _substantial_interest(deal: DealRecord) -> tuple[Tri, str]:
+    """800.244(a): a voting interest of 25% or more; concert partners are not aggregated.
+
+    800.244 has no clause aggregating related persons or those acting in concert (unlike
+    800.219(b) and 800.256(d)). A stake that reaches 25% only together with co-investors acting
+    in concert is left an open question for counsel, never a certain substantial interest.
+    """
+    voting = deal.rights.voting_pct
+    if voting is None:
+        return None, "the investor's voting interest is not recorded"
+    if voting >= 25:
+        return True, f"voting interest {fmt(voting)}%, 25% or more (800.244(a))"
+    partners = [co for co in deal.co_investors if co.acts_in_concert is not False]
+    most: Decimal | None = voting
+    for co in partners:
+        most = None if most is None or co.voting_pct is None else most + co.voting_pct
+    if most is not None and most < 25:
+        return False, f"voting interest {fmt(voting)}%, below 25% even with any concert partners"
+    return None, (
+        f"voting interest {fmt(voting)}% alone is below 25%, but with co-investors that act (or "
+        "may act) in concert it could reach 25%; 800.244(a) has no concert clause (contrast "
+        "800.219(b), 800.256(d)): a question for counsel"
     )
 
 
