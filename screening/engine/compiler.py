@@ -7,6 +7,12 @@ them fails in the engine, as in the three-valued evaluator. Numbers are floats (
 at most 6 decimal places deals may carry), dates are integers ``YYYYMMDD``, and every list fact
 carries a count ``<name>__n`` so "contains none" holds on an empty list.
 
+A number that may be known only as a range (:mod:`screening.model.numbers`) is asserted as its
+two closed bounds, ``<name>__lo`` and ``<name>__hi`` (equal for an exact value, absent where
+unbounded or unknown), and a comparison tests the bound that decides it: ``x >= 25`` holds when
+``x__lo >= 25``, its complement ``x < 25`` when ``x__hi < 25``; inside the range neither fires,
+which is the evaluator's unknown.
+
 A finding also compiles to its complement (the negation-normal form of its condition), so the
 engine itself establishes "definitely false" for findings that other rules negate.
 """
@@ -20,9 +26,20 @@ from decimal import Decimal
 from typing import Any
 
 from screening.errors import RulebookError
+from screening.facts.view import ranged
+from screening.model.numbers import Range
 from screening.model.reference import References
 from screening.rulebook.book import Rule, Rulebook
-from screening.rulebook.conditions import NEGATION, All, AnyOf, Condition, FindingRef, Leaf, leaves
+from screening.rulebook.conditions import (
+    NEGATION,
+    SYMBOLS,
+    All,
+    AnyOf,
+    Condition,
+    FindingRef,
+    Leaf,
+    leaves,
+)
 
 # durable-rules aborts the process when one fact satisfies more than 64 alpha tests; two are
 # taken by the fact-type test and the sentinel rule.
@@ -97,9 +114,26 @@ def _entries(leaf: Leaf, refs: References) -> list[tuple[str, dt.date | None, dt
     return [(str(v), None, None) for v in values]
 
 
+def _ranged_leaf(path: str, op: str, value: Any) -> dict[str, Any]:
+    lo, hi, v = f"{path}__lo", f"{path}__hi", _scalar(value)
+    if op == ">=":
+        return {"$gte": {lo: v}}
+    if op == ">":
+        return {"$gt": {lo: v}}
+    if op == "<=":
+        return {"$lte": {hi: v}}
+    if op == "<":
+        return {"$lt": {hi: v}}
+    if op == "==":
+        return {"$and": [{lo: v}, {hi: v}]}
+    return {"$or": [{"$lt": {hi: v}}, {"$gt": {lo: v}}]}
+
+
 def _leaf(leaf: Leaf, refs: References) -> dict[str, Any]:
     path, op = leaf.path, leaf.op
     ops = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+    if op in SYMBOLS and ranged(path):
+        return _ranged_leaf(path, op, leaf.value)
     if op == "==":
         return {path: _scalar(leaf.value)}
     if op in ops:
@@ -137,6 +171,8 @@ class CompiledRuleset:
     # The same paths and findings split once, for :func:`fact_for`.
     fields: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
     finding_keys: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=(), compare=False)
+    # Paths asserted as two bounds, ``<name>__lo`` and ``<name>__hi``.
+    ranged: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 def count_tests(expr: Any) -> int:
@@ -214,6 +250,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     finding_keys=tuple(
                         (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
                     ),
+                    ranged=frozenset(p for p in paths if ranged(p)),
                 )
             )
     return out
@@ -225,6 +262,9 @@ def engine_value(value: Any) -> Any:
         return None
     if isinstance(value, list):
         return [str(v) for v in value]
+    if isinstance(value, Range):
+        lo, hi = value.lo, value.hi
+        return (None if lo is None else _num(lo), None if hi is None else _num(hi))
     return _scalar(value)
 
 
@@ -244,6 +284,13 @@ def fact_for(
         bucket = fact.get(section)
         if bucket is None:
             bucket = fact[section] = {}
+        if path in rs.ranged:
+            lo, hi = v if isinstance(v, tuple) else (v, v)
+            if lo is not None:
+                bucket[f"{name}__lo"] = lo
+            if hi is not None:
+                bucket[f"{name}__hi"] = hi
+            continue
         bucket[name] = v
         if isinstance(v, list):
             bucket[f"{name}__n"] = len(v)

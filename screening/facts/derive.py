@@ -29,6 +29,7 @@ from screening.model.deal import (
     Party,
     PartyKind,
 )
+from screening.model.numbers import Num, add, bounds, gt, make
 from screening.model.reference import References
 
 __all__ = ["derive"]
@@ -103,16 +104,19 @@ def investor_facts(
     )
 
 
-def _government_interest(inv: Party, d: dict[str, str]) -> tuple[str | None, Decimal | None]:
-    """The foreign state with the largest attributed voting interest in the investor, and it."""
+def _government_interest(inv: Party, d: dict[str, str]) -> tuple[str | None, Num | None]:
+    """The foreign state with the largest attributed voting interest in the investor, and it.
+
+    With ranges, the state whose interest has the highest bounds is named.
+    """
     notes: list[str] = []
     interests = state_interests(inv.kind, inv.country, inv.owners, inv.name, notes)
-    gov_pct: Decimal | None = None
+    gov_pct: Num | None = None
     gov_state: str | None = None
     if interests is not None:
         foreign = {s: p for s, p in interests.items() if s != "US"}
         if foreign:
-            gov_state, gov_pct = max(sorted(foreign.items()), key=lambda kv: kv[1])
+            gov_state, gov_pct = max(sorted(foreign.items()), key=lambda kv: _order(kv[1]))
         else:
             gov_pct = Decimal(0)
         d["investor.gov_interest_pct"] = (
@@ -123,16 +127,21 @@ def _government_interest(inv: Party, d: dict[str, str]) -> tuple[str | None, Dec
     return gov_state, gov_pct
 
 
-def _concert_voting_pct(deal: DealRecord) -> Decimal | None:
+def _order(x: Num) -> tuple[Decimal, Decimal]:
+    lo, hi = bounds(x)
+    return (lo if lo is not None else Decimal(0), hi if hi is not None else Decimal(100))
+
+
+def _concert_voting_pct(deal: DealRecord) -> Num | None:
     """The investor's voting interest with co-investors acting in concert (800.208(b))."""
-    concert: Decimal | None = deal.rights.voting_pct
+    concert: Num | None = deal.rights.voting_pct
     for co in deal.co_investors:
         if co.acts_in_concert is False or concert is None:
             continue
         if co.acts_in_concert is None or co.voting_pct is None:
             concert = None  # whether, or how much, they act together is unknown
         else:
-            concert = concert + co.voting_pct
+            concert = add(concert, co.voting_pct)
     return concert
 
 
@@ -157,11 +166,7 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
         )
     cici, cici_items = _cici_function(deal, references, d)
     spd = tgt.sensitive_data
-    miles = [f.miles_to_listed_installation for f in tgt.facilities or []]
-    known_miles = [m for m in miles if m is not None]
-    nearest: Decimal | None = (
-        min(known_miles) if known_miles and len(known_miles) == len(miles) else None
-    )
+    nearest = _nearest([f.miles_to_listed_installation for f in tgt.facilities or []])
     return TargetFacts(
         name=tgt.name,
         country=tgt.country,
@@ -185,6 +190,18 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
         miles_to_installation=nearest,
         air_carrier=tgt.certificated_air_carrier,
     )
+
+
+def _nearest(miles: list[Num | None]) -> Num | None:
+    """The least of several distances (ranges give a range); unknown if any is unknown."""
+    if not miles or any(m is None for m in miles):
+        return None
+    los = [bounds(m)[0] for m in miles if m is not None]
+    his = [bounds(m)[1] for m in miles if m is not None]
+    lo = min((x for x in los if x is not None), default=None) if None not in los else None
+    known_hi = [x for x in his if x is not None]
+    hi = min(known_hi) if known_hi else None
+    return make(lo if lo is not None else Decimal(0), hi)
 
 
 def _cici_function(
@@ -223,7 +240,7 @@ def rights_facts(deal: DealRecord) -> RightsFacts:
     affiliated = bool(
         prior
         and (
-            (prior.voting_pct is not None and prior.voting_pct > 50)
+            gt(prior.voting_pct, 50)
             or (
                 prior.board_seats is not None
                 and prior.board_size
@@ -260,9 +277,9 @@ def deal_facts(deal: DealRecord, rights: RightsFacts, as_of: dt.date) -> DealFac
     clearances = deal.prior.clearances if deal.prior else []
     increases: Tri = None
     if prior is not None and prior.voting_pct is not None and r.voting_pct is not None:
-        increases = r.voting_pct > prior.voting_pct
+        increases = _exceeds(r.voting_pct, prior.voting_pct)
     elif prior is None and r.voting_pct is not None:
-        increases = r.voting_pct > 0
+        increases = gt(r.voting_pct, 0)
     ce = getattr(deal, "contingent_equity", None)
     return DealFacts(
         kind=deal.kind,
@@ -288,6 +305,16 @@ def deal_facts(deal: DealRecord, rights: RightsFacts, as_of: dt.date) -> DealFac
         conversion_in_holders_control=ce.conversion_in_holders_control if ce else None,
         conversion_imminent=ce.conversion_imminent if ce else None,
     )
+
+
+def _exceeds(a: Num, b: Num) -> Tri:
+    """``a > b`` for two numbers or ranges: decided where the bounds decide it."""
+    (alo, ahi), (blo, bhi) = bounds(a), bounds(b)
+    if alo is not None and bhi is not None and alo > bhi:
+        return True
+    if ahi is not None and blo is not None and ahi <= blo:
+        return False
+    return None
 
 
 def regime_sections(

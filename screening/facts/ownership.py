@@ -17,6 +17,7 @@ from screening.model.deal import (
     PartyKind,
     RestrictedList,
 )
+from screening.model.numbers import Num, add, cap, ge, pct_of, render
 
 
 def is_parent(owner: Owner) -> Tri:
@@ -25,18 +26,12 @@ def is_parent(owner: Owner) -> Tri:
         return True
     # An owner recorded with a voting interest only is taken to hold the same equity.
     equity = owner.equity_pct if owner.equity_pct is not None else owner.voting_pct
-    return or3(
-        [
-            None if owner.voting_pct is None else owner.voting_pct >= 50,
-            None if equity is None else equity >= 50,
-        ]
-    )
+    return or3([ge(owner.voting_pct, 50), ge(equity, 50)])
 
 
-def fmt(p: Decimal) -> str:
-    """A percentage as plain digits, without exponent or trailing zeros."""
-    text = format(p.normalize(), "f")
-    return text
+def fmt(p: Num) -> str:
+    """A percentage (or range) as plain digits, without exponent or trailing zeros."""
+    return render(p).replace(" to ", "–")
 
 
 def state_interests(
@@ -45,14 +40,14 @@ def state_interests(
     owners: list[Owner] | None,
     name: str,
     notes: list[str],
-) -> dict[str, Decimal] | None:
+) -> dict[str, Num] | None:
     """Effective voting interest of each foreign state's governments in an entity (800.244(c))."""
     if kind == PartyKind.government:
         return {country: HUNDRED} if country else None
     if owners is None:
         notes.append(f"owners of {name} are not recorded")
         return None
-    result: dict[str, Decimal] = {}
+    result: dict[str, Num] = {}
     counted = owners
     if kind == PartyKind.fund:
         # 800.244(b): for an entity run by a GP, only the interest in the GP counts.
@@ -60,14 +55,14 @@ def state_interests(
     for owner in counted:
         if owner.kind == PartyKind.government:
             # A government's own holding counts at face value (800.244(d)(1): 75% stays 75%).
-            direct = owner.voting_pct
+            direct: Num | None = owner.voting_pct
             if direct is None and owner.is_general_partner:
                 direct = HUNDRED
             if direct is None or owner.country is None:
                 notes.append(f"voting interest of {owner.name} in {name} is not recorded")
                 return None
             notes.append(f"{owner.country} governments: {fmt(direct)}% of {name} held directly")
-            result[owner.country] = min(HUNDRED, result.get(owner.country, Decimal(0)) + direct)
+            result[owner.country] = cap(add(result.get(owner.country, Decimal(0)), direct), HUNDRED)
             continue
         if owner.kind == PartyKind.individual:
             continue  # an individual is not a government (800.221)
@@ -76,18 +71,18 @@ def state_interests(
             notes.append(f"voting interest of {owner.name} in {name} is not recorded")
             return None
         # 800.244(c): an intermediate parent's interest in its subsidiary is deemed 100%.
-        factor = HUNDRED if parent else (owner.voting_pct or Decimal(0))
+        factor: Num = HUNDRED if parent else (owner.voting_pct or Decimal(0))
         upstream = state_interests(owner.kind, owner.country, owner.owners, owner.name, notes)
         if upstream is None:
             return None
         for state, pct in upstream.items():
-            share = pct * factor / HUNDRED
+            share = pct_of(pct, factor)
             how = "its parent, counted as 100%" if parent else f"{fmt(factor)}%, multiplied through"
             notes.append(
                 f"{state} governments: {fmt(pct)}% of {owner.name}, which holds {name} ({how})"
                 f" → {fmt(share)}% of {name}"
             )
-            result[state] = min(HUNDRED, result.get(state, Decimal(0)) + share)
+            result[state] = cap(add(result.get(state, Decimal(0)), share), HUNDRED)
     return result
 
 
@@ -178,7 +173,7 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
         None
         if party.principal_place_of_business is None
         else party.principal_place_of_business in ok,
-        None if party.board_us_or_excepted_pct is None else party.board_us_or_excepted_pct >= 75,
+        ge(party.board_us_or_excepted_pct, 75),
         party.minimum_excepted_ownership_met,
         disq,
     ]
@@ -188,8 +183,8 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
         for owner in chain(party.owners):
             big = or3(
                 [
-                    None if owner.voting_pct is None else owner.voting_pct >= 10,
-                    None if owner.equity_pct is None else owner.equity_pct >= 10,
+                    ge(owner.voting_pct, 10),
+                    ge(owner.equity_pct, 10),
                     owner.is_general_partner,
                 ]
             )

@@ -35,6 +35,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from screening.model.numbers import Num, pct_bounds, render
 from screening.model.reference import Entry, References
 
 LISTS: dict[str, str] = {
@@ -404,7 +405,7 @@ class Node:
 
     name: str
     role: str  # investor | co-investor | target | owner
-    pct: Decimal | None = None  # interest held in the entity below it (None = unknown)
+    pct: Num | None = None  # interest held in the entity below it (None = unknown)
     pct_basis: str = "equity"
     screening: NameScreening | None = None
     owners: list[Node] | None = None  # None = unknown
@@ -429,8 +430,8 @@ class Treated:
         return "; ".join(" ← ".join(c) for c in self.chains)
 
 
-def _fmt(p: Decimal) -> str:
-    return format(p.normalize(), "f")
+def _fmt(p: Num) -> str:
+    return render(p).replace(" to ", "–")
 
 
 def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
@@ -454,11 +455,12 @@ def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
             upper += HUNDRED
             unknown.append(f"interest of {owner.name} in {node.name} is not recorded")
             continue
-        upper += owner.pct
+        least, most = pct_bounds(owner.pct)
+        upper += most
         if sub.status is None:
             unknown.append(sub.reason)
             continue
-        lower += owner.pct
+        lower += least
         parts.append(f"{owner.name} holds {_fmt(owner.pct)}% ({sub.reason})")
         for chain in sub.chains:
             chains.append((node.name, f"{chain[0]} {_fmt(owner.pct)}%", *chain[1:]))
@@ -494,12 +496,12 @@ def walk(node: Node) -> Iterable[Node]:
         yield from walk(owner)
 
 
-def interest(owner: Any) -> tuple[Decimal | None, str]:
+def interest(owner: Any) -> tuple[Num | None, str]:
     """The ownership interest an owner holds (equity; voting when equity is not recorded)."""
     if owner.equity_pct is not None:
-        return Decimal(owner.equity_pct), "equity"
+        return owner.equity_pct, "equity"
     if owner.voting_pct is not None:
-        return Decimal(owner.voting_pct), "voting (equity not recorded)"
+        return owner.voting_pct, "voting (equity not recorded)"
     return None, ""
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -34,6 +33,7 @@ from screening.model.ext.data import DspCategory
 from screening.model.ext.energy import Credit
 from screening.model.ext.outbound import Activity, AiUse, IcType, OutboundList, TransactionType
 from screening.model.ext.supply import Section301Product
+from screening.model.numbers import Num, Range
 
 _label = fact
 
@@ -43,7 +43,7 @@ class DealFacts(Section):
 
     kind: str = Field(title="deal kind")
     as_of: dt.date = Field(title="screening date")
-    value_usd: Decimal | None = _label("transaction value", "USD")
+    value_usd: Num | None = _label("transaction value", "USD")
     signing_date: dt.date | None = _label("signing date")
     completion_date: dt.date | None = _label("completion date")
     evasion_structure: bool | None = _label("structured to evade section 721")
@@ -64,7 +64,7 @@ class DealFacts(Section):
     )
     new_trigger_rights: bool | None = _label("the deal grants 800.211(b) rights not held before")
     increases_voting: bool | None = _label("the deal increases the investor's voting interest")
-    converts_to_voting_pct: Decimal | None = _label("voting interest on conversion", "%")
+    converts_to_voting_pct: Num | None = _label("voting interest on conversion", "%")
     conversion_in_holders_control: bool | None = _label("conversion is in the holder's control")
     conversion_imminent: bool | None = _label("conversion is imminent")
 
@@ -78,7 +78,7 @@ class InvestorFacts(Section):
     principal_place_of_business: str | None = _label("investor's principal place of business")
     foreign_person: bool | None = _label("the investor is a foreign person")
     foreign_government: bool | None = _label("the investor is a foreign government")
-    gov_interest_pct: Decimal | None = _label(
+    gov_interest_pct: Num | None = _label(
         "effective foreign-government voting interest in the investor", "%"
     )
     gov_interest_state: str | None = _label("state whose governments hold that interest")
@@ -88,7 +88,7 @@ class InvestorFacts(Section):
     )
     ultimate_parent: str | None = _label("investor's ultimate parent")
     ultimate_parent_country: str | None = _label("ultimate parent's country")
-    concert_voting_pct: Decimal | None = _label(
+    concert_voting_pct: Num | None = _label(
         "voting interest of the investor with those acting in concert", "%"
     )
     is_fund: bool = Field(False, title="the investor is an investment fund")
@@ -131,7 +131,7 @@ class TargetFacts(Section):
     )
     spd_genetic: bool | None = _label("the target holds identifiable genetic test results")
     has_facilities: bool | None = _label("the target has facilities in the United States")
-    miles_to_installation: Decimal | None = _label(
+    miles_to_installation: Num | None = _label(
         "distance from a facility to the nearest listed military installation", "miles"
     )
     air_carrier: bool | None = _label("the target is a certificated U.S. air carrier")
@@ -140,8 +140,8 @@ class TargetFacts(Section):
 class RightsFacts(Section):
     """Facts about what the investor gets."""
 
-    voting_pct: Decimal | None = _label("investor's voting interest", "%")
-    equity_pct: Decimal | None = _label("investor's equity interest", "%")
+    voting_pct: Num | None = _label("investor's voting interest", "%")
+    equity_pct: Num | None = _label("investor's equity interest", "%")
     board_seats: int | None = _label("board seats the investor appoints")
     board_majority: bool | None = _label("the investor appoints a majority of the board")
     board_seat: bool | None = _label("the investor has a board seat")
@@ -204,6 +204,12 @@ def field_info(path: str) -> tuple[Any, str, str] | None:
     info = model.model_fields[name]
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     return info.annotation, info.title or name, str(extra.get("unit", ""))
+
+
+def ranged(path: str) -> bool:
+    """Whether the fact at a path may be a :class:`~screening.model.numbers.Range`."""
+    info = field_info(path)
+    return info is not None and Range in typing.get_args(info[0])
 
 
 def all_paths() -> list[str]:

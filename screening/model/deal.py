@@ -11,19 +11,19 @@ JSON Schema.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, RootModel
 
-from screening.model.basetypes import Count, Country, Money, Percent, Record
+from screening.model.basetypes import Count, Country, Record
 from screening.model.ext.apps import App, ConnectedVehicle
 from screening.model.ext.data import DataTransaction
 from screening.model.ext.energy import EnergyCredit
 from screening.model.ext.outbound import Outbound
 from screening.model.ext.site import Site
 from screening.model.ext.supply import SupplyChain
+from screening.model.numbers import MilesValue, MoneyValue, PercentValue
 
 # --------------------------------------------------------------------------------------------
 # Vocabularies
@@ -156,8 +156,12 @@ class Owner(Record):
     country: Country | None = Field(
         None, description="country of organization (entities) or nationality (individuals)"
     )
-    voting_pct: Percent | None = Field(None, description="voting interest held in the owned party")
-    equity_pct: Percent | None = Field(None, description="equity interest held in the owned party")
+    voting_pct: PercentValue | None = Field(
+        None, description="voting interest held in the owned party"
+    )
+    equity_pct: PercentValue | None = Field(
+        None, description="equity interest held in the owned party"
+    )
     is_general_partner: bool | None = Field(
         None, description="the owner is the general partner or managing member of the owned fund"
     )
@@ -202,7 +206,7 @@ class Party(Record):
     )
     lists: list[RestrictedList] = Field(default_factory=list)
     # Excepted investor criteria, 800.219(a)(3); apply to the party and to every parent.
-    board_us_or_excepted_pct: Percent | None = Field(
+    board_us_or_excepted_pct: PercentValue | None = Field(
         None, description="share of board members and observers who are U.S. or excepted nationals"
     )
     minimum_excepted_ownership_met: bool | None = Field(
@@ -228,7 +232,7 @@ class CoInvestor(Record):
     """Another foreign investor in the same deal."""
 
     party: Party
-    voting_pct: Percent | None = None
+    voting_pct: PercentValue | None = None
     acts_in_concert: bool | None = Field(
         None, description="acts with the investor under a formal or informal arrangement"
     )
@@ -292,7 +296,9 @@ class Facility(Record):
 
     name: str = Field(min_length=1, max_length=200)
     state: str | None = Field(None, pattern=r"^[A-Z]{2}$")
-    miles_to_listed_installation: Decimal | None = Field(None, ge=0)
+    miles_to_listed_installation: MilesValue | None = Field(
+        None, description="distance to the nearest listed installation; a range if estimated"
+    )
 
 
 class USBusiness(Record):
@@ -323,8 +329,8 @@ class USBusiness(Record):
 class Rights(Record):
     """What the foreign investor gets (or will hold) after the deal."""
 
-    voting_pct: Percent | None = None
-    equity_pct: Percent | None = None
+    voting_pct: PercentValue | None = None
+    equity_pct: PercentValue | None = None
     board_seats: Count | None = None
     board_size: Count | None = None
     board_observer: bool | None = None
@@ -357,7 +363,7 @@ class PriorPosition(Record):
 class ContingentEquity(Record):
     """Convertible or contingent equity (800.207, 800.308)."""
 
-    converts_to_voting_pct: Percent | None = None
+    converts_to_voting_pct: PercentValue | None = None
     conversion_in_holders_control: bool | None = None
     conversion_imminent: bool | None = None
 
@@ -377,7 +383,7 @@ class DealBase(Record):
     target: USBusiness
     rights: Rights = Field(default_factory=Rights)
     prior: PriorPosition | None = None
-    value_usd: Money | None = None
+    value_usd: MoneyValue | None = None
     signing_date: dt.date | None = None
     completion_date: dt.date | None = None
     evasion_structure: bool | None = Field(

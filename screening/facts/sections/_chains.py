@@ -19,20 +19,22 @@ from decimal import Decimal
 
 from screening.facts.sections.base import HUNDRED, Tri
 from screening.model.deal import Owner, PartyKind
+from screening.model.numbers import Num, larger, pct_bounds, render
 
 ZERO = Decimal(0)
 Bounds = tuple[Decimal, Decimal]
 DirectTest = Callable[[Owner], Tri]
 
 
-def holding(voting: Decimal | None, equity: Decimal | None) -> Decimal | None:
-    """The larger of a voting and an equity interest (either may be unknown)."""
-    known = [p for p in (voting, equity) if p is not None]
-    return max(known) if known else None
+def holding(voting: Num | None, equity: Num | None) -> Num | None:
+    """The larger of a voting and an equity interest (either may be unknown or a range)."""
+    return larger(voting, equity)
 
 
-def _owner_pct(owner: Owner) -> Decimal | None:
-    return holding(owner.voting_pct, owner.equity_pct)
+def _owner_bounds(owner: Owner) -> tuple[Decimal, Decimal]:
+    """Bounds of an owner's holding: 0 to 100 when unknown."""
+    pct = holding(owner.voting_pct, owner.equity_pct)
+    return (ZERO, HUNDRED) if pct is None else pct_bounds(pct)
 
 
 def full_count_share(
@@ -43,10 +45,8 @@ def full_count_share(
         return ZERO, HUNDRED
     low, high = ZERO, ZERO
     for owner in owners:
-        pct = _owner_pct(owner)
         caught = caught_entity(owner, direct, threshold, strict)
-        lo_pct = pct if pct is not None else ZERO
-        hi_pct = pct if pct is not None else HUNDRED
+        lo_pct, hi_pct = _owner_bounds(owner)
         if caught is True:
             low += lo_pct
             high += hi_pct
@@ -88,9 +88,7 @@ def multiplied_share(owners: list[Owner] | None, direct: DirectTest) -> Bounds:
         return ZERO, HUNDRED
     low, high = ZERO, ZERO
     for owner in owners:
-        pct = _owner_pct(owner)
-        lo_pct = pct if pct is not None else ZERO
-        hi_pct = pct if pct is not None else HUNDRED
+        lo_pct, hi_pct = _owner_bounds(owner)
         first = direct(owner)
         if first is True:
             low += lo_pct
@@ -108,6 +106,6 @@ def multiplied_share(owners: list[Owner] | None, direct: DirectTest) -> Bounds:
     return min(low, HUNDRED), min(high, HUNDRED)
 
 
-def fmt(p: Decimal) -> str:
-    """A percentage without trailing zeros."""
-    return format(p.normalize(), "f")
+def fmt(p: Num) -> str:
+    """A percentage (or range) without trailing zeros."""
+    return render(p).replace(" to ", "–")

@@ -16,6 +16,7 @@ from screening.facts.sections._chains import fmt, full_count_share, holding, mee
 from screening.facts.sections.base import Section, Tri, fact, not3, or3
 from screening.model.deal import Owner, PartyKind
 from screening.model.ext.data import DataAgreement, DataTransaction
+from screening.model.numbers import Num
 from screening.model.reference import References
 
 INVESTMENT_KINDS = ("equity_stake", "acquisition", "joint_venture")
@@ -40,7 +41,7 @@ class DataFacts(Section):
     passive_security: bool | None = fact(
         "the interest is a public security, a registered-fund interest or a passive LP interest"
     )
-    counterparty_interest_pct: Decimal | None = fact(
+    counterparty_interest_pct: Num | None = fact(
         "counterparty's voting or equity interest (the larger)", "%"
     )
     beyond_minority_protections: bool | None = fact(

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from screening.facts.sections.base import Section, Tri, fact
+from screening.model.numbers import Num, compare
 from screening.model.reference import Entry, References
 
 REFERENCE = "appendix_a_part802"
@@ -36,7 +37,7 @@ class SiteFacts(Section):
         "part of Appendix A listing the nearest installation on the screening date (0 = not listed)"
     )
     installation_state: str | None = fact("state of the nearest installation")
-    miles_to_installation: Decimal | None = fact("distance to the nearest installation", "miles")
+    miles_to_installation: Num | None = fact("distance to the nearest installation", "miles")
     distance_computed: bool | None = fact("the distance was computed from coordinates")
     within_one_mile: bool | None = fact("within 1 mile of the installation's boundary (802.203)")
     within_100_miles: bool | None = fact(
@@ -50,10 +51,10 @@ class SiteFacts(Section):
     port_retail_only: bool | None = fact("port space usable only for retail to the public")
     foreign_air_carrier_use: bool | None = fact("port space for a TSA-approved foreign air carrier")
     multi_unit_commercial_space: bool | None = fact("commercial space in a multi-unit building")
-    commercial_sqft_pct: Decimal | None = fact(
+    commercial_sqft_pct: Num | None = fact(
         "share of the building's commercial square footage held with affiliates", "%"
     )
-    commercial_tenant_pct: Decimal | None = fact(
+    commercial_tenant_pct: Num | None = fact(
         "share of the building's commercial tenants that are it and its affiliates", "%"
     )
     tribal_land: bool | None = fact("Alaska Native or tribal trust land")
@@ -77,12 +78,13 @@ def _entries(references: References, name: str) -> list[Entry]:
     return [e for e in ref.entries if e.value.casefold() == key]
 
 
-def _within(miles: Decimal | None, limit: Decimal, upper_bound: bool) -> Tri:
+def _within(miles: Num | None, limit: Decimal, upper_bound: bool) -> Tri:
     if miles is None:
         return None
-    if miles <= limit:
+    within = compare(miles, "<=", limit)
+    if within:
         return True
-    return None if upper_bound else False
+    return None if upper_bound else within
 
 
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts, dict[str, str]]:
@@ -110,7 +112,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
 
     part: int | None = site.installation_part
     state: str | None = None
-    miles = site.miles_to_installation
+    miles: Num | None = site.miles_to_installation
     computed = False
     name = site.nearest_installation
     if name:

@@ -7,7 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Count, Country, Percent, Record
+from screening.model.basetypes import Count, Country, Record
+from screening.model.numbers import PercentValue
 
 
 class App(Record):
@@ -24,7 +25,7 @@ class App(Record):
         None, max_length=3, description="monthly active users in each of the last three months"
     )
     operator_principal_place_of_business: Country | None = None
-    other_foreign_adversary_pct: Percent | None = Field(
+    other_foreign_adversary_pct: PercentValue | None = Field(
         None,
         description="stake in the operator held by other persons of foreign adversary countries",
     )

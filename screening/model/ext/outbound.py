@@ -16,7 +16,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Country, Money, Percent, Record
+from screening.model.basetypes import Country, Record
+from screening.model.numbers import MoneyValue, PercentValue
 
 Activity = Literal[
     "eda_software",
@@ -82,17 +83,17 @@ class Outbound(Record):
     )
     target_principal_place_of_business: Country | None = None
     target_headquarters: Country | None = None
-    target_coc_owned_pct: Percent | None = Field(
+    target_coc_owned_pct: PercentValue | None = Field(
         None,
         description="aggregate voting, board or equity interest held by persons of a country of "
         "concern (850.221(c)-(e))",
     )
-    revenue_from_covered_pct: Percent | None = Field(
+    revenue_from_covered_pct: PercentValue | None = Field(
         None, description="share of revenue derived from covered foreign persons (850.209(a)(2)(i))"
     )
-    net_income_from_covered_pct: Percent | None = None
-    capex_from_covered_pct: Percent | None = None
-    opex_from_covered_pct: Percent | None = None
+    net_income_from_covered_pct: PercentValue | None = None
+    capex_from_covered_pct: PercentValue | None = None
+    opex_from_covered_pct: PercentValue | None = None
     # Activities and technical parameters
     activities: list[Activity] | None = Field(
         None,
@@ -149,7 +150,7 @@ class Outbound(Record):
     # Excepted transactions, 850.501
     publicly_traded_security: bool | None = None
     registered_fund_security: bool | None = None
-    lp_committed_capital_usd: Money | None = None
+    lp_committed_capital_usd: MoneyValue | None = None
     lp_binding_assurance: bool | None = None
     derivative_without_equity_rights: bool | None = None
     rights_beyond_minority_protections: bool | None = Field(

@@ -13,7 +13,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Percent, Record
+from screening.model.basetypes import Record
+from screening.model.numbers import MilesValue, PercentValue
 
 PropertyRight = Literal["access", "exclude", "improve", "attach"]
 """The property rights of 31 CFR 802.233(a)(1)-(4)."""
@@ -43,8 +44,10 @@ class Site(Record):
         description="part of Appendix A listing that installation (used when the shipped list "
         "does not carry it)",
     )
-    miles_to_installation: Decimal | None = Field(
-        None, ge=0, description="miles from the installation's boundary (802.203, 802.217)"
+    miles_to_installation: MilesValue | None = Field(
+        None,
+        description="miles from the installation's boundary (802.203, 802.217); an estimate as "
+        "a range, e.g. {min: 5, max: 20}",
     )
     in_missile_field_area: bool | None = Field(
         None, description="in a county or area listed in Part 3 of Appendix A (802.211(b)(3))"
@@ -75,10 +78,10 @@ class Site(Record):
     multi_unit_commercial_space: bool | None = Field(
         None, description="commercial space in a multi-unit building (802.216(f))"
     )
-    commercial_sqft_pct: Percent | None = Field(
+    commercial_sqft_pct: PercentValue | None = Field(
         None, description="share of the building's commercial square footage held with affiliates"
     )
-    commercial_tenant_pct: Percent | None = Field(
+    commercial_tenant_pct: PercentValue | None = Field(
         None,
         description="share of the building's commercial tenants that are it and its affiliates",
     )
