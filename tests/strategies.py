@@ -37,6 +37,31 @@ pcts = st.one_of(
 ).map(lambda d: str(Decimal(str(d))))
 
 
+def _range(pair: tuple[Any, Any], shape: str) -> Any:
+    low, high = sorted(pair, key=Decimal)
+    if shape == "min":
+        return {"min": low}
+    if shape == "max":
+        return {"max": high}
+    if shape == "more_than" and Decimal(low) < 100:
+        return {"more_than": low}
+    if shape == "less_than" and Decimal(high) > 0:
+        return {"less_than": high}
+    return {"min": low, "max": high}
+
+
+# A percentage known exactly, or only as a range (numbers.Range) or a word.
+pct_ranges = st.one_of(
+    st.sampled_from(["majority", "minority"]),
+    st.builds(
+        _range,
+        st.tuples(pcts, pcts),
+        st.sampled_from(["min", "max", "both", "more_than", "less_than"]),
+    ),
+)
+pct_values = st.one_of(pcts, pcts, pct_ranges)
+
+
 def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Ownership chains up to a depth."""
     node = st.fixed_dictionaries(
@@ -46,7 +71,7 @@ def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
                 ["company", "government", "state_owned_enterprise", "individual", "fund"]
             ),
             "country": st.sampled_from(COUNTRIES),
-            "voting_pct": pcts,
+            "voting_pct": pct_values,
         },
         optional={
             "owners": owners(depth - 1) if depth > 0 else st.just([]),
@@ -127,7 +152,7 @@ target = st.fixed_dictionaries(
                 {"name": st.just("Plant")},
                 optional={
                     "miles_to_listed_installation": st.sampled_from(
-                        ["0.5", "1", "1.01", "99", "100", "150"]
+                        ["0.5", "1", "1.01", "99", "100", "150", {"min": 1, "max": 150}]
                     )
                 },
             ),
@@ -140,7 +165,7 @@ target = st.fixed_dictionaries(
 rights = st.fixed_dictionaries(
     {},
     optional={
-        "voting_pct": pcts,
+        "voting_pct": pct_values,
         "board_seats": st.integers(0, 7),
         "board_size": st.just(7),
         "board_observer": st.booleans(),
@@ -174,7 +199,7 @@ deals = st.fixed_dictionaries(
     },
     optional={
         "evasion_structure": st.booleans(),
-        "value_usd": st.sampled_from(["1000000", "250000000"]),
+        "value_usd": st.sampled_from(["1000000", "250000000", {"min": 100000000}]),
     },
 )
 

@@ -212,19 +212,34 @@ def render(x: Num, unit: str = "") -> str:
 
     if not isinstance(x, Range):
         return one(x)
-    low = (
-        f"more than {one(x.more_than)}"
-        if x.more_than is not None
-        else (f"at least {one(x.min)}" if x.min is not None else "")
-    )
-    high = (
-        f"less than {one(x.less_than)}"
-        if x.less_than is not None
-        else (f"at most {one(x.max)}" if x.max is not None else "")
-    )
-    if x.min is not None and x.max is not None:
-        return f"{one(x.min)} to {one(x.max)}"
+    lo, hi = x.lo, x.hi
+    if lo == ZERO and hi == HUNDRED and unit == "%":
+        return f"{one(ZERO)} to {one(HUNDRED)}"
+    if lo == ZERO and hi is not None:
+        lo = None  # "at most 36%" rather than "0% to 36%"
+    if unit == "%" and hi == HUNDRED and lo is not None:
+        hi = None  # "more than 50%" rather than "more than 50% to 100%"
+    if lo is None and hi is None:
+        return f"{one(ZERO)} to {one(HUNDRED if unit == '%' else x.hi or ZERO)}"
+    low = "" if lo is None else _side(lo, one, True, "at least ")
+    high = "" if hi is None else _side(hi, one, False, "at most ")
+    if low.startswith("at least ") and high.startswith("at most "):
+        return f"{one(lo)} to {one(hi)}"  # type: ignore[arg-type]
     return " and ".join(p for p in (low, high) if p)
+
+
+def _side(v: Decimal, one: Any, low: bool, closed: str = "") -> str:
+    """A bound; one that is a strict bound moved one step inside is shown as the strict bound.
+
+    Derived ranges (sums, products) keep a strict bound as its closed step (50.000001); shown as
+    "more than 50" it reads as the record said it.
+    """
+    exponent = v.as_tuple().exponent
+    if isinstance(exponent, int) and exponent == -6:
+        strict = v - STEP if low else v + STEP
+        if strict == strict.to_integral_value() or strict.as_tuple().exponent >= -2:  # type: ignore[operator]
+            return f"{'more' if low else 'less'} than {one(strict)}"
+    return f"{closed}{one(v)}"
 
 
 def jsonable(x: Range) -> dict[str, str]:
