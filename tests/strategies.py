@@ -75,7 +75,10 @@ def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
         },
         optional={
             "owners": owners(depth - 1) if depth > 0 else st.just([]),
-            "lists": st.lists(st.sampled_from([x.value for x in RestrictedList]), max_size=1),
+            "owners_complete": st.booleans(),
+            "lists": maybe(
+                st.lists(st.sampled_from([x.value for x in RestrictedList]), max_size=1)
+            ),
         },
     )
     return st.lists(node, max_size=2)
@@ -104,8 +107,9 @@ investor = st.fixed_dictionaries(
         "country": st.sampled_from(COUNTRIES),
         "principal_place_of_business": st.sampled_from(COUNTRIES),
         "owners": owners(),
-        "lists": st.lists(
-            st.sampled_from([x.value for x in RestrictedList]), max_size=2, unique=True
+        "owners_complete": st.booleans(),
+        "lists": maybe(
+            st.lists(st.sampled_from([x.value for x in RestrictedList]), max_size=2, unique=True)
         ),
         "disqualifiers": st.just([]),
         "board_us_or_excepted_pct": pcts,

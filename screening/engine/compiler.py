@@ -26,7 +26,8 @@ from decimal import Decimal
 from typing import Any
 
 from screening.errors import RulebookError
-from screening.facts.view import ranged
+from screening.facts.sections.base import AtLeast
+from screening.facts.view import partial, ranged
 from screening.model.numbers import Range
 from screening.model.reference import References
 from screening.rulebook.book import Rule, Rulebook
@@ -154,9 +155,14 @@ def _leaf(leaf: Leaf, refs: References) -> dict[str, Any]:
     # contains none
     alls = [_not_dated("$i", v, s, e) for v, s, e in entries]
     if not alls:
-        return {"$ex": {f"{path}__n": 1}}
-    inner = alls[0] if len(alls) == 1 else {"$and": alls}
-    return {"$or": [{f"{path}__n": 0}, {"$iall": {path: inner}}]}
+        none: dict[str, Any] = {"$ex": {f"{path}__n": 1}}
+    else:
+        inner = alls[0] if len(alls) == 1 else {"$and": alls}
+        none = {"$or": [{f"{path}__n": 0}, {"$iall": {path: inner}}]}
+    if partial(path):
+        # Known only in part: "none of these" holds only for a complete list.
+        return {"$and": [{f"{path}__partial": 0}, none]}
+    return none
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,8 @@ class CompiledRuleset:
     finding_keys: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=(), compare=False)
     # Paths asserted as two bounds, ``<name>__lo`` and ``<name>__hi``.
     ranged: frozenset[str] = field(default=frozenset(), compare=False)
+    # List paths that may be known only in part: asserted with ``<name>__partial`` (0 or 1).
+    partial: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 def count_tests(expr: Any) -> int:
@@ -251,6 +259,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                         (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
                     ),
                     ranged=frozenset(p for p in paths if ranged(p)),
+                    partial=frozenset(p for p in paths if partial(p)),
                 )
             )
     return out
@@ -262,6 +271,8 @@ def engine_value(value: Any) -> Any:
         return None
     if isinstance(value, list):
         return [str(v) for v in value]
+    if isinstance(value, AtLeast):
+        return ("partial", [str(v) for v in value.known])
     if isinstance(value, Range):
         lo, hi = value.lo, value.hi
         return (None if lo is None else _num(lo), None if hi is None else _num(hi))
@@ -290,6 +301,12 @@ def fact_for(
                 bucket[f"{name}__lo"] = lo
             if hi is not None:
                 bucket[f"{name}__hi"] = hi
+            continue
+        if path in rs.partial:
+            known = v[1] if isinstance(v, tuple) else v
+            bucket[name] = known
+            bucket[f"{name}__n"] = len(known)
+            bucket[f"{name}__partial"] = 1 if isinstance(v, tuple) else 0
             continue
         bucket[name] = v
         if isinstance(v, list):

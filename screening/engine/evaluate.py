@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from screening.facts.sections.base import Tri, and3, not3, or3
+from screening.facts.sections.base import AtLeast, Tri, and3, not3, or3
 from screening.facts.view import FactView, field_info
 from screening.model.numbers import Range
 from screening.model.numbers import compare as compare_range
@@ -55,6 +55,12 @@ def eval_leaf(
     if value is None:
         return None
     op = leaf.op
+    if isinstance(value, AtLeast):
+        wanted = set(listed if listed is not None else leaf_values(leaf, references, as_of))
+        hit = bool(set(value.known) & wanted)
+        if op == "contains none":
+            return False if hit else None
+        return True if hit else None
     if op in ("contains", "contains any", "contains none"):
         items = set(value)
         wanted = set(listed if listed is not None else leaf_values(leaf, references, as_of))
@@ -258,6 +264,9 @@ def render_value(value: Any, unit: str = "") -> str:
         return "unknown"
     if isinstance(value, Range):
         return render_number(value, unit)
+    if isinstance(value, AtLeast):
+        known = ", ".join(value.known)
+        return f"[{known}] and possibly others" if known else "unknown (none known)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal | int):

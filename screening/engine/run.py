@@ -41,7 +41,7 @@ from screening.engine.verdict import (
 )
 from screening.errors import EngineError, UsageError
 from screening.facts.derive import derive
-from screening.facts.sections.base import Tri
+from screening.facts.sections.base import AtLeast, Tri
 from screening.facts.view import FactView
 from screening.model.deal import Deal, DealRecord
 from screening.model.numbers import Range
@@ -269,6 +269,8 @@ def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[Co
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Range):
         return range_json(value)
+    if isinstance(value, AtLeast):
+        return {"at_least": list(value.known)}
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list):
@@ -314,7 +316,7 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
         if isinstance(node, Leaf):
             value = ev.scope.value(node.path)
             if value is None or (
-                isinstance(value, Range)
+                isinstance(value, Range | AtLeast)
                 and eval_leaf(node, value, ev.book.references, ev.scope.as_of) is None
             ):
                 out.add(node.path)

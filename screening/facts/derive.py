@@ -15,14 +15,16 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from screening.facts.ownership import (
+    UNKNOWN_STATE,
     chain,
     excepted_investor,
     foreign_person,
+    lists_unknown,
     state_interests,
     ultimate_parent,
 )
 from screening.facts.sections import REGISTRY
-from screening.facts.sections.base import Section, Tri, and3, not3, or3
+from screening.facts.sections.base import AtLeast, Section, Tri, and3, not3, or3
 from screening.facts.view import DealFacts, FactView, InvestorFacts, RightsFacts, TargetFacts
 from screening.model.deal import (
     DealRecord,
@@ -76,9 +78,17 @@ def investor_facts(
     d["investor.excepted_investor"] = "; ".join(
         [f"excepted foreign states on {as_of}: {states}", *ei_notes]
     )
-    lists = sorted(
-        {str(x) for x in inv.lists} | {str(x) for o in chain(inv.owners) for x in o.lists}
+    known = sorted(
+        {str(x) for x in inv.lists or []}
+        | {str(x) for o in chain(inv.owners) for x in o.lists or []}
     )
+    lists: list[str] | AtLeast = known
+    if lists_unknown(inv):
+        lists = AtLeast(known=known)
+        d["investor.lists"] = (
+            "restricted-list memberships of the investor or an owner are not all known "
+            "(a `lists: null`, or an owners list marked incomplete)"
+        )
     parent_name, parent_country = ultimate_parent(inv)
     return InvestorFacts(
         name=inv.name,
@@ -110,13 +120,22 @@ def _government_interest(inv: Party, d: dict[str, str]) -> tuple[str | None, Num
     With ranges, the state whose interest has the highest bounds is named.
     """
     notes: list[str] = []
-    interests = state_interests(inv.kind, inv.country, inv.owners, inv.name, notes)
+    interests = state_interests(
+        inv.kind, inv.country, inv.owners, inv.name, notes, inv.owners_complete
+    )
     gov_pct: Num | None = None
     gov_state: str | None = None
     if interests is not None:
-        foreign = {s: p for s, p in interests.items() if s != "US"}
+        foreign = {s: p for s, p in interests.items() if s not in ("US", UNKNOWN_STATE)}
+        unnamed = interests.get(UNKNOWN_STATE)
         if foreign:
             gov_state, gov_pct = max(sorted(foreign.items()), key=lambda kv: _order(kv[1]))
+            if unnamed is not None and _order(unnamed)[1] > _order(gov_pct)[0]:
+                # An unlisted holder's state may hold more than the named one: state unknown.
+                gov_state = None
+                gov_pct = make(_order(gov_pct)[0], max(_order(gov_pct)[1], _order(unnamed)[1]))
+        elif unnamed is not None:
+            gov_pct = unnamed
         else:
             gov_pct = Decimal(0)
         d["investor.gov_interest_pct"] = (
@@ -135,6 +154,9 @@ def _order(x: Num) -> tuple[Decimal, Decimal]:
 def _concert_voting_pct(deal: DealRecord) -> Num | None:
     """The investor's voting interest with co-investors acting in concert (800.208(b))."""
     concert: Num | None = deal.rights.voting_pct
+    if concert is not None and not deal.co_investors_complete:
+        # Unlisted co-investors may act in concert: only the lower bound is known.
+        concert = make(bounds(concert)[0] or Decimal(0), None)
     for co in deal.co_investors:
         if co.acts_in_concert is False or concert is None:
             continue

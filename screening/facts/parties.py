@@ -410,6 +410,8 @@ class Node:
     screening: NameScreening | None = None
     owners: list[Node] | None = None  # None = unknown
     path: tuple[str, ...] = ()  # labels from the deal party up to this node
+    complete: bool = True  # False: holders other than ``owners`` may exist
+    lists_known: bool = True  # False: the record says its list memberships are not known
 
     @property
     def listed(self) -> set[str]:
@@ -436,6 +438,13 @@ def _fmt(p: Num) -> str:
 
 def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
     """Whether ``node`` is listed, or owned >= threshold by parties treated as listed (3-valued)."""
+    found = _treated_as_listed(node, rule)
+    if found.status is False and not node.lists_known:
+        return Treated(None, f"restricted-list memberships of {node.name} are not known")
+    return found
+
+
+def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
     own = sorted(node.listed & set(rule.counts))
     if own:
         hits = [m for m in node.screening.matches if m.list_id in own] if node.screening else []
@@ -447,6 +456,10 @@ def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
     parts: list[str] = []
     chains: list[tuple[str, ...]] = []
     unknown: list[str] = []
+    if not node.complete:
+        held = sum((pct_bounds(o.pct)[0] for o in node.owners if o.pct is not None), Decimal(0))
+        upper += max(Decimal(0), HUNDRED - held)
+        unknown.append(f"holders of {node.name} other than those listed are not recorded")
     for owner in node.owners:
         sub = treated_as_listed(owner, rule)
         if sub.status is False:
@@ -525,9 +538,13 @@ def build_chain(
                 "owner",
                 pct,
                 basis,
-                screen_name(owner.name, references, as_of, declared=[str(x) for x in owner.lists]),
+                screen_name(
+                    owner.name, references, as_of, declared=[str(x) for x in owner.lists or []]
+                ),
                 build_chain(chain, references, as_of, here),
                 here,
+                owner.owners_complete,
+                owner.lists is not None,
             )
         )
     return nodes

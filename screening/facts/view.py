@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from screening.facts.sections import REGISTRY
-from screening.facts.sections.base import Section, fact
+from screening.facts.sections.base import AtLeast, Section, fact
 from screening.model.deal import (
     DEAL_KINDS,
     ControlMatter,
@@ -83,7 +83,7 @@ class InvestorFacts(Section):
     )
     gov_interest_state: str | None = _label("state whose governments hold that interest")
     excepted_investor: bool | None = _label("the investor is an excepted investor")
-    lists: list[str] = Field(
+    lists: list[str] | AtLeast = Field(
         default_factory=list, title="restricted lists naming the investor or an owner"
     )
     ultimate_parent: str | None = _label("investor's ultimate parent")
@@ -204,6 +204,12 @@ def field_info(path: str) -> tuple[Any, str, str] | None:
     info = model.model_fields[name]
     extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
     return info.annotation, info.title or name, str(extra.get("unit", ""))
+
+
+def partial(path: str) -> bool:
+    """Whether the list fact at a path may be known only in part (:class:`AtLeast`)."""
+    info = field_info(path)
+    return info is not None and AtLeast in typing.get_args(info[0])
 
 
 def ranged(path: str) -> bool:

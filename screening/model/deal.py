@@ -165,9 +165,18 @@ class Owner(Record):
     is_general_partner: bool | None = Field(
         None, description="the owner is the general partner or managing member of the owned fund"
     )
-    lists: list[RestrictedList] = Field(default_factory=list)
+    lists: list[RestrictedList] | None = Field(
+        default_factory=list,
+        description="restricted lists it is on; omitted or [] = none, null = not known (rules "
+        "that need it stay open questions)",
+    )
     owners: list[Owner] | None = Field(
         None, max_length=50, description="this owner's own holders; None = unknown, [] = none"
+    )
+    owners_complete: bool = Field(
+        True,
+        description="false: the owners listed are known holders and others may exist (the rest "
+        "of the interest stays unknown); true (the default): the list is every holder",
     )
 
 
@@ -204,7 +213,16 @@ class Party(Record):
     owners: list[Owner] | None = Field(
         None, max_length=50, description="holders of 10% or more; None = unknown, [] = none"
     )
-    lists: list[RestrictedList] = Field(default_factory=list)
+    owners_complete: bool = Field(
+        True,
+        description="false: the owners listed are known holders and others may exist (the rest "
+        "of the interest stays unknown); true (the default): the list is every holder",
+    )
+    lists: list[RestrictedList] | None = Field(
+        default_factory=list,
+        description="restricted lists it is on; omitted or [] = none, null = not known (rules "
+        "that need it stay open questions)",
+    )
     # Excepted investor criteria, 800.219(a)(3); apply to the party and to every parent.
     board_us_or_excepted_pct: PercentValue | None = Field(
         None, description="share of board members and observers who are U.S. or excepted nationals"
@@ -313,8 +331,9 @@ class USBusiness(Record):
     critical_technologies: list[CriticalTechnology] | None = None
     infrastructure: list[InfrastructureRole] | None = None
     sensitive_data: SensitiveData | None = None
-    lists: list[RestrictedList] = Field(
-        default_factory=list, description="restricted lists the record declares for the target"
+    lists: list[RestrictedList] | None = Field(
+        default_factory=list,
+        description="restricted lists the record declares for the target; null = not known",
     )
     facilities: list[Facility] | None = Field(
         None, description="sites of the business; None = unknown, [] = none"
@@ -379,7 +398,14 @@ class DealBase(Record):
     name: str = Field(min_length=1, max_length=300)
     description: str | None = Field(None, max_length=5000)
     investor: Party
-    co_investors: list[CoInvestor] = Field(default_factory=list, max_length=50)
+    co_investors: list[CoInvestor] = Field(
+        default_factory=list, max_length=50, description="other foreign investors in the deal"
+    )
+    co_investors_complete: bool = Field(
+        True,
+        description="false: the co-investors listed are known and others may exist; true (the "
+        "default): the list is every other investor",
+    )
     target: USBusiness
     rights: Rights = Field(default_factory=Rights)
     prior: PriorPosition | None = None

@@ -37,13 +37,27 @@ def _owner_bounds(owner: Owner) -> tuple[Decimal, Decimal]:
     return (ZERO, HUNDRED) if pct is None else pct_bounds(pct)
 
 
+def _unlisted(owners: list[Owner], complete: bool) -> Decimal:
+    """What holders left off an incomplete owners list can hold (0 for a complete list)."""
+    if complete:
+        return ZERO
+    return max(ZERO, HUNDRED - sum((_owner_bounds(o)[0] for o in owners), ZERO))
+
+
 def full_count_share(
-    owners: list[Owner] | None, direct: DirectTest, threshold: Decimal, strict: bool
+    owners: list[Owner] | None,
+    direct: DirectTest,
+    threshold: Decimal,
+    strict: bool,
+    complete: bool = True,
 ) -> Bounds:
-    """Share held by caught persons, intermediate caught entities counted in full."""
+    """Share held by caught persons, intermediate caught entities counted in full.
+
+    Holders left off an incomplete list may be caught: what they can hold adds to the high bound.
+    """
     if owners is None:
         return ZERO, HUNDRED
-    low, high = ZERO, ZERO
+    low, high = ZERO, _unlisted(owners, complete)
     for owner in owners:
         caught = caught_entity(owner, direct, threshold, strict)
         lo_pct, hi_pct = _owner_bounds(owner)
@@ -60,7 +74,7 @@ def caught_entity(owner: Owner, direct: DirectTest, threshold: Decimal, strict: 
     first = direct(owner)
     if first is True or owner.kind in (PartyKind.individual, PartyKind.government):
         return first
-    low, high = full_count_share(owner.owners, direct, threshold, strict)
+    low, high = full_count_share(owner.owners, direct, threshold, strict, owner.owners_complete)
     return (
         meets((low, high), threshold, strict)
         if first is False
@@ -82,11 +96,13 @@ def meets(bounds: Bounds, threshold: Decimal, strict: bool) -> Tri:
     return None
 
 
-def multiplied_share(owners: list[Owner] | None, direct: DirectTest) -> Bounds:
+def multiplied_share(
+    owners: list[Owner] | None, direct: DirectTest, complete: bool = True
+) -> Bounds:
     """Share held directly or indirectly by caught persons, multiplied through each level."""
     if owners is None:
         return ZERO, HUNDRED
-    low, high = ZERO, ZERO
+    low, high = ZERO, _unlisted(owners, complete)
     for owner in owners:
         lo_pct, hi_pct = _owner_bounds(owner)
         first = direct(owner)
@@ -98,7 +114,7 @@ def multiplied_share(owners: list[Owner] | None, direct: DirectTest) -> Bounds:
             if first is None:
                 high += hi_pct
             continue
-        up_lo, up_hi = multiplied_share(owner.owners, direct)
+        up_lo, up_hi = multiplied_share(owner.owners, direct, owner.owners_complete)
         if first is None:
             up_hi = HUNDRED
         low += lo_pct * up_lo / HUNDRED

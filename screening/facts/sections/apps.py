@@ -121,7 +121,7 @@ def derive_app(
     elif inv.kind in (PartyKind.individual, PartyKind.government):
         share = None if inv.country is None else (Decimal(0), Decimal(0))
     else:
-        share = multiplied_share(inv.owners, _adversary(nations))
+        share = multiplied_share(inv.owners, _adversary(nations), inv.owners_complete)
     r = deal.rights
     stake = holding(r.voting_pct, r.equity_pct)
     pct: Num | None = None

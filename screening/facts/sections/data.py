@@ -113,7 +113,9 @@ def _covered_person(deal: Any, dtx: DataTransaction, concern: set[str], notes: l
             f"organized in {inv.country} / principal place of business {ppb} (202.211(a)(1))"
         )
         return True
-    low, high = full_count_share(inv.owners, _direct(concern), Decimal(50), strict=False)
+    low, high = full_count_share(
+        inv.owners, _direct(concern), Decimal(50), strict=False, complete=inv.owners_complete
+    )
     owned = meets((low, high), Decimal(50), strict=False)
     notes.append(
         f"owned {fmt(low)}%"

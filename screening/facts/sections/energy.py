@@ -74,11 +74,13 @@ class EnergyFacts(Section):
 
 def _direct(nations: set[str]) -> Any:
     def test(owner: Owner) -> Tri:
-        if owner.kind != PartyKind.individual and SFE_LISTS & set(owner.lists):
+        if owner.kind != PartyKind.individual and SFE_LISTS & set(owner.lists or []):
             return True
         if owner.country is None:
             return None
-        return owner.country in nations
+        if owner.country in nations:
+            return True
+        return None if owner.lists is None and owner.kind != PartyKind.individual else False
 
     return test
 
@@ -96,8 +98,16 @@ def _chain_names(owners: list[Owner] | None) -> list[str]:
 
 
 def _counterparty_sfe(deal: Any, nations: set[str], names: list[str], notes: list[str]) -> Tri:
+    status = _sfe_by_record(deal, nations, names, notes)
+    if status is False and deal.investor.lists is None:
+        notes.append("the investor's restricted-list memberships are not known")
+        return None
+    return status
+
+
+def _sfe_by_record(deal: Any, nations: set[str], names: list[str], notes: list[str]) -> Tri:
     inv = deal.investor
-    listed = SFE_LISTS & set(inv.lists)
+    listed = SFE_LISTS & set(inv.lists or [])
     if listed:
         notes.append("on " + ", ".join(sorted(str(x) for x in listed)))
         return True
@@ -122,7 +132,9 @@ def _counterparty_sfe(deal: Any, nations: set[str], names: list[str], notes: lis
     if organized or place:
         notes.append(f"foreign-controlled entity: organized in {inv.country}, based in {ppb}")
         return True
-    bounds = full_count_share(inv.owners, _direct(nations), Decimal(50), strict=True)
+    bounds = full_count_share(
+        inv.owners, _direct(nations), Decimal(50), strict=True, complete=inv.owners_complete
+    )
     notes.append(
         f"covered-nation persons hold {fmt(bounds[0])}%"
         + ("" if bounds[0] == bounds[1] else f" to {fmt(bounds[1])}%")
