@@ -31,7 +31,7 @@ from screening.model.deal import (
     Party,
     PartyKind,
 )
-from screening.model.numbers import Num, add, bounds, gt, make
+from screening.model.numbers import HUNDRED, Num, add, bounds, ge, gt, make
 from screening.model.reference import References
 
 __all__ = ["derive"]
@@ -289,7 +289,36 @@ def rights_facts(deal: DealRecord) -> RightsFacts:
         passive_undertaking=r.passive_undertaking,
         affiliated=affiliated,
         loan_default_control_likely=r.loan_default_control_likely,
+        control_stated={True: "yes", False: "no", None: "not_stated"}[r.control],
+        blocks_decisions=_blocks(r.voting_pct, r.decision_threshold_pct),
+        dominant_minority_stated=r.dominant_minority is True,
+        largest_holder=None
+        if r.voting_pct is None or r.largest_other_holder_pct is None
+        else _exceeds(r.voting_pct, r.largest_other_holder_pct),
     )
+
+
+def _blocks(voting: Num | None, threshold: Num | None) -> Tri:
+    """Whether the other holders together cannot reach the votes important matters need.
+
+    With a simple majority (more than 50%, the default), a holder of 50% or more blocks
+    (800.301(e)(3): 50% against 50% under a more-than-half rule is control); with a
+    supermajority of T%, a holder of more than 100 - T% blocks.
+    """
+    if voting is None:
+        return None
+    if threshold is None:
+        return ge(voting, 50)
+    # The others hold at most 100 - V; they are blocked when that is below T.
+    vlo, vhi = bounds(voting)
+    tlo, thi = bounds(threshold)
+    others_most = HUNDRED - (vlo or Decimal(0))
+    others_least = HUNDRED - (vhi if vhi is not None else HUNDRED)
+    if tlo is not None and others_most < tlo:
+        return True
+    if thi is not None and others_least >= thi:
+        return False
+    return None
 
 
 def deal_facts(deal: DealRecord, rights: RightsFacts, as_of: dt.date) -> DealFacts:

@@ -164,6 +164,16 @@ class RightsFacts(Section):
     loan_default_control_likely: bool | None = _label(
         "on default, foreign control is significantly possible"
     )
+    control_stated: str = Field(
+        "not_stated", title="control as the record stipulates it (e.g. counsel's conclusion)"
+    )
+    blocks_decisions: bool | None = _label(
+        "the investor's votes can block decisions on important matters (800.208(a))"
+    )
+    dominant_minority_stated: bool = Field(
+        False, title="the record states the investor holds a dominant minority"
+    )
+    largest_holder: bool | None = _label("the investor is the largest voting holder")
 
 
 SECTIONS: dict[str, type[Section]] = {
@@ -231,6 +241,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "investor.kind": tuple(k.value for k in PartyKind),
     "investor.lists": tuple(x.value for x in RestrictedList),
     "rights.involvement": tuple(x.value for x in InvolvementArea),
+    "rights.control_stated": ("yes", "no", "not_stated"),
     "rights.control_matters": tuple(x.value for x in ControlMatter),
     "rights.minority_protections": tuple(x.value for x in MinorityProtection),
     "target.spd_categories": tuple(x.value for x in DataCategory),

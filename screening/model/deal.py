@@ -370,6 +370,28 @@ class Rights(Record):
     loan_default_control_likely: bool | None = Field(
         None, description="lending: default makes foreign control significantly possible"
     )
+    # Control (800.208): counsel's conclusion, and the governance facts behind it.
+    control: bool | None = Field(
+        None,
+        description="stipulated conclusion (e.g. counsel's) that the investor does (true) or does "
+        "not (false) control the target (800.208); shown as stipulated. false settles the "
+        "judgement-based indicators (vetoes, blocking, dominant minority), not a voting or "
+        "board majority",
+    )
+    decision_threshold_pct: PercentValue | None = Field(
+        None,
+        description="share of votes needed to decide the 800.208(a) important matters (a "
+        "supermajority such as 66.67 or 75); omitted = a simple majority, more than 50% (the "
+        "corporate-law default)",
+    )
+    dominant_minority: bool | None = Field(
+        None,
+        description="the investor's minority holding is dominant (e.g. the largest, facing "
+        "dispersed holders), which 800.208(a) names as a source of control",
+    )
+    largest_other_holder_pct: PercentValue | None = Field(
+        None, description="the largest voting interest held by any one other holder"
+    )
 
 
 class PriorPosition(Record):
