@@ -14,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+from screening.facts.business import us_business_assets
 from screening.facts.ownership import (
     UNKNOWN_STATE,
     chain,
@@ -51,7 +52,7 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     investor = investor_facts(deal, references, as_of, derivations)
     target = target_facts(deal, references, derivations)
     rights = rights_facts(deal)
-    facts = deal_facts(deal, rights, as_of)
+    facts = deal_facts(deal, rights, as_of, derivations)
     extra = regime_sections(deal, references, as_of, derivations)
     return FactView(
         deal=facts,
@@ -321,8 +322,29 @@ def _blocks(voting: Num | None, threshold: Num | None) -> Tri:
     return None
 
 
-def deal_facts(deal: DealRecord, rights: RightsFacts, as_of: dt.date) -> DealFacts:
+def deal_facts(
+    deal: DealRecord, rights: RightsFacts, as_of: dt.date, d: dict[str, str] | None = None
+) -> DealFacts:
     """The transaction: kind, dates, structure, prior clearances and new rights (800.213)."""
+    d = {} if d is None else d
+    constitutes, why = us_business_assets(
+        getattr(deal, "assets_constitute_us_business", None),
+        getattr(deal, "assets", None),
+        "the acquired assets as a U.S. business",
+    )
+    if why:
+        d["deal.assets_constitute_us_business"] = why
+    contribution = getattr(deal, "us_contribution", None)
+    if contribution is None and getattr(deal, "contributed_assets", None) is not None:
+        contributed, why = us_business_assets(
+            None,
+            deal.contributed_assets,
+            "the U.S. side's contribution",  # type: ignore[union-attr]
+        )
+        contribution = {True: "us_business", False: "assets_not_business", None: None}[contributed]
+        d["deal.us_contribution"] = str(why)
+    elif contribution is not None and getattr(deal, "contributed_assets", None) is not None:
+        d["deal.us_contribution"] = f"stipulated in the record: {contribution}"
     r = deal.rights
     prior = deal.prior.rights if deal.prior else None
     clearances = deal.prior.clearances if deal.prior else []
@@ -340,8 +362,8 @@ def deal_facts(deal: DealRecord, rights: RightsFacts, as_of: dt.date) -> DealFac
         completion_date=deal.completion_date,
         evasion_structure=deal.evasion_structure,
         assets_only=getattr(deal, "assets_only", None),
-        assets_constitute_us_business=getattr(deal, "assets_constitute_us_business", None),
-        us_contribution=getattr(deal, "us_contribution", None),
+        assets_constitute_us_business=constitutes,
+        us_contribution=contribution,
         arrangement=getattr(deal, "arrangement", None),
         term_years=getattr(deal, "term_years", None),
         transfers_business_operations=getattr(deal, "transfers_business_operations", None),

@@ -401,6 +401,43 @@ class PriorPosition(Record):
     clearances: list[Clearance] = Field(default_factory=list)
 
 
+class AssetIndicia(Record):
+    """What is acquired or contributed, for whether the assets constitute a U.S. business.
+
+    31 CFR 800.252 and 800.301(c): assets are a U.S. business when they carry on business in
+    the United States (people, customers, know-how with the means to use them); a bare building,
+    bare equipment or a bare licence is not (800.301(e) examples). Every fact left out is unknown.
+    """
+
+    staff: bool | None = Field(None, description="employees of the business move with the assets")
+    customer_lists: bool | None = Field(
+        None, description="customer lists, contracts or relationships pass with the assets"
+    )
+    ip_know_how: bool | None = Field(
+        None, description="intellectual property, know-how or software pass with the assets"
+    )
+    brands: bool | None = Field(
+        None, description="trade names, brands, web presence or goodwill pass with the assets"
+    )
+    equipment: bool | None = Field(None, description="production equipment or machinery")
+    premises: bool | None = Field(None, description="a plant, office or other premises")
+    inventory: bool | None = Field(None, description="inventory or work in progress")
+    operating: bool | None = Field(
+        None, description="the assets are operated as a business now (or were until the deal)"
+    )
+    months_since_operated: Count | None = Field(
+        None, description="months since the assets were last operated as a business"
+    )
+    revivable: bool | None = Field(
+        None,
+        description="the business could be restarted with what is acquired (no rebuilding of "
+        "staff, customers or know-how)",
+    )
+    in_united_states: bool | None = Field(
+        None, description="the assets are located and used in the United States"
+    )
+
+
 class ContingentEquity(Record):
     """Convertible or contingent equity (800.207, 800.308)."""
 
@@ -467,7 +504,12 @@ class Acquisition(DealBase):
     kind: Literal["acquisition"]
     assets_only: bool | None = Field(None, description="assets are acquired, not an entity")
     assets_constitute_us_business: bool | None = Field(
-        None, description="the assets with staff, customers, IP form a U.S. business (800.301(c))"
+        None,
+        description="stipulated conclusion that the assets form a U.S. business (800.301(c)); "
+        "prefer `assets`, from which the screening derives it",
+    )
+    assets: AssetIndicia | None = Field(
+        None, description="what is acquired, for whether the assets form a U.S. business"
     )
 
 
@@ -476,7 +518,14 @@ class JointVenture(DealBase):
 
     kind: Literal["joint_venture"]
     us_contribution: Literal["us_business", "assets_not_business", "ip_license", "cash"] | None = (
-        None
+        Field(
+            None,
+            description="stipulated: what the U.S. side contributes; prefer `contributed_assets`",
+        )
+    )
+    contributed_assets: AssetIndicia | None = Field(
+        None,
+        description="what the U.S. side contributes, for whether it is a U.S. business (800.301(d))",
     )
     jv_country: Country | None = None
 
