@@ -335,15 +335,14 @@ def deal_facts(
     if why:
         d["deal.assets_constitute_us_business"] = why
     contribution = getattr(deal, "us_contribution", None)
-    if contribution is None and getattr(deal, "contributed_assets", None) is not None:
+    contributed_assets = getattr(deal, "contributed_assets", None)
+    if contribution is None and contributed_assets is not None:
         contributed, why = us_business_assets(
-            None,
-            deal.contributed_assets,
-            "the U.S. side's contribution",  # type: ignore[union-attr]
+            None, contributed_assets, "the U.S. side's contribution"
         )
         contribution = {True: "us_business", False: "assets_not_business", None: None}[contributed]
         d["deal.us_contribution"] = str(why)
-    elif contribution is not None and getattr(deal, "contributed_assets", None) is not None:
+    elif contribution is not None and contributed_assets is not None:
         d["deal.us_contribution"] = f"stipulated in the record: {contribution}"
     r = deal.rights
     prior = deal.prior.rights if deal.prior else None

@@ -525,7 +525,7 @@ class JointVenture(DealBase):
     )
     contributed_assets: AssetIndicia | None = Field(
         None,
-        description="what the U.S. side contributes, for whether it is a U.S. business (800.301(d))",
+        description="what the U.S. side contributes: is it a U.S. business (800.301(d))",
     )
     jv_country: Country | None = None
 
