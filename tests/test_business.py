@@ -111,3 +111,70 @@ def test_control_from_governance_facts_and_stipulations(
     data["rights"].update(rights)
     ev = run_rules(rulebook, _deal_facts(rulebook, data))
     assert ev.status["cfius.control"] is control
+
+
+def _tech_deal(tech: dict[str, Any], **investor: Any) -> dict[str, Any]:
+    data = copy.deepcopy(_base_deal())
+    data["target"]["critical_technologies"] = [
+        {"description": "sensor", "basis": "ccl_multilateral", "eccn": "6A003", **tech}
+    ]
+    data["investor"].update(investor)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("tech", "investor", "needed"),
+    [
+        ({"license_required_to": ["CN"]}, {}, True),  # investor based in CN
+        (
+            {"license_required_to": ["RU"]},
+            {
+                "country": "GB",
+                "principal_place_of_business": "GB",
+                "owners": [{"name": "R", "kind": "individual", "country": "RU", "voting_pct": 30}],
+            },
+            True,  # a 25%-or-more holder of Russian nationality (800.401(c)(1)(v))
+        ),
+        (
+            {"license_required_to": ["RU"]},
+            {
+                "country": "GB",
+                "principal_place_of_business": "GB",
+                "owners": [{"name": "R", "kind": "individual", "country": "RU", "voting_pct": 20}],
+            },
+            False,  # under 25%
+        ),
+        (
+            {"license_required_to": ["RU"]},
+            {
+                "country": "GB",
+                "principal_place_of_business": "GB",
+                "owners": [],
+                "owners_complete": False,
+            },
+            None,  # an unlisted holder could be Russian
+        ),
+        ({"license_required_to": ["CN"]}, {"principal_place_of_business": None}, None),
+        ({"license_required_to": ["RU"], "authorization_required": True}, {}, True),
+    ],
+)
+def test_who_needs_an_authorization_is_derived_from_licences_by_country(
+    rulebook: Any, tech: dict[str, Any], investor: dict[str, Any], needed: bool | None
+) -> None:
+    """800.401(c)(1)-(2): the investor by principal place of business, and 25% holders."""
+    view = _deal_facts(rulebook, _tech_deal(tech, **investor))
+    assert view.target.ct_authorization_required is needed
+
+
+@pytest.mark.parametrize(
+    ("controlled_from", "critical"),
+    [("2025-01-01", True), ("2025-06-01", False)],
+)
+def test_a_technology_controlled_after_signing_does_not_count(
+    rulebook: Any, controlled_from: str, critical: bool
+) -> None:
+    """800.401(c)(3): tested as of the earliest of signing and completion."""
+    data = _tech_deal({"controlled_from": controlled_from, "license_required_to": ["CN"]})
+    data["signing_date"] = "2025-03-01"
+    view = _deal_facts(rulebook, data)
+    assert view.target.critical_technology is critical

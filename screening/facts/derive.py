@@ -26,6 +26,7 @@ from screening.facts.ownership import (
 )
 from screening.facts.sections import REGISTRY
 from screening.facts.sections.base import AtLeast, Section, Tri, and3, not3, or3
+from screening.facts.techtiming import authorization_needed, controlled_at, test_date
 from screening.facts.view import DealFacts, FactView, InvestorFacts, RightsFacts, TargetFacts
 from screening.model.deal import (
     DealRecord,
@@ -172,9 +173,28 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
     """The target: critical technologies (800.215), Appendix A functions, sensitive data."""
     tgt = deal.target
     cts = tgt.critical_technologies
-    current = None if cts is None else [c for c in cts if c.activity_current is not False]
-    ct_auth = _tri_any(current, lambda c: c.authorization_required)
-    needing = [c for c in current or [] if c.authorization_required is not False]
+    when = test_date(deal)
+    timing = [(c, controlled_at(c, when)) for c in cts or []]
+    # A technology controlled only after the test date is not a critical technology for this
+    # deal (800.401(c)(3)); one whose timing is unknown keeps the answer open.
+    current = (
+        None
+        if cts is None
+        else [c for c, at in timing if c.activity_current is not False and at is not False]
+    )
+    timing_open = any(at is None for _, at in timing)
+    auth = {id(c): authorization_needed(c, deal) for c in current or []}
+    ct_auth = _tri_any(current, lambda c: auth[id(c)][0])
+    notes = [f"{c.description}: {auth[id(c)][1]}" for c in current or []]
+    if notes:
+        d["target.ct_authorization_required"] = "; ".join(notes)
+    late = [c.description for c, at in timing if at is False]
+    if late:
+        d["target.critical_technology"] = (
+            f"controlled only after the test date {when} (earliest of signing, tender, proxy "
+            f"and completion; 800.401(c)(3)), so not counted: " + ", ".join(late)
+        )
+    needing = [c for c in current or [] if auth[id(c)][0] is not False]
     exc_all: Tri = None
     if current is not None:
         exc_all = (
@@ -195,7 +215,11 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
         country=tgt.country,
         naics=tgt.naics,
         us_business=tgt.interstate_commerce,
-        critical_technology=None if current is None else bool(current),
+        critical_technology=None
+        if current is None
+        else (True if any(at for c, at in timing if c in current) else None)
+        if current and timing_open
+        else bool(current),
         ct_authorization_required=ct_auth,
         ct_license_exceptions_cover_all=exc_all,
         cici_function=cici,

@@ -280,6 +280,20 @@ class CriticalTechnology(Record):
     activity_current: bool | None = Field(
         None, description="produced now, or the ability to produce is retained (800.248(d)(3))"
     )
+    controlled_from: dt.date | None = Field(
+        None,
+        description="date the item became controlled (a critical technology); one controlled "
+        "only after the earliest of signing, tender, proxy and completion does not count for "
+        "this deal (800.401(c)(3))",
+    )
+    license_required_to: list[Country] | None = Field(
+        None,
+        description="countries to which exporting it needs a U.S. regulatory authorization "
+        "(800.254; licence exceptions ignored, 800.401(c)(2)); the screening works out which "
+        "persons need one: the investor by principal place of business (nationalities for an "
+        "individual) and its 25%-or-more foreign holders (800.401(c)(1)(v), 800.256). "
+        "`authorization_required`, if given, is used as stipulated",
+    )
 
 
 class InfrastructureRole(Record):
@@ -471,6 +485,12 @@ class DealBase(Record):
     value_usd: MoneyValue | None = None
     signing_date: dt.date | None = None
     completion_date: dt.date | None = None
+    tender_offer_date: dt.date | None = Field(
+        None, description="date a tender offer was made, if any (800.401(c)(3))"
+    )
+    proxy_solicitation_date: dt.date | None = Field(
+        None, description="date a proxy solicitation began, if any (800.401(c)(3))"
+    )
     evasion_structure: bool | None = Field(
         None, description="structured to evade section 721, e.g. a funded straw buyer (800.213(d))"
     )
