@@ -12,12 +12,14 @@ to the boundary: it proves "within", never "beyond".
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from decimal import Decimal
 from typing import Any
 
+from screening.errors import DealError
 from screening.facts.sections.base import Section, Tri, fact
-from screening.model.numbers import Num, compare
+from screening.model.numbers import Num, Range, compare
 from screening.model.reference import Entry, References
 
 REFERENCE = "appendix_a_part802"
@@ -78,6 +80,22 @@ def _entries(references: References, name: str) -> list[Entry]:
     return [e for e in ref.entries if e.value.casefold() == key]
 
 
+def _suggest(references: References, name: str) -> str:
+    ref = references.get(REFERENCE)
+    names = sorted({e.value for e in ref.entries}) if ref else []
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f" (did you mean `{match[0]}`?)" if match else ""
+
+
+def _includes_land(deal: Any) -> bool:
+    """Whether an acquisition or joint venture takes or contributes premises or land."""
+    for block in ("assets", "contributed_assets"):
+        assets = getattr(deal, block, None)
+        if assets is not None and assets.premises:
+            return True
+    return False
+
+
 def _within(miles: Num | None, limit: Decimal, upper_bound: bool) -> Tri:
     if miles is None:
         return None
@@ -92,11 +110,14 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
     site = deal.site
     notes: dict[str, str] = {}
     if site is None:
-        unknown = deal.kind in ("real_estate", "greenfield")
+        land = _includes_land(deal)
+        unknown = deal.kind in ("real_estate", "greenfield") or land
         notes["site.recorded"] = (
             "no site record: where the land is and what rights are acquired are unknown"
+            + (" (the deal includes premises or land)" if land else "")
             if unknown
-            else "no site record and the deal is not a real-estate or greenfield deal"
+            else "no site record and the deal is not a real-estate or greenfield deal and "
+            "includes no premises"
         )
         return SiteFacts(recorded=None if unknown else False), notes
 
@@ -113,6 +134,12 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
     part: int | None = site.installation_part
     state: str | None = None
     miles: Num | None = site.miles_to_installation
+    beyond = site.no_installation_within_miles
+    if miles is None and beyond is not None:
+        miles = Range(more_than=beyond)
+        notes["site.miles_to_installation"] = (
+            f"no listed installation within {beyond} miles, as the record says"
+        )
     computed = False
     name = site.nearest_installation
     if name:
@@ -158,8 +185,16 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
                 )
         elif part is not None:
             notes["site.installation_part"] = (
-                f"`{name}` is not in the shipped (partial) Appendix A list; Part {part} as the "
-                "deal records it"
+                f"`{name}` is not in the shipped Appendix A list{_suggest(references, name)}; "
+                f"Part {part} as the deal records it"
+            )
+        else:
+            raise DealError.one(
+                "$.site.nearest_installation",
+                "unknown-installation",
+                f"no installation `{name}` in Appendix A to part 802"
+                f"{_suggest(references, name)}: give the name as listed, or "
+                "`installation_part` for a site the shipped list does not carry",
             )
     elif part is not None:
         notes["site.installation_part"] = f"Part {part}, as the deal records it"

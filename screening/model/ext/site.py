@@ -49,6 +49,12 @@ class Site(Record):
         description="miles from the installation's boundary (802.203, 802.217); an estimate as "
         "a range, e.g. {min: 5, max: 20}",
     )
+    no_installation_within_miles: Decimal | None = Field(
+        None,
+        ge=0,
+        description="no listed installation lies within this many miles (e.g. 100): says how "
+        "far the nearest one is at least, without a distance",
+    )
     in_missile_field_area: bool | None = Field(
         None, description="in a county or area listed in Part 3 of Appendix A (802.211(b)(3))"
     )
