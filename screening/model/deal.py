@@ -151,8 +151,10 @@ class DataCategory(StrEnum):
 class Owner(Record):
     """A holder of an interest in a party, with its own owners (an ownership chain)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    kind: PartyKind
+    name: str = Field(
+        description="the holder's name as in the source", min_length=1, max_length=200
+    )
+    kind: PartyKind = Field(description="what sort of person or body the holder is")
     country: Country | None = Field(
         None, description="country of organization (entities) or nationality (individuals)"
     )
@@ -183,8 +185,10 @@ class Owner(Record):
 class Clearance(Record):
     """A prior CFIUS action on a deal by the same investor in the same target."""
 
-    kind: Literal["control", "covered_investment"]
-    cleared_on: dt.date
+    kind: Literal["control", "covered_investment"] = Field(
+        description="what CFIUS cleared: control or a covered investment"
+    )
+    cleared_on: dt.date = Field(description="date CFIUS concluded action")
     rights: list[str] = Field(
         default_factory=list,
         description="rights cleared then: board_seat, observer, nomination, mnpti, involvement",
@@ -194,13 +198,15 @@ class Clearance(Record):
 class Party(Record):
     """The foreign investor (or a co-investor): who acquires the interest."""
 
-    name: str = Field(min_length=1, max_length=200)
-    kind: PartyKind
+    name: str = Field(description="the party's name as in the source", min_length=1, max_length=200)
+    kind: PartyKind = Field(description="what sort of person or body the party is")
     country: Country | None = Field(None, description="country of organization or nationality")
     nationalities: list[Country] | None = Field(
         None, description="every nationality of an individual (800.219(a)(1))"
     )
-    principal_place_of_business: Country | None = None
+    principal_place_of_business: Country | None = Field(
+        None, description="country of the principal place of business (800.239)"
+    )
     equity_primarily_traded_in: Country | None = Field(
         None, description="where the party's equity is primarily traded, if it is listed"
     )
@@ -237,7 +243,9 @@ class Party(Record):
     gp_is_foreign_person: bool | None = Field(
         None, description="for a fund: its general partner or managing member is a foreign person"
     )
-    managed_exclusively_by_gp: bool | None = None
+    managed_exclusively_by_gp: bool | None = Field(
+        None, description="for a fund: managed exclusively by its GP (800.307(a)(1))"
+    )
     lp_advisory_board_compliant: bool | None = Field(
         None, description="foreign LPs on the advisory board meet 800.307(a)(3)-(4)"
     )
@@ -249,8 +257,10 @@ class Party(Record):
 class CoInvestor(Record):
     """Another foreign investor in the same deal."""
 
-    party: Party
-    voting_pct: PercentValue | None = None
+    party: Party = Field(description="the co-investor")
+    voting_pct: PercentValue | None = Field(
+        None, description="voting interest the co-investor holds after the deal"
+    )
     acts_in_concert: bool | None = Field(
         None, description="acts with the investor under a formal or informal arrangement"
     )
@@ -263,10 +273,16 @@ class CoInvestor(Record):
 class CriticalTechnology(Record):
     """A critical technology (800.215) the U.S. business produces, designs, tests or develops."""
 
-    description: str = Field(min_length=1, max_length=500)
-    basis: CriticalTechnologyBasis
-    eccn: str | None = Field(None, pattern=r"^[0-9][A-E][0-9]{3}(\.[a-z0-9.]+)?$")
-    usml_category: str | None = Field(None, pattern=r"^[IVXL]+(\([a-z0-9]+\))*$")
+    description: str = Field(description="what the technology is", min_length=1, max_length=500)
+    basis: CriticalTechnologyBasis = Field(description="800.215 category that makes it critical")
+    eccn: str | None = Field(
+        None,
+        description='Export Control Classification Number, quoted (e.g. "3E001")',
+        pattern=r"^[0-9][A-E][0-9]{3}(\.[a-z0-9.]+)?$",
+    )
+    usml_category: str | None = Field(
+        None, description="USML category, e.g. XI(a)", pattern=r"^[IVXL]+(\([a-z0-9]+\))*$"
+    )
     authorization_required: bool | None = Field(
         None,
         description=(
@@ -300,21 +316,27 @@ class InfrastructureRole(Record):
     """A covered investment critical infrastructure item (Appendix A) and the function performed."""
 
     item: str = Field(pattern=r"^(i\([ab]\)|[ivx]+)$", description="Appendix A item, e.g. xi")
-    function: InfrastructureFunction
-    description: str | None = None
+    function: InfrastructureFunction = Field(
+        description="the column 2 function performed (own, operate, ...)"
+    )
+    description: str | None = Field(None, description="the asset in plain words")
 
 
 class SensitiveData(Record):
     """Sensitive personal data the U.S. business maintains or collects (800.241)."""
 
-    categories: list[DataCategory] | None = None
+    categories: list[DataCategory] | None = Field(
+        None, description="800.241(a)(1)(ii) categories held; [] = none"
+    )
     individuals_max_12_months: Count | None = Field(
         None, description="most individuals with identifiable data held at any point in 12 months"
     )
     business_objective_over_1m: bool | None = Field(
         None, description="demonstrated business objective to hold such data on >1,000,000"
     )
-    data_integral_to_products: bool | None = None
+    data_integral_to_products: bool | None = Field(
+        None, description="the data is integral to the business's products (800.241(a)(1)(i)(B))"
+    )
     targets_us_government_personnel: bool | None = Field(
         None, description="targets or tailors products to USG national-security personnel (800.247)"
     )
@@ -326,8 +348,10 @@ class SensitiveData(Record):
 class Facility(Record):
     """A site of the U.S. business or of the deal."""
 
-    name: str = Field(min_length=1, max_length=200)
-    state: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+    name: str = Field(description="the site's name", min_length=1, max_length=200)
+    state: str | None = Field(
+        None, description="U.S. state or territory (two letters)", pattern=r"^[A-Z]{2}$"
+    )
     miles_to_listed_installation: MilesValue | None = Field(
         None, description="distance to the nearest listed installation; a range if estimated"
     )
@@ -336,15 +360,23 @@ class Facility(Record):
 class USBusiness(Record):
     """The target: the U.S. business (or the assets) the investor acquires an interest in."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(description="the business's name", min_length=1, max_length=200)
     country: Country | None = Field(None, description="country of organization")
-    naics: str | None = Field(None, pattern=r"^[0-9]{2,6}$")
+    naics: str | None = Field(
+        None, description="NAICS code (2 to 6 digits)", pattern=r"^[0-9]{2,6}$"
+    )
     interstate_commerce: bool | None = Field(
         None, description="engaged in interstate commerce in the United States (800.252)"
     )
-    critical_technologies: list[CriticalTechnology] | None = None
-    infrastructure: list[InfrastructureRole] | None = None
-    sensitive_data: SensitiveData | None = None
+    critical_technologies: list[CriticalTechnology] | None = Field(
+        None, description="critical technologies produced, designed, tested or developed; [] = none"
+    )
+    infrastructure: list[InfrastructureRole] | None = Field(
+        None, description="Appendix A to part 800 items and functions; [] = none"
+    )
+    sensitive_data: SensitiveData | None = Field(
+        None, description="sensitive personal data held (800.241)"
+    )
     lists: list[RestrictedList] | None = Field(
         default_factory=list,
         description="restricted lists the record declares for the target; null = not known",
@@ -352,7 +384,9 @@ class USBusiness(Record):
     facilities: list[Facility] | None = Field(
         None, description="sites of the business; None = unknown, [] = none"
     )
-    certificated_air_carrier: bool | None = None
+    certificated_air_carrier: bool | None = Field(
+        None, description="a certificated U.S. air carrier (800.401(d)(2))"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,12 +396,18 @@ class USBusiness(Record):
 class Rights(Record):
     """What the foreign investor gets (or will hold) after the deal."""
 
-    voting_pct: PercentValue | None = None
-    equity_pct: PercentValue | None = None
-    board_seats: Count | None = None
-    board_size: Count | None = None
-    board_observer: bool | None = None
-    board_nomination_right: bool | None = None
+    voting_pct: PercentValue | None = Field(
+        None, description="voting interest the investor holds after the deal"
+    )
+    equity_pct: PercentValue | None = Field(
+        None, description="equity interest the investor holds after the deal"
+    )
+    board_seats: Count | None = Field(None, description="board seats the investor appoints")
+    board_size: Count | None = Field(None, description="seats on the board")
+    board_observer: bool | None = Field(None, description="a board observer right (800.211(b)(2))")
+    board_nomination_right: bool | None = Field(
+        None, description="a right to nominate a director (800.211(b)(2))"
+    )
     mnpti_access: bool | None = Field(
         None, description="access to material nonpublic technical information (800.232)"
     )
@@ -377,7 +417,9 @@ class Rights(Record):
     control_matters: list[ControlMatter] | None = Field(
         None, description="800.208(a) matters the investor can determine, direct or veto"
     )
-    minority_protections: list[MinorityProtection] = Field(default_factory=list)
+    minority_protections: list[MinorityProtection] = Field(
+        description="800.208(c) minority protections held", default_factory=list
+    )
     passive_undertaking: bool | None = Field(
         None, description="held solely for passive investment (800.243)"
     )
@@ -411,8 +453,10 @@ class Rights(Record):
 class PriorPosition(Record):
     """What the investor held before the deal, for changes of rights and follow-on investments."""
 
-    rights: Rights
-    clearances: list[Clearance] = Field(default_factory=list)
+    rights: Rights = Field(description="rights held before the deal")
+    clearances: list[Clearance] = Field(
+        description="earlier CFIUS actions on the investor's stake", default_factory=list
+    )
 
 
 class AssetIndicia(Record):
@@ -455,9 +499,13 @@ class AssetIndicia(Record):
 class ContingentEquity(Record):
     """Convertible or contingent equity (800.207, 800.308)."""
 
-    converts_to_voting_pct: PercentValue | None = None
-    conversion_in_holders_control: bool | None = None
-    conversion_imminent: bool | None = None
+    converts_to_voting_pct: PercentValue | None = Field(
+        None, description="voting interest on conversion"
+    )
+    conversion_in_holders_control: bool | None = Field(
+        None, description="conversion is at the holder's option (800.308)"
+    )
+    conversion_imminent: bool | None = Field(None, description="conversion is imminent (800.308)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -467,10 +515,13 @@ class ContingentEquity(Record):
 class DealBase(Record):
     """Facts every deal kind has."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-    name: str = Field(min_length=1, max_length=300)
-    description: str | None = Field(None, max_length=5000)
-    investor: Party
+    id: str = Field(
+        description="stable record id (letters, digits, . _ -)",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+    )
+    name: str = Field(description="a one-line name of the deal", min_length=1, max_length=300)
+    description: str | None = Field(None, description="free text about the deal", max_length=5000)
+    investor: Party = Field(description="the foreign investor")
     co_investors: list[CoInvestor] = Field(
         default_factory=list, max_length=50, description="other foreign investors in the deal"
     )
@@ -479,12 +530,14 @@ class DealBase(Record):
         description="false: the co-investors listed are known and others may exist; true (the "
         "default): the list is every other investor",
     )
-    target: USBusiness
-    rights: Rights = Field(default_factory=Rights)
-    prior: PriorPosition | None = None
-    value_usd: MoneyValue | None = None
-    signing_date: dt.date | None = None
-    completion_date: dt.date | None = None
+    target: USBusiness = Field(description="the U.S. business (or assets) invested in")
+    rights: Rights = Field(description="what the investor gets", default_factory=Rights)
+    prior: PriorPosition | None = Field(None, description="what the investor held before")
+    value_usd: MoneyValue | None = Field(None, description="transaction value")
+    signing_date: dt.date | None = Field(None, description="date the agreement was signed")
+    completion_date: dt.date | None = Field(
+        None, description="date of completion (the screening date unless given)"
+    )
     tender_offer_date: dt.date | None = Field(
         None, description="date a tender offer was made, if any (800.401(c)(3))"
     )
@@ -514,14 +567,14 @@ class DealBase(Record):
 class EquityStake(DealBase):
     """Acquisition of shares or other equity in a U.S. business."""
 
-    kind: Literal["equity_stake"]
-    open_market_purchase: bool | None = None
+    kind: Literal["equity_stake"] = Field(description="deal kind: equity_stake")
+    open_market_purchase: bool | None = Field(None, description="bought on the open market")
 
 
 class Acquisition(DealBase):
     """Acquisition of a business, part of one, or assets."""
 
-    kind: Literal["acquisition"]
+    kind: Literal["acquisition"] = Field(description="deal kind: acquisition")
     assets_only: bool | None = Field(None, description="assets are acquired, not an entity")
     assets_constitute_us_business: bool | None = Field(
         None,
@@ -536,7 +589,7 @@ class Acquisition(DealBase):
 class JointVenture(DealBase):
     """Formation of, or entry into, a joint venture."""
 
-    kind: Literal["joint_venture"]
+    kind: Literal["joint_venture"] = Field(description="deal kind: joint_venture")
     us_contribution: Literal["us_business", "assets_not_business", "ip_license", "cash"] | None = (
         Field(
             None,
@@ -547,15 +600,19 @@ class JointVenture(DealBase):
         None,
         description="what the U.S. side contributes: is it a U.S. business (800.301(d))",
     )
-    jv_country: Country | None = None
+    jv_country: Country | None = Field(None, description="country where the JV is organized")
 
 
 class SupplyPartnership(DealBase):
     """Long-term supply, offtake or technology licensing."""
 
-    kind: Literal["supply_partnership"]
-    arrangement: Literal["supply", "offtake", "license"] | None = None
-    term_years: Annotated[int, Field(ge=0, le=100)] | None = None
+    kind: Literal["supply_partnership"] = Field(description="deal kind: supply_partnership")
+    arrangement: Literal["supply", "offtake", "license"] | None = Field(
+        None, description="supply, offtake or licence"
+    )
+    term_years: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="term of the arrangement in years"
+    )
     transfers_business_operations: bool | None = Field(
         None, description="facilities, customers, technology or staff pass to the partner (800.302)"
     )
@@ -564,28 +621,34 @@ class SupplyPartnership(DealBase):
 class RealEstate(DealBase):
     """Purchase, lease or concession of real estate."""
 
-    kind: Literal["real_estate"]
-    property_rights: Annotated[int, Field(ge=0, le=4)] | None = None
+    kind: Literal["real_estate"] = Field(description="deal kind: real_estate")
+    property_rights: Annotated[int, Field(ge=0, le=4)] | None = Field(
+        None, description="how many of the four 802.233 rights (prefer site.property_rights)"
+    )
 
 
 class Greenfield(DealBase):
     """A new plant or facility built by the investor."""
 
-    kind: Literal["greenfield"]
-    through_newly_formed_subsidiary: bool | None = None
+    kind: Literal["greenfield"] = Field(description="deal kind: greenfield")
+    through_newly_formed_subsidiary: bool | None = Field(
+        None, description="built through a newly formed subsidiary"
+    )
 
 
 class Lending(DealBase):
     """A loan or convertible debt."""
 
-    kind: Literal["lending"]
-    contingent_equity: ContingentEquity | None = None
+    kind: Literal["lending"] = Field(description="deal kind: lending")
+    contingent_equity: ContingentEquity | None = Field(
+        None, description="convertible or contingent equity (800.207)"
+    )
 
 
 class OutboundInvestment(DealBase):
     """A U.S. person's investment abroad (31 CFR part 850); no part 800 rules apply."""
 
-    kind: Literal["outbound_investment"]
+    kind: Literal["outbound_investment"] = Field(description="deal kind: outbound_investment")
 
 
 AnyDeal = Annotated[

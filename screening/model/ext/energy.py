@@ -45,7 +45,9 @@ class EnergyCredit(Record):
     taxable_year_begins: dt.date | None = Field(
         None, description="first day of the claimant's taxable year the deal falls in"
     )
-    macr_category: MacrCategory | None = None
+    macr_category: MacrCategory | None = Field(
+        None, description="material-assistance table the claimant falls under"
+    )
     macr_year: Annotated[int, Field(ge=2020, le=2100)] | None = Field(
         None,
         description="year construction begins (45Y/48E) or the component is sold (45X)",

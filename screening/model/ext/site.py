@@ -23,9 +23,9 @@ PropertyRight = Literal["access", "exclude", "improve", "attach"]
 class Site(Record):
     """Land or a facility, for covered real estate (31 CFR part 802)."""
 
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, description="the site's name", max_length=200)
     state: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="U.S. state or territory")
-    county: str | None = Field(None, max_length=100)
+    county: str | None = Field(None, description="county or equivalent", max_length=100)
     latitude: Decimal | None = Field(None, ge=-90, le=90, description="decimal degrees (WGS 84)")
     longitude: Decimal | None = Field(None, ge=-180, le=180, description="decimal degrees (WGS 84)")
     transaction: Literal["purchase", "lease", "concession", "other"] | None = Field(
