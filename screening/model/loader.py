@@ -63,7 +63,7 @@ def validate_deal(doc: Document) -> DealRecord:
             message = _message(err)
             if err["type"] == "extra_forbidden":
                 message += _did_you_mean(doc.data, loc)
-            elif _is_country(err) and isinstance(err.get("input"), str):
+            elif _is_country(err) and _country_hint(err.get("input")):
                 message = f"`{err['input']}` is not a country code{_country_hint(err['input'])}"
             problems.append(Problem(where, "invalid-deal", f"{json_path(loc)}: {message}"))
         raise DealError(problems) from None
@@ -109,7 +109,7 @@ def _country_hint(value: Any) -> str:
             cutoff=0.75,
         )
         if not matches:
-            return ": use an ISO 3166 alpha-2 code such as CN, US, GB"
+            return ""
         country = next(c for c in pycountry.countries if c.name.casefold() == matches[0])
     return f": use ISO 3166 alpha-2: {country.alpha_2}"
 
