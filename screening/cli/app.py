@@ -96,10 +96,11 @@ def schema() -> None:
 # Subcommands that live in their own modules (imported here: they use the helpers above).
 from screening.cli.audit import audit  # noqa: E402
 from screening.cli.lists import lists  # noqa: E402
+from screening.cli.records import check, new  # noqa: E402
 from screening.cli.review import fixtures, review  # noqa: E402
 from screening.cli.rules import rules  # noqa: E402
 
-for _command in (audit, fixtures, lists, review, rules):
+for _command in (audit, check, fixtures, lists, new, review, rules):
     cli.add_command(_command)
 
 
