@@ -178,3 +178,25 @@ def test_a_technology_controlled_after_signing_does_not_count(
     data["signing_date"] = "2025-03-01"
     view = _deal_facts(rulebook, data)
     assert view.target.critical_technology is critical
+
+
+@pytest.mark.parametrize(
+    ("history", "called_in"),
+    [
+        ({"closed": True, "notified": False}, True),
+        ({"closed": True, "notified": True}, False),
+        ({"closed": True}, None),
+    ],
+)
+def test_a_covered_deal_closed_without_notice_may_be_called_in(
+    rulebook: Any, history: dict[str, Any], called_in: bool | None
+) -> None:
+    """50 U.S.C. 4565(b)(1)(D): a non-notified covered transaction can be reviewed after closing."""
+    from screening import screen
+
+    data = copy.deepcopy(_base_deal())
+    data["rights"]["voting_pct"] = 60
+    data["history"] = history
+    result = screen(Deal.model_validate(data), rulebook=rulebook)
+    fired = "cfius.history.may_be_called_in" in result.fired
+    assert fired is bool(called_in)

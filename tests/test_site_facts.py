@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from screening import screen
-from screening.errors import DealError
+from screening.cli.app import main
 from screening.facts.derive import derive
 from screening.model.deal import Deal
 from screening.model.numbers import Range
@@ -33,13 +35,27 @@ def _view(rulebook: Any, **site: Any) -> Any:
     return derive(deal, rulebook.references, deal.completion_date)
 
 
-def test_a_misspelt_installation_is_an_error_with_did_you_mean(rulebook: Any) -> None:
-    """A name not in Appendix A (and no part given) is a located error naming the closest."""
-    with pytest.raises(DealError) as info:
-        _view(rulebook, nearest_installation="Adelphi Laboratry Center")
-    (problem,) = info.value.problems
-    assert problem.location == "$.site.nearest_installation"
-    assert "(did you mean `Adelphi Laboratory Center`?)" in problem.message
+def test_a_misspelt_installation_is_flagged_with_did_you_mean(
+    rulebook: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name not in Appendix A leaves its part unknown, and `check` names the closest one."""
+    view = _view(rulebook, nearest_installation="Adelphi Laboratry Center")
+    assert view.get("site.installation_part") is None
+    assert (
+        "(did you mean `Adelphi Laboratory Center`?)" in view.derivations["site.installation_part"]
+    )
+    path = tmp_path / "deal.yaml"
+    data = copy.deepcopy(BASE)
+    data["site"]["nearest_installation"] = "Adelphi Laboratry Center"
+    path.write_text(json.dumps(data))
+    path = path.rename(tmp_path / "deal.json")
+    assert main(["check", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"dealscreen: {path}: warning: $.site.nearest_installation: no installation "
+        "`Adelphi Laboratry Center` in Appendix A to part 802 (did you mean `Adelphi Laboratory "
+        "Center`?)"
+    ) in err
 
 
 def test_a_listed_installation_gives_its_part(rulebook: Any) -> None:

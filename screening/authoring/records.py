@@ -17,7 +17,9 @@ from pydantic import BaseModel
 
 from screening.engine.evaluate import cached_field_info
 from screening.engine.verdict import ScreeningResult, rank
+from screening.facts.sections.site import listed_installation, unknown_installation
 from screening.model.deal import DEAL_KINDS, DealRecord
+from screening.model.reference import References
 
 _SKIP = {"expected"}  # fixture metadata, not a fact
 _PLACEHOLDERS = {
@@ -143,6 +145,16 @@ def settling_facts(result: ScreeningResult) -> list[Settling]:
             )
         )
     return sorted(out, key=lambda s: (-s.gain, -len(s.questions), s.path))
+
+
+def record_warnings(deal: DealRecord, references: References) -> list[str]:
+    """Things in a valid record that are probably mistakes, each with its field path."""
+    out = []
+    site = getattr(deal, "site", None)
+    name = site.nearest_installation if site is not None else None
+    if name and not listed_installation(references, name):
+        out.append(f"$.site.nearest_installation: {unknown_installation(references, name)}")
+    return out
 
 
 def ceiling(result: ScreeningResult) -> str:

@@ -26,12 +26,21 @@ def new(kind: str) -> None:
 )
 def check(file: Path, as_of: str | None) -> None:
     """Validate a deal record and list the facts that would settle its open questions."""
-    from screening.authoring.records import ceiling, render_settling, settling_facts
+    from screening.authoring.records import (
+        ceiling,
+        record_warnings,
+        render_settling,
+        settling_facts,
+    )
     from screening.engine.run import screen as screen_deal
     from screening.model.loader import load_deal
+    from screening.rulebook.book import load_rulebook
 
     deal = load_deal(file)
-    result = screen_deal(deal, as_of=parse_as_of(as_of))
+    book = load_rulebook()
+    for warning in record_warnings(deal, book.references):
+        click.echo(f"dealscreen: {file}: warning: {warning}", err=True)
+    result = screen_deal(deal, rulebook=book, as_of=parse_as_of(as_of))
     top = ceiling(result)
     state = f"could rise to {top}" if top != result.verdict else "settled"
     click.echo(f"{file}: valid {deal.kind} record; verdict {result.verdict} ({state})")

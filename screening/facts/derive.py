@@ -185,7 +185,12 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
     timing_open = any(at is None for _, at in timing)
     auth = {id(c): authorization_needed(c, deal) for c in current or []}
     ct_auth = _tri_any(current, lambda c: auth[id(c)][0])
-    notes = [f"{c.description}: {auth[id(c)][1]}" for c in current or []]
+    # Explained only where derived from licences by country (a stipulation speaks for itself).
+    notes = [
+        f"{c.description}: {auth[id(c)][1]}"
+        for c in current or []
+        if c.authorization_required is None
+    ]
     if notes:
         d["target.ct_authorization_required"] = "; ".join(notes)
     late = [c.description for c, at in timing if at is False]
@@ -400,6 +405,10 @@ def deal_facts(
         converts_to_voting_pct=ce.converts_to_voting_pct if ce else None,
         conversion_in_holders_control=ce.conversion_in_holders_control if ce else None,
         conversion_imminent=ce.conversion_imminent if ce else None,
+        closed_without_notice=None
+        if deal.history is None
+        else and3([deal.history.closed, not3(deal.history.notified)]),
+        mitigation_agreement=None if deal.history is None else deal.history.mitigation_agreement,
     )
 
 

@@ -67,6 +67,12 @@ class DealFacts(Section):
     converts_to_voting_pct: Num | None = _label("voting interest on conversion", "%")
     conversion_in_holders_control: bool | None = _label("conversion is in the holder's control")
     conversion_imminent: bool | None = _label("conversion is imminent")
+    closed_without_notice: bool | None = _label(
+        "the deal closed without a notice or declaration to CFIUS"
+    )
+    mitigation_agreement: bool | None = _label(
+        "a CFIUS mitigation agreement already binds the parties"
+    )
 
 
 class InvestorFacts(Section):

@@ -450,6 +450,20 @@ class Rights(Record):
     )
 
 
+class History(Record):
+    """What has already happened to the deal: closing, notice to CFIUS, mitigation."""
+
+    closed: bool | None = Field(None, description="the deal has already closed (completed)")
+    notified: bool | None = Field(
+        None, description="CFIUS received a notice or declaration for this deal"
+    )
+    mitigation_agreement: bool | None = Field(
+        None,
+        description="a CFIUS mitigation agreement or condition (section 721(l)) already binds "
+        "the parties for the target",
+    )
+
+
 class PriorPosition(Record):
     """What the investor held before the deal, for changes of rights and follow-on investments."""
 
@@ -532,7 +546,12 @@ class DealBase(Record):
     )
     target: USBusiness = Field(description="the U.S. business (or assets) invested in")
     rights: Rights = Field(description="what the investor gets", default_factory=Rights)
-    prior: PriorPosition | None = Field(None, description="what the investor held before")
+    prior: PriorPosition | None = Field(
+        None, description="what the investor held before (earlier steps and clearances)"
+    )
+    history: History | None = Field(
+        None, description="what has already happened: closed, notified, mitigation"
+    )
     value_usd: MoneyValue | None = Field(None, description="transaction value")
     signing_date: dt.date | None = Field(None, description="date the agreement was signed")
     completion_date: dt.date | None = Field(

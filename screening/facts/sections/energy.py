@@ -19,7 +19,7 @@ from screening.facts.sections._chains import fmt, full_count_share, holding, mee
 from screening.facts.sections.base import Section, Tri, and3, fact, or3
 from screening.model.deal import Owner, PartyKind, RestrictedList
 from screening.model.ext.energy import EnergyCredit
-from screening.model.numbers import Num, add, cap, ge, gt, lt
+from screening.model.numbers import Num, Range, add, cap, ge, gt, lt
 from screening.model.reference import References
 
 PFE_START = dt.date(2025, 7, 4)  # taxable years beginning after this date (OBBBA)
@@ -169,6 +169,11 @@ def _macr(references: References, ec: EnergyCredit) -> tuple[Decimal | None, str
     )
 
 
+def _shown(value: Num | None) -> str:
+    """A recorded percentage as earlier releases showed it (a range in words)."""
+    return str(value) if not isinstance(value, Range) else fmt(value) + "%"
+
+
 def _ge(value: Num | None, threshold: Decimal | None) -> Tri:
     return None if threshold is None else ge(value, threshold)
 
@@ -212,9 +217,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     single = or3([_ge(inv_sfe_stake, single_t), _ge(ec.largest_other_sfe_pct, single_t)])
     d["energy.single_sfe_test"] = (
         f"investor's SFE stake {'unknown' if inv_sfe_stake is None else fmt(inv_sfe_stake) + '%'}"
-        ", largest other SFE stake "
-        + ("unknown" if ec.largest_other_sfe_pct is None else fmt(ec.largest_other_sfe_pct) + "%")
-        + f"; threshold {single_t}%"
+        f", largest other SFE stake {_shown(ec.largest_other_sfe_pct)}; threshold {single_t}%"
     )
     officer = or3(
         [

@@ -17,7 +17,6 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from screening.errors import DealError
 from screening.facts.sections.base import Section, Tri, fact
 from screening.model.numbers import Num, Range, compare
 from screening.model.reference import Entry, References
@@ -80,6 +79,19 @@ def _entries(references: References, name: str) -> list[Entry]:
     return [e for e in ref.entries if e.value.casefold() == key]
 
 
+def unknown_installation(references: References, name: str) -> str:
+    """The message for an installation name Appendix A does not carry, with did-you-mean."""
+    return (
+        f"no installation `{name}` in Appendix A to part 802{_suggest(references, name)}: give "
+        "the name as listed, or `installation_part` for a site the list does not carry"
+    )
+
+
+def listed_installation(references: References, name: str) -> bool:
+    """Whether Appendix A (at any date) carries an installation of this name."""
+    return bool(_entries(references, name))
+
+
 def _suggest(references: References, name: str) -> str:
     ref = references.get(REFERENCE)
     names = sorted({e.value for e in ref.entries}) if ref else []
@@ -116,8 +128,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
             "no site record: where the land is and what rights are acquired are unknown"
             + (" (the deal includes premises or land)" if land else "")
             if unknown
-            else "no site record and the deal is not a real-estate or greenfield deal and "
-            "includes no premises"
+            else "no site record and the deal is not a real-estate or greenfield deal"
         )
         return SiteFacts(recorded=None if unknown else False), notes
 
@@ -189,13 +200,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
                 f"Part {part} as the deal records it"
             )
         else:
-            raise DealError.one(
-                "$.site.nearest_installation",
-                "unknown-installation",
-                f"no installation `{name}` in Appendix A to part 802"
-                f"{_suggest(references, name)}: give the name as listed, or "
-                "`installation_part` for a site the shipped list does not carry",
-            )
+            # Not an error: a list layer or a later list may carry it (rules diff screens one
+            # record under both). The part stays unknown; `dealscreen check` flags the name.
+            notes["site.installation_part"] = unknown_installation(references, name)
     elif part is not None:
         notes["site.installation_part"] = f"Part {part}, as the deal records it"
 
