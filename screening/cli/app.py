@@ -99,8 +99,9 @@ from screening.cli.lists import lists  # noqa: E402
 from screening.cli.records import check, new  # noqa: E402
 from screening.cli.review import fixtures, review  # noqa: E402
 from screening.cli.rules import rules  # noqa: E402
+from screening.server.command import serve  # noqa: E402  (FastAPI is imported when it runs)
 
-for _command in (audit, check, fixtures, lists, new, review, rules):
+for _command in (audit, check, fixtures, lists, new, review, rules, serve):
     cli.add_command(_command)
 
 
