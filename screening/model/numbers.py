@@ -293,7 +293,9 @@ def _schema(description: str, words: bool, upper: int | None = None) -> dict[str
     number: dict[str, Any] = {"type": "number", "minimum": 0}
     if upper is not None:
         number["maximum"] = upper
-    options: list[dict[str, Any]] = [number, bounds_schema]
+    # A number may also be written as a decimal string ("12.5"), as pydantic dumps decimals.
+    text = {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*$"}
+    options: list[dict[str, Any]] = [number, text, bounds_schema]
     if words:
         options.append({"enum": sorted(WORDS), "description": "more than 50 / less than 50"})
     return {"anyOf": options, "description": description}
