@@ -9,11 +9,10 @@ from typing import Any
 import pytest
 
 from screening.authoring.examples import BASE_DEAL, merge
+from screening.facts.names import compact, normalize
 from screening.facts.parties import (
     Node,
     OwnershipRule,
-    compact,
-    normalize,
     ownership_rules,
     screen_name,
     treated_as_listed,
@@ -93,11 +92,15 @@ def _node(name: str, pct: float | None, *owners: Node) -> Node:
         ("HUAWEI TECHNOLOGIES COMPANY LIMITED", "huawei technology"),
         ("Xinjiang Production & Construction Corps", "xinjiang production and construction corps"),
         ("Société Générale S.A.", "societe generale"),
-        ("Siemens Aktiengesellschaft GmbH", "siemens aktiengesellschaft"),
-        ("PJSC Sberbank of Russia", "sberbank of russia"),
+        ("Siemens Aktiengesellschaft GmbH", "siemens"),
+        ("PJSC Sberbank of Russia", "sberbank russia"),
+        ("Сбербанк России", "sberbank russia"),
+        ("ООО Газпром нефть", "gazprom neft"),
+        ("Public Joint Stock Company Sberbank of Russia", "sberbank russia"),
         ("Sinkiang Daqo New Energy Co.,Ltd.", "xinjiang daqo new energy"),
         ("Peking Tech Intl Corp.", "beijing technology international"),
-        ("华为技术有限公司", "华为技术"),
+        ("华为技术有限公司", "huawei technology"),
+        ("中国电子科技集团有限公司", "china electronics technology group"),
         ("Ｈｕａｗｅｉ", "huawei"),
         ("Limited", "limited"),
     ],

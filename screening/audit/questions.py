@@ -21,6 +21,7 @@ from screening.engine.run import screen
 from screening.engine.verdict import Result, ScreeningResult
 from screening.engine.why import Explanation, explain_rule, render_explanation
 from screening.errors import StoreError
+from screening.facts.parties import IMPORT_HINT, ListUse, lists_used
 from screening.rulebook.book import Rulebook, load_rulebook
 
 Question = Literal["why", "why-not"]
@@ -82,9 +83,25 @@ def record_header(stored: StoredScreening) -> str:
     )
 
 
-def render_show(stored: StoredScreening) -> str:
-    """The recorded screening as a terminal report, under its record header."""
-    return record_header(stored) + "\n" + render_text(stored.result)
+def render_show(stored: StoredScreening, lists: list[ListUse] | None = None) -> str:
+    """The recorded screening as a terminal report, under its record header.
+
+    ``lists`` (from :func:`lists_of`) adds the restricted lists the screening was run against,
+    with their size, dates and whether they were official imports or starter sets.
+    """
+    text = record_header(stored) + "\n" + render_text(stored.result)
+    if lists:
+        text += "\nRestricted lists screened against (from the recorded rulebook):\n"
+        text += "".join(f"  {use.describe(stored.as_of)}\n" for use in lists)
+        if not all(use.official for use in lists):
+            text += f"  note: {IMPORT_HINT}\n"
+    return text
+
+
+def lists_of(store: Store, stored: StoredScreening) -> list[ListUse]:
+    """The restricted lists of the rulebook a screening was recorded under, on its date."""
+    book = store.rulebook(stored.result.rulebook_version)
+    return lists_used(book.references, stored.as_of)
 
 
 def stored_json(stored: StoredScreening) -> dict[str, Any]:

@@ -13,6 +13,22 @@ Three CSV formats are read:
   requested list (Entity List, MEU List, Unverified List, SDN, NS-CMIC).
 - ``simple``: a header row ``name, aliases, country, program, source, listed`` (aliases separated
   by ``;``), for lists published without a CSV (DoD 1260H, UFLPA Entity List, FCC Covered List).
+- ``ofac-xml``: OFAC's ``SDN_ADVANCED.XML`` (``DistinctParty/Profile/Identity/Alias/
+  DocumentedName/DocumentedNamePart/NamePartValue``; the primary alias is the name, the others
+  aliases, in every script; programs from ``SanctionsEntry/SanctionsMeasure/Comment`` and the
+  listing date from its ``EntryEvent``; vessels and aircraft left out). Tags are read without
+  their namespace. Tested on a sample written from the published layout, not on a download.
+- ``csl-json``: the Consolidated Screening List as JSON (the download's ``{"results": [...]}`` or a
+  plain array of the same objects: ``name``, ``alt_names``, ``source``, ``programs``,
+  ``start_date``, ``addresses`` with ``country``, ``federal_register_notice``).
+- ``ftm``: OpenSanctions entity files in the FollowTheMoney format, one JSON object a line
+  (``schema``, ``properties.name``/``alias``/``country``/``program``/``createdAt``, ``datasets``).
+  Entities are kept when one of their ``datasets`` is the one given for the list
+  (:data:`FTM_DATASETS`, or ``--dataset``); vessels and aircraft are left out.
+
+Each import records its provenance in the document: the format, each file read with its SHA-256
+and size, the publication date when given, and the counts of entries and names (with aliases).
+:func:`diff` compares two versions of a list entry by entry (``lists update``).
 
 The output is a reference list named ``restricted_<list>`` (see
 :mod:`screening.facts.parties`), entries sorted by name, so a rulebook layer holding it replaces
@@ -23,7 +39,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +51,19 @@ from ruamel.yaml import YAML
 from screening.errors import Problem, UsageError
 from screening.facts.parties import LISTS, REFERENCE_PREFIX
 
-FORMATS = ("auto", "ofac", "csl", "simple")
+FORMATS = ("auto", "ofac", "ofac-xml", "csl", "csl-json", "ftm", "simple")
+# OpenSanctions dataset names of the lists (as published on opensanctions.org; verify against
+# the dataset index before relying on one: names are not part of any official list).
+FTM_DATASETS: dict[str, str] = {
+    "ofac_sdn": "us_ofac_sdn",
+    "bis_entity_list": "us_bis_entity",
+    "bis_meu_list": "us_bis_meu",
+    "ns_cmic": "us_ofac_cmic",
+    "dod_1260h": "us_dod_chinese_milcorps",
+    "uflpa_entity_list": "us_dhs_uflpa",
+    "fcc_covered_list": "us_fcc_covered",
+}
+_SKIP_SCHEMATA = frozenset({"Vessel", "Airplane"})
 
 # How each list is named in the Consolidated Screening List's `source` column.
 CSL_SOURCES: dict[str, tuple[str, ...]] = {
@@ -90,7 +120,15 @@ def _date(value: str) -> dt.date | None:
 
 
 def detect_format(path: Path) -> str:
-    """``csl`` or ``simple`` when the first row is a header with those columns, else ``ofac``."""
+    """``csl-json``/``ftm`` for JSON; ``csl`` or ``simple`` by the CSV header; else ``ofac``."""
+    head = _read_text(path).lstrip()[:1]
+    if head == "<":
+        return "ofac-xml"
+    if head in ("{", "["):
+        first = _read_text(path).lstrip().splitlines()[0]
+        return (
+            "ftm" if head == "{" and '"schema"' in first and '"properties"' in first else "csl-json"
+        )
     rows = _rows(path)
     header = [c.strip().lower() for c in rows[0]] if rows else []
     if "name" in header and "source" in header and ("alt_names" in header or "programs" in header):
@@ -157,6 +195,185 @@ def read_ofac(sdn: Path, alt: Path | None = None, add: Path | None = None) -> li
                 f"OFAC SDN ent_num {num}",
                 None,
             )
+        )
+    return out
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError.one(str(path), "unreadable-file", str(exc)) from None
+
+
+def _csl_source_matches(source: str, list_id: str) -> bool:
+    return any(s in source.lower() for s in CSL_SOURCES[list_id])
+
+
+def read_csl_json(path: Path, list_id: str) -> list[dict[str, Any]]:
+    """Entries of one list from the Consolidated Screening List JSON."""
+    if list_id not in CSL_SOURCES:
+        raise UsageError.one(
+            "--list",
+            "not-in-csl",
+            f"`{list_id}` is not in the Consolidated Screening List: use `--format simple`",
+        )
+    try:
+        data = json.loads(_read_text(path))
+    except json.JSONDecodeError as exc:
+        raise UsageError.one(f"{path}:{exc.lineno}", "invalid-json", exc.msg) from None
+    rows = data.get("results", []) if isinstance(data, dict) else data
+    if not isinstance(rows, list):
+        raise UsageError.one(str(path), "invalid-csl", "expected `results`: a list of entries")
+    out = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise UsageError.one(f"{path}: results[{i}]", "invalid-csl", "expected an object")
+        if not _csl_source_matches(str(row.get("source") or ""), list_id):
+            continue
+        name = _clean(str(row.get("name") or ""))
+        if not name:
+            continue
+        addresses = row.get("addresses") or []
+        country = ""
+        for address in addresses if isinstance(addresses, list) else []:
+            if isinstance(address, dict) and address.get("country"):
+                country = _country(str(address["country"]))
+                break
+        programs = row.get("programs") or []
+        notice = row.get("federal_register_notice") or row.get("source") or ""
+        out.append(
+            _entry(
+                name,
+                [str(a) for a in row.get("alt_names") or []],
+                country,
+                ", ".join(str(x) for x in programs)
+                if isinstance(programs, list)
+                else str(programs),
+                _clean(str(notice)),
+                _date(str(row.get("start_date") or "")),
+            )
+        )
+    return out
+
+
+def read_ftm(path: Path, dataset: str) -> list[dict[str, Any]]:
+    """Entries from an OpenSanctions FollowTheMoney entity file (one JSON object a line)."""
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                entity = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise UsageError.one(f"{path}:{number}", "invalid-json", exc.msg) from None
+            if not isinstance(entity, dict) or entity.get("schema") in _SKIP_SCHEMATA:
+                continue
+            if dataset not in (entity.get("datasets") or []):
+                continue
+            props = entity.get("properties") or {}
+            names = [_clean(str(n)) for n in props.get("name") or [] if _clean(str(n))]
+            if not names:
+                continue
+            names.sort()
+            aliases = names[1:] + [str(a) for a in props.get("alias") or []]
+            countries = sorted(str(c) for c in props.get("country") or [])
+            created = sorted(str(c) for c in props.get("createdAt") or [])
+            out.append(
+                _entry(
+                    names[0],
+                    aliases,
+                    _country(countries[0]) if countries else "",
+                    ", ".join(sorted(str(p) for p in props.get("program") or [])),
+                    f"OpenSanctions {dataset} ({entity.get('id', '')})",
+                    _date(created[0][:10]) if created else None,
+                )
+            )
+    return out
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_date(node: Any) -> dt.date | None:
+    parts = {_local(c.tag): (c.text or "").strip() for c in node}
+    try:
+        return dt.date(int(parts["Year"]), int(parts["Month"]), int(parts["Day"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def read_ofac_xml(path: Path) -> list[dict[str, Any]]:
+    """Entries from OFAC's advanced XML (SDN_ADVANCED.XML), vessels and aircraft left out."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        # ElementTree never fetches external entities; expat caps entity expansion.
+        root = ET.parse(path).getroot()
+    except ET.ParseError as exc:
+        line = exc.position[0] if exc.position else 0
+        raise UsageError.one(f"{path}:{line}", "invalid-xml", str(exc)) from None
+    subtypes = {
+        el.get("ID", ""): (el.text or "").strip()
+        for el in root.iter()
+        if _local(el.tag) == "PartySubType"
+    }
+    programs: dict[str, list[str]] = {}
+    listed: dict[str, dt.date | None] = {}
+    for entry in (el for el in root.iter() if _local(el.tag) == "SanctionsEntry"):
+        profile_id = entry.get("ProfileID", "")
+        for child in entry:
+            if _local(child.tag) == "SanctionsMeasure":
+                programs.setdefault(profile_id, []).extend(
+                    (c.text or "").strip() for c in child if _local(c.tag) == "Comment"
+                )
+            elif _local(child.tag) == "EntryEvent" and profile_id not in listed:
+                dates = [c for c in child if _local(c.tag) == "Date"]
+                listed[profile_id] = _xml_date(dates[0]) if dates else None
+    out = []
+    for profile in (el for el in root.iter() if _local(el.tag) == "Profile"):
+        if subtypes.get(profile.get("PartySubTypeID", "")) in ("Vessel", "Aircraft"):
+            continue
+        primary, others = "", []
+        for alias in (el for el in profile.iter() if _local(el.tag) == "Alias"):
+            for doc in (el for el in alias if _local(el.tag) == "DocumentedName"):
+                parts = [
+                    (v.text or "").strip()
+                    for v in doc.iter()
+                    if _local(v.tag) == "NamePartValue" and (v.text or "").strip()
+                ]
+                name = _clean(" ".join(parts))
+                if not name:
+                    continue
+                if alias.get("Primary") == "true" and not primary:
+                    primary = name
+                else:
+                    others.append(name)
+        if not primary:
+            continue
+        pid = profile.get("ID", "")
+        out.append(
+            _entry(
+                primary,
+                others,
+                "",
+                "] [".join(p for p in programs.get(pid, []) if p),
+                f"OFAC SDN advanced XML, profile {pid}",
+                listed.get(pid),
+            )
+        )
+    return out
+
+
+def file_provenance(paths: list[Path]) -> list[dict[str, Any]]:
+    """Each file read: its name, SHA-256 and size."""
+    out = []
+    for path in paths:
+        data = path.read_bytes()
+        out.append(
+            {"name": path.name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
         )
     return out
 
@@ -269,8 +486,10 @@ def import_list(
     alt: Path | None = None,
     add: Path | None = None,
     retrieved: dt.date | None = None,
+    published: dt.date | None = None,
+    dataset: str | None = None,
 ) -> dict[str, Any]:
-    """A reference-list document for ``list_id`` from an official CSV download."""
+    """A reference-list document for ``list_id`` from an official download, with provenance."""
     if list_id not in LISTS:
         raise UsageError.one(
             "--list",
@@ -283,6 +502,12 @@ def import_list(
         entries = read_ofac(path, alt, add)
     elif fmt == "csl":
         entries = read_csl(path, list_id)
+    elif fmt == "ofac-xml":
+        entries = read_ofac_xml(path)
+    elif fmt == "csl-json":
+        entries = read_csl_json(path, list_id)
+    elif fmt == "ftm":
+        entries = read_ftm(path, dataset or FTM_DATASETS[list_id])
     elif fmt == "simple":
         entries = read_simple(path)
     else:
@@ -306,8 +531,34 @@ def import_list(
     if retrieved is not None:
         doc["retrieved"] = retrieved.isoformat()
     doc["notes"] = f"{len(merged)} entries imported ({fmt} format)."
+    names = sum(1 + len(e.get("attributes", {}).get("aliases", [])) for e in merged.values())
+    provenance: dict[str, Any] = {
+        "format": fmt,
+        "files": file_provenance([p for p in (path, alt, add) if p is not None]),
+        "entries": len(merged),
+        "names": names,
+    }
+    if published is not None:
+        provenance["published"] = published.isoformat()
+    doc["provenance"] = provenance
     doc["entries"] = [merged[k] for k in sorted(merged)]
     return doc
+
+
+def diff(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Entries added, removed and changed (aliases, dates or attributes) between two versions."""
+    before = {e["value"]: e for e in old}
+    after = {e["value"]: e for e in new}
+    return {
+        "added": sorted(set(after) - set(before)),
+        "removed": sorted(set(before) - set(after)),
+        "changed": sorted(
+            k
+            for k in set(before) & set(after)
+            if json.dumps(before[k], sort_keys=True, default=str)
+            != json.dumps(after[k], sort_keys=True, default=str)
+        ),
+    }
 
 
 def dump_reference(doc: dict[str, Any]) -> str:
@@ -329,3 +580,76 @@ def problems_of(doc: dict[str, Any], where: str) -> list[Problem]:
     problems: list[Problem] = []
     parse_reference(Document(where, doc, {}), problems)
     return problems
+
+
+# The files `lists update --from DIR` reads, by file name: (list ids, format).
+UPDATE_FILES: dict[str, tuple[tuple[str, ...], str]] = {
+    "sdn.csv": (("ofac_sdn",), "ofac"),
+    "sdn_advanced.xml": (("ofac_sdn",), "ofac-xml"),
+    "consolidated.csv": (
+        ("bis_entity_list", "bis_meu_list", "bis_unverified_list", "ns_cmic"),
+        "csl",
+    ),
+    "consolidated.json": (
+        ("bis_entity_list", "bis_meu_list", "bis_unverified_list", "ns_cmic"),
+        "csl-json",
+    ),
+    "1260h.csv": (("dod_1260h",), "simple"),
+    "uflpa.csv": (("uflpa_entity_list",), "simple"),
+    "fcc_covered.csv": (("fcc_covered_list",), "simple"),
+    "entities.ftm.json": (tuple(sorted(FTM_DATASETS)), "ftm"),
+}
+_COMPANION_FILES = {"alt.csv", "add.csv"}
+
+
+def plan_update(folder: Path) -> tuple[dict[str, tuple[Path, str]], list[str]]:
+    """Which file each list is imported from, and the files of the folder that are not read.
+
+    A list named by an official file of its own is taken from it, never from the OpenSanctions
+    file; ``alt.csv`` and ``add.csv`` go with ``sdn.csv``.
+    """
+    if not folder.is_dir():
+        raise UsageError.one(str(folder), "not-a-directory", "no folder of list files here")
+    plan: dict[str, tuple[Path, str]] = {}
+    unread = []
+    for path in sorted(folder.iterdir()):
+        spec = UPDATE_FILES.get(path.name.lower())
+        if spec is None:
+            if path.name.lower() not in _COMPANION_FILES:
+                unread.append(path.name)
+            continue
+        list_ids, fmt = spec
+        for list_id in list_ids:
+            if fmt == "ftm" and list_id in plan:
+                continue
+            plan[list_id] = (path, fmt)
+    return dict(sorted(plan.items())), unread
+
+
+MAX_DOWNLOAD = 512 * 1024 * 1024
+"""The largest list file `lists update --url` downloads (the full SDN XML is far smaller)."""
+
+
+def download(url: str, folder: Path, *, timeout: float = 60.0) -> Path:
+    """Fetch one list file into ``folder`` under the URL's file name (http and https only)."""
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    parts = urllib.parse.urlsplit(url)
+    name = Path(urllib.parse.unquote(parts.path)).name
+    if parts.scheme not in ("http", "https") or not name:
+        raise UsageError.one(
+            "--url", "invalid-url", f"`{url}` is not an http(s) URL ending in a file name"
+        )
+    target = folder / name
+    try:
+        # The scheme is checked above: only http(s), never file: or ftp:.
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            data = response.read(MAX_DOWNLOAD + 1)
+    except (urllib.error.URLError, OSError) as exc:
+        raise UsageError.one("--url", "download-failed", f"`{url}`: {exc}") from None
+    if len(data) > MAX_DOWNLOAD:
+        raise UsageError.one("--url", "too-large", f"`{url}` is over {MAX_DOWNLOAD} bytes")
+    target.write_bytes(data)
+    return target

@@ -80,11 +80,18 @@ def show(screening_id: int, fmt: str, db: str | None) -> None:
     """Show a recorded screening as it was recorded."""
     import json
 
-    stored = lib.show(_store(db), screening_id)
+    store = _store(db)
+    stored = lib.show(store, screening_id)
+    lists = lib.lists_of(store, stored)
     if fmt == "json":
-        click.echo(json.dumps(lib.stored_json(stored), indent=2, ensure_ascii=False))
+        data = lib.stored_json(stored)
+        data["lists"] = [
+            {**use.__dict__, "retrieved": use.retrieved, "review_by": use.review_by}
+            for use in lists
+        ]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
     else:
-        click.echo(lib.render_show(stored), nl=False)
+        click.echo(lib.render_show(stored, lists), nl=False)
 
 
 def _explain(
@@ -115,6 +122,66 @@ def why(screening_id: int, rule_id: str, fmt: str, db: str | None) -> None:
 def why_not(screening_id: int, rule_id: str, fmt: str, db: str | None) -> None:
     """Why a rule did not fire: failed conditions, missing findings, exemptions, dates."""
     _explain("why-not", screening_id, rule_id, fmt, db)
+
+
+@audit.command()
+@click.option(
+    "--lists-changed",
+    is_flag=True,
+    help="Deals whose parties match a restricted-list entry added, changed or removed since.",
+)
+@click.option(
+    "--rulebook-changed",
+    is_flag=True,
+    help="Every deal recorded under another rulebook version.",
+)
+@click.option(
+    "--rules",
+    "layers",
+    multiple=True,
+    metavar="DIR",
+    help="A layer on top of today's shipped rulebook (repeatable).",
+)
+@click.option("--dry-run", is_flag=True, help="Screen and report; record nothing.")
+@_format("text", "json")
+@db_option
+def rescreen(
+    lists_changed: bool,
+    rulebook_changed: bool,
+    layers: tuple[str, ...],
+    dry_run: bool,
+    fmt: str,
+    db: str | None,
+) -> None:
+    """Re-screen the recorded deals a change of lists or rulebook can affect, and record them.
+
+    The latest screening of each deal is compared with today's rulebook (with --rules layers,
+    e.g. one holding lists from `dealscreen lists update`); each deal selected is screened
+    again on its recorded as-of date, recorded in the chain (unless --dry-run), and every
+    verdict change is reported.
+    """
+    import json
+
+    from screening.audit.rescreen import render
+    from screening.audit.rescreen import rescreen as run
+    from screening.rulebook.book import load_rulebook
+    from screening.rulebook.config import resolve_layers
+
+    if not (lists_changed or rulebook_changed):
+        raise click.UsageError("say what changed: --lists-changed or --rulebook-changed")
+    book = load_rulebook(resolve_layers(layers))
+    done = run(
+        _store(db),
+        book,
+        lists_changed=lists_changed,
+        rulebook_changed=rulebook_changed,
+        dry_run=dry_run,
+    )
+    if fmt == "json":
+        data = [{**r.model_dump(mode="json"), "changed": r.changed} for r in done]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(render(done), nl=False)
 
 
 @audit.command()

@@ -25,9 +25,6 @@ match index built from a :class:`~screening.model.reference.References` object i
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,6 +32,13 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from screening.facts.names import (
+    compact,
+    name_variants,
+    normalize,
+    sorted_tokens,
+    words_align,
+)
 from screening.model.numbers import Num, pct_bounds, render
 from screening.model.reference import Entry, References
 
@@ -59,120 +63,6 @@ SCORE_FLOOR = Decimal("60.0")
 HUNDRED = Decimal(100)
 HALF = Decimal(50)
 
-# Legal-form words removed from the end of a name (after punctuation is dropped), and the
-# prefixes removed from its start (Russian and similar forms written first).
-_LEGAL_SUFFIXES = frozenset(
-    [
-        "co",
-        "company",
-        "cos",
-        "ltd",
-        "limited",
-        "inc",
-        "incorporated",
-        "llc",
-        "lc",
-        "corp",
-        "corporation",
-        "gmbh",
-        "ag",
-        "kg",
-        "sa",
-        "sas",
-        "sarl",
-        "spa",
-        "srl",
-        "bv",
-        "nv",
-        "plc",
-        "lp",
-        "llp",
-        "pte",
-        "pty",
-        "kk",
-        "oy",
-        "ab",
-        "jsc",
-        "pjsc",
-        "ojsc",
-        "cjsc",
-        "oao",
-        "ooo",
-        "zao",
-        "pao",
-        "coltd",
-        "sdn",
-        "bhd",
-        "tbk",
-        "ltda",
-        "se",
-    ]
-)
-_LEGAL_PREFIXES = frozenset(["jsc", "pjsc", "ojsc", "cjsc", "oao", "ooo", "zao", "pao", "the"])
-_CJK_LEGAL_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司", "公司")
-# Postal-era and other common romanization variants mapped to pinyin, and abbreviations.
-_VARIANTS = {
-    "amoy": "xiamen",
-    "anhwei": "anhui",
-    "canton": "guangzhou",
-    "chekiang": "zhejiang",
-    "chungking": "chongqing",
-    "fukien": "fujian",
-    "hangchow": "hangzhou",
-    "hupeh": "hubei",
-    "kiangsu": "jiangsu",
-    "kwangtung": "guangdong",
-    "nanking": "nanjing",
-    "peking": "beijing",
-    "shantung": "shandong",
-    "shenzen": "shenzhen",
-    "sinkiang": "xinjiang",
-    "szechuan": "sichuan",
-    "szechwan": "sichuan",
-    "tientsin": "tianjin",
-    "tsingtao": "qingdao",
-    "moskva": "moscow",
-    "intl": "international",
-    "natl": "national",
-    "tech": "technology",
-    "technologies": "technology",
-    "hldgs": "holdings",
-    "grp": "group",
-    "mfg": "manufacturing",
-    "sci": "science",
-    "and": "and",
-}
-_DROP = re.compile(r"[.'’`]")
-_NON_WORD = re.compile(r"[^\w]+|_")
-
-
-@functools.lru_cache(maxsize=65536)
-def normalize(name: str) -> str:
-    """A name reduced to lower-case ASCII-folded words without punctuation or legal forms."""
-    text = unicodedata.normalize("NFKC", name).strip()
-    changed = True
-    while changed:
-        changed = False
-        for form in _CJK_LEGAL_SUFFIXES:
-            if text.endswith(form) and len(text) > len(form):
-                text, changed = text[: -len(form)].rstrip(), True
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = text.replace("&", " and ").replace("+", " and ")
-    text = _NON_WORD.sub(" ", _DROP.sub("", text))
-    words = [_VARIANTS.get(w, w) for w in text.split()]
-    core = list(words)
-    while len(core) > 1 and core[-1] in _LEGAL_SUFFIXES:
-        core.pop()
-    while len(core) > 1 and core[0] in _LEGAL_PREFIXES:
-        core.pop(0)
-    return " ".join(core or words)
-
-
-def compact(name: str) -> str:
-    """The normalized name without spaces: the key of an exact match."""
-    return normalize(name).replace(" ", "")
-
 
 def _round(score: float) -> Decimal:
     return Decimal(str(score)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
@@ -194,8 +84,25 @@ class _Name:
 class _ListIndex:
     list_id: str
     exact: dict[str, tuple[_Name, ...]]
-    choices: tuple[str, ...]  # normalized names, parallel to `names`
+    choices: tuple[str, ...]  # normalized names with their words sorted, parallel to `names`
     names: tuple[_Name, ...]
+    blocks: dict[str, tuple[int, ...]]  # blocking key -> positions in `names`
+
+
+BLOCK_KEY_LETTERS = 4
+"""A fuzzy candidate shares the first or last four letters of a word with the screened name."""
+COMMON_BLOCK = 512
+"""A blocking key held by more names than this is skipped when a rarer key of the name exists."""
+
+
+def _block_keys(normalized: str) -> set[str]:
+    keys: set[str] = set()
+    for word in normalized.split():
+        if len(word) < 2:
+            continue
+        keys.add("<" + word[:BLOCK_KEY_LETTERS])
+        keys.add(">" + word[-BLOCK_KEY_LETTERS:])
+    return keys
 
 
 def entry_names(entry: Entry) -> list[str]:
@@ -217,12 +124,35 @@ def _build(list_id: str, entries: Iterable[Entry]) -> _ListIndex:
             names.append(name)
             exact.setdefault(compact(text), []).append(name)
     names.sort(key=lambda n: (n.entry.value, n.is_alias, n.text))
+    blocks: dict[str, list[int]] = {}
+    choices = []
+    for position, name in enumerate(names):
+        normalized = normalize(name.text)
+        choices.append(sorted_tokens(normalized))
+        for key in _block_keys(normalized):
+            blocks.setdefault(key, []).append(position)
     return _ListIndex(
         list_id,
         {k: tuple(v) for k, v in sorted(exact.items())},
-        tuple(normalize(n.text) for n in names),
+        tuple(choices),
         tuple(names),
+        {k: tuple(v) for k, v in blocks.items()},
     )
+
+
+def _candidates(index: _ListIndex, query: str) -> list[int]:
+    """Positions of the names sharing a word's first or last letters with the query.
+
+    Keys held by more than :data:`COMMON_BLOCK` names (``<tech``, ``>roup``) are skipped while a
+    rarer key of the query exists, so a name made only of common words still finds candidates.
+    """
+    postings = [index.blocks.get(key, ()) for key in sorted(_block_keys(query))]
+    postings = [p for p in postings if p]
+    if not postings:
+        return []
+    rare = [p for p in postings if len(p) <= COMMON_BLOCK]
+    chosen = rare or [min(postings, key=len)]
+    return sorted({i for p in chosen for i in p})
 
 
 _INDEX: dict[int, tuple[References, dict[str, _ListIndex]]] = {}
@@ -303,10 +233,35 @@ def screen_name(
     declared: Sequence[str] = (),
     threshold: Decimal = POSSIBLE_MATCH_THRESHOLD,
 ) -> NameScreening:
-    """Screen one name against every restricted list in force on ``as_of``."""
+    """Screen one name against every restricted list in force on ``as_of``.
+
+    A name with a parenthetical (``X (Y)``) is screened as written, as ``X`` and as ``Y``.
+    """
+    matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in sorted(set(declared))]
+    possible: list[NameMatch] = []
+    best = Decimal(0)
+    for variant in name_variants(name):
+        found, maybe, score = _screen_variant(variant, references, as_of, threshold)
+        matches.extend(found)
+        possible.extend(maybe)
+        best = max(best, score)
+    matches = sorted(set(matches))
+    listed = {m.list_id for m in matches}
+    best_possible: dict[str, NameMatch] = {}
+    for p in sorted(possible, key=lambda m: (m.list_id, -m.score, m.entry, m.matched)):
+        best_possible.setdefault(p.list_id, p)
+    possible = sorted(p for p in best_possible.values() if p.list_id not in listed)
+    return NameScreening(name, tuple(matches), tuple(possible), best)
+
+
+def _screen_variant(
+    name: str, references: References, as_of: dt.date, threshold: Decimal
+) -> tuple[list[NameMatch], list[NameMatch], Decimal]:
+    """Matches, possible matches (one per list) and the best fuzzy score of one name form."""
     key = compact(name)
     query = normalize(name)
-    matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in sorted(set(declared))]
+    ordered = sorted_tokens(query)
+    matches: list[NameMatch] = []
     possible: list[NameMatch] = []
     best = Decimal(0)
     for list_id, index in sorted(_indexes(references).items()):
@@ -331,18 +286,19 @@ def screen_name(
             continue
         if not query or not index.choices:
             continue
+        candidates = _candidates(index, query)
         found = process.extract(
-            query,
-            index.choices,
-            scorer=fuzz.token_sort_ratio,
+            ordered,
+            [index.choices[i] for i in candidates],
+            scorer=fuzz.ratio,
             limit=None,
             score_cutoff=float(SCORE_FLOOR),
         )
         scored = sorted(
             (
-                (_round(score), index.names[i])
-                for _, score, i in found
-                if index.names[i].entry.in_force(as_of)
+                (_round(score), index.names[candidates[i]])
+                for choice, score, i in found
+                if index.names[candidates[i]].entry.in_force(as_of) and words_align(ordered, choice)
             ),
             key=lambda sn: (-sn[0], sn[1].entry.value, sn[1].is_alias, sn[1].text),
         )
@@ -362,10 +318,7 @@ def screen_name(
                     _attr(n.entry, "source"),
                 )
             )
-    matches = sorted(set(matches))
-    listed = {m.list_id for m in matches}
-    possible = sorted(p for p in possible if p.list_id not in listed)
-    return NameScreening(name, tuple(matches), tuple(possible), best)
+    return matches, possible, best
 
 
 # --------------------------------------------------------------------------------------------
@@ -548,3 +501,63 @@ def build_chain(
             )
         )
     return nodes
+
+
+# --------------------------------------------------------------------------------------------
+# Which lists a screening relied on
+
+
+@dataclass(frozen=True)
+class ListUse:
+    """A restricted list as a screening used it: how big, how recent, official or a starter set."""
+
+    list_id: str
+    title: str
+    entries: int  # entries in force on the screening date
+    retrieved: dt.date | None
+    review_by: dt.date | None
+    official: bool  # imported from an official download (it has provenance)
+    published: str = ""
+
+    def describe(self, as_of: dt.date | None) -> str:
+        """One line, e.g. ``OFAC SDN List: starter set of 4 entries (retrieved 2026-11-28)``.
+
+        A list whose ``review_by`` date is before ``as_of`` is flagged (never against the clock).
+        """
+        kind = "imported" if self.official else "starter set"
+        when = [f"published {self.published}"] if self.published else []
+        if self.retrieved:
+            when.append(f"retrieved {self.retrieved}")
+        text = f"{LISTS.get(self.list_id, self.list_id)}: {kind} of {self.entries} entries"
+        text += f" ({', '.join(when)})" if when else ""
+        if self.review_by and as_of and self.review_by < as_of:
+            text += f"; past its review-by date {self.review_by}"
+        return text
+
+
+IMPORT_HINT = (
+    "the bundled lists are starter sets of a few entries, not the official lists: load the "
+    "official downloads with `dealscreen lists update --from DIR --out LAYER` and screen with "
+    "`--rules LAYER`"
+)
+
+
+def lists_used(references: References, as_of: dt.date) -> list[ListUse]:
+    """Every restricted list of a rulebook as used on ``as_of``, in list-id order."""
+    out = []
+    for list_id in sorted(LISTS):
+        ref = references.get(REFERENCE_PREFIX + list_id)
+        if ref is None:
+            continue
+        out.append(
+            ListUse(
+                list_id,
+                ref.title,
+                sum(1 for e in ref.entries if e.in_force(as_of)),
+                ref.retrieved,
+                ref.review_by,
+                bool(ref.provenance),
+                str(ref.provenance.get("published") or ""),
+            )
+        )
+    return out

@@ -14,7 +14,17 @@ from typing import Any
 from screening.errors import Problem
 from screening.model._yaml import Document
 
-_LIST_KEYS = {"reference", "title", "source", "retrieved", "review_by", "notes", "entries"}
+_LIST_KEYS = {
+    "reference",
+    "title",
+    "source",
+    "retrieved",
+    "review_by",
+    "notes",
+    "provenance",
+    "entries",
+}
+_PROVENANCE_KEYS = {"format", "files", "published", "entries", "names"}
 _ENTRY_KEYS = {"value", "from", "to", "note", "attributes"}
 
 
@@ -44,6 +54,7 @@ class ReferenceList:
     review_by: dt.date | None
     entries: tuple[Entry, ...]
     location: str = ""
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def values(self, on: dt.date | None = None) -> list[str]:
         """Values in force on a date (all values when no date is given), sorted."""
@@ -100,6 +111,16 @@ def parse_reference(doc: Document, problems: list[Problem]) -> ReferenceList | N
                 attributes=attrs if isinstance(attrs, dict) else {},
             )
         )
+    provenance = data.get("provenance") or {}
+    if not isinstance(provenance, dict):
+        problems.append(
+            Problem(doc.where(("provenance",)), "invalid-reference", "expected a mapping")
+        )
+        provenance = {}
+    for key in sorted(set(provenance) - _PROVENANCE_KEYS):
+        problems.append(
+            Problem(doc.where(("provenance", key)), "unknown-key", f"unknown key `{key}`")
+        )
     if len(problems) > before:
         return None
     return ReferenceList(
@@ -110,6 +131,7 @@ def parse_reference(doc: Document, problems: list[Problem]) -> ReferenceList | N
         review_by=_date(data.get("review_by"), doc.where(("review_by",)), problems),
         entries=tuple(entries),
         location=doc.where(()),
+        provenance=provenance,
     )
 
 
