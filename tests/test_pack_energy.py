@@ -151,7 +151,7 @@ def test_material_assistance_thresholds(
 
 
 def test_macr_threshold_confidence_is_reported(rulebook: Any) -> None:
-    """Only the 2026 qualified-facility threshold is src; the others are mem (unconfirmed)."""
+    """Every threshold is read in the statute (reg); the explanation reports the confidence."""
     view = derive(
         deal({"energy": {**CLAIMANT, "macr_category": "energy_storage", "macr_year": 2027}}),
         rulebook.references,
@@ -160,13 +160,13 @@ def test_macr_threshold_confidence_is_reported(rulebook: Any) -> None:
     assert (
         view.get("energy.macr_threshold_pct"),
         view.get("energy.macr_threshold_confidence"),
-    ) == (60, "mem")
+    ) == (60, "reg")
     view = derive(
         deal({"energy": {**CLAIMANT, "macr_category": "qualified_facility", "macr_year": 2026}}),
         rulebook.references,
         dt.date(2026, 3, 31),
     )
-    assert view.get("energy.macr_threshold_confidence") == "src"
+    assert view.get("energy.macr_threshold_confidence") == "reg"
 
 
 def test_taxable_years_beginning_before_july_5_2025(rulebook: Any) -> None:

@@ -35,13 +35,17 @@ def _count(db: Path) -> int:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 6 MB filesystem of its own (tmpfs), so the store can run out of space."""
+    """A 16 MB filesystem of its own (tmpfs), so the store can run out of space.
+
+    Big enough for a few batches of 200 screenings (about 3 MB each with the 13 regimes of
+    issue 17, journal included), far too small for the 1,500 deals of the review below.
+    """
     mount = tmp_path / "disk"
     mount.mkdir()
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
     made = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )

@@ -76,6 +76,9 @@ def resolve_as_of(deal: DealRecord, as_of: dt.date | None) -> dt.date:
     return date
 
 
+_CORE_SECTIONS = frozenset({"deal", "investor", "target", "rights"})
+
+
 class _Plan:
     """What screening needs of a rulebook, worked out once per rulebook object."""
 
@@ -96,6 +99,10 @@ class _Plan:
         for rule in book.rules.values():
             if rule.kind == "outcome":
                 self.outcome_rules.setdefault(rule.regime, []).append(rule)
+        # Sections whose derivations a result shows: the core ones and those some rule reads.
+        # A section added to the code later stays out of results under an older rulebook, so a
+        # recorded screening still replays byte for byte.
+        self.shown_sections = _CORE_SECTIONS | {path.split(".", 1)[0] for path in self.paths}
 
 
 def _plan(book: Rulebook) -> _Plan:
@@ -380,9 +387,11 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
             rules=top,
         )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
+    shown = _plan(book).shown_sections
     derived = [
         DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
         for path, text in sorted(ev.view.derivations.items())
+        if path.split(".", 1)[0] in shown
     ]
     return ScreeningResult(
         deal_id=deal.id,
@@ -426,7 +435,13 @@ def _questions(
 
 
 # Fact-view sections whose deal-record block has another name.
-_BLOCKS = {"data": "data_transaction", "supply": "supply_chain"}
+_BLOCKS = {
+    "data": "data_transaction",
+    "supply": "supply_chain",
+    "export": "export_control",
+    "broker": "data_brokerage",
+    "defense": "defense_supply",
+}
 
 
 def _question(rule: Rule, unknown: list[str]) -> str:

@@ -29,9 +29,13 @@ from screening.model.deal import (
     PartyKind,
     RestrictedList,
 )
+from screening.model.ext.credits import AgreementKind, ContractRight, Technology
 from screening.model.ext.data import DspCategory
-from screening.model.ext.energy import Credit
+from screening.model.ext.energy import Credit, MacrCategory
+from screening.model.ext.exports import ReviewPolicy
+from screening.model.ext.farmland import LandInterest
 from screening.model.ext.outbound import Activity, AiUse, IcType, OutboundList, TransactionType
+from screening.model.ext.padfa import PadfaCategory
 from screening.model.ext.supply import Section301Product
 from screening.model.numbers import Num, Range
 
@@ -268,6 +272,15 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "parties.owner_lists": tuple(x.value for x in RestrictedList),
     "parties.matched_lists": tuple(x.value for x in RestrictedList),
     "parties.possible_match_lists": tuple(x.value for x in RestrictedList),
+    "credit.agreement_kind": tuple(x.value for x in AgreementKind),
+    "credit.rights": tuple(x.value for x in ContractRight),
+    "credit.technology": tuple(x.value for x in Technology),
+    "credit.component": tuple(x.value for x in MacrCategory),
+    "farmland.interest": tuple(x.value for x in LandInterest),
+    "export.entity_list_policy": tuple(x.value for x in ReviewPolicy),
+    "export.affiliates_rule_status": ("in_force", "suspended", "none"),
+    "broker.role": ("target_sells", "target_buys"),
+    "broker.categories": tuple(x.value for x in PadfaCategory),
 }
 COUNTRY_PATHS = (
     "investor.country",

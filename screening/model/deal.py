@@ -19,8 +19,12 @@ from pydantic import Field, RootModel
 from screening.model.basetypes import Count, Country, Record
 from screening.model.ext.apps import App, ConnectedVehicle
 from screening.model.ext.data import DataTransaction
+from screening.model.ext.defense import DefenseSupply
 from screening.model.ext.energy import EnergyCredit
+from screening.model.ext.exports import TechnologyRelease
+from screening.model.ext.farmland import Farmland
 from screening.model.ext.outbound import Outbound
+from screening.model.ext.padfa import DataBrokerage
 from screening.model.ext.site import Site
 from screening.model.ext.supply import SupplyChain
 from screening.model.numbers import MilesValue, MoneyValue, PercentValue
@@ -577,6 +581,18 @@ class DealBase(Record):
     app: App | None = Field(None, description="a consumer application or data platform (PAFACA)")
     vehicle: ConnectedVehicle | None = Field(
         None, description="connected-vehicle systems (15 CFR 791 subpart D)"
+    )
+    farmland: Farmland | None = Field(
+        None, description="U.S. agricultural land held or acquired (AFIDA)"
+    )
+    export_control: TechnologyRelease | None = Field(
+        None, description="technology released or items exported to the counterparty (EAR)"
+    )
+    data_brokerage: DataBrokerage | None = Field(
+        None, description="data of U.S. individuals made available for consideration (PADFA)"
+    )
+    defense_supply: DefenseSupply | None = Field(
+        None, description="batteries supplied to defence customers (FY2024 NDAA s.154)"
     )
     expected: dict[str, Any] | None = Field(
         None, description="fixture metadata: expected verdict and rule ids (ignored by screening)"

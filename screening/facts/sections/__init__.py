@@ -12,7 +12,20 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from screening.facts.sections import apps, data, energy, outbound, parties, site, supply
+from screening.facts.sections import (
+    apps,
+    broker,
+    credit,
+    data,
+    defense,
+    energy,
+    export,
+    farmland,
+    outbound,
+    parties,
+    site,
+    supply,
+)
 from screening.facts.sections.base import Section
 from screening.model.reference import References
 
@@ -20,6 +33,11 @@ Deriver = Callable[[Any, References, dt.date], tuple[Section, dict[str, str]]]
 
 REGISTRY: dict[str, tuple[type[Section], Deriver]] = {
     "app": (apps.AppFacts, apps.derive_app),
+    "broker": (broker.BrokerFacts, broker.derive),
+    "credit": (credit.CreditFacts, credit.derive),
+    "defense": (defense.DefenseFacts, defense.derive),
+    "export": (export.ExportFacts, export.derive),
+    "farmland": (farmland.FarmlandFacts, farmland.derive),
     "vehicle": (apps.VehicleFacts, apps.derive_vehicle),
     "data": (data.DataFacts, data.derive),
     "energy": (energy.EnergyFacts, energy.derive),

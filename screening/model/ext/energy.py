@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import Field
 
 from screening.model.basetypes import Record
+from screening.model.ext.credits import CreditProject, TechnologyAgreement
 from screening.model.numbers import PercentValue
 
 
@@ -76,4 +77,11 @@ class EnergyCredit(Record):
             "the claimant pays a specified foreign entity under a contract or licence giving it "
             "effective control of the facility or of the 45X production"
         ),
+    )
+    agreement: TechnologyAgreement | None = Field(
+        None,
+        description="a licence, technology, services or supply agreement (effective control)",
+    )
+    project: CreditProject | None = Field(
+        None, description="the facility or component: technology and dates (termination, recapture)"
     )
