@@ -5,12 +5,13 @@ The public API::
     from screening import screen, load_deal
     result = screen(load_deal("fixtures/deals/x.yaml"))
     result.verdict, result.hits, result.model_dump_json()
+    results = screen_many(deals)  # many deals: the same results, several times faster
 
 dealscreen informs a decision; it is not legal advice.
 """
 
 from screening._version import __version__
-from screening.engine.run import screen
+from screening.engine.run import screen, screen_many
 from screening.engine.verdict import LEVELS, Hit, ScreeningResult
 from screening.errors import (
     DealError,
@@ -40,4 +41,5 @@ __all__ = [
     "load_deal",
     "load_rulebook",
     "screen",
+    "screen_many",
 ]

@@ -24,3 +24,21 @@ def test_public_names_are_documented() -> None:
         obj = getattr(screening, name)
         if callable(obj):
             assert obj.__doc__, name
+
+
+def test_screen_many_gives_screens_results_byte_for_byte() -> None:
+    """`screen_many` is `screen` deal by deal, batched: the same JSON for every deal, in order."""
+    from pathlib import Path
+
+    from screening.authoring.fixtures_gen import generate
+
+    fixtures = sorted(
+        (Path(__file__).resolve().parent.parent / "fixtures" / "deals").glob("*.y*ml")
+    )
+    deals = [screening.load_deal(p) for p in fixtures]
+    deals += [screening.Deal.model_validate(d).root for d in generate(150, seed=3)]
+    many = screening.screen_many(deals)
+    assert [r.model_dump_json() for r in many] == [
+        screening.screen(d).model_dump_json() for d in deals
+    ]
+    assert screening.screen_many([]) == []

@@ -206,3 +206,47 @@ def test_too_many_satisfied_alpha_tests_abort_the_process() -> None:
     )
     assert "survived" not in proc.stdout
     assert proc.returncode != 0
+
+
+def test_a_batch_in_one_session_fires_as_facts_one_by_one() -> None:
+    """run_many: each fact has its own id in the session; actions are told apart by fact."""
+    name = _name("batch_many")
+    _durable.register({name: {"+a": _rule({"x": 1}, "+a"), "+b": _rule({"$gte": {"x": 1}}, "+b")}})
+    facts = [{"x": 1}, {"x": 2}, {"x": 0}, {}, {"x": 1}]
+    assert _durable.run_many(name, facts) == [_durable.run(name, f) for f in facts]
+    assert _durable.run_many(name, []) == []
+    last = _durable.last_session_id()
+    assert _durable.session_state(name, last) is None  # the batch's session is gone
+
+
+def test_a_batch_beyond_the_session_limit_still_works() -> None:
+    """One session per batch, deleted after: 1,500 batches never reach the 1,024 limit."""
+    name = _name("batch_sessions")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+r")}})
+    for _ in range(1500):
+        assert _durable.run_many(name, [{"x": 2}, {"x": 1}]) == [[], ["+r"]]
+
+
+def test_action_failure_in_a_batch_is_raised() -> None:
+    name = _name("batch_boom")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+boom")}})
+    _durable.inject_failure("+boom")
+    try:
+        with pytest.raises(EngineError):
+            _durable.run_many(name, [{"x": 2}, {"x": 1}])
+    finally:
+        _durable.inject_failure(None)
+    assert _durable.run_many(name, [{"x": 1}]) == [["+boom"]]
+
+
+def test_action_messages_are_read_strictly() -> None:
+    """An action naming no known rule, or no fact id of the batch, is a defect."""
+    name = _name("strict")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+r")}})
+    rs = _durable._RULESETS[name]
+    with pytest.raises(EngineError):
+        _durable._rule_name('{"+nope":{"m":{"id": "f0"}}}', rs, name)
+    assert _durable._rule_name('{"+r":{"m":{"id": "f0"}}}', rs, name) == "+r"
+    assert _durable._fact_id('{"+r":{"m":{"x": "\\"id\\": \\"f9", "id": "f12"}}}', name) == "f12"
+    with pytest.raises(EngineError):
+        _durable._fact_id('{"+r":{"m":{"x": 1}}}', name)

@@ -9,15 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from screening.audit import questions as lib
-from screening.audit.store import ENV_DB, Store
 from screening.cli.common import parse_date
 from screening.engine.verdict import LEVELS
 from screening.errors import StoreError
+
+if TYPE_CHECKING:
+    from screening.audit import questions as lib
+    from screening.audit.store import Store
+
+# The store and its questions (SQLModel, SQLAlchemy) are imported by the commands that use them,
+# so that `dealscreen screen --no-store` and `--help` start without them.
+ENV_DB = "DEALSCREEN_DB"  # screening.audit.store.ENV_DB (a test keeps them equal)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +38,8 @@ db_option = click.option(
 
 
 def _store(db: str | None) -> Store:
+    from screening.audit.store import Store
+
     return Store(db)
 
 
@@ -62,6 +70,8 @@ def list_(
     db: str | None,
 ) -> None:
     """List recorded screenings, newest first."""
+    from screening.audit import questions as lib
+
     found = lib.list_screenings(
         _store(db),
         deal_id=deal_id,
@@ -80,6 +90,8 @@ def show(screening_id: int, fmt: str, db: str | None) -> None:
     """Show a recorded screening as it was recorded."""
     import json
 
+    from screening.audit import questions as lib
+
     store = _store(db)
     stored = lib.show(store, screening_id)
     lists = lib.lists_of(store, stored)
@@ -97,6 +109,8 @@ def show(screening_id: int, fmt: str, db: str | None) -> None:
 def _explain(
     question: lib.Question, screening_id: int, rule_id: str, fmt: str, db: str | None
 ) -> None:
+    from screening.audit import questions as lib
+
     answer = lib.explain(_store(db), screening_id, rule_id, question)
     if fmt == "json":
         click.echo(answer.model_dump_json(indent=2))
@@ -201,6 +215,7 @@ def replay(screening_id: int, fmt: str, layers: tuple[str, ...], db: str | None)
     First the recorded rulebook is rebuilt from its snapshot and must reproduce the record
     exactly; any difference is an integrity error.
     """
+    from screening.audit import questions as lib
     from screening.rulebook.book import load_rulebook
     from screening.rulebook.config import resolve_layers
 
@@ -214,6 +229,8 @@ def replay(screening_id: int, fmt: str, layers: tuple[str, ...], db: str | None)
 @db_option
 def verify(fmt: str, db: str | None) -> None:
     """Check the integrity of the whole record (hash chain and rulebook snapshots)."""
+    from screening.audit import questions as lib
+
     report = lib.verify(_store(db))
     click.echo(lib.verify_json(report) if fmt == "json" else lib.render_verify(report), nl=False)
     if not report.ok:
@@ -227,6 +244,8 @@ def verify(fmt: str, db: str | None) -> None:
 @db_option
 def export(fmt: str, out: Path | None, db: str | None) -> None:
     """Export every rulebook snapshot and screening as JSON lines."""
+    from screening.audit import questions as lib
+
     del fmt  # jsonl is the one format
     store = _store(db)
     if out is None:

@@ -1,78 +1,59 @@
 """The one module that imports durable_rules: a private, serialized adapter.
 
-durable-rules 2.0.28 is frozen third-party C code. What this adapter does about its pitfalls
-(see docs/engine.md; each has a test in tests/test_durable.py):
+durable-rules 2.0.28 is frozen third-party C code. The adapter drives its C extension
+(``durable_rules_engine``) directly rather than through the Python ``Host`` layer, whose
+``json.loads``/``json.dumps`` of the whole session state around every action was most of the
+engine's cost; of each action it reads only the rule's name (and, in a batch, the fact's id).
+What it does about durable-rules' pitfalls (see docs/engine.md; each has a test in
+tests/test_durable.py):
 
 * one process-wide lock around every engine call: the C core is not thread-safe;
-* a ``Host`` subclass with a no-op ``_run``: no timer threads calling into the engine;
-* ruleset definitions are deep-copied before registration, which mutates them;
+* no ``Host`` at all, so no timer threads calling into the engine;
+* ruleset definitions are copied before registration (``run`` is taken out of each rule);
 * facts, never events (``post`` is consumed by the first matching rule);
-* one fact per assertion with a fresh session id, and the session deleted in ``finally``
+* a fresh session id for every assertion (or batch), and the session deleted in ``finally``
   (1,024 live sessions per ruleset is a hard limit; nothing may leak between deals); a fact
   that matched nothing leaves a session behind that cannot be deleted without crashing the C
   core, which is why the sentinel rule below exists;
-* a batch of facts where one matches nothing raises "not handled" and runs no action at all,
-  so facts are asserted one at a time, and every ruleset carries a sentinel rule matching
-  every deal fact;
-* ``MessageNotHandledException`` is "no rule matched", an ordinary outcome;
-  ``MessageObservedException`` and an ``exception`` in the returned state are defects and raise
-  :class:`~screening.errors.EngineError`;
+* a batch of facts where one matches nothing raises "not handled" and runs no action at all:
+  every ruleset carries a sentinel rule matching every deal fact, which must run once for each
+  fact asserted, and each fact of a session has its own id (ids repeated in a session would
+  be "already observed");
+* a "not handled" or "already observed" result, an unknown rule or fact id in an action, or a
+  missing sentinel is a defect and raises :class:`~screening.errors.EngineError`;
 * rulesets cannot be unloaded: names carry the rulebook version, and registering the same
   name twice is skipped.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
+import json
 import threading
-from collections.abc import Callable
+from collections.abc import Sequence
 from typing import Any
 
-from durable import engine as _engine
+import durable_rules_engine as _core
 
 from screening.errors import EngineError
 
 _LOCK = threading.Lock()
 _SESSIONS = itertools.count(1)
-
-Action = Callable[[Any], None]
-
-
-class _Host(_engine.Host):  # type: ignore[misc]
-    """A Host without timer threads, whose actions report into the adapter."""
-
-    def __init__(self) -> None:
-        self.fired: list[str] = []
-        self.fail_on: str | None = None  # test hook: an action name that raises
-        super().__init__()
-
-    def _run(self) -> None:
-        """Do not start the self-re-arming timer threads of the stock Host."""
-
-    def get_action(self, action_name: str) -> Action:
-        """Every action records its name; the test hook can make one raise."""
-
-        def action(_closure: Any) -> None:
-            if self.fail_on == action_name:
-                raise RuntimeError(f"injected failure in {action_name}")
-            self.fired.append(action_name)
-
-        return action
-
-
-_HOST: _Host | None = None
-_REGISTERED: set[str] = set()
-
-
-def _host() -> _Host:
-    global _HOST
-    if _HOST is None:
-        _HOST = _Host()
-    return _HOST
-
-
 SENTINEL = "~sentinel"
+
+
+class _Ruleset:
+    """A ruleset in the C core: its handle and the action name of each rule."""
+
+    __slots__ = ("actions", "handle")
+
+    def __init__(self, handle: int, actions: dict[str, str]) -> None:
+        self.handle = handle
+        self.actions = actions
+
+
+_RULESETS: dict[str, _Ruleset] = {}
+_FAIL_ON: list[str | None] = [None]  # test hook: an action name that "fails"
 
 
 def register(rulesets: dict[str, dict[str, Any]]) -> None:
@@ -84,18 +65,79 @@ def register(rulesets: dict[str, dict[str, Any]]) -> None:
     crashes the C core.)
     """
     with _LOCK:
-        fresh = {
-            name: {**d, SENTINEL: {"all": [{"m": {"t": "deal"}}], "run": SENTINEL}}
-            for name, d in rulesets.items()
-            if name not in _REGISTERED
-        }
-        if not fresh:
-            return
+        for name, definition in rulesets.items():
+            if name in _RULESETS:
+                continue
+            rules = {**definition, SENTINEL: {"all": [{"m": {"t": "deal"}}], "run": SENTINEL}}
+            actions = {rule: str(spec["run"]) for rule, spec in rules.items()}
+            plain = {
+                rule: {k: v for k, v in spec.items() if k != "run"} for rule, spec in rules.items()
+            }
+            try:
+                handle = _core.create_ruleset(name, json.dumps(plain, ensure_ascii=False))
+            except Exception as exc:  # the C core reports errors as bare exceptions with codes
+                raise EngineError(f"durable-rules refused the compiled rulebook: {exc}") from exc
+            _RULESETS[name] = _Ruleset(handle, actions)
+
+
+def _rule_name(message: str, rs: _Ruleset, ruleset: str) -> str:
+    """The rule of an action message ``{"<rule>":{"m":{...}}}`` (checked against the ruleset)."""
+    end = message.find('"', 2)
+    rule = message[2:end]
+    if not message.startswith('{"') or rule not in rs.actions:
+        raise EngineError(f"durable-rules started an unknown action in {ruleset}: {message[:80]}")
+    return rule
+
+
+def _fact_id(message: str, ruleset: str) -> str:
+    """The id of the fact an action matched: the fact's last key, as the adapter asserts it."""
+    start = message.rfind('"id": "')
+    if start < 0 or not message.endswith('"}}}'):
+        raise EngineError(f"durable-rules action without a fact id in {ruleset}: {message[:80]}")
+    return message[start + 7 : -4]
+
+
+def _assert(ruleset: str, facts: list[dict[str, Any]], sid: str) -> list[str]:
+    """Assert ``facts`` into session ``sid`` and run its actions; the raw action messages."""
+    rs = _RULESETS.get(ruleset)
+    if rs is None:
+        raise EngineError(f"ruleset {ruleset} is not registered")
+    handle = rs.handle
+    messages: list[str] = []
+    try:
+        if len(facts) == 1:
+            code, state = _core.assert_fact(handle, json.dumps(facts[0], ensure_ascii=False))
+        else:
+            code, state = _core.assert_facts(handle, json.dumps(facts, ensure_ascii=False))
+        if code == 1:
+            # Every registered ruleset has the sentinel rule, so this cannot be "no rule
+            # matched"; it means a fact was not a deal fact.
+            raise EngineError(f"durable-rules did not handle the fact in {ruleset}")
+        if code == 2:
+            raise EngineError(f"durable-rules saw a fact of session {sid} as already asserted")
+        if code != 0:
+            raise EngineError(f"durable-rules answered {code} asserting into {ruleset}")
+        started = _core.start_action_for_state(handle, state)
+        message: str | None = started[1] if started else None
+        while message is not None:
+            messages.append(message)
+            if (
+                _FAIL_ON[0] is not None
+                and rs.actions[_rule_name(message, rs, ruleset)] == _FAIL_ON[0]
+            ):
+                _core.abandon_action(handle, state)
+                raise EngineError(f"a rule action failed in {ruleset}: injected failure")
+            message = _core.complete_and_start_action(handle, state) or None
+    except EngineError:
+        raise
+    except Exception as exc:
+        raise EngineError(f"durable-rules failed in ruleset {ruleset}: {exc}") from exc
+    finally:
         try:
-            _host().set_rulesets(copy.deepcopy(fresh))
-        except Exception as exc:  # the C core reports errors as bare exceptions with codes
-            raise EngineError(f"durable-rules refused the compiled rulebook: {exc}") from exc
-        _REGISTERED.update(fresh)
+            _core.delete_state(handle, sid)
+        except Exception as exc:
+            raise EngineError(f"could not delete session {sid}: {exc}") from exc
+    return messages
 
 
 def run(ruleset: str, fact: dict[str, Any]) -> list[str]:
@@ -103,36 +145,55 @@ def run(ruleset: str, fact: dict[str, Any]) -> list[str]:
     sid = f"s{next(_SESSIONS)}"
     fact = {**fact, "t": "deal", "sid": sid, "id": "f1"}
     with _LOCK:
-        host = _host()
-        host.fired = []
-        try:
-            state = host.assert_fact(ruleset, fact)
-        except _engine.MessageNotHandledException as exc:
-            # Every registered ruleset has the sentinel rule, so this cannot be "no rule
-            # matched"; it means the fact was not a deal fact, and its half-made session
-            # could neither be used nor deleted safely.
-            raise EngineError(f"durable-rules did not handle the fact in {ruleset}") from exc
-        except _engine.MessageObservedException as exc:
-            raise EngineError(f"durable-rules saw fact {sid} as already asserted") from exc
-        except Exception as exc:
-            raise EngineError(f"durable-rules failed in ruleset {ruleset}: {exc}") from exc
-        finally:
-            try:
-                host.delete_state(ruleset, sid)
-            except Exception as exc:
-                raise EngineError(f"could not delete session {sid}: {exc}") from exc
-        if isinstance(state, dict) and state.get("exception"):
-            raise EngineError(f"a rule action failed in {ruleset}: {state['exception']}")
-        if SENTINEL not in host.fired:
-            raise EngineError(f"the sentinel rule of {ruleset} did not run")
-        return [name for name in host.fired if name != SENTINEL]
+        messages = _assert(ruleset, [fact], sid)
+        rs = _RULESETS[ruleset]
+        fired = [rs.actions[_rule_name(m, rs, ruleset)] for m in messages]
+    if fired.count(SENTINEL) != 1:
+        raise EngineError(f"the sentinel rule of {ruleset} did not run")
+    return [name for name in fired if name != SENTINEL]
+
+
+def run_many(ruleset: str, facts: Sequence[dict[str, Any]]) -> list[list[str]]:
+    """Assert several deal facts into one fresh session; the actions that ran for each fact.
+
+    Each fact gets its own id in the session (its index), so actions are told apart by the fact
+    they matched; the sentinel must run exactly once per fact.
+    """
+    if not facts:
+        return []
+    if any("id" in fact or "sid" in fact for fact in facts):
+        raise EngineError("a deal fact may not carry its own `id` or `sid`")
+    sid = f"s{next(_SESSIONS)}"
+    # The id is the fact's last key, so the C core writes it last in each action's message.
+    batch = [{**fact, "t": "deal", "sid": sid, "id": f"f{i}"} for i, fact in enumerate(facts)]
+    out: list[list[str]] = [[] for _ in facts]
+    sentinels = [0] * len(facts)
+    with _LOCK:
+        messages = _assert(ruleset, batch, sid)
+        rs = _RULESETS[ruleset]
+        for m in messages:
+            action = rs.actions[_rule_name(m, rs, ruleset)]
+            fid = _fact_id(m, ruleset)
+            index = int(fid[1:]) if fid[:1] == "f" and fid[1:].isdigit() else -1
+            if not 0 <= index < len(facts) or fid != f"f{index}":
+                raise EngineError(f"durable-rules action for an unknown fact `{fid}` in {ruleset}")
+            if action == SENTINEL:
+                sentinels[index] += 1
+            else:
+                out[index].append(action)
+    if any(n != 1 for n in sentinels):
+        raise EngineError(f"the sentinel rule of {ruleset} did not run once for every fact")
+    return out
 
 
 def session_state(ruleset: str, sid: str) -> Any:
     """The stored state of a session (for tests that check nothing is left behind)."""
     with _LOCK:
+        rs = _RULESETS.get(ruleset)
+        if rs is None:
+            return None
         try:
-            return _host().get_state(ruleset, sid)
+            return json.loads(_core.get_state(rs.handle, sid))
         except Exception:
             return None
 
@@ -147,12 +208,12 @@ def last_session_id() -> str:
 
 
 def inject_failure(action_name: str | None) -> None:
-    """Test hook: make the named action raise inside the engine (None to stop)."""
+    """Test hook: make the named action fail inside the engine (None to stop)."""
     with _LOCK:
-        _host().fail_on = action_name
+        _FAIL_ON[0] = action_name
 
 
 def registered() -> list[str]:
     """Names of the rulesets registered in this process."""
     with _LOCK:
-        return sorted(_REGISTERED)
+        return sorted(_RULESETS)

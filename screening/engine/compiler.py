@@ -13,8 +13,10 @@ unbounded or unknown), and a comparison tests the bound that decides it: ``x >= 
 ``x__lo >= 25``, its complement ``x < 25`` when ``x__hi < 25``; inside the range neither fires,
 which is the evaluator's unknown.
 
-A finding also compiles to its complement (the negation-normal form of its condition), so the
-engine itself establishes "definitely false" for findings that other rules negate.
+A finding whose *false* value some compiled rule reads also compiles to its complement (the
+negation-normal form of its condition), so the engine itself establishes "definitely false" for
+findings that other rules negate (:func:`findings_read_false`); other findings compile to their
+positive rule only (the engine then decides "true" or "not true" for them).
 """
 
 from __future__ import annotations
@@ -181,6 +183,8 @@ class CompiledRuleset:
     ranged: frozenset[str] = field(default=frozenset(), compare=False)
     # List paths that may be known only in part: asserted with ``<name>__partial`` (0 or 1).
     partial: frozenset[str] = field(default=frozenset(), compare=False)
+    # Findings of this ruleset compiled with their complement (``-id``) as well.
+    complements: tuple[str, ...] = ()
 
 
 def count_tests(expr: Any) -> int:
@@ -200,9 +204,34 @@ def count_tests(expr: Any) -> int:
     return total
 
 
-def _size(rule: Rule, refs: References) -> int:
+def findings_read_false(book: Rulebook) -> frozenset[str]:
+    """Findings whose false value a compiled rule reads: negated in some rule's condition, or
+    referenced positively in the complement of a finding already in the set (transitively)."""
+    need: set[str] = set()
+    todo: list[str] = []
+
+    def scan(cond: Condition, negated: bool) -> None:
+        for leaf in leaves(cond):
+            if (
+                isinstance(leaf, FindingRef)
+                and leaf.negated == negated
+                and leaf.rule_id not in need
+            ):
+                need.add(leaf.rule_id)
+                todo.append(leaf.rule_id)
+
+    for rule in book.rules.values():
+        scan(rule.guarded, True)
+    while todo:
+        found = book.rules.get(todo.pop())
+        if found is not None and found.kind == "finding":
+            scan(found.guarded, False)  # a positive reference is negated in the complement
+    return frozenset(need)
+
+
+def _size(rule: Rule, refs: References, complemented: frozenset[str] | None = None) -> int:
     n = count_tests(compile_condition(rule.guarded, refs))
-    if rule.kind == "finding":
+    if rule.kind == "finding" and (complemented is None or rule.id in complemented):
         n += count_tests(compile_condition(negate(rule.guarded), refs))
     return n
 
@@ -210,10 +239,11 @@ def _size(rule: Rule, refs: References) -> int:
 def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
     """Compile every stratum into rulesets of bounded size, in a deterministic order."""
     out: list[CompiledRuleset] = []
+    complemented = findings_read_false(book)
     for stratum, rules in enumerate(book.strata):
         chunks: list[list[Rule]] = []
         for rule in rules:
-            size = _size(rule, book.references)
+            size = _size(rule, book.references, complemented)
             if size > MAX_TESTS_PER_RULESET:
                 raise RulebookError.one(
                     rule.location,
@@ -221,7 +251,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     f"rule `{rule.id}` compiles to {size} engine tests; the limit is "
                     f"{MAX_TESTS_PER_RULESET}: split it into findings",
                 )
-            used = sum(_size(r, book.references) for r in chunks[-1]) if chunks else 0
+            used = sum(_size(r, book.references, complemented) for r in chunks[-1]) if chunks else 0
             if not chunks or used + size > MAX_TESTS_PER_RULESET:
                 chunks.append([])
             chunks[-1].append(rule)
@@ -236,7 +266,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     "all": [{"m": {"$and": [{"t": "deal"}, expr]}}],
                     "run": f"+{rule.id}",
                 }
-                if rule.kind == "finding":
+                if rule.kind == "finding" and rule.id in complemented:
                     neg = compile_condition(negate(rule.guarded), book.references)
                     definition[f"-{rule.id}"] = {
                         "all": [{"m": {"$and": [{"t": "deal"}, neg]}}],
@@ -260,6 +290,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     ),
                     ranged=frozenset(p for p in paths if ranged(p)),
                     partial=frozenset(p for p in paths if partial(p)),
+                    complements=tuple(sorted(r.id for r in chunk if r.id in complemented)),
                 )
             )
     return out

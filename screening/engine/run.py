@@ -39,7 +39,7 @@ from screening.engine.verdict import (
     ScreeningResult,
     rank,
 )
-from screening.errors import EngineError, UsageError
+from screening.errors import EngineError, ScreeningError, UsageError
 from screening.facts.derive import derive
 from screening.facts.sections.base import AtLeast, Tri
 from screening.facts.view import FactView
@@ -92,6 +92,7 @@ class _Plan:
                 self.guarded[rule.id] = rule.guarded
                 checks.append((rule, status_function(self.guarded[rule.id])))
             self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
+        self.complemented = frozenset(r for rs in rulesets for r in rs.complements)
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
         self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
@@ -159,6 +160,7 @@ class Evaluation:
         self.scope = Scope(view, self.status, book.references)
         self.outcomes: Mapping[str, Outcome] = _Outcomes(self)
         self.because: dict[str, list[Because]] = {}
+        self.unknown: dict[str, list[str]] = {}  # unknown_facts, per rule
 
 
 def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, Any]:
@@ -178,12 +180,41 @@ def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, Any]:
     return out
 
 
+def _decide(
+    ev: Evaluation,
+    checks: list[tuple[Rule, StatusFn]],
+    fired: set[str],
+    refuted: set[str],
+    engine_findings: dict[str, Tri],
+    check: bool,
+) -> None:
+    """One stratum's statuses for one deal: the evaluator's, checked against the engine's."""
+    scope, complemented = ev.scope, _plan(ev.book).complemented
+    for rule, status_of in checks:
+        status = ev.status[rule.id] = status_of(scope)
+        engine_status: Tri = True if rule.id in fired else None
+        if rule.id in refuted:
+            engine_status = False if engine_status is None else None
+            if rule.id in fired:
+                raise EngineError(f"rule `{rule.id}` both fired and was refuted by the engine")
+        if rule.kind == "finding":
+            engine_findings[rule.id] = engine_status
+        if rule.id in complemented:  # the engine decides true, false or unknown
+            agree = engine_status == status
+        else:  # only its positive rule is compiled: true or not true
+            agree = (engine_status is True) == (status is True)
+        if check and not agree:
+            raise EngineError(
+                f"durable-rules and the evaluator disagree on `{rule.id}` for deal "
+                f"`{ev.view.investor.name}`: engine {engine_status}, evaluator {status}"
+            )
+
+
 def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluation:
     """Run every stratum through durable-rules and the evaluator; they must agree."""
     ev = Evaluation(book, view)
-    scope = ev.scope
     plan = _plan(book)
-    engine_values = _engine_values(plan, view, scope)
+    engine_values = _engine_values(plan, view, ev.scope)
     engine_findings: dict[str, Tri] = {}
     for rulesets, checks in plan.strata:
         fired: set[str] = set()
@@ -192,24 +223,30 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
             fact = fact_for(rs, engine_values, engine_findings)
             for action in _durable.run(rs.name, fact):
                 (fired if action[0] == "+" else refuted).add(action[1:])
-        for rule, status_of in checks:
-            status = ev.status[rule.id] = status_of(scope)
-            engine_status: Tri = True if rule.id in fired else None
-            if rule.id in refuted:
-                engine_status = False if engine_status is None else None
-                if rule.id in fired:
-                    raise EngineError(f"rule `{rule.id}` both fired and was refuted by the engine")
-            if rule.kind == "finding":
-                engine_findings[rule.id] = engine_status
-                agree = engine_status == status
-            else:
-                agree = (engine_status is True) == (status is True)
-            if check and not agree:
-                raise EngineError(
-                    f"durable-rules and the evaluator disagree on `{rule.id}` for deal "
-                    f"`{view.investor.name}`: engine {engine_status}, evaluator {status}"
-                )
+        _decide(ev, checks, fired, refuted, engine_findings, check)
     return ev
+
+
+def run_rules_many(
+    book: Rulebook, views: list[FactView], *, check: bool = True
+) -> list[Evaluation]:
+    """:func:`run_rules` for several deals at once: one engine session per ruleset for all of
+    them (strata in lock-step), the same statuses and the same cross-check for each deal."""
+    plan = _plan(book)
+    evs = [Evaluation(book, view) for view in views]
+    values = [_engine_values(plan, ev.view, ev.scope) for ev in evs]
+    findings: list[dict[str, Tri]] = [{} for _ in evs]
+    for rulesets, checks in plan.strata:
+        fired: list[set[str]] = [set() for _ in evs]
+        refuted: list[set[str]] = [set() for _ in evs]
+        for rs in rulesets:
+            facts = [fact_for(rs, v, f) for v, f in zip(values, findings, strict=True)]
+            for i, actions in enumerate(_durable.run_many(rs.name, facts)):
+                for action in actions:
+                    (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
+        for i, ev in enumerate(evs):
+            _decide(ev, checks, fired[i], refuted[i], findings[i], check)
+    return evs
 
 
 def screen(
@@ -225,6 +262,78 @@ def screen(
     view = derive(record, book.references, date)
     ev = run_rules(book, view)
     return assemble(record, book, ev)
+
+
+BATCH = 128  # deals per engine session in screen_many
+
+
+def screen_batch(
+    deals: Iterable[DealRecord | Deal],
+    *,
+    rulebook: Rulebook | None = None,
+    as_of: dt.date | None = None,
+) -> list[ScreeningResult | ScreeningError]:
+    """Screen deals together (one engine session per ruleset for all of them); for each deal,
+    its result or the error :func:`screen` would have raised for it (deal by deal)."""
+    book = rulebook or load_rulebook()
+    records = [d.root if isinstance(d, Deal) else d for d in deals]
+    out: list[ScreeningResult | ScreeningError | None] = []
+    views: list[FactView] = []
+    placed: list[int] = []
+    for record in records:
+        try:
+            views.append(derive(record, book.references, resolve_as_of(record, as_of)))
+            placed.append(len(out))
+            out.append(None)  # screened below
+        except ScreeningError as exc:
+            out.append(exc)
+    evaluations: list[Evaluation | ScreeningError]
+    try:
+        evaluations = list(run_rules_many(book, views))
+    except ScreeningError:
+        # A deal the engine side refuses: run the batch deal by deal, so only it is refused.
+        evaluations = []
+        for view in views:
+            try:
+                evaluations.append(run_rules(book, view))
+            except ScreeningError as exc:
+                evaluations.append(exc)
+    for at, ev in zip(placed, evaluations, strict=True):
+        try:
+            out[at] = ev if isinstance(ev, ScreeningError) else assemble(records[at], book, ev)
+        except ScreeningError as exc:
+            out[at] = exc
+    return [o for o in out if o is not None]
+
+
+def screen_many(
+    deals: Iterable[DealRecord | Deal],
+    *,
+    rulebook: Rulebook | None = None,
+    as_of: dt.date | None = None,
+) -> list[ScreeningResult]:
+    """Screen many deals: the same results as :func:`screen` deal by deal, several times faster.
+
+    Deals go to the engine in batches of up to 128 (one engine session per ruleset per batch).
+    The first deal :func:`screen` would refuse raises the same error here.
+    """
+    book = rulebook or load_rulebook()
+    results: list[ScreeningResult] = []
+    batch: list[DealRecord | Deal] = []
+
+    def flush() -> None:
+        for outcome in screen_batch(batch, rulebook=book, as_of=as_of):
+            if isinstance(outcome, ScreeningError):
+                raise outcome
+            results.append(outcome)
+        batch.clear()
+
+    for deal in deals:
+        batch.append(deal)
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    return results
 
 
 def render_template(template: str, view: FactView) -> str:
@@ -318,6 +427,11 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
     when its fact is unknown or a range that does not decide it, a finding reference when the
     finding is.
     """
+    # Remembered per screening: findings form a DAG (strata), so a rule's answer does not
+    # depend on the path that reached it.
+    known = ev.unknown.get(rule_id)
+    if known is not None:
+        return list(known)
     out: set[str] = set()
     for node in _plan(ev.book).leaves[rule_id]:
         if isinstance(node, Leaf):
@@ -329,7 +443,8 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
                 out.add(node.path)
         elif node.rule_id not in seen and ev.status.get(node.rule_id) is None:
             out.update(unknown_facts(ev, node.rule_id, seen | {rule_id}))
-    return sorted(out)
+    ev.unknown[rule_id] = found = sorted(out)
+    return list(found)
 
 
 def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:

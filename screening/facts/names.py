@@ -380,7 +380,10 @@ def _strip_forms(words: list[str]) -> list[str]:
     return core
 
 
-@functools.lru_cache(maxsize=16384)
+# Bounded small: a bulk review sees mostly unique names, and each entry (~280 bytes) stays for
+# the life of a worker; 65,536 entries grew each review worker by ~18 MB. List entries are
+# normalized once when a list's index is built, so only repeats of a deal's names are served.
+@functools.lru_cache(maxsize=4096)
 def normalize(name: str) -> str:
     """A name reduced to lower-case ASCII words without punctuation, legal forms or connectors."""
     text = _cjk(unicodedata.normalize("NFKC", name).strip())

@@ -300,17 +300,16 @@ def _document(task: Task) -> Document:
     return doc
 
 
-def _screen_one(task: Task) -> Item:
-    from screening.engine.run import screen
-
+def _source(task: Task) -> str:
     path, number, _ = task
-    source = f"{path}:{number}" if number else path
-    assert _STATE.book is not None, "worker not initialised"
-    try:
-        record = validate_deal(_document(task))
-        result = screen(record, rulebook=_STATE.book, as_of=_STATE.as_of)
-    except ScreeningError as exc:
-        return Invalid(source, tuple(_locate(p, source) for p in exc.problems))
+    return f"{path}:{number}" if number else path
+
+
+def _invalid(source: str, exc: ScreeningError) -> Invalid:
+    return Invalid(source, tuple(_locate(p, source) for p in exc.problems))
+
+
+def _reviewed(source: str, record: DealRecord, result: ScreeningResult) -> Reviewed:
     top = [r for r in result.regimes.values() if r.verdict == result.verdict]
     reasons = sorted({rule for r in top for rule in r.rules})
     return Reviewed(
@@ -339,7 +338,29 @@ def _locate(problem: Problem, source: str) -> Problem:
 
 
 def _screen_chunk(chunk: list[Task]) -> list[Item]:
-    return [_screen_one(task) for task in chunk]
+    """Validate a chunk's deals, then screen the valid ones together (``screen_batch``: one
+    engine session per ruleset for the chunk, results identical to ``screen()`` deal by deal)."""
+    from screening.engine.run import screen_batch
+
+    assert _STATE.book is not None, "worker not initialised"
+    items: list[Item | None] = []
+    valid: list[tuple[int, str, DealRecord]] = []
+    for task in chunk:
+        source = _source(task)
+        try:
+            record = validate_deal(_document(task))
+        except ScreeningError as exc:
+            items.append(_invalid(source, exc))
+            continue
+        valid.append((len(items), source, record))
+        items.append(None)
+    outcomes = screen_batch([r for _, _, r in valid], rulebook=_STATE.book, as_of=_STATE.as_of)
+    for (at, source, record), outcome in zip(valid, outcomes, strict=True):
+        if isinstance(outcome, ScreeningError):
+            items[at] = _invalid(source, outcome)
+        else:
+            items[at] = _reviewed(source, record, outcome)
+    return [item for item in items if item is not None]
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,9 +25,10 @@ from typing import Any
 from screening._version import __version__
 from screening.errors import Problem, RulebookError
 from screening.facts.view import all_paths
-from screening.model._yaml import Document, DocumentError, load_file
+from screening.model._yaml import Document, DocumentError
 from screening.model.levels import LEVELS
 from screening.model.reference import ReferenceList, References, parse_reference
+from screening.rulebook.cache import load_document
 from screening.rulebook.conditions import (
     All,
     Condition,
@@ -233,7 +234,7 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
             if path.suffix not in (".yaml", ".yml"):
                 continue
             try:
-                doc = load_file(path)
+                doc = load_document(path)  # from the parsed-document cache when intact
                 # Locations are stable across machines: `rules/...` for the shipped rulebook.
                 doc.path = str(Path(labels[layer]) / rel)
             except DocumentError as exc:
