@@ -131,12 +131,13 @@ def schema() -> None:
 # Subcommands that live in their own modules (imported here: they use the helpers above).
 from screening.cli.audit import audit  # noqa: E402
 from screening.cli.lists import lists  # noqa: E402
+from screening.cli.records import check, new  # noqa: E402
 from screening.cli.review import fixtures, review  # noqa: E402
 from screening.cli.rules import rules  # noqa: E402
 from screening.cli.whatif import audit_mitigate, mitigate, whatif  # noqa: E402
 from screening.server.command import serve  # noqa: E402  (FastAPI is imported when it runs)
 
-for _command in (audit, fixtures, lists, mitigate, review, rules, serve, whatif):
+for _command in (audit, check, fixtures, lists, mitigate, new, review, rules, serve, whatif):
     cli.add_command(_command)
 audit.add_command(audit_mitigate)
 

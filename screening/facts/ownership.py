@@ -17,6 +17,9 @@ from screening.model.deal import (
     PartyKind,
     RestrictedList,
 )
+from screening.model.numbers import Num, Range, add, bounds, cap, ge, make, pct_of, render
+
+UNKNOWN_STATE = ""  # key of the interest unlisted holders may give some state's governments
 
 
 def is_parent(owner: Owner) -> Tri:
@@ -25,18 +28,27 @@ def is_parent(owner: Owner) -> Tri:
         return True
     # An owner recorded with a voting interest only is taken to hold the same equity.
     equity = owner.equity_pct if owner.equity_pct is not None else owner.voting_pct
-    return or3(
-        [
-            None if owner.voting_pct is None else owner.voting_pct >= 50,
-            None if equity is None else equity >= 50,
-        ]
-    )
+    return or3([ge(owner.voting_pct, 50), ge(equity, 50)])
 
 
-def fmt(p: Decimal) -> str:
-    """A percentage as plain digits, without exponent or trailing zeros."""
-    text = format(p.normalize(), "f")
-    return text
+def others_max(owners: list[Owner] | None, complete: bool) -> Decimal:
+    """The most that holders left off an incomplete owners list can hold together.
+
+    Zero for a complete list; otherwise 100% less what the listed holders hold at least.
+    """
+    if complete or owners is None:
+        return Decimal(0)
+    held = Decimal(0)
+    for owner in owners:
+        pct = owner.voting_pct if owner.voting_pct is not None else owner.equity_pct
+        low = None if pct is None else bounds(pct)[0]
+        held += low or Decimal(0)
+    return max(Decimal(0), HUNDRED - held)
+
+
+def fmt(p: Num) -> str:
+    """A percentage (or range) as plain digits, without exponent or trailing zeros."""
+    return render(p).replace(" to ", "–")
 
 
 def state_interests(
@@ -45,14 +57,20 @@ def state_interests(
     owners: list[Owner] | None,
     name: str,
     notes: list[str],
-) -> dict[str, Decimal] | None:
-    """Effective voting interest of each foreign state's governments in an entity (800.244(c))."""
+    complete: bool = True,
+) -> dict[str, Num] | None:
+    """Effective voting interest of each foreign state's governments in an entity (800.244(c)).
+
+    With an incomplete owners list, holders left off may be governments: each state's interest
+    gets an upper bound widened by what they can hold (100% if that could make one a parent),
+    and :data:`UNKNOWN_STATE` carries what an unnamed state's governments could hold.
+    """
     if kind == PartyKind.government:
         return {country: HUNDRED} if country else None
     if owners is None:
         notes.append(f"owners of {name} are not recorded")
         return None
-    result: dict[str, Decimal] = {}
+    result: dict[str, Num] = {}
     counted = owners
     if kind == PartyKind.fund:
         # 800.244(b): for an entity run by a GP, only the interest in the GP counts.
@@ -60,14 +78,14 @@ def state_interests(
     for owner in counted:
         if owner.kind == PartyKind.government:
             # A government's own holding counts at face value (800.244(d)(1): 75% stays 75%).
-            direct = owner.voting_pct
+            direct: Num | None = owner.voting_pct
             if direct is None and owner.is_general_partner:
                 direct = HUNDRED
             if direct is None or owner.country is None:
                 notes.append(f"voting interest of {owner.name} in {name} is not recorded")
                 return None
             notes.append(f"{owner.country} governments: {fmt(direct)}% of {name} held directly")
-            result[owner.country] = min(HUNDRED, result.get(owner.country, Decimal(0)) + direct)
+            result[owner.country] = cap(add(result.get(owner.country, Decimal(0)), direct), HUNDRED)
             continue
         if owner.kind == PartyKind.individual:
             continue  # an individual is not a government (800.221)
@@ -76,18 +94,34 @@ def state_interests(
             notes.append(f"voting interest of {owner.name} in {name} is not recorded")
             return None
         # 800.244(c): an intermediate parent's interest in its subsidiary is deemed 100%.
-        factor = HUNDRED if parent else (owner.voting_pct or Decimal(0))
-        upstream = state_interests(owner.kind, owner.country, owner.owners, owner.name, notes)
+        factor: Num = HUNDRED if parent else (owner.voting_pct or Decimal(0))
+        upstream = state_interests(
+            owner.kind, owner.country, owner.owners, owner.name, notes, owner.owners_complete
+        )
         if upstream is None:
             return None
         for state, pct in upstream.items():
-            share = pct * factor / HUNDRED
+            share = pct_of(pct, factor)
             how = "its parent, counted as 100%" if parent else f"{fmt(factor)}%, multiplied through"
             notes.append(
                 f"{state} governments: {fmt(pct)}% of {owner.name}, which holds {name} ({how})"
                 f" → {fmt(share)}% of {name}"
             )
-            result[state] = min(HUNDRED, result.get(state, Decimal(0)) + share)
+            result[state] = cap(add(result.get(state, Decimal(0)), share), HUNDRED)
+    rest = others_max(owners, complete)
+    if rest > 0:
+        # An unlisted holder of 50% or more would be a parent, counted as 100% (800.244(c)).
+        most = HUNDRED if rest >= 50 else rest
+        notes.append(
+            f"owners of {name} are listed as incomplete: holders not listed may hold up to "
+            f"{fmt(rest)}%, so a state's interest may be up to {fmt(most)}% more"
+        )
+        for state, pct in list(result.items()):
+            low, high = bounds(pct)
+            result[state] = make(low or Decimal(0), min(HUNDRED, (high or HUNDRED) + most))
+        other = result.get(UNKNOWN_STATE)
+        high = bounds(other)[1] if other is not None else Decimal(0)
+        result[UNKNOWN_STATE] = Range(min=Decimal(0), max=min(HUNDRED, (high or HUNDRED) + most))
     return result
 
 
@@ -100,7 +134,10 @@ def foreign_owner(owner: Owner) -> Tri:
     parents = [o for o in (owner.owners or []) if is_parent(o)]
     if owner.owners is None:
         return None
-    return or3(foreign_owner(o) for o in parents) if parents else False
+    known = or3(foreign_owner(o) for o in parents) if parents else False
+    if known is not True and others_max(owner.owners, owner.owners_complete) >= 50:
+        return None  # an unlisted holder could be a foreign parent
+    return known
 
 
 def foreign_person(party: Party, notes: list[str]) -> Tri:
@@ -128,8 +165,10 @@ def foreign_person(party: Party, notes: list[str]) -> Tri:
     parent_foreign: Tri = or3(foreign_owner(o) for o in parents) if parents else None
     if party.owners is not None and not parents:
         parent_foreign = False
+    if parent_foreign is False and others_max(party.owners, party.owners_complete) >= 50:
+        parent_foreign = None  # an unlisted holder could be a foreign parent
     controlled = party.controlled_by_foreign_person
-    if controlled is None and party.owners is not None:
+    if controlled is None and party.owners is not None and party.owners_complete:
         # Owners recorded and none is a foreign parent: control by other means must be stated.
         controlled = False
     return or3([foreign_entity, controlled, parent_foreign])
@@ -142,15 +181,32 @@ def chain(owners: list[Owner] | None) -> Iterable[Owner]:
         yield from chain(owner.owners)
 
 
+def lists_unknown(party: Party) -> bool:
+    """Whether some restricted-list membership of the party or its owners is not known.
+
+    A ``lists: null`` anywhere in the chain, or an owners list marked incomplete (the holders
+    left off it are unnamed, so their memberships are unknown).
+    """
+    if party.lists is None or (not party.owners_complete and party.owners is not None):
+        return True
+    return any(
+        o.lists is None or (not o.owners_complete and o.owners is not None)
+        for o in chain(party.owners)
+    )
+
+
 def ultimate_parent(party: Party) -> tuple[str | None, str | None]:
     """Name and country of the top of the single-parent chain above a party."""
     name, country = party.name, party.country
-    owners = party.owners
+    owners, complete = party.owners, party.owners_complete
     while owners:
         parents = [o for o in owners if is_parent(o)]
+        if not parents and others_max(owners, complete) >= 50:
+            return None, None  # an unlisted holder could be the parent
         if len(parents) != 1:
             break
-        name, country, owners = parents[0].name, parents[0].country, parents[0].owners
+        name, country = parents[0].name, parents[0].country
+        owners, complete = parents[0].owners, parents[0].owners_complete
     return name, country
 
 
@@ -158,13 +214,14 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
     """800.219(a), simplified as documented: nationality, organization, board, owners, lists."""
     ok = excepted | {"US"}
     listed = {RestrictedList.bis_entity_list, RestrictedList.bis_unverified_list}
-    on_list = bool(listed & set(party.lists)) or any(
-        listed & set(o.lists) for o in chain(party.owners)
+    on_list = bool(listed & set(party.lists or [])) or any(
+        listed & set(o.lists or []) for o in chain(party.owners)
     )
     if on_list:
         notes.append("the investor or an owner is on the BIS Entity List or Unverified List")
         return False
-    disq: Tri = None if party.disqualifiers is None else not party.disqualifiers
+    lists_open: Tri = None if lists_unknown(party) else True
+    disq: Tri = and3([None if party.disqualifiers is None else not party.disqualifiers, lists_open])
     if party.kind == PartyKind.individual:
         nats = party.nationalities or ([party.country] if party.country else None)
         if nats is None:
@@ -178,18 +235,23 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
         None
         if party.principal_place_of_business is None
         else party.principal_place_of_business in ok,
-        None if party.board_us_or_excepted_pct is None else party.board_us_or_excepted_pct >= 75,
+        ge(party.board_us_or_excepted_pct, 75),
         party.minimum_excepted_ownership_met,
         disq,
     ]
     if party.owners is None:
         tests.append(None)
     else:
+        if others_max(party.owners, party.owners_complete) >= 10:
+            notes.append("owners listed as incomplete: an unlisted 10% holder may exist")
+            tests.append(None)
         for owner in chain(party.owners):
+            if owner.owners is not None and others_max(owner.owners, owner.owners_complete) >= 10:
+                tests.append(None)
             big = or3(
                 [
-                    None if owner.voting_pct is None else owner.voting_pct >= 10,
-                    None if owner.equity_pct is None else owner.equity_pct >= 10,
+                    ge(owner.voting_pct, 10),
+                    ge(owner.equity_pct, 10),
                     owner.is_general_partner,
                 ]
             )

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from screening.facts.sections.base import Section, Tri, fact, or3
+from screening.model.numbers import Num, ge, gt, render
 from screening.model.reference import References
 
 COUNTRIES = "countries_of_concern_850"
@@ -82,7 +83,7 @@ class OutboundFacts(Section):
     )
     publicly_traded_security: bool | None = fact("a publicly traded security")
     registered_fund_security: bool | None = fact("a security of a registered fund or BDC")
-    lp_committed_capital_usd: Decimal | None = fact("LP committed capital", "USD")
+    lp_committed_capital_usd: Num | None = fact("LP committed capital", "USD")
     lp_binding_assurance: bool | None = fact("binding contractual assurance from the fund")
     derivative_without_equity_rights: bool | None = fact("a derivative with no right to equity")
     rights_beyond_minority_protections: bool | None = fact(
@@ -128,7 +129,7 @@ def _cfe(deal: Any, notes: dict[str, str]) -> Tri:
     parents = [
         o
         for o in inv.owners
-        if o.country == "US" and (o.is_general_partner or (o.voting_pct or 0) > FIFTY)
+        if o.country == "US" and (o.is_general_partner or gt(o.voting_pct, FIFTY) is True)
     ]
     if parents:
         notes["outbound.controlled_foreign_entity"] = (
@@ -164,9 +165,10 @@ def _coc_person(deal: Any, coc: set[str], notes: dict[str, str]) -> tuple[Tri, s
             )
             return True, place
     owned = ob.target_coc_owned_pct if ob is not None else None
-    if owned is not None and owned >= FIFTY:
+    if owned is not None and ge(owned, FIFTY):
         notes["outbound.coc_person"] = (
-            f"persons of a country of concern hold {owned}% (50% or more, 850.221(c)-(e))"
+            f"persons of a country of concern hold {render(owned, '%')} (50% or more, "
+            "850.221(c)-(e))"
         )
         return True, None
     if ob is None:
@@ -221,11 +223,11 @@ def derive(
         ob.capex_from_covered_pct,
         ob.opex_from_covered_pct,
     ]
-    fin: Tri = or3(None if p is None else p > FIFTY for p in pcts)
+    fin: Tri = or3(gt(p, FIFTY) for p in pcts)
     if fin:
         notes["outbound.financial_test_over_50"] = (
             "more than 50% of revenue, net income, capex or opex (850.209(a)(2)): "
-            + ", ".join(f"{p}%" for p in pcts if p is not None)
+            + ", ".join(render(p, "%") for p in pcts if p is not None)
         )
     ttype = ob.transaction_type
     if ttype is None:

@@ -1,0 +1,132 @@
+"""Critical technologies as of the test date, and who would need an export authorization.
+
+31 CFR 800.401(c)(3): whether a technology is a critical technology is judged as of the earliest
+of the completion date, the signing of the agreement, the tender offer and the proxy solicitation
+(the dates the record gives). 800.401(c)(1)-(2): a U.S. regulatory authorization (800.254) must
+be required to export it to the investor (by its principal place of business; every nationality
+of an individual) or to a foreign person holding 25% or more of its voting interest, directly or
+indirectly (800.256: a parent counts as 100%). The licence requirement is recorded per
+destination country (``license_required_to``) and the persons are worked out here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from screening.facts.ownership import is_parent, others_max
+from screening.facts.sections.base import HUNDRED, Tri, and3, or3
+from screening.model.deal import CriticalTechnology, DealRecord, Owner, PartyKind
+from screening.model.numbers import Num, bounds, make, pct_of
+
+QUARTER = Decimal(25)
+
+
+def test_date(deal: DealRecord) -> dt.date | None:
+    """The earliest of the signing, tender-offer, proxy and completion dates the record gives."""
+    dates = [
+        d
+        for d in (
+            deal.signing_date,
+            deal.tender_offer_date,
+            deal.proxy_solicitation_date,
+            deal.completion_date,
+        )
+        if d is not None
+    ]
+    return min(dates) if dates else None
+
+
+def controlled_at(tech: CriticalTechnology, when: dt.date | None) -> Tri:
+    """Whether the technology was controlled on the test date (True when no date is recorded)."""
+    if tech.controlled_from is None:
+        return True
+    if when is None:
+        return None
+    return tech.controlled_from <= when
+
+
+def _investor_places(deal: DealRecord) -> list[str] | None:
+    inv = deal.investor
+    if inv.kind == PartyKind.individual:
+        return inv.nationalities or ([inv.country] if inv.country else None)
+    if inv.kind == PartyKind.government:
+        return [inv.country] if inv.country else None
+    return [inv.principal_place_of_business] if inv.principal_place_of_business else None
+
+
+def _owner_place(owner: Owner) -> str | None:
+    if owner.kind in (PartyKind.individual, PartyKind.government):
+        return owner.country  # nationality of an individual; the state of a government
+    # An entity is judged by its principal place of business (800.401(c)(2)), which an owner
+    # record may carry; its country of organization is not a substitute.
+    place = getattr(owner, "principal_place_of_business", None)
+    return place if isinstance(place, str) else None
+
+
+def _holders(
+    owners: list[Owner] | None, complete: bool, factor: Num, out: list[tuple[Tri, str | None]]
+) -> None:
+    """(holds 25% or more, place) of every holder in the chain, with its effective interest."""
+    if owners is None:
+        out.append((None, None))
+        return
+    for owner in owners:
+        parent = is_parent(owner)
+        share: Num = (
+            HUNDRED
+            if parent
+            else (owner.voting_pct if owner.voting_pct is not None else make(Decimal(0), HUNDRED))
+        )
+        if parent is None:
+            share = make(bounds(share)[0] or Decimal(0), HUNDRED)
+        effective = pct_of(factor, share)
+        lo, hi = bounds(effective)
+        big: Tri = (
+            True
+            if lo is not None and lo >= QUARTER
+            else (False if hi is not None and hi < QUARTER else None)
+        )
+        if big is not False:
+            out.append((big, _owner_place(owner)))
+        if owner.kind not in (PartyKind.individual, PartyKind.government):
+            _holders(owner.owners, owner.owners_complete, effective, out)
+    if others_max(owners, complete) * (bounds(factor)[1] or HUNDRED) / HUNDRED >= QUARTER:
+        out.append((None, None))  # an unlisted holder could hold 25% or more
+
+
+def authorization_needed(tech: CriticalTechnology, deal: DealRecord) -> tuple[Tri, str]:
+    """Whether exporting the technology to a relevant person needs an authorization."""
+    if tech.authorization_required is not None:
+        return tech.authorization_required, "stipulated in the record"
+    countries = tech.license_required_to
+    if countries is None:
+        return None, "licence requirements by country are not recorded"
+    wanted = set(countries)
+    inv = deal.investor
+    places = _investor_places(deal)
+    tests: list[Tri] = [None if places is None else bool(wanted & set(places))]
+    hits = [f"{inv.name} ({', '.join(places)})"] if places and wanted & set(places) else []
+    holders: list[tuple[Tri, str | None]] = []
+    if inv.kind not in (PartyKind.individual, PartyKind.government):
+        _holders(inv.owners, inv.owners_complete, HUNDRED, holders)
+    for big, place in holders:
+        needs: Tri = None if place is None else place in wanted
+        tests.append(and3([big, needs]))
+        if big and needs:
+            hits.append(f"a 25%-or-more holder in {place}")
+    status = or3(tests)
+    listed = ", ".join(sorted(wanted)) or "no country"
+    if status:
+        return True, f"a licence is needed for {listed}: " + "; ".join(hits)
+    if status is False:
+        return (
+            False,
+            f"a licence is needed only for {listed}: none of the investor or its "
+            "25%-or-more holders is based there",
+        )
+    return (
+        None,
+        f"a licence is needed for {listed}; where the investor or a 25%-or-more "
+        "holder is based is not settled",
+    )
