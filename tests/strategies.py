@@ -71,6 +71,37 @@ big_numbers = st.one_of(
 ).map(lambda d: str(Decimal(str(d))))
 
 
+def _range(pair: tuple[Any, Any], shape: str) -> Any:
+    low, high = sorted(pair, key=Decimal)
+    if shape == "min":
+        return {"min": low}
+    if shape == "max":
+        return {"max": high}
+    if shape == "more_than" and Decimal(low) < 100:
+        return {"more_than": low}
+    if shape == "less_than" and Decimal(high) > 0:
+        return {"less_than": high}
+    return {"min": low, "max": high}
+
+
+# A percentage known exactly, or only as a range (numbers.Range) or a word.
+pct_ranges = st.one_of(
+    st.sampled_from(["majority", "minority"]),
+    st.builds(
+        _range,
+        st.tuples(pcts, pcts),
+        st.sampled_from(["min", "max", "both", "more_than", "less_than"]),
+    ),
+)
+pct_values = st.one_of(pcts, pcts, pct_ranges)
+# An amount or distance as a range, within the bounds of every deal number (6 places, 10^12).
+big_ranges = st.builds(
+    _range,
+    st.tuples(big_numbers, big_numbers),
+    st.sampled_from(["min", "max", "both", "less_than"]),
+)
+
+
 def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Ownership chains up to a depth."""
     node = st.fixed_dictionaries(
@@ -80,11 +111,14 @@ def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
                 ["company", "government", "state_owned_enterprise", "individual", "fund"]
             ),
             "country": st.sampled_from(COUNTRIES),
-            "voting_pct": pcts,
+            "voting_pct": pct_values,
         },
         optional={
             "owners": owners(depth - 1) if depth > 0 else st.just([]),
-            "lists": st.lists(st.sampled_from([x.value for x in RestrictedList]), max_size=1),
+            "owners_complete": st.booleans(),
+            "lists": maybe(
+                st.lists(st.sampled_from([x.value for x in RestrictedList]), max_size=1)
+            ),
         },
     )
     return st.lists(node, max_size=2)
@@ -133,8 +167,9 @@ investor = st.fixed_dictionaries(
         "country": st.sampled_from(COUNTRIES),
         "principal_place_of_business": st.sampled_from(COUNTRIES),
         "owners": st.one_of(owners(), long_chain()),
-        "lists": st.lists(
-            st.sampled_from([x.value for x in RestrictedList]), max_size=2, unique=True
+        "owners_complete": st.booleans(),
+        "lists": maybe(
+            st.lists(st.sampled_from([x.value for x in RestrictedList]), max_size=2, unique=True)
         ),
         "disqualifiers": st.just([]),
         "board_us_or_excepted_pct": pcts,
@@ -185,6 +220,8 @@ target = st.fixed_dictionaries(
                             ["0.5", "1", "1.01", "99", "100", "150", "0.999999", "1.000001"]
                         ),
                         big_numbers,
+                        big_ranges,
+                        st.just({"min": 1, "max": 150}),
                     )
                 },
             ),
@@ -197,7 +234,7 @@ target = st.fixed_dictionaries(
 rights = st.fixed_dictionaries(
     {},
     optional={
-        "voting_pct": pcts,
+        "voting_pct": pct_values,
         "board_seats": st.integers(0, 7),
         "board_size": st.just(7),
         "board_observer": st.booleans(),
@@ -231,7 +268,9 @@ deals = st.fixed_dictionaries(
     },
     optional={
         "evasion_structure": st.booleans(),
-        "value_usd": st.one_of(st.sampled_from(["1000000", "250000000"]), big_numbers),
+        "value_usd": st.one_of(
+            st.sampled_from(["1000000", "250000000", {"min": 100000000}]), big_numbers, big_ranges
+        ),
     },
 )
 
@@ -311,7 +350,7 @@ def _around(points: list[Any], integral: bool) -> list[Any]:
 def candidates(book: Any, as_of: dt.date) -> dict[str, list[Any]]:
     """Candidate values of every optional fact path the rulebook reads."""
     from screening.engine.evaluate import leaf_values
-    from screening.facts.view import field_info
+    from screening.facts.view import field_info, partial
     from screening.rulebook.conditions import Leaf, leaves
 
     by_path: dict[str, list[Leaf]] = {}
@@ -324,8 +363,8 @@ def candidates(book: Any, as_of: dt.date) -> dict[str, list[Any]]:
         info = field_info(path)
         assert info is not None
         args = typing.get_args(info[0])
-        if type(None) not in args:
-            continue  # a fact that is never unknown
+        if type(None) not in args and not partial(path):
+            continue  # a fact that is never unknown (a list may still be known only in part)
         base = next(a for a in args if a is not type(None))
         if base is bool:
             out[path] = [True, False]

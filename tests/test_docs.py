@@ -37,6 +37,47 @@ def test_deals_doc_example_screens_as_stated(tmp_path: Path, rulebook: Any) -> N
     } <= set(result.fired)
 
 
+def _screened_blocks() -> list[tuple[str, str]]:
+    return [
+        (info, body)
+        for info, body in blocks(ROOT / "docs" / "deals.md")
+        if info.startswith("yaml file=") and " verdict=" in info
+    ]
+
+
+@pytest.mark.parametrize(("info", "body"), _screened_blocks(), ids=lambda v: v.split()[1])
+def test_deals_doc_examples_give_the_stated_verdict(
+    info: str, body: str, tmp_path: Path, rulebook: Any
+) -> None:
+    """Each record in docs/deals.md marked `verdict=` screens to it; `open=` rules stay open."""
+    words = dict(part.split("=", 1) for part in info.split()[1:])
+    path = tmp_path / words["file"]
+    path.write_text(body)
+    result = screen(load_deal(path), rulebook=rulebook)
+    assert result.verdict == words["verdict"]
+    if "open" in words:
+        assert words["open"] in {q.rule_id for q in result.open_questions}
+
+
+def test_deals_doc_has_range_examples() -> None:
+    """The ranges section is executed: at least two marked records use ranges."""
+    bodies = [body for _, body in _screened_blocks()]
+    assert sum("{min:" in b or "majority" in b or "minority" in b for b in bodies) >= 2
+
+
+def test_deals_doc_stipulated_no_control_clears_the_supermajority_example(
+    tmp_path: Path, rulebook: Any
+) -> None:
+    """What docs/deals.md says of its supermajority record: with counsel's `control: false`
+    the blocking vote no longer counts (800.208 stipulated) and the record is clear."""
+    body = next(b for info, b in _screened_blocks() if "supermajority.yaml" in info)
+    path = tmp_path / "stipulated.yaml"
+    path.write_text(body.replace("  voting_pct: 30\n", "  voting_pct: 30\n  control: false\n"))
+    result = screen(load_deal(path), rulebook=rulebook)
+    assert "cfius.control" not in result.fired
+    assert result.verdict == "clear"
+
+
 def test_readme_python_tour_runs() -> None:
     """The README's Python snippet runs as written and prints what its comment says."""
     code = next(body for info, body in blocks(ROOT / "README.md") if info == "python")

@@ -403,6 +403,17 @@ KY = {"country": "KY", "principal_place_of_business": "KY"}
             },
             False,
         ),
+        # issue 12: an incomplete owners list (holders not listed may be a U.S. parent)
+        (
+            KY
+            | {
+                "owners": [owner("SG Co", "SG", 40, owners=[])],
+                "owners_complete": False,
+            },
+            None,
+        ),
+        # issue 12: a stake known as a range (more than 50%) decides it
+        (KY | {"owners": [owner("US Co", "US", {"more_than": 50})]}, True),
         # unknown chain: never false by default
         (KY | {"owners": [owner("BVI Holdco", "VG", 60, owners=None)]}, None),
         (KY | {"owners": None}, None),
@@ -489,6 +500,17 @@ def test_ofac_fifty_percent_rule_reaches_the_target(
 ) -> None:
     """31 CFR 587.406; OFAC guidance Aug. 13, 2014, FAQ 399: a target 50%+ owned by SDNs."""
     v = view(rulebook, {"target": {"owners": owners}})
+    assert v.extra["parties"].blocked_by_ownership is blocked  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("complete", "blocked"), [(True, False), (False, None)])
+def test_target_owners_list_may_be_incomplete(
+    rulebook: Any, complete: bool, blocked: bool | None
+) -> None:
+    """Issue 12's partial-list marker on the target's owners: a 49% SDN holder and holders not
+    listed (who could hold the missing 1% and be blocked) leave the 50% rule open."""
+    owners = [owner("Sberbank", "RU", 49, equity_pct=49, owners=[])]
+    v = view(rulebook, {"target": {"owners": owners, "owners_complete": complete}})
     assert v.extra["parties"].blocked_by_ownership is blocked  # type: ignore[attr-defined]
 
 

@@ -55,6 +55,18 @@ def _audit() -> click.Command:
     return audit
 
 
+def _check() -> click.Command:
+    from screening.cli.records import check
+
+    return check
+
+
+def _new() -> click.Command:
+    from screening.cli.records import new
+
+    return new
+
+
 def _fixtures() -> click.Command:
     from screening.cli.review import fixtures
 
@@ -99,9 +111,11 @@ def _whatif() -> click.Command:
 
 _LAZY: dict[str, Callable[[], click.Command]] = {
     "audit": _audit,
+    "check": _check,
     "fixtures": _fixtures,
     "lists": _lists,
     "mitigate": _mitigate,
+    "new": _new,
     "review": _review,
     "rules": _rules,
     "serve": _serve,

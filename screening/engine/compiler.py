@@ -7,6 +7,12 @@ them fails in the engine, as in the three-valued evaluator. Numbers are scaled i
 :func:`engine_number`: exact, never a float), dates are integers ``YYYYMMDD``, and every list
 fact carries a count ``<name>__n`` so "contains none" holds on an empty list.
 
+A number that may be known only as a range (:mod:`screening.model.numbers`) is asserted as its
+two closed bounds, ``<name>__lo`` and ``<name>__hi`` (equal for an exact value, absent where
+unbounded or unknown), and a comparison tests the bound that decides it: ``x >= 25`` holds when
+``x__lo >= 25``, its complement ``x < 25`` when ``x__hi < 25``; inside the range neither fires,
+which is the evaluator's unknown.
+
 A finding whose *false* value some compiled rule reads also compiles to its complement (the
 negation-normal form of its condition), so the engine itself establishes "definitely false" for
 findings that other rules negate (:func:`findings_read_false`); other findings compile to their
@@ -22,9 +28,21 @@ from decimal import Decimal
 from typing import Any
 
 from screening.errors import EngineError, RulebookError
+from screening.facts.sections.base import AtLeast
+from screening.facts.view import partial, ranged
+from screening.model.numbers import Range
 from screening.model.reference import References
 from screening.rulebook.book import Rule, Rulebook
-from screening.rulebook.conditions import NEGATION, All, AnyOf, Condition, FindingRef, Leaf, leaves
+from screening.rulebook.conditions import (
+    NEGATION,
+    SYMBOLS,
+    All,
+    AnyOf,
+    Condition,
+    FindingRef,
+    Leaf,
+    leaves,
+)
 
 # durable-rules aborts the process when one fact satisfies more than 64 alpha tests; two are
 # taken by the fact-type test and the sentinel rule.
@@ -147,9 +165,26 @@ def _entries(leaf: Leaf, refs: References) -> list[tuple[str, dt.date | None, dt
     return [(str(v), None, None) for v in values]
 
 
+def _ranged_leaf(path: str, op: str, value: Any) -> dict[str, Any]:
+    lo, hi, v = f"{path}__lo", f"{path}__hi", _scalar(value)
+    if op == ">=":
+        return {"$gte": {lo: v}}
+    if op == ">":
+        return {"$gt": {lo: v}}
+    if op == "<=":
+        return {"$lte": {hi: v}}
+    if op == "<":
+        return {"$lt": {hi: v}}
+    if op == "==":
+        return {"$and": [{lo: v}, {hi: v}]}
+    return {"$or": [{"$lt": {hi: v}}, {"$gt": {lo: v}}]}
+
+
 def _leaf(leaf: Leaf, refs: References) -> dict[str, Any]:
     path, op = leaf.path, leaf.op
     ops = {"!=": "$neq", "<": "$lt", "<=": "$lte", ">": "$gt", ">=": "$gte"}
+    if op in SYMBOLS and ranged(path):
+        return _ranged_leaf(path, op, leaf.value)
     if op == "==":
         return {path: _scalar(leaf.value)}
     if op in ops:
@@ -170,9 +205,14 @@ def _leaf(leaf: Leaf, refs: References) -> dict[str, Any]:
     # contains none
     alls = [_not_dated("$i", v, s, e) for v, s, e in entries]
     if not alls:
-        return {"$ex": {f"{path}__n": 1}}
-    inner = alls[0] if len(alls) == 1 else {"$and": alls}
-    return {"$or": [{f"{path}__n": 0}, {"$iall": {path: inner}}]}
+        none: dict[str, Any] = {"$ex": {f"{path}__n": 1}}
+    else:
+        inner = alls[0] if len(alls) == 1 else {"$and": alls}
+        none = {"$or": [{f"{path}__n": 0}, {"$iall": {path: inner}}]}
+    if partial(path):
+        # Known only in part: "none of these" holds only for a complete list.
+        return {"$and": [{f"{path}__partial": 0}, none]}
+    return none
 
 
 @dataclass(frozen=True)
@@ -187,6 +227,10 @@ class CompiledRuleset:
     # The same paths and findings split once, for :func:`fact_for`.
     fields: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
     finding_keys: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=(), compare=False)
+    # Paths asserted as two bounds, ``<name>__lo`` and ``<name>__hi``.
+    ranged: frozenset[str] = field(default=frozenset(), compare=False)
+    # List paths that may be known only in part: asserted with ``<name>__partial`` (0 or 1).
+    partial: frozenset[str] = field(default=frozenset(), compare=False)
     # Findings of this ruleset compiled with their complement (``-id``) as well.
     complements: tuple[str, ...] = ()
 
@@ -290,6 +334,8 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     stratum,
                     fields=tuple((p, *p.split(".", 1)) for p in sorted(paths)),  # type: ignore[misc]
                     finding_keys=tuple((f, (), finding_key(f)) for f in sorted(found)),
+                    ranged=frozenset(p for p in paths if ranged(p)),
+                    partial=frozenset(p for p in paths if partial(p)),
                     complements=tuple(sorted(r.id for r in chunk if r.id in complemented)),
                 )
             )
@@ -302,6 +348,14 @@ def engine_value(value: Any) -> Any:
         return None
     if isinstance(value, list):
         return [str(v) for v in value]
+    if isinstance(value, AtLeast):
+        return ("partial", [str(v) for v in value.known])
+    if isinstance(value, Range):
+        lo, hi = value.lo, value.hi
+        return (
+            None if lo is None else engine_number(lo),
+            None if hi is None else engine_number(hi),
+        )
     return _scalar(value)
 
 
@@ -321,6 +375,19 @@ def fact_for(
         bucket = fact.get(section)
         if bucket is None:
             bucket = fact[section] = {}
+        if path in rs.ranged:
+            lo, hi = v if isinstance(v, tuple) else (v, v)
+            if lo is not None:
+                bucket[f"{name}__lo"] = lo
+            if hi is not None:
+                bucket[f"{name}__hi"] = hi
+            continue
+        if path in rs.partial:
+            known = v[1] if isinstance(v, tuple) else v
+            bucket[name] = known
+            bucket[f"{name}__n"] = len(known)
+            bucket[f"{name}__partial"] = 1 if isinstance(v, tuple) else 0
+            continue
         bucket[name] = v
         if isinstance(v, list):
             bucket[f"{name}__n"] = len(v)

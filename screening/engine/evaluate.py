@@ -13,8 +13,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from screening.facts.sections.base import Tri, and3, not3, or3
+from screening.facts.sections.base import AtLeast, Tri, and3, not3, or3
 from screening.facts.view import FactView, field_info
+from screening.model.numbers import Range
+from screening.model.numbers import compare as compare_range
+from screening.model.numbers import render as render_number
 from screening.model.reference import References
 from screening.rulebook.conditions import All, Condition, FindingRef, Leaf
 
@@ -52,6 +55,12 @@ def eval_leaf(
     if value is None:
         return None
     op = leaf.op
+    if isinstance(value, AtLeast):
+        wanted = set(listed if listed is not None else leaf_values(leaf, references, as_of))
+        hit = bool(set(value.known) & wanted)
+        if op == "contains none":
+            return False if hit else None
+        return True if hit else None
     if op in ("contains", "contains any", "contains none"):
         items = set(value)
         wanted = set(listed if listed is not None else leaf_values(leaf, references, as_of))
@@ -62,6 +71,8 @@ def eval_leaf(
         found = value in (listed if listed is not None else leaf_values(leaf, references, as_of))
         return found if op == "in" else not found
     expected = leaf.value
+    if isinstance(value, Range):
+        return compare_range(value, op, expected)  # type: ignore[arg-type]
     if isinstance(value, int | Decimal) and not isinstance(value, bool):
         value = Decimal(value)
     if op == "==":
@@ -166,13 +177,15 @@ def status_function(cond: Condition) -> StatusFn:
     if isinstance(cond, Leaf) and cond.op in _COMPARE:
         # A comparison: the same test as eval_leaf (ints and decimals compare exactly in
         # Python, so no conversion is needed), without its dispatch on every call.
-        path, compare, expected = cond.path, _COMPARE[cond.op], cond.value
+        path, compare, expected, op = cond.path, _COMPARE[cond.op], cond.value, cond.op
 
         def compare_status(scope: Scope) -> Tri:
             values = scope._values
             value = values[path] if path in values else scope.value(path)
             if value is None:
                 return None
+            if value.__class__ is Range:
+                return compare_range(value, op, expected)  # type: ignore[arg-type]
             return bool(compare(value, expected))
 
         return compare_status
@@ -253,6 +266,11 @@ def render_value(value: Any, unit: str = "") -> str:
     """A value as an explanation shows it: 62%, yes, CN, unknown."""
     if value is None:
         return "unknown"
+    if isinstance(value, Range):
+        return render_number(value, unit)
+    if isinstance(value, AtLeast):
+        known = ", ".join(value.known)
+        return f"[{known}] and possibly others" if known else "unknown (none known)"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal | int):
@@ -313,11 +331,15 @@ def render_leaf(leaf: Leaf, value: Any, status: Tri, references: References, as_
         expected = render_value(leaf.value, unit)
         if value is None:
             return f"{title} is unknown (the rule needs {needs.format(expected)})"
+        if status is None:  # a range the rule's threshold falls inside
+            return f"{title} is {seen}: not decided (the rule needs {needs.format(expected)})"
         return f"{title} {seen} {held if status else failed} {expected}"
     listed = f"the list {leaf.ref}" if leaf.ref else render_value(leaf.value)
     held, failed, needs = _LIST_WORDS[leaf.op]
     if value is None:
         return f"{title} is unknown (the rule needs {needs.format(listed)})"
+    if status is None:  # a list known only in part
+        return f"{title} {seen}: not decided (the rule needs {needs.format(listed)})"
     if leaf.op.startswith("contains") and not value:
         return f"{title}: none"
     return f"{title} {seen} {held if status else failed} {listed}"

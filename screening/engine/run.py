@@ -21,6 +21,7 @@ from screening.engine.evaluate import (
     Scope,
     StatusFn,
     cached_field_info,
+    eval_leaf,
     evaluate,
     flatten,
     render_leaf,
@@ -43,9 +44,11 @@ from screening.engine.verdict import (
 )
 from screening.errors import EngineError, ScreeningError, UsageError
 from screening.facts.derive import derive
-from screening.facts.sections.base import Tri
+from screening.facts.sections.base import AtLeast, Tri
 from screening.facts.view import SHOWN_WHEN_READ, FactView
 from screening.model.deal import Deal, DealRecord
+from screening.model.numbers import Range
+from screening.model.numbers import jsonable as range_json
 from screening.model.reference import recording_use
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
 from screening.rulebook.conditions import AnyOf, Condition, FindingRef, Leaf, leaves
@@ -457,6 +460,10 @@ def finding_text(target: Rule, negated: bool, state: Tri) -> str:
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, Range):
+        return range_json(value)
+    if isinstance(value, AtLeast):
+        return {"at_least": list(value.known)}
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list):
@@ -494,7 +501,8 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
     """The fact paths whose being unknown leaves a rule unknown (through findings too).
 
     Read off the rule's leaves without building its explained tree: a leaf is unknown exactly
-    when its fact is unknown, a finding reference when the finding is.
+    when its fact is unknown or a range that does not decide it, a finding reference when the
+    finding is.
     """
     # Remembered per screening: findings form a DAG (strata), so a rule's answer does not
     # depend on the path that reached it.
@@ -504,7 +512,11 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
     out: set[str] = set()
     for node in _plan(ev.book).leaves[rule_id]:
         if isinstance(node, Leaf):
-            if ev.scope.value(node.path) is None:
+            value = ev.scope.value(node.path)
+            if value is None or (
+                isinstance(value, Range | AtLeast)
+                and eval_leaf(node, value, ev.book.references, ev.scope.as_of) is None
+            ):
                 out.add(node.path)
         elif node.rule_id not in seen and ev.status.get(node.rule_id) is None:
             out.update(unknown_facts(ev, node.rule_id, seen | {rule_id}))

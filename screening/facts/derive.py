@@ -14,17 +14,20 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
+from screening.facts.business import us_business_assets
 from screening.facts.ownership import (
     StateBounds,
     chain,
     excepted_investor,
     fmt,
     foreign_person,
+    lists_unknown,
     state_bounds,
     ultimate_parent,
 )
 from screening.facts.sections import REGISTRY
-from screening.facts.sections.base import HUNDRED, Section, Tri, and3, not3, or3
+from screening.facts.sections.base import AtLeast, Section, Tri, and3, not3, or3
+from screening.facts.techtiming import authorization_needed, controlled_at, test_date
 from screening.facts.ties import country_of_concern_ties, government_control, lp_facts
 from screening.facts.view import DealFacts, FactView, InvestorFacts, RightsFacts, TargetFacts
 from screening.model.deal import (
@@ -32,6 +35,7 @@ from screening.model.deal import (
     Party,
     PartyKind,
 )
+from screening.model.numbers import HUNDRED, Num, add, bounds, ge, gt, make, pct_bounds
 from screening.model.reference import References
 
 __all__ = ["derive"]
@@ -51,7 +55,7 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     investor = investor_facts(deal, references, as_of, derivations)
     target = target_facts(deal, references, derivations)
     rights = rights_facts(deal, derivations)
-    facts = deal_facts(deal, rights, as_of)
+    facts = deal_facts(deal, rights, as_of, derivations)
     extra = regime_sections(deal, references, as_of, derivations)
     return FactView(
         deal=facts,
@@ -69,18 +73,16 @@ def investor_facts(
     """The investor: government interest (800.244), foreign person, excepted investor, lists."""
     inv = deal.investor
     excepted_states = set(references.values("excepted_foreign_states", as_of))
-    bounds, gov_state, gov_pct = _government_interest(inv, d)
-    foreign_states = {s for s in {*bounds.low, *bounds.high} if s != "US"}
-    gov_sub = bounds.decide(lambda s: s != "US", Decimal(49))
-    nonexcepted = bounds.decide(lambda s: s != "US" and s not in excepted_states, Decimal(49))
-    d["investor.gov_substantial_interest"] = _bounds_note(bounds, foreign_states)
+    sb, gov_state, gov_pct = _government_interest(inv, d)
+    foreign_states = {s for s in {*sb.low, *sb.high} if s != "US"}
+    gov_sub = sb.decide(lambda s: s != "US", Decimal(49))
+    nonexcepted = sb.decide(lambda s: s != "US" and s not in excepted_states, Decimal(49))
+    d["investor.gov_substantial_interest"] = _bounds_note(sb, foreign_states)
     d["investor.gov_substantial_interest_nonexcepted"] = (
-        _bounds_note(bounds, foreign_states - excepted_states)
+        _bounds_note(sb, foreign_states - excepted_states)
         + f"; excepted foreign states on {as_of}: {', '.join(sorted(excepted_states)) or 'none'}"
     )
-    gov_ctl, gov_why = government_control(
-        inv, bounds, lambda s: s != "US" and s not in excepted_states
-    )
+    gov_ctl, gov_why = government_control(inv, sb, lambda s: s != "US" and s not in excepted_states)
     d["investor.gov_controlled"] = gov_why or (
         "no non-excepted foreign government is shown to control the investor"
         if gov_ctl is False
@@ -108,9 +110,17 @@ def investor_facts(
     d["investor.excepted_investor"] = "; ".join(
         [f"excepted foreign states on {as_of}: {states}", *ei_notes]
     )
-    lists = sorted(
-        {str(x) for x in inv.lists} | {str(x) for o in chain(inv.owners) for x in o.lists}
+    known = sorted(
+        {str(x) for x in inv.lists or []}
+        | {str(x) for o in chain(inv.owners) for x in o.lists or []}
     )
+    lists: list[str] | AtLeast = known
+    if lists_unknown(inv):
+        lists = AtLeast(known=known)
+        d["investor.lists"] = (
+            "restricted-list memberships of the investor or an owner are not all known "
+            "(a `lists: null`, or an owners list marked incomplete)"
+        )
     parent_name, parent_country = ultimate_parent(inv)
     return InvestorFacts(
         name=inv.name,
@@ -148,80 +158,99 @@ def investor_facts(
 
 def _government_interest(
     inv: Party, d: dict[str, str]
-) -> tuple[StateBounds, str | None, Decimal | None]:
-    """Bounds on each state's interest in the investor, and the largest exact single-state one."""
+) -> tuple[StateBounds, str | None, Num | None]:
+    """Bounds on each state's interest in the investor, and the largest single-state one.
+
+    Exact when every state's interest is; otherwise a range from the largest interest some
+    state certainly has to the most any single state could have, and the state is named only
+    when no other state (or holder not fully recorded) could hold more.
+    """
     notes: list[str] = []
-    bounds = state_bounds(inv.kind, inv.country, inv.owners, inv.name, notes)
-    gov_pct: Decimal | None = None
+    sb = state_bounds(inv.kind, inv.country, inv.owners, inv.name, notes, inv.owners_complete)
     gov_state: str | None = None
-    foreign_low = {s: p for s, p in bounds.low.items() if s != "US"}
+    foreign_low = {s: p for s, p in sb.low.items() if s != "US"}
+    foreign_high = {s: p for s, p in sb.high.items() if s != "US"}
     if foreign_low:
         gov_state = max(sorted(foreign_low.items()), key=lambda kv: kv[1])[0]
-    if bounds.exact():
-        gov_pct = foreign_low[gov_state] if gov_state else Decimal(0)
+    least = foreign_low[gov_state] if gov_state else Decimal(0)
+    if sb.exact():
         d["investor.gov_interest_pct"] = (
             "; ".join(notes) + " (800.244(c))" if notes else "no government owner recorded"
         )
-    else:
-        d["investor.gov_interest_pct"] = "unknown: " + "; ".join(notes)
-    return bounds, gov_state, gov_pct
+        return sb, gov_state, least
+    most = min(HUNDRED, max([least, *foreign_high.values()]) + sb.wild)
+    others = [p for s, p in foreign_high.items() if s != gov_state]
+    if gov_state and (sb.wild > 0 or any(p > least for p in others)):
+        gov_state = None  # another state could hold as much or more
+    d["investor.gov_interest_pct"] = "unknown: " + "; ".join(notes)
+    if least == 0 and most == HUNDRED:
+        return sb, gov_state, None  # nothing is known: unknown, not a range
+    return sb, gov_state, make(least, most)
 
 
-def _bounds_note(bounds: StateBounds, states: set[str]) -> str:
+def _bounds_note(sb: StateBounds, states: set[str]) -> str:
     """One line on the per-state bounds that decide the 49% test (800.244(a))."""
     parts = []
     for state in sorted(states):
-        low, high = bounds.low.get(state, Decimal(0)), bounds.high.get(state, Decimal(0))
-        high = min(HUNDRED, high + bounds.wild)
+        low, high = sb.low.get(state, Decimal(0)), sb.high.get(state, Decimal(0))
+        high = min(HUNDRED, high + sb.wild)
         parts.append(
             f"{state}: {fmt(low)}%" if low == high else f"{state}: {fmt(low)}% to {fmt(high)}%"
         )
-    if bounds.wild:
-        parts.append(f"up to {fmt(bounds.wild)}% held by owners not fully recorded")
+    if sb.wild:
+        parts.append(f"up to {fmt(sb.wild)}% held by owners not fully recorded")
     body = ", ".join(parts) if parts else "no foreign government interest recorded"
     return f"each single state's attributed voting interest (49% test, 800.244(a), (c)): {body}"
 
 
-def _concert_voting_pct(deal: DealRecord) -> Decimal | None:
+def _concert_voting_pct(deal: DealRecord) -> Num | None:
     """The investor's voting interest with co-investors acting in concert (800.208(b))."""
-    concert: Decimal | None = deal.rights.voting_pct
+    concert: Num | None = deal.rights.voting_pct
+    if concert is not None and not deal.co_investors_complete:
+        # Unlisted co-investors may act in concert: only the lower bound is known.
+        concert = make(bounds(concert)[0] or Decimal(0), None)
     for co in deal.co_investors:
         if co.acts_in_concert is False or concert is None:
             continue
         if co.acts_in_concert is None or co.voting_pct is None:
             concert = None  # whether, or how much, they act together is unknown
         else:
-            concert = concert + co.voting_pct
+            concert = add(concert, co.voting_pct)
     return concert
 
 
 def _concert_majority(deal: DealRecord, d: dict[str, str]) -> bool | None:
     """Whether the investor with those acting in concert holds 50% or more (800.208(b), (e)(1),
-    (e)(8): a 50% bloc can block every decision), decided by bounds where concert status or a
-    stake is unknown.
+    (e)(8): a 50% bloc can block every decision), decided by bounds where concert status, a
+    stake or the co-investor list is not known.
 
-    The least the group holds counts only co-investors known to act in concert with a known
-    stake; the most counts every co-investor not known to act apart (an unknown stake counts as
-    all of the rest). The answer is yes when the least is 50% or more, no when the most is under
-    50%, and unknown only when the bounds straddle 50%.
+    The least the group holds counts only co-investors known to act in concert, each at the
+    least its stake can be; the most counts every co-investor not known to act apart, each at
+    the most its stake can be (an unknown stake, or unlisted co-investors of an incomplete list,
+    count as all of the rest). The answer is yes when the least is 50% or more, no when the
+    most is under 50%, and unknown only when the bounds straddle 50%.
     """
     own = deal.rights.voting_pct
-    least = own or Decimal(0)
-    most: Decimal | None = own
+    least = Decimal(0) if own is None else pct_bounds(own)[0]
+    most: Decimal | None = None if own is None else pct_bounds(own)[1]
     for co in deal.co_investors:
         if co.acts_in_concert is False:
             continue
         if co.acts_in_concert is True and co.voting_pct is not None:
-            least += co.voting_pct
+            least += pct_bounds(co.voting_pct)[0]
         if most is not None:
-            most = None if co.voting_pct is None else most + co.voting_pct
+            most = None if co.voting_pct is None else most + pct_bounds(co.voting_pct)[1]
+    if not deal.co_investors_complete:
+        most = None  # an unlisted co-investor may act in concert
     if least >= 50:
         answer: bool | None = True
     elif most is not None and most < 50:
         answer = False
     else:
         answer = None
-    if any(co.acts_in_concert is None for co in deal.co_investors):
+    if any(co.acts_in_concert is None for co in deal.co_investors) or (
+        not deal.co_investors_complete
+    ):
         d["investor.concert_majority"] = (
             f"concert status of a co-investor unknown: the group holds at least {least}%"
             + (f" and at most {most}%" if most is not None else "")
@@ -233,9 +262,33 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
     """The target: critical technologies (800.215), Appendix A functions, sensitive data."""
     tgt = deal.target
     cts = tgt.critical_technologies
-    current = None if cts is None else [c for c in cts if c.activity_current is not False]
-    ct_auth = _tri_any(current, lambda c: c.authorization_required)
-    needing = [c for c in current or [] if c.authorization_required is not False]
+    when = test_date(deal)
+    timing = [(c, controlled_at(c, when)) for c in cts or []]
+    # A technology controlled only after the test date is not a critical technology for this
+    # deal (800.401(c)(3)); one whose timing is unknown keeps the answer open.
+    current = (
+        None
+        if cts is None
+        else [c for c, at in timing if c.activity_current is not False and at is not False]
+    )
+    timing_open = any(at is None for _, at in timing)
+    auth = {id(c): authorization_needed(c, deal) for c in current or []}
+    ct_auth = _tri_any(current, lambda c: auth[id(c)][0])
+    # Explained only where derived from licences by country (a stipulation speaks for itself).
+    notes = [
+        f"{c.description}: {auth[id(c)][1]}"
+        for c in current or []
+        if c.authorization_required is None
+    ]
+    if notes:
+        d["target.ct_authorization_required"] = "; ".join(notes)
+    late = [c.description for c, at in timing if at is False]
+    if late:
+        d["target.critical_technology"] = (
+            f"controlled only after the test date {when} (earliest of signing, tender, proxy "
+            f"and completion; 800.401(c)(3)), so not counted: " + ", ".join(late)
+        )
+    needing = [c for c in current or [] if auth[id(c)][0] is not False]
     exc_all: Tri = None
     if current is not None:
         exc_all = (
@@ -250,17 +303,17 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
         )
     cici, cici_items = _cici_function(deal, references, d)
     spd = tgt.sensitive_data
-    miles = [f.miles_to_listed_installation for f in tgt.facilities or []]
-    known_miles = [m for m in miles if m is not None]
-    nearest: Decimal | None = (
-        min(known_miles) if known_miles and len(known_miles) == len(miles) else None
-    )
+    nearest = _nearest([f.miles_to_listed_installation for f in tgt.facilities or []])
     return TargetFacts(
         name=tgt.name,
         country=tgt.country,
         naics=tgt.naics,
         us_business=tgt.interstate_commerce,
-        critical_technology=None if current is None else bool(current),
+        critical_technology=None
+        if current is None
+        else (True if any(at for c, at in timing if c in current) else None)
+        if current and timing_open
+        else bool(current),
         ct_authorization_required=ct_auth,
         ct_license_exceptions_cover_all=exc_all,
         cici_function=cici,
@@ -278,6 +331,18 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
         miles_to_installation=nearest,
         air_carrier=tgt.certificated_air_carrier,
     )
+
+
+def _nearest(miles: list[Num | None]) -> Num | None:
+    """The least of several distances (ranges give a range); unknown if any is unknown."""
+    if not miles or any(m is None for m in miles):
+        return None
+    los = [bounds(m)[0] for m in miles if m is not None]
+    his = [bounds(m)[1] for m in miles if m is not None]
+    lo = min((x for x in los if x is not None), default=None) if None not in los else None
+    known_hi = [x for x in his if x is not None]
+    hi = min(known_hi) if known_hi else None
+    return make(lo if lo is not None else Decimal(0), hi)
 
 
 def _cici_function(
@@ -319,7 +384,7 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
     affiliated = bool(
         prior
         and (
-            (prior.voting_pct is not None and prior.voting_pct > 50)
+            gt(prior.voting_pct, 50)
             or (
                 prior.board_seats is not None
                 and prior.board_size
@@ -347,7 +412,37 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
         passive_undertaking=r.passive_undertaking,
         affiliated=affiliated,
         loan_default_control_likely=r.loan_default_control_likely,
+        control_stated={True: "yes", False: "no", None: "not_stated"}[r.control],
+        no_control_stipulated=r.control is False,
+        blocks_decisions=_blocks(r.voting_pct, r.decision_threshold_pct),
+        dominant_minority_stated=r.dominant_minority is True,
+        largest_holder=None
+        if r.voting_pct is None or r.largest_other_holder_pct is None
+        else _exceeds(r.voting_pct, r.largest_other_holder_pct),
     )
+
+
+def _blocks(voting: Num | None, threshold: Num | None) -> Tri:
+    """Whether the other holders together cannot reach the votes important matters need.
+
+    With a simple majority (more than 50%, the default), a holder of 50% or more blocks
+    (800.301(e)(3): 50% against 50% under a more-than-half rule is control); with a
+    supermajority of T%, a holder of more than 100 - T% blocks.
+    """
+    if voting is None:
+        return None
+    if threshold is None:
+        return ge(voting, 50)
+    # The others hold at most 100 - V; they are blocked when that is below T.
+    vlo, vhi = bounds(voting)
+    tlo, thi = bounds(threshold)
+    others_most = HUNDRED - (vlo or Decimal(0))
+    others_least = HUNDRED - (vhi if vhi is not None else HUNDRED)
+    if tlo is not None and others_most < tlo:
+        return True
+    if thi is not None and others_least >= thi:
+        return False
+    return None
 
 
 def _substantial_interest(deal: DealRecord) -> tuple[Tri, str]:
@@ -360,12 +455,19 @@ def _substantial_interest(deal: DealRecord) -> tuple[Tri, str]:
     voting = deal.rights.voting_pct
     if voting is None:
         return None, "the investor's voting interest is not recorded"
-    if voting >= 25:
+    alone = ge(voting, 25)
+    if alone:
         return True, f"voting interest {fmt(voting)}%, 25% or more (800.244(a))"
+    if alone is None:
+        return None, f"voting interest {fmt(voting)}%: whether it is 25% or more is not settled"
     partners = [co for co in deal.co_investors if co.acts_in_concert is not False]
-    most: Decimal | None = voting
+    most: Decimal | None = pct_bounds(voting)[1]
     for co in partners:
-        most = None if most is None or co.voting_pct is None else most + co.voting_pct
+        most = (
+            None if most is None or co.voting_pct is None else most + pct_bounds(co.voting_pct)[1]
+        )
+    if not deal.co_investors_complete:
+        most = None  # an unlisted co-investor may act in concert
     if most is not None and most < 25:
         return False, f"voting interest {fmt(voting)}%, below 25% even with any concert partners"
     return None, (
@@ -375,16 +477,36 @@ def _substantial_interest(deal: DealRecord) -> tuple[Tri, str]:
     )
 
 
-def deal_facts(deal: DealRecord, rights: RightsFacts, as_of: dt.date) -> DealFacts:
+def deal_facts(
+    deal: DealRecord, rights: RightsFacts, as_of: dt.date, d: dict[str, str] | None = None
+) -> DealFacts:
     """The transaction: kind, dates, structure, prior clearances and new rights (800.213)."""
+    d = {} if d is None else d
+    constitutes, why = us_business_assets(
+        getattr(deal, "assets_constitute_us_business", None),
+        getattr(deal, "assets", None),
+        "the acquired assets as a U.S. business",
+    )
+    if why:
+        d["deal.assets_constitute_us_business"] = why
+    contribution = getattr(deal, "us_contribution", None)
+    contributed_assets = getattr(deal, "contributed_assets", None)
+    if contribution is None and contributed_assets is not None:
+        contributed, why = us_business_assets(
+            None, contributed_assets, "the U.S. side's contribution"
+        )
+        contribution = {True: "us_business", False: "assets_not_business", None: None}[contributed]
+        d["deal.us_contribution"] = str(why)
+    elif contribution is not None and contributed_assets is not None:
+        d["deal.us_contribution"] = f"stipulated in the record: {contribution}"
     r = deal.rights
     prior = deal.prior.rights if deal.prior else None
     clearances = deal.prior.clearances if deal.prior else []
     increases: Tri = None
     if prior is not None and prior.voting_pct is not None and r.voting_pct is not None:
-        increases = r.voting_pct > prior.voting_pct
+        increases = _exceeds(r.voting_pct, prior.voting_pct)
     elif prior is None and r.voting_pct is not None:
-        increases = r.voting_pct > 0
+        increases = gt(r.voting_pct, 0)
     ce = getattr(deal, "contingent_equity", None)
     return DealFacts(
         kind=deal.kind,
@@ -394,8 +516,8 @@ def deal_facts(deal: DealRecord, rights: RightsFacts, as_of: dt.date) -> DealFac
         completion_date=deal.completion_date,
         evasion_structure=deal.evasion_structure,
         assets_only=getattr(deal, "assets_only", None),
-        assets_constitute_us_business=getattr(deal, "assets_constitute_us_business", None),
-        us_contribution=getattr(deal, "us_contribution", None),
+        assets_constitute_us_business=constitutes,
+        us_contribution=contribution,
         arrangement=getattr(deal, "arrangement", None),
         term_years=getattr(deal, "term_years", None),
         transfers_business_operations=getattr(deal, "transfers_business_operations", None),
@@ -409,7 +531,21 @@ def deal_facts(deal: DealRecord, rights: RightsFacts, as_of: dt.date) -> DealFac
         converts_to_voting_pct=ce.converts_to_voting_pct if ce else None,
         conversion_in_holders_control=ce.conversion_in_holders_control if ce else None,
         conversion_imminent=ce.conversion_imminent if ce else None,
+        closed_without_notice=None
+        if deal.history is None
+        else and3([deal.history.closed, not3(deal.history.notified)]),
+        mitigation_agreement=None if deal.history is None else deal.history.mitigation_agreement,
     )
+
+
+def _exceeds(a: Num, b: Num) -> Tri:
+    """``a > b`` for two numbers or ranges: decided where the bounds decide it."""
+    (alo, ahi), (blo, bhi) = bounds(a), bounds(b)
+    if alo is not None and bhi is not None and alo > bhi:
+        return True
+    if ahi is not None and blo is not None and ahi <= blo:
+        return False
+    return None
 
 
 def regime_sections(

@@ -19,6 +19,15 @@ from screening.model.deal import (
     PartyKind,
     RestrictedList,
 )
+from screening.model.numbers import (
+    Num,
+    bounds,
+    ge,
+    pct_bounds,
+    render,
+)
+
+UNKNOWN_STATE = ""  # key of the interest unlisted holders may give some state's governments
 
 
 def is_parent(owner: Owner) -> Tri:
@@ -27,18 +36,27 @@ def is_parent(owner: Owner) -> Tri:
         return True
     # An owner recorded with a voting interest only is taken to hold the same equity.
     equity = owner.equity_pct if owner.equity_pct is not None else owner.voting_pct
-    return or3(
-        [
-            None if owner.voting_pct is None else owner.voting_pct >= 50,
-            None if equity is None else equity >= 50,
-        ]
-    )
+    return or3([ge(owner.voting_pct, 50), ge(equity, 50)])
 
 
-def fmt(p: Decimal) -> str:
-    """A percentage as plain digits, without exponent or trailing zeros."""
-    text = format(p.normalize(), "f")
-    return text
+def others_max(owners: list[Owner] | None, complete: bool) -> Decimal:
+    """The most that holders left off an incomplete owners list can hold together.
+
+    Zero for a complete list; otherwise 100% less what the listed holders hold at least.
+    """
+    if complete or owners is None:
+        return Decimal(0)
+    held = Decimal(0)
+    for owner in owners:
+        pct = owner.voting_pct if owner.voting_pct is not None else owner.equity_pct
+        low = None if pct is None else bounds(pct)[0]
+        held += low or Decimal(0)
+    return max(Decimal(0), HUNDRED - held)
+
+
+def fmt(p: Num) -> str:
+    """A percentage (or range) as plain digits, without exponent or trailing zeros."""
+    return render(p).replace(" to ", "–")
 
 
 @dataclass
@@ -88,8 +106,14 @@ def state_bounds(
     owners: list[Owner] | None,
     name: str,
     notes: list[str],
+    complete: bool = True,
 ) -> StateBounds:
-    """Each foreign state's attributed voting interest in an entity, as bounds (800.244)."""
+    """Each foreign state's attributed voting interest in an entity, as bounds (800.244).
+
+    A stake known only as a range counts at its least in the low bound and at its most in the
+    high bound. With an incomplete owners list, holders left off may hold governments' interests:
+    what they can hold together (100% if that could make one a parent) is of unknown state.
+    """
     out = StateBounds()
     if kind == PartyKind.government:
         if country is None:
@@ -122,11 +146,12 @@ def state_bounds(
         maybe_gp = kind == PartyKind.fund and owner.is_general_partner is None
         if owner.kind == PartyKind.government:
             # A government's own holding counts at face value (800.244(d)(1): 75% stays 75%).
-            direct = owner.voting_pct
+            direct: Num | None = owner.voting_pct
             if direct is None and owner.is_general_partner:
                 direct = HUNDRED
-            low = ZERO if direct is None or maybe_gp else direct
-            high = HUNDRED if direct is None else direct
+            dlo, dhi = pct_bounds(direct) if direct is not None else (ZERO, HUNDRED)
+            low = ZERO if maybe_gp else dlo
+            high = dhi
             if direct is None:
                 notes.append(f"voting interest of {owner.name} in {name} is not recorded")
             if owner.country is None:
@@ -146,11 +171,14 @@ def state_bounds(
             notes.append(f"voting interest of {owner.name} in {name} is not recorded")
         # 800.244(c): an intermediate parent's interest in its subsidiary is deemed 100%.
         pct = owner.voting_pct
-        low_factor = HUNDRED if parent else (pct or ZERO)
-        high_factor = HUNDRED if parent is not False else (pct if pct is not None else HUNDRED)
+        plo, phi = pct_bounds(pct) if pct is not None else (ZERO, HUNDRED)
+        low_factor = HUNDRED if parent else plo
+        high_factor = HUNDRED if parent is not False else phi
         if maybe_gp:
             low_factor = ZERO
-        upstream = state_bounds(owner.kind, owner.country, owner.owners, owner.name, notes)
+        upstream = state_bounds(
+            owner.kind, owner.country, owner.owners, owner.name, notes, owner.owners_complete
+        )
         how = (
             "its parent, counted as 100%"
             if parent
@@ -164,7 +192,18 @@ def state_bounds(
                 f" → {fmt(p * low_factor / HUNDRED)}% of {name}"
             )
         out.add(upstream, low_factor, high_factor)
-    if kind == PartyKind.state_owned_enterprise and not any(out.low.values()):
+    rest = others_max(owners, complete)
+    if rest > 0:
+        # An unlisted holder of 50% or more would be a parent, counted as 100% (800.244(c)); a
+        # fund's unlisted holder could be its general partner unless one is recorded.
+        gp_open = kind == PartyKind.fund and not any(o.is_general_partner for o in owners)
+        most = HUNDRED if rest >= 50 or gp_open else rest
+        notes.append(
+            f"owners of {name} are listed as incomplete: holders not listed may hold up to "
+            f"{fmt(rest)}%, so some state's governments may hold up to {fmt(most)}% more"
+        )
+        out.wild = min(HUNDRED, out.wild + most)
+    if kind == PartyKind.state_owned_enterprise and not any(out.high.values()):
         notes.append(
             f"{name} is a state-owned enterprise with no recorded government owner: its "
             "government interest is unknown, not 0%"
@@ -189,13 +228,7 @@ def state_interests(
 
 def _ten_pct(owner: Owner) -> Tri:
     """Whether an owner holds 10% or more of the votes or equity, or is the general partner."""
-    return or3(
-        [
-            None if owner.voting_pct is None else owner.voting_pct >= 10,
-            None if owner.equity_pct is None else owner.equity_pct >= 10,
-            bool(owner.is_general_partner),
-        ]
-    )
+    return or3([ge(owner.voting_pct, 10), ge(owner.equity_pct, 10), bool(owner.is_general_partner)])
 
 
 def _controller_foreign(controller: Controller | None) -> Tri:
@@ -213,19 +246,29 @@ def _controller_foreign(controller: Controller | None) -> Tri:
     return _controller_foreign(controller.controlled_by)
 
 
-def _control_by_others(owners: list[Owner] | None, controller: Controller | None) -> Tri:
+def _control_by_others(
+    owners: list[Owner] | None, controller: Controller | None, complete: bool = True
+) -> Tri:
     """Whether an entity is controlled by a foreign person other than through a parent.
 
     800.224(a)(2), 800.208: owners that include no foreign parent do not show freedom from
     foreign control. A recorded controller decides; otherwise a foreign (or unknown) holder of
-    10% or more raises the question, and with none the record shows no foreign control.
+    10% or more raises the question, and with none the record shows no foreign control. Holders
+    left off an incomplete owners list may be such a holder when they can hold 10% or more.
     """
     if controller is not None:
         return _controller_foreign(controller)
     if owners is None:
         return None
+    unlisted: Tri = None if others_max(owners, complete) >= 10 else False
     return or3(
-        and3([_ten_pct(o), None if foreign_owner(o) is not False else False]) for o in owners
+        [
+            *(
+                and3([_ten_pct(o), None if foreign_owner(o) is not False else False])
+                for o in owners
+            ),
+            unlisted,
+        ]
     )
 
 
@@ -240,11 +283,13 @@ def foreign_owner(owner: Owner) -> Tri:
         return None
     parents = [o for o in (owner.owners or []) if is_parent(o) is not False]
     by_parent = or3(and3([is_parent(o), foreign_owner(o)]) for o in parents)
+    if by_parent is False and others_max(owner.owners, owner.owners_complete) >= 50:
+        by_parent = None  # an unlisted holder could be a foreign parent
     return or3(
         [
             None if owner.country is None else False,
             by_parent,
-            _control_by_others(owner.owners, owner.controlled_by),
+            _control_by_others(owner.owners, owner.controlled_by, owner.owners_complete),
         ]
     )
 
@@ -274,11 +319,14 @@ def foreign_person(party: Party, notes: list[str]) -> Tri:
     parent_foreign: Tri = or3(and3([is_parent(o), foreign_owner(o)]) for o in parents)
     if party.owners is None:
         parent_foreign = None if not parent_foreign else True
+    elif parent_foreign is False and others_max(party.owners, party.owners_complete) >= 50:
+        parent_foreign = None  # an unlisted holder could be a foreign parent
     controlled = party.controlled_by_foreign_person
     if controlled is None:
         # 800.224(a)(2): control by means other than a parent must be recorded; a foreign holder
-        # of 10% or more (or one of unknown nationality) leaves it an open question.
-        controlled = _control_by_others(party.owners, party.controlled_by)
+        # of 10% or more (or one of unknown nationality, or one left off an incomplete owners
+        # list) leaves it an open question.
+        controlled = _control_by_others(party.owners, party.controlled_by, party.owners_complete)
         if controlled is None and party.owners is not None:
             notes.append(
                 "whether a foreign holder of 10% or more (or another person) controls the "
@@ -294,15 +342,32 @@ def chain(owners: list[Owner] | None) -> Iterable[Owner]:
         yield from chain(owner.owners)
 
 
+def lists_unknown(party: Party) -> bool:
+    """Whether some restricted-list membership of the party or its owners is not known.
+
+    A ``lists: null`` anywhere in the chain, or an owners list marked incomplete (the holders
+    left off it are unnamed, so their memberships are unknown).
+    """
+    if party.lists is None or (not party.owners_complete and party.owners is not None):
+        return True
+    return any(
+        o.lists is None or (not o.owners_complete and o.owners is not None)
+        for o in chain(party.owners)
+    )
+
+
 def ultimate_parent(party: Party) -> tuple[str | None, str | None]:
     """Name and country of the top of the single-parent chain above a party."""
     name, country = party.name, party.country
-    owners = party.owners
+    owners, complete = party.owners, party.owners_complete
     while owners:
         parents = [o for o in owners if is_parent(o)]
+        if not parents and others_max(owners, complete) >= 50:
+            return None, None  # an unlisted holder could be the parent
         if len(parents) != 1:
             break
-        name, country, owners = parents[0].name, parents[0].country, parents[0].owners
+        name, country = parents[0].name, parents[0].country
+        owners, complete = parents[0].owners, parents[0].owners_complete
     return name, country
 
 
@@ -323,11 +388,16 @@ def _holder_qualifies(owner: Owner, ok: set[str]) -> Tri:
     )
 
 
-def _holders_qualify(owners: list[Owner] | None, ok: set[str]) -> Tri:
-    """800.219(a)(3)(iv) for one entity: every direct holder of 10% or more qualifies."""
+def _holders_qualify(owners: list[Owner] | None, ok: set[str], complete: bool = True) -> Tri:
+    """800.219(a)(3)(iv) for one entity: every direct holder of 10% or more qualifies.
+
+    Holders left off an incomplete owners list who could hold 10% or more (or be a parent) are
+    not shown to qualify.
+    """
     if owners is None:
         return None
-    return and3(or3([not3(_ten_pct(o)), _holder_qualifies(o, ok)]) for o in owners)
+    unlisted: Tri = None if others_max(owners, complete) >= 10 else True
+    return and3([*(or3([not3(_ten_pct(o)), _holder_qualifies(o, ok)]) for o in owners), unlisted])
 
 
 def parents_of(owners: list[Owner] | None) -> Iterable[tuple[Owner, Tri]]:
@@ -355,12 +425,14 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
     start = len(notes)
     listed = {RestrictedList.bis_entity_list, RestrictedList.bis_unverified_list}
     parents = list(parents_of(party.owners))
-    if listed & set(party.lists):
+    if listed & set(party.lists or []):
         notes.append("the investor is on the BIS Entity List or Unverified List (800.219(c)(2))")
         return False
     list_tests: list[Tri] = []
+    if party.lists is None:
+        list_tests.append(None)  # the investor's own memberships are not known
     for owner, is_par in parents:
-        if listed & set(owner.lists):
+        if listed & set(owner.lists or []):
             if is_par:
                 notes.append(
                     f"{owner.name}, a parent of the investor, is on the BIS Entity List or "
@@ -368,6 +440,8 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
                 )
                 return False
             list_tests.append(None)
+        elif owner.lists is None:
+            list_tests.append(None)  # a (possible) parent's memberships are not known
     disq: Tri = None if party.disqualifiers is None else not party.disqualifiers
     if party.kind == PartyKind.individual:
         nats = party.nationalities or ([party.country] if party.country else None)
@@ -382,10 +456,10 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
         None
         if party.principal_place_of_business is None
         else party.principal_place_of_business in ok,
-        None if party.board_us_or_excepted_pct is None else party.board_us_or_excepted_pct >= 75,
+        ge(party.board_us_or_excepted_pct, 75),
         party.minimum_excepted_ownership_met,
         disq,
-        _holders_qualify(party.owners, ok),
+        _holders_qualify(party.owners, ok, party.owners_complete),
         *list_tests,
     ]
     for owner, is_par in parents:
@@ -398,12 +472,10 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
                     None
                     if owner.principal_place_of_business is None
                     else owner.principal_place_of_business in ok,
-                    None
-                    if owner.board_us_or_excepted_pct is None
-                    else owner.board_us_or_excepted_pct >= 75,
+                    ge(owner.board_us_or_excepted_pct, 75),
                     owner.minimum_excepted_ownership_met,
                     None if owner.disqualifiers is None else not owner.disqualifiers,
-                    _holders_qualify(owner.owners, ok),
+                    _holders_qualify(owner.owners, ok, owner.owners_complete),
                 ]
             )
         parent_test = or3([not3(is_par), own_test])

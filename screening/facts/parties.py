@@ -39,6 +39,7 @@ from screening.facts.names import (
     sorted_tokens,
     words_align,
 )
+from screening.model.numbers import Num, pct_bounds, render
 from screening.model.reference import Entry, References
 
 LISTS: dict[str, str] = {
@@ -361,11 +362,13 @@ class Node:
 
     name: str
     role: str  # investor | co-investor | target | owner
-    pct: Decimal | None = None  # interest held in the entity below it (None = unknown)
+    pct: Num | None = None  # interest held in the entity below it (None = unknown)
     pct_basis: str = "equity"
     screening: NameScreening | None = None
     owners: list[Node] | None = None  # None = unknown
     path: tuple[str, ...] = ()  # labels from the deal party up to this node
+    complete: bool = True  # False: holders other than ``owners`` may exist
+    lists_known: bool = True  # False: the record says its list memberships are not known
 
     @property
     def listed(self) -> set[str]:
@@ -386,12 +389,19 @@ class Treated:
         return "; ".join(" ← ".join(c) for c in self.chains)
 
 
-def _fmt(p: Decimal) -> str:
-    return format(p.normalize(), "f")
+def _fmt(p: Num) -> str:
+    return render(p).replace(" to ", "–")
 
 
 def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
     """Whether ``node`` is listed, or owned >= threshold by parties treated as listed (3-valued)."""
+    found = _treated_as_listed(node, rule)
+    if found.status is False and not node.lists_known:
+        return Treated(None, f"restricted-list memberships of {node.name} are not known")
+    return found
+
+
+def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
     own = sorted(node.listed & set(rule.counts))
     if own:
         hits = [m for m in node.screening.matches if m.list_id in own] if node.screening else []
@@ -403,6 +413,10 @@ def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
     parts: list[str] = []
     chains: list[tuple[str, ...]] = []
     unknown: list[str] = []
+    if not node.complete:
+        held = sum((pct_bounds(o.pct)[0] for o in node.owners if o.pct is not None), Decimal(0))
+        upper += max(Decimal(0), HUNDRED - held)
+        unknown.append(f"holders of {node.name} other than those listed are not recorded")
     for owner in node.owners:
         sub = treated_as_listed(owner, rule)
         if sub.status is False:
@@ -411,11 +425,12 @@ def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
             upper += HUNDRED
             unknown.append(f"interest of {owner.name} in {node.name} is not recorded")
             continue
-        upper += owner.pct
+        least, most = pct_bounds(owner.pct)
+        upper += most
         if sub.status is None:
             unknown.append(sub.reason)
             continue
-        lower += owner.pct
+        lower += least
         parts.append(f"{owner.name} holds {_fmt(owner.pct)}% ({sub.reason})")
         for chain in sub.chains:
             chains.append((node.name, f"{chain[0]} {_fmt(owner.pct)}%", *chain[1:]))
@@ -451,12 +466,12 @@ def walk(node: Node) -> Iterable[Node]:
         yield from walk(owner)
 
 
-def interest(owner: Any) -> tuple[Decimal | None, str]:
+def interest(owner: Any) -> tuple[Num | None, str]:
     """The ownership interest an owner holds (equity; voting when equity is not recorded)."""
     if owner.equity_pct is not None:
-        return Decimal(owner.equity_pct), "equity"
+        return owner.equity_pct, "equity"
     if owner.voting_pct is not None:
-        return Decimal(owner.voting_pct), "voting (equity not recorded)"
+        return owner.voting_pct, "voting (equity not recorded)"
     return None, ""
 
 
@@ -480,9 +495,13 @@ def build_chain(
                 "owner",
                 pct,
                 basis,
-                screen_name(owner.name, references, as_of, declared=[str(x) for x in owner.lists]),
+                screen_name(
+                    owner.name, references, as_of, declared=[str(x) for x in owner.lists or []]
+                ),
                 build_chain(chain, references, as_of, here),
                 here,
+                owner.owners_complete,
+                owner.lists is not None,
             )
         )
     return nodes

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.ownership import StateBounds, is_parent
+from screening.facts.ownership import StateBounds, is_parent, others_max
 from screening.facts.sections.base import HUNDRED, Tri, and3, or3
 from screening.model.deal import Controller, LimitedPartner, Owner, Party, PartyKind
+from screening.model.numbers import Num, ge, render
 
 _NAMES = {
     "CN": "PRC",
@@ -90,14 +91,7 @@ def _relevant(owner: Owner | LimitedPartner) -> Tri:
     equity = owner.equity_pct
     gp = bool(getattr(owner, "is_general_partner", None))
     parent: Tri = is_parent(owner) if isinstance(owner, Owner) else None
-    return or3(
-        [
-            parent,
-            gp,
-            None if voting is None else voting >= 10,
-            None if equity is None else equity >= 10,
-        ]
-    )
+    return or3([parent, gp, ge(voting, 10), ge(equity, 10)])
 
 
 def _how(owner: Owner | LimitedPartner) -> str:
@@ -110,11 +104,11 @@ def _how(owner: Owner | LimitedPartner) -> str:
     pct = voting if voting is not None else owner.equity_pct
     if pct is None:
         return "holds an unknown share of"
-    return f"{'controls' if pct >= 50 else 'holds'} {_pct(pct)} of"
+    return f"{'controls' if ge(pct, 50) else 'holds'} {_pct(pct)} of"
 
 
-def _pct(p: Decimal | None) -> str:
-    return "?" if p is None else format(p.normalize(), "f") + "%"
+def _pct(p: Num | None) -> str:
+    return "?" if p is None else render(p, "%")
 
 
 def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) -> Tri:
@@ -150,6 +144,11 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
     owners: list[Owner] | None = getattr(node, "owners", None)
     if owners is None and isinstance(node, Party | Owner):
         out.unknown.append(f"owners of {node.name}")
+        results.append(None)
+    complete = getattr(node, "owners_complete", True)
+    if owners is not None and others_max(owners, complete) >= 10:
+        # Holders left off an incomplete owners list may hold 10% or more and be tied.
+        out.unknown.append(f"holders left off the owners list of {node.name}")
         results.append(None)
     for owner in owners or []:
         relevant = _relevant(owner)
@@ -202,12 +201,12 @@ def government_control(
         why = f"the governments of {state} hold {_pct(bounds.low.get(state))} of {party.name}"
     results.append(by_interest)
     results.append(_gov_controller(party.controlled_by, counts))
-    if party.kind == PartyKind.state_owned_enterprise and not any(bounds.low.values()):
+    if party.kind == PartyKind.state_owned_enterprise and not any(bounds.high.values()):
         soe: Tri = None if party.country is None else counts(party.country)
         results.append(soe)
         if soe and not why:
             why = f"{party.name} is a state-owned enterprise of {party.country}"
-    for owner, tri in _parent_govs(party.owners, counts):
+    for owner, tri in _parent_govs(party.owners, counts, party.owners_complete):
         results.append(tri)
         if tri and not why:
             why = f"{owner} controls {party.name}"
@@ -225,9 +224,12 @@ def _gov_controller(controller: Controller | None, counts: Callable[[str], bool]
 
 
 def _parent_govs(
-    owners: list[Owner] | None, counts: Callable[[str], bool]
+    owners: list[Owner] | None, counts: Callable[[str], bool], complete: bool = True
 ) -> list[tuple[str, Tri]]:
     out: list[tuple[str, Tri]] = []
+    if owners is not None and others_max(owners, complete) >= 50:
+        # A holder left off an incomplete owners list could be a government parent.
+        out.append(("a holder not listed", None))
     for owner in owners or []:
         parent = is_parent(owner)
         if parent is False:
@@ -235,7 +237,10 @@ def _parent_govs(
         if owner.kind in (PartyKind.government, PartyKind.state_owned_enterprise):
             tri: Tri = None if owner.country is None else counts(owner.country)
             out.append((_label(owner), and3([parent, tri])))
-        out.extend((name, and3([parent, t])) for name, t in _parent_govs(owner.owners, counts))
+        out.extend(
+            (name, and3([parent, t]))
+            for name, t in _parent_govs(owner.owners, counts, owner.owners_complete)
+        )
         if owner.controlled_by is not None:
             out.append(
                 (_label(owner), and3([parent, _gov_controller(owner.controlled_by, counts)]))

@@ -15,13 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import typing
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from screening.facts.sections import REGISTRY
-from screening.facts.sections.base import Section, fact
+from screening.facts.sections.base import AtLeast, Section, fact
 from screening.model.deal import (
     DEAL_KINDS,
     ControlMatter,
@@ -39,6 +38,7 @@ from screening.model.ext.farmland import LandInterest
 from screening.model.ext.outbound import Activity, AiUse, IcType, OutboundList, TransactionType
 from screening.model.ext.padfa import PadfaCategory
 from screening.model.ext.supply import Section301Product
+from screening.model.numbers import Num, Range
 
 _label = fact
 
@@ -48,7 +48,7 @@ class DealFacts(Section):
 
     kind: str = Field(title="deal kind")
     as_of: dt.date = Field(title="screening date")
-    value_usd: Decimal | None = _label("transaction value", "USD")
+    value_usd: Num | None = _label("transaction value", "USD")
     signing_date: dt.date | None = _label("signing date")
     completion_date: dt.date | None = _label("completion date")
     evasion_structure: bool | None = _label("structured to evade section 721")
@@ -69,9 +69,15 @@ class DealFacts(Section):
     )
     new_trigger_rights: bool | None = _label("the deal grants 800.211(b) rights not held before")
     increases_voting: bool | None = _label("the deal increases the investor's voting interest")
-    converts_to_voting_pct: Decimal | None = _label("voting interest on conversion", "%")
+    converts_to_voting_pct: Num | None = _label("voting interest on conversion", "%")
     conversion_in_holders_control: bool | None = _label("conversion is in the holder's control")
     conversion_imminent: bool | None = _label("conversion is imminent")
+    closed_without_notice: bool | None = _label(
+        "the deal closed without a notice or declaration to CFIUS"
+    )
+    mitigation_agreement: bool | None = _label(
+        "a CFIUS mitigation agreement already binds the parties"
+    )
 
 
 class InvestorFacts(Section):
@@ -83,7 +89,7 @@ class InvestorFacts(Section):
     principal_place_of_business: str | None = _label("investor's principal place of business")
     foreign_person: bool | None = _label("the investor is a foreign person")
     foreign_government: bool | None = _label("the investor is a foreign government")
-    gov_interest_pct: Decimal | None = _label(
+    gov_interest_pct: Num | None = _label(
         "effective foreign-government voting interest in the investor", "%"
     )
     gov_interest_state: str | None = _label("state whose governments hold that interest")
@@ -105,12 +111,12 @@ class InvestorFacts(Section):
         "the chain link that ties the investor to a country of concern"
     )
     excepted_investor: bool | None = _label("the investor is an excepted investor")
-    lists: list[str] = Field(
+    lists: list[str] | AtLeast = Field(
         default_factory=list, title="restricted lists naming the investor or an owner"
     )
     ultimate_parent: str | None = _label("investor's ultimate parent")
     ultimate_parent_country: str | None = _label("ultimate parent's country")
-    concert_voting_pct: Decimal | None = _label(
+    concert_voting_pct: Num | None = _label(
         "voting interest of the investor with those acting in concert", "%"
     )
     concert_majority: bool | None = _label(
@@ -166,7 +172,7 @@ class TargetFacts(Section):
     )
     spd_genetic: bool | None = _label("the target holds identifiable genetic test results")
     has_facilities: bool | None = _label("the target has facilities in the United States")
-    miles_to_installation: Decimal | None = _label(
+    miles_to_installation: Num | None = _label(
         "distance from a facility to the nearest listed military installation", "miles"
     )
     air_carrier: bool | None = _label("the target is a certificated U.S. air carrier")
@@ -175,11 +181,11 @@ class TargetFacts(Section):
 class RightsFacts(Section):
     """Facts about what the investor gets."""
 
-    voting_pct: Decimal | None = _label("investor's voting interest", "%")
+    voting_pct: Num | None = _label("investor's voting interest", "%")
     substantial_interest: bool | None = _label(
         "the investor acquires a voting interest of 25% or more (800.244(a))"
     )
-    equity_pct: Decimal | None = _label("investor's equity interest", "%")
+    equity_pct: Num | None = _label("investor's equity interest", "%")
     board_seats: int | None = _label("board seats the investor appoints")
     board_majority: bool | None = _label("the investor appoints a majority of the board")
     board_seat: bool | None = _label("the investor has a board seat")
@@ -202,6 +208,19 @@ class RightsFacts(Section):
     loan_default_control_likely: bool | None = _label(
         "on default, foreign control is significantly possible"
     )
+    control_stated: str = Field(
+        "not_stated", title="control as the record stipulates it (e.g. counsel's conclusion)"
+    )
+    no_control_stipulated: bool = Field(
+        False, title="the record stipulates that the investor has no control (e.g. counsel's view)"
+    )
+    blocks_decisions: bool | None = _label(
+        "the investor's votes can block decisions on important matters (800.208(a))"
+    )
+    dominant_minority_stated: bool = Field(
+        False, title="the record states the investor holds a dominant minority"
+    )
+    largest_holder: bool | None = _label("the investor is the largest voting holder")
 
 
 SECTIONS: dict[str, type[Section]] = {
@@ -244,6 +263,18 @@ def field_info(path: str) -> tuple[Any, str, str] | None:
     return info.annotation, info.title or name, str(extra.get("unit", ""))
 
 
+def partial(path: str) -> bool:
+    """Whether the list fact at a path may be known only in part (:class:`AtLeast`)."""
+    info = field_info(path)
+    return info is not None and AtLeast in typing.get_args(info[0])
+
+
+def ranged(path: str) -> bool:
+    """Whether the fact at a path may be a :class:`~screening.model.numbers.Range`."""
+    info = field_info(path)
+    return info is not None and Range in typing.get_args(info[0])
+
+
 def all_paths() -> list[str]:
     """Every fact path rules can read, sorted."""
     return list(_all_paths(len(SECTIONS)))
@@ -273,6 +304,7 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "investor.kind": tuple(k.value for k in PartyKind),
     "investor.lists": tuple(x.value for x in RestrictedList),
     "rights.involvement": tuple(x.value for x in InvolvementArea),
+    "rights.control_stated": ("yes", "no", "not_stated"),
     "rights.control_matters": tuple(x.value for x in ControlMatter),
     "rights.minority_protections": tuple(x.value for x in MinorityProtection),
     "target.spd_categories": tuple(x.value for x in DataCategory),

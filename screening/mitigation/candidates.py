@@ -17,6 +17,8 @@ from screening.errors import UsageError
 from screening.facts.view import FactView
 from screening.mitigation.changes import Change, apply_changes, render_literal
 from screening.model.deal import DealRecord
+from screening.model.numbers import Range
+from screening.model.numbers import jsonable as range_json
 from screening.model.paths import PathError, field_type, get_value, parse_path
 from screening.rulebook.book import Rulebook
 from screening.rulebook.conditions import COMPARISONS, Leaf, leaves, suggest
@@ -94,6 +96,8 @@ def _show(value: Any) -> str:
         return "unknown"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, Range):
+        return render_literal(range_json(value))
     return render_literal(value)
 
 
@@ -153,13 +157,17 @@ def _lower(
     step = _STEP.get(annotation)
     if step is None:
         return []
+    shown = current
+    if isinstance(current, Range):
+        # Known only within bounds: a concession sets an exact value below the most it can be.
+        current = current.hi
     found = thresholds(book)
     values: set[Decimal] = set(term.values)
     for fact in term.thresholds:
         seen = view.get(fact)
         offset = (
             Decimal(seen) - Decimal(current)
-            if seen is not None and current is not None
+            if seen is not None and current is not None and not isinstance(seen, Range)
             else Decimal(0)
         )
         for op, limit in found.get(fact, []):
@@ -188,10 +196,12 @@ def _lower(
     for rank, v in enumerate(kept):
         value: Any = int(v) if annotation is int else v
         size = float((Decimal(current) - v) / Decimal(current)) if current else 1.0
-        label = f"{term.title} ({_show(current)} → {_show(value)})"
+        label = f"{term.title} ({_show(shown)} → {_show(value)})"
         changes = [Change(path=term.path, value=value)]
         for other in term.also_lower:
             seen = get_value(deal, parse_path(other))
+            if isinstance(seen, Range):
+                seen = seen.hi if seen.hi is not None else value + step
             if seen is not None and seen > value:
                 changes.append(Change(path=other, value=value))
         paths = tuple(c.path for c in changes)

@@ -29,7 +29,8 @@ PLACES = 6
 MAX_NUMBER = Decimal(10**12)
 
 
-def _check_places(value: Decimal) -> Decimal:
+def check_places(value: Decimal) -> Decimal:
+    """A deal number's bounds: finite, at most MAX_NUMBER in magnitude, at most PLACES places."""
     if not value.is_finite():
         raise ValueError("a number must be finite")
     if value.copy_abs() > MAX_NUMBER:
@@ -39,18 +40,18 @@ def _check_places(value: Decimal) -> Decimal:
     return value
 
 
-Number = Annotated[Decimal, AfterValidator(_check_places)]
+Number = Annotated[Decimal, AfterValidator(check_places)]
 
 
 Percent = Annotated[
     Decimal,
     Field(ge=0, le=100, description="a percentage from 0 to 100"),
-    AfterValidator(_check_places),
+    AfterValidator(check_places),
 ]
 Money = Annotated[
     Decimal,
     Field(ge=0, le=MAX_NUMBER, description="an amount in U.S. dollars"),
-    AfterValidator(_check_places),
+    AfterValidator(check_places),
 ]
 Count = Annotated[int, Field(ge=0, le=int(MAX_NUMBER))]
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, RootModel
 
-from screening.model.basetypes import Count, Country, Money, Number, Percent, Record
+from screening.model.basetypes import Count, Country, Record
 from screening.model.ext.apps import App, ConnectedVehicle
 from screening.model.ext.data import DataTransaction
 from screening.model.ext.defense import DefenseSupply
@@ -29,6 +29,7 @@ from screening.model.ext.outbound import Outbound
 from screening.model.ext.padfa import DataBrokerage
 from screening.model.ext.site import Site
 from screening.model.ext.supply import SupplyChain
+from screening.model.numbers import MilesValue, MoneyValue, PercentValue
 
 # --------------------------------------------------------------------------------------------
 # Vocabularies
@@ -161,8 +162,10 @@ class Controller(Record):
     foreign-person status (800.224) and ties to a country of concern can be traced.
     """
 
-    name: str = Field(min_length=1, max_length=200)
-    kind: PartyKind
+    name: str = Field(
+        description="the controlling person's name as in the source", min_length=1, max_length=200
+    )
+    kind: PartyKind = Field(description="what sort of person or body the controller is")
     country: Country | None = Field(
         None, description="country of organization (entities) or nationality (individuals)"
     )
@@ -184,8 +187,10 @@ class Controller(Record):
 class Owner(Record):
     """A holder of an interest in a party, with its own owners (an ownership chain)."""
 
-    name: str = Field(min_length=1, max_length=200)
-    kind: PartyKind
+    name: str = Field(
+        description="the holder's name as in the source", min_length=1, max_length=200
+    )
+    kind: PartyKind = Field(description="what sort of person or body the holder is")
     country: Country | None = Field(
         None, description="country of organization (entities) or nationality (individuals)"
     )
@@ -201,7 +206,7 @@ class Owner(Record):
     controlled_by: Controller | None = Field(
         None, description="who controls this owner, when known but not through a recorded stake"
     )
-    board_us_or_excepted_pct: Percent | None = Field(
+    board_us_or_excepted_pct: PercentValue | None = Field(
         None,
         description=(
             "for a parent of the investor: share of its board members and observers who are U.S. "
@@ -214,22 +219,37 @@ class Owner(Record):
     disqualifiers: list[Disqualifier] | None = Field(
         None, description="for a parent of the investor: 800.219(c)(1) events; [] = none"
     )
-    voting_pct: Percent | None = Field(None, description="voting interest held in the owned party")
-    equity_pct: Percent | None = Field(None, description="equity interest held in the owned party")
+    voting_pct: PercentValue | None = Field(
+        None, description="voting interest held in the owned party"
+    )
+    equity_pct: PercentValue | None = Field(
+        None, description="equity interest held in the owned party"
+    )
     is_general_partner: bool | None = Field(
         None, description="the owner is the general partner or managing member of the owned fund"
     )
-    lists: list[RestrictedList] = Field(default_factory=list)
+    lists: list[RestrictedList] | None = Field(
+        default_factory=list,
+        description="restricted lists it is on; omitted or [] = none, null = not known (rules "
+        "that need it stay open questions)",
+    )
     owners: list[Owner] | None = Field(
         None, max_length=50, description="this owner's own holders; None = unknown, [] = none"
+    )
+    owners_complete: bool = Field(
+        True,
+        description="false: the owners listed are known holders and others may exist (the rest "
+        "of the interest stays unknown); true (the default): the list is every holder",
     )
 
 
 class Clearance(Record):
     """A prior CFIUS action on a deal by the same investor in the same target."""
 
-    kind: Literal["control", "covered_investment"]
-    cleared_on: dt.date
+    kind: Literal["control", "covered_investment"] = Field(
+        description="what CFIUS cleared: control or a covered investment"
+    )
+    cleared_on: dt.date = Field(description="date CFIUS concluded action")
     rights: list[str] = Field(
         default_factory=list,
         description="rights cleared then: board_seat, observer, nomination, mnpti, involvement",
@@ -243,13 +263,17 @@ class LimitedPartner(Record):
     investments when all of 800.307(a)(1)-(6) hold; it never removes the fund's own investment.
     """
 
-    name: str = Field(min_length=1, max_length=200)
-    kind: PartyKind
+    name: str = Field(
+        description="the limited partner's name as in the source", min_length=1, max_length=200
+    )
+    kind: PartyKind = Field(description="what sort of person or body the limited partner is")
     country: Country | None = Field(
         None, description="country of organization (entities) or nationality (individuals)"
     )
-    principal_place_of_business: Country | None = None
-    equity_pct: Percent | None = Field(None, description="share of the fund's commitments")
+    principal_place_of_business: Country | None = Field(
+        None, description="an entity's principal place of business (800.239); None = unknown"
+    )
+    equity_pct: PercentValue | None = Field(None, description="share of the fund's commitments")
     advisory_board_member: bool | None = Field(
         None, description="sits (or has a designee) on the fund's advisory board or a committee"
     )
@@ -278,19 +302,23 @@ class LimitedPartner(Record):
             "technology to this LP (800.401(c)(1))"
         ),
     )
-    lists: list[RestrictedList] = Field(default_factory=list)
+    lists: list[RestrictedList] = Field(
+        default_factory=list, description="restricted lists it is on; omitted or [] = none"
+    )
 
 
 class Party(Record):
     """The foreign investor (or a co-investor): who acquires the interest."""
 
-    name: str = Field(min_length=1, max_length=200)
-    kind: PartyKind
+    name: str = Field(description="the party's name as in the source", min_length=1, max_length=200)
+    kind: PartyKind = Field(description="what sort of person or body the party is")
     country: Country | None = Field(None, description="country of organization or nationality")
     nationalities: list[Country] | None = Field(
         None, description="every nationality of an individual (800.219(a)(1))"
     )
-    principal_place_of_business: Country | None = None
+    principal_place_of_business: Country | None = Field(
+        None, description="country of the principal place of business (800.239)"
+    )
     equity_primarily_traded_in: Country | None = Field(
         None, description="where the party's equity is primarily traded, if it is listed"
     )
@@ -313,9 +341,18 @@ class Party(Record):
     owners: list[Owner] | None = Field(
         None, max_length=50, description="holders of 10% or more; None = unknown, [] = none"
     )
-    lists: list[RestrictedList] = Field(default_factory=list)
+    owners_complete: bool = Field(
+        True,
+        description="false: the owners listed are known holders and others may exist (the rest "
+        "of the interest stays unknown); true (the default): the list is every holder",
+    )
+    lists: list[RestrictedList] | None = Field(
+        default_factory=list,
+        description="restricted lists it is on; omitted or [] = none, null = not known (rules "
+        "that need it stay open questions)",
+    )
     # Excepted investor criteria, 800.219(a)(3); apply to the party and to every parent.
-    board_us_or_excepted_pct: Percent | None = Field(
+    board_us_or_excepted_pct: PercentValue | None = Field(
         None, description="share of board members and observers who are U.S. or excepted nationals"
     )
     minimum_excepted_ownership_met: bool | None = Field(
@@ -351,7 +388,9 @@ class Party(Record):
             "None = unknown, [] = none"
         ),
     )
-    managed_exclusively_by_gp: bool | None = None
+    managed_exclusively_by_gp: bool | None = Field(
+        None, description="for a fund: managed exclusively by its GP (800.307(a)(1))"
+    )
     lp_advisory_board_compliant: bool | None = Field(
         None, description="foreign LPs on the advisory board meet 800.307(a)(3)-(4)"
     )
@@ -363,8 +402,10 @@ class Party(Record):
 class CoInvestor(Record):
     """Another foreign investor in the same deal."""
 
-    party: Party
-    voting_pct: Percent | None = None
+    party: Party = Field(description="the co-investor")
+    voting_pct: PercentValue | None = Field(
+        None, description="voting interest the co-investor holds after the deal"
+    )
     acts_in_concert: bool | None = Field(
         None, description="acts with the investor under a formal or informal arrangement"
     )
@@ -377,10 +418,16 @@ class CoInvestor(Record):
 class CriticalTechnology(Record):
     """A critical technology (800.215) the U.S. business produces, designs, tests or develops."""
 
-    description: str = Field(min_length=1, max_length=500)
-    basis: CriticalTechnologyBasis
-    eccn: str | None = Field(None, pattern=r"^[0-9][A-E][0-9]{3}(\.[a-z0-9.]+)?$")
-    usml_category: str | None = Field(None, pattern=r"^[IVXL]+(\([a-z0-9]+\))*$")
+    description: str = Field(description="what the technology is", min_length=1, max_length=500)
+    basis: CriticalTechnologyBasis = Field(description="800.215 category that makes it critical")
+    eccn: str | None = Field(
+        None,
+        description='Export Control Classification Number, quoted (e.g. "3E001")',
+        pattern=r"^[0-9][A-E][0-9]{3}(\.[a-z0-9.]+)?$",
+    )
+    usml_category: str | None = Field(
+        None, description="USML category, e.g. XI(a)", pattern=r"^[IVXL]+(\([a-z0-9]+\))*$"
+    )
     authorization_required: bool | None = Field(
         None,
         description=(
@@ -394,27 +441,47 @@ class CriticalTechnology(Record):
     activity_current: bool | None = Field(
         None, description="produced now, or the ability to produce is retained (800.248(d)(3))"
     )
+    controlled_from: dt.date | None = Field(
+        None,
+        description="date the item became controlled (a critical technology); one controlled "
+        "only after the earliest of signing, tender, proxy and completion does not count for "
+        "this deal (800.401(c)(3))",
+    )
+    license_required_to: list[Country] | None = Field(
+        None,
+        description="countries to which exporting it needs a U.S. regulatory authorization "
+        "(800.254; licence exceptions ignored, 800.401(c)(2)); the screening works out which "
+        "persons need one: the investor by principal place of business (nationalities for an "
+        "individual) and its 25%-or-more foreign holders (800.401(c)(1)(v), 800.256). "
+        "`authorization_required`, if given, is used as stipulated",
+    )
 
 
 class InfrastructureRole(Record):
     """A covered investment critical infrastructure item (Appendix A) and the function performed."""
 
     item: str = Field(pattern=r"^(i\([ab]\)|[ivx]+)$", description="Appendix A item, e.g. xi")
-    function: InfrastructureFunction
-    description: str | None = None
+    function: InfrastructureFunction = Field(
+        description="the column 2 function performed (own, operate, ...)"
+    )
+    description: str | None = Field(None, description="the asset in plain words")
 
 
 class SensitiveData(Record):
     """Sensitive personal data the U.S. business maintains or collects (800.241)."""
 
-    categories: list[DataCategory] | None = None
+    categories: list[DataCategory] | None = Field(
+        None, description="800.241(a)(1)(ii) categories held; [] = none"
+    )
     individuals_max_12_months: Count | None = Field(
         None, description="most individuals with identifiable data held at any point in 12 months"
     )
     business_objective_over_1m: bool | None = Field(
         None, description="demonstrated business objective to hold such data on >1,000,000"
     )
-    data_integral_to_products: bool | None = None
+    data_integral_to_products: bool | None = Field(
+        None, description="the data is integral to the business's products (800.241(a)(1)(i)(B))"
+    )
     targets_us_government_personnel: bool | None = Field(
         None, description="targets or tailors products to USG national-security personnel (800.247)"
     )
@@ -426,30 +493,45 @@ class SensitiveData(Record):
 class Facility(Record):
     """A site of the U.S. business or of the deal."""
 
-    name: str = Field(min_length=1, max_length=200)
-    state: str | None = Field(None, pattern=r"^[A-Z]{2}$")
-    miles_to_listed_installation: Number | None = Field(None, ge=0)
+    name: str = Field(description="the site's name", min_length=1, max_length=200)
+    state: str | None = Field(
+        None, description="U.S. state or territory (two letters)", pattern=r"^[A-Z]{2}$"
+    )
+    miles_to_listed_installation: MilesValue | None = Field(
+        None, description="distance to the nearest listed installation; a range if estimated"
+    )
 
 
 class USBusiness(Record):
     """The target: the U.S. business (or the assets) the investor acquires an interest in."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(description="the business's name", min_length=1, max_length=200)
     country: Country | None = Field(None, description="country of organization")
-    naics: str | None = Field(None, pattern=r"^[0-9]{2,6}$")
+    naics: str | None = Field(
+        None, description="NAICS code (2 to 6 digits)", pattern=r"^[0-9]{2,6}$"
+    )
     interstate_commerce: bool | None = Field(
         None, description="engaged in interstate commerce in the United States (800.252)"
     )
-    critical_technologies: list[CriticalTechnology] | None = None
-    infrastructure: list[InfrastructureRole] | None = None
-    sensitive_data: SensitiveData | None = None
-    lists: list[RestrictedList] = Field(
-        default_factory=list, description="restricted lists the record declares for the target"
+    critical_technologies: list[CriticalTechnology] | None = Field(
+        None, description="critical technologies produced, designed, tested or developed; [] = none"
+    )
+    infrastructure: list[InfrastructureRole] | None = Field(
+        None, description="Appendix A to part 800 items and functions; [] = none"
+    )
+    sensitive_data: SensitiveData | None = Field(
+        None, description="sensitive personal data held (800.241)"
+    )
+    lists: list[RestrictedList] | None = Field(
+        default_factory=list,
+        description="restricted lists the record declares for the target; null = not known",
     )
     facilities: list[Facility] | None = Field(
         None, description="sites of the business; None = unknown, [] = none"
     )
-    certificated_air_carrier: bool | None = None
+    certificated_air_carrier: bool | None = Field(
+        None, description="a certificated U.S. air carrier (800.401(d)(2))"
+    )
     owners: list[Owner] | None = Field(
         None,
         max_length=50,
@@ -457,6 +539,11 @@ class USBusiness(Record):
             "the target's holders (for the OFAC 50 Percent Rule on the target side); "
             "None = unknown, [] = none"
         ),
+    )
+    owners_complete: bool = Field(
+        True,
+        description="false: the owners listed are known holders and others may exist (the rest "
+        "of the interest stays unknown); true (the default): the list is every holder",
     )
 
 
@@ -467,12 +554,18 @@ class USBusiness(Record):
 class Rights(Record):
     """What the foreign investor gets (or will hold) after the deal."""
 
-    voting_pct: Percent | None = None
-    equity_pct: Percent | None = None
-    board_seats: Count | None = None
-    board_size: Count | None = None
-    board_observer: bool | None = None
-    board_nomination_right: bool | None = None
+    voting_pct: PercentValue | None = Field(
+        None, description="voting interest the investor holds after the deal"
+    )
+    equity_pct: PercentValue | None = Field(
+        None, description="equity interest the investor holds after the deal"
+    )
+    board_seats: Count | None = Field(None, description="board seats the investor appoints")
+    board_size: Count | None = Field(None, description="seats on the board")
+    board_observer: bool | None = Field(None, description="a board observer right (800.211(b)(2))")
+    board_nomination_right: bool | None = Field(
+        None, description="a right to nominate a director (800.211(b)(2))"
+    )
     mnpti_access: bool | None = Field(
         None, description="access to material nonpublic technical information (800.232)"
     )
@@ -482,28 +575,109 @@ class Rights(Record):
     control_matters: list[ControlMatter] | None = Field(
         None, description="800.208(a) matters the investor can determine, direct or veto"
     )
-    minority_protections: list[MinorityProtection] = Field(default_factory=list)
+    minority_protections: list[MinorityProtection] = Field(
+        description="800.208(c) minority protections held", default_factory=list
+    )
     passive_undertaking: bool | None = Field(
         None, description="held solely for passive investment (800.243)"
     )
     loan_default_control_likely: bool | None = Field(
         None, description="lending: default makes foreign control significantly possible"
     )
+    # Control (800.208): counsel's conclusion, and the governance facts behind it.
+    control: bool | None = Field(
+        None,
+        description="stipulated conclusion (e.g. counsel's) that the investor does (true) or does "
+        "not (false) control the target (800.208); shown as stipulated. false settles the "
+        "judgement-based indicators (vetoes, blocking, dominant minority), not a voting or "
+        "board majority",
+    )
+    decision_threshold_pct: PercentValue | None = Field(
+        None,
+        description="share of votes needed to decide the 800.208(a) important matters (a "
+        "supermajority such as 66.67 or 75); omitted = a simple majority, more than 50% (the "
+        "corporate-law default)",
+    )
+    dominant_minority: bool | None = Field(
+        None,
+        description="the investor's minority holding is dominant (e.g. the largest, facing "
+        "dispersed holders), which 800.208(a) names as a source of control",
+    )
+    largest_other_holder_pct: PercentValue | None = Field(
+        None, description="the largest voting interest held by any one other holder"
+    )
+
+
+class History(Record):
+    """What has already happened to the deal: closing, notice to CFIUS, mitigation."""
+
+    closed: bool | None = Field(None, description="the deal has already closed (completed)")
+    notified: bool | None = Field(
+        None, description="CFIUS received a notice or declaration for this deal"
+    )
+    mitigation_agreement: bool | None = Field(
+        None,
+        description="a CFIUS mitigation agreement or condition (section 721(l)) already binds "
+        "the parties for the target",
+    )
 
 
 class PriorPosition(Record):
     """What the investor held before the deal, for changes of rights and follow-on investments."""
 
-    rights: Rights
-    clearances: list[Clearance] = Field(default_factory=list)
+    rights: Rights = Field(description="rights held before the deal")
+    clearances: list[Clearance] = Field(
+        description="earlier CFIUS actions on the investor's stake", default_factory=list
+    )
+
+
+class AssetIndicia(Record):
+    """What is acquired or contributed, for whether the assets constitute a U.S. business.
+
+    31 CFR 800.252 and 800.301(c): assets are a U.S. business when they carry on business in
+    the United States (people, customers, know-how with the means to use them); a bare building,
+    bare equipment or a bare licence is not (800.301(e) examples). Every fact left out is unknown.
+    """
+
+    staff: bool | None = Field(None, description="employees of the business move with the assets")
+    customer_lists: bool | None = Field(
+        None, description="customer lists, contracts or relationships pass with the assets"
+    )
+    ip_know_how: bool | None = Field(
+        None, description="intellectual property, know-how or software pass with the assets"
+    )
+    brands: bool | None = Field(
+        None, description="trade names, brands, web presence or goodwill pass with the assets"
+    )
+    equipment: bool | None = Field(None, description="production equipment or machinery")
+    premises: bool | None = Field(None, description="a plant, office or other premises")
+    inventory: bool | None = Field(None, description="inventory or work in progress")
+    operating: bool | None = Field(
+        None, description="the assets are operated as a business now (or were until the deal)"
+    )
+    months_since_operated: Count | None = Field(
+        None, description="months since the assets were last operated as a business"
+    )
+    revivable: bool | None = Field(
+        None,
+        description="the business could be restarted with what is acquired (no rebuilding of "
+        "staff, customers or know-how)",
+    )
+    in_united_states: bool | None = Field(
+        None, description="the assets are located and used in the United States"
+    )
 
 
 class ContingentEquity(Record):
     """Convertible or contingent equity (800.207, 800.308)."""
 
-    converts_to_voting_pct: Percent | None = None
-    conversion_in_holders_control: bool | None = None
-    conversion_imminent: bool | None = None
+    converts_to_voting_pct: PercentValue | None = Field(
+        None, description="voting interest on conversion"
+    )
+    conversion_in_holders_control: bool | None = Field(
+        None, description="conversion is at the holder's option (800.308)"
+    )
+    conversion_imminent: bool | None = Field(None, description="conversion is imminent (800.308)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -513,17 +687,40 @@ class ContingentEquity(Record):
 class DealBase(Record):
     """Facts every deal kind has."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-    name: str = Field(min_length=1, max_length=300)
-    description: str | None = Field(None, max_length=5000)
-    investor: Party
-    co_investors: list[CoInvestor] = Field(default_factory=list, max_length=50)
-    target: USBusiness
-    rights: Rights = Field(default_factory=Rights)
-    prior: PriorPosition | None = None
-    value_usd: Money | None = None
-    signing_date: dt.date | None = None
-    completion_date: dt.date | None = None
+    id: str = Field(
+        description="stable record id (letters, digits, . _ -)",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$",
+    )
+    name: str = Field(description="a one-line name of the deal", min_length=1, max_length=300)
+    description: str | None = Field(None, description="free text about the deal", max_length=5000)
+    investor: Party = Field(description="the foreign investor")
+    co_investors: list[CoInvestor] = Field(
+        default_factory=list, max_length=50, description="other foreign investors in the deal"
+    )
+    co_investors_complete: bool = Field(
+        True,
+        description="false: the co-investors listed are known and others may exist; true (the "
+        "default): the list is every other investor",
+    )
+    target: USBusiness = Field(description="the U.S. business (or assets) invested in")
+    rights: Rights = Field(description="what the investor gets", default_factory=Rights)
+    prior: PriorPosition | None = Field(
+        None, description="what the investor held before (earlier steps and clearances)"
+    )
+    history: History | None = Field(
+        None, description="what has already happened: closed, notified, mitigation"
+    )
+    value_usd: MoneyValue | None = Field(None, description="transaction value")
+    signing_date: dt.date | None = Field(None, description="date the agreement was signed")
+    completion_date: dt.date | None = Field(
+        None, description="date of completion (the screening date unless given)"
+    )
+    tender_offer_date: dt.date | None = Field(
+        None, description="date a tender offer was made, if any (800.401(c)(3))"
+    )
+    proxy_solicitation_date: dt.date | None = Field(
+        None, description="date a proxy solicitation began, if any (800.401(c)(3))"
+    )
     evasion_structure: bool | None = Field(
         None, description="structured to evade section 721, e.g. a funded straw buyer (800.213(d))"
     )
@@ -559,36 +756,52 @@ class DealBase(Record):
 class EquityStake(DealBase):
     """Acquisition of shares or other equity in a U.S. business."""
 
-    kind: Literal["equity_stake"]
-    open_market_purchase: bool | None = None
+    kind: Literal["equity_stake"] = Field(description="deal kind: equity_stake")
+    open_market_purchase: bool | None = Field(None, description="bought on the open market")
 
 
 class Acquisition(DealBase):
     """Acquisition of a business, part of one, or assets."""
 
-    kind: Literal["acquisition"]
+    kind: Literal["acquisition"] = Field(description="deal kind: acquisition")
     assets_only: bool | None = Field(None, description="assets are acquired, not an entity")
     assets_constitute_us_business: bool | None = Field(
-        None, description="the assets with staff, customers, IP form a U.S. business (800.301(c))"
+        None,
+        description="stipulated conclusion that the assets form a U.S. business (800.301(c)); "
+        "prefer `assets`, from which the screening derives it",
+    )
+    assets: AssetIndicia | None = Field(
+        None, description="what is acquired, for whether the assets form a U.S. business"
     )
 
 
 class JointVenture(DealBase):
     """Formation of, or entry into, a joint venture."""
 
-    kind: Literal["joint_venture"]
+    kind: Literal["joint_venture"] = Field(description="deal kind: joint_venture")
     us_contribution: Literal["us_business", "assets_not_business", "ip_license", "cash"] | None = (
-        None
+        Field(
+            None,
+            description="stipulated: what the U.S. side contributes; prefer `contributed_assets`",
+        )
     )
-    jv_country: Country | None = None
+    contributed_assets: AssetIndicia | None = Field(
+        None,
+        description="what the U.S. side contributes: is it a U.S. business (800.301(d))",
+    )
+    jv_country: Country | None = Field(None, description="country where the JV is organized")
 
 
 class SupplyPartnership(DealBase):
     """Long-term supply, offtake or technology licensing."""
 
-    kind: Literal["supply_partnership"]
-    arrangement: Literal["supply", "offtake", "license"] | None = None
-    term_years: Annotated[int, Field(ge=0, le=100)] | None = None
+    kind: Literal["supply_partnership"] = Field(description="deal kind: supply_partnership")
+    arrangement: Literal["supply", "offtake", "license"] | None = Field(
+        None, description="supply, offtake or licence"
+    )
+    term_years: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="term of the arrangement in years"
+    )
     transfers_business_operations: bool | None = Field(
         None, description="facilities, customers, technology or staff pass to the partner (800.302)"
     )
@@ -597,28 +810,34 @@ class SupplyPartnership(DealBase):
 class RealEstate(DealBase):
     """Purchase, lease or concession of real estate."""
 
-    kind: Literal["real_estate"]
-    property_rights: Annotated[int, Field(ge=0, le=4)] | None = None
+    kind: Literal["real_estate"] = Field(description="deal kind: real_estate")
+    property_rights: Annotated[int, Field(ge=0, le=4)] | None = Field(
+        None, description="how many of the four 802.233 rights (prefer site.property_rights)"
+    )
 
 
 class Greenfield(DealBase):
     """A new plant or facility built by the investor."""
 
-    kind: Literal["greenfield"]
-    through_newly_formed_subsidiary: bool | None = None
+    kind: Literal["greenfield"] = Field(description="deal kind: greenfield")
+    through_newly_formed_subsidiary: bool | None = Field(
+        None, description="built through a newly formed subsidiary"
+    )
 
 
 class Lending(DealBase):
     """A loan or convertible debt."""
 
-    kind: Literal["lending"]
-    contingent_equity: ContingentEquity | None = None
+    kind: Literal["lending"] = Field(description="deal kind: lending")
+    contingent_equity: ContingentEquity | None = Field(
+        None, description="convertible or contingent equity (800.207)"
+    )
 
 
 class OutboundInvestment(DealBase):
     """A U.S. person's investment abroad (31 CFR part 850); no part 800 rules apply."""
 
-    kind: Literal["outbound_investment"]
+    kind: Literal["outbound_investment"] = Field(description="deal kind: outbound_investment")
 
 
 AnyDeal = Annotated[

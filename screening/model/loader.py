@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+import typing
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+import pycountry
+from pydantic import BaseModel, ValidationError
 
 from screening.errors import DealError, Problem, _problem_sort_key
 from screening.model._yaml import Document, DocumentError, load_file
@@ -58,6 +61,10 @@ def validate_deal(doc: Document) -> DealRecord:
                 loc = (*loc, "kind")
             where = f"{doc.path}:{doc.line_of(tuple(loc))}" if doc.lines.get(()) else doc.path
             message = _message(err)
+            if err["type"] == "extra_forbidden":
+                message += _did_you_mean(doc.data, loc)
+            elif _is_country(err) and _country_hint(err.get("input")):
+                message = f"`{err['input']}` is not a country code{_country_hint(err['input'])}"
             problems.append(Problem(where, "invalid-deal", f"{json_path(loc)}: {message}"))
         raise DealError(cap_problems(problems)) from None
 
@@ -89,6 +96,79 @@ def _message(err: Any) -> str:
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
     return msg[0].lower() + msg[1:] if msg else kind
+
+
+_COUNTRY_PATTERN = "^[A-Z]{2}$"
+
+
+def _is_country(err: Any) -> bool:
+    ctx = err.get("ctx") or {}
+    return bool(
+        err["type"] == "string_pattern_mismatch" and ctx.get("pattern") == _COUNTRY_PATTERN
+    ) or "ISO 3166-1 alpha-2" in str(err.get("msg", ""))
+
+
+def _country_hint(value: Any) -> str:
+    """``: use ISO 3166 alpha-2: CN`` when a country was given by name or another code."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        country = pycountry.countries.lookup(value.strip())
+    except LookupError:
+        matches = difflib.get_close_matches(
+            value.strip().casefold(),
+            [c.name.casefold() for c in pycountry.countries],
+            n=1,
+            cutoff=0.75,
+        )
+        if not matches:
+            return ""
+        country = next(c for c in pycountry.countries if c.name.casefold() == matches[0])
+    return f": use ISO 3166 alpha-2: {country.alpha_2}"
+
+
+def _model_at(data: Any, loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The record model at a location of a deal, following field annotations."""
+    kind = data.get("kind") if isinstance(data, dict) else None
+    model: Any = next(
+        (
+            m
+            for m in typing.get_args(DealRecord)
+            if m.model_fields["kind"].annotation == typing.Literal[kind]
+        ),
+        None,
+    )
+    for part in loc:
+        if model is None:
+            return None
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        model = _record_type(info.annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _record_type(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _record_type(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _did_you_mean(data: Any, loc: tuple[Any, ...]) -> str:
+    """`` (did you mean `x`?)`` for an unknown field, from the fields allowed there."""
+    if not loc or not isinstance(loc[-1], str):
+        return ""
+    model = _model_at(data, loc[:-1])
+    if model is None:
+        return ""
+    match = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1, cutoff=0.6)
+    return f" (did you mean `{match[0]}`?)" if match else ""
 
 
 def load_deal(path: str | Path) -> DealRecord:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 import types
 import typing
+from decimal import Decimal
 from typing import Any, Union
 
 from pydantic import BaseModel
 
 from screening.model.deal import DEAL_KINDS, Deal, DealBase
+from screening.model.numbers import Range
 
 PathPart = str | int
 
@@ -56,6 +58,8 @@ def _unwrap(annotation: Any) -> Any:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
         if len(args) == 1:
             return _unwrap(args[0])
+        if set(args) == {Decimal, Range}:
+            return Decimal  # a number that may be known only as a range is a number field
     return annotation
 
 

@@ -34,7 +34,9 @@ import pycountry
 from ruamel.yaml import YAML
 
 from screening.errors import Problem
+from screening.facts.sections.base import AtLeast
 from screening.facts.view import COUNTRY_PATHS, ENUMS, all_paths, field_info
+from screening.model.numbers import Range
 
 Value = Decimal | int | bool | str | dt.date | tuple[Any, ...]
 
@@ -310,7 +312,12 @@ def _literal(raw: str) -> Any:
 def _base(annotation: Any) -> Any:
     """Strip ``| None`` from an annotation."""
     if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is Union:
-        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        # A number that may be known only as a range compares like a number.
+        args = [
+            a
+            for a in typing.get_args(annotation)
+            if a is not type(None) and a is not Range and a is not AtLeast
+        ]
         return args[0] if len(args) == 1 else annotation
     return annotation
 

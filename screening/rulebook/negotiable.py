@@ -29,6 +29,7 @@ from typing import Any
 from screening.errors import Problem
 from screening.facts.view import all_paths, field_info
 from screening.model._yaml import Document
+from screening.model.numbers import Range
 from screening.model.paths import PathError, field_type, is_list, parse_path
 from screening.rulebook.conditions import check_mapping, suggest
 
@@ -266,6 +267,8 @@ def _number(annotation: Any) -> bool:
 
     if isinstance(annotation, _types.UnionType) or typing.get_origin(annotation) is not None:
         args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if set(args) == {Decimal, Range}:
+            return True  # a number that may be known only as a range
         annotation = args[0] if len(args) == 1 else annotation
     return annotation in (int, Decimal)
 

@@ -19,34 +19,48 @@ from decimal import Decimal
 
 from screening.facts.sections.base import HUNDRED, Tri
 from screening.model.deal import Owner, PartyKind
+from screening.model.numbers import Num, larger, pct_bounds, render
 
 ZERO = Decimal(0)
 Bounds = tuple[Decimal, Decimal]
 DirectTest = Callable[[Owner], Tri]
 
 
-def holding(voting: Decimal | None, equity: Decimal | None) -> Decimal | None:
-    """The larger of a voting and an equity interest (either may be unknown)."""
-    known = [p for p in (voting, equity) if p is not None]
-    return max(known) if known else None
+def holding(voting: Num | None, equity: Num | None) -> Num | None:
+    """The larger of a voting and an equity interest (either may be unknown or a range)."""
+    return larger(voting, equity)
 
 
-def _owner_pct(owner: Owner) -> Decimal | None:
-    return holding(owner.voting_pct, owner.equity_pct)
+def _owner_bounds(owner: Owner) -> tuple[Decimal, Decimal]:
+    """Bounds of an owner's holding: 0 to 100 when unknown."""
+    pct = holding(owner.voting_pct, owner.equity_pct)
+    return (ZERO, HUNDRED) if pct is None else pct_bounds(pct)
+
+
+def unlisted_max(owners: list[Owner], complete: bool) -> Decimal:
+    """What holders left off an incomplete owners list can hold (0 for a complete list)."""
+    if complete:
+        return ZERO
+    return max(ZERO, HUNDRED - sum((_owner_bounds(o)[0] for o in owners), ZERO))
 
 
 def full_count_share(
-    owners: list[Owner] | None, direct: DirectTest, threshold: Decimal, strict: bool
+    owners: list[Owner] | None,
+    direct: DirectTest,
+    threshold: Decimal,
+    strict: bool,
+    complete: bool = True,
 ) -> Bounds:
-    """Share held by caught persons, intermediate caught entities counted in full."""
+    """Share held by caught persons, intermediate caught entities counted in full.
+
+    Holders left off an incomplete list may be caught: what they can hold adds to the high bound.
+    """
     if owners is None:
         return ZERO, HUNDRED
-    low, high = ZERO, ZERO
+    low, high = ZERO, unlisted_max(owners, complete)
     for owner in owners:
-        pct = _owner_pct(owner)
         caught = caught_entity(owner, direct, threshold, strict)
-        lo_pct = pct if pct is not None else ZERO
-        hi_pct = pct if pct is not None else HUNDRED
+        lo_pct, hi_pct = _owner_bounds(owner)
         if caught is True:
             low += lo_pct
             high += hi_pct
@@ -60,7 +74,7 @@ def caught_entity(owner: Owner, direct: DirectTest, threshold: Decimal, strict: 
     first = direct(owner)
     if first is True or owner.kind in (PartyKind.individual, PartyKind.government):
         return first
-    low, high = full_count_share(owner.owners, direct, threshold, strict)
+    low, high = full_count_share(owner.owners, direct, threshold, strict, owner.owners_complete)
     return (
         meets((low, high), threshold, strict)
         if first is False
@@ -82,15 +96,15 @@ def meets(bounds: Bounds, threshold: Decimal, strict: bool) -> Tri:
     return None
 
 
-def multiplied_share(owners: list[Owner] | None, direct: DirectTest) -> Bounds:
+def multiplied_share(
+    owners: list[Owner] | None, direct: DirectTest, complete: bool = True
+) -> Bounds:
     """Share held directly or indirectly by caught persons, multiplied through each level."""
     if owners is None:
         return ZERO, HUNDRED
-    low, high = ZERO, ZERO
+    low, high = ZERO, unlisted_max(owners, complete)
     for owner in owners:
-        pct = _owner_pct(owner)
-        lo_pct = pct if pct is not None else ZERO
-        hi_pct = pct if pct is not None else HUNDRED
+        lo_pct, hi_pct = _owner_bounds(owner)
         first = direct(owner)
         if first is True:
             low += lo_pct
@@ -100,7 +114,7 @@ def multiplied_share(owners: list[Owner] | None, direct: DirectTest) -> Bounds:
             if first is None:
                 high += hi_pct
             continue
-        up_lo, up_hi = multiplied_share(owner.owners, direct)
+        up_lo, up_hi = multiplied_share(owner.owners, direct, owner.owners_complete)
         if first is None:
             up_hi = HUNDRED
         low += lo_pct * up_lo / HUNDRED
@@ -108,6 +122,6 @@ def multiplied_share(owners: list[Owner] | None, direct: DirectTest) -> Bounds:
     return min(low, HUNDRED), min(high, HUNDRED)
 
 
-def fmt(p: Decimal) -> str:
-    """A percentage without trailing zeros."""
-    return format(p.normalize(), "f")
+def fmt(p: Num) -> str:
+    """A percentage (or range) without trailing zeros."""
+    return render(p).replace(" to ", "–")

@@ -18,6 +18,7 @@ from screening.facts.sections._chains import fmt, holding, multiplied_share
 from screening.facts.sections.base import HUNDRED, Section, Tri, fact, or3
 from screening.model.deal import Owner, PartyKind
 from screening.model.ext.apps import App, ConnectedVehicle
+from screening.model.numbers import Num, add, bounds, cap, make, pct_bounds, pct_of
 from screening.model.reference import References
 
 MAU_THRESHOLD = 1_000_000  # PAFACA s.2(g)(2): more than 1,000,000 monthly active users
@@ -35,7 +36,7 @@ class AppFacts(Section):
     operator_in_adversary_country: bool | None = fact(
         "the operator is organized or based in a foreign adversary country"
     )
-    foreign_adversary_stake_pct: Decimal | None = fact(
+    foreign_adversary_stake_pct: Num | None = fact(
         "stake in the operator held by persons of foreign adversary countries",
         "%",
     )
@@ -114,31 +115,34 @@ def derive_app(
         ]
     )
     # Share of the investor attributable to persons of foreign adversary countries.
-    bounds: tuple[Decimal, Decimal] | None
+    share: tuple[Decimal, Decimal] | None
     if inv.country in nations or inv.principal_place_of_business in nations:
-        bounds = (HUNDRED, HUNDRED)
+        share = (HUNDRED, HUNDRED)
     elif inv.kind in (PartyKind.individual, PartyKind.government):
-        bounds = None if inv.country is None else (Decimal(0), Decimal(0))
+        share = None if inv.country is None else (Decimal(0), Decimal(0))
     else:
-        bounds = multiplied_share(inv.owners, _adversary(nations))
+        share = multiplied_share(inv.owners, _adversary(nations), inv.owners_complete)
     r = deal.rights
     stake = holding(r.voting_pct, r.equity_pct)
-    pct: Decimal | None = None
-    if bounds is not None and stake is not None:
-        low = stake * bounds[0] / HUNDRED
-        exact = bounds[0] == bounds[1]
+    pct: Num | None = None
+    if share is not None and stake is not None:
+        through = pct_of(stake, make(*share))
         other = app.other_foreign_adversary_pct
+        exact = share[0] == share[1]
         if exact and other is not None:
-            pct = min(HUNDRED, low + other)
+            pct = cap(add(through, other), HUNDRED)
             d["app.foreign_adversary_stake_pct"] = (
-                f"{fmt(low)}% through {inv.name} ({fmt(stake)}% x {fmt(bounds[0])}% held by "
+                f"{fmt(through)}% through {inv.name} ({fmt(stake)}% x {fmt(share[0])}% held by "
                 f"adversary-country persons) + {fmt(other)}% held by others"
             )
-        elif low + (other or Decimal(0)) >= 20:
-            pct = min(HUNDRED, low + (other or Decimal(0)))
-            d["app.foreign_adversary_stake_pct"] = (
-                f"at least {fmt(pct)}% ({fmt(low)}% through {inv.name}); the rest is not recorded"
-            )
+        else:
+            low = pct_bounds(through)[0] + (bounds(other)[0] or Decimal(0) if other else 0)
+            if low >= 20:
+                pct = make(min(HUNDRED, low), HUNDRED)
+                d["app.foreign_adversary_stake_pct"] = (
+                    f"at least {fmt(min(HUNDRED, low))}% ({fmt(through)}% through {inv.name}); "
+                    "the rest is not recorded"
+                )
     d.setdefault("app.foreign_adversary_stake_pct", "not determinable from the record")
     mau = app.monthly_active_users
     months = None if mau is None or len(mau) < 3 else sum(1 for m in mau if m > MAU_THRESHOLD)

@@ -44,6 +44,18 @@ def fact(title: str, unit: str = "") -> Any:
     return Field(None, title=title, json_schema_extra={"unit": unit} if unit else None)
 
 
+class AtLeast(BaseModel):
+    """A list fact known only in part: these items, and possibly others.
+
+    ``contains X`` is true when X is known, unknown otherwise; ``contains none`` is false when a
+    known item matches, unknown otherwise (a restricted-list membership left unknown).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    known: list[str] = Field(default_factory=list)
+
+
 class Section(BaseModel):
     """A section of the fact view: one fact asserted into the engine."""
 

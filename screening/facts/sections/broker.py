@@ -19,6 +19,7 @@ from screening.facts.sections._chains import fmt, holding, multiplied_share
 from screening.facts.sections.base import HUNDRED, Section, Tri, fact, or3
 from screening.model.deal import Owner, PartyKind
 from screening.model.ext.padfa import DataBrokerage
+from screening.model.numbers import exact
 from screening.model.reference import References
 
 DATA_NAICS = ("518", "519", "5416", "5418")
@@ -105,7 +106,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[BrokerFac
             + f" of {inv.name} held by persons of {', '.join(sorted(nations))}"
         )
     r = deal.rights
-    stake = holding(r.voting_pct, r.equity_pct)
+    # A stake known only as a range counts as unknown here (never guessed).
+    stake = exact(holding(r.voting_pct, r.equity_pct))
     target_pct: Decimal | None = None
     if bounds is not None and stake is not None:
         low = stake * bounds[0] / HUNDRED

@@ -16,6 +16,7 @@ from screening.facts.sections._chains import fmt, full_count_share, holding, mee
 from screening.facts.sections.base import Section, Tri, fact, not3, or3
 from screening.model.deal import Owner, PartyKind
 from screening.model.ext.data import DataAgreement, DataTransaction
+from screening.model.numbers import Num
 from screening.model.reference import References
 
 INVESTMENT_KINDS = ("equity_stake", "acquisition", "joint_venture")
@@ -40,7 +41,7 @@ class DataFacts(Section):
     passive_security: bool | None = fact(
         "the interest is a public security, a registered-fund interest or a passive LP interest"
     )
-    counterparty_interest_pct: Decimal | None = fact(
+    counterparty_interest_pct: Num | None = fact(
         "counterparty's voting or equity interest (the larger)", "%"
     )
     beyond_minority_protections: bool | None = fact(
@@ -114,7 +115,9 @@ def _covered_person(deal: Any, dtx: DataTransaction, concern: set[str], notes: l
             f"organized in {inv.country} / principal place of business {ppb} (202.211(a)(1))"
         )
         return True
-    low, high = full_count_share(inv.owners, _direct(concern), Decimal(50), strict=False)
+    low, high = full_count_share(
+        inv.owners, _direct(concern), Decimal(50), strict=False, complete=inv.owners_complete
+    )
     owned = meets((low, high), Decimal(50), strict=False)
     notes.append(
         f"owned {fmt(low)}%"

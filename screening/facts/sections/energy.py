@@ -25,6 +25,7 @@ from screening.facts.sections._chains import (
 from screening.facts.sections.base import Section, Tri, and3, fact, or3
 from screening.model.deal import Owner, PartyKind, RestrictedList
 from screening.model.ext.energy import EnergyCredit
+from screening.model.numbers import Num, add, cap, ge, gt, lt
 from screening.model.reference import References
 
 PFE_START = dt.date(2025, 7, 4)  # taxable years beginning after this date (OBBBA)
@@ -47,8 +48,8 @@ class EnergyFacts(Section):
         "the counterparty is a prohibited foreign entity (a specified or foreign-influenced entity)"
     )
     status_date: dt.date | None = fact("date on which PFE status is tested (7701(a)(51)(A)(ii))")
-    counterparty_stake_pct: Decimal | None = fact("counterparty's stake in the claimant", "%")
-    aggregate_sfe_pct: Decimal | None = fact(
+    counterparty_stake_pct: Num | None = fact("counterparty's stake in the claimant", "%")
+    aggregate_sfe_pct: Num | None = fact(
         "stake of all specified foreign entities in the claimant", "%"
     )
     single_sfe_test: bool | None = fact(
@@ -59,7 +60,7 @@ class EnergyFacts(Section):
         "specified foreign entities together meet the FIE ownership threshold"
     )
     aggregate_sfe_threshold_pct: Decimal | None = fact("FIE aggregate-ownership threshold", "%")
-    sfe_debt_pct: Decimal | None = fact(
+    sfe_debt_pct: Num | None = fact(
         "share of the claimant's debt issued to specified foreign entities", "%"
     )
     sfe_debt_test: bool | None = fact("the FIE debt threshold is met")
@@ -74,7 +75,7 @@ class EnergyFacts(Section):
         "payments to an SFE under a contract or licence giving it effective control"
     )
     supplies_claimant: bool | None = fact("the counterparty supplies or licenses to the claimant")
-    macr_pct: Decimal | None = fact("material assistance cost ratio", "%")
+    macr_pct: Num | None = fact("material assistance cost ratio", "%")
     macr_threshold_pct: Decimal | None = fact(
         "material assistance threshold for the category and year", "%"
     )
@@ -87,11 +88,13 @@ _YES_NO: dict[bool | None, str] = {True: "yes", False: "no", None: "unknown"}
 
 def _direct(nations: set[str]) -> Any:
     def test(owner: Owner) -> Tri:
-        if owner.kind != PartyKind.individual and SFE_LISTS & set(owner.lists):
+        if owner.kind != PartyKind.individual and SFE_LISTS & set(owner.lists or []):
             return True
         if owner.country is None:
             return None
-        return owner.country in nations
+        if owner.country in nations:
+            return True
+        return None if owner.lists is None and owner.kind != PartyKind.individual else False
 
     return test
 
@@ -109,8 +112,16 @@ def _chain_names(owners: list[Owner] | None) -> list[str]:
 
 
 def _counterparty_sfe(deal: Any, nations: set[str], names: list[str], notes: list[str]) -> Tri:
+    status = _sfe_by_record(deal, nations, names, notes)
+    if status is False and deal.investor.lists is None:
+        notes.append("the investor's restricted-list memberships are not known")
+        return None
+    return status
+
+
+def _sfe_by_record(deal: Any, nations: set[str], names: list[str], notes: list[str]) -> Tri:
     inv = deal.investor
-    listed = SFE_LISTS & set(inv.lists)
+    listed = SFE_LISTS & set(inv.lists or [])
     if listed:
         notes.append("on " + ", ".join(sorted(str(x) for x in listed)))
         return True
@@ -135,7 +146,9 @@ def _counterparty_sfe(deal: Any, nations: set[str], names: list[str], notes: lis
     if organized or place:
         notes.append(f"foreign-controlled entity: organized in {inv.country}, based in {ppb}")
         return True
-    bounds = full_count_share(inv.owners, _direct(nations), Decimal(50), strict=True)
+    bounds = full_count_share(
+        inv.owners, _direct(nations), Decimal(50), strict=True, complete=inv.owners_complete
+    )
     notes.append(
         f"covered-nation persons hold {fmt(bounds[0])}%"
         + ("" if bounds[0] == bounds[1] else f" to {fmt(bounds[1])}%")
@@ -170,8 +183,8 @@ def _macr(references: References, ec: EnergyCredit) -> tuple[Decimal | None, str
     )
 
 
-def _ge(value: Decimal | None, threshold: Decimal | None) -> Tri:
-    return None if value is None or threshold is None else value >= threshold
+def _ge(value: Num | None, threshold: Decimal | None) -> Tri:
+    return None if threshold is None else ge(value, threshold)
 
 
 def _counterparty_fie(
@@ -265,14 +278,14 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     agg_t = _threshold(references, "aggregate_sfe_ownership", as_of)
     debt_t = _threshold(references, "sfe_debt", as_of)
     ctrl_t = _threshold(references, "foreign_controlled", as_of) or Decimal(50)
-    inv_sfe_stake: Decimal | None = None
+    inv_sfe_stake: Num | None = None
     if sfe is False:
         inv_sfe_stake = Decimal(0)
     elif sfe is True:
         inv_sfe_stake = stake
-    aggregate = None
+    aggregate: Num | None = None
     if inv_sfe_stake is not None and ec.other_sfe_ownership_pct is not None:
-        aggregate = min(Decimal(100), inv_sfe_stake + ec.other_sfe_ownership_pct)
+        aggregate = cap(add(inv_sfe_stake, ec.other_sfe_ownership_pct), Decimal(100))
     single = or3([_ge(inv_sfe_stake, single_t), _ge(ec.largest_other_sfe_pct, single_t)])
     d["energy.single_sfe_test"] = (
         f"investor's SFE stake {'unknown' if inv_sfe_stake is None else fmt(inv_sfe_stake) + '%'}"
@@ -288,11 +301,11 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     )
     controlled = or3(
         [
-            None if inv_sfe_stake is None else inv_sfe_stake > ctrl_t,
-            None if aggregate is None else aggregate > ctrl_t,
+            gt(inv_sfe_stake, ctrl_t),
+            gt(aggregate, ctrl_t),
         ]
     )
-    if inv_sfe_stake is not None and aggregate is None and inv_sfe_stake > ctrl_t:
+    if aggregate is None and gt(inv_sfe_stake, ctrl_t):
         controlled = True
     fie_notes: list[str] = []
     fie = _counterparty_fie(deal, ec, nations, single_t, agg_t, fie_notes)
@@ -303,7 +316,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         f"entity (IRC 7701(a)(51)(A)(i) [src]): SFE {_YES_NO[sfe]}, FIE {_YES_NO[fie]}"
     )
     threshold, confidence = _macr(references, ec)
-    below = None if ec.macr_pct is None or threshold is None else ec.macr_pct < threshold
+    below = None if threshold is None else lt(ec.macr_pct, threshold)
     if ec.macr_year is not None and ec.macr_year < MACR_START:
         below = False
         d["energy.macr_below_threshold"] = (

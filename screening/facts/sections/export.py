@@ -63,6 +63,8 @@ class ExportFacts(Section):
 
 
 def _listed(owner: Owner) -> Tri:
+    if owner.lists is None:
+        return None  # memberships not known
     return RestrictedList.bis_entity_list in owner.lists
 
 

@@ -21,6 +21,7 @@ from screening.facts.sections._chains import fmt, holding
 from screening.facts.sections.base import HUNDRED, Section, Tri, fact
 from screening.model.deal import PartyKind
 from screening.model.ext.farmland import Farmland, LandUse
+from screening.model.numbers import exact
 from screening.model.reference import References
 
 REPORT_DAYS = 90  # 7 U.S.C. 3501(a), (c)
@@ -92,7 +93,8 @@ def _us_entity_foreign(inv: Any) -> Tri:
     unknown = False
     together = Decimal(0)
     for o in inv.owners:
-        pct = holding(o.voting_pct, o.equity_pct)
+        # A stake known only as a range counts as unknown here (never guessed).
+        pct = exact(holding(o.voting_pct, o.equity_pct))
         if o.country is None or pct is None:
             unknown = True
             continue
@@ -146,14 +148,14 @@ def derive(
         tc = deal.target.country
         direct = None if tc is None else tc != "US"
         r = deal.rights
-        stake = holding(r.voting_pct, r.equity_pct)
+        stake = exact(holding(r.voting_pct, r.equity_pct))
         inv_stake: Decimal | None = None
         if inv_foreign is False:
             inv_stake = Decimal(0)
         elif inv_foreign is True:
             inv_stake = stake
         co = [
-            (c, c.voting_pct, _investor_foreign(c.party))
+            (c, exact(c.voting_pct), _investor_foreign(c.party))
             for c in deal.co_investors
             if _investor_foreign(c.party) is not False
         ]

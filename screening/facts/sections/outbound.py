@@ -14,7 +14,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from screening.facts.sections._chains import unlisted_max
 from screening.facts.sections.base import HUNDRED, Section, Tri, fact, or3
+from screening.model.numbers import Num, ge, gt, pct_bounds, render
 from screening.model.reference import References
 
 COUNTRIES = "countries_of_concern_850"
@@ -82,7 +84,7 @@ class OutboundFacts(Section):
     )
     publicly_traded_security: bool | None = fact("a publicly traded security")
     registered_fund_security: bool | None = fact("a security of a registered fund or BDC")
-    lp_committed_capital_usd: Decimal | None = fact("LP committed capital", "USD")
+    lp_committed_capital_usd: Num | None = fact("LP committed capital", "USD")
     lp_binding_assurance: bool | None = fact("binding contractual assurance from the fund")
     derivative_without_equity_rights: bool | None = fact("a derivative with no right to equity")
     rights_beyond_minority_protections: bool | None = fact(
@@ -163,7 +165,12 @@ class _UsHoldings:
 
 
 def _us_holdings(
-    name: str, kind: str, owners: list[Any] | None, adviser: Any, depth: int = 0
+    name: str,
+    kind: str,
+    owners: list[Any] | None,
+    adviser: Any,
+    depth: int = 0,
+    complete: bool = True,
 ) -> _UsHoldings:
     """850.206(b), 850.219: full attribution through parents, proportional below."""
     out = _UsHoldings()
@@ -184,10 +191,13 @@ def _us_holdings(
             out.maybe_parent = True
         if not owners:
             out.maybe_parent = True  # the general partner is not recorded
+    unlisted = unlisted_max(owners, complete)
+    if unlisted > 0:
+        # Holders left off an incomplete owners list: any of them could be a U.S. person.
+        out.wild = min(HUNDRED, out.wild + unlisted)
     for owner in owners:
         pct = owner.voting_pct
-        low_v = pct if pct is not None else Decimal(0)
-        high_v = pct if pct is not None else HUNDRED
+        low_v, high_v = pct_bounds(pct) if pct is not None else (Decimal(0), HUNDRED)
         us = _is_us_person(owner)
         if us:
             out.add(owner.name, low_v, high_v)
@@ -206,7 +216,9 @@ def _us_holdings(
             out.wild = min(HUNDRED, out.wild + high_v)
             out.maybe_parent = out.maybe_parent or bool(owner.is_general_partner is not False)
             continue
-        above = _us_holdings(owner.name, str(owner.kind), owner.owners, None, depth + 1)
+        above = _us_holdings(
+            owner.name, str(owner.kind), owner.owners, None, depth + 1, owner.owners_complete
+        )
         verdict, how = above.decide()
         if verdict:
             # A U.S. person is a parent of this owner: the owner's holding is fully attributed.
@@ -221,8 +233,8 @@ def _us_holdings(
                     f"{how}, and {owner.name} is the general partner of {name} (850.206(b), "
                     "850.219(b))"
                 )
-            elif pct is not None and pct > FIFTY:
-                out.parents[us_name] = f"{how}; {owner.name} holds {pct.normalize():f}% of {name}"
+            elif gt(pct, FIFTY) is True:
+                out.parents[us_name] = f"{how}; {owner.name} holds {render(pct, '%')} of {name}"
             continue
         if verdict is None:
             out.maybe_parent = out.maybe_parent or bool(owner.is_general_partner)
@@ -240,7 +252,11 @@ def _cfe(deal: Any, notes: dict[str, str]) -> Tri:
     if inv.country is None or inv.country == "US" or str(inv.kind) == "individual":
         return None if inv.country is None else False
     holdings = _us_holdings(
-        inv.name, str(inv.kind), inv.owners, getattr(inv, "investment_adviser", None)
+        inv.name,
+        str(inv.kind),
+        inv.owners,
+        getattr(inv, "investment_adviser", None),
+        complete=inv.owners_complete,
     )
     result, how = holdings.decide()
     controller = getattr(inv, "controlled_by", None)
@@ -283,9 +299,10 @@ def _coc_person(deal: Any, coc: set[str], notes: dict[str, str]) -> tuple[Tri, s
             )
             return True, place
     owned = ob.target_coc_owned_pct if ob is not None else None
-    if owned is not None and owned >= FIFTY:
+    if owned is not None and ge(owned, FIFTY):
         notes["outbound.coc_person"] = (
-            f"persons of a country of concern hold {owned}% (50% or more, 850.221(c)-(e))"
+            f"persons of a country of concern hold {render(owned, '%')} (50% or more, "
+            "850.221(c)-(e))"
         )
         return True, None
     if ob is None:
@@ -340,11 +357,11 @@ def derive(
         ob.capex_from_covered_pct,
         ob.opex_from_covered_pct,
     ]
-    fin: Tri = or3(None if p is None else p > FIFTY for p in pcts)
+    fin: Tri = or3(gt(p, FIFTY) for p in pcts)
     if fin:
         notes["outbound.financial_test_over_50"] = (
             "more than 50% of revenue, net income, capex or opex (850.209(a)(2)): "
-            + ", ".join(f"{p}%" for p in pcts if p is not None)
+            + ", ".join(render(p, "%") for p in pcts if p is not None)
         )
     ttype = ob.transaction_type
     if ttype is None:

@@ -25,7 +25,7 @@ from screening.facts.parties import (
     treated_as_listed,
     walk,
 )
-from screening.facts.sections.base import Section, Tri, fact, or3
+from screening.facts.sections.base import AtLeast, Section, Tri, fact, or3
 from screening.model.reference import References
 
 _SDN = "ofac_sdn"
@@ -36,13 +36,19 @@ class PartyFacts(Section):
     """Facts the `parties` rules read."""
 
     screened_names: int | None = fact("names screened (parties and owners)")
-    party_lists: list[str] | None = fact(
+    party_lists: list[str] | AtLeast | None = fact(
         "restricted lists naming a party to the deal (investor, co-investor or target)"
     )
-    investor_lists: list[str] | None = fact("restricted lists naming the investor or a co-investor")
-    target_lists: list[str] | None = fact("restricted lists naming the target")
-    owner_lists: list[str] | None = fact("restricted lists naming an owner in an ownership chain")
-    matched_lists: list[str] | None = fact("restricted lists with a match anywhere in the deal")
+    investor_lists: list[str] | AtLeast | None = fact(
+        "restricted lists naming the investor or a co-investor"
+    )
+    target_lists: list[str] | AtLeast | None = fact("restricted lists naming the target")
+    owner_lists: list[str] | AtLeast | None = fact(
+        "restricted lists naming an owner in an ownership chain"
+    )
+    matched_lists: list[str] | AtLeast | None = fact(
+        "restricted lists with a match anywhere in the deal"
+    )
     matches: str | None = fact("restricted-list matches")
     possible_match_lists: list[str] | None = fact(
         "restricted lists with a possible (fuzzy) match and no exact match for that name"
@@ -84,10 +90,12 @@ def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[No
             inv.name,
             "investor",
             screening=screen_name(
-                inv.name, references, as_of, declared=[str(x) for x in inv.lists]
+                inv.name, references, as_of, declared=[str(x) for x in inv.lists or []]
             ),
             owners=build_chain(inv.owners, references, as_of, (inv.name,)),
             path=(inv.name,),
+            complete=inv.owners_complete,
+            lists_known=inv.lists is not None,
         )
     ]
     for co in deal.co_investors:
@@ -97,20 +105,26 @@ def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[No
                 p.name,
                 "co-investor",
                 screening=screen_name(
-                    p.name, references, as_of, declared=[str(x) for x in p.lists]
+                    p.name, references, as_of, declared=[str(x) for x in p.lists or []]
                 ),
                 owners=build_chain(p.owners, references, as_of, (p.name,)),
                 path=(p.name,),
+                complete=p.owners_complete,
+                lists_known=p.lists is not None,
             )
         )
     tgt = deal.target
     target = Node(
         tgt.name,
         "target",
-        screening=screen_name(tgt.name, references, as_of, declared=[str(x) for x in tgt.lists]),
+        screening=screen_name(
+            tgt.name, references, as_of, declared=[str(x) for x in tgt.lists or []]
+        ),
         # The target's holders, for the OFAC 50 Percent Rule on the target side.
         owners=build_chain(tgt.owners, references, as_of, (tgt.name,)),
+        complete=tgt.owners_complete,
         path=(tgt.name,),
+        lists_known=tgt.lists is not None,
     )
     return parties, target
 
@@ -156,6 +170,10 @@ def _ownership(
                 )
     chain = "; ".join(sorted(set(chains))) or None
     return or3(statuses), chain
+
+
+def _known(found: set[str], open_: bool) -> list[str] | AtLeast:
+    return AtLeast(known=sorted(found)) if open_ else sorted(found)
 
 
 _TRADING_BAN_DAYS = 60  # E.O. 13959 as amended by E.O. 14032, sec. 1 [src]
@@ -232,16 +250,27 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         any(_SDN in n.listed for p in parties for n in walk(p) if n.role == "owner")
         and blocked is not True
     )
+    # Memberships a record leaves unknown (`lists: null`, or unnamed holders of an owners list
+    # marked incomplete): the lists found are known, others may exist.
+    open_party = any(not n.lists_known for n in [*parties, target])
+    open_investor = any(not n.lists_known for n in parties)
+    open_owner = any(
+        (n.role == "owner" and not n.lists_known) or (not n.complete and n.owners is not None)
+        for p in parties
+        for n in walk(p)
+    )
+    if open_party or open_owner:
+        d["parties.matched_lists"] += "; some restricted-list memberships are not known"
     ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
     d["parties.target_ns_cmic_trading_ban"] = ban_note
     facts = PartyFacts(
         target_ns_cmic_trading_ban=ban,
         screened_names=len(nodes),
-        party_lists=sorted(party_lists),
-        investor_lists=sorted(investor_lists),
-        target_lists=target_lists,
-        owner_lists=sorted(owner_lists),
-        matched_lists=sorted(party_lists | owner_lists),
+        party_lists=_known(party_lists, open_party),
+        investor_lists=_known(investor_lists, open_investor),
+        target_lists=_known(set(target_lists), not target.lists_known),
+        owner_lists=_known(owner_lists, open_owner),
+        matched_lists=_known(party_lists | owner_lists, open_party or open_owner),
         matches=matches_text,
         possible_match_lists=sorted(possible_lists),
         possible_matches=possible_text,

@@ -12,11 +12,13 @@ to the boundary: it proves "within", never "beyond".
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 from decimal import Decimal
 from typing import Any
 
 from screening.facts.sections.base import Section, Tri, fact
+from screening.model.numbers import Num, Range, compare
 from screening.model.reference import Entry, References
 
 REFERENCE = "appendix_a_part802"
@@ -37,7 +39,7 @@ class SiteFacts(Section):
         " (0 when not listed)"
     )
     installation_state: str | None = fact("state of the nearest installation")
-    miles_to_installation: Decimal | None = fact("distance to the nearest installation", "miles")
+    miles_to_installation: Num | None = fact("distance to the nearest installation", "miles")
     distance_computed: bool | None = fact("the distance was computed from coordinates")
     within_one_mile: bool | None = fact("within 1 mile of the installation's boundary (802.203)")
     within_100_miles: bool | None = fact(
@@ -51,10 +53,10 @@ class SiteFacts(Section):
     port_retail_only: bool | None = fact("port space usable only for retail to the public")
     foreign_air_carrier_use: bool | None = fact("port space for a TSA-approved foreign air carrier")
     multi_unit_commercial_space: bool | None = fact("commercial space in a multi-unit building")
-    commercial_sqft_pct: Decimal | None = fact(
+    commercial_sqft_pct: Num | None = fact(
         "share of the building's commercial square footage held with affiliates", "%"
     )
-    commercial_tenant_pct: Decimal | None = fact(
+    commercial_tenant_pct: Num | None = fact(
         "share of the building's commercial tenants that are it and its affiliates", "%"
     )
     tribal_land: bool | None = fact("Alaska Native or tribal trust land")
@@ -78,12 +80,42 @@ def _entries(references: References, name: str) -> list[Entry]:
     return [e for e in ref.entries if e.value.casefold() == key]
 
 
-def _within(miles: Decimal | None, limit: Decimal, upper_bound: bool) -> Tri:
+def unknown_installation(references: References, name: str) -> str:
+    """The message for an installation name Appendix A does not carry, with did-you-mean."""
+    return (
+        f"no installation `{name}` in Appendix A to part 802{_suggest(references, name)}: give "
+        "the name as listed, or `installation_part` for a site the list does not carry"
+    )
+
+
+def listed_installation(references: References, name: str) -> bool:
+    """Whether Appendix A (at any date) carries an installation of this name."""
+    return bool(_entries(references, name))
+
+
+def _suggest(references: References, name: str) -> str:
+    ref = references.get(REFERENCE)
+    names = sorted({e.value for e in ref.entries}) if ref else []
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f" (did you mean `{match[0]}`?)" if match else ""
+
+
+def _includes_land(deal: Any) -> bool:
+    """Whether an acquisition or joint venture takes or contributes premises or land."""
+    for block in ("assets", "contributed_assets"):
+        assets = getattr(deal, block, None)
+        if assets is not None and assets.premises:
+            return True
+    return False
+
+
+def _within(miles: Num | None, limit: Decimal, upper_bound: bool) -> Tri:
     if miles is None:
         return None
-    if miles <= limit:
+    within = compare(miles, "<=", limit)
+    if within:
         return True
-    return None if upper_bound else False
+    return None if upper_bound else within
 
 
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts, dict[str, str]]:
@@ -91,9 +123,11 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
     site = deal.site
     notes: dict[str, str] = {}
     if site is None:
-        unknown = deal.kind in ("real_estate", "greenfield")
+        land = _includes_land(deal)
+        unknown = deal.kind in ("real_estate", "greenfield") or land
         notes["site.recorded"] = (
             "no site record: where the land is and what rights are acquired are unknown"
+            + (" (the deal includes premises or land)" if land else "")
             if unknown
             else "no site record and the deal is not a real-estate or greenfield deal"
         )
@@ -111,7 +145,13 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
 
     part: int | None = site.installation_part
     state: str | None = None
-    miles = site.miles_to_installation
+    miles: Num | None = site.miles_to_installation
+    beyond = site.no_installation_within_miles
+    if miles is None and beyond is not None:
+        miles = Range(more_than=beyond)
+        notes["site.miles_to_installation"] = (
+            f"no listed installation within {beyond} miles, as the record says"
+        )
     computed = False
     name = site.nearest_installation
     if name:
@@ -157,9 +197,13 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
                 )
         elif part is not None:
             notes["site.installation_part"] = (
-                f"`{name}` is not in the shipped (partial) Appendix A list; Part {part} as the "
-                "deal records it"
+                f"`{name}` is not in the shipped Appendix A list{_suggest(references, name)}; "
+                f"Part {part} as the deal records it"
             )
+        else:
+            # Not an error: a list layer or a later list may carry it (rules diff screens one
+            # record under both). The part stays unknown; `dealscreen check` flags the name.
+            notes["site.installation_part"] = unknown_installation(references, name)
     elif part is not None:
         notes["site.installation_part"] = f"Part {part}, as the deal records it"
 

@@ -48,13 +48,22 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SupplyFac
             + ("; a supply partnership moves goods" if hint else "")
         }
     d: dict[str, str] = {}
-    supplier_listed = RestrictedList.uflpa_entity_list in deal.investor.lists
+    supplier_listed = RestrictedList.uflpa_entity_list in (deal.investor.lists or [])
     goods = sc.goods
     xinjiang: Tri = None if goods is None else or3(g.xinjiang_content for g in goods)
     listed: Tri = (
         True
         if supplier_listed
-        else (None if goods is None else or3(g.producer_uflpa_listed for g in goods))
+        else (
+            None
+            if goods is None
+            else or3(
+                [
+                    *(g.producer_uflpa_listed for g in goods),
+                    None if deal.investor.lists is None else False,
+                ]
+            )
+        )
     )
     if supplier_listed:
         d["supply.uflpa_listed_producer"] = f"{deal.investor.name} is on the UFLPA Entity List"

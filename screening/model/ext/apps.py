@@ -7,13 +7,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Count, Country, Percent, Record
+from screening.model.basetypes import Count, Country, Record
+from screening.model.numbers import PercentValue
 
 
 class App(Record):
     """A consumer application or data platform the target operates (PAFACA)."""
 
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, description="the application's name", max_length=200)
     user_content: bool | None = Field(
         None, description="users create accounts and create, share or view content"
     )
@@ -23,8 +24,10 @@ class App(Record):
     monthly_active_users: list[Count] | None = Field(
         None, max_length=3, description="monthly active users in each of the last three months"
     )
-    operator_principal_place_of_business: Country | None = None
-    other_foreign_adversary_pct: Percent | None = Field(
+    operator_principal_place_of_business: Country | None = Field(
+        None, description="operator's principal place of business"
+    )
+    other_foreign_adversary_pct: PercentValue | None = Field(
         None,
         description="stake in the operator held by other persons of foreign adversary countries",
     )
@@ -39,15 +42,21 @@ class App(Record):
         None,
         description="date of the determination, or of naming in the Act (Apr. 24, 2024)",
     )
-    qualified_divestiture: bool | None = None
+    qualified_divestiture: bool | None = Field(
+        None, description="a qualified divestiture was completed (PAFACA)"
+    )
 
 
 class ConnectedVehicle(Record):
     """Connected-vehicle systems the target imports, makes or sells (15 CFR part 791 subpart D)."""
 
-    role: Literal["vehicle_manufacturer", "vcs_hardware_importer"] | None = None
+    role: Literal["vehicle_manufacturer", "vcs_hardware_importer"] | None = Field(
+        None, description="vehicle manufacturer or VCS hardware importer"
+    )
     gvwr_lb: Count | None = Field(None, description="gross vehicle weight rating, pounds")
-    model_year: Annotated[int, Field(ge=2000, le=2100)] | None = None
+    model_year: Annotated[int, Field(ge=2000, le=2100)] | None = Field(
+        None, description="vehicle model year"
+    )
     import_date: dt.date | None = Field(
         None, description="import date of VCS hardware units without a model year"
     )

@@ -55,7 +55,7 @@ class ContractRight(StrEnum):
 class TechnologyAgreement(Record):
     """A licence, technology, services or supply agreement of the claimant."""
 
-    kind: AgreementKind | None = None
+    kind: AgreementKind | None = Field(None, description="what sort of agreement it is")
     counterparty_name: str | None = Field(
         None, max_length=200, description="the contractual counterparty; omitted = the investor"
     )
@@ -100,7 +100,7 @@ class TechnologyAgreement(Record):
     ip_reverts: bool | None = Field(
         None, description="an IP purchase: ownership reverts to the counterparty after a time"
     )
-    entered_on: dt.date | None = None
+    entered_on: dt.date | None = Field(None, description="date the agreement was entered into")
     modified_on: dt.date | None = Field(None, description="latest modification or extension")
     payments: bool | None = Field(
         None, description="the claimant pays the counterparty under the agreement"

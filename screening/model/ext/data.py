@@ -39,8 +39,10 @@ class DataAgreement(StrEnum):
 class Dataset(Record):
     """One dataset the counterparty gets access to; several categories make a combined dataset."""
 
-    description: str | None = Field(None, max_length=500)
-    categories: list[DspCategory] = Field(min_length=1)
+    description: str | None = Field(None, description="what the data set is", max_length=500)
+    categories: list[DspCategory] = Field(
+        description="bulk data categories (28 CFR 202)", min_length=1
+    )
     count: Count | None = Field(
         None,
         description="U.S. persons (devices, for precise geolocation) in the preceding 12 months",

@@ -12,8 +12,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from screening.model.basetypes import Percent, Record
+from screening.model.basetypes import Record
 from screening.model.ext.credits import CreditProject, TechnologyAgreement
+from screening.model.numbers import PercentValue
 
 
 class Credit(StrEnum):
@@ -45,23 +46,25 @@ class EnergyCredit(Record):
     taxable_year_begins: dt.date | None = Field(
         None, description="first day of the claimant's taxable year the deal falls in"
     )
-    macr_category: MacrCategory | None = None
+    macr_category: MacrCategory | None = Field(
+        None, description="material-assistance table the claimant falls under"
+    )
     macr_year: Annotated[int, Field(ge=2020, le=2100)] | None = Field(
         None,
         description="year construction begins (45Y/48E) or the component is sold (45X)",
     )
-    macr_pct: Percent | None = Field(
+    macr_pct: PercentValue | None = Field(
         None,
         description="material assistance cost ratio of the facility or component, after the deal",
     )
-    other_sfe_ownership_pct: Percent | None = Field(
+    other_sfe_ownership_pct: PercentValue | None = Field(
         None,
         description="claimant ownership held by specified foreign entities other than the investor",
     )
-    largest_other_sfe_pct: Percent | None = Field(
+    largest_other_sfe_pct: PercentValue | None = Field(
         None, description="largest single stake among those other specified foreign entities"
     )
-    sfe_debt_pct: Percent | None = Field(
+    sfe_debt_pct: PercentValue | None = Field(
         None,
         description="share of the claimant's debt held by SFEs, this deal included",
     )

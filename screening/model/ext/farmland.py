@@ -47,7 +47,7 @@ class Farmland(Record):
     held_by: Literal["target", "investor"] = Field(
         "target", description="who holds the interest: the target (default) or the investor"
     )
-    interest: LandInterest | None = None
+    interest: LandInterest | None = Field(None, description="the kind of interest held in the land")
     lease_years: Annotated[Decimal, Field(ge=0, le=1000)] | None = Field(
         None, description="a leasehold's term in years, renewals the holder controls included"
     )
@@ -81,4 +81,4 @@ class Farmland(Record):
     acquired_on: dt.date | None = Field(
         None, description="date the interest is acquired or transferred; omitted = completion"
     )
-    state: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+    state: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="U.S. state (two letters)")

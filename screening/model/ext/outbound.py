@@ -15,7 +15,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Country, Money, Number, Percent, Record
+from screening.model.basetypes import Country, Number, Record
+from screening.model.numbers import MoneyValue, PercentValue
 
 Activity = Literal[
     "eda_software",
@@ -79,19 +80,31 @@ class Outbound(Record):
     counterparty_coc_person: bool | None = Field(
         None, description="override: the target (JV partner) is a person of a country of concern"
     )
-    target_principal_place_of_business: Country | None = None
-    target_headquarters: Country | None = None
-    target_coc_owned_pct: Percent | None = Field(
+    target_principal_place_of_business: Country | None = Field(
+        None, description="target's principal place of business (850.221(b))"
+    )
+    target_headquarters: Country | None = Field(
+        None, description="country of the target's headquarters (850.221(b))"
+    )
+    target_coc_owned_pct: PercentValue | None = Field(
         None,
         description="aggregate voting, board or equity interest held by persons of a country of "
         "concern (850.221(c)-(e))",
     )
-    revenue_from_covered_pct: Percent | None = Field(
+    revenue_from_covered_pct: PercentValue | None = Field(
         None, description="share of revenue derived from covered foreign persons (850.209(a)(2)(i))"
     )
-    net_income_from_covered_pct: Percent | None = None
-    capex_from_covered_pct: Percent | None = None
-    opex_from_covered_pct: Percent | None = None
+    net_income_from_covered_pct: PercentValue | None = Field(
+        None, description="share of net income from covered foreign persons (850.209(a)(2)(ii))"
+    )
+    capex_from_covered_pct: PercentValue | None = Field(
+        None,
+        description="share of capital expenditure on covered foreign persons (850.209(a)(2)(iii))",
+    )
+    opex_from_covered_pct: PercentValue | None = Field(
+        None,
+        description="share of operating expenses on covered foreign persons (850.209(a)(2)(iv))",
+    )
     # Activities and technical parameters
     activities: list[Activity] | None = Field(
         None,
@@ -102,19 +115,29 @@ class Outbound(Record):
     ic_cryogenic: bool | None = Field(
         None, description="ICs designed for operation at or below 4.5 K"
     )
-    fabricated_ic_types: list[IcType] | None = None
+    fabricated_ic_types: list[IcType] | None = Field(
+        None, description="IC types fabricated (850.224(c), 850.217(b))"
+    )
     logic_node_nm: Number | None = Field(
         None, gt=0, description="logic production node (16/14 = 16)"
     )
     logic_non_planar: bool | None = Field(None, description="logic ICs use non-planar transistors")
-    nand_layers: Annotated[int, Field(ge=1, le=10000)] | None = None
-    dram_half_pitch_nm: Number | None = Field(None, gt=0)
+    nand_layers: Annotated[int, Field(ge=1, le=10000)] | None = Field(
+        None, description="NAND memory layers"
+    )
+    dram_half_pitch_nm: Number | None = Field(None, description="DRAM half-pitch in nm", gt=0)
     gallium_based: bool | None = Field(None, description="ICs from a gallium-based compound")
     graphene_or_cnt: bool | None = Field(None, description="ICs using graphene transistors or CNTs")
     advanced_packaging: bool | None = Field(None, description="packages ICs with 2.5D/3D (850.201)")
-    supercomputer_dp_pflops: Number | None = Field(None, ge=0)
-    supercomputer_sp_pflops: Number | None = Field(None, ge=0)
-    supercomputer_volume_cu_ft: Number | None = Field(None, ge=0)
+    supercomputer_dp_pflops: Number | None = Field(
+        None, description="supercomputer double-precision petaflops", ge=0
+    )
+    supercomputer_sp_pflops: Number | None = Field(
+        None, description="supercomputer single-precision petaflops", ge=0
+    )
+    supercomputer_volume_cu_ft: Number | None = Field(
+        None, description="supercomputer envelope in cubic feet", ge=0
+    )
     quantum_end_use_covered: bool | None = Field(
         None,
         description="quantum sensing for military/intelligence/mass-surveillance use, or quantum "
@@ -133,24 +156,40 @@ class Outbound(Record):
     ai_training_operations: Annotated[int, Field(ge=0, le=10**40)] | None = Field(
         None, description="computational operations used to train the AI system"
     )
-    ai_primarily_biological_data: bool | None = None
+    ai_primarily_biological_data: bool | None = Field(
+        None, description="AI trained primarily on biological sequence data (850.224(l))"
+    )
     # Listed parties, 850.224(m)
-    target_lists: list[OutboundList] = Field(default_factory=list)
+    target_lists: list[OutboundList] = Field(
+        description="850.224(m) lists naming the target", default_factory=list
+    )
     # Debt, conversion, funds
     debt_equity_like_rights: bool | None = Field(
         None, description="profit interest, board appointment or similar rights (850.210(a)(2))"
     )
-    contingent_equity_acquired_on: dt.date | None = None
-    fund_is_us_person: bool | None = None
+    contingent_equity_acquired_on: dt.date | None = Field(
+        None, description="date the contingent equity was acquired (850.210)"
+    )
+    fund_is_us_person: bool | None = Field(None, description="the fund is a U.S. person")
     fund_likely_invests_in_coc_tech: bool | None = Field(
         None, description="the fund likely will invest in PRC semiconductors, quantum or AI"
     )
     # Excepted transactions, 850.501
-    publicly_traded_security: bool | None = None
-    registered_fund_security: bool | None = None
-    lp_committed_capital_usd: Money | None = None
-    lp_binding_assurance: bool | None = None
-    derivative_without_equity_rights: bool | None = None
+    publicly_traded_security: bool | None = Field(
+        None, description="a publicly traded security (850.501(a)(1)(i))"
+    )
+    registered_fund_security: bool | None = Field(
+        None, description="a registered fund security (850.501(a)(1)(ii))"
+    )
+    lp_committed_capital_usd: MoneyValue | None = Field(
+        None, description="LP capital committed to the fund (850.501(a)(1)(iii))"
+    )
+    lp_binding_assurance: bool | None = Field(
+        None, description="binding assurance the LP capital is not used for covered transactions"
+    )
+    derivative_without_equity_rights: bool | None = Field(
+        None, description="a derivative conferring no equity rights (850.501(a)(1)(iv))"
+    )
     rights_beyond_minority_protections: bool | None = Field(
         None, description="override: rights beyond the 850.501(a)(2) minority protections"
     )
@@ -165,5 +204,9 @@ class Outbound(Record):
     uncalled_commitment_date: dt.date | None = Field(
         None, description="date of the binding uncalled capital commitment called (850.501(d))"
     )
-    syndicated_loan_default: bool | None = None
-    employee_compensation: bool | None = None
+    syndicated_loan_default: bool | None = Field(
+        None, description="acquisition on default of a syndicated loan (850.501(e))"
+    )
+    employee_compensation: bool | None = Field(
+        None, description="equity as employee compensation (850.501(f))"
+    )

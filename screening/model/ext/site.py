@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Number, Percent, Record
+from screening.model.basetypes import Number, Record
+from screening.model.numbers import MilesValue, PercentValue
 
 PropertyRight = Literal["access", "exclude", "improve", "attach"]
 """The property rights of 31 CFR 802.233(a)(1)-(4)."""
@@ -21,9 +22,9 @@ PropertyRight = Literal["access", "exclude", "improve", "attach"]
 class Site(Record):
     """Land or a facility, for covered real estate (31 CFR part 802)."""
 
-    name: str | None = Field(None, max_length=200)
+    name: str | None = Field(None, description="the site's name", max_length=200)
     state: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="U.S. state or territory")
-    county: str | None = Field(None, max_length=100)
+    county: str | None = Field(None, description="county or equivalent", max_length=100)
     latitude: Number | None = Field(None, ge=-90, le=90, description="decimal degrees (WGS 84)")
     longitude: Number | None = Field(None, ge=-180, le=180, description="decimal degrees (WGS 84)")
     transaction: Literal["purchase", "lease", "concession", "other"] | None = Field(
@@ -42,8 +43,16 @@ class Site(Record):
         description="part of Appendix A listing that installation (used when the shipped list "
         "does not carry it)",
     )
-    miles_to_installation: Number | None = Field(
-        None, ge=0, description="miles from the installation's boundary (802.203, 802.217)"
+    miles_to_installation: MilesValue | None = Field(
+        None,
+        description="miles from the installation's boundary (802.203, 802.217); an estimate as "
+        "a range, e.g. {min: 5, max: 20}",
+    )
+    no_installation_within_miles: Number | None = Field(
+        None,
+        ge=0,
+        description="no listed installation lies within this many miles (e.g. 100): says how "
+        "far the nearest one is at least, without a distance",
     )
     in_missile_field_area: bool | None = Field(
         None, description="in a county or area listed in Part 3 of Appendix A (802.211(b)(3))"
@@ -74,10 +83,10 @@ class Site(Record):
     multi_unit_commercial_space: bool | None = Field(
         None, description="commercial space in a multi-unit building (802.216(f))"
     )
-    commercial_sqft_pct: Percent | None = Field(
+    commercial_sqft_pct: PercentValue | None = Field(
         None, description="share of the building's commercial square footage held with affiliates"
     )
-    commercial_tenant_pct: Percent | None = Field(
+    commercial_tenant_pct: PercentValue | None = Field(
         None,
         description="share of the building's commercial tenants that are it and its affiliates",
     )

@@ -31,9 +31,11 @@ class Section301Product(StrEnum):
 class Goods(Record):
     """Goods supplied under the deal."""
 
-    description: str = Field(min_length=1, max_length=300)
-    product: Section301Product | None = None
-    hts: str | None = Field(None, pattern=r"^[0-9]{4}(\.[0-9]{2}){0,3}$")
+    description: str = Field(description="the goods in plain words", min_length=1, max_length=300)
+    product: Section301Product | None = Field(None, description="Section 301 product group, if any")
+    hts: str | None = Field(
+        None, description="HTS code (e.g. 8507.60)", pattern=r"^[0-9]{4}(\.[0-9]{2}){0,3}$"
+    )
     origin: Country | None = Field(None, description="country of origin for customs purposes")
     xinjiang_content: bool | None = Field(
         None,
