@@ -49,9 +49,14 @@ def deal_hash(deal: DealRecord | Deal) -> str:
     return sha(canonical(_deal_record(deal).model_dump(mode="json")))
 
 
+# Not kept in the store: a consortium's per-member duties are recomputed by replay (the stored
+# verdicts, regimes and open questions already carry their effect).
+UNSTORED = frozenset({"consortium"})
+
+
 def result_hash(result: ScreeningResult) -> str:
     """SHA-256 of the result's JSON, key order kept (a result holds no timestamp)."""
-    return sha(dump(result.model_dump(mode="json")))
+    return sha(dump(result.model_dump(mode="json", exclude=set(UNSTORED))))
 
 
 _CHAIN_FIELDS = (
@@ -104,7 +109,7 @@ def to_rows(result: ScreeningResult, deal: DealRecord | Deal) -> Rows:
             f"the result is for deal `{result.deal_id}`, not this deal",
         )
     deal_data = record.model_dump(mode="json")
-    data = result.model_dump(mode="json")
+    data = result.model_dump(mode="json", exclude=set(UNSTORED))
     row: dict[str, Any] = {
         "tool_version": __version__,
         "host_user": _host_user(),

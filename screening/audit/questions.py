@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from screening._version import __version__
+from screening.audit.chain import UNSTORED
 from screening.audit.store import Store, StoredScreening, Summary, VerifyReport
 from screening.engine.explain import render_text
 from screening.engine.run import screen
@@ -272,8 +273,8 @@ def reproduce(store: Store, stored: StoredScreening) -> ScreeningResult:
     recorded = stored.result
     book = store.rulebook(recorded.rulebook_version)
     again = screen(stored.deal, rulebook=book, as_of=stored.as_of)
-    before = recorded.model_dump(mode="json")
-    after = again.model_dump(mode="json")
+    before = recorded.model_dump(mode="json", exclude=set(UNSTORED))
+    after = again.model_dump(mode="json", exclude=set(UNSTORED))
     if recorded.dealscreen_version != __version__:
         # Another dealscreen release recorded it; only its version stamp may differ.
         after["dealscreen_version"] = before["dealscreen_version"]

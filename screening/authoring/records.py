@@ -29,7 +29,7 @@ _PLACEHOLDERS = {
     ("investor", "kind"): "company",
     ("target", "name"): "Target name",
 }
-_BLOCKS = {"data": "data_transaction", "supply": "supply_chain"}
+_BLOCKS = {"data": "data_transaction", "supply": "supply_chain", "offtake": "supply_terms"}
 _MAX_DEPTH = 3
 
 

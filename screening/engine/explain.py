@@ -81,6 +81,32 @@ def _question_lines(questions: list[OpenQuestion]) -> list[str]:
     return lines
 
 
+def consortium_lines(result: ScreeningResult) -> list[str]:
+    """Each consortium member's own CFIUS filing duty (empty for a single investor)."""
+    c = result.consortium
+    if c is None:
+        return []
+    lines = [
+        "",
+        f"CONSORTIUM  {len(c.members)} foreign investors, each screened on its own (CFIUS)",
+    ]
+    for m in c.members:
+        where = "investor" if m.position is None else f"co_investors[{m.position}]"
+        stake = f", {m.voting_pct}% of the votes" if isinstance(m.voting_pct, str) else ""
+        concert = {True: "; acts in concert with the investor", False: "", None: ""}[
+            m.acts_in_concert
+        ]
+        mark = _MARK.get(m.verdict, "·")
+        lines.extend(_wrap(f"{mark} {m.name} ({where}, {m.country or '?'}{stake}{concert})", 2))
+        lines.extend(_wrap(f"{m.verdict}: {m.duty}", 4))
+        if m.rules:
+            lines.extend(_wrap("rules: " + ", ".join(m.rules), 4))
+        if m.open_questions:
+            lines.extend(_wrap("open: " + ", ".join(m.open_questions), 4))
+    lines.extend(_wrap(c.basis, 2))
+    return lines
+
+
 def render_text(result: ScreeningResult, *, findings: bool = True) -> str:
     """A terminal report of one screening, readable at 100 columns."""
     lines: list[str] = []
@@ -95,6 +121,8 @@ def render_text(result: ScreeningResult, *, findings: bool = True) -> str:
         n = len(result.open_questions)
         provisional = f"  (provisional: {n} open question{'s' if n != 1 else ''})"
     lines.append(f"VERDICT  {result.verdict}{provisional}")
+    if result.consortium is not None:
+        lines.extend(consortium_lines(result))
     for regime in result.regimes.values():
         lines.append("")
         lines.extend(_wrap(f"{regime.regime}: {regime.verdict} — {regime.title}", 0))

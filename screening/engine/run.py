@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from screening._version import __version__
-from screening.engine import _durable
+from screening.engine import _durable, consortium
 from screening.engine.compiler import CompiledRuleset, compile_rulebook, engine_value, fact_for
 from screening.engine.evaluate import (
     Outcome,
@@ -261,7 +261,18 @@ def screen(
     date = resolve_as_of(record, as_of)
     view = derive(record, book.references, date)
     ev = run_rules(book, view)
-    return assemble(record, book, ev)
+    return consortium.combine(
+        record, assemble(record, book, ev), book.references, _member_screen(book, date)
+    )
+
+
+def _member_screen(book: Rulebook, date: dt.date) -> consortium.ScreenOne:
+    """Screens one consortium member's record (see :mod:`screening.engine.consortium`)."""
+
+    def one(record: DealRecord) -> ScreeningResult:
+        return assemble(record, book, run_rules(book, derive(record, book.references, date)))
+
+    return one
 
 
 BATCH = 128  # deals per engine session in screen_many
@@ -300,7 +311,16 @@ def screen_batch(
                 evaluations.append(exc)
     for at, ev in zip(placed, evaluations, strict=True):
         try:
-            out[at] = ev if isinstance(ev, ScreeningError) else assemble(records[at], book, ev)
+            out[at] = (
+                ev
+                if isinstance(ev, ScreeningError)
+                else consortium.combine(
+                    records[at],
+                    assemble(records[at], book, ev),
+                    book.references,
+                    _member_screen(book, ev.view.deal.as_of),
+                )
+            )
         except ScreeningError as exc:
             out[at] = exc
     return [o for o in out if o is not None]
@@ -556,6 +576,7 @@ _BLOCKS = {
     "export": "export_control",
     "broker": "data_brokerage",
     "defense": "defense_supply",
+    "offtake": "supply_terms",
 }
 
 

@@ -308,7 +308,7 @@ def rights_facts(deal: DealRecord) -> RightsFacts:
         board_seat=None if seats is None else seats > 0,
         board_observer=r.board_observer,
         board_nomination_right=r.board_nomination_right,
-        mnpti_access=r.mnpti_access,
+        mnpti_access=_mnpti_access(deal),
         involvement=None if r.involvement is None else sorted(str(i) for i in r.involvement),
         involvement_any=None if r.involvement is None else bool(r.involvement),
         control_matters=None
@@ -326,6 +326,16 @@ def rights_facts(deal: DealRecord) -> RightsFacts:
         if r.voting_pct is None or r.largest_other_holder_pct is None
         else _exceeds(r.voting_pct, r.largest_other_holder_pct),
     )
+
+
+def _mnpti_access(deal: DealRecord) -> Tri:
+    """Access to material nonpublic technical information (800.211(b)(1), 800.232): a right in
+    the investment, or one the supply or offtake terms give the investor (the same transaction)."""
+    terms = getattr(deal, "supply_terms", None)
+    via_supply = None if terms is None else terms.technical_information_to_investor
+    if via_supply is None and terms is None:
+        return deal.rights.mnpti_access
+    return or3([deal.rights.mnpti_access, via_supply])
 
 
 def _blocks(voting: Num | None, threshold: Num | None) -> Tri:

@@ -196,6 +196,22 @@ _SCRIPT = r"""
       regimes.appendChild(li);
     });
     out.appendChild(regimes);
+    if (r.consortium) {
+      out.appendChild(el("h3", "Consortium: each foreign investor's own CFIUS duty ("
+                                + r.consortium.members.length + ")"));
+      var ms = el("ul", null, "regimes");
+      r.consortium.members.forEach(function (m) {
+        var li = el("li");
+        var where = m.position === null ? "investor" : "co_investors[" + m.position + "]";
+        li.appendChild(document.createTextNode(m.name + " (" + where + "): "));
+        var mp = m.provisional ? " (provisional)" : "";
+        li.appendChild(el("span", m.verdict + mp, levelClass(m.verdict)));
+        li.appendChild(document.createTextNode(" \u2014 " + m.duty));
+        ms.appendChild(li);
+      });
+      out.appendChild(ms);
+      out.appendChild(el("p", r.consortium.basis, "muted"));
+    }
     var active = r.hits.filter(function (h) { return !h.suppressed_by.length; });
     var suppressed = r.hits.filter(function (h) { return h.suppressed_by.length; });
     out.appendChild(el("h3", "Hits (" + active.length + ")"));
