@@ -100,7 +100,7 @@ def member_record(deal: DealRecord, position: int) -> DealRecord:
         if i != position:
             others.append(
                 CoInvestor(
-                    party=co.party, voting_pct=co.voting_pct, acts_in_concert=_concert(member, co)
+                    party=co.party, voting_pct=co.voting, acts_in_concert=_concert(member, co)
                 )
             )
     update: dict[str, Any] = {

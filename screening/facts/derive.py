@@ -162,10 +162,11 @@ def _concert_voting_pct(deal: DealRecord) -> Num | None:
     for co in deal.co_investors:
         if co.acts_in_concert is False or concert is None:
             continue
-        if co.acts_in_concert is None or co.voting_pct is None:
+        voting = co.voting
+        if co.acts_in_concert is None or voting is None:
             concert = None  # whether, or how much, they act together is unknown
         else:
-            concert = add(concert, co.voting_pct)
+            concert = add(concert, voting)
     return concert
 
 

@@ -284,6 +284,13 @@ class CoInvestor(Record):
         "member (e.g. an existing holder or a joint-venture partner)",
     )
 
+    @property
+    def voting(self) -> PercentValue | None:
+        """Its voting interest after the deal: `voting_pct`, else `rights.voting_pct`."""
+        if self.voting_pct is not None or self.rights is None:
+            return self.voting_pct
+        return self.rights.voting_pct
+
 
 # --------------------------------------------------------------------------------------------
 # The U.S. business
