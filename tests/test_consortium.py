@@ -129,7 +129,7 @@ def test_member_voting_must_agree() -> None:
         Deal.model_validate(data)
     data = _data()
     data["co_investors"][0]["concert_with"] = ["Nobody Ltd."]
-    with pytest.raises(ValueError, match="`Nobody Ltd.` is not the name of another co-investor"):
+    with pytest.raises(ValueError, match=r"`Nobody Ltd\.` is not the name of another co-investor"):
         Deal.model_validate(data)
 
 

@@ -163,10 +163,8 @@ def _concert_voting_pct(deal: DealRecord) -> Num | None:
         if co.acts_in_concert is False or concert is None:
             continue
         voting = co.voting
-        if co.acts_in_concert is None or voting is None:
-            concert = None  # whether, or how much, they act together is unknown
-        else:
-            concert = add(concert, voting)
+        # Whether, or how much, they act together may be unknown.
+        concert = None if co.acts_in_concert is None or voting is None else add(concert, voting)
     return concert
 
 
