@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screening import load_deal, screen, screen_many
 from screening.cli.app import main
@@ -177,3 +180,75 @@ def test_store_verify_and_replay(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["audit", "replay", "1", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "reproduced exactly" in out and "still filing_required" in out
+
+
+_UNKNOWN_OR = st.sampled_from  # a value from the list, None among them = unknown
+
+
+@settings(max_examples=15)
+@given(
+    voting=st.one_of(st.none(), st.integers(0, 60)),
+    seats=_UNKNOWN_OR([None, 0, 1, 4]),
+    mnpti=_UNKNOWN_OR([None, False, True]),
+    passive=_UNKNOWN_OR([None, False, True]),
+    concert=_UNKNOWN_OR([None, False, True]),
+    gov=_UNKNOWN_OR([None, 0, 30, 100]),
+)
+def test_member_floor_and_ceiling(
+    rulebook: Any,
+    voting: int | None,
+    seats: int | None,
+    mnpti: bool | None,
+    passive: bool | None,
+    concert: bool | None,
+    gov: int | None,
+) -> None:
+    """Whatever a member's facts, the deal is never below the lead alone; floors stay below
+    ceilings; and settling an unknown member fact lands between that member's floor and ceiling."""
+    data = _data()
+    member = data["co_investors"][0]
+    member["acts_in_concert"] = concert
+    member.pop("concert_with")
+    data["co_investors"][1].pop("concert_with")
+    member["party"]["owners"] = (
+        None
+        if gov is None
+        else [{"name": "Example State", "kind": "government", "country": "CN", "voting_pct": gov}]
+    )
+    member["rights"] = {
+        k: v
+        for k, v in {
+            "voting_pct": voting,
+            "board_seats": seats,
+            "board_size": 7,
+            "mnpti_access": mnpti,
+            "passive_undertaking": passive,
+        }.items()
+        if v is not None
+    }
+    single = copy.deepcopy(data)
+    for co in single["co_investors"]:
+        co.pop("rights")
+    result = _screen(data, rulebook)
+    alone = _screen(single, rulebook)
+    assert rank(result.verdict) >= rank(alone.verdict)
+    c = result.consortium
+    assert c is not None
+    assert c.verdict == max((m.verdict for m in c.members), key=rank)
+    assert c.ceiling == max((m.ceiling for m in c.members), key=rank)
+    for m in c.members:
+        assert rank(m.verdict) <= rank(m.ceiling)
+        assert m.provisional == (m.verdict != m.ceiling)
+    assert result.provisional == bool(result.open_questions)
+    assert rank(result.verdict) >= rank(c.verdict)
+    mine = c.members[1]
+    for field, values in (("mnpti_access", (False, True)), ("board_seats", (0, 4))):
+        if field in member["rights"]:
+            continue
+        for value in values:
+            settled = copy.deepcopy(data)
+            settled["co_investors"][0]["rights"][field] = value
+            got = _screen(settled, rulebook).consortium
+            assert got is not None
+            level = got.members[1].verdict
+            assert rank(mine.verdict) <= rank(level) <= rank(mine.ceiling), (field, value)
