@@ -252,3 +252,15 @@ def test_member_floor_and_ceiling(
             assert got is not None
             level = got.members[1].verdict
             assert rank(mine.verdict) <= rank(level) <= rank(mine.ceiling), (field, value)
+
+
+def test_check_names_member_facts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`dealscreen check` lists a member's unknown facts under its co-investor entry."""
+    text = CONSORTIUM.read_text()
+    start = text.index("    rights:\n      voting_pct: 25")
+    end = text.index("  - party:\n      name: Sakura")
+    path = tmp_path / "member-unknown.yaml"
+    path.write_text(text[:start] + "    rights: {}\n" + text[end:])
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ": co-investor 0: " in out

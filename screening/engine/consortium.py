@@ -184,11 +184,13 @@ def _member(
     )
 
 
+_MEMBER_DEAL_FACTS = frozenset({"deal.increases_voting", "deal.new_trigger_rights"})
+
+
 def _member_path(path: str, position: int) -> str:
-    """A member's own fact paths (investor, rights) named as its co-investor entry."""
-    section, _, rest = path.partition(".")
-    if section in ("investor", "rights"):
-        return f"co_investors[{position}].{'party' if section == 'investor' else 'rights'}.{rest}"
+    """A member's own facts (its party, its rights and what they change) named by its entry."""
+    if path.split(".", 1)[0] in ("investor", "rights") or path in _MEMBER_DEAL_FACTS:
+        return f"co_investors[{position}].{path}"
     return path
 
 
