@@ -264,3 +264,25 @@ def test_check_names_member_facts(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["check", str(path)]) == 0
     out = capsys.readouterr().out
     assert ": co-investor 0: " in out
+
+
+def test_html_report_carries_members(tmp_path: Path) -> None:
+    """The HTML review report embeds each member's duty and shows it in the deal's detail."""
+    out = tmp_path / "report.html"
+    code = main(["review", str(CONSORTIUM), "--format", "html", "--out", str(out), "--no-store"])
+    assert code == 0
+    page = out.read_text()
+    assert "Consortium: each foreign investor" in page
+    assert '"consortium"' in page and "Huaneng Storage Investment Co., Ltd." in page
+
+
+def test_templates_offer_the_new_blocks(capsys: pytest.CaptureFixture[str]) -> None:
+    """`dealscreen new` shows member rights, concert and the supply terms, commented."""
+    assert main(["new", "equity_stake"]) == 0
+    out = capsys.readouterr().out
+    assert "# concert_with:" in out and "# rights:  # what this co-investor itself" in out
+    assert main(["new", "supply_partnership"]) == 0
+    out = capsys.readouterr().out
+    for term in ("prepayment_usd", "security_interest", "exclusive", "volume_share_pct"):
+        assert f"# {term}:" in out
+    assert "# know_how_to_investor:" in out and "# licence_from_investor:" in out
