@@ -96,6 +96,31 @@ class EngineError(Exception):
     """An internal defect in rule evaluation; never a user's mistake, never swallowed."""
 
 
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+def _visible(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def printable(text: str, *, keep_newlines: bool = True) -> str:
+    """Text safe to print on a terminal: control characters (C0, DEL, C1: escape sequences,
+    bell, carriage return) and bidirectional overrides are shown as ``\\x1b``-style escapes.
+    Newlines (and tabs) are kept when ``keep_newlines``."""
+    if text.isprintable():
+        return text
+    keep = "\n\t" if keep_newlines else ""
+    return "".join(
+        _visible(ch)
+        if ch not in keep and (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in BIDI_CONTROLS)
+        else ch
+        for ch in text
+    )
+
+
 def _problem_sort_key(p: Problem) -> tuple[str, int, str, str]:
     # Sort file:line locations numerically by line, so line 9 comes before line 10.
     path, _, rest = p.location.partition(":")

@@ -8,22 +8,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, text
 
 from screening.authoring.examples import BASE_DEAL
 from screening.model.deal import Deal, DealRecord
+from tests.conftest import require
 
 PG_URL = os.environ.get("DEALSCREEN_TEST_PG")
-BACKENDS = [
-    "sqlite",
-    pytest.param(
-        "postgresql",
-        marks=pytest.mark.skipif(
-            not PG_URL, reason="DEALSCREEN_TEST_PG is not set (see .ci/start-postgres)"
-        ),
-    ),
-]
+BACKENDS = ["sqlite", "postgresql"]
 STORE_TABLES = (
     "open_question",
     "hit",
@@ -38,6 +30,7 @@ def url_for(backend: str, tmp_path: Path) -> str:
     """A fresh, empty store URL for a backend (PostgreSQL: the store's tables dropped)."""
     if backend == "sqlite":
         return f"sqlite:///{tmp_path / 'audit.db'}"
+    require(bool(PG_URL), "PostgreSQL tests need DEALSCREEN_TEST_PG (see .ci/start-postgres)")
     assert PG_URL
     engine = create_engine(PG_URL)
     with engine.begin() as conn:

@@ -6,6 +6,9 @@ screening; every optional fact is sometimes left out, so unknowns are exercised 
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import typing
 from decimal import Decimal
 from typing import Any
 
@@ -31,9 +34,40 @@ def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), strategy)
 
 
+# Issue 19's probe, kept: values the engine once got wrong or crashed on. Tiny values (durable-rules
+# read `1e-05` as an error), the smallest step a deal may carry (6 places), values one step either
+# side of every percentage threshold of the shipped rulebook, and the model's bounds.
+STEP = Decimal("0.000001")
+TINY = ["0.000001", "0.000002", "0.00001", "0.00009", "0.0001", "0.000999"]
+
+
+def _rulebook_thresholds() -> list[Decimal]:
+    from screening import load_rulebook
+    from screening.rulebook.conditions import Leaf, leaves
+
+    found = set()
+    for rule in load_rulebook().rules.values():
+        for leaf in leaves(rule.when):
+            if isinstance(leaf, Leaf) and isinstance(leaf.value, Decimal):
+                found.add(leaf.value)
+    return sorted(found)
+
+
+THRESHOLDS = _rulebook_thresholds()
+ADJACENT_PCTS = sorted(
+    {str(t + d) for t in THRESHOLDS for d in (-STEP, Decimal(0), STEP) if 0 <= t + d <= 100}
+)
+
 pcts = st.one_of(
     st.sampled_from(EDGE_PCTS),
     st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False),
+    st.sampled_from(ADJACENT_PCTS),
+    st.sampled_from(TINY),
+    st.decimals(min_value=0, max_value=100, places=6, allow_nan=False, allow_infinity=False),
+).map(lambda d: str(Decimal(str(d))))
+big_numbers = st.one_of(
+    st.sampled_from(["0", "0.000001", "999999.999999", "999999999999.999999", "1000000000000"]),
+    st.decimals(min_value=0, max_value=10**12, places=6, allow_nan=False, allow_infinity=False),
 ).map(lambda d: str(Decimal(str(d))))
 
 
@@ -60,6 +94,12 @@ pct_ranges = st.one_of(
     ),
 )
 pct_values = st.one_of(pcts, pcts, pct_ranges)
+# An amount or distance as a range, within the bounds of every deal number (6 places, 10^12).
+big_ranges = st.builds(
+    _range,
+    st.tuples(big_numbers, big_numbers),
+    st.sampled_from(["min", "max", "both", "less_than"]),
+)
 
 
 def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
@@ -84,6 +124,26 @@ def owners(depth: int = 2) -> st.SearchStrategy[list[dict[str, Any]]]:
     return st.lists(node, max_size=2)
 
 
+def long_chain(max_depth: int = 12) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """One chain of companies ending in a foreign government, each link a percentage with up to
+    6 places: the attributed government interest has many more places than any threshold."""
+
+    def build(links: list[str], top: str) -> list[dict[str, Any]]:
+        node: dict[str, Any] = {"name": "State", "kind": "government", "country": "CN"}
+        node["voting_pct"] = top
+        for i, pct in enumerate(links):
+            node = {
+                "name": f"Holdco {i}",
+                "kind": "company",
+                "country": "CN",
+                "voting_pct": pct,
+                "owners": [node],
+            }
+        return [node]
+
+    return st.builds(build, st.lists(pcts, min_size=1, max_size=max_depth), pcts)
+
+
 technology = st.fixed_dictionaries(
     {
         "description": st.just("item"),
@@ -106,7 +166,7 @@ investor = st.fixed_dictionaries(
     optional={
         "country": st.sampled_from(COUNTRIES),
         "principal_place_of_business": st.sampled_from(COUNTRIES),
-        "owners": owners(),
+        "owners": st.one_of(owners(), long_chain()),
         "owners_complete": st.booleans(),
         "lists": maybe(
             st.lists(st.sampled_from([x.value for x in RestrictedList]), max_size=2, unique=True)
@@ -143,7 +203,7 @@ target = st.fixed_dictionaries(
                     st.sampled_from([x.value for x in DataCategory]), max_size=2, unique=True
                 ),
                 "individuals_max_12_months": st.sampled_from(
-                    [0, 999_999, 1_000_000, 1_000_001, 5_000_000]
+                    [0, 999_999, 1_000_000, 1_000_001, 5_000_000, 10**12]
                 ),
                 "business_objective_over_1m": st.booleans(),
                 "data_integral_to_products": st.booleans(),
@@ -155,8 +215,13 @@ target = st.fixed_dictionaries(
             st.fixed_dictionaries(
                 {"name": st.just("Plant")},
                 optional={
-                    "miles_to_listed_installation": st.sampled_from(
-                        ["0.5", "1", "1.01", "99", "100", "150", {"min": 1, "max": 150}]
+                    "miles_to_listed_installation": st.one_of(
+                        st.sampled_from(
+                            ["0.5", "1", "1.01", "99", "100", "150", "0.999999", "1.000001"]
+                        ),
+                        big_numbers,
+                        big_ranges,
+                        st.just({"min": 1, "max": 150}),
                     )
                 },
             ),
@@ -203,7 +268,9 @@ deals = st.fixed_dictionaries(
     },
     optional={
         "evasion_structure": st.booleans(),
-        "value_usd": st.sampled_from(["1000000", "250000000", {"min": 100000000}]),
+        "value_usd": st.one_of(
+            st.sampled_from(["1000000", "250000000", {"min": 100000000}]), big_numbers, big_ranges
+        ),
     },
 )
 
@@ -238,3 +305,99 @@ def kind_fields(kind: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 full_deals = deals.flatmap(lambda d: kind_fields(d["kind"]).map(lambda extra: {**d, **extra}))
+
+
+# ------------------------------------------------------------------------------------------------
+# Completions of unknown facts (the floor invariant, tests/test_floor_ceiling.py)
+#
+# The unknowns are facts of the fact view that rules read (booleans, numbers, dates, text and
+# lists). Each fact's candidate values put it on every side of every threshold a rule compares it
+# with (and at the threshold itself), give it every literal a rule names plus one it names nowhere,
+# and, for lists, the empty list and each named value alone: two completions that agree on every
+# leaf of every rule screen alike, so these candidates reach every outcome the rules can.
+
+_SECTIONS_TOP = ("deal", "investor", "target", "rights")
+_OTHER_TEXT = "zz_unnamed"
+
+
+def _between(low: Any, high: Any) -> Any:
+    if isinstance(low, dt.date):
+        return low + (high - low) / 2
+    if isinstance(low, int) and isinstance(high, int) and high - low > 1:
+        return low + (high - low) // 2
+    return (Decimal(low) + Decimal(high)) / 2
+
+
+def _around(points: list[Any], integral: bool) -> list[Any]:
+    """A value below, at, between and above sorted thresholds."""
+    if not points:
+        return [Decimal(1) if not integral else 1]
+    if isinstance(points[0], dt.date):
+        step: Any = dt.timedelta(days=1)
+    else:
+        step = 1 if integral else Decimal("0.01")
+    out = [points[0] - step]
+    for low, high in itertools.pairwise(points):
+        out.append(low)
+        middle = _between(low, high)
+        if middle not in (low, high):
+            out.append(int(middle) if integral else middle)
+    out.extend([points[-1], points[-1] + step])
+    kept = [v for v in out if isinstance(v, dt.date) or v >= 0] or [points[-1]]
+    return list(dict.fromkeys(kept))
+
+
+def candidates(book: Any, as_of: dt.date) -> dict[str, list[Any]]:
+    """Candidate values of every optional fact path the rulebook reads."""
+    from screening.engine.evaluate import leaf_values
+    from screening.facts.view import field_info
+    from screening.rulebook.conditions import Leaf, leaves
+
+    by_path: dict[str, list[Leaf]] = {}
+    for rule in book.rules.values():
+        for leaf in leaves(rule.when):
+            if isinstance(leaf, Leaf):
+                by_path.setdefault(leaf.path, []).append(leaf)
+    out: dict[str, list[Any]] = {}
+    for path, path_leaves in sorted(by_path.items()):
+        info = field_info(path)
+        assert info is not None
+        args = typing.get_args(info[0])
+        if type(None) not in args:
+            continue  # a fact that is never unknown
+        base = next(a for a in args if a is not type(None))
+        if base is bool:
+            out[path] = [True, False]
+        elif base in (int, Decimal, dt.date):
+            points = sorted({leaf.value for leaf in path_leaves})
+            if base is int:
+                points = sorted({int(p) for p in points})
+            out[path] = _around(points, base is int)
+        elif typing.get_origin(base) is list:
+            named: set[str] = set()
+            for leaf in path_leaves:
+                values = leaf_values(leaf, book.references, as_of)
+                named.update(sorted(values)[:1] if leaf.ref else values)
+            out[path] = [[], *([v] for v in sorted(named))]
+        else:
+            named = set()
+            for leaf in path_leaves:
+                named.update(leaf_values(leaf, book.references, as_of))
+            out[path] = [*sorted(named), _OTHER_TEXT if "country" not in path else "XX"]
+    return out
+
+
+def with_facts(view: Any, values: dict[str, Any]) -> Any:
+    """A copy of a fact view with some facts replaced."""
+    updates: dict[str, dict[str, Any]] = {}
+    for path, value in values.items():
+        section, _, name = path.partition(".")
+        updates.setdefault(section, {})[name] = value
+    top = {
+        s: getattr(view, s).model_copy(update=u) for s, u in updates.items() if s in _SECTIONS_TOP
+    }
+    extra = dict(view.extra)
+    for s, u in updates.items():
+        if s not in _SECTIONS_TOP:
+            extra[s] = extra[s].model_copy(update=u)
+    return view.model_copy(update={**top, "extra": extra})

@@ -13,7 +13,7 @@ def test_all_is_sorted_and_complete() -> None:
         return kind, name
 
     assert screening.__all__ == sorted(screening.__all__, key=isort_style)
-    public = {n for n in vars(screening) if not n.startswith("_")}
+    public = {n for n in dir(screening) if not n.startswith("_")}
     modules = {n for n in public if type(getattr(screening, n)).__name__ == "module"}
     assert public - modules == set(screening.__all__) - {"__version__"}
 

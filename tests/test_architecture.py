@@ -27,6 +27,7 @@ STAGES: dict[str, int] = {
     "audit": 5,
     "review": 5,
     "authoring": 6,
+    "mitigation": 6,
     "server": 7,
     "cli": 8,
 }

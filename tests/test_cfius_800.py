@@ -194,8 +194,10 @@ CASES: list[tuple[str, str, dict[str, Any], list[str], list[str]]] = [
             "target": CT_UNLICENSED,
             "rights": {"voting_pct": 4, "board_observer": True, **ACTIVE},
         },
-        ["cfius.excepted_investor"],
-        ["cfius.covered_investment"],
+        # Not a covered investment: the exception is an exemption (so that an unknown excepted
+        # status keeps the deal covered), which sets aside every cfius_800 outcome here.
+        ["cfius.excepted_investor", "cfius.exempt.excepted_investor_ci"],
+        ["cfius.covered_control_transaction"],
     ),
     (
         "800.304-4",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,35 @@ def test_readme_python_tour_runs() -> None:
         check=True,
     )
     assert proc.stdout.splitlines()[0] == "filing_required"
+
+
+_OUTPUT_OF = re.compile(r'^text output-of="(?P<args>[^"]+)"$')
+
+
+def _output_blocks() -> list[tuple[str, str, str]]:
+    found = []
+    for doc in (ROOT / "README.md", ROOT / "docs" / "review.md"):
+        for info, body in blocks(doc):
+            m = _OUTPUT_OF.match(info)
+            if m:
+                found.append((doc.name, m.group("args"), body))
+    return found
+
+
+def test_documented_output_matches_the_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """Each ```text output-of="ARGS"``` block (the memo in the README tour and in
+    docs/review.md) is what `dealscreen ARGS` prints: its lines appear in order, `…` standing
+    for lines left out and RULEBOOK for the rulebook version."""
+    from screening.cli.app import main
+
+    found = _output_blocks()
+    assert {name for name, _, _ in found} == {"README.md", "review.md"}
+    for name, args, body in found:
+        assert main(shlex.split(args)) == 0, (name, args)
+        out = capsys.readouterr().out
+        out = re.sub(r"\b[0-9a-f]{16}\b", "RULEBOOK", out)
+        lines = iter(out.splitlines())
+        for wanted in body.splitlines():
+            if wanted == "…":
+                continue
+            assert any(line == wanted for line in lines), f"{name}: `{wanted}` not in {args}"

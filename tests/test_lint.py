@@ -370,6 +370,53 @@ def test_unused_finding(tmp_path: Path) -> None:
     ]
 
 
+def test_needs_false_negated_outcome_branch(tmp_path: Path) -> None:
+    """`not finding F` where F leads to an outcome of the same regime is flagged: while F is
+    unknown neither branch holds (covered = control OR (not control AND ...))."""
+    _, problems = run(
+        tmp_path,
+        rule("t.control", "rights.voting_pct > 50", kind="finding"),
+        rule("t.by_control", "finding t.control"),
+        rule("t.by_seat", "rights.board_seat is true", "not finding t.control"),
+    )
+    assert problems == [
+        (
+            "t/r.yaml:31",
+            "warning",
+            "needs-false",
+            "`not finding t.control` in `t.by_seat`: `t.control` itself leads to "
+            "`t.by_control`, so while it is unknown neither branch holds; drop the negation "
+            "(the higher outcome outranks) or write an exemption",
+        ),
+    ]
+
+
+def test_needs_false_exception_fact(tmp_path: Path) -> None:
+    """A yes/no fact required false that an exemption tests true is an exception written as a
+    condition: flagged (an unknown exception must keep the outcome, as an exemption does)."""
+    _, problems = run(
+        tmp_path,
+        rule("t.covered", "rights.board_seat is true", "target.air_carrier is false"),
+        rule(
+            "t.exempt",
+            "target.air_carrier is true",
+            kind="exemption",
+            extra="suppresses: [t.other]",
+        ),
+        rule("t.other", "rights.voting_pct > 50"),
+    )
+    assert problems == [
+        (
+            "t/r.yaml:10",
+            "warning",
+            "needs-false",
+            "`target.air_carrier is false` in `t.covered`: `target.air_carrier` is an exception "
+            "fact (exemption `t.exempt` tests it true); make this exception an exemption so that "
+            "an unknown one keeps the outcome",
+        ),
+    ]
+
+
 REF = """
 reference: t_list
 title: Test list

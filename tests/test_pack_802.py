@@ -266,7 +266,8 @@ def test_before_part_802_applied_why_not_says_not_in_force(rulebook: Any) -> Non
     frag = land(installation_part=1, miles_to_installation="0.5")
     frag["completion_date"] = "2020-02-12"
     verdict, fired = outcome(frag, rulebook)
-    assert verdict == "clear" and not {f for f in fired if f.startswith("realestate.")}
+    # No part 802 rule is in force: the regime says so (`not_in_force`), never a confident clear.
+    assert verdict == "not_in_force" and not {f for f in fired if f.startswith("realestate.")}
     exp = explain_rule(rulebook, deal(frag), "realestate.filing_advised")
     assert exp.status == "not in force"
     assert exp.summary == "the rule is in force from 2020-02-13 to now, not on 2020-02-12"

@@ -150,9 +150,12 @@ def test_lp_two_million_exception(rulebook: Any, capital: int, level: str) -> No
     assert verdict_of(outbound(**facts), rulebook)[0] == level
 
 
-@pytest.mark.parametrize(("day", "level"), [("2025-01-01", "clear"), ("2025-01-02", "prohibited")])
+@pytest.mark.parametrize(
+    ("day", "level"), [("2025-01-01", "not_in_force"), ("2025-01-02", "prohibited")]
+)
 def test_effective_jan_2_2025(rulebook: Any, day: str, level: str) -> None:
-    """Part 850 catches transactions completed on or after Jan. 2, 2025."""
+    """Part 850 catches transactions completed on or after Jan. 2, 2025; before, it reports that
+    it is not in force (never a confident `clear`)."""
     assert verdict_of(outbound(completion=day, **FAB_14), rulebook)[0] == level
 
 

@@ -142,12 +142,12 @@ def test_qualified_divestiture_suppresses(rulebook: Any) -> None:
 
 
 def test_pafaca_before_enactment(rulebook: Any) -> None:
-    """PAFACA was enacted Apr. 24, 2024."""
+    """PAFACA was enacted Apr. 24, 2024: the day before, the regime is not in force."""
     assert (
         run(
             {"rights": {"voting_pct": 30}, "app": SOCIAL}, "pafaca", rulebook, dt.date(2024, 4, 23)
         )[0]
-        == "clear"
+        == "not_in_force"
     )
 
 
@@ -230,6 +230,6 @@ def test_specific_authorization_suppresses(rulebook: Any) -> None:
 
 
 def test_vehicle_rule_not_before_effective_date(rulebook: Any) -> None:
-    """The rule is in force from Mar. 17, 2025 [mem]."""
+    """The rule is in force from Mar. 17, 2025 [mem]; the day before, the regime is not."""
     frag = {"vehicle": {**CAR, "model_year": 2027, "vcs_software_adversary": True}}
-    assert run(frag, "ics_vehicles", rulebook, dt.date(2025, 3, 16))[0] == "clear"
+    assert run(frag, "ics_vehicles", rulebook, dt.date(2025, 3, 16))[0] == "not_in_force"

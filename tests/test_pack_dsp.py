@@ -235,9 +235,10 @@ def test_passive_investment_edge(rulebook: Any, pct: str, excluded: bool) -> Non
 
 
 def test_not_in_force_before_april_8_2025(rulebook: Any) -> None:
-    """Part 202 is effective Apr. 8, 2025: a deal completed the day before is not caught."""
+    """Part 202 is effective Apr. 8, 2025: a deal completed the day before is not caught, and
+    the regime says it is not in force."""
     frag = vendor(["human_genomic"], 5000)
-    assert run(frag, rulebook, dt.date(2025, 4, 7))[0] == "clear"
+    assert run(frag, rulebook, dt.date(2025, 4, 7))[0] == "not_in_force"
     assert run(frag, rulebook, dt.date(2025, 4, 8))[0] == "prohibited"
 
 

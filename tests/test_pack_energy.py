@@ -178,9 +178,9 @@ def test_taxable_years_beginning_before_july_5_2025(rulebook: Any) -> None:
 
 
 def test_not_in_force_before_obbba(rulebook: Any) -> None:
-    """A deal screened before July 4, 2025 is not caught by the OBBBA rules."""
+    """A deal screened before July 4, 2025 is not caught by the OBBBA rules: not in force."""
     verdict, _ = run({"rights": {"voting_pct": 30}}, rulebook, dt.date(2025, 7, 3))
-    assert verdict == "clear"
+    assert verdict == "not_in_force"
 
 
 def test_pkg3_sfe_supplier_is_information(rulebook: Any) -> None:

@@ -89,9 +89,10 @@ def test_each_element(rulebook: Any, facts: dict[str, Any], level: str) -> None:
     assert run({"data_brokerage": facts}, rulebook) == level
 
 
-@pytest.mark.parametrize(("day", "level"), [(22, "clear"), (23, "prohibited")])
+@pytest.mark.parametrize(("day", "level"), [(22, "not_in_force"), (23, "prohibited")])
 def test_effective_june_23_2024(rulebook: Any, day: int, level: str) -> None:
-    """In force 60 days after enactment (Apr. 24, 2024): June 23, 2024 [src]."""
+    """In force 60 days after enactment (Apr. 24, 2024): June 23, 2024 [src]; the day before,
+    the regime reports that it is not in force (never a confident `clear`)."""
     assert run({}, rulebook, dt.date(2024, 6, day)) == level
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -10,11 +11,25 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 
+def _source_copy(to: Path) -> Path:
+    """The files a build reads, copied out of the checkout: building writes ``build/`` and
+    ``*.egg-info`` next to the sources, and tests write nothing into the checkout."""
+    src = to / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, src / name)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("screening", "rules"):
+        shutil.copytree(ROOT / name, src / name, ignore=skip)
+    return src
+
+
 def test_wheel_carries_the_rulebook(tmp_path: Path) -> None:
     """Build the wheel offline, run from it (not the checkout), and load the shipped rulebook."""
+    before = _checkout_state()
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path)],
-        cwd=ROOT,
+        cwd=_source_copy(tmp_path),
         check=True,
         capture_output=True,
         timeout=300,
@@ -44,3 +59,25 @@ def test_wheel_carries_the_rulebook(tmp_path: Path) -> None:
     assert module.startswith(str(site)), module
     assert rules_dir.startswith(str(site)), rules_dir
     assert int(count) > 0
+    assert _checkout_state() == before, "the build wrote into the checkout"
+
+
+def _checkout_state() -> set[str]:
+    """Top-level names in the checkout (a build writes ``build/`` and ``*.egg-info`` here)."""
+    return {p.name for p in ROOT.iterdir()}
+
+
+def test_every_subpackage_is_listed_for_the_wheel() -> None:
+    """A package missing from [tool.setuptools] packages would be left out of the wheel."""
+    import tomllib
+
+    from tests.conftest import ROOT
+
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for p in (ROOT / "screening").rglob("__init__.py")
+    }
+    assert found <= listed, sorted(found - listed)

@@ -41,7 +41,8 @@ def test_a_store_written_before_the_layout_change_verifies(tmp_path: Path) -> No
 
 
 def test_an_older_screening_is_reproduced_from_its_snapshot(tmp_path: Path) -> None:
-    """Replaying under the recorded rulebook gives the recorded result byte for byte."""
+    """Replaying under the recorded rulebook reaches the recorded decision exactly (verdicts,
+    hits, facts, conditions, questions), though today's build words its explanations anew."""
     from screening.audit.questions import replay
 
     with Store(f"sqlite:///{_restore(tmp_path)}") as store:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from screening.authoring.fixtures_gen import generate_jsonl
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, require
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -42,15 +42,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """
     mount = tmp_path / "disk"
     mount.mkdir()
-    if os.geteuid() != 0:
-        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    require(os.geteuid() == 0, "mounting a small tmpfs needs root (CI runs as root)")
     made = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mount)],
         capture_output=True,
         text=True,
     )
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.strip()}")
+    require(made.returncode == 0, f"cannot mount a tmpfs here: {made.stderr.strip()}")
     try:
         yield mount
     finally:

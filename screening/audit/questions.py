@@ -15,15 +15,16 @@ from typing import Any, Literal
 from pydantic import Field
 
 from screening._version import __version__
-from screening.audit.chain import UNSTORED
+from screening.audit.chain import UNSTORED, as_recorded_before_ceilings
 from screening.audit.store import Store, StoredScreening, Summary, VerifyReport
 from screening.engine.explain import render_text
 from screening.engine.run import screen
 from screening.engine.verdict import Result, ScreeningResult
 from screening.engine.why import Explanation, explain_rule, render_explanation
-from screening.errors import StoreError
+from screening.errors import StoreError, UsageError
 from screening.facts.parties import IMPORT_HINT, ListUse, lists_used
 from screening.rulebook.book import Rulebook, load_rulebook
+from screening.rulebook.conditions import suggest
 
 Question = Literal["why", "why-not"]
 
@@ -146,6 +147,14 @@ def explain(
     stored = store.get(screening_id)
     result = stored.result
     book = store.rulebook(result.rulebook_version)
+    if rule_id not in book.rules and rule_id not in load_rulebook().rules:
+        # A rule neither the recorded nor today's rulebook has: most likely a typo.
+        raise UsageError.one(
+            rule_id,
+            "unknown-rule",
+            f"no rule `{rule_id}` in rulebook {result.rulebook_version}, which screening "
+            f"{screening_id} used{suggest(rule_id, book.rules)}",
+        )
     exp = explain_rule(book, stored.deal, rule_id, as_of=stored.as_of)
     recorded = result.hit(rule_id)
     fired_now = exp.status in ("fired", "suppressed")
@@ -268,13 +277,54 @@ def _first_difference(a: Any, b: Any, path: str = "$") -> str | None:
     return None if a == b else path
 
 
+# Prose the tool writes around a decision: its wording may improve from one build to the next
+# (it did: conditions in words, alternatives grouped), so a replay compares everything else.
+_PROSE = {
+    "hit": ("explanation",),
+    "condition": ("text", "alternatives"),
+    "question": ("question",),
+    "derived": ("explanation",),
+}
+
+
+def decision(data: dict[str, Any]) -> dict[str, Any]:
+    """A result's decision content: verdicts, regimes, every hit with its rule, citation, facts,
+    conditions (values and whether each held), findings and exemptions, the open questions and
+    their unknown facts, the derived values; without the prose rendered around them."""
+    out = dict(data)
+    out["hits"] = [
+        {
+            **{k: v for k, v in h.items() if k not in _PROSE["hit"]},
+            "conditions": [
+                {k: v for k, v in c.items() if k not in _PROSE["condition"]}
+                for c in h["conditions"]
+            ],
+        }
+        for h in data["hits"]
+    ]
+    out["open_questions"] = [
+        {k: v for k, v in q.items() if k not in _PROSE["question"]} for q in data["open_questions"]
+    ]
+    out["derived"] = [
+        {k: v for k, v in d.items() if k not in _PROSE["derived"]} for d in data["derived"]
+    ]
+    return out
+
+
 def reproduce(store: Store, stored: StoredScreening) -> ScreeningResult:
-    """Re-screen a record under its recorded rulebook; it must give the recorded result exactly."""
+    """Re-screen a record under its recorded rulebook; it must reach the recorded decision
+    exactly (:func:`decision`: every verdict, hit, fact value, condition outcome and question;
+    the prose around them may read better in a later build)."""
     recorded = stored.result
     book = store.rulebook(recorded.rulebook_version)
     again = screen(stored.deal, rulebook=book, as_of=stored.as_of)
     before = recorded.model_dump(mode="json", exclude=set(UNSTORED))
     after = again.model_dump(mode="json", exclude=set(UNSTORED))
+    if recorded.ceiling is None:
+        # Recorded before ceilings: compare in the form results had then.
+        before = as_recorded_before_ceilings(before)
+        after = as_recorded_before_ceilings(after)
+    before, after = decision(before), decision(after)
     if recorded.dealscreen_version != __version__:
         # Another dealscreen release recorded it; only its version stamp may differ.
         after["dealscreen_version"] = before["dealscreen_version"]
@@ -379,9 +429,10 @@ def replay_json(rep: Replay) -> str:
 # verify and export
 
 
-def verify(store: Store) -> VerifyReport:
-    """Check every rulebook snapshot and the whole hash chain."""
-    return store.verify()
+def verify(store: Store, *, expect_head: str | None = None) -> VerifyReport:
+    """Check every rulebook snapshot and the whole hash chain (and, given a copy of the chain
+    head kept elsewhere, that the chain still ends there)."""
+    return store.verify(expect_head)
 
 
 def render_verify(report: VerifyReport) -> str:

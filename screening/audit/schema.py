@@ -8,7 +8,8 @@ Tables::
     schema_version     one row per schema version applied (the highest is the store's version)
     rulebook_version   content hash, dealscreen version, layer labels, snapshot of the rule files
     screening          deal id, deal hash, deal JSON, as-of, rulebook version, verdicts, metadata,
-                       result hash, previous row hash, row hash (the chain)
+                       result hash, rulebook hash (schema 2), previous row hash, row hash (the
+                       chain)
     hit                one row per rule that fired, with its explanation and matched facts
     open_question      one row per open question
     chain_head         the id and hash of the last screening (serializes writers, guards the tail)
@@ -22,7 +23,7 @@ from sqlalchemy import Column, Index, Table, Text
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class SchemaVersionRow(SQLModel, table=True):
@@ -71,6 +72,12 @@ class ScreeningRow(SQLModel, table=True):
     derived_json: str = Field(sa_column=Column(Text, nullable=False))
     disclaimer: str = Field(sa_column=Column(Text, nullable=False))
     result_hash: str = Field(max_length=64)
+    # Schema 2: SHA-256 over the rulebook version's row (version, dealscreen version, labels,
+    # files), covered by row_hash, so an edit to a rulebook's labels breaks the chain. Empty in
+    # rows written under schema 1 (their row_hash does not cover it).
+    rulebook_hash: str = Field(
+        default="", max_length=64, sa_column_kwargs={"server_default": "", "nullable": False}
+    )
     prev_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64)
 
@@ -141,6 +148,13 @@ TABLES = [
 ]
 
 
+def _add_rulebook_hash(conn: Connection) -> None:
+    """1 → 2: the screening row gains ``rulebook_hash`` (empty for the rows already there)."""
+    conn.exec_driver_sql(
+        "ALTER TABLE screening ADD COLUMN rulebook_hash VARCHAR(64) NOT NULL DEFAULT ''"
+    )
+
+
 # Migrations from schema version N to N+1, applied in place in one transaction each, in order.
 # Each entry is documented in docs/audit.md ("Schema versions and migration").
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _add_rulebook_hash}

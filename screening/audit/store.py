@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import event, func, insert
+from sqlalchemy import event, func, insert, inspect
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel, col, create_engine, select
@@ -33,7 +33,9 @@ from screening.audit.chain import (
     now,
     result_hash,
     row_hash,
+    rulebook_hash,
     sha,
+    strict_json,
     to_rows,
 )
 from screening.audit.schema import (
@@ -55,6 +57,8 @@ from screening.rulebook.book import Rulebook, _version, load_rulebook
 
 DEFAULT_DB = Path(".dealscreen") / "audit.db"
 ENV_DB = "DEALSCREEN_DB"
+_LOCK_KEY = 0x6465616C73637231  # "dealscr1": the advisory lock taken while creating tables
+_MAX_REPORTED = 50  # rows beyond the head listed one by one
 
 # --------------------------------------------------------------------------------------------
 # What the store hands back
@@ -125,13 +129,45 @@ def default_url() -> str:
     return os.environ.get(ENV_DB) or str(DEFAULT_DB)
 
 
-def normalize_url(url: str) -> str:
-    """A SQLAlchemy URL; a bare path means a SQLite file (its directory is created)."""
+def normalize_url(url: str, *, create: bool = True) -> str:
+    """A SQLAlchemy URL; a bare path means a SQLite file (its directory is created when
+    ``create``)."""
     if "://" in url:
         return url
     path = Path(url).expanduser()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path}"
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (None for another database or an in-memory one)."""
+    try:
+        parsed = make_url(url)
+    except (SQLAlchemyError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def _enable_wal(cur: Any, *, attempts: int = 300, pause: float = 0.1) -> None:
+    """Switch a SQLite file to WAL. Several processes opening the same new store at once race
+    for the exclusive lock the switch takes, and SQLite then answers "database is locked" at
+    once instead of waiting for its busy timeout: retry for up to 30 s, then let it fail."""
+    import sqlite3
+    import time
+
+    for attempt in range(attempts):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(pause)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -139,9 +175,9 @@ def _configure_sqlite(engine: Engine) -> None:
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (below)
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        _enable_wal(cur)
+        cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -154,8 +190,27 @@ def _configure_sqlite(engine: Engine) -> None:
 class Store:
     """An audit store at a SQLAlchemy URL (SQLite by default, PostgreSQL works the same)."""
 
-    def __init__(self, url: str | None = None) -> None:
-        self.url = normalize_url(url or default_url())
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        """Open (``create``: and create if need be) the store; ``created_dir`` names a
+        directory made for a new SQLite file. Without ``create`` a store that does not exist
+        is a :class:`StoreError` (``store-missing``), so a read-only command never makes an
+        empty one and reports on it."""
+        raw = url or default_url()
+        self.created_dir: Path | None = None
+        if "://" not in raw:
+            parent = Path(raw).expanduser().parent
+            if create and not parent.exists():
+                self.created_dir = parent
+        self.url = normalize_url(raw, create=create)
+        self._create = create
+        file = _sqlite_file(self.url)
+        if not create and file is not None and not file.is_file():
+            raise StoreError.one(
+                self._where,
+                "store-missing",
+                "no audit store here: nothing has been recorded (`dealscreen screen` and "
+                "`review` record; give --db or DEALSCREEN_DB to read another store)",
+            )
         try:
             self.engine = create_engine(self.url)
         except (SQLAlchemyError, ImportError, ValueError) as exc:
@@ -166,6 +221,7 @@ class Store:
             _configure_sqlite(self.engine)
         self._books: dict[str, Rulebook] = {}
         self._known_versions: set[str] = set()
+        self._digests: dict[str, str] = {}
         self._guard(self._open)
 
     def close(self) -> None:
@@ -215,7 +271,20 @@ class Store:
                 yield conn
 
     def _open(self) -> None:
+        if not self._create:
+            with self.engine.connect() as conn:
+                if not inspect(conn).has_table("schema_version"):
+                    raise StoreError.one(
+                        self._where,
+                        "store-missing",
+                        "no audit store here: the database has no dealscreen tables",
+                    )
         with self._write() as conn, Session(conn) as session:
+            if conn.dialect.name == "postgresql":
+                # Processes opening a new store at once would race to create the tables (a
+                # duplicate `pg_type` key): one at a time, until this transaction ends. SQLite
+                # writers are serialized already (BEGIN IMMEDIATE).
+                conn.execute(select(func.pg_advisory_xact_lock(_LOCK_KEY)))
             SQLModel.metadata.create_all(conn, tables=TABLES)
             versions = session.exec(select(SchemaVersionRow.version)).all()
             current = max(versions, default=0)
@@ -339,6 +408,7 @@ class Store:
                 if book_row is not None and session.get(RulebookRow, version) is None:
                     session.add(book_row)
             session.flush()
+            digests = {version: self._rulebook_digest(session, version) for version in books}
             created = now()
             screenings: list[dict[str, Any]] = []
             children: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
@@ -346,6 +416,7 @@ class Store:
                 row["id"] = head.head_id + 1
                 row["created_at"] = created
                 row["prev_hash"] = head.head_hash
+                row["rulebook_hash"] = digests[row["rulebook_version"]]
                 row["row_hash"] = row_hash(row)
                 screenings.append(row)
                 for child in hits:
@@ -365,6 +436,23 @@ class Store:
             session.flush()
         self._known_versions.update(books)
         return ids
+
+    def _rulebook_digest(self, session: Session, version: str) -> str:
+        digest = self._digests.get(version)
+        if digest is None:
+            book_row = session.get(RulebookRow, version)
+            if book_row is None:
+                raise StoreError.one(
+                    f"rulebook {version}", "unknown-rulebook", "the rulebook is not in the store"
+                )
+            digest = rulebook_hash(
+                book_row.version,
+                book_row.dealscreen_version,
+                book_row.labels_json,
+                book_row.files_json,
+            )
+            self._digests[version] = digest
+        return digest
 
     # ----------------------------------------------------------------------------------------
     # Reading
@@ -387,14 +475,40 @@ class Store:
         return self._guard(query)  # type: ignore[no-any-return]
 
     def recorded(self, rulebook_version: str) -> set[str]:
-        """The hashes of every deal recorded under a rulebook version (one query, for resume)."""
+        """The hashes of every deal recorded under a rulebook version (one query, for resume);
+        rows outside the chain (id ≤ 0 or beyond the head) are not trusted."""
 
         def query() -> set[str]:
             with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
                 stmt = select(ScreeningRow.deal_hash).where(
-                    ScreeningRow.rulebook_version == rulebook_version
+                    ScreeningRow.rulebook_version == rulebook_version,
+                    ScreeningRow.id > 0,  # only rows of the chain: never a forged row
+                    ScreeningRow.id <= (head.head_id if head else 0),
                 )
                 return set(session.exec(stmt).all())
+
+        return self._guard(query)  # type: ignore[no-any-return]
+
+    def find(self, deal_hash: str, rulebook_version: str) -> StoredScreening | None:
+        """The latest screening of a deal (by content hash) under a rulebook version, if any."""
+
+        def query() -> StoredScreening | None:
+            with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
+                stmt = (
+                    select(ScreeningRow.id)
+                    .where(
+                        ScreeningRow.deal_hash == deal_hash,
+                        ScreeningRow.rulebook_version == rulebook_version,
+                        ScreeningRow.id > 0,
+                        ScreeningRow.id <= (head.head_id if head else 0),
+                    )
+                    .order_by(col(ScreeningRow.id).desc())
+                    .limit(1)
+                )
+                found = session.exec(stmt).first()
+            return None if found is None else self._get(found)
 
         return self._guard(query)  # type: ignore[no-any-return]
 
@@ -460,10 +574,16 @@ class Store:
         since: dt.date | None = None,
         limit: int | None = None,
     ) -> list[Summary]:
-        """Screenings, newest first, filtered by deal id, overall verdict and recording date."""
+        """Screenings of the chain (never a row with an id of 0 or less or beyond the head:
+        `verify` reports those), newest first, filtered by deal id, overall verdict and
+        recording date."""
 
         def query() -> list[Summary]:
-            stmt = select(ScreeningRow)
+            with Session(self.engine) as session:
+                head = session.get(ChainHeadRow, 1)
+            stmt = select(ScreeningRow).where(
+                ScreeningRow.id > 0, ScreeningRow.id <= (head.head_id if head else 0)
+            )
             if deal_id is not None:
                 stmt = stmt.where(ScreeningRow.deal_id == deal_id)
             if verdict is not None:
@@ -558,27 +678,61 @@ class Store:
     # ----------------------------------------------------------------------------------------
     # Integrity
 
-    def verify(self) -> VerifyReport:
-        """Recompute every rulebook hash and the whole chain; report each broken link."""
-        return self._guard(self._verify)  # type: ignore[no-any-return]
+    def verify(self, expect_head: str | None = None) -> VerifyReport:
+        """Recompute every rulebook hash and the whole chain; report each broken link.
 
-    def _verify(self) -> VerifyReport:
+        Every row is visited whatever its id: rows with an id of 0 or less, or beyond the chain
+        head, are reported (they are outside the chain, and nothing trusts them). Stored JSON
+        must be exactly as dealscreen wrote it. ``expect_head`` is a copy of the chain head's
+        hash kept outside the store: a store whose head differs was truncated or rewritten
+        (which the chain alone cannot show).
+        """
+        return self._guard(lambda: self._verify(expect_head))  # type: ignore[no-any-return]
+
+    def _verify(self, expect_head: str | None = None) -> VerifyReport:
         report = VerifyReport()
+        digests: dict[str, str] = {}
+        broken: set[str] = set()
         with Session(self.engine) as session:
             head = session.get(ChainHeadRow, 1)
             for book_row in session.exec(select(RulebookRow).order_by(col(RulebookRow.version))):
                 report.rulebooks += 1
-                files = json.loads(book_row.files_json)
-                if _version(files, book_row.dealscreen_version) != book_row.version:
+                where = f"rulebook {book_row.version}"
+                try:
+                    files = json.loads(book_row.files_json)
+                    ok = _version(files, book_row.dealscreen_version) == book_row.version
+                except (ValueError, TypeError, AttributeError):
+                    ok = False
+                if not ok:
                     report.problems.append(
-                        (
-                            f"rulebook {book_row.version}",
-                            "the snapshot of its files does not hash to its version",
-                        )
+                        (where, "the snapshot of its files does not hash to its version")
                     )
+                    broken.add(book_row.version)
+                    continue
+                try:
+                    strict_json(book_row.files_json, sort_keys=True)
+                    strict_json(book_row.labels_json, sort_keys=True)
+                except ValueError as exc:
+                    report.problems.append((where, f"its stored snapshot was rewritten: {exc}"))
+                    broken.add(book_row.version)
+                    continue
+                digests[book_row.version] = rulebook_hash(
+                    book_row.version,
+                    book_row.dealscreen_version,
+                    book_row.labels_json,
+                    book_row.files_json,
+                )
+            outside = session.exec(
+                select(ScreeningRow.id).where(ScreeningRow.id <= 0).order_by(col(ScreeningRow.id))
+            ).all()
+        for forged in outside:
+            report.problems.append(
+                (f"screening {forged}", "a screening with an id of 0 or less is outside the chain")
+            )
         prev_id, prev_hash = 0, GENESIS
         head_id = head.head_id if head else 0
         last = 0
+        seen_v2 = False
         while True:
             with Session(self.engine) as session:
                 rows = list(
@@ -597,6 +751,18 @@ class Store:
                 problem = self._check_row(
                     row, hits.get(row.id, []), questions.get(row.id, []), prev_id, prev_hash
                 )
+                if not problem and row.rulebook_hash:
+                    seen_v2 = True
+                    digest = digests.get(row.rulebook_version)
+                    if digest is None and row.rulebook_version not in broken:
+                        problem = f"its rulebook version {row.rulebook_version} is not in the store"
+                    elif digest is not None and digest != row.rulebook_hash:
+                        problem = (
+                            f"its rulebook version {row.rulebook_version} (labels or files) "
+                            "was changed after it was recorded"
+                        )
+                elif not problem and seen_v2:
+                    problem = "a row without a rulebook hash follows rows with one (downgraded)"
                 if problem:
                     report.problems.append((f"screening {row.id}", problem))
                 prev_id, prev_hash = row.id, row.row_hash
@@ -611,11 +777,33 @@ class Store:
             )
         report.head_hash = prev_hash
         with Session(self.engine) as session:
-            extra = session.exec(
-                select(ScreeningRow.id).where(ScreeningRow.id > head_id).limit(1)
-            ).first()
-        if extra is not None:
+            beyond = session.exec(
+                select(ScreeningRow.id)
+                .where(ScreeningRow.id > head_id)
+                .order_by(col(ScreeningRow.id))
+                .limit(_MAX_REPORTED + 1)
+            ).all()
+            orphans = session.exec(
+                select(HitRow.screening_id)
+                .where(col(HitRow.screening_id).not_in(select(ScreeningRow.id)))
+                .limit(1)
+            ).all()
+        for extra in beyond[:_MAX_REPORTED]:
             report.problems.append((f"screening {extra}", "a screening lies beyond the chain head"))
+        if len(beyond) > _MAX_REPORTED:
+            report.problems.append(("screenings", "and more beyond the chain head"))
+        for orphan in orphans:
+            report.problems.append(
+                (f"screening {orphan}", "hits refer to a screening that does not exist")
+            )
+        if expect_head is not None and expect_head != report.head_hash:
+            report.problems.append(
+                (
+                    "chain head",
+                    f"the chain ends at hash {report.head_hash}, expected {expect_head}: the "
+                    "store was truncated or rewritten since that head was copied",
+                )
+            )
         return report
 
     @staticmethod
@@ -631,11 +819,30 @@ class Store:
         if row.prev_hash != prev_hash:
             return f"its link to screening {prev_id} is broken (previous hash differs)"
         try:
-            deal_data = json.loads(row.deal_json)
+            deal_data = strict_json(row.deal_json, sort_keys=True)
         except ValueError:
-            return "the stored deal is not JSON"
+            try:
+                json.loads(row.deal_json)
+            except ValueError:
+                return "the stored deal is not JSON"
+            return "the stored deal was rewritten (not in the form dealscreen writes)"
         if sha(canonical(deal_data)) != row.deal_hash:
             return "the stored deal does not match its hash"
+        try:
+            for text_ in (row.regimes_json, row.derived_json):
+                strict_json(text_, sort_keys=False)
+            for h in hits:
+                for text_ in (
+                    h.suppressed_by_json,
+                    h.facts_json,
+                    h.conditions_json,
+                    h.because_json,
+                ):
+                    strict_json(text_, sort_keys=False)
+            for q in questions:
+                strict_json(q.unknown_facts_json, sort_keys=False)
+        except ValueError:
+            return "a stored result column was rewritten (not in the form dealscreen writes)"
         try:
             result = from_rows(row, hits, questions)
         except StoreError as exc:

@@ -19,6 +19,12 @@ missing-examples   error    a rule of the base rulebook without a ``fires`` or a
                             ``does_not_fire`` example (a warning for rules added by a layer)
 rule-too-large     error    a rule that compiles to more engine tests than one ruleset holds
 unused-finding     warning  a finding no rule reads (it can still explain a verdict)
+needs-false        warning  a rule on the way to an outcome that needs another branch known
+                            false where an exemption (or nothing) would do: ``not finding F``
+                            where F itself leads to an outcome of the same regime, or a yes/no
+                            fact required false that some exemption tests true (an exception
+                            fact); when that fact is unknown, neither branch holds and the
+                            verdict falls below what every reading gives (the floor invariant)
 review-overdue     warning  a reference list past its ``review_by`` date
 no-review-date     warning  a reference list without a ``review_by`` date
 ================== ======== ===============================================================
@@ -40,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from screening.engine.compiler import MAX_TESTS_PER_RULESET, compile_condition, count_tests, negate
-from screening.errors import RulebookError
+from screening.errors import EngineError, RulebookError
 from screening.facts.view import ENUMS, field_info
 from screening.model.reference import Entry, References
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
@@ -55,6 +61,7 @@ CODES: dict[str, str] = {
     "missing-examples": ERROR,
     "rule-too-large": ERROR,
     "unused-finding": WARNING,
+    "needs-false": WARNING,
     "review-overdue": WARNING,
     "no-review-date": WARNING,
 }
@@ -155,7 +162,25 @@ def lint(
         found = [LintProblem(p.location, p.code, ERROR, p.message) for p in exc.problems]
         return LintReport(tuple(sorted(found, key=sort_key)), None, 0, today)
     day = today or default_today(book.references)
-    return LintReport(tuple(lint_rulebook(book, today=day)), book.version, len(book.rules), day)
+    found = lint_rulebook(book, today=day)
+    if not any(p.severity == ERROR for p in found):
+        found = sorted([*found, *_engine_check(book)], key=sort_key)
+    return LintReport(tuple(found), book.version, len(book.rules), day)
+
+
+def _engine_check(book: Rulebook) -> list[LintProblem]:
+    """Compile the rulebook and register it with durable-rules, as the first screening would:
+    whatever the engine still refuses is a lint error here, not a failure when screening."""
+    from screening.engine.run import compiled
+
+    try:
+        compiled(book)
+    except RulebookError as exc:
+        return [LintProblem(p.location, p.code, ERROR, p.message) for p in exc.problems]
+    except EngineError as exc:
+        where = book.labels[-1] if book.labels else ""
+        return [LintProblem(where, "engine-refused", ERROR, str(exc))]
+    return []
 
 
 def default_today(refs: References) -> dt.date | None:
@@ -200,6 +225,7 @@ def lint_rulebook(book: Rulebook, *, today: dt.date | None = None) -> list[LintP
         if rule.kind == "exemption":
             for target in rule.suppresses:
                 _check_suppression(book.rules[target], rule, add)
+    _check_needs_false(book, add)
     for ref in book.references.lists.values():
         if ref.review_by is None:
             add(
@@ -215,6 +241,93 @@ def lint_rulebook(book: Rulebook, *, today: dt.date | None = None) -> list[LintP
                 f"(today is {today})",
             )
     return sorted(out, key=sort_key)
+
+
+def _outcomes_fed(book: Rulebook) -> dict[str, set[str]]:
+    """Rule id -> the outcome rules it leads to through positive ``finding`` references."""
+    readers: dict[str, set[str]] = {}
+    for rule in book.rules.values():
+        for ref in finding_refs(rule.when):
+            if not ref.negated:
+                readers.setdefault(ref.rule_id, set()).add(rule.id)
+    fed: dict[str, set[str]] = {}
+
+    def walk(rule_id: str) -> set[str]:
+        if rule_id not in fed:
+            fed[rule_id] = set()  # findings form no cycle; this only guards the recursion
+            out = {rule_id} if book.rules[rule_id].kind == "outcome" else set()
+            for reader in readers.get(rule_id, ()):
+                out |= walk(reader)
+            fed[rule_id] = out
+        return fed[rule_id]
+
+    for rule_id in book.rules:
+        walk(rule_id)
+    return fed
+
+
+def _check_needs_false(book: Rulebook, add: Any) -> None:
+    """Rules that need a branch known false where an exemption would do (``needs-false``)."""
+    fed = _outcomes_fed(book)
+    exception_facts: dict[str, str] = {}
+    exception_findings: dict[str, str] = {}
+    for rule in book.rules.values():
+        if rule.kind != "exemption":
+            continue
+        for ref in finding_refs(rule.when):
+            if not ref.negated:
+                exception_findings.setdefault(ref.rule_id, rule.id)
+        for leaf in _leaves_of(rule.when):
+            if leaf.op == "==" and leaf.value is True:
+                exception_facts.setdefault(leaf.path, rule.id)
+    for rule in book.rules.values():
+        regimes = {book.rules[o].regime for o in fed[rule.id]}
+        if not regimes or rule.kind == "exemption":
+            continue
+        atoms = _atoms(rule.when)
+        needed = {a.rule_id for a in atoms if isinstance(a, FindingRef) and not a.negated}
+        for node in atoms:
+            if isinstance(node, FindingRef) and node.negated and node.rule_id not in needed:
+                other = {o for o in fed[node.rule_id] if book.rules[o].regime in regimes}
+                if other:
+                    add(
+                        node.location,
+                        "needs-false",
+                        f"`{node.text}` in `{rule.id}`: `{node.rule_id}` itself leads to "
+                        f"`{sorted(other)[0]}`, so while it is unknown neither branch holds; "
+                        "drop the negation (the higher outcome outranks) or write an exemption",
+                    )
+                elif node.rule_id in exception_findings:
+                    add(
+                        node.location,
+                        "needs-false",
+                        f"`{node.text}` in `{rule.id}`: `{node.rule_id}` is an exception "
+                        f"(exemption `{exception_findings[node.rule_id]}` reads it); make this "
+                        "exception an exemption so that an unknown one keeps the outcome",
+                    )
+            elif (
+                isinstance(node, Leaf)
+                and node.op == "=="
+                and node.value is False
+                and node.path in exception_facts
+            ):
+                add(
+                    node.location,
+                    "needs-false",
+                    f"`{node.text}` in `{rule.id}`: `{node.path}` is an exception fact "
+                    f"(exemption `{exception_facts[node.path]}` tests it true); make this "
+                    "exception an exemption so that an unknown one keeps the outcome",
+                )
+
+
+def _atoms(cond: Condition) -> list[Atom]:
+    if isinstance(cond, Leaf | FindingRef):
+        return [cond]
+    return [atom for child in cond.children for atom in _atoms(child)]
+
+
+def _leaves_of(cond: Condition) -> list[Leaf]:
+    return [atom for atom in _atoms(cond) if isinstance(atom, Leaf)]
 
 
 def _size(rule: Rule, refs: References) -> int:

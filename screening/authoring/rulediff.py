@@ -10,6 +10,7 @@ citation or an example is.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ _FIELDS = (
     "effective_to",
     "confidence",
     "examples",
+    "action",
 )
 
 
@@ -65,6 +67,7 @@ def normalize(rule: Rule) -> dict[str, Any]:
         "effective_from": rule.effective_from.isoformat() if rule.effective_from else None,
         "effective_to": rule.effective_to.isoformat() if rule.effective_to else None,
         "confidence": rule.confidence,
+        "action": dataclasses.asdict(rule.action) if rule.action else None,
         "examples": [
             {
                 "fires": e.fires,
@@ -157,7 +160,14 @@ class RulebookDiff:
                 lines.append(f"! deal {c.deal}: {c.old} → {c.new} ({detail})")
                 lines += [f"    + fires {r}" for r in c.rules_added]
                 lines += [f"    - no longer fires {r}" for r in c.rules_removed]
-            lines.append(f"{len(self.deal_changes)} of {len(self.deals)} deals change verdict")
+            overall = sum(1 for c in self.deal_changes if c.old != c.new)
+            line = f"{overall} of {len(self.deals)} deals change verdict"
+            regime_only = len(self.deal_changes) - overall
+            if regime_only:
+                line += (
+                    f"; {regime_only} more change a regime's verdict but not the overall verdict"
+                )
+            lines.append(line)
         if self.empty:
             lines.append("no changes")
         return "\n".join(lines) + "\n"

@@ -1,5 +1,5 @@
 """``python -m screening.cli``: the ``dealscreen`` command (as the tests run it)."""
 
-from screening.cli.app import main
+from screening.cli import main
 
 raise SystemExit(main())

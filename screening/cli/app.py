@@ -2,21 +2,31 @@
 
 Exit status: 0 done; 1 internal error (a defect: the traceback is printed); 2 invalid input or
 usage (one clear message per problem on stderr, no traceback); 3 a ``--fail-on`` level was
-reached.
+reached; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM: partial ``--out`` files removed,
+worker processes stopped).
 """
 
 from __future__ import annotations
 
 import json
+import signal
 import traceback
 from pathlib import Path
+from typing import Any
 
 import click
 
 from screening._version import __version__
-from screening.cli.common import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, parse_as_of
-from screening.engine.explain import render_json, render_text
-from screening.errors import EngineError, ScreeningError
+from screening.cli.common import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    db_option,
+    open_store,
+    parse_as_of,
+)
+from screening.engine.explain import render_json, render_memo, render_text
+from screening.errors import EngineError, ScreeningError, printable
 from screening.rulebook.book import Rulebook, load_rulebook
 from screening.rulebook.config import resolve_layers
 
@@ -46,43 +56,68 @@ def cli() -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "memo"]),
+    default="text",
+    show_default=True,
+    help="text: the memo, then every regime; json: the result; memo: the memo as Markdown.",
 )
 @click.option(
     "--as-of", "as_of", metavar="DATE", help="Screen as of this date (default: completion date)."
 )
+@click.option("--findings", is_flag=True, help="Text: also list every finding and derived fact.")
 @rules_option
 @click.option("--no-store", "no_store", is_flag=True, help="Do not record the screening.")
+@db_option
 @click.option(
-    "--db",
-    envvar="DEALSCREEN_DB",
-    metavar="URL",
-    help="Audit store: URL or SQLite path [default .dealscreen/audit.db].",
+    "--mitigate",
+    "with_mitigation",
+    is_flag=True,
+    help="Add 'how to lower this': concessions that lower the deciding regime by one level "
+    "(docs/mitigation.md).",
 )
 def screen(
     file: Path,
     fmt: str,
     as_of: str | None,
+    findings: bool,
     layers: tuple[str, ...],
     no_store: bool,
     db: str | None,
+    with_mitigation: bool = False,
 ) -> None:
-    """Screen one deal record (YAML or JSON), explain the verdict and record it."""
+    """Screen one deal record (YAML or JSON), explain the verdict and record it.
+
+    The answer comes first: a memo of what to do (with deadlines), why each clear regime is
+    clear, the open questions ranked, and what the answer rests on. Screenings are recorded in
+    the audit store given by --db or the DEALSCREEN_DB environment variable (default
+    .dealscreen/audit.db) unless --no-store is given.
+    """
     from screening.engine.run import screen as screen_deal
     from screening.model.loader import load_deal
 
     book = _rulebook(layers)
     deal = load_deal(file)
     result = screen_deal(deal, rulebook=book, as_of=parse_as_of(as_of))
+    screening_id: int | None = None
     if not no_store:
-        from screening.audit.store import Store
-
-        store = Store(db)
+        store = open_store(db, create=True)
         screening_id = store.record(result, deal, rulebook=book)
         click.echo(
             f"dealscreen: recorded as screening {screening_id} in {store.display_url}", err=True
         )
-    click.echo(render_json(result) if fmt == "json" else render_text(result), nl=False)
+    if fmt == "json":
+        text = render_json(result, screening_id=screening_id)
+    elif fmt == "memo":
+        text = render_memo(result)
+    else:
+        text = printable(render_text(result, findings=findings))
+    if with_mitigation:
+        from screening.mitigation.report import with_section
+
+        text = with_section(text, fmt, deal, result, book)
+    click.echo(text, nl=False)
 
 
 @cli.command()
@@ -99,19 +134,52 @@ from screening.cli.lists import lists  # noqa: E402
 from screening.cli.records import check, new  # noqa: E402
 from screening.cli.review import fixtures, review  # noqa: E402
 from screening.cli.rules import rules  # noqa: E402
+from screening.cli.whatif import audit_mitigate, mitigate, whatif  # noqa: E402
 from screening.server.command import serve  # noqa: E402  (FastAPI is imported when it runs)
 
-for _command in (audit, check, fixtures, lists, new, review, rules, serve):
+for _command in (audit, check, fixtures, lists, mitigate, new, review, rules, serve, whatif):
     cli.add_command(_command)
+audit.add_command(audit_mitigate)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C (partial outputs removed, workers stopped)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _catch_sigterm() -> Any:
+    """Turn SIGTERM into :class:`Terminated` while a command runs (main thread only)."""
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and map errors to exit statuses."""
+    previous = _catch_sigterm()
+    try:
+        return _main(argv)
+    except Terminated:
+        click.echo("dealscreen: terminated", err=True)
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         cli.main(args=argv, prog_name="dealscreen", standalone_mode=False)
     except ScreeningError as exc:
         for problem in exc.problems:
-            click.echo(f"dealscreen: {problem.render()}", err=True)
+            click.echo(f"dealscreen: {printable(problem.render())}", err=True)
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from screening.cli.common import parse_date
+from screening.cli.common import db_option, open_store, parse_date
 from screening.engine.verdict import LEVELS
 from screening.errors import StoreError
 
@@ -26,21 +26,12 @@ if TYPE_CHECKING:
 ENV_DB = "DEALSCREEN_DB"  # screening.audit.store.ENV_DB (a test keeps them equal)
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-db_option = click.option(
-    "--db",
-    "db",
-    envvar=ENV_DB,
-    metavar="URL",
-    help="Audit store: a SQLAlchemy URL or a SQLite file path [env DEALSCREEN_DB; default "
-    ".dealscreen/audit.db].",
-)
+LIST_LIMIT = 50
 
 
 def _store(db: str | None) -> Store:
-    from screening.audit.store import Store
-
-    return Store(db)
+    """Read-only commands open an existing store; they never create one."""
+    return open_store(db, create=False)
 
 
 def _format(*choices: str) -> Callable[[F], F]:
@@ -51,35 +42,51 @@ def _format(*choices: str) -> Callable[[F], F]:
 
 @click.group()
 def audit() -> None:
-    """The audit store: every screening kept, explained, verified and replayable."""
+    """The audit store: every screening kept, explained, verified and replayable.
+
+    The store is given by --db or the DEALSCREEN_DB environment variable (default
+    .dealscreen/audit.db under the current directory); these commands only read it, and refuse
+    a store that does not exist.
+    """
 
 
 @audit.command("list")
 @click.option("--deal", "deal_id", metavar="ID", help="Only this deal id.")
 @click.option("--verdict", type=click.Choice(list(LEVELS)), help="Only this overall verdict.")
 @click.option("--since", metavar="DATE", help="Only screenings recorded on or after DATE.")
-@click.option("--limit", type=click.IntRange(min=1), help="At most this many (newest first).")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=LIST_LIMIT,
+    show_default=True,
+    help="At most this many (newest first).",
+)
+@click.option("--all", "show_all", is_flag=True, help="Every matching screening (no limit).")
 @_format("table", "json")
 @db_option
 def list_(
     deal_id: str | None,
     verdict: str | None,
     since: str | None,
-    limit: int | None,
+    limit: int,
+    show_all: bool,
     fmt: str,
     db: str | None,
 ) -> None:
-    """List recorded screenings, newest first."""
+    """List recorded screenings, newest first (the latest 50 unless --limit or --all)."""
     from screening.audit import questions as lib
 
+    store = _store(db)
     found = lib.list_screenings(
-        _store(db),
+        store,
         deal_id=deal_id,
         verdict=verdict,
         since=parse_date(since, "--since"),
-        limit=limit,
+        limit=None if show_all else limit,
     )
     click.echo(lib.render_list(found, fmt), nl=False)
+    if not show_all and len(found) == limit and fmt == "table":
+        click.echo(f"dealscreen: showing the latest {limit}; --limit N or --all for more", err=True)
 
 
 @audit.command()
@@ -227,11 +234,23 @@ def replay(screening_id: int, fmt: str, layers: tuple[str, ...], db: str | None)
 @audit.command()
 @_format("text", "json")
 @db_option
-def verify(fmt: str, db: str | None) -> None:
-    """Check the integrity of the whole record (hash chain and rulebook snapshots)."""
+@click.option(
+    "--expect-head",
+    "expect_head",
+    metavar="HASH",
+    help="The chain head hash you kept from an earlier verify: fail if the chain no longer "
+    "ends there (a truncated or rewritten store).",
+)
+def verify(fmt: str, db: str | None, expect_head: str | None) -> None:
+    """Check the integrity of the whole record (hash chain and rulebook snapshots).
+
+    With --expect-head HASH (a chain head printed by an earlier verify and kept outside the
+    store), also check that the chain still ends there: this catches a truncated tail or a
+    rewritten chain, which the chain alone cannot show.
+    """
     from screening.audit import questions as lib
 
-    report = lib.verify(_store(db))
+    report = lib.verify(_store(db), expect_head=expect_head)
     click.echo(lib.verify_json(report) if fmt == "json" else lib.render_verify(report), nl=False)
     if not report.ok:
         where, what = report.problems[0]

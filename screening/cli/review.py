@@ -9,30 +9,46 @@ trusted either way.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import os
 import shutil
 import sys
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from screening.cli.common import EXIT_FAIL_ON
+from screening.cli.common import EXIT_FAIL_ON, EXIT_INTERNAL, db_option
 from screening.cli.common import parse_as_of as _as_of
 from screening.engine.verdict import LEVELS, ScreeningResult
-from screening.errors import DealError, Problem, ScreeningError, UsageError
+from screening.errors import (
+    DealError,
+    Problem,
+    ScreeningError,
+    StoreError,
+    UsageError,
+    printable,
+)
 from screening.model.deal import DealRecord
-from screening.review.bulk import Options, Summary, count_tasks, run_review, stderr_is_interactive
+from screening.review.bulk import (
+    Options,
+    Reviewed,
+    Summary,
+    count_tasks,
+    run_review,
+    stderr_is_interactive,
+)
 from screening.review.report import FORMATS, SUFFIX_FORMATS, open_report
 from screening.rulebook.book import Rulebook, load_rulebook
 from screening.rulebook.config import resolve_layers
 
 if TYPE_CHECKING:
-    from screening.audit.store import Batch
+    from screening.audit.store import Batch, Store
 
 
 def default_format(out: Path | None) -> str:
@@ -127,7 +143,7 @@ class _Progress:
 
     def problem(self, problem: Problem) -> None:
         """Print a problem on stderr (above the bar while it runs)."""
-        line = f"dealscreen: {problem.render()}"
+        line = f"dealscreen: {printable(problem.render())}"
         if self.bar is not None:
             self.bar.console.print(line, markup=False, highlight=False, soft_wrap=True)
         else:
@@ -182,13 +198,15 @@ class _Progress:
     metavar="DIR",
     help="A rulebook layer on top of the shipped rules (repeatable).",
 )
-@click.option(
-    "--db",
-    envvar="DEALSCREEN_DB",
-    metavar="URL",
-    help="Audit store: URL or SQLite path [default .dealscreen/audit.db].",
-)
+@db_option
 @click.option("--no-store", "no_store", is_flag=True, help="Do not record the screenings.")
+@click.option(
+    "--mitigate",
+    "with_mitigation",
+    is_flag=True,
+    help="With --format html: add a 'how to lower this' section per deal (slower: a search "
+    "per deal, see docs/mitigation.md).",
+)
 @click.option(
     "--resume",
     is_flag=True,
@@ -206,6 +224,7 @@ def review(
     layers: tuple[str, ...],
     db: str | None,
     no_store: bool,
+    with_mitigation: bool,
     resume: bool,
 ) -> None:
     """Screen every deal under PATH... (folders, .yaml/.yml/.json files, .jsonl streams).
@@ -214,12 +233,22 @@ def review(
     on stderr with their file, line and field, skipped, and make the exit status 2 once the
     report is written.
     """
+    missing = [p for p in paths if str(p) != "-" and not p.exists()]
+    if missing:
+        raise UsageError(
+            [Problem(str(p), "file-not-found", "no such file or directory") for p in missing]
+        )
     fmt = fmt or default_format(out)
     if csv_hits is not None and fmt != "csv":
         raise UsageError.one("--csv-hits", "usage", "`--csv-hits` needs `--format csv`")
     resolved = tuple(str(p) for p in resolve_layers(layers))
-    options = Options(layers=resolved, as_of=_as_of(as_of), workers=workers)
+    if with_mitigation and fmt != "html":
+        raise UsageError.one("--mitigate", "usage", "`--mitigate` needs `--format html`")
+    options = Options(
+        layers=resolved, as_of=_as_of(as_of), workers=workers, keep_deals=with_mitigation
+    )
     book = load_rulebook([Path(p) for p in resolved])
+    mitigation = _mitigation(book, options.as_of) if with_mitigation else None
     interactive = stderr_is_interactive()
     total = count_tasks(list(paths)) if interactive else None
     to_terminal = out is None and sys.stdout.isatty()
@@ -233,7 +262,17 @@ def review(
         _output(csv_hits) if csv_hits is not None else contextlib.nullcontext() as hits,
         _Progress(total) as progress,
     ):
-        report = open_report(fmt, stream, book=book, color=color, width=width, csv_hits=hits)
+        report = open_report(
+            fmt,
+            stream,
+            book=book,
+            color=color,
+            width=width,
+            csv_hits=hits,
+            mitigation=mitigation,
+        )
+        if sink is not None and sink.recorded:
+            options = replace(options, skip=frozenset(sink.recorded))
         summary = run_review(
             list(paths),
             report,
@@ -241,6 +280,7 @@ def review(
             sink=sink,
             progress=progress,
             problems=progress.problem,
+            stored=sink.stored if sink is not None else None,
         )
     click.echo(f"dealscreen: {summary.line()}", err=True)
     if sink is not None:
@@ -248,13 +288,27 @@ def review(
     _gate(summary, fail_on)
 
 
+def _mitigation(book: Rulebook, as_of: dt.date | None) -> Callable[[Reviewed], Any]:
+    """The "how to lower this" section of a reviewed deal (searched in this process)."""
+    from screening.mitigation.report import review_section
+
+    def section(item: Reviewed) -> Any:
+        return review_section(item.deal(), item.result(), rulebook=book, as_of=as_of)
+
+    return section
+
+
 class _StoreSink:
     """Records each screened deal in the audit store, committing in batches (a review sink)."""
 
-    def __init__(self, batch: Batch, url: str, recorded: set[str] | None) -> None:
+    def __init__(
+        self, batch: Batch, url: str, recorded: set[str] | None, store: Store, version: str
+    ) -> None:
         self.batch = batch
         self.url = url
         self.recorded = recorded
+        self.store = store
+        self.version = version
         self.added = 0
         self.skipped = 0
 
@@ -262,12 +316,20 @@ class _StoreSink:
     @contextlib.contextmanager
     def open(cls, db: str | None, book: Rulebook, resume: bool) -> Iterator[_StoreSink]:
         """A sink over the store at ``db``; the last partial batch commits on leaving."""
-        from screening.audit.store import Store
+        from screening.cli.common import open_store
 
-        store = Store(db)
+        store = open_store(db, create=True)
         recorded = store.recorded(book.version) if resume else None
         with store.batch(200, rulebook=book) as batch:
-            yield cls(batch, store.url, recorded)
+            yield cls(batch, store.url, recorded, store, book.version)
+
+    def stored(self, deal_hash: str) -> tuple[DealRecord, ScreeningResult]:
+        """The recorded deal and result for a deal hash (resume: reported, not screened)."""
+        found = self.store.find(deal_hash, self.version)
+        if found is None:
+            raise StoreError.one(self.url, "not-recorded", f"no screening of deal {deal_hash}")
+        self.skipped += 1
+        return found.deal, found.result
 
     def __call__(self, deal: DealRecord, result: ScreeningResult) -> None:
         """Record one screening (unless resuming and the store already has the deal)."""
@@ -281,14 +343,37 @@ class _StoreSink:
         self.added += 1
 
     def describe(self) -> str:
-        """One line for stderr."""
+        """One line for stderr (deals found recorded count as "already there")."""
         skipped = f", {self.skipped} already there" if self.recorded is not None else ""
         return f"recorded {self.added} screenings in {self.url}{skipped}"
 
 
 def _gate(summary: Summary, fail_on: str | None) -> None:
+    if summary.screened + summary.invalid == 0:
+        click.echo(
+            "dealscreen: no deal records found (looked for .yaml, .yml, .json and .jsonl files)",
+            err=True,
+        )
+        if fail_on is not None:
+            raise UsageError.one(
+                "--fail-on",
+                "no-deals",
+                f"no deals were screened, so none could reach `{fail_on}`: check the paths",
+            )
+    if summary.failed:
+        raise ScreeningError(
+            [
+                Problem(
+                    "",
+                    "internal-error",
+                    f"{summary.failed} of {summary.total} deals failed with an internal error "
+                    "(reported above; the other deals were screened)",
+                )
+            ],
+            exit_code=EXIT_INTERNAL,
+        )
     if summary.invalid:
-        total = summary.screened + summary.invalid
+        total = summary.total
         raise DealError.one(
             "", "invalid-input", f"{summary.invalid} of {total} deals were invalid and skipped"
         )

@@ -250,7 +250,7 @@ def _resolve(spec: str, db: str | None) -> Rulebook:
 
         url = db or default_url()
         if "://" in url or Path(url).is_file():
-            return Store(url).rulebook(spec)
+            return Store(url, create=False).rulebook(spec)
     raise UsageError.one(
         spec, "unknown-rulebook", "neither a rulebook directory nor a recorded rulebook version"
     )

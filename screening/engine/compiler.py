@@ -3,9 +3,9 @@
 Each deal is asserted as one fact per ruleset: a nested object with the sections of the fact
 view (``deal``, ``investor``, ``target``, ``rights``) restricted to the paths that ruleset reads,
 plus ``findings`` from lower strata. Unknown facts are left out of the fact, so every test on
-them fails in the engine, as in the three-valued evaluator. Numbers are floats (exact for the
-at most 6 decimal places deals may carry), dates are integers ``YYYYMMDD``, and every list fact
-carries a count ``<name>__n`` so "contains none" holds on an empty list.
+them fails in the engine, as in the three-valued evaluator. Numbers are scaled integers (see
+:func:`engine_number`: exact, never a float), dates are integers ``YYYYMMDD``, and every list
+fact carries a count ``<name>__n`` so "contains none" holds on an empty list.
 
 A number that may be known only as a range (:mod:`screening.model.numbers`) is asserted as its
 two closed bounds, ``<name>__lo`` and ``<name>__hi`` (equal for an exact value, absent where
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from screening.errors import RulebookError
+from screening.errors import EngineError, RulebookError
 from screening.facts.sections.base import AtLeast
 from screening.facts.view import partial, ranged
 from screening.model.numbers import Range
@@ -50,16 +50,58 @@ MAX_TESTS_PER_RULESET = 60
 NEVER: dict[str, Any] = {"t": "__never__"}
 
 
-def _num(value: Decimal | int) -> int | float:
+# Numbers reach durable-rules as 64-bit integers, never floats: floats lose digits (so the engine
+# and the evaluator disagreed on long-precision values) and durable-rules cannot parse a float in
+# exponent form (`1e-05`: error 309 on facts, 204 on thresholds). A value x becomes
+# 2 * floor(x * 10**ENGINE_PLACES), plus 1 when x lies strictly between two points of the grid of
+# ENGINE_PLACES decimal places. Every threshold lies on the grid (the rulebook loader refuses one
+# that does not), so x compares with a threshold t exactly as its code compares with t's code:
+# an off-grid x sits strictly between the codes of its neighbouring grid points. Deal numbers and
+# thresholds are bounded by ENGINE_MAX in magnitude (the model and the loader enforce it), which
+# keeps every code inside a signed 64-bit integer.
+ENGINE_PLACES = 6
+ENGINE_MAX = Decimal(10**12)
+_GRID = 10**ENGINE_PLACES
+_INT64 = 2**63 - 1
+
+
+def engine_number(value: Decimal | int) -> int:
+    """The exact integer code durable-rules compares for a number (see above)."""
     d = Decimal(value)
-    return int(d) if d == d.to_integral_value() else float(d)
+    if not d.is_finite() or d.copy_abs() > 2 * ENGINE_MAX:
+        raise EngineError(f"the number {value} is outside the range the engine holds")
+    if d.is_zero():
+        return 0
+    sign, digits, exponent = d.as_tuple()
+    assert isinstance(exponent, int)
+    if d.adjusted() < -ENGINE_PLACES - 1:  # strictly between 0 and the first grid point
+        return -1 if sign else 1
+    mantissa = int("".join(map(str, digits))) * (-1 if sign else 1)
+    shift = exponent + ENGINE_PLACES
+    code: int
+    if shift >= 0:
+        code = 2 * mantissa * 10**shift
+    else:
+        whole, rest = divmod(mantissa, 10 ** (-shift))
+        code = 2 * int(whole) + (1 if rest else 0)
+    if abs(code) > _INT64:
+        raise EngineError(f"the number {value} is outside the range the engine holds")
+    return code
+
+
+def on_engine_grid(value: Decimal | int) -> bool:
+    """Whether a threshold is finite, within ENGINE_MAX and has at most ENGINE_PLACES places."""
+    d = Decimal(value)
+    if not d.is_finite() or d.copy_abs() > ENGINE_MAX:
+        return False
+    return d == d.quantize(Decimal(1).scaleb(-ENGINE_PLACES))
 
 
 def _scalar(value: Any) -> Any:
     if isinstance(value, bool | str):
         return value
     if isinstance(value, Decimal | int):
-        return _num(value)
+        return engine_number(value)
     if isinstance(value, dt.date):
         return value.year * 10000 + value.month * 100 + value.day
     raise TypeError(f"cannot compile value {value!r}")
@@ -87,8 +129,14 @@ def compile_condition(cond: Condition, refs: References) -> dict[str, Any]:
     if isinstance(cond, AnyOf):
         return {"$or": [compile_condition(c, refs) for c in cond.children]}
     if isinstance(cond, FindingRef):
-        return {f"findings.{cond.rule_id}": not cond.negated}
+        return {f"findings.{finding_key(cond.rule_id)}": not cond.negated}
     return _leaf(cond, refs)
+
+
+def finding_key(rule_id: str) -> str:
+    """A finding's key in the engine fact: flat (no dots, so `a.b` and `a.b.c` can both be
+    findings: nested objects would clash) and injective (`_` → `_u`, then `.` → `_d`)."""
+    return rule_id.replace("_", "_u").replace(".", "_d")
 
 
 def _dated(path: str, value: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
@@ -285,9 +333,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     tuple(sorted(found)),
                     stratum,
                     fields=tuple((p, *p.split(".", 1)) for p in sorted(paths)),  # type: ignore[misc]
-                    finding_keys=tuple(
-                        (f, tuple(f.split(".")[:-1]), f.split(".")[-1]) for f in sorted(found)
-                    ),
+                    finding_keys=tuple((f, (), finding_key(f)) for f in sorted(found)),
                     ranged=frozenset(p for p in paths if ranged(p)),
                     partial=frozenset(p for p in paths if partial(p)),
                     complements=tuple(sorted(r.id for r in chunk if r.id in complemented)),
@@ -306,7 +352,10 @@ def engine_value(value: Any) -> Any:
         return ("partial", [str(v) for v in value.known])
     if isinstance(value, Range):
         lo, hi = value.lo, value.hi
-        return (None if lo is None else _num(lo), None if hi is None else _num(hi))
+        return (
+            None if lo is None else engine_number(lo),
+            None if hi is None else engine_number(hi),
+        )
     return _scalar(value)
 
 

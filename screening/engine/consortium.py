@@ -57,6 +57,7 @@ _DUTY = {
     "filing_advised": "no mandatory filing; a voluntary notice or declaration is advised",
     "covered": "covered transaction; no mandatory filing",
     "clear": "no CFIUS jurisdiction found",
+    "not_in_force": "no CFIUS rule in force on the screening date",
 }
 
 ScreenOne = Callable[[DealRecord], ScreeningResult]
@@ -275,20 +276,38 @@ def combine(
         for q in result.open_questions
         if q.regime not in MEMBER_REGIMES or rank(q.outcome) > rank(regimes[q.regime].verdict)
     ]
+    # A member's question on facts the deal shares (the target's) is the investor's question
+    # too: asked once. One on the member's own facts is named by its co-investor entry.
     seen = {(q.rule_id, tuple(q.unknown_facts)) for q in result.open_questions}
     for i, own in screened:
         for q in own.open_questions:
+            asked = _member_question(q, deal.co_investors[i].party.name, i)
+            key = (asked.rule_id, tuple(asked.unknown_facts))
             if (
                 q.regime in MEMBER_REGIMES
-                and (q.rule_id, tuple(q.unknown_facts)) not in seen
+                and key not in seen
                 and rank(q.outcome) > rank(regimes[q.regime].verdict)
             ):
-                seen.add((q.rule_id, tuple(q.unknown_facts)))
-                questions.append(_member_question(q, deal.co_investors[i].party.name, i))
+                seen.add(key)
+                questions.append(asked)
+    if "could_raise_to" in OpenQuestion.model_fields:
+        questions = [
+            q.model_copy(
+                update={"could_raise_to": max(q.outcome, regimes[q.regime].verdict, key=rank)}
+            )
+            if q.regime in MEMBER_REGIMES
+            else q
+            for q in questions
+        ]
     for rid, regime in regimes.items():
         if rid in MEMBER_REGIMES:
+            ceiling = getattr(regime, "ceiling", None)
             regimes[rid] = regime.model_copy(
-                update={"provisional": any(q.regime == rid for q in questions)}
+                update={
+                    "provisional": any(q.regime == rid for q in questions)
+                    if ceiling is None
+                    else rank(regime.verdict) < rank(ceiling)
+                }
             )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
     consortium = Consortium(

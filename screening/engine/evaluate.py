@@ -19,7 +19,7 @@ from screening.model.numbers import Range
 from screening.model.numbers import compare as compare_range
 from screening.model.numbers import render as render_number
 from screening.model.reference import References
-from screening.rulebook.conditions import SYMBOLS, All, Condition, FindingRef, Leaf
+from screening.rulebook.conditions import All, Condition, FindingRef, Leaf
 
 
 class Outcome(NamedTuple):
@@ -139,6 +139,10 @@ class Scope:
     def remember(self, path: str, value: Any) -> None:
         """Record a value already read from the view."""
         self._values[path] = value
+
+    def lists_read(self) -> set[str]:
+        """The reference lists the conditions of this screening have read."""
+        return set(self._lists)
 
     def listed(self, leaf: Leaf) -> tuple[Any, ...]:
         """The literal list of a leaf; reference lists are resolved once per screening."""
@@ -290,32 +294,52 @@ def render_value(value: Any, unit: str = "") -> str:
     return str(value)
 
 
+# Comparisons in words: (held, failed, what the rule needs). A failed condition states the fact
+# ("30% is not more than 50%"), never a negated symbol after a cross.
+_WORDS = {
+    "==": ("is", "is not", "{}"),
+    "!=": ("is not", "is", "anything but {}"),
+    "<": ("is less than", "is not less than", "less than {}"),
+    "<=": ("is at most", "is more than", "at most {}"),
+    ">": ("is more than", "is not more than", "more than {}"),
+    ">=": ("is at least", "is less than", "at least {}"),
+}
+_LIST_WORDS = {
+    "in": ("is in", "is not in", "it to be in {}"),
+    "not in": ("is not in", "is in", "it not to be in {}"),
+    "contains": ("include", "do not include", "them to include {}"),
+    "contains any": ("include one of", "include none of", "them to include one of {}"),
+    "contains none": ("include none of", "include one of", "them to include none of {}"),
+}
+
+
 def render_leaf(leaf: Leaf, value: Any, status: Tri, references: References, as_of: dt.date) -> str:
-    """One line such as ``investor's voting interest 30% ≥ 25%`` or ``… unknown``."""
+    """One line in words: ``voting interest 30% is at least 25%``, ``… is unknown (…)``."""
     info = cached_field_info(leaf.path)
     title, unit = (info[1], info[2]) if info else (leaf.path, "")
     seen = render_value(value, unit)
-    if leaf.op in SYMBOLS:
+    if leaf.op in _WORDS:
+        held, failed, needs = _WORDS[leaf.op]
+        if isinstance(leaf.value, bool):
+            wanted = leaf.value if leaf.op == "==" else not leaf.value
+            if value is None:
+                need = "to hold" if wanted else "not to hold"
+                return f"{title}: unknown (the rule needs it {need})"
+            if status is False:
+                return f"{title}: {seen} (the rule needs {render_value(wanted)})"
+            return f"{title}: {seen}"
         expected = render_value(leaf.value, unit)
         if value is None:
-            return f"{title} is unknown (rule needs {SYMBOLS[leaf.op]} {expected})"
+            return f"{title} is unknown (the rule needs {needs.format(expected)})"
         if status is None:  # a range the rule's threshold falls inside
-            return f"{title} is {seen}: not decided (rule needs {SYMBOLS[leaf.op]} {expected})"
-        symbol = SYMBOLS[leaf.op] if status else _FAILED[leaf.op]
-        if isinstance(leaf.value, bool):
-            return f"{title}: {seen}"
-        return f"{title} {seen} {symbol} {expected}"
-    listed = f"@{leaf.ref}" if leaf.ref else render_value(leaf.value)
+            return f"{title} is {seen}: not decided (the rule needs {needs.format(expected)})"
+        return f"{title} {seen} {held if status else failed} {expected}"
+    listed = f"the list {leaf.ref}" if leaf.ref else render_value(leaf.value)
+    held, failed, needs = _LIST_WORDS[leaf.op]
     if value is None:
-        return f"{title} is unknown (rule needs {leaf.op} {listed})"
-    verb = {
-        "in": ("is in", "is not in"),
-        "not in": ("is not in", "is in"),
-        "contains": ("include", "do not include"),
-        "contains any": ("include one of", "include none of"),
-        "contains none": ("include none of", "include one of"),
-    }[leaf.op]
-    return f"{title} {seen} {verb[0] if status else verb[1]} {listed}"
-
-
-_FAILED = {"==": "≠", "!=": "=", "<": "≥", "<=": ">", ">": "≤", ">=": "<"}
+        return f"{title} is unknown (the rule needs {needs.format(listed)})"
+    if status is None:  # a list known only in part
+        return f"{title} {seen}: not decided (the rule needs {needs.format(listed)})"
+    if leaf.op.startswith("contains") and not value:
+        return f"{title}: none"
+    return f"{title} {seen} {held if status else failed} {listed}"

@@ -28,13 +28,16 @@ from screening.engine.evaluate import (
     render_value,
     status_function,
 )
+from screening.engine.memo import build_summary
 from screening.engine.verdict import (
     LEVELS,
+    NOT_IN_FORCE,
     Because,
     ConditionResult,
     DerivedFact,
     Hit,
     OpenQuestion,
+    PossibleExemption,
     RegimeResult,
     ScreeningResult,
     rank,
@@ -46,8 +49,9 @@ from screening.facts.view import FactView
 from screening.model.deal import Deal, DealRecord
 from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
+from screening.model.reference import recording_use
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
-from screening.rulebook.conditions import Condition, FindingRef, Leaf, leaves
+from screening.rulebook.conditions import AnyOf, Condition, FindingRef, Leaf, leaves
 
 _COMPILED: dict[str, list[CompiledRuleset]] = {}
 _PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z0-9_]+)\}")
@@ -97,9 +101,12 @@ class _Plan:
         self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
         self.outcome_rules: dict[str, list[Rule]] = {}
+        self.exemptions: list[Rule] = []
         for rule in book.rules.values():
             if rule.kind == "outcome":
                 self.outcome_rules.setdefault(rule.regime, []).append(rule)
+            elif rule.kind == "exemption":
+                self.exemptions.append(rule)
         # Sections whose derivations a result shows: the core ones and those some rule reads.
         # A section added to the code later stays out of results under an older rulebook, so a
         # recorded screening still replays byte for byte.
@@ -227,6 +234,22 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     return ev
 
 
+def evaluate_rules(book: Rulebook, view: FactView) -> Evaluation:
+    """Every rule's status for a fact view from the Python evaluator alone (no durable-rules).
+
+    The same statuses :func:`run_rules` decides and cross-checks on every screening; searches
+    that try many variants of a deal use it to rule variants out cheaply, and verify what they
+    keep with :func:`screen`.
+    """
+    ev = Evaluation(book, view)
+    scope = ev.scope
+    status = ev.status
+    for _, checks in _plan(book).strata:
+        for rule, status_of in checks:
+            status[rule.id] = status_of(scope)
+    return ev
+
+
 def run_rules_many(
     book: Rulebook, views: list[FactView], *, check: bool = True
 ) -> list[Evaluation]:
@@ -259,20 +282,36 @@ def screen(
     record = deal.root if isinstance(deal, Deal) else deal
     book = rulebook or load_rulebook()
     date = resolve_as_of(record, as_of)
-    view = derive(record, book.references, date)
-    ev = run_rules(book, view)
-    return consortium.combine(
-        record, assemble(record, book, ev), book.references, _member_screen(book, date)
+    _plan(book)  # compiled outside the recording: compiling reads every list once
+    with recording_use() as used:
+        view = derive(record, book.references, date)
+        ev = run_rules(book, view)
+        return _with_consortium(record, book, ev, used, assemble(record, book, ev, used))
+
+
+def _with_consortium(
+    record: DealRecord,
+    book: Rulebook,
+    ev: Evaluation,
+    used: set[str] | None,
+    result: ScreeningResult,
+) -> ScreeningResult:
+    """Each consortium member's own CFIUS duty (screening/engine/consortium.py); the memo is
+    rebuilt on the combined verdicts. A deal with no member is returned as it is."""
+    if not consortium.is_consortium(record):
+        return result
+    date = ev.view.deal.as_of
+
+    def one(member: DealRecord) -> ScreeningResult:
+        return assemble(member, book, run_rules(book, derive(member, book.references, date)))
+
+    combined = consortium.combine(record, result, book.references, one)
+    if used is None or result.summary is None:
+        return combined
+    summary = build_summary(
+        ev, record, combined.regimes, combined.hits, combined.open_questions, used
     )
-
-
-def _member_screen(book: Rulebook, date: dt.date) -> consortium.ScreenOne:
-    """Screens one consortium member's record (see :mod:`screening.engine.consortium`)."""
-
-    def one(record: DealRecord) -> ScreeningResult:
-        return assemble(record, book, run_rules(book, derive(record, book.references, date)))
-
-    return one
+    return combined.model_copy(update={"summary": summary})
 
 
 BATCH = 128  # deals per engine session in screen_many
@@ -291,9 +330,13 @@ def screen_batch(
     out: list[ScreeningResult | ScreeningError | None] = []
     views: list[FactView] = []
     placed: list[int] = []
+    read: list[set[str]] = []  # per deal, the reference lists its derivation read
+    _plan(book)  # compiled outside the recording: compiling reads every list once
     for record in records:
         try:
-            views.append(derive(record, book.references, resolve_as_of(record, as_of)))
+            with recording_use() as used:
+                views.append(derive(record, book.references, resolve_as_of(record, as_of)))
+            read.append(used)
             placed.append(len(out))
             out.append(None)  # screened below
         except ScreeningError as exc:
@@ -309,16 +352,13 @@ def screen_batch(
                 evaluations.append(run_rules(book, view))
             except ScreeningError as exc:
                 evaluations.append(exc)
-    for at, ev in zip(placed, evaluations, strict=True):
+    for at, ev, used in zip(placed, evaluations, read, strict=True):
         try:
             out[at] = (
                 ev
                 if isinstance(ev, ScreeningError)
-                else consortium.combine(
-                    records[at],
-                    assemble(records[at], book, ev),
-                    book.references,
-                    _member_screen(book, ev.view.deal.as_of),
+                else _with_consortium(
+                    records[at], book, ev, used, assemble(records[at], book, ev, used)
                 )
             )
         except ScreeningError as exc:
@@ -362,44 +402,77 @@ def render_template(template: str, view: FactView) -> str:
     def fill(m: re.Match[str]) -> str:
         path = m.group(1)
         info = cached_field_info(path)
-        return render_value(view.get(path), info[2] if info else "")
+        text = render_value(view.get(path), info[2] if info else "")
+        if text.endswith(".") and template.startswith(".", m.end()):
+            return text[:-1]  # "Co., Ltd." before the sentence's own full stop
+        return text
 
     return _PLACEHOLDER.sub(fill, template)
 
 
 def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[ConditionResult]:
+    """The leaf conditions in order; those under one ``any:`` share an ``alternatives`` number."""
     out: list[ConditionResult] = []
-    as_of = ev.view.deal.as_of
-    for leaf_outcome in flatten(outcome):
-        node = leaf_outcome.node
-        if isinstance(node, Leaf):
-            if node.synthetic or (only_held and leaf_outcome.status is not True):
-                continue
-            out.append(
-                ConditionResult(
-                    condition=node.text,
-                    text=render_leaf(
-                        node, leaf_outcome.value, leaf_outcome.status, ev.book.references, as_of
-                    ),
-                    path=node.path,
-                    value=_jsonable(leaf_outcome.value),
-                    held=leaf_outcome.status,
-                )
-            )
-        elif isinstance(node, FindingRef):
-            if only_held and leaf_outcome.status is not True:
-                continue
-            target = ev.book.rules[node.rule_id]
-            state = {True: "holds", False: "does not hold", None: "is unknown"}[leaf_outcome.value]
-            need = "must not hold" if node.negated else "must hold"
-            out.append(
-                ConditionResult(
-                    condition=node.text,
-                    text=f"finding `{node.rule_id}` ({target.title}) {need}: it {state}",
-                    held=leaf_outcome.status,
-                )
-            )
+    groups = [0]
+
+    def walk(node: Outcome, group: int | None) -> None:
+        if node.children:
+            if isinstance(node.node, AnyOf):
+                groups[0] += 1
+                group = groups[0]
+            for child in node.children:
+                walk(child, group)
+            return
+        result = _condition(ev, node, group, only_held)
+        if result is not None:
+            out.append(result)
+
+    walk(outcome, None)
     return out
+
+
+def _condition(
+    ev: Evaluation, leaf_outcome: Outcome, group: int | None, only_held: bool
+) -> ConditionResult | None:
+    node = leaf_outcome.node
+    if only_held and leaf_outcome.status is not True:
+        return None
+    if isinstance(node, Leaf):
+        if node.synthetic:
+            return None
+        return ConditionResult(
+            condition=node.text,
+            text=render_leaf(
+                node,
+                leaf_outcome.value,
+                leaf_outcome.status,
+                ev.book.references,
+                ev.view.deal.as_of,
+            ),
+            path=node.path,
+            value=_jsonable(leaf_outcome.value),
+            held=leaf_outcome.status,
+            alternatives=group,
+        )
+    if isinstance(node, FindingRef):
+        return ConditionResult(
+            condition=node.text,
+            text=finding_text(ev.book.rules[node.rule_id], node.negated, leaf_outcome.value),
+            held=leaf_outcome.status,
+            alternatives=group,
+        )
+    return None
+
+
+def finding_text(target: Rule, negated: bool, state: Tri) -> str:
+    """A finding condition in words: ``finding: <title> (`id`): holds``."""
+    if state is None:
+        said = "unknown"
+    elif negated:
+        said = "holds, which rules this out" if state else "does not hold, as required"
+    else:
+        said = "holds" if state else "does not hold"
+    return f"finding: {target.title} (`{target.id}`): {said}"
 
 
 def _jsonable(value: Any) -> Any:
@@ -497,8 +570,14 @@ def suppressions(ev: Evaluation) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResult:
-    """Build the result: hits, regime verdicts, open questions, derived facts."""
+def assemble(
+    deal: DealRecord, book: Rulebook, ev: Evaluation, used: set[str] | None = None
+) -> ScreeningResult:
+    """Build the result: hits, regime verdicts, open questions, derived facts, the memo.
+
+    ``used`` names the reference lists the screening read (see
+    :func:`~screening.model.reference.recording_use`); None leaves the memo out.
+    """
     suppressed = suppressions(ev)
     hits = [
         _hit(ev, rule, suppressed.get(rule.id, []))
@@ -508,39 +587,56 @@ def assemble(deal: DealRecord, book: Rulebook, ev: Evaluation) -> ScreeningResul
     hits.sort(key=lambda h: (h.regime, -rank(h.outcome or "clear"), _KIND_ORDER[h.kind], h.rule_id))
     regimes: dict[str, RegimeResult] = {}
     questions: list[OpenQuestion] = []
+    plan = _plan(book)
+    as_of = ev.view.deal.as_of
     for regime in book.regimes.values():
+        if not any(rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())):
+            # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
+            regimes[regime.id] = RegimeResult(
+                regime=regime.id, title=regime.title, verdict=NOT_IN_FORCE, ceiling=NOT_IN_FORCE
+            )
+            continue
         decisive = [h for h in hits if h.regime == regime.id and h.outcome and not h.suppressed_by]
         level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
         top = sorted(h.rule_id for h in decisive if h.outcome == level)
         regime_questions = _questions(ev, regime.id, level, suppressed)
         questions.extend(regime_questions)
+        ceiling = max([level, *(q.outcome for q in regime_questions)], key=rank)
         regimes[regime.id] = RegimeResult(
             regime=regime.id,
             title=regime.title,
             verdict=level,
-            provisional=bool(regime_questions),
+            ceiling=ceiling,
+            provisional=rank(level) < rank(ceiling),
             rules=top,
+            possible_exemptions=_possible_exemptions(ev, regime.id, level, suppressed),
         )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
+    overall_ceiling = max(
+        (r.ceiling or r.verdict for r in regimes.values()), key=rank, default="clear"
+    )
     shown = _plan(book).shown_sections
     derived = [
         DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
         for path, text in sorted(ev.view.derivations.items())
         if path.split(".", 1)[0] in shown
     ]
+    summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return ScreeningResult(
         deal_id=deal.id,
         deal_name=deal.name,
         deal_kind=deal.kind,
         as_of=ev.view.deal.as_of.isoformat(),
         verdict=overall,
-        provisional=bool(questions),
+        ceiling=overall_ceiling,
+        provisional=rank(overall) < rank(overall_ceiling),
         regimes=regimes,
         hits=hits,
         open_questions=questions,
         derived=derived,
         rulebook_version=book.version,
         dealscreen_version=__version__,
+        summary=summary,
     )
 
 
@@ -564,9 +660,54 @@ def _questions(
                 title=rule.title,
                 question=question,
                 unknown_facts=unknown,
+                could_raise_to=rule.outcome,
             )
         )
     return sorted(out, key=lambda q: (-rank(q.outcome), q.rule_id))
+
+
+def _possible_exemptions(
+    ev: Evaluation, regime: str, floor: str, suppressed: dict[str, list[str]]
+) -> list[PossibleExemption]:
+    """Exemptions left unknown that, if established, would lower the regime's verdict (floor);
+    each says how low it would go."""
+    plan = _plan(ev.book)
+    outcome_rules = {rule.id: rule for rule in plan.outcome_rules.get(regime, ())}
+    out: list[PossibleExemption] = []
+    for exemption in plan.exemptions:
+        if ev.status.get(exemption.id) is not None:
+            continue
+        targets = sorted(
+            t
+            for t in exemption.suppresses
+            if t in outcome_rules and ev.status.get(t) is not False and t not in suppressed
+        )
+        if not targets:
+            continue
+        remaining = [
+            rule.outcome or "clear"
+            for rule in outcome_rules.values()
+            if ev.status.get(rule.id) is True
+            and rule.id not in suppressed
+            and rule.id not in targets
+        ]
+        lowered = max(remaining, key=rank, default="clear")
+        if rank(lowered) >= rank(floor):
+            continue  # it would set aside only rules that may not fire, or that others repeat
+        unknown = unknown_facts(ev, exemption.id)
+        out.append(
+            PossibleExemption(
+                rule_id=exemption.id,
+                regime=regime,
+                citation=exemption.citation,
+                title=exemption.title,
+                question=_exemption_question(exemption, unknown, targets),
+                unknown_facts=unknown,
+                suppresses=targets,
+                could_lower_to=lowered,
+            )
+        )
+    return sorted(out, key=lambda e: e.rule_id)
 
 
 # Fact-view sections whose deal-record block has another name.
@@ -576,7 +717,6 @@ _BLOCKS = {
     "export": "export_control",
     "broker": "data_brokerage",
     "defense": "defense_supply",
-    "offtake": "supply_terms",
 }
 
 
@@ -596,6 +736,18 @@ def _question(rule: Rule, unknown: list[str]) -> str:
     return f"if {_join(_title(p) for p in unknown)} turned out so, {outcome}"
 
 
+def _exemption_question(rule: Rule, unknown: list[str], targets: list[str]) -> str:
+    """ "Possible exemption, if …": what would establish it and what it would set aside."""
+    title = rule.title
+    if title[:1].isupper() and (title[1:2].islower() or title[1:2] == " "):
+        title = title[0].lower() + title[1:]
+    aside = _join(f"`{t}`" for t in targets)
+    return (
+        f"possible exemption, if {_join(_title(p) for p in unknown)} turned out so: {title} "
+        f"({rule.citation}) would set aside {aside}"
+    )
+
+
 def _title(path: str) -> str:
     info = cached_field_info(path)
     return info[1] if info else path
@@ -608,4 +760,4 @@ def _join(items: Iterable[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
-__all__ = ["LEVELS", "screen"]
+__all__ = ["LEVELS", "evaluate_rules", "screen"]

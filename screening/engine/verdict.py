@@ -1,18 +1,35 @@
 """Verdict levels and the result of a screening (pydantic models, JSON-ready).
 
 Levels, lowest first: ``clear`` < ``covered`` < ``filing_advised`` < ``filing_required`` <
-``prohibited``. A result holds the overall verdict (the highest regime verdict), a verdict per
+``prohibited``; a regime with no rule in force on the screening date is ``not_in_force`` (ranked
+below ``clear``). A result holds the overall verdict (the highest regime verdict), a verdict per
 regime, every rule hit with its explanation, and the open questions that unknown facts leave.
+
+The floor invariant: ``verdict`` is the level reached under *every* completion of the unknown
+facts, ``ceiling`` the highest level reached under *some* completion, and ``provisional`` is
+exactly ``verdict < ceiling``. Exemptions count only when known facts establish them; one left
+unknown is listed in its regime's ``possible_exemptions`` (it could lower the verdict) and moves
+neither bound. Fields added with the floor invariant default to ``None``/empty, which is how a
+result recorded before them loads from the audit store.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 from screening.model.levels import LEVELS as LEVELS
+from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
+from screening.model.levels import VERDICTS as VERDICTS
 from screening.model.levels import Level as Level
+from screening.model.levels import Verdict as Verdict
 from screening.model.levels import rank as rank
 
 DISCLAIMER = (
@@ -35,6 +52,19 @@ class ConditionResult(Result):
     path: str | None = None
     value: Any = None
     held: bool | None = None
+    alternatives: int | None = Field(
+        default=None,
+        description="conditions with the same number are alternatives (`any:`): one is enough",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_group(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A condition outside any `any:` leaves the key out, so results recorded before the
+        # key existed keep their hashes.
+        data: dict[str, Any] = handler(self)
+        if data.get("alternatives") is None:
+            data.pop("alternatives", None)
+        return data
 
 
 class Because(Result):
@@ -66,7 +96,9 @@ class Hit(Result):
 
 
 class OpenQuestion(Result):
-    """A rule that would raise the verdict if facts the record leaves unknown turned out so."""
+    """A rule that would raise its regime's verdict if facts the record leaves unknown turned out
+    so; ``could_raise_to`` is the level the regime would then reach at least (``None`` only in a
+    result recorded before the field existed)."""
 
     rule_id: str
     regime: str
@@ -75,16 +107,35 @@ class OpenQuestion(Result):
     title: str
     question: str
     unknown_facts: list[str]
+    could_raise_to: Level | None = None
+
+
+class PossibleExemption(Result):
+    """An exemption whose facts are unknown: if they turned out so, it would set aside
+    ``suppresses`` and could lower the regime's verdict to ``could_lower_to``. It lowers nothing
+    until known facts establish it."""
+
+    rule_id: str
+    regime: str
+    citation: str
+    title: str
+    question: str
+    unknown_facts: list[str]
+    suppresses: list[str]
+    could_lower_to: Verdict
 
 
 class RegimeResult(Result):
-    """The verdict of one regime."""
+    """The verdict of one regime: ``verdict`` is the floor, ``ceiling`` the highest level some
+    reading of the unknown facts reaches (``None`` only in results recorded before ceilings)."""
 
     regime: str
     title: str
-    verdict: Level
+    verdict: Verdict
+    ceiling: Verdict | None = None
     provisional: bool = False
     rules: list[str] = Field(default_factory=list, description="ids of the decisive hits")
+    possible_exemptions: list[PossibleExemption] = Field(default_factory=list)
 
 
 class DerivedFact(Result):
@@ -93,6 +144,74 @@ class DerivedFact(Result):
     path: str
     value: Any
     explanation: str
+
+
+class MemoAction(Result):
+    """One regime that is not clear: its level, the deciding rule and what to do, by when."""
+
+    regime: str
+    level: Level
+    rule_id: str
+    rule: str = Field(description="the deciding rule, in words (its title)")
+    citation: str
+    action: str
+    deadline: str | None = Field(default=None, description="ISO date, from the record's dates")
+    deadline_rule: str = Field(default="", description="how the deadline is computed, cited")
+    past_deadline: bool = Field(
+        default=False, description="the deadline is before the screening (as-of) date"
+    )
+    text: str
+
+
+class ClearReason(Result):
+    """Why a regime is clear (or has no rule in force): the facts that decided it."""
+
+    regime: str
+    title: str
+    status: str = Field(description="`clear` or `not in force`")
+    reasons: list[str]
+    text: str
+
+
+class MemoQuestion(Result):
+    """An open question, asked once, with how far it could raise the verdict."""
+
+    question: str
+    could_raise_to: Level
+    regimes: list[str]
+    rule_ids: list[str]
+    unknown_facts: list[str]
+
+
+class ListUsed(Result):
+    """A reference list the answer relied on, with its date and completeness."""
+
+    name: str
+    title: str
+    retrieved: str | None = None
+    review_by: str | None = None
+    entries: int
+    starter: bool = Field(description="a bundled starter set, not the official list")
+    past_review: bool = Field(description="the screening date is after the list's review_by")
+
+
+class Summary(Result):
+    """The memo: the answer first, on one screen."""
+
+    verdict: Verdict
+    ceiling: Verdict
+    range: str
+    actions: list[MemoAction] = Field(default_factory=list)
+    clear: list[ClearReason] = Field(default_factory=list)
+    questions: list[MemoQuestion] = Field(default_factory=list)
+    rulebook_version: str
+    lists: list[ListUsed] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    order: list[str] = Field(
+        default_factory=list,
+        description="hit rule ids by consequence: outcomes by level, "
+        "then exemptions, then findings",
+    )
 
 
 class MemberResult(Result):
@@ -111,8 +230,8 @@ class MemberResult(Result):
     voting_pct: Any = Field(default=None, description="its own voting interest after the deal")
     foreign_person: bool | None = Field(default=None, description="800.224 (null: not known)")
     excepted_investor: bool | None = Field(default=None, description="800.219 (null: not known)")
-    verdict: Level = Field(description="its CFIUS floor: the highest of parts 800 and 802")
-    ceiling: Level = Field(description="the highest its CFIUS verdict could reach")
+    verdict: Verdict = Field(description="its CFIUS floor: the highest of parts 800 and 802")
+    ceiling: Verdict = Field(description="the highest its CFIUS verdict could reach")
     provisional: bool = False
     duty: str = Field(description="its filing duty in words")
     rules: list[str] = Field(default_factory=list, description="its decisive CFIUS rules")
@@ -125,8 +244,8 @@ class Consortium(Result):
     """Several foreign investors acquiring together: each one's own CFIUS filing duty."""
 
     members: list[MemberResult]
-    verdict: Level = Field(description="the highest member floor")
-    ceiling: Level = Field(description="the highest member ceiling")
+    verdict: Verdict = Field(description="the highest member floor")
+    ceiling: Verdict = Field(description="the highest member ceiling")
     basis: str = Field(description="why each member is screened on its own")
 
 
@@ -137,8 +256,14 @@ class ScreeningResult(Result):
     deal_name: str
     deal_kind: str
     as_of: str
-    verdict: Level
+    verdict: Verdict
+    ceiling: Verdict | None = None
     provisional: bool
+    summary: Summary | None = Field(
+        default=None,
+        description="the memo; computed when the deal is screened (the audit store keeps the "
+        "result without it, and recomputes it by replay)",
+    )
     regimes: dict[str, RegimeResult]
     hits: list[Hit]
     open_questions: list[OpenQuestion] = Field(default_factory=list)
@@ -146,6 +271,7 @@ class ScreeningResult(Result):
     rulebook_version: str
     dealscreen_version: str
     disclaimer: str = DISCLAIMER
+
     consortium: Consortium | None = Field(
         default=None,
         description="for a record whose co-investors acquire too (a `rights` block each): every "

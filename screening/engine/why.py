@@ -15,6 +15,7 @@ import textwrap
 from pydantic import Field
 
 from screening.engine.evaluate import flatten
+from screening.engine.explain import condition_lines
 from screening.engine.run import (
     Evaluation,
     _conditions,
@@ -110,9 +111,6 @@ def _explain(
     )
 
 
-_MARK = {True: "✓", False: "✗", None: "?"}
-
-
 def render_explanation(exp: Explanation, indent: int = 0) -> str:
     """The explanation as an indented text tree."""
     pad = " " * indent
@@ -125,8 +123,7 @@ def render_explanation(exp: Explanation, indent: int = 0) -> str:
                 exp.explanation, 100, initial_indent=pad + "  ", subsequent_indent=pad + "  "
             )
         )
-    for c in exp.conditions:
-        lines.append(f"{pad}  {_MARK[c.held]} {c.text}")
+    lines.extend(pad + line for line in condition_lines(exp.conditions, 2, marks=True))
     for f in exp.findings:
         lines.append(render_explanation(f, indent + 4).rstrip("\n"))
     return "\n".join(lines) + "\n"

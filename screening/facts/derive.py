@@ -33,7 +33,7 @@ from screening.model.deal import (
     Party,
     PartyKind,
 )
-from screening.model.numbers import HUNDRED, Num, add, bounds, ge, gt, make
+from screening.model.numbers import HUNDRED, Num, add, bounds, ge, gt, make, pct_bounds
 from screening.model.reference import References
 
 __all__ = ["derive"]
@@ -108,6 +108,7 @@ def investor_facts(
         ultimate_parent=parent_name,
         ultimate_parent_country=parent_country,
         concert_voting_pct=_concert_voting_pct(deal),
+        concert_majority=_concert_majority(deal, d),
         is_fund=inv.kind == PartyKind.fund,
         gp_is_foreign_person=inv.gp_is_foreign_person,
         managed_exclusively_by_gp=inv.managed_exclusively_by_gp,
@@ -166,6 +167,45 @@ def _concert_voting_pct(deal: DealRecord) -> Num | None:
         # Whether, or how much, they act together may be unknown.
         concert = None if co.acts_in_concert is None or voting is None else add(concert, voting)
     return concert
+
+
+def _concert_majority(deal: DealRecord, d: dict[str, str]) -> bool | None:
+    """Whether the investor with those acting in concert holds more than 50% (800.208(b)),
+    decided by bounds where concert status, a stake or the co-investor list is not known.
+
+    The least the group holds counts only co-investors known to act in concert, each at the
+    least its stake can be; the most counts every co-investor not known to act apart, each at
+    the most its stake can be (an unknown stake, or unlisted co-investors of an incomplete list,
+    count as all of the rest). The answer is yes when the least is above 50%, no when the most
+    is not, and unknown only when the bounds straddle 50%.
+    """
+    own = deal.rights.voting_pct
+    least = Decimal(0) if own is None else pct_bounds(own)[0]
+    most: Decimal | None = None if own is None else pct_bounds(own)[1]
+    for co in deal.co_investors:
+        if co.acts_in_concert is False:
+            continue
+        voting = co.voting  # `voting_pct`, else a consortium member's `rights.voting_pct`
+        if co.acts_in_concert is True and voting is not None:
+            least += pct_bounds(voting)[0]
+        if most is not None:
+            most = None if voting is None else most + pct_bounds(voting)[1]
+    if not deal.co_investors_complete:
+        most = None  # an unlisted co-investor may act in concert
+    if least > 50:
+        answer: bool | None = True
+    elif most is not None and most <= 50:
+        answer = False
+    else:
+        answer = None
+    if any(co.acts_in_concert is None for co in deal.co_investors) or (
+        not deal.co_investors_complete
+    ):
+        d["investor.concert_majority"] = (
+            f"concert status of a co-investor unknown: the group holds at least {least}%"
+            + (f" and at most {most}%" if most is not None else "")
+        )
+    return answer
 
 
 def target_facts(deal: DealRecord, references: References, d: dict[str, str]) -> TargetFacts:

@@ -162,6 +162,8 @@ def _indexes(references: References) -> dict[str, _ListIndex]:
     """Per-list indexes of a References object, built once per object."""
     cached = _INDEX.get(id(references))
     if cached is not None and cached[0] is references:
+        for list_id in cached[1]:  # built once, but every screening reads the lists
+            references.note(REFERENCE_PREFIX + list_id)
         return cached[1]
     built = {}
     for list_id in sorted(LISTS):

@@ -101,6 +101,9 @@ class InvestorFacts(Section):
     concert_voting_pct: Num | None = _label(
         "voting interest of the investor with those acting in concert", "%"
     )
+    concert_majority: bool | None = _label(
+        "the investor with those acting in concert holds more than 50% of the votes"
+    )
     is_fund: bool = Field(False, title="the investor is an investment fund")
     gp_is_foreign_person: bool | None = _label("the fund's general partner is a foreign person")
     managed_exclusively_by_gp: bool | None = _label("the fund is managed exclusively by its GP")

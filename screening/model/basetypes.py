@@ -22,24 +22,38 @@ Country = Annotated[
 ]
 
 
-def _check_places(value: Decimal) -> Decimal:
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -6:
-        raise ValueError("at most 6 decimal places are allowed")
+# Every number a deal may carry: at most PLACES decimal places and at most MAX_NUMBER in
+# magnitude. The engine compares numbers as exact scaled integers within these bounds
+# (screening.engine.compiler.engine_number); docs/deals.md "Limits" states them.
+PLACES = 6
+MAX_NUMBER = Decimal(10**12)
+
+
+def check_places(value: Decimal) -> Decimal:
+    """A deal number's bounds: finite, at most MAX_NUMBER in magnitude, at most PLACES places."""
+    if not value.is_finite():
+        raise ValueError("a number must be finite")
+    if value.copy_abs() > MAX_NUMBER:
+        raise ValueError(f"at most {MAX_NUMBER:,} in magnitude is allowed")
+    if value != value.quantize(Decimal(1).scaleb(-PLACES)):
+        raise ValueError(f"at most {PLACES} decimal places are allowed")
     return value
+
+
+Number = Annotated[Decimal, AfterValidator(check_places)]
 
 
 Percent = Annotated[
     Decimal,
     Field(ge=0, le=100, description="a percentage from 0 to 100"),
-    AfterValidator(_check_places),
+    AfterValidator(check_places),
 ]
 Money = Annotated[
     Decimal,
-    Field(ge=0, le=Decimal("1e15"), description="an amount in U.S. dollars"),
-    AfterValidator(_check_places),
+    Field(ge=0, le=MAX_NUMBER, description="an amount in U.S. dollars"),
+    AfterValidator(check_places),
 ]
-Count = Annotated[int, Field(ge=0, le=10**12)]
+Count = Annotated[int, Field(ge=0, le=int(MAX_NUMBER))]
 
 
 class Record(BaseModel):

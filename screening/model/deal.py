@@ -11,6 +11,8 @@ JSON Schema.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -789,3 +791,11 @@ DEAL_KINDS = (
     "lending",
     "outbound_investment",
 )
+
+
+def content_hash(record: DealRecord | Deal) -> str:
+    """SHA-256 of a deal's canonical JSON (sorted keys, no whitespace): equal deals, equal
+    hashes. The audit store keeps it as ``deal_hash``; ``review --resume`` matches on it."""
+    data = (record.root if isinstance(record, Deal) else record).model_dump(mode="json")
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

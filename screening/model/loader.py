@@ -10,7 +10,7 @@ from typing import Any
 import pycountry
 from pydantic import BaseModel, ValidationError
 
-from screening.errors import DealError, Problem
+from screening.errors import DealError, Problem, _problem_sort_key
 from screening.model._yaml import Document, DocumentError, load_file
 from screening.model.deal import DEAL_KINDS, Deal, DealRecord
 
@@ -66,7 +66,20 @@ def validate_deal(doc: Document) -> DealRecord:
             elif _is_country(err) and _country_hint(err.get("input")):
                 message = f"`{err['input']}` is not a country code{_country_hint(err['input'])}"
             problems.append(Problem(where, "invalid-deal", f"{json_path(loc)}: {message}"))
-        raise DealError(problems) from None
+        raise DealError(cap_problems(problems)) from None
+
+
+MAX_PROBLEMS = 50
+
+
+def cap_problems(problems: list[Problem]) -> list[Problem]:
+    """The first MAX_PROBLEMS problems of a document (in location order), then "and N more"."""
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    kept = sorted(problems, key=_problem_sort_key)[:MAX_PROBLEMS]
+    rest = len(problems) - MAX_PROBLEMS
+    kept.append(Problem(kept[-1].location, "more-problems", f"and {rest} more"))
+    return kept
 
 
 def _message(err: Any) -> str:

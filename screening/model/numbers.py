@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from screening.model.basetypes import Record
+from screening.model.basetypes import MAX_NUMBER, Record, check_places
 
 Tri = bool | None
 STEP = Decimal("0.000001")
@@ -277,9 +277,9 @@ def _number_or_range(value: Any, upper: Decimal | None, what: str) -> Num:
             raise ValueError("input should be greater than or equal to 0")
         if upper is not None and v > upper:
             raise ValueError(f"input should be less than or equal to {upper}")
-        exponent = v.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -6:
-            raise ValueError("at most 6 decimal places are allowed")
+        # The bounds of every deal number (basetypes.Number), with the same messages: at most
+        # 6 places and 10^12 in magnitude, so each bound has an exact engine code.
+        check_places(v)
     return result
 
 
@@ -290,9 +290,12 @@ def _given(r: Range) -> list[Decimal]:
 def _schema(description: str, words: bool, upper: int | None = None) -> dict[str, Any]:
     bounds_schema = Range.model_json_schema()
     bounds_schema.pop("title", None)
-    number: dict[str, Any] = {"type": "number", "minimum": 0}
-    if upper is not None:
-        number["maximum"] = upper
+    top = upper if upper is not None else int(MAX_NUMBER)
+    for bound in bounds_schema["properties"].values():
+        for option in bound.get("anyOf", [bound]):
+            if option.get("type") == "number":
+                option["maximum"] = top
+    number: dict[str, Any] = {"type": "number", "minimum": 0, "maximum": top}
     # A number may also be written as a decimal string ("12.5"), as pydantic dumps decimals.
     text = {"type": "string", "pattern": r"^\s*[0-9]+(\.[0-9]+)?\s*$"}
     options: list[dict[str, Any]] = [number, text, bounds_schema]
@@ -326,7 +329,7 @@ PercentValue = Annotated[
 ]
 MoneyValue = Annotated[
     Decimal | Range,
-    PlainValidator(lambda v: _number_or_range(v, Decimal("1e15"), "an amount or a range")),
+    PlainValidator(lambda v: _number_or_range(v, MAX_NUMBER, "an amount or a range")),
     WithJsonSchema(_schema(_MONEY, words=False)),
     _SERIALIZER,
 ]

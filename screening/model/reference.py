@@ -7,7 +7,10 @@ Appendix A to part 800 with the functions that make a business a TID U.S. busine
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +66,12 @@ class ReferenceList:
     def get(self, value: str) -> Entry | None:
         """The first entry with this value."""
         return next((e for e in self.entries if e.value == value), None)
+
+    @property
+    def starter(self) -> bool:
+        """Whether this is a bundled starter set rather than the official list (an official
+        download imported by ``dealscreen lists update`` carries its provenance)."""
+        return not self.provenance and "starter set" in self.title.lower()
 
 
 def _date(value: Any, where: str, problems: list[Problem]) -> dt.date | None:
@@ -135,6 +144,21 @@ def parse_reference(doc: Document, problems: list[Problem]) -> ReferenceList | N
     )
 
 
+# The names of the lists read while one deal is screened (see :func:`recording_use`).
+_USED: ContextVar[set[str] | None] = ContextVar("reference_lists_used", default=None)
+
+
+@contextlib.contextmanager
+def recording_use() -> Iterator[set[str]]:
+    """Collect the names of the reference lists read inside the block (one screening)."""
+    used: set[str] = set()
+    token = _USED.set(used)
+    try:
+        yield used
+    finally:
+        _USED.reset(token)
+
+
 @dataclass(frozen=True)
 class References:
     """All reference lists of a rulebook, by name."""
@@ -143,9 +167,17 @@ class References:
 
     def values(self, name: str, on: dt.date | None = None) -> list[str]:
         """Values of a list in force on a date; an unknown list is an empty list."""
+        self.note(name)
         ref = self.lists.get(name)
         return ref.values(on) if ref else []
 
     def get(self, name: str) -> ReferenceList | None:
         """The list of that name, if any."""
+        self.note(name)
         return self.lists.get(name)
+
+    def note(self, name: str) -> None:
+        """Record that a screening read this list (for what its answer rests on)."""
+        used = _USED.get()
+        if used is not None and name in self.lists:
+            used.add(name)

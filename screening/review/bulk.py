@@ -7,12 +7,19 @@ sink sees the same sequence, byte for byte. Nothing holds the whole batch: input
 chunks with a bounded number of chunks in flight, and reports write as results arrive.
 
 A deal that cannot be read or validated becomes an :class:`Invalid` item (located: file, line for
-JSONL, field path) and the batch goes on. A deal id seen twice in one batch is reported as a
-duplicate; both deals are screened.
+JSONL, field path) and the batch goes on. So does a deal whose screening fails with an internal
+error (an engine defect, a worker that died): an :class:`Invalid` with ``internal`` set, counted
+as ``failed`` in the summary, so the report is still written and the exit status says so. A deal
+id seen twice in one batch is reported as a duplicate; both deals are screened.
+
+When resuming (``Options.skip``: content hashes of deals already recorded), a worker validates a
+deal and, if its hash is in ``skip``, returns a :class:`Recorded` item instead of screening it;
+:func:`run_review` turns it into a report row from the stored result.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
@@ -23,15 +30,25 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from pathlib import Path
 from typing import Protocol
 
-from screening.engine.verdict import LEVELS, ScreeningResult, rank
+from screening.engine.explain import verdict_range
+from screening.engine.verdict import LEVELS, NOT_IN_FORCE, VERDICTS, ScreeningResult, rank
 from screening.errors import DealError, Problem, ScreeningError
-from screening.model._yaml import Document, DocumentError, _check_depth, load_file
-from screening.model.deal import Deal, DealRecord
+from screening.model._yaml import (
+    Document,
+    DocumentError,
+    DuplicateKeyError,
+    check_tree,
+    json_loads,
+    jsonl_lines,
+    load_file,
+    too_large_line,
+)
+from screening.model.deal import Deal, DealRecord, content_hash
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
+from screening.review._lifeline import bind_to
 from screening.rulebook.book import Rulebook, load_rulebook
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -64,6 +81,22 @@ class Reviewed:
     result_json: str
     deal_json: str | None = None
     duplicate_of: str | None = None
+    ceiling: str = ""
+    regime_ceilings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def verdict_range(self) -> str:
+        """The overall verdict with its range (``clear — could reach covered``)."""
+        return verdict_range(self.verdict, self.ceiling or None)
+
+    def regime_range(self, regime: str) -> str:
+        """A regime's verdict with its range; empty when the deal has no such regime."""
+        verdict = dict(self.regimes).get(regime)
+        if verdict is None:
+            return ""
+        if verdict == NOT_IN_FORCE:
+            return NOT_IN_FORCE
+        return verdict_range(verdict, dict(self.regime_ceilings).get(regime))
 
     @property
     def sector(self) -> str:
@@ -83,10 +116,23 @@ class Reviewed:
 
 @dataclass(frozen=True, slots=True)
 class Invalid:
-    """An input that could not be read, validated or screened; skipped, with located problems."""
+    """An input that could not be read, validated or screened; skipped, with located problems.
+
+    ``internal`` marks a failure of dealscreen itself (not of the input): exit status 1."""
 
     source: str
     problems: tuple[Problem, ...]
+    internal: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A valid deal the store already holds under this rulebook (resume): not screened again."""
+
+    source: str
+    deal_hash: str
+    deal_id: str
+    duplicate_of: str | None = None
 
 
 Item = Reviewed | Invalid
@@ -99,9 +145,11 @@ class Summary:
     rulebook_version: str
     screened: int = 0
     invalid: int = 0
+    failed: int = 0
+    resumed: int = 0
     duplicates: int = 0
     provisional: int = 0
-    verdicts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(LEVELS, 0))
+    verdicts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(VERDICTS, 0))
     regimes: dict[str, dict[str, int]] = field(default_factory=dict)
     countries: dict[str, int] = field(default_factory=dict)
     sectors: dict[str, int] = field(default_factory=dict)
@@ -112,7 +160,10 @@ class Summary:
     def add(self, item: Item) -> None:
         """Count one item."""
         if isinstance(item, Invalid):
-            self.invalid += 1
+            if item.internal:
+                self.failed += 1
+            else:
+                self.invalid += 1
             room = INVALID_SAMPLES - len(self.invalid_problems)
             self.invalid_problems.extend(item.problems[: max(room, 0)])
             return
@@ -120,7 +171,7 @@ class Summary:
         self.verdicts[item.verdict] = self.verdicts.get(item.verdict, 0) + 1
         self.provisional += item.provisional
         for regime, verdict in item.regimes:
-            counts = self.regimes.setdefault(regime, dict.fromkeys(LEVELS, 0))
+            counts = self.regimes.setdefault(regime, dict.fromkeys(VERDICTS, 0))
             counts[verdict] += 1
         country = item.investor_country or "unknown"
         self.countries[country] = self.countries.get(country, 0) + 1
@@ -138,20 +189,28 @@ class Summary:
     def line(self) -> str:
         """The one-line summary printed on stderr at the end of a review."""
         rate = self.screened / self.elapsed if self.elapsed > 0 else 0.0
-        per_verdict = " · ".join(f"{v} {self.verdicts[v]}" for v in reversed(LEVELS))
+        shown = [*reversed(LEVELS), *([NOT_IN_FORCE] if self.verdicts.get(NOT_IN_FORCE) else [])]
+        per_verdict = " · ".join(f"{v} {self.verdicts[v]}" for v in shown)
         return (
-            f"reviewed {self.screened + self.invalid} deals in {self.elapsed:.1f} s "
+            f"reviewed {self.total} deals in {self.elapsed:.1f} s "
             f"({rate:,.0f}/s): {self.screened} screened, {self.invalid} invalid, "
-            f"{self.duplicates} duplicate ids · {per_verdict}"
+            + (f"{self.failed} failed, " if self.failed else "")
+            + f"{self.duplicates} duplicate ids · {per_verdict}"
         )
+
+    @property
+    def total(self) -> int:
+        """Every input counted: screened, invalid and failed."""
+        return self.screened + self.invalid + self.failed
 
     def to_jsonable(self) -> dict[str, object]:
         """The summary as JSON data (no timings: reports are deterministic)."""
         return {
             "rulebook_version": self.rulebook_version,
-            "deals": self.screened + self.invalid,
+            "deals": self.total,
             "screened": self.screened,
             "invalid": self.invalid,
+            **({"failed": self.failed} if self.failed else {}),
             "duplicates": self.duplicates,
             "provisional": self.provisional,
             "verdicts": self.verdicts,
@@ -224,8 +283,11 @@ def tasks(paths: Sequence[Path]) -> Iterator[Task | Invalid]:
         elif entry.suffix.lower() in JSONL_SUFFIXES:
             try:
                 with entry.open("rb") as fh:
-                    for number, raw in enumerate(fh, start=1):
-                        if raw.strip():
+                    for number, raw in jsonl_lines(fh):
+                        if raw is None:
+                            where = f"{entry}:{number}"
+                            yield Invalid(where, (Problem(where, "too-large", too_large_line()),))
+                        elif raw.strip():
                             yield (str(entry), number, raw)
             except OSError as exc:
                 problem = Problem(str(entry), "unreadable", exc.strerror or str(exc))
@@ -241,7 +303,7 @@ def count_tasks(paths: Sequence[Path]) -> int:
         if isinstance(entry, Path) and entry.suffix.lower() in JSONL_SUFFIXES:
             try:
                 with entry.open("rb") as fh:
-                    total += sum(1 for raw in fh if raw.strip())
+                    total += sum(1 for _, raw in jsonl_lines(fh) if raw is None or raw.strip())
             except OSError:
                 total += 1
         else:
@@ -258,20 +320,30 @@ class _WorkerState:
     book: Rulebook | None = None
     as_of: dt.date | None = None
     keep_deals: bool = False
+    skip: frozenset[str] = frozenset()
 
 
 _STATE = _WorkerState()
 
 
 def _init_worker(
-    rules: Rulebook | tuple[str, ...], as_of: dt.date | None, keep_deals: bool
+    rules: Rulebook | tuple[str, ...],
+    as_of: dt.date | None,
+    keep_deals: bool,
+    skip: frozenset[str] = frozenset(),
+    review_pid: int | None = None,
 ) -> None:
-    """Set up a worker: the rulebook the parent loaded (or its layers), compiled once."""
+    """Set up a worker: the rulebook the parent loaded (or its layers), compiled once; a
+    worker process (``review_pid`` given) dies with the review."""
     from screening.engine.run import compiled
+
+    if review_pid is not None:
+        bind_to(review_pid)
 
     _STATE.book = rules if isinstance(rules, Rulebook) else load_rulebook([Path(p) for p in rules])
     _STATE.as_of = as_of
     _STATE.keep_deals = keep_deals
+    _STATE.skip = skip
     compiled(_STATE.book)
 
 
@@ -286,14 +358,18 @@ def _document(task: Task) -> Document:
     else:
         where = f"{path}:{number}"
         try:
-            data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
-            _check_depth(data, where)
+            data = json_loads(raw.decode("utf-8"))
+            check_tree(data, where)
+        except DuplicateKeyError as exc:
+            raise DealError.one(where, "duplicate-key", exc.message) from None
         except UnicodeDecodeError:
             raise DealError.one(where, "not-utf8", "not UTF-8 text") from None
         except json.JSONDecodeError as exc:
             raise DealError.one(where, "invalid-json", exc.msg.lower()) from None
-        except (RecursionError, DocumentError):
+        except RecursionError:
             raise DealError.one(where, "too-deep", "nested too deeply") from None
+        except DocumentError as exc:
+            raise DealError(exc.problems) from None
         doc = Document(path, data, {(): number})
     if not isinstance(doc.data, dict):
         raise DealError.one(where, "invalid-deal", "$: a deal is a mapping of fields")
@@ -309,7 +385,16 @@ def _invalid(source: str, exc: ScreeningError) -> Invalid:
     return Invalid(source, tuple(_locate(p, source) for p in exc.problems))
 
 
-def _reviewed(source: str, record: DealRecord, result: ScreeningResult) -> Reviewed:
+def failed(source: str, exc: BaseException) -> Invalid:
+    """The item for a deal whose screening failed with an internal error."""
+    message = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+    return Invalid(source, (Problem(source, "internal-error", message),), internal=True)
+
+
+def reviewed(
+    source: str, record: DealRecord, result: ScreeningResult, *, keep_deal: bool
+) -> Reviewed:
+    """The report row of one screened deal."""
     top = [r for r in result.regimes.values() if r.verdict == result.verdict]
     reasons = sorted({rule for r in top for rule in r.rules})
     return Reviewed(
@@ -326,7 +411,9 @@ def _reviewed(source: str, record: DealRecord, result: ScreeningResult) -> Revie
         regimes=tuple((r.regime, r.verdict) for r in result.regimes.values()),
         reasons=tuple(reasons),
         result_json=result.model_dump_json(),
-        deal_json=record.model_dump_json() if _STATE.keep_deals else None,
+        deal_json=record.model_dump_json() if keep_deal else None,
+        ceiling=result.ceiling or result.verdict,
+        regime_ceilings=tuple((r.regime, r.ceiling or r.verdict) for r in result.regimes.values()),
     )
 
 
@@ -337,13 +424,16 @@ def _locate(problem: Problem, source: str) -> Problem:
     return problem if problem.location else replace(problem, location=source)
 
 
-def _screen_chunk(chunk: list[Task]) -> list[Item]:
-    """Validate a chunk's deals, then screen the valid ones together (``screen_batch``: one
-    engine session per ruleset for the chunk, results identical to ``screen()`` deal by deal)."""
-    from screening.engine.run import screen_batch
+def _screen_chunk(chunk: list[Task]) -> list[Item | Recorded]:
+    """Validate a chunk's deals, skip those already recorded (``--resume``), then screen the rest
+    together (``screen_batch``: one engine session per ruleset for the chunk, results identical
+    to ``screen()`` deal by deal). A defect while screening the batch is retried deal by deal, so
+    only the deal that fails is reported (``internal-error``) and the batch goes on."""
+    from screening.engine.run import screen, screen_batch
 
     assert _STATE.book is not None, "worker not initialised"
-    items: list[Item | None] = []
+    book, as_of = _STATE.book, _STATE.as_of
+    items: list[Item | Recorded | None] = []
     valid: list[tuple[int, str, DealRecord]] = []
     for task in chunk:
         source = _source(task)
@@ -352,14 +442,33 @@ def _screen_chunk(chunk: list[Task]) -> list[Item]:
         except ScreeningError as exc:
             items.append(_invalid(source, exc))
             continue
+        except Exception as exc:  # a defect, not the input's fault: reported, the batch goes on
+            items.append(failed(source, exc))
+            continue
+        if _STATE.skip:
+            digest = content_hash(record)
+            if digest in _STATE.skip:
+                items.append(Recorded(source, digest, record.id))
+                continue
         valid.append((len(items), source, record))
         items.append(None)
-    outcomes = screen_batch([r for _, _, r in valid], rulebook=_STATE.book, as_of=_STATE.as_of)
+    outcomes: list[ScreeningResult | BaseException]
+    try:
+        outcomes = list(screen_batch([r for _, _, r in valid], rulebook=book, as_of=as_of))
+    except Exception:
+        outcomes = []
+        for _, _, record in valid:
+            try:
+                outcomes.append(screen(record, rulebook=book, as_of=as_of))
+            except Exception as exc:  # ScreeningError or a defect: reported per deal below
+                outcomes.append(exc)
     for (at, source, record), outcome in zip(valid, outcomes, strict=True):
         if isinstance(outcome, ScreeningError):
             items[at] = _invalid(source, outcome)
+        elif isinstance(outcome, BaseException):
+            items[at] = failed(source, outcome)
         else:
-            items[at] = _reviewed(source, record, outcome)
+            items[at] = reviewed(source, record, outcome, keep_deal=_STATE.keep_deals)
     return [item for item in items if item is not None]
 
 
@@ -375,6 +484,7 @@ class Options:
     as_of: dt.date | None = None
     workers: int | None = None
     keep_deals: bool = False
+    skip: frozenset[str] = frozenset()
 
     @property
     def worker_count(self) -> int:
@@ -400,8 +510,10 @@ def _chunks(items: Iterable[Task | Invalid]) -> Iterator[list[Task] | Invalid]:
         yield chunk
 
 
-def _in_process(chunks: Iterator[list[Task] | Invalid], options: Options) -> Iterator[Item]:
-    _init_worker(options.layers, options.as_of, options.keep_deals)
+def _in_process(
+    chunks: Iterator[list[Task] | Invalid], options: Options
+) -> Iterator[Item | Recorded]:
+    _init_worker(options.layers, options.as_of, options.keep_deals, options.skip)
     for chunk in chunks:
         if isinstance(chunk, Invalid):
             yield chunk
@@ -414,12 +526,16 @@ def _context() -> multiprocessing.context.BaseContext:
     # threads (a progress bar, a test runner); fork from a threaded process can deadlock.
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["screening.review.bulk", "screening.engine.run"])
+        ctx.set_forkserver_preload(
+            ["screening.review._forkserver", "screening.review.bulk", "screening.engine.run"]
+        )
         return ctx
     return multiprocessing.get_context("spawn")
 
 
-def _in_workers(chunks: Iterator[list[Task] | Invalid], options: Options) -> Iterator[Item]:
+def _in_workers(
+    chunks: Iterator[list[Task] | Invalid], options: Options
+) -> Iterator[Item | Recorded]:
     workers = options.worker_count
     pool = ProcessPoolExecutor(
         workers,
@@ -431,35 +547,58 @@ def _in_workers(chunks: Iterator[list[Task] | Invalid], options: Options) -> Ite
             load_rulebook([Path(p) for p in options.layers]),
             options.as_of,
             options.keep_deals,
+            options.skip,
+            os.getpid(),
         ),
     )
     # A bounded window of chunks in flight, consumed in submission order: input order out,
     # bounded memory in, whatever the number of workers.
-    pending: deque[Future[list[Item]] | Invalid] = deque()
+    pending: deque[tuple[Future[list[Item | Recorded]], list[Task]] | Invalid] = deque()
     window = workers * _CHUNKS_PER_WORKER
     try:
         for chunk in chunks:
             if isinstance(chunk, Invalid):
                 pending.append(chunk)
             else:
-                pending.append(pool.submit(_screen_chunk, chunk))
+                pending.append((pool.submit(_screen_chunk, chunk), chunk))
             while len(pending) >= window or (pending and _ready(pending[0])):
                 yield from _drain(pending.popleft())
         while pending:
             yield from _drain(pending.popleft())
+    except BaseException:
+        # Interrupted (SIGTERM, Ctrl-C, the consumer stopped): stop the workers now rather
+        # than let them finish their chunks, then shut down cleanly (queues and semaphores
+        # released, nothing left for the resource tracker to complain about).
+        _stop_workers(pool)
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ready(head: Future[list[Item]] | Invalid) -> bool:
-    return isinstance(head, Invalid) or head.done()
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
 
 
-def _drain(head: Future[list[Item]] | Invalid) -> list[Item]:
-    return [head] if isinstance(head, Invalid) else head.result()
+def _ready(head: tuple[Future[list[Item | Recorded]], list[Task]] | Invalid) -> bool:
+    return isinstance(head, Invalid) or head[0].done()
 
 
-def review(paths: Sequence[Path], options: Options | None = None) -> Iterator[Item]:
+def _drain(
+    head: tuple[Future[list[Item | Recorded]], list[Task]] | Invalid,
+) -> list[Item | Recorded]:
+    if isinstance(head, Invalid):
+        return [head]
+    future, chunk = head
+    try:
+        return future.result()
+    except Exception as exc:  # a worker died (killed, out of memory): its deals failed
+        return [failed(f"{p}:{n}" if n else p, exc) for p, n, _ in chunk]
+
+
+def review(paths: Sequence[Path], options: Options | None = None) -> Iterator[Item | Recorded]:
     """Screen every deal under ``paths``; yield one item per deal, in input order.
 
     Each :class:`Reviewed` whose deal id an earlier deal of the batch used carries
@@ -470,7 +609,7 @@ def review(paths: Sequence[Path], options: Options | None = None) -> Iterator[It
     items = _in_process(chunks, opts) if opts.worker_count == 1 else _in_workers(chunks, opts)
     seen: dict[str, str] = {}
     for item in items:
-        if isinstance(item, Reviewed):
+        if isinstance(item, Reviewed | Recorded):
             first = seen.setdefault(item.deal_id, item.source)
             if first != item.source:
                 item = replace(item, duplicate_of=first)
@@ -505,11 +644,14 @@ def run_review(
     sink: Sink | None = None,
     progress: Progress | None = None,
     problems: Callable[[Problem], None] | None = None,
+    stored: Callable[[str], tuple[DealRecord, ScreeningResult]] | None = None,
 ) -> Summary:
     """Review ``paths`` into ``report`` (and ``sink``); return the summary.
 
     ``problems`` receives every invalid-input problem and duplicate-id warning as it happens
     (the command prints them on stderr), so nothing about a bad input is held back.
+    ``stored`` gives the recorded deal and result for a content hash in ``options.skip``
+    (resume): those deals are reported from the store, not screened or recorded again.
     """
     opts = options or Options()
     if sink is not None and not opts.keep_deals:
@@ -518,7 +660,27 @@ def run_review(
     summary = Summary(rulebook_version=book.version)
     started = time.perf_counter()
     pending = 0
-    for item in review(paths, opts):
+    for entry in review(paths, opts):
+        item: Item
+        if isinstance(entry, Recorded):
+            if stored is None:
+                raise ValueError("options.skip needs `stored` to report recorded deals")
+            try:
+                record, result = stored(entry.deal_hash)
+                item = reviewed(entry.source, record, result, keep_deal=False)
+            except Exception as exc:
+                item = failed(entry.source, exc)
+            else:
+                item = replace(item, duplicate_of=entry.duplicate_of)
+                summary.resumed += 1
+                summary.add(item)
+                report.add(item)
+                if item.duplicate_of is not None and problems is not None:
+                    problems(duplicate_problem(item))
+                pending += 1
+                continue
+        else:
+            item = entry
         summary.add(item)
         if isinstance(item, Invalid):
             report.invalid(item)
@@ -551,6 +713,7 @@ __all__ = [
     "Invalid",
     "Item",
     "Options",
+    "Recorded",
     "Report",
     "Reviewed",
     "Sink",

@@ -5,6 +5,7 @@ Layout of a rulebook directory::
     regimes.yaml             the regimes: id, title, what version of the regulation is encoded
     <regime>/*.yaml          rule files: ``regime:`` and a list of ``rules:``
     reference/*.yaml         reference lists (``reference:``), with source and date
+    negotiable.yaml          the negotiable terms of a deal (``negotiable:``), for mitigation
 
 Every problem found while loading is collected, sorted by ``file:line`` and raised together as a
 :class:`~screening.errors.RulebookError`. Layers (``--rules DIR``) are loaded after the shipped
@@ -18,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -31,13 +33,20 @@ from screening.model.reference import ReferenceList, References, parse_reference
 from screening.rulebook.cache import load_document
 from screening.rulebook.conditions import (
     All,
+    AnyOf,
     Condition,
     Leaf,
     Problems,
+    check_mapping,
     finding_refs,
     leaves,
     parse_condition,
     suggest,
+)
+from screening.rulebook.negotiable import (
+    NegotiableTerm,
+    is_negotiable_document,
+    parse_negotiable,
 )
 
 RULE_KINDS = ("finding", "outcome", "exemption")
@@ -57,8 +66,20 @@ _RULE_KEYS = {
     "confidence",
     "override",
     "regime",
+    "action",
 }
+_ACTION_KEYS = {"do", "deadline"}
+_DEADLINE_KEYS = {"days", "before", "after", "citation"}
+_ANCHORS = ("completion_date", "signing_date")
 _FILE_KEYS = {"regime", "rules", "disable", "notes"}
+# Limits a rulebook is checked against when it loads (docs/authoring.md "Limits"), so nothing
+# fails later inside the engine: durable-rules refuses expressions nested about 17 deep (error
+# 113), and compilation adds up to four levels of its own to a rule's `when:`; each finding level
+# is one more stratum of rulesets.
+MAX_CONDITION_DEPTH = 8
+MAX_FINDING_DEPTH = 64
+RULE_SUFFIXES = (".yaml", ".yml")
+IGNORED_SUFFIXES = (".md", ".txt")
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _PATH = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
@@ -72,6 +93,21 @@ class Example:
     fires: bool
     location: str
     name: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a deal team must do when an outcome rule fires, and by when.
+
+    ``days`` before or after the deal's ``anchor`` date (``completion_date`` or
+    ``signing_date``), under ``citation``; no deadline when ``days`` is None.
+    """
+
+    do: str
+    days: int | None = None
+    after: bool = False
+    anchor: str = "completion_date"
+    citation: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +130,7 @@ class Rule:
     confidence: str = "reg"
     examples: tuple[Example, ...] = ()
     stratum: int = 0
+    action: Action | None = None
 
     def in_force(self, on: dt.date) -> bool:
         """Whether the rule is in effect on a date."""
@@ -154,6 +191,7 @@ class Rulebook:
     sources: tuple[str, ...]
     files: dict[str, str] = field(default_factory=dict)  # relative path -> text, for the store
     labels: tuple[str, ...] = ()  # per layer, the directory name shown in rule locations
+    negotiable: tuple[NegotiableTerm, ...] = ()  # the deal terms a mitigation may concede
 
     @property
     def strata(self) -> list[list[Rule]]:
@@ -187,9 +225,9 @@ _CACHE: dict[tuple[str, ...], Rulebook] = {}
 
 
 def load_rulebook(
-    layers: list[Path] | None = None,
+    layers: Sequence[str | Path] | str | Path | None = None,
     *,
-    base: Path | None = None,
+    base: str | Path | None = None,
     labels: list[str] | None = None,
 ) -> Rulebook:
     """Load the shipped rulebook (or ``base``) with optional layers on top; cached per process.
@@ -198,14 +236,16 @@ def load_rulebook(
     rulebook, else the directory as given); the audit store passes the recorded ones when it
     rebuilds a rulebook from its snapshot.
     """
-    dirs = [base or default_rules_dir(), *(layers or [])]
+    if isinstance(layers, str | Path):
+        layers = [layers]  # one layer directory
+    dirs = [Path(base) if base else default_rules_dir(), *(Path(p) for p in layers or [])]
     if labels is None:
         labels = [str(d) for d in dirs]
         if dirs[0] == default_rules_dir():
             labels[0] = "rules"
     key = tuple(str(d.resolve()) for d in dirs) + tuple(labels)
     stamp = tuple(
-        f"{p}:{p.stat().st_mtime_ns}" for d in dirs if d.is_dir() for p in sorted(d.rglob("*.y*ml"))
+        f"{p}:{p.stat().st_mtime_ns}" for d in dirs if d.is_dir() for p in sorted(d.rglob("*"))
     )
     cached = _CACHE.get(key + stamp)
     if cached is None:
@@ -226,12 +266,33 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
             if path.is_dir():
                 continue
             rel = path.relative_to(d).as_posix()
+            if any(part.startswith(".") for part in path.relative_to(d).parts):
+                continue  # hidden files and folders (.git, editor swap files)
             if path.suffix in (".py", ".pyc", ".so"):
                 problems.append(
                     Problem(str(path), "code-in-rules", "rule directories hold no code")
                 )
                 continue
-            if path.suffix not in (".yaml", ".yml"):
+            if path.suffix in IGNORED_SUFFIXES:
+                continue
+            if path.suffix not in RULE_SUFFIXES:
+                problems.append(
+                    Problem(
+                        str(path),
+                        "unknown-file",
+                        "not loaded: rule files end in .yaml or .yml (lower case); "
+                        "move backups and other files out of the rules directory",
+                    )
+                )
+                continue
+            if path.name == "regimes.yaml" and rel != "regimes.yaml":
+                problems.append(
+                    Problem(
+                        f"{path}:1",
+                        "misplaced-regimes",
+                        "`regimes.yaml` belongs at the top of a rules directory",
+                    )
+                )
                 continue
             try:
                 doc = load_document(path)  # from the parsed-document cache when intact
@@ -245,10 +306,11 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
 
     regimes: dict[str, Regime] = {}
     refs: dict[str, ReferenceList] = {}
+    terms: dict[str, NegotiableTerm] = {}
     rule_docs: list[tuple[int, Document]] = []
     for layer, path, doc in docs:
         data = doc.data
-        if path.name == "regimes.yaml":
+        if path.name == "regimes.yaml" and path.parent == dirs[layer]:
             regimes.update(_parse_regimes(doc, problems))
         elif isinstance(data, dict) and "reference" in data:
             ref = parse_reference(doc, problems)
@@ -260,11 +322,14 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
                         )
                     )
                 refs[ref.name] = ref
+        elif is_negotiable_document(data):
+            # A layer's term of the same id replaces the shipped one.
+            terms.update((t.id, t) for t in parse_negotiable(doc, problems))
         else:
             rule_docs.append((layer, doc))
 
     rules: dict[str, Rule] = {}
-    disabled: set[str] = set()
+    disabled: dict[str, str] = {}
     for layer, doc in rule_docs:
         for rule, override in _parse_rule_file(doc, problems, set(refs), regimes, disabled):
             if rule.id in rules and not (override and layer > 0):
@@ -278,11 +343,21 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
                 )
                 continue
             rules[rule.id] = rule
-    for rule_id in sorted(disabled):
+    for rule_id, where in sorted(disabled.items()):
         if rules.pop(rule_id, None) is None:
             problems.append(
-                Problem("", "unknown-rule", f"cannot disable `{rule_id}`: no such rule")
+                Problem(
+                    where,
+                    "unknown-rule",
+                    f"cannot disable `{rule_id}`: no such rule{suggest(rule_id, rules)}",
+                )
             )
+    if disabled:
+        # A disabled rule no longer needs setting aside: drop it from exemptions' `suppresses`.
+        for rule_id, rule in list(rules.items()):
+            kept = tuple(t for t in rule.suppresses if t not in disabled)
+            if kept != rule.suppresses:
+                rules[rule_id] = replace(rule, suppresses=kept)
 
     rules = _check_references(rules, problems)
     if problems:
@@ -296,6 +371,7 @@ def _load(dirs: list[Path], labels: list[str]) -> Rulebook:
         sources=tuple(str(d) for d in dirs),
         files=dict(sorted(files.items())),
         labels=tuple(labels),
+        negotiable=tuple(terms[k] for k in sorted(terms)),
     )
 
 
@@ -351,7 +427,7 @@ def _parse_rule_file(
     problems: list[Problem],
     reference_names: set[str],
     regimes: dict[str, Regime],
-    disabled: set[str],
+    disabled: dict[str, str],
 ) -> list[tuple[Rule, bool]]:
     data = doc.data
     if not isinstance(data, dict):
@@ -365,8 +441,16 @@ def _parse_rule_file(
                 doc.where((key,)), "unknown-key", f"unknown key `{key}`{suggest(key, _FILE_KEYS)}"
             )
         )
-    for rule_id in data.get("disable") or []:
-        disabled.add(str(rule_id))
+    to_disable = data.get("disable")
+    if to_disable is not None and (
+        not isinstance(to_disable, list) or not all(isinstance(x, str) for x in to_disable)
+    ):
+        problems.append(
+            Problem(doc.where(("disable",)), "invalid-disable", "`disable:` is a list of rule ids")
+        )
+        to_disable = []
+    for i, rule_id in enumerate(to_disable or []):
+        disabled[rule_id] = doc.where(("disable", i))
     raw_rules = data.get("rules") or []
     if not isinstance(raw_rules, list):
         problems.append(
@@ -378,7 +462,7 @@ def _parse_rule_file(
     for i, raw in enumerate(raw_rules):
         rule = _parse_rule(doc, ("rules", i), raw, file_regime, problems, reference_names, regimes)
         if rule is not None:
-            out.append((rule, bool(isinstance(raw, dict) and raw.get("override"))))
+            out.append((rule, isinstance(raw, dict) and raw.get("override") is True))
     return out
 
 
@@ -392,20 +476,18 @@ def _parse_rule(
     regimes: dict[str, Regime],
 ) -> Rule | None:
     where = doc.where(key)
-    if not isinstance(raw, dict):
-        problems.append(Problem(where, "invalid-rule", "a rule is a mapping"))
-        return None
     before = len(problems)
-    for k in sorted(set(raw) - _RULE_KEYS):
-        problems.append(
-            Problem(
-                doc.where((*key, k)), "unknown-key", f"unknown key `{k}`{suggest(k, _RULE_KEYS)}"
-            )
-        )
-    for k in ("id", "kind", "title", "citation", "when", "explain"):
-        if not raw.get(k):
-            problems.append(Problem(where, "missing-key", f"rule needs `{k}`"))
-    if len(problems) > before:
+    if not check_mapping(
+        doc.where,
+        key,
+        raw,
+        problems,
+        allowed=_RULE_KEYS,
+        required=("id", "kind", "title", "citation", "when", "explain"),
+        what="a rule",
+        needs="rule",
+        invalid_code="invalid-rule",
+    ):
         return None
     rule_id = str(raw["id"])
     if not _ID.match(rule_id):
@@ -446,7 +528,25 @@ def _parse_rule(
         problems.append(
             Problem(doc.where((*key, "outcome")), "invalid-outcome", f"a {kind} has no outcome")
         )
+    override = raw.get("override")
+    if override is not None and not isinstance(override, bool):
+        problems.append(
+            Problem(
+                doc.where((*key, "override")),
+                "invalid-value",
+                f"`override:` is true or false, not `{override!r}`",
+            )
+        )
     suppresses = raw.get("suppresses") or []
+    if not isinstance(suppresses, list) or not all(isinstance(x, str) for x in suppresses):
+        problems.append(
+            Problem(
+                doc.where((*key, "suppresses")),
+                "invalid-suppression",
+                "`suppresses:` is a list of rule ids",
+            )
+        )
+        suppresses = []
     if kind == "exemption" and not suppresses:
         problems.append(Problem(where, "missing-key", "an exemption needs `suppresses:`"))
     if kind != "exemption" and suppresses:
@@ -497,7 +597,17 @@ def _parse_rule(
     cp = Problems([])
     cond = parse_condition(raw["when"], doc.where, (*key, "when"), cp, reference_names)
     problems.extend(Problem(*item) for item in cp.items)
+    if cond is not None and condition_depth(cond) > MAX_CONDITION_DEPTH:
+        problems.append(
+            Problem(
+                doc.where((*key, "when")),
+                "too-deep",
+                f"`when:` is nested {condition_depth(cond)} levels deep; the limit is "
+                f"{MAX_CONDITION_DEPTH}: split it into findings",
+            )
+        )
     examples = _parse_examples(doc, key, raw.get("examples"), problems)
+    action = _parse_action(doc, key, raw.get("action"), kind, problems)
     if len(problems) > before or cond is None:
         return None
     return Rule(
@@ -516,6 +626,57 @@ def _parse_rule(
         effective_to=end,
         confidence=confidence,
         examples=examples,
+        action=action,
+    )
+
+
+def _parse_action(
+    doc: Document, key: tuple[str | int, ...], raw: Any, kind: str, problems: list[Problem]
+) -> Action | None:
+    """``action: {do: TEXT, deadline: {days: N, before|after: ANCHOR, citation: TEXT}}``."""
+    if raw is None:
+        return None
+    where = doc.where((*key, "action"))
+    if kind != "outcome":
+        problems.append(Problem(where, "invalid-key", "only an outcome rule has `action:`"))
+        return None
+    if not isinstance(raw, dict) or not raw.get("do") or set(raw) - _ACTION_KEYS:
+        problems.append(
+            Problem(where, "invalid-action", "`action:` takes `do: TEXT` and `deadline:`")
+        )
+        return None
+    deadline = raw.get("deadline")
+    if deadline is None:
+        return Action(" ".join(str(raw["do"]).split()))
+    where = doc.where((*key, "action", "deadline"))
+    anchors = (
+        [k for k in ("before", "after") if k in deadline] if isinstance(deadline, dict) else []
+    )
+    if (
+        not isinstance(deadline, dict)
+        or set(deadline) - _DEADLINE_KEYS
+        or len(anchors) != 1
+        or deadline[anchors[0]] not in _ANCHORS
+        or not isinstance(deadline.get("days"), int)
+        or isinstance(deadline.get("days"), bool)
+        or deadline["days"] < 0
+        or not deadline.get("citation")
+    ):
+        problems.append(
+            Problem(
+                where,
+                "invalid-action",
+                "`deadline:` takes `days: N`, `before:` or `after:` completion_date or "
+                "signing_date, and `citation:`",
+            )
+        )
+        return None
+    return Action(
+        " ".join(str(raw["do"]).split()),
+        days=int(deadline["days"]),
+        after=anchors[0] == "after",
+        anchor=str(deadline[anchors[0]]),
+        citation=str(deadline["citation"]),
     )
 
 
@@ -592,32 +753,71 @@ def _check_references(rules: dict[str, Rule], problems: list[Problem]) -> dict[s
                 )
     if problems:
         return rules
-    strata: dict[str, int] = {}
-    visiting: set[str] = set()
+    strata = _strata(rules, problems)
+    return {rid: replace(rule, stratum=strata.get(rid, 0)) for rid, rule in rules.items()}
 
-    def depth(rule_id: str, trail: tuple[str, ...]) -> int:
-        if rule_id in strata:
-            return strata[rule_id]
-        if rule_id in visiting:
-            cycle = " → ".join((*trail[trail.index(rule_id) :], rule_id))
+
+def condition_depth(cond: Condition) -> int:
+    """Levels of `all`/`any` nesting in a condition (a leaf is 0), computed without recursion."""
+    deepest = 0
+    stack: list[tuple[Condition, int]] = [(cond, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, All | AnyOf):
+            stack.extend((child, depth + 1) for child in node.children)
+    return deepest
+
+
+def _strata(rules: dict[str, Rule], problems: list[Problem]) -> dict[str, int]:
+    """The stratum of every rule (findings it depends on come first), without recursion; a
+    cycle or a chain deeper than MAX_FINDING_DEPTH is a located problem."""
+    deps = {
+        rid: sorted({r.rule_id for r in finding_refs(rule.when)}) for rid, rule in rules.items()
+    }
+    strata: dict[str, int] = {}
+    for root in sorted(rules):
+        if root in strata:
+            continue
+        trail: list[str] = [root]
+        on_trail = {root}
+        iters = [iter(deps[root])]
+        while iters:
+            child = next(iters[-1], None)
+            if child is None:
+                done = trail.pop()
+                on_trail.discard(done)
+                iters.pop()
+                strata[done] = 1 + max((strata.get(c, 0) for c in deps[done]), default=-1)
+                continue
+            if child in strata:
+                continue
+            if child in on_trail:
+                cycle = " → ".join((*trail[trail.index(child) :], child))
+                problems.append(
+                    Problem(
+                        rules[child].location,
+                        "finding-cycle",
+                        f"findings depend on each other: {cycle}",
+                    )
+                )
+                strata[child] = 0
+                continue
+            trail.append(child)
+            on_trail.add(child)
+            iters.append(iter(deps[child]))
+    for rid in sorted(strata):
+        if strata[rid] > MAX_FINDING_DEPTH:
             problems.append(
                 Problem(
-                    rules[rule_id].location,
-                    "finding-cycle",
-                    f"findings depend on each other: {cycle}",
+                    rules[rid].location,
+                    "chain-too-deep",
+                    f"`{rid}` rests on a chain of {strata[rid]} findings; the limit is "
+                    f"{MAX_FINDING_DEPTH}",
                 )
             )
-            return 0
-        visiting.add(rule_id)
-        refs = finding_refs(rules[rule_id].when)
-        d = 1 + max((depth(r.rule_id, (*trail, rule_id)) for r in refs), default=-1)
-        visiting.discard(rule_id)
-        strata[rule_id] = d
-        return d
-
-    for rule_id in sorted(rules):
-        depth(rule_id, ())
-    return {rid: replace(rule, stratum=strata.get(rid, 0)) for rid, rule in rules.items()}
+            break
+    return strata
 
 
 def rule_paths(rule: Rule) -> list[str]:

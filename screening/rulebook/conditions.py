@@ -31,6 +31,7 @@ from typing import Any, Union
 import pycountry
 from ruamel.yaml import YAML
 
+from screening.errors import Problem
 from screening.facts.sections.base import AtLeast
 from screening.facts.view import COUNTRY_PATHS, ENUMS, all_paths, field_info
 from screening.model.numbers import Range
@@ -137,6 +138,38 @@ def suggest(word: str, choices: typing.Iterable[str]) -> str:
     return f" (did you mean `{match[0]}`?)" if match else ""
 
 
+def check_mapping(
+    where: typing.Callable[[tuple[str | int, ...]], str],
+    key: tuple[str | int, ...],
+    raw: Any,
+    problems: list[Problem],
+    *,
+    allowed: typing.Collection[str],
+    required: typing.Sequence[str],
+    what: str,
+    invalid_code: str,
+    needs: str = "",
+) -> bool:
+    """Whether ``raw`` (an item of a rule file, at ``key``) is a mapping with only ``allowed``
+    keys (did-you-mean for the others) and every ``required`` one; each problem is located.
+
+    ``what`` names the item in messages ("a rule is a mapping"); ``needs`` (default ``what``)
+    starts the missing-key message ("rule needs `id`").
+    """
+    if not isinstance(raw, dict):
+        problems.append(Problem(where(key), invalid_code, f"{what} is a mapping"))
+        return False
+    before = len(problems)
+    for k in sorted(set(raw) - set(allowed)):
+        problems.append(
+            Problem(where((*key, k)), "unknown-key", f"unknown key `{k}`{suggest(k, allowed)}")
+        )
+    for k in required:
+        if not raw.get(k):
+            problems.append(Problem(where(key), "missing-key", f"{needs or what} needs `{k}`"))
+    return len(problems) == before
+
+
 def parse_condition(
     raw: Any,
     where: typing.Callable[[tuple[str | int, ...]], str],
@@ -231,7 +264,7 @@ def parse_leaf(
             problems.add(loc, "invalid-value", f"`is` takes `true` or `false`, got `{raw_value}`")
             return None
         op = "=="
-    value = _coerce(path, op, literal, annotation, loc, problems)
+    value = _coerce(path, op, literal, annotation, loc, problems, raw_value)
     if value is None:
         return None
     return Leaf(path, op, value, text, loc)
@@ -272,8 +305,49 @@ def _check_enum(path: str, value: str, loc: str, problems: Problems) -> bool:
     return True
 
 
+# Thresholds the engine can hold exactly: finite, at most THRESHOLD_MAX in magnitude, at most
+# THRESHOLD_PLACES decimal places (the grid of screening.engine.compiler.engine_number; kept equal
+# to the deal model's bounds in screening.model.basetypes). docs/authoring.md "Limits".
+THRESHOLD_PLACES = 6
+THRESHOLD_MAX = Decimal(10**12)
+_NUMBER = re.compile(r"^[+-]?(\d[\d_]*)?(\.\d*)?([eE][+-]?\d+)?$")
+
+
+def _threshold(raw: str, literal: Any, loc: str, problems: Problems) -> Decimal | None:
+    """The exact value of a numeric literal, read from its text (never through a float)."""
+    text = raw.strip().replace("_", "")
+    value: Decimal | None = None
+    if _NUMBER.match(text) and len(text) <= 40:
+        try:
+            value = Decimal(text)
+        except ArithmeticError:
+            value = None
+    if value is None or not value.is_finite():
+        problems.add(loc, "invalid-value", f"`{raw}` is not a finite number")
+        return None
+    if value.copy_abs() > THRESHOLD_MAX:
+        problems.add(
+            loc,
+            "invalid-value",
+            f"`{raw}` is out of range (at most {THRESHOLD_MAX:,} in magnitude)",
+        )
+        return None
+    if value != value.quantize(Decimal(1).scaleb(-THRESHOLD_PLACES)):
+        problems.add(
+            loc, "invalid-value", f"`{raw}` has more than {THRESHOLD_PLACES} decimal places"
+        )
+        return None
+    return value
+
+
 def _coerce(
-    path: str, op: str, literal: Any, annotation: Any, loc: str, problems: Problems
+    path: str,
+    op: str,
+    literal: Any,
+    annotation: Any,
+    loc: str,
+    problems: Problems,
+    raw: str = "",
 ) -> Value | None:
     base = _base(annotation)
     if _is_text_list(annotation):
@@ -310,10 +384,13 @@ def _coerce(
         ):
             problems.add(loc, "type-mismatch", f"`{path}` is a number: compare it with a number")
             return None
-        return Decimal(str(literal))
+        return _threshold(raw, literal, loc, problems)
     if base is dt.date:
         if op in ("in", "not in"):
             problems.add(loc, "type-mismatch", f"`{path}` is a date: compare it with a date")
+            return None
+        if isinstance(literal, dt.datetime):
+            problems.add(loc, "type-mismatch", f"`{path}` is a date: give YYYY-MM-DD, not a time")
             return None
         if isinstance(literal, dt.date):
             return literal

@@ -14,7 +14,7 @@ from screening.audit.store import Store, default_url, normalize_url
 from screening.authoring.rulediff import normalize
 from screening.engine.explain import render_json
 from screening.engine.run import compiled, screen
-from screening.engine.verdict import ScreeningResult
+from screening.engine.verdict import ScreeningResult, Verdict
 from screening.errors import (
     DealError,
     Problem,
@@ -23,7 +23,7 @@ from screening.errors import (
     StoreError,
     UsageError,
 )
-from screening.model._yaml import Document, DocumentError
+from screening.model._yaml import Document, DocumentError, DuplicateKeyError, loads_json
 from screening.model._yaml import _check_depth as check_depth
 from screening.model.deal import Deal, DealRecord
 from screening.model.loader import validate_deal
@@ -38,6 +38,7 @@ __all__ = [
     "DealRecord",
     "Document",
     "DocumentError",
+    "DuplicateKeyError",
     "Problem",
     "Replay",
     "Rulebook",
@@ -47,12 +48,14 @@ __all__ = [
     "Store",
     "StoreError",
     "UsageError",
+    "Verdict",
     "__version__",
     "check_depth",
     "compiled",
     "default_url",
     "explain",
     "load_rulebook",
+    "loads_json",
     "normalize",
     "normalize_url",
     "render_json",

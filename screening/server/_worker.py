@@ -17,7 +17,6 @@ import json
 import os
 import traceback
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any, Literal
 
 from screening.server import _deps
@@ -76,8 +75,12 @@ def _store() -> _deps.Store:
 def parse_deal(raw: bytes, where: str) -> DealRecord:
     """A deal from JSON text; a DealError locating what is wrong (``where`` names the input)."""
     try:
-        data = json.loads(raw.decode("utf-8"), parse_float=Decimal)
+        text = raw.decode("utf-8")
+        data = _deps.loads_json(text)  # a key given twice is an error, as in files
         _deps.check_depth(data, where)
+    except _deps.DuplicateKeyError as exc:
+        at = "" if where.startswith("line") else f", line {exc.line(text)}"
+        raise DealError.one(f"{where}{at}", "duplicate-key", exc.message) from None
     except UnicodeDecodeError:
         raise DealError.one(where, "not-utf8", "not UTF-8 text") from None
     except json.JSONDecodeError as exc:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from screening.server._deps import AuditAnswer, Replay, ScreeningResult
+from screening.server._deps import AuditAnswer, Replay, ScreeningResult, Verdict
 
 __all__ = [
     "AuditAnswer",
@@ -83,7 +83,7 @@ class ScreeningSummary(_Model):
     created_at: str
     deal_id: str
     deal_name: str
-    verdict: Literal["clear", "covered", "filing_advised", "filing_required", "prohibited"]
+    verdict: Verdict
     provisional: bool
     as_of: str
     rulebook_version: str
@@ -142,6 +142,16 @@ class RuleExample(_Model):
     deal: dict[str, Any]
 
 
+class RuleAction(_Model):
+    """An outcome rule's action: what to do and how its deadline runs from the deal's dates."""
+
+    do: str
+    days: int | None
+    after: bool
+    anchor: str
+    citation: str
+
+
 class RuleDetail(_Model):
     """One rule in full (``dealscreen rules show --format json``)."""
 
@@ -158,6 +168,9 @@ class RuleDetail(_Model):
     effective_from: str | None
     effective_to: str | None
     confidence: str
+    action: RuleAction | None = Field(
+        default=None, description="what the memo tells the deal team to do, and by when"
+    )
     examples: list[RuleExample]
     location: str
 

@@ -24,6 +24,7 @@ TYPE_PREFIX = "urn:dealscreen:problem:"
 # Status by problem code first (these codes mean the same whatever raised them) ...
 _BY_CODE = {
     "invalid-json": 400,
+    "duplicate-key": 400,
     "not-utf8": 400,
     "too-deep": 400,
     "invalid-date": 400,
@@ -59,6 +60,7 @@ _TITLES = {
     "invalid-deal": "invalid deal",
     "missing-date": "invalid deal",
     "invalid-json": "invalid JSON",
+    "duplicate-key": "invalid JSON",
     "unknown-screening": "unknown screening",
     "unknown-rule": "unknown rule",
     "unauthorized": "missing or wrong bearer token",

@@ -31,7 +31,7 @@ class AppFacts(Section):
     """Facts the `app` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records the application (unknown: none recorded, target may run one)"
+        "the deal records the application"  # unknown: none recorded, target may run one
     )
     operator_in_adversary_country: bool | None = fact(
         "the operator is organized or based in a foreign adversary country"
@@ -55,7 +55,7 @@ class VehicleFacts(Section):
     """Facts the `vehicle` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records connected-vehicle systems (unknown: none recorded, vehicle business)"
+        "the deal records connected-vehicle systems"  # unknown: none recorded, vehicle business
     )
     role: str | None = fact("role of the target (vehicle_manufacturer or vcs_hardware_importer)")
     light_vehicle: bool | None = fact("gross vehicle weight rating 10,000 lb or less")

@@ -29,7 +29,7 @@ class BrokerFacts(Section):
     """Facts the `padfa` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records data brokerage (unknown: none recorded, data business)"
+        "the deal records data brokerage"  # unknown: none recorded, data business
     )
     role: str | None = fact("target_sells (the target is the broker) or target_buys")
     for_consideration: bool | None = fact("data is made available for valuable consideration")

@@ -43,7 +43,7 @@ class CreditFacts(Section):
     """Facts the clean-energy licensing, termination and recapture rules read."""
 
     agreement_recorded: bool | None = fact(
-        "the deal records the agreement's terms (unknown: a licence deal without them)"
+        "the deal records the agreement's terms"  # unknown: a licence deal without them
     )
     counterparty: str | None = fact("the contractual counterparty")
     counterparty_is_investor: bool | None = fact("the counterparty is the deal's investor")

@@ -27,7 +27,7 @@ class DataFacts(Section):
     """Facts the `data` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records its data transaction (unknown: none recorded, target holds data)"
+        "the deal records its data transaction"  # unknown: none recorded, target holds data
     )
     counterparty_covered_person: bool | None = fact(
         "the counterparty is a country of concern or a covered person"
@@ -49,7 +49,9 @@ class DataFacts(Section):
     )
     bulk: bool | None = fact("the data exceeds a bulk threshold of 28 CFR 202.205")
     bulk_categories: list[str] | None = fact("data categories over their bulk threshold")
-    bulk_omic: bool | None = fact("bulk human 'omic data (genomic > 100, other 'omic > 1,000)")
+    bulk_omic: bool | None = fact(
+        "bulk human 'omic data (genomic: more than 100 U.S. persons; other 'omic: more than 1,000)"
+    )
     biospecimens: bool | None = fact(
         "human biospecimens from which bulk 'omic data could be derived"
     )

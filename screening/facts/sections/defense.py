@@ -24,7 +24,7 @@ class DefenseFacts(Section):
     """Facts the `dod_batteries` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records defence battery supply (unknown: none recorded, battery business)"
+        "the deal records defence battery supply"  # unknown: none recorded, battery business
     )
     supplies_dod: bool | None = fact("the target supplies batteries or end items to DoD")
     named_maker: bool | None = fact("a maker of the cells is named in FY2024 NDAA s.154(b)")

@@ -19,7 +19,7 @@ from screening.facts.sections._chains import fmt, full_count_share, holding, mee
 from screening.facts.sections.base import Section, Tri, and3, fact, or3
 from screening.model.deal import Owner, PartyKind, RestrictedList
 from screening.model.ext.energy import EnergyCredit
-from screening.model.numbers import Num, Range, add, cap, ge, gt, lt
+from screening.model.numbers import Num, add, cap, ge, gt, lt
 from screening.model.reference import References
 
 PFE_START = dt.date(2025, 7, 4)  # taxable years beginning after this date (OBBBA)
@@ -32,7 +32,7 @@ class EnergyFacts(Section):
     """Facts the `energy` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records the credits at stake (unknown: none recorded, energy business)"
+        "the deal records the credits at stake"  # unknown: none recorded, energy business
     )
     credits: list[str] | None = fact("credits the claimant claims")
     pfe_year: bool | None = fact("the claimant's taxable year begins after July 4, 2025")
@@ -169,11 +169,6 @@ def _macr(references: References, ec: EnergyCredit) -> tuple[Decimal | None, str
     )
 
 
-def _shown(value: Num | None) -> str:
-    """A recorded percentage as earlier releases showed it (a range in words)."""
-    return str(value) if not isinstance(value, Range) else fmt(value) + "%"
-
-
 def _ge(value: Num | None, threshold: Decimal | None) -> Tri:
     return None if threshold is None else ge(value, threshold)
 
@@ -217,7 +212,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     single = or3([_ge(inv_sfe_stake, single_t), _ge(ec.largest_other_sfe_pct, single_t)])
     d["energy.single_sfe_test"] = (
         f"investor's SFE stake {'unknown' if inv_sfe_stake is None else fmt(inv_sfe_stake) + '%'}"
-        f", largest other SFE stake {_shown(ec.largest_other_sfe_pct)}; threshold {single_t}%"
+        ", largest other SFE stake "
+        + ("unknown" if ec.largest_other_sfe_pct is None else f"{fmt(ec.largest_other_sfe_pct)}%")
+        + f"; threshold {single_t}%"
     )
     officer = or3(
         [

@@ -29,7 +29,7 @@ class ExportFacts(Section):
     """Facts the `ear` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records what technology is shared (unknown: none recorded, technology deal)"
+        "the deal records what technology is shared"  # unknown: none recorded, technology deal
     )
     subject_items: bool | None = fact(
         "technology, source code or items subject to the EAR go to the counterparty"

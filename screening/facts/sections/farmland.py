@@ -33,7 +33,7 @@ class FarmlandFacts(Section):
     """Facts the `afida` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records the land (unknown: none recorded, land-based or farm business)"
+        "the deal records the land"  # unknown: none recorded, land-based or farm business
     )
     interest: str | None = fact("interest held or acquired in the land")
     lease_years: Decimal | None = fact("term of the leasehold", "years")

@@ -35,7 +35,8 @@ class SiteFacts(Section):
     property_rights: int | None = fact("802.233 property rights the foreign person gets (of 4)")
     installation: str | None = fact("nearest Appendix A installation")
     installation_part: int | None = fact(
-        "part of Appendix A listing the nearest installation on the screening date (0 = not listed)"
+        "part of Appendix A listing the nearest installation on the screening date"
+        " (0 when not listed)"
     )
     installation_state: str | None = fact("state of the nearest installation")
     miles_to_installation: Num | None = fact("distance to the nearest installation", "miles")

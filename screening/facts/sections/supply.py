@@ -25,7 +25,7 @@ class SupplyFacts(Section):
     """Facts the `supply` rules read."""
 
     recorded: bool | None = fact(
-        "the deal records the goods supplied (unknown: none recorded in a supply partnership)"
+        "the deal records the goods supplied"  # unknown: none recorded in a supply partnership
     )
     imported: bool | None = fact("the goods are entered into the United States")
     xinjiang_content: bool | None = fact("goods made wholly or in part in Xinjiang, at any tier")

@@ -11,12 +11,11 @@ excepted transactions of 850.501. Every fact left out is unknown.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Country, Record
+from screening.model.basetypes import Country, Number, Record
 from screening.model.numbers import MoneyValue, PercentValue
 
 Activity = Literal[
@@ -119,24 +118,24 @@ class Outbound(Record):
     fabricated_ic_types: list[IcType] | None = Field(
         None, description="IC types fabricated (850.224(c), 850.217(b))"
     )
-    logic_node_nm: Decimal | None = Field(
+    logic_node_nm: Number | None = Field(
         None, gt=0, description="logic production node (16/14 = 16)"
     )
     logic_non_planar: bool | None = Field(None, description="logic ICs use non-planar transistors")
     nand_layers: Annotated[int, Field(ge=1, le=10000)] | None = Field(
         None, description="NAND memory layers"
     )
-    dram_half_pitch_nm: Decimal | None = Field(None, description="DRAM half-pitch in nm", gt=0)
+    dram_half_pitch_nm: Number | None = Field(None, description="DRAM half-pitch in nm", gt=0)
     gallium_based: bool | None = Field(None, description="ICs from a gallium-based compound")
     graphene_or_cnt: bool | None = Field(None, description="ICs using graphene transistors or CNTs")
     advanced_packaging: bool | None = Field(None, description="packages ICs with 2.5D/3D (850.201)")
-    supercomputer_dp_pflops: Decimal | None = Field(
+    supercomputer_dp_pflops: Number | None = Field(
         None, description="supercomputer double-precision petaflops", ge=0
     )
-    supercomputer_sp_pflops: Decimal | None = Field(
+    supercomputer_sp_pflops: Number | None = Field(
         None, description="supercomputer single-precision petaflops", ge=0
     )
-    supercomputer_volume_cu_ft: Decimal | None = Field(
+    supercomputer_volume_cu_ft: Number | None = Field(
         None, description="supercomputer envelope in cubic feet", ge=0
     )
     quantum_end_use_covered: bool | None = Field(

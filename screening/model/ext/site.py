@@ -8,12 +8,11 @@ is unknown.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
 from pydantic import Field
 
-from screening.model.basetypes import Record
+from screening.model.basetypes import Number, Record
 from screening.model.numbers import MilesValue, PercentValue
 
 PropertyRight = Literal["access", "exclude", "improve", "attach"]
@@ -26,8 +25,8 @@ class Site(Record):
     name: str | None = Field(None, description="the site's name", max_length=200)
     state: str | None = Field(None, pattern=r"^[A-Z]{2}$", description="U.S. state or territory")
     county: str | None = Field(None, description="county or equivalent", max_length=100)
-    latitude: Decimal | None = Field(None, ge=-90, le=90, description="decimal degrees (WGS 84)")
-    longitude: Decimal | None = Field(None, ge=-180, le=180, description="decimal degrees (WGS 84)")
+    latitude: Number | None = Field(None, ge=-90, le=90, description="decimal degrees (WGS 84)")
+    longitude: Number | None = Field(None, ge=-180, le=180, description="decimal degrees (WGS 84)")
     transaction: Literal["purchase", "lease", "concession", "other"] | None = Field(
         None,
         description="purchase (802.234), lease (802.226), concession (802.206) or other "
@@ -49,7 +48,7 @@ class Site(Record):
         description="miles from the installation's boundary (802.203, 802.217); an estimate as "
         "a range, e.g. {min: 5, max: 20}",
     )
-    no_installation_within_miles: Decimal | None = Field(
+    no_installation_within_miles: Number | None = Field(
         None,
         ge=0,
         description="no listed installation lies within this many miles (e.g. 100): says how "

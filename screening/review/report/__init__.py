@@ -8,9 +8,10 @@ no host names, the same bytes for the same inputs whatever the number of workers
 
 from __future__ import annotations
 
-from typing import TextIO
+from collections.abc import Callable
+from typing import Any, TextIO
 
-from screening.review.bulk import Report
+from screening.review.bulk import Report, Reviewed
 from screening.rulebook.book import Rulebook
 
 FORMATS = ("table", "json", "jsonl", "csv", "html")
@@ -33,8 +34,9 @@ def open_report(
     color: bool = False,
     width: int = 160,
     csv_hits: TextIO | None = None,
+    mitigation: Callable[[Reviewed], dict[str, Any] | None] | None = None,
 ) -> Report:
-    """A report of format ``fmt`` writing to ``out``."""
+    """A report of format ``fmt`` writing to ``out`` (``mitigation``: html only)."""
     if fmt == "table":
         from screening.review.report.table import TableReport
 
@@ -54,7 +56,7 @@ def open_report(
     if fmt == "html":
         from screening.review.report.html import HtmlReport
 
-        return HtmlReport(out, book=book)
+        return HtmlReport(out, book=book, mitigation=mitigation)
     raise ValueError(f"unknown report format `{fmt}`")
 
 

@@ -1,8 +1,12 @@
 """The ``csv`` report: one row per deal; with ``--csv-hits FILE`` a second file, one row per hit.
 
-For spreadsheets: text cells that a spreadsheet would take for a formula (starting with ``=``,
-``+``, ``-``, ``@``, a tab or a carriage return) are prefixed with ``'`` (OWASP's advice on CSV
-injection). Facts in the hits file are one JSON object per cell.
+For spreadsheets: every text cell that a spreadsheet would take for a formula (starting with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return), file names and ids included, is prefixed
+with ``'`` (OWASP's advice on CSV injection). Facts in the hits file are one JSON object per cell.
+
+``verdict`` is the floor and ``ceiling`` the highest level some reading of the unknown facts
+reaches; a regime's cell shows its range (``clear — could reach covered``) or ``not_in_force``,
+never a bare level below its ceiling.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ DEAL_COLUMNS = [
     "target",
     "naics",
     "verdict",
+    "ceiling",
     "provisional",
 ]
 HIT_COLUMNS = [
@@ -42,9 +47,15 @@ HIT_COLUMNS = [
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe(text: str) -> str:
-    """A text cell a spreadsheet will not evaluate."""
+def safe(text: object) -> object:
+    """A cell a spreadsheet will not evaluate (numbers pass through; text is checked)."""
+    if not isinstance(text, str):
+        return text
     return "'" + text if text.startswith(_FORMULA) else text
+
+
+def _row(cells: list[object]) -> list[object]:
+    return [safe(c) for c in cells]
 
 
 class CsvReport(BaseReport):
@@ -71,42 +82,46 @@ class CsvReport(BaseReport):
     def add(self, item: Reviewed) -> None:
         """Write the deal's row (and its hits' rows)."""
         data: dict[str, Any] = json.loads(item.result_json)
-        regimes = dict(item.regimes)
         self.writer.writerow(
-            [
-                item.source,
-                item.deal_id,
-                safe(item.deal_name),
-                item.kind,
-                safe(item.investor),
-                item.investor_country,
-                safe(item.target),
-                item.naics,
-                item.verdict,
-                "yes" if item.provisional else "no",
-                *(regimes.get(r, "") for r in self.regimes),
-                " ".join(item.reasons),
-                len(data["hits"]),
-                len(data["open_questions"]),
-                data["rulebook_version"],
-                item.duplicate_of or "",
-            ]
+            _row(
+                [
+                    item.source,
+                    item.deal_id,
+                    safe(item.deal_name),
+                    item.kind,
+                    safe(item.investor),
+                    item.investor_country,
+                    safe(item.target),
+                    item.naics,
+                    item.verdict,
+                    item.ceiling or item.verdict,
+                    "yes" if item.provisional else "no",
+                    *(item.regime_range(r) for r in self.regimes),
+                    " ".join(item.reasons),
+                    len(data["hits"]),
+                    len(data["open_questions"]),
+                    data["rulebook_version"],
+                    item.duplicate_of or "",
+                ]
+            )
         )
         if self.hits is None:
             return
         for hit in data["hits"]:
             self.hits.writerow(
-                [
-                    item.source,
-                    item.deal_id,
-                    hit["rule_id"],
-                    hit["regime"],
-                    hit["kind"],
-                    hit["outcome"] or "",
-                    " ".join(hit["suppressed_by"]),
-                    hit["citation"],
-                    safe(hit["title"]),
-                    safe(hit["explanation"]),
-                    json.dumps(hit["facts"], ensure_ascii=False, sort_keys=True),
-                ]
+                _row(
+                    [
+                        item.source,
+                        item.deal_id,
+                        hit["rule_id"],
+                        hit["regime"],
+                        hit["kind"],
+                        hit["outcome"] or "",
+                        " ".join(hit["suppressed_by"]),
+                        hit["citation"],
+                        safe(hit["title"]),
+                        safe(hit["explanation"]),
+                        json.dumps(hit["facts"], ensure_ascii=False, sort_keys=True),
+                    ]
+                )
             )

@@ -2,8 +2,9 @@
 
 Rows are printed as results arrive (a rich ``Table`` would need the whole batch first), in fixed
 columns: deal id, kind, investor and country, target, overall verdict, top reasons (rule ids).
+A provisional verdict shows its range, ``clear → filing_required`` (floor → ceiling).
 Deal text is passed to rich as ``Text``, never as markup, so ``[brackets]`` in a name are shown
-as they are.
+as they are; control characters (terminal escape sequences) and bidi overrides are shown escaped.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
-from screening.engine.verdict import LEVELS
+from screening.engine.verdict import LEVELS, NOT_IN_FORCE
+from screening.errors import printable
 from screening.review.bulk import Invalid, Reviewed, Summary
 from screening.review.report._common import LEVEL_STYLES, BaseReport
 
 _NAMES = ("DEAL", "KIND", "INVESTOR", "TARGET", "VERDICT", "REASONS")
 _SHARES = (0.22, 0.0, 0.28, 0.22, 0.0, 0.28)  # of what the fixed kind and verdict columns leave
-_FIXED = {"KIND": 20, "VERDICT": 17}
+_FIXED = {"KIND": 20, "VERDICT": 28}
 
 
 def column_widths(width: int) -> list[int]:
@@ -31,7 +33,7 @@ def column_widths(width: int) -> list[int]:
 
 
 def _cell(text: str, width: int) -> str:
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()), keep_newlines=False)
     if len(text) > width - 1:
         text = text[: width - 2] + "…"
     return text.ljust(width)
@@ -64,7 +66,9 @@ class TableReport(BaseReport):
     def add(self, item: Reviewed) -> None:
         """Print one deal."""
         country = f" ({item.investor_country})" if item.investor_country else ""
-        verdict = item.verdict + ("?" if item.provisional else "")
+        verdict = item.verdict
+        if item.provisional:
+            verdict = f"{item.verdict} → {item.ceiling}"  # the range: never a bare floor
         reasons = ", ".join(item.reasons) or "-"
         if item.duplicate_of is not None:
             reasons = f"duplicate id; {reasons}"
@@ -83,6 +87,11 @@ class TableReport(BaseReport):
         for level in reversed(LEVELS):
             line.append(" · ")
             line.append(f"{level} {summary.verdicts[level]}", style=LEVEL_STYLES[level])
+        if summary.verdicts.get(NOT_IN_FORCE):
+            line.append(f" · {NOT_IN_FORCE} {summary.verdicts[NOT_IN_FORCE]}")
         if summary.provisional:
-            line.append(f"\n? provisional: {summary.provisional} with open questions")
+            line.append(
+                f"\n→ provisional: {summary.provisional} could reach a higher level "
+                "(open questions)"
+            )
         self.console.print(line)
