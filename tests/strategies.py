@@ -350,7 +350,7 @@ def _around(points: list[Any], integral: bool) -> list[Any]:
 def candidates(book: Any, as_of: dt.date) -> dict[str, list[Any]]:
     """Candidate values of every optional fact path the rulebook reads."""
     from screening.engine.evaluate import leaf_values
-    from screening.facts.view import field_info
+    from screening.facts.view import field_info, partial
     from screening.rulebook.conditions import Leaf, leaves
 
     by_path: dict[str, list[Leaf]] = {}
@@ -363,8 +363,8 @@ def candidates(book: Any, as_of: dt.date) -> dict[str, list[Any]]:
         info = field_info(path)
         assert info is not None
         args = typing.get_args(info[0])
-        if type(None) not in args:
-            continue  # a fact that is never unknown
+        if type(None) not in args and not partial(path):
+            continue  # a fact that is never unknown (a list may still be known only in part)
         base = next(a for a in args if a is not type(None))
         if base is bool:
             out[path] = [True, False]

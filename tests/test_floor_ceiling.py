@@ -7,6 +7,12 @@ generated one), fills every fact the rules read, blanks up to eight of them, and
 partial deal and every completion. Exemptions count only where the partial deal establishes them
 (they are taken as not established otherwise, in the floor and the ceiling alike), which is what
 the result promises; an exemption left unknown is a possible exemption instead.
+
+Partial knowledge is blanked as well as plain unknowns (issue 12): a number that may be a range
+is sometimes known only within bounds (its completions are the candidates inside them, and the
+bounds themselves), a list that may be partial is sometimes known only in part (its completions
+add each candidate value to the known ones). Ranges and partial lists the deal itself carries are
+completed the same way.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import datetime as dt
 import itertools
 import math
 import random
+import typing
 from functools import cache
 from typing import Any
 
@@ -25,9 +32,11 @@ from screening import load_deal, load_rulebook
 from screening.engine.evaluate import Scope
 from screening.engine.run import _plan, assemble, resolve_as_of, run_rules
 from screening.facts.derive import derive
-from screening.facts.sections.base import Tri
+from screening.facts.sections.base import AtLeast, Tri
+from screening.facts.view import field_info, partial, ranged
 from screening.model.deal import Deal
 from screening.model.levels import NOT_IN_FORCE, rank
+from screening.model.numbers import Range
 from screening.rulebook.conditions import FindingRef, Leaf, leaves
 from tests.conftest import FIXTURES
 from tests.strategies import candidates, full_deals, with_facts
@@ -110,6 +119,44 @@ def _quiet(values: list[Any], rng: random.Random) -> Any:
     return rng.choice(values)  # numbers and dates have no quiet side
 
 
+def _completions(value: Any, values: list[Any]) -> list[Any]:
+    """The candidates consistent with what is known of a fact: all of them when it is unknown,
+    those inside a range (and its bounds, so every side of every threshold inside is reached),
+    the known items plus each candidate's for a list known in part."""
+    if isinstance(value, Range):
+        lo, hi = value.lo, value.hi
+        inside = [v for v in values if (lo is None or v >= lo) and (hi is None or v <= hi)]
+        ends = [v for v in (lo, hi) if v is not None]
+        return sorted(dict.fromkeys([*ends, *inside]))
+    if isinstance(value, AtLeast):
+        known = set(value.known)
+        out: list[Any] = []
+        for v in values:
+            completed = sorted(known | set(v))
+            if completed not in out:
+                out.append(completed)
+        return out or [sorted(known)]
+    return values
+
+
+def _partly_known(path: str, values: list[Any], draw: st.DrawFn) -> Any:
+    """A range over the candidates of a ranged number, or some known items of a partial list;
+    None (unknown) for other facts or when the draw says so."""
+    info = field_info(path)
+    never_unknown = info is not None and type(None) not in typing.get_args(info[0])
+    form = draw(st.sampled_from(["unknown", "partial", "partial"]))
+    if form == "unknown" and not never_unknown:
+        return None
+    if ranged(path) and len(values) > 1 and not isinstance(values[0], dt.date):
+        i = draw(st.integers(0, len(values) - 2))
+        j = draw(st.integers(i + 1, len(values) - 1))
+        upper = draw(st.booleans())
+        return Range(min=values[i], max=values[j] if upper else None)
+    if partial(path) and (len(values) > 1 or never_unknown):
+        return AtLeast(known=draw(st.sampled_from(values)))
+    return None
+
+
 SEEDS = sorted(p.name for p in FIXTURES.glob("*.yaml"))
 seeds = st.one_of(
     st.sampled_from(SEEDS).map(_fixture),
@@ -134,11 +181,18 @@ def partial_views(draw: st.DrawFn) -> tuple[Any, Any, dict[str, list[Any]]]:
         for path, values in options.items()
         if view.get(path) is None
     }
+    # A range or partial list the deal carries: completed with a value consistent with it.
+    filled |= {
+        path: rng.choice(_completions(view.get(path), values))
+        for path, values in options.items()
+        if isinstance(view.get(path), Range | AtLeast)
+    }
     full = with_facts(view, filled)
     status = _statuses(full)
     # Where Kleene logic can lose an answer: the facts of the rules that decide a verdict (blank
     # some and see whether the verdict holds), the facts the deal itself leaves unknown (the
-    # unknowns real records have), and any fact the regime reads.
+    # unknowns real records have), any fact the regime reads, and the facts that may be known
+    # in part (numbers as ranges, lists as their known items).
     deciding = {
         regime: [r for r in rules if status[r] is True] for regime, rules in _regime_rules().items()
     }
@@ -150,6 +204,7 @@ def partial_views(draw: st.DrawFn) -> tuple[Any, Any, dict[str, list[Any]]]:
         [p for p in _paths_of(deciding[regime]) if p in options],
         [p for p in pool if p in filled],
         pool,
+        [p for p in pool if ranged(p) or partial(p)],  # partial knowledge (issue 12)
     ]
     sources = [source for source in sources if source]
     chosen: list[str] = []
@@ -161,8 +216,9 @@ def partial_views(draw: st.DrawFn) -> tuple[Any, Any, dict[str, list[Any]]]:
     for path in chosen:
         if math.prod(len(options[p]) for p in [*kept, path]) <= MAX_COMPLETIONS:
             kept.append(path)
-    unknown = {p: options[p] for p in kept}
-    return record, with_facts(full, dict.fromkeys(kept)), unknown
+    blanked = {p: _partly_known(p, options[p], draw) for p in kept}
+    unknown = {p: _completions(blanked[p], options[p]) for p in kept}
+    return record, with_facts(full, blanked), unknown
 
 
 @settings(max_examples=settings().max_examples)
@@ -191,6 +247,28 @@ def test_unknown_concert_status_found_exact() -> None:
     concert group may or may not exceed 50% is covered (and more) on every reading."""
     case = _case("voltline-chargeway-2499pct.yaml", ["investor.concert_voting_pct"])
     check_completions(*case)
+
+
+def test_voting_interest_known_as_a_range_exact() -> None:
+    """Issue 12: a voting interest known only as 20-30% (the 25% thresholds fall inside) and
+    one known as more than 50% (control on every reading): the bounds match the completions."""
+    book = _book()
+    for value in (Range(min=20, max=30), Range(more_than=50), Range(max=9)):
+        record, partial_view, _ = _case("voltline-chargeway-2499pct.yaml", [])
+        options = candidates(book, partial_view.deal.as_of)["rights.voting_pct"]
+        partial_view = with_facts(partial_view, {"rights.voting_pct": value})
+        check_completions(record, partial_view, {"rights.voting_pct": _completions(value, options)})
+
+
+def test_lists_known_in_part_exact() -> None:
+    """Issue 12: the investor's restricted-list memberships known only in part (none known,
+    then one known): "on none of the lists" is never established, the ceiling is reached."""
+    book = _book()
+    for value in (AtLeast(known=[]), AtLeast(known=["bis_entity_list"])):
+        record, partial_view, _ = _case("voltline-chargeway-2499pct.yaml", [])
+        options = candidates(book, partial_view.deal.as_of)["investor.lists"]
+        partial_view = with_facts(partial_view, {"investor.lists": value})
+        check_completions(record, partial_view, {"investor.lists": _completions(value, options)})
 
 
 def test_unknown_prohibited_tier_keeps_the_notification_exact() -> None:

@@ -42,10 +42,27 @@ def test_a_store_written_before_the_layout_change_verifies(tmp_path: Path) -> No
 
 def test_an_older_screening_is_reproduced_from_its_snapshot(tmp_path: Path) -> None:
     """Replaying under the recorded rulebook reaches the recorded decision exactly (verdicts,
-    hits, facts, conditions, questions), though today's build words its explanations anew."""
-    from screening.audit.questions import replay
+    hits, facts, conditions, questions), though today's build words its explanations anew.
 
-    with Store(f"sqlite:///{_restore(tmp_path)}") as store:
-        for screening_id in (1, 2, 3):
-            outcome = replay(store, screening_id)
-            assert outcome.reproduced, screening_id
+    Run in a child process: the recorded rulebook is another rulebook version, whose rulesets
+    durable-rules can never unload, and the test suite's one process already holds many.
+    """
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\n"
+        "from screening.audit.questions import replay\n"
+        "from screening.audit.store import Store\n"
+        "with Store(sys.argv[1]) as store:\n"
+        "    print(json.dumps([replay(store, i).reproduced for i in (1, 2, 3)]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, f"sqlite:///{_restore(tmp_path)}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.splitlines()[-1]) == [True, True, True]

@@ -359,6 +359,7 @@ def rights_facts(deal: DealRecord) -> RightsFacts:
         affiliated=affiliated,
         loan_default_control_likely=r.loan_default_control_likely,
         control_stated={True: "yes", False: "no", None: "not_stated"}[r.control],
+        no_control_stipulated=r.control is False,
         blocks_decisions=_blocks(r.voting_pct, r.decision_threshold_pct),
         dominant_minority_stated=r.dominant_minority is True,
         largest_holder=None

@@ -180,6 +180,9 @@ class RightsFacts(Section):
     control_stated: str = Field(
         "not_stated", title="control as the record stipulates it (e.g. counsel's conclusion)"
     )
+    no_control_stipulated: bool = Field(
+        False, title="the record stipulates that the investor has no control (e.g. counsel's view)"
+    )
     blocks_decisions: bool | None = _label(
         "the investor's votes can block decisions on important matters (800.208(a))"
     )
