@@ -24,8 +24,7 @@ class OfftakeFacts(Section):
     """Facts the supply-terms rules read."""
 
     recorded: bool | None = fact(
-        "the deal records supply or offtake terms (unknown: a supply partnership without them; "
-        "false: another kind of deal without them)"
+        "the deal records supply or offtake terms"  # unknown: a supply partnership without them
     )
     direction: str | None = fact("who supplies whom (investor_buys = an offtake)")
     secured_prepayment: bool | None = fact(
