@@ -286,3 +286,21 @@ def test_templates_offer_the_new_blocks(capsys: pytest.CaptureFixture[str]) -> N
     for term in ("prepayment_usd", "security_interest", "exclusive", "volume_share_pct"):
         assert f"# {term}:" in out
     assert "# know_how_to_investor:" in out and "# licence_from_investor:" in out
+
+
+def test_memo_shows_members_and_the_combined_action(rulebook: Any) -> None:
+    """The memo is rebuilt on the combined verdicts and lists each member's duty."""
+    from screening.engine.explain import render_memo
+
+    result = screen(load_deal(CONSORTIUM), rulebook=rulebook)
+    assert result.summary is not None
+    assert result.summary.verdict == "filing_required"
+    actions = {a.regime: a for a in result.summary.actions}
+    assert actions["cfius_800"].rule_id == "cfius.mandatory.gov_substantial_interest"
+    memo = render_memo(result)
+    assert "## Each foreign investor's own CFIUS duty" in memo
+    assert (
+        "**filing_required** · Huaneng Storage Investment Co., Ltd. (co\\_investors\\[0\\])"
+        in memo
+    )
+    assert "**clear** · Sakura Trading Corporation" in memo

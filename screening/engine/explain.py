@@ -318,7 +318,7 @@ def render_memo(result: ScreeningResult) -> str:
         out += ["## Each foreign investor's own CFIUS duty", ""]
         for m in result.consortium.members:
             where = "investor" if m.position is None else f"co_investors[{m.position}]"
-            out.append(f"- **{m.verdict}** · {_md(m.name)} ({where}): {_md(m.duty)}")
+            out.append(f"- **{m.verdict}** · {_md(m.name)} ({_md(where)}): {_md(m.duty)}")
         out += ["", _md(result.consortium.basis), ""]
     if memo.actions:
         out += ["## What to do", ""]
