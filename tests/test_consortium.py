@@ -300,7 +300,6 @@ def test_memo_shows_members_and_the_combined_action(rulebook: Any) -> None:
     memo = render_memo(result)
     assert "## Each foreign investor's own CFIUS duty" in memo
     assert (
-        "**filing_required** · Huaneng Storage Investment Co., Ltd. (co\\_investors\\[0\\])"
-        in memo
+        "**filing_required** · Huaneng Storage Investment Co., Ltd. (co\\_investors\\[0\\])" in memo
     )
     assert "**clear** · Sakura Trading Corporation" in memo
