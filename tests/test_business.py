@@ -156,6 +156,71 @@ def _tech_deal(tech: dict[str, Any], **investor: Any) -> dict[str, Any]:
         ),
         ({"license_required_to": ["CN"]}, {"principal_place_of_business": None}, None),
         ({"license_required_to": ["RU"], "authorization_required": True}, {}, True),
+        # Issue 11's owner facts feed the test: an entity holder is placed by its principal
+        # place of business, never by its country of organization (800.401(c)(2)).
+        (
+            {"license_required_to": ["CN"]},
+            {
+                "country": "SG",
+                "principal_place_of_business": "SG",
+                "owners": [
+                    {
+                        "name": "H",
+                        "kind": "company",
+                        "country": "KY",
+                        "principal_place_of_business": "CN",
+                        "voting_pct": 30,
+                    }
+                ],
+            },
+            True,  # a 30% holder based in China
+        ),
+        (
+            {"license_required_to": ["CN"]},
+            {
+                "country": "SG",
+                "principal_place_of_business": "SG",
+                "owners": [{"name": "H", "kind": "company", "country": "CN", "voting_pct": 30}],
+            },
+            None,  # organized in China, but where it is based is not recorded
+        ),
+        (
+            {"license_required_to": ["RU"]},
+            {
+                "country": "GB",
+                "principal_place_of_business": "GB",
+                "owners": [
+                    {
+                        "name": "R",
+                        "kind": "individual",
+                        "country": "GB",
+                        "nationalities": ["GB", "RU"],
+                        "voting_pct": 30,
+                    }
+                ],
+            },
+            True,  # every nationality of an individual holder counts
+        ),
+        (
+            {"license_required_to": ["CN"]},
+            {
+                "country": "SG",
+                "principal_place_of_business": "SG",
+                "owners": [],
+                "controlled_by": {"name": "L", "kind": "individual", "nationalities": ["CN"]},
+            },
+            None,  # a controller whose stake is not recorded may hold 25% or more
+        ),
+        (
+            {"license_required_to": ["CN"]},
+            {
+                "country": "SG",
+                "principal_place_of_business": "SG",
+                "owners": [],
+                "controlled_by": {"name": "L", "kind": "individual", "nationalities": ["SG"]},
+            },
+            False,  # nobody is based in China
+        ),
     ],
 )
 def test_who_needs_an_authorization_is_derived_from_licences_by_country(

@@ -244,8 +244,11 @@ def _case(name: str, blank: list[str], **known: Any) -> tuple[Any, Any, dict[str
 
 def test_unknown_concert_status_found_exact() -> None:
     """The issue's first pattern: a 24.99% holder with a board seat in a TID business whose
-    concert group may or may not exceed 50% is covered (and more) on every reading."""
-    case = _case("voltline-chargeway-2499pct.yaml", ["investor.concert_voting_pct"])
+    concert group may or may not hold 50% or more (800.208(b), (e)(1)) is covered (and more) on
+    every reading. The rules read the group through the bounded yes/no fact
+    `investor.concert_majority` (no rule compares `investor.concert_voting_pct` since issue 11
+    section 3 dropped concert aggregation toward 800.244's 25%), so that is the fact left open."""
+    case = _case("voltline-chargeway-2499pct.yaml", ["investor.concert_majority"])
     check_completions(*case)
 
 

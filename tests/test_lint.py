@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pycountry
 
-from screening.authoring.lint import CODES, LintReport, lint
+from screening.authoring.lint import CODES, LintReport, lint, lint_rulebook
+from screening.rulebook.book import load_rulebook
 from tests.authoring_helpers import small_rulebook as make_rulebook
 from tests.rulebook_helpers import rule_file
 
@@ -527,3 +528,10 @@ def test_shipped_rulebook_lints_without_errors() -> None:
     report = lint()
     assert report.errors == [], report.render_text()
     assert not [p for p in report.problems if p.code == "missing-examples"]
+
+
+def test_shipped_rulebook_needs_no_branch_known_false() -> None:
+    """Issue 11: no shipped rule needs an exception or a higher branch known false (the TID
+    risk factor's excepted-investor case is an exemption, not a `not finding` condition)."""
+    found = [p for p in lint_rulebook(load_rulebook()) if p.code == "needs-false"]
+    assert found == []

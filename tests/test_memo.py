@@ -86,7 +86,7 @@ def test_clear_regimes_say_which_facts_decided_them() -> None:
     cfius = clear["cfius_800"]
     assert cfius.status == "clear"
     assert cfius.reasons[0].startswith("The deal is a covered transaction: no (")
-    assert "investor's voting interest 5% is not more than 50%" in cfius.reasons[0]
+    assert "investor's voting interest 5% is less than 50%" in cfius.reasons[0]
     assert all(c.text for c in memo.clear)
 
 

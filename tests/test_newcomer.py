@@ -235,12 +235,15 @@ def test_rules_diff_counts_only_verdict_changes(tmp_path: Path) -> None:
 
     layer = tmp_path / "layer"
     layer.mkdir()
-    (layer / "off.yaml").write_text("regime: cfius_800\nrules: []\ndisable: [cfius.covered]\n")
+    # cfius_800 is filing_advised through the issue 11 risk factors (a PRC investor with a board
+    # seat in a TID business) on top of cfius.covered: disable all three to drop it to clear.
+    off = "disable: [cfius.covered, cfius.risk.country_of_concern_tie, cfius.risk.tid_non_excepted]"
+    (layer / "off.yaml").write_text(f"regime: cfius_800\nrules: []\n{off}\n")
     old, new = load_rulebook(), load_rulebook([layer])
-    deal = load_deal(DEAL)  # filing_advised overall (DSP, PAFACA); cfius_800 covered
+    deal = load_deal(DEAL)  # filing_advised overall (DSP, PAFACA) and in cfius_800
     diff = diff_rulebooks(old, new, [("d", deal)])
     text = diff.render_text()
-    assert "! deal d: filing_advised → filing_advised (cfius_800 covered → clear)" in text
+    assert "! deal d: filing_advised → filing_advised (cfius_800 filing_advised → clear)" in text
     assert text.splitlines()[-1] == (
         "0 of 1 deals change verdict; 1 more change a regime's verdict but not the overall verdict"
     )

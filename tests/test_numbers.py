@@ -189,7 +189,7 @@ def test_an_explanation_shows_the_range_and_the_derived_bounds(rulebook: Any) ->
     result = _screen(rulebook, {"min": 25, "max": 30}, "majority")
     hit = next(h for h in result.hits if h.rule_id == "cfius.mandatory.gov_substantial_interest")
     assert "(25% to 30% voting" in hit.explanation
-    assert "hold more than 50% (49% or more)" in hit.explanation
+    assert "(CN: more than 50%; each state tested" in hit.explanation
     derived = {d.path: d.value for d in result.derived}
     assert derived["investor.gov_interest_pct"] == {"min": "50.000001", "max": "100"}
 

@@ -18,13 +18,27 @@ from screening.model.deal import Deal
 FOUR = ["access", "exclude", "improve", "attach"]
 
 
+# The coverage tests below are about part 802's thresholds, not about who the buyer is: the
+# buyer is a Japanese company with no holders of note (a foreign person, not an excepted real
+# estate investor, and with no tie to a country of concern, so the risk factor
+# realestate.risk.country_of_concern_tie, tested on its own at the end, stays out of them).
+NEUTRAL_BUYER = {
+    "investor": {
+        "name": "Example Buyer K.K.",
+        "country": "JP",
+        "principal_place_of_business": "JP",
+        "controlled_by_foreign_person": False,
+    }
+}
+
+
 def deal(fragment: dict[str, Any]) -> Any:
-    """A deal: the fragment deep-merged onto the examples' base deal."""
-    return Deal.model_validate(merge(BASE_DEAL, fragment)).root
+    """A deal: the fragment deep-merged onto the examples' base deal, bought by NEUTRAL_BUYER."""
+    return Deal.model_validate(merge(merge(BASE_DEAL, NEUTRAL_BUYER), fragment)).root
 
 
 def land(**site: Any) -> dict[str, Any]:
-    """A purchase of land with all four property rights, not urban, by a Chinese company."""
+    """A purchase of land with all four property rights, not urban, by a Japanese company."""
     base = {
         "transaction": "purchase",
         "property_rights": FOUR,

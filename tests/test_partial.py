@@ -59,12 +59,25 @@ def test_an_incomplete_list_still_settles_what_the_known_holders_settle(rulebook
 def test_unlisted_holders_may_make_a_us_company_foreign_controlled(
     rulebook: Any, complete: bool, expected: bool | None
 ) -> None:
-    """800.224: a U.S. company with a known 40% U.S. holder: others (60%) could be a parent."""
+    """800.224: a U.S. company with a known 40% U.S. holder: others (60%) could be a parent.
+
+    The holder is a U.S. national: a U.S. company holder whose own owners are not recorded
+    could itself be foreign-controlled, which leaves control open even for a complete list
+    (800.224(a)(2), as issue 11 reads it).
+    """
     data = _deal(
         kind="company",
         country="US",
         principal_place_of_business="US",
-        owners=[{"name": "US Holder", "kind": "company", "country": "US", "voting_pct": 40}],
+        owners=[
+            {
+                "name": "US Holder",
+                "kind": "individual",
+                "country": "US",
+                "nationalities": ["US"],
+                "voting_pct": 40,
+            }
+        ],
         owners_complete=complete,
     )
     assert _view(rulebook, data).investor.foreign_person is expected

@@ -24,7 +24,10 @@ from screening.model.deal import Deal
 from tests.conftest import FIXTURES
 from tests.store_fixtures import url_for
 
-PROVISIONAL = FIXTURES / "kitase-norwood-gan-stake.yaml"  # covered, could reach filing_advised
+# filing_advised (issue 11 TID risk factor: a non-excepted Japanese investor's board seat in a
+# critical-technology business), could reach prohibited: the target's owners are not recorded,
+# so whether it is blocked under OFAC's 50 Percent Rule is an open question.
+PROVISIONAL = FIXTURES / "kitase-norwood-gan-stake.yaml"
 
 
 def deal(**changes: Any) -> Any:
@@ -50,12 +53,12 @@ def test_json_contract_carries_the_range(capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0
     data = json.loads(out)
     assert (data["verdict"], data["ceiling"], data["provisional"]) == (
-        "covered",
         "filing_advised",
+        "prohibited",
         True,
     )
     cfius = data["regimes"]["cfius_800"]
-    assert (cfius["verdict"], cfius["ceiling"]) == ("covered", "covered")
+    assert (cfius["verdict"], cfius["ceiling"]) == ("filing_advised", "filing_advised")
     assert cfius["possible_exemptions"] == []
     for q in data["open_questions"]:
         assert q["could_raise_to"] == q["outcome"]
@@ -82,16 +85,33 @@ def test_text_never_shows_a_bare_level_below_the_ceiling(path: Path) -> None:
 
 def test_unknown_air_carrier_keeps_the_covered_investment() -> None:
     """800.211(c): an air-carrier status the record leaves open does not drop a covered
-    investment to `clear`; it is a possible exemption that could lower the verdict."""
+    investment to `clear`; it is a possible exemption that could lower the verdict.
+
+    The base investor is a Chinese company: its observer in a sensitive-data TID business is a
+    covered investment that also carries the issue 11 risk factors (a country-of-concern tie; a
+    non-excepted investor with an 800.211(b) right in a TID business), so `filing_advised`.
+    The exemption sets aside every outcome resting on the covered investment, the risk factors
+    included, so it could lower the verdict to `clear`."""
     data = {"categories": ["health"], "individuals_max_12_months": 3_000_000}
     known = deal(rights={"board_observer": True}, target={"sensitive_data": data})
     unknown = deal(
         rights={"board_observer": True},
         target={"sensitive_data": data, "certificated_air_carrier": None},
     )
-    assert screen(known).regimes["cfius_800"].verdict == "covered"
+    known_result = screen(known)
+    assert known_result.regimes["cfius_800"].verdict == "filing_advised"
+    for rule_id in (
+        "cfius.covered",
+        "cfius.risk.country_of_concern_tie",
+        "cfius.risk.tid_non_excepted",
+    ):
+        assert known_result.hit(rule_id) is not None
     regime = screen(unknown).regimes["cfius_800"]
-    assert (regime.verdict, regime.ceiling, regime.provisional) == ("covered", "covered", False)
+    assert (regime.verdict, regime.ceiling, regime.provisional) == (
+        "filing_advised",
+        "filing_advised",
+        False,
+    )
     [possible] = [
         e for e in regime.possible_exemptions if e.rule_id == "cfius.exempt.air_carrier_ci"
     ]
@@ -107,14 +127,18 @@ def test_unknown_air_carrier_keeps_the_covered_investment() -> None:
 
 def test_unknown_control_still_covered_through_the_trigger_right() -> None:
     """Covered = control OR (TID AND a trigger right): with every control indicator unknown, a
-    board observer in a TID business is covered on every reading (800.211, 800.210)."""
+    board observer in a TID business is covered on every reading (800.211, 800.210). The base
+    investor is a Chinese company, so the issue 11 risk factors (country-of-concern tie; a
+    non-excepted investor with control or an 800.211(b) right in a TID business) hold on every
+    reading too: `filing_advised`, with the covered-transaction rule fired."""
     data = {"categories": ["health"], "individuals_max_12_months": 3_000_000}
     partial = deal(
         rights={"voting_pct": None, "board_seats": None, "board_observer": True},
         target={"sensitive_data": data},
     )
-    regime = screen(partial).regimes["cfius_800"]
-    assert regime.verdict == "covered"
+    result = screen(partial)
+    assert result.regimes["cfius_800"].verdict == "filing_advised"
+    assert result.hit("cfius.covered") is not None
 
 
 @pytest.mark.parametrize(
@@ -187,13 +211,13 @@ def test_review_formats_show_the_range(capsys: pytest.CaptureFixture[str]) -> No
     base = ("review", path, "--no-store", "--workers", "1")
     _, out = run(capsys, *base, "--format", "csv")
     row = next(csv.DictReader(io.StringIO(out)))
-    assert (row["verdict"], row["ceiling"]) == ("covered", "filing_advised")
+    assert (row["verdict"], row["ceiling"]) == ("filing_advised", "prohibited")
     result = screen(load_deal(PROVISIONAL))
     for name, regime in result.regimes.items():
         if regime.provisional:
             assert row[name] == f"{regime.verdict} — could reach {regime.ceiling}"
     _, out = run(capsys, *base, "--format", "table")
-    assert "covered → filing_advised" in out
+    assert "filing_advised → prohibited" in out
 
 
 def test_result_recorded_before_ceilings_loads_and_verifies(tmp_path: Path) -> None:

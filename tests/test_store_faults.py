@@ -38,7 +38,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 16 MB filesystem of its own (tmpfs), so the store can run out of space.
 
     Big enough for a few batches of 200 screenings (about 3 MB each with the 13 regimes of
-    issue 17, journal included), far too small for the 1,500 deals of the review below.
+    issue 17 and the risk factors of issue 11, journal included), far too small for the 1,500
+    deals of the review below.
     """
     mount = tmp_path / "disk"
     mount.mkdir()

@@ -87,16 +87,17 @@ def test_rendered_reports_read_right(path: Path, book: Any) -> None:
 
 
 def test_conditions_say_comparisons_in_words(book: Any) -> None:
-    """A failed comparison states the fact ("5% is not more than 50%"), not a symbol."""
+    """A failed comparison states the fact ("5% is less than 50%": control is 50% or more under
+    800.208), not a symbol."""
     deal = load_deal(FIXTURES / "meridian-asia-fund-passive-5pct.yaml")
     ev = run_rules(book, derive(deal, book.references, resolve_as_of(deal, None)))
     exp = _explain(ev, "cfius.control", suppressions(ev), frozenset())
     texts = [c.text for c in exp.conditions]
-    assert "investor's voting interest 5% is not more than 50%" in texts
+    assert "investor's voting interest 5% is less than 50%" in texts
     assert all(c.alternatives == 1 for c in exp.conditions)
     tree = render_explanation(exp)
     assert "one of these alternatives (one is enough):" in tree
-    assert "✗ investor's voting interest 5% is not more than 50%" in tree
+    assert "✗ investor's voting interest 5% is less than 50%" in tree
 
 
 def test_template_drops_the_doubled_full_stop(book: Any) -> None:

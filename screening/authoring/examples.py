@@ -46,6 +46,7 @@ BASE_DEAL: dict[str, Any] = {
         },
         "certificated_air_carrier": False,
         "facilities": [],
+        "owners": [],
     },
     "rights": {
         "voting_pct": 5,

@@ -45,7 +45,7 @@ from screening.engine.verdict import (
 from screening.errors import EngineError, ScreeningError, UsageError
 from screening.facts.derive import derive
 from screening.facts.sections.base import AtLeast, Tri
-from screening.facts.view import FactView
+from screening.facts.view import SHOWN_WHEN_READ, FactView
 from screening.model.deal import Deal, DealRecord
 from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
@@ -98,6 +98,10 @@ class _Plan:
             self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
         self.complemented = frozenset(r for rs in rulesets for r in rs.complements)
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
+        # Paths the rulebook reads in a condition or an explanation (see SHOWN_WHEN_READ).
+        self.read_paths = set(self.paths) | {
+            m.group(1) for rule in book.rules.values() for m in _PLACEHOLDER.finditer(rule.explain)
+        }
         self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
         self.outcome_rules: dict[str, list[Rule]] = {}
@@ -620,6 +624,7 @@ def assemble(
         DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
         for path, text in sorted(ev.view.derivations.items())
         if path.split(".", 1)[0] in shown
+        and (path not in SHOWN_WHEN_READ or path in _plan(book).read_paths)
     ]
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return ScreeningResult(

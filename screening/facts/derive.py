@@ -16,17 +16,19 @@ from typing import Any, Literal
 
 from screening.facts.business import us_business_assets
 from screening.facts.ownership import (
-    UNKNOWN_STATE,
+    StateBounds,
     chain,
     excepted_investor,
+    fmt,
     foreign_person,
     lists_unknown,
-    state_interests,
+    state_bounds,
     ultimate_parent,
 )
 from screening.facts.sections import REGISTRY
 from screening.facts.sections.base import AtLeast, Section, Tri, and3, not3, or3
 from screening.facts.techtiming import authorization_needed, controlled_at, test_date
+from screening.facts.ties import country_of_concern_ties, government_control, lp_facts
 from screening.facts.view import DealFacts, FactView, InvestorFacts, RightsFacts, TargetFacts
 from screening.model.deal import (
     DealRecord,
@@ -52,7 +54,7 @@ def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView
     derivations: dict[str, str] = {}
     investor = investor_facts(deal, references, as_of, derivations)
     target = target_facts(deal, references, derivations)
-    rights = rights_facts(deal)
+    rights = rights_facts(deal, derivations)
     facts = deal_facts(deal, rights, as_of, derivations)
     extra = regime_sections(deal, references, as_of, derivations)
     return FactView(
@@ -70,10 +72,38 @@ def investor_facts(
 ) -> InvestorFacts:
     """The investor: government interest (800.244), foreign person, excepted investor, lists."""
     inv = deal.investor
-    gov_state, gov_pct = _government_interest(inv, d)
+    excepted_states = set(references.values("excepted_foreign_states", as_of))
+    sb, gov_state, gov_pct = _government_interest(inv, d)
+    foreign_states = {s for s in {*sb.low, *sb.high} if s != "US"}
+    gov_sub = sb.decide(lambda s: s != "US", Decimal(49))
+    nonexcepted = sb.decide(lambda s: s != "US" and s not in excepted_states, Decimal(49))
+    d["investor.gov_substantial_interest"] = _bounds_note(sb, foreign_states)
+    d["investor.gov_substantial_interest_nonexcepted"] = (
+        _bounds_note(sb, foreign_states - excepted_states)
+        + f"; excepted foreign states on {as_of}: {', '.join(sorted(excepted_states)) or 'none'}"
+    )
+    gov_ctl, gov_why = government_control(inv, sb, lambda s: s != "US" and s not in excepted_states)
+    d["investor.gov_controlled"] = gov_why or (
+        "no non-excepted foreign government is shown to control the investor"
+        if gov_ctl is False
+        else "unknown: the government interest or controller is not fully recorded"
+    )
+    coc = set(references.values("countries_of_concern_cfius", as_of))
+    ties = country_of_concern_ties(inv, coc)
+    if ties.tied:
+        d["investor.coc_tie"] = "tied to a country of concern: " + "; ".join(ties.links)
+    elif ties.tied is None:
+        d["investor.coc_tie"] = "unknown: not recorded: " + "; ".join(ties.unknown)
+    else:
+        d["investor.coc_tie"] = (
+            "no person in the investor's control or 10% ownership chain is tied to "
+            + ", ".join(sorted(coc))
+        )
+    lps = lp_facts(inv)
     fp_notes: list[str] = []
     foreign = foreign_person(inv, fp_notes)
-    excepted_states = set(references.values("excepted_foreign_states", as_of))
+    if fp_notes:
+        d["investor.foreign_person"] = "; ".join(fp_notes)
     ei_notes: list[str] = []
     excepted = excepted_investor(inv, excepted_states, ei_notes)
     states = ", ".join(sorted(excepted_states)) or "none"
@@ -103,6 +133,12 @@ def investor_facts(
         else inv.kind == PartyKind.government and inv.country != "US",
         gov_interest_pct=gov_pct,
         gov_interest_state=gov_state,
+        gov_substantial_interest=gov_sub,
+        gov_substantial_interest_nonexcepted=nonexcepted,
+        gov_controlled=gov_ctl,
+        gov_control_link=gov_why or None,
+        coc_tie=ties.tied,
+        coc_tie_link="; ".join(ties.links[:3]) if ties.links else None,
         excepted_investor=excepted,
         lists=lists,
         ultimate_parent=parent_name,
@@ -111,47 +147,60 @@ def investor_facts(
         concert_majority=_concert_majority(deal, d),
         is_fund=inv.kind == PartyKind.fund,
         gp_is_foreign_person=inv.gp_is_foreign_person,
+        gp_ultimately_controlled_by_us_nationals=inv.gp_ultimately_controlled_by_us_nationals,
+        foreign_lp_with_rights=lps["foreign_lp_with_rights"],
+        foreign_lp_ct_authorization=lps["foreign_lp_ct_authorization"],
         managed_exclusively_by_gp=inv.managed_exclusively_by_gp,
         lp_advisory_board_compliant=inv.lp_advisory_board_compliant,
         foci_mitigated=inv.foci_mitigated,
     )
 
 
-def _government_interest(inv: Party, d: dict[str, str]) -> tuple[str | None, Num | None]:
-    """The foreign state with the largest attributed voting interest in the investor, and it.
+def _government_interest(
+    inv: Party, d: dict[str, str]
+) -> tuple[StateBounds, str | None, Num | None]:
+    """Bounds on each state's interest in the investor, and the largest single-state one.
 
-    With ranges, the state whose interest has the highest bounds is named.
+    Exact when every state's interest is; otherwise a range from the largest interest some
+    state certainly has to the most any single state could have, and the state is named only
+    when no other state (or holder not fully recorded) could hold more.
     """
     notes: list[str] = []
-    interests = state_interests(
-        inv.kind, inv.country, inv.owners, inv.name, notes, inv.owners_complete
-    )
-    gov_pct: Num | None = None
+    sb = state_bounds(inv.kind, inv.country, inv.owners, inv.name, notes, inv.owners_complete)
     gov_state: str | None = None
-    if interests is not None:
-        foreign = {s: p for s, p in interests.items() if s not in ("US", UNKNOWN_STATE)}
-        unnamed = interests.get(UNKNOWN_STATE)
-        if foreign:
-            gov_state, gov_pct = max(sorted(foreign.items()), key=lambda kv: _order(kv[1]))
-            if unnamed is not None and _order(unnamed)[1] > _order(gov_pct)[0]:
-                # An unlisted holder's state may hold more than the named one: state unknown.
-                gov_state = None
-                gov_pct = make(_order(gov_pct)[0], max(_order(gov_pct)[1], _order(unnamed)[1]))
-        elif unnamed is not None:
-            gov_pct = unnamed
-        else:
-            gov_pct = Decimal(0)
+    foreign_low = {s: p for s, p in sb.low.items() if s != "US"}
+    foreign_high = {s: p for s, p in sb.high.items() if s != "US"}
+    if foreign_low:
+        gov_state = max(sorted(foreign_low.items()), key=lambda kv: kv[1])[0]
+    least = foreign_low[gov_state] if gov_state else Decimal(0)
+    if sb.exact():
         d["investor.gov_interest_pct"] = (
             "; ".join(notes) + " (800.244(c))" if notes else "no government owner recorded"
         )
-    else:
-        d["investor.gov_interest_pct"] = "unknown: " + "; ".join(notes)
-    return gov_state, gov_pct
+        return sb, gov_state, least
+    most = min(HUNDRED, max([least, *foreign_high.values()]) + sb.wild)
+    others = [p for s, p in foreign_high.items() if s != gov_state]
+    if gov_state and (sb.wild > 0 or any(p > least for p in others)):
+        gov_state = None  # another state could hold as much or more
+    d["investor.gov_interest_pct"] = "unknown: " + "; ".join(notes)
+    if least == 0 and most == HUNDRED:
+        return sb, gov_state, None  # nothing is known: unknown, not a range
+    return sb, gov_state, make(least, most)
 
 
-def _order(x: Num) -> tuple[Decimal, Decimal]:
-    lo, hi = bounds(x)
-    return (lo if lo is not None else Decimal(0), hi if hi is not None else Decimal(100))
+def _bounds_note(sb: StateBounds, states: set[str]) -> str:
+    """One line on the per-state bounds that decide the 49% test (800.244(a))."""
+    parts = []
+    for state in sorted(states):
+        low, high = sb.low.get(state, Decimal(0)), sb.high.get(state, Decimal(0))
+        high = min(HUNDRED, high + sb.wild)
+        parts.append(
+            f"{state}: {fmt(low)}%" if low == high else f"{state}: {fmt(low)}% to {fmt(high)}%"
+        )
+    if sb.wild:
+        parts.append(f"up to {fmt(sb.wild)}% held by owners not fully recorded")
+    body = ", ".join(parts) if parts else "no foreign government interest recorded"
+    return f"each single state's attributed voting interest (49% test, 800.244(a), (c)): {body}"
 
 
 def _concert_voting_pct(deal: DealRecord) -> Num | None:
@@ -170,14 +219,15 @@ def _concert_voting_pct(deal: DealRecord) -> Num | None:
 
 
 def _concert_majority(deal: DealRecord, d: dict[str, str]) -> bool | None:
-    """Whether the investor with those acting in concert holds more than 50% (800.208(b)),
-    decided by bounds where concert status, a stake or the co-investor list is not known.
+    """Whether the investor with those acting in concert holds 50% or more (800.208(b), (e)(1),
+    (e)(8): a 50% bloc can block every decision), decided by bounds where concert status, a
+    stake or the co-investor list is not known.
 
     The least the group holds counts only co-investors known to act in concert, each at the
     least its stake can be; the most counts every co-investor not known to act apart, each at
     the most its stake can be (an unknown stake, or unlisted co-investors of an incomplete list,
-    count as all of the rest). The answer is yes when the least is above 50%, no when the most
-    is not, and unknown only when the bounds straddle 50%.
+    count as all of the rest). The answer is yes when the least is 50% or more, no when the
+    most is under 50%, and unknown only when the bounds straddle 50%.
     """
     own = deal.rights.voting_pct
     least = Decimal(0) if own is None else pct_bounds(own)[0]
@@ -192,9 +242,9 @@ def _concert_majority(deal: DealRecord, d: dict[str, str]) -> bool | None:
             most = None if voting is None else most + pct_bounds(voting)[1]
     if not deal.co_investors_complete:
         most = None  # an unlisted co-investor may act in concert
-    if least > 50:
+    if least >= 50:
         answer: bool | None = True
-    elif most is not None and most <= 50:
+    elif most is not None and most < 50:
         answer = False
     else:
         answer = None
@@ -318,9 +368,12 @@ def _cici_function(
     return bool(matched), items
 
 
-def rights_facts(deal: DealRecord) -> RightsFacts:
+def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFacts:
     """The rights the investor acquires: voting, board, access, involvement, control matters."""
     r = deal.rights
+    substantial, why = _substantial_interest(deal)
+    if d is not None:
+        d["rights.substantial_interest"] = why
     seats, size = r.board_seats, r.board_size
     majority: Tri = None
     if seats is not None and size:
@@ -341,6 +394,7 @@ def rights_facts(deal: DealRecord) -> RightsFacts:
     )
     return RightsFacts(
         voting_pct=r.voting_pct,
+        substantial_interest=substantial,
         equity_pct=r.equity_pct,
         board_seats=seats,
         board_majority=majority,
@@ -399,6 +453,38 @@ def _blocks(voting: Num | None, threshold: Num | None) -> Tri:
     if thi is not None and others_least >= thi:
         return False
     return None
+
+
+def _substantial_interest(deal: DealRecord) -> tuple[Tri, str]:
+    """800.244(a): a voting interest of 25% or more; concert partners are not aggregated.
+
+    800.244 has no clause aggregating related persons or those acting in concert (unlike
+    800.219(b) and 800.256(d)). A stake that reaches 25% only together with co-investors acting
+    in concert is left an open question for counsel, never a certain substantial interest.
+    """
+    voting = deal.rights.voting_pct
+    if voting is None:
+        return None, "the investor's voting interest is not recorded"
+    alone = ge(voting, 25)
+    if alone:
+        return True, f"voting interest {fmt(voting)}%, 25% or more (800.244(a))"
+    if alone is None:
+        return None, f"voting interest {fmt(voting)}%: whether it is 25% or more is not settled"
+    partners = [co for co in deal.co_investors if co.acts_in_concert is not False]
+    most: Decimal | None = pct_bounds(voting)[1]
+    for co in partners:
+        most = (
+            None if most is None or co.voting_pct is None else most + pct_bounds(co.voting_pct)[1]
+        )
+    if not deal.co_investors_complete:
+        most = None  # an unlisted co-investor may act in concert
+    if most is not None and most < 25:
+        return False, f"voting interest {fmt(voting)}%, below 25% even with any concert partners"
+    return None, (
+        f"voting interest {fmt(voting)}% alone is below 25%, but with co-investors that act (or "
+        "may act) in concert it could reach 25%; 800.244(a) has no concert clause (contrast "
+        "800.219(b), 800.256(d)): a question for counsel"
+    )
 
 
 def deal_facts(

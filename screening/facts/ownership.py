@@ -7,17 +7,25 @@ where the record does not settle the answer; explanations are appended to ``note
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from screening.facts.sections.base import HUNDRED, Tri, and3, not3, or3
 from screening.model.deal import (
+    Controller,
     Owner,
     Party,
     PartyKind,
     RestrictedList,
 )
-from screening.model.numbers import Num, Range, add, bounds, cap, ge, make, pct_of, render
+from screening.model.numbers import (
+    Num,
+    bounds,
+    ge,
+    pct_bounds,
+    render,
+)
 
 UNKNOWN_STATE = ""  # key of the interest unlisted holders may give some state's governments
 
@@ -51,93 +59,239 @@ def fmt(p: Num) -> str:
     return render(p).replace(" to ", "–")
 
 
-def state_interests(
+@dataclass
+class StateBounds:
+    """Bounds on each foreign state's attributed voting interest in an entity (800.244(a), (c)).
+
+    ``low[S]`` is what the record establishes for state S, ``high[S]`` what S could hold at most
+    given the recorded facts, and ``wild`` an interest of unknown holder that could belong to any
+    state (owners not recorded, a state-owned enterprise with no recorded government owner, a
+    fund whose general partner is not recorded). Every figure is 0-100.
+    """
+
+    low: dict[str, Decimal] = field(default_factory=dict)
+    high: dict[str, Decimal] = field(default_factory=dict)
+    wild: Decimal = Decimal(0)
+
+    def add(self, other: StateBounds, low_factor: Decimal, high_factor: Decimal) -> None:
+        """Add another entity's bounds, scaled by its (bounded) weight in this entity."""
+        for state, pct in other.low.items():
+            self.low[state] = min(HUNDRED, self.low.get(state, ZERO) + pct * low_factor / HUNDRED)
+        for state, pct in other.high.items():
+            self.high[state] = min(
+                HUNDRED, self.high.get(state, ZERO) + pct * high_factor / HUNDRED
+            )
+        self.wild = min(HUNDRED, self.wild + other.wild * high_factor / HUNDRED)
+
+    def exact(self) -> bool:
+        """Whether every state's interest is known exactly."""
+        return self.wild == 0 and all(self.high.get(s, ZERO) == p for s, p in self.low.items())
+
+    def decide(self, counts: Callable[[str], bool], threshold: Decimal) -> Tri:
+        """Whether the governments of some single counted state hold ``threshold``% or more."""
+        if any(p >= threshold for s, p in self.low.items() if counts(s)):
+            return True
+        most = max([p for s, p in self.high.items() if counts(s)] or [ZERO])
+        if most + self.wild >= threshold or self.wild >= threshold:
+            return None
+        return False
+
+
+ZERO = Decimal(0)
+
+
+def state_bounds(
     kind: PartyKind,
     country: str | None,
     owners: list[Owner] | None,
     name: str,
     notes: list[str],
     complete: bool = True,
-) -> dict[str, Num] | None:
-    """Effective voting interest of each foreign state's governments in an entity (800.244(c)).
+) -> StateBounds:
+    """Each foreign state's attributed voting interest in an entity, as bounds (800.244).
 
-    With an incomplete owners list, holders left off may be governments: each state's interest
-    gets an upper bound widened by what they can hold (100% if that could make one a parent),
-    and :data:`UNKNOWN_STATE` carries what an unnamed state's governments could hold.
+    A stake known only as a range counts at its least in the low bound and at its most in the
+    high bound. With an incomplete owners list, holders left off may hold governments' interests:
+    what they can hold together (100% if that could make one a parent) is of unknown state.
     """
+    out = StateBounds()
     if kind == PartyKind.government:
-        return {country: HUNDRED} if country else None
+        if country is None:
+            out.wild = HUNDRED
+        else:
+            out.low[country] = out.high[country] = HUNDRED
+        return out
+    if kind == PartyKind.individual:
+        return out  # an individual is not a government (800.221)
     if owners is None:
         notes.append(f"owners of {name} are not recorded")
-        return None
-    result: dict[str, Num] = {}
-    counted = owners
+        out.wild = HUNDRED
+        return out
+    counted = list(owners)
     if kind == PartyKind.fund:
         # 800.244(b): for an entity run by a GP, only the interest in the GP counts.
+        # A recorded GP is taken to be the only one; otherwise owners not known not to be the GP
+        # may be it (their interest counts only towards the upper bound).
         counted = [o for o in owners if o.is_general_partner]
+        if not counted:
+            counted = [o for o in owners if o.is_general_partner is None]
+        if not counted:
+            notes.append(
+                f"the general partner of {name} is not recorded: the governments' interest in it "
+                "is unknown (800.244(b))"
+            )
+            out.wild = HUNDRED
+            return out
     for owner in counted:
+        maybe_gp = kind == PartyKind.fund and owner.is_general_partner is None
         if owner.kind == PartyKind.government:
             # A government's own holding counts at face value (800.244(d)(1): 75% stays 75%).
             direct: Num | None = owner.voting_pct
             if direct is None and owner.is_general_partner:
                 direct = HUNDRED
-            if direct is None or owner.country is None:
+            dlo, dhi = pct_bounds(direct) if direct is not None else (ZERO, HUNDRED)
+            low = ZERO if maybe_gp else dlo
+            high = dhi
+            if direct is None:
                 notes.append(f"voting interest of {owner.name} in {name} is not recorded")
-                return None
-            notes.append(f"{owner.country} governments: {fmt(direct)}% of {name} held directly")
-            result[owner.country] = cap(add(result.get(owner.country, Decimal(0)), direct), HUNDRED)
+            if owner.country is None:
+                out.wild = min(HUNDRED, out.wild + high)
+                continue
+            notes.append(
+                f"{owner.country} governments: {fmt(direct) if direct is not None else '?'}%"
+                f" of {name} held directly"
+            )
+            out.low[owner.country] = min(HUNDRED, out.low.get(owner.country, ZERO) + low)
+            out.high[owner.country] = min(HUNDRED, out.high.get(owner.country, ZERO) + high)
             continue
         if owner.kind == PartyKind.individual:
-            continue  # an individual is not a government (800.221)
+            continue
         parent = is_parent(owner)
         if parent is None:
             notes.append(f"voting interest of {owner.name} in {name} is not recorded")
-            return None
         # 800.244(c): an intermediate parent's interest in its subsidiary is deemed 100%.
-        factor: Num = HUNDRED if parent else (owner.voting_pct or Decimal(0))
-        upstream = state_interests(
+        pct = owner.voting_pct
+        plo, phi = pct_bounds(pct) if pct is not None else (ZERO, HUNDRED)
+        low_factor = HUNDRED if parent else plo
+        high_factor = HUNDRED if parent is not False else phi
+        if maybe_gp:
+            low_factor = ZERO
+        upstream = state_bounds(
             owner.kind, owner.country, owner.owners, owner.name, notes, owner.owners_complete
         )
-        if upstream is None:
-            return None
-        for state, pct in upstream.items():
-            share = pct_of(pct, factor)
-            how = "its parent, counted as 100%" if parent else f"{fmt(factor)}%, multiplied through"
+        how = (
+            "its parent, counted as 100%"
+            if parent
+            else f"{fmt(pct)}%, multiplied through"
+            if pct is not None
+            else "an unknown share"
+        )
+        for state, p in sorted(upstream.low.items()):
             notes.append(
-                f"{state} governments: {fmt(pct)}% of {owner.name}, which holds {name} ({how})"
-                f" → {fmt(share)}% of {name}"
+                f"{state} governments: {fmt(p)}% of {owner.name}, which holds {name} ({how})"
+                f" → {fmt(p * low_factor / HUNDRED)}% of {name}"
             )
-            result[state] = cap(add(result.get(state, Decimal(0)), share), HUNDRED)
+        out.add(upstream, low_factor, high_factor)
     rest = others_max(owners, complete)
     if rest > 0:
-        # An unlisted holder of 50% or more would be a parent, counted as 100% (800.244(c)).
-        most = HUNDRED if rest >= 50 else rest
+        # An unlisted holder of 50% or more would be a parent, counted as 100% (800.244(c)); a
+        # fund's unlisted holder could be its general partner unless one is recorded.
+        gp_open = kind == PartyKind.fund and not any(o.is_general_partner for o in owners)
+        most = HUNDRED if rest >= 50 or gp_open else rest
         notes.append(
             f"owners of {name} are listed as incomplete: holders not listed may hold up to "
-            f"{fmt(rest)}%, so a state's interest may be up to {fmt(most)}% more"
+            f"{fmt(rest)}%, so some state's governments may hold up to {fmt(most)}% more"
         )
-        for state, pct in list(result.items()):
-            low, high = bounds(pct)
-            result[state] = make(low or Decimal(0), min(HUNDRED, (high or HUNDRED) + most))
-        other = result.get(UNKNOWN_STATE)
-        high = bounds(other)[1] if other is not None else Decimal(0)
-        result[UNKNOWN_STATE] = Range(min=Decimal(0), max=min(HUNDRED, (high or HUNDRED) + most))
-    return result
+        out.wild = min(HUNDRED, out.wild + most)
+    if kind == PartyKind.state_owned_enterprise and not any(out.high.values()):
+        notes.append(
+            f"{name} is a state-owned enterprise with no recorded government owner: its "
+            "government interest is unknown, not 0%"
+        )
+        out.wild = HUNDRED
+    return out
+
+
+def state_interests(
+    kind: PartyKind,
+    country: str | None,
+    owners: list[Owner] | None,
+    name: str,
+    notes: list[str],
+) -> dict[str, Decimal] | None:
+    """Each foreign state's exact attributed voting interest, or None where not exact."""
+    bounds = state_bounds(kind, country, owners, name, notes)
+    if not bounds.exact():
+        return None
+    return dict(bounds.low)
+
+
+def _ten_pct(owner: Owner) -> Tri:
+    """Whether an owner holds 10% or more of the votes or equity, or is the general partner."""
+    return or3([ge(owner.voting_pct, 10), ge(owner.equity_pct, 10), bool(owner.is_general_partner)])
+
+
+def _controller_foreign(controller: Controller | None) -> Tri:
+    """Whether a recorded controller is a foreign national, government or entity, or unknown."""
+    if controller is None:
+        return None
+    if controller.kind in (PartyKind.individual, PartyKind.government):
+        nats = controller.nationalities or ([controller.country] if controller.country else None)
+        return None if nats is None else "US" not in nats
+    if controller.country is None:
+        return None
+    if controller.country != "US":
+        return True
+    # A U.S. entity controls: foreign only if a foreign person controls it in turn.
+    return _controller_foreign(controller.controlled_by)
+
+
+def _control_by_others(
+    owners: list[Owner] | None, controller: Controller | None, complete: bool = True
+) -> Tri:
+    """Whether an entity is controlled by a foreign person other than through a parent.
+
+    800.224(a)(2), 800.208: owners that include no foreign parent do not show freedom from
+    foreign control. A recorded controller decides; otherwise a foreign (or unknown) holder of
+    10% or more raises the question, and with none the record shows no foreign control. Holders
+    left off an incomplete owners list may be such a holder when they can hold 10% or more.
+    """
+    if controller is not None:
+        return _controller_foreign(controller)
+    if owners is None:
+        return None
+    unlisted: Tri = None if others_max(owners, complete) >= 10 else False
+    return or3(
+        [
+            *(
+                and3([_ten_pct(o), None if foreign_owner(o) is not False else False])
+                for o in owners
+            ),
+            unlisted,
+        ]
+    )
 
 
 def foreign_owner(owner: Owner) -> Tri:
-    """Whether an owner is foreign, or controlled through its parents by a foreign person."""
+    """Whether an owner is foreign, or controlled by a foreign person (800.224(a)(2), (b))."""
     if owner.kind == PartyKind.individual or owner.kind == PartyKind.government:
-        return None if owner.country is None else owner.country != "US"
+        nats = owner.nationalities or ([owner.country] if owner.country else None)
+        return None if nats is None else "US" not in nats
     if owner.country is not None and owner.country != "US":
         return True
-    parents = [o for o in (owner.owners or []) if is_parent(o)]
-    if owner.owners is None:
+    if owner.owners is None and owner.controlled_by is None:
         return None
-    known = or3(foreign_owner(o) for o in parents) if parents else False
-    if known is not True and others_max(owner.owners, owner.owners_complete) >= 50:
-        return None  # an unlisted holder could be a foreign parent
-    return known
+    parents = [o for o in (owner.owners or []) if is_parent(o) is not False]
+    by_parent = or3(and3([is_parent(o), foreign_owner(o)]) for o in parents)
+    if by_parent is False and others_max(owner.owners, owner.owners_complete) >= 50:
+        by_parent = None  # an unlisted holder could be a foreign parent
+    return or3(
+        [
+            None if owner.country is None else False,
+            by_parent,
+            _control_by_others(owner.owners, owner.controlled_by, owner.owners_complete),
+        ]
+    )
 
 
 def foreign_person(party: Party, notes: list[str]) -> Tri:
@@ -161,16 +315,23 @@ def foreign_person(party: Party, notes: list[str]) -> Tri:
     )
     # 800.220(b): the carve-out applies only when the party shows U.S. majority ownership.
     foreign_entity = and3([organized_abroad, abroad, not party.majority_owned_by_us_nationals])
-    parents = [o for o in (party.owners or []) if is_parent(o)]
-    parent_foreign: Tri = or3(foreign_owner(o) for o in parents) if parents else None
-    if party.owners is not None and not parents:
-        parent_foreign = False
-    if parent_foreign is False and others_max(party.owners, party.owners_complete) >= 50:
+    parents = [o for o in (party.owners or []) if is_parent(o) is not False]
+    parent_foreign: Tri = or3(and3([is_parent(o), foreign_owner(o)]) for o in parents)
+    if party.owners is None:
+        parent_foreign = None if not parent_foreign else True
+    elif parent_foreign is False and others_max(party.owners, party.owners_complete) >= 50:
         parent_foreign = None  # an unlisted holder could be a foreign parent
     controlled = party.controlled_by_foreign_person
-    if controlled is None and party.owners is not None and party.owners_complete:
-        # Owners recorded and none is a foreign parent: control by other means must be stated.
-        controlled = False
+    if controlled is None:
+        # 800.224(a)(2): control by means other than a parent must be recorded; a foreign holder
+        # of 10% or more (or one of unknown nationality, or one left off an incomplete owners
+        # list) leaves it an open question.
+        controlled = _control_by_others(party.owners, party.controlled_by, party.owners_complete)
+        if controlled is None and party.owners is not None:
+            notes.append(
+                "whether a foreign holder of 10% or more (or another person) controls the "
+                "investor is not recorded (800.224(a)(2), 800.208)"
+            )
     return or3([foreign_entity, controlled, parent_foreign])
 
 
@@ -210,18 +371,78 @@ def ultimate_parent(party: Party) -> tuple[str | None, str | None]:
     return name, country
 
 
-def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri:
-    """800.219(a), simplified as documented: nationality, organization, board, owners, lists."""
-    ok = excepted | {"US"}
-    listed = {RestrictedList.bis_entity_list, RestrictedList.bis_unverified_list}
-    on_list = bool(listed & set(party.lists or [])) or any(
-        listed & set(o.lists or []) for o in chain(party.owners)
+def _holder_qualifies(owner: Owner, ok: set[str]) -> Tri:
+    """800.219(a)(3)(iv)(A)-(C): a 10%-or-more holder tied only to the U.S. or excepted states."""
+    if owner.kind == PartyKind.individual:
+        nats = owner.nationalities or ([owner.country] if owner.country else None)
+        return None if nats is None else all(n in ok for n in nats)
+    if owner.kind == PartyKind.government:
+        return None if owner.country is None else owner.country in ok
+    return and3(
+        [
+            None if owner.country is None else owner.country in ok,
+            None
+            if owner.principal_place_of_business is None
+            else owner.principal_place_of_business in ok,
+        ]
     )
-    if on_list:
-        notes.append("the investor or an owner is on the BIS Entity List or Unverified List")
+
+
+def _holders_qualify(owners: list[Owner] | None, ok: set[str], complete: bool = True) -> Tri:
+    """800.219(a)(3)(iv) for one entity: every direct holder of 10% or more qualifies.
+
+    Holders left off an incomplete owners list who could hold 10% or more (or be a parent) are
+    not shown to qualify.
+    """
+    if owners is None:
+        return None
+    unlisted: Tri = None if others_max(owners, complete) >= 10 else True
+    return and3([*(or3([not3(_ten_pct(o)), _holder_qualifies(o, ok)]) for o in owners), unlisted])
+
+
+def parents_of(owners: list[Owner] | None) -> Iterable[tuple[Owner, Tri]]:
+    """Every owner that is, or may be, a parent (800.235), up the chain, with whether it is."""
+    for owner in owners or []:
+        parent = is_parent(owner)
+        if parent is False:
+            continue
+        yield owner, parent
+        for above, is_above in parents_of(owner.owners):
+            yield above, and3([parent, is_above])
+
+
+def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri:
+    """800.219(a)(3), (c): the investor and each of its parents; lists and events for parents too.
+
+    The organization, principal place of business, board, 10%-holder and minimum excepted
+    ownership tests apply to the investor and each parent (800.219(a)(3)); the five-year events
+    and the Entity/Unverified List to the investor, its parents and its subsidiaries
+    (800.219(c)). Holders that are not parents are tested only as 10%-or-more holders of the
+    entity they hold directly, never "every owner anywhere in the chain". Subsidiaries of the
+    investor are not recorded in a deal; their listings must be declared on the investor.
+    """
+    ok = excepted | {"US"}
+    start = len(notes)
+    listed = {RestrictedList.bis_entity_list, RestrictedList.bis_unverified_list}
+    parents = list(parents_of(party.owners))
+    if listed & set(party.lists or []):
+        notes.append("the investor is on the BIS Entity List or Unverified List (800.219(c)(2))")
         return False
-    lists_open: Tri = None if lists_unknown(party) else True
-    disq: Tri = and3([None if party.disqualifiers is None else not party.disqualifiers, lists_open])
+    list_tests: list[Tri] = []
+    if party.lists is None:
+        list_tests.append(None)  # the investor's own memberships are not known
+    for owner, is_par in parents:
+        if listed & set(owner.lists or []):
+            if is_par:
+                notes.append(
+                    f"{owner.name}, a parent of the investor, is on the BIS Entity List or "
+                    "Unverified List (800.219(c)(2))"
+                )
+                return False
+            list_tests.append(None)
+        elif owner.lists is None:
+            list_tests.append(None)  # a (possible) parent's memberships are not known
+    disq: Tri = None if party.disqualifiers is None else not party.disqualifiers
     if party.kind == PartyKind.individual:
         nats = party.nationalities or ([party.country] if party.country else None)
         if nats is None:
@@ -238,22 +459,30 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
         ge(party.board_us_or_excepted_pct, 75),
         party.minimum_excepted_ownership_met,
         disq,
+        _holders_qualify(party.owners, ok, party.owners_complete),
+        *list_tests,
     ]
-    if party.owners is None:
-        tests.append(None)
-    else:
-        if others_max(party.owners, party.owners_complete) >= 10:
-            notes.append("owners listed as incomplete: an unlisted 10% holder may exist")
-            tests.append(None)
-        for owner in chain(party.owners):
-            if owner.owners is not None and others_max(owner.owners, owner.owners_complete) >= 10:
-                tests.append(None)
-            big = or3(
+    for owner, is_par in parents:
+        if owner.kind in (PartyKind.individual, PartyKind.government):
+            own_test = _holder_qualifies(owner, ok)
+        else:
+            own_test = and3(
                 [
-                    ge(owner.voting_pct, 10),
-                    ge(owner.equity_pct, 10),
-                    owner.is_general_partner,
+                    None if owner.country is None else owner.country in ok,
+                    None
+                    if owner.principal_place_of_business is None
+                    else owner.principal_place_of_business in ok,
+                    ge(owner.board_us_or_excepted_pct, 75),
+                    owner.minimum_excepted_ownership_met,
+                    None if owner.disqualifiers is None else not owner.disqualifiers,
+                    _holders_qualify(owner.owners, ok, owner.owners_complete),
                 ]
             )
-            tests.append(or3([not3(big), None if owner.country is None else owner.country in ok]))
-    return and3(tests)
+        parent_test = or3([not3(is_par), own_test])
+        if parent_test is None:
+            notes.append(f"800.219(a)(3), (c) not shown for {owner.name}, a parent of the investor")
+        tests.append(parent_test)
+    result = and3(tests)
+    if result is not None:
+        del notes[start:]  # these notes only explain an unknown answer
+    return result

@@ -335,6 +335,7 @@ class OwnershipRule:
     threshold: Decimal
     counts: tuple[str, ...]  # lists whose holders count towards the threshold
     citation: str
+    reaches_target: bool = False  # the target is tested too (its recorded owners)
 
 
 def ownership_rules(references: References, as_of: dt.date) -> dict[str, OwnershipRule]:
@@ -350,6 +351,7 @@ def ownership_rules(references: References, as_of: dt.date) -> dict[str, Ownersh
             Decimal(str(entry.attributes.get("threshold", 50))),
             tuple(sorted(str(c) for c in counts)),
             str(entry.attributes.get("citation") or ""),
+            bool(entry.attributes.get("reaches_target", False)),
         )
     return dict(sorted(out.items()))
 

@@ -5,8 +5,11 @@ of the completion date, the signing of the agreement, the tender offer and the p
 (the dates the record gives). 800.401(c)(1)-(2): a U.S. regulatory authorization (800.254) must
 be required to export it to the investor (by its principal place of business; every nationality
 of an individual) or to a foreign person holding 25% or more of its voting interest, directly or
-indirectly (800.256: a parent counts as 100%). The licence requirement is recorded per
-destination country (``license_required_to``) and the persons are worked out here.
+indirectly (800.256: a parent counts as 100%). Holders are placed by the same test (an owner's
+``principal_place_of_business``, an individual owner's ``nationalities``); a recorded controller
+(``controlled_by``) holds a stake that is not recorded, so it may be such a holder. The licence
+requirement is recorded per destination country (``license_required_to``) and the persons are
+worked out here.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from decimal import Decimal
 
 from screening.facts.ownership import is_parent, others_max
 from screening.facts.sections.base import HUNDRED, Tri, and3, or3
-from screening.model.deal import CriticalTechnology, DealRecord, Owner, PartyKind
+from screening.model.deal import Controller, CriticalTechnology, DealRecord, Owner, PartyKind
 from screening.model.numbers import Num, bounds, make, pct_of
 
 QUARTER = Decimal(25)
@@ -55,19 +58,35 @@ def _investor_places(deal: DealRecord) -> list[str] | None:
     return [inv.principal_place_of_business] if inv.principal_place_of_business else None
 
 
-def _owner_place(owner: Owner) -> str | None:
-    if owner.kind in (PartyKind.individual, PartyKind.government):
-        return owner.country  # nationality of an individual; the state of a government
-    # An entity is judged by its principal place of business (800.401(c)(2)), which an owner
-    # record may carry; its country of organization is not a substitute.
-    place = getattr(owner, "principal_place_of_business", None)
-    return place if isinstance(place, str) else None
+def _places(person: Owner | Controller) -> list[str] | None:
+    """Where a holder or controller is based for 800.401(c)(1)-(2): every nationality of an
+    individual, the state of a government, an entity's principal place of business (its country
+    of organization is not a substitute); None where the record does not say."""
+    if person.kind == PartyKind.individual:
+        return person.nationalities or ([person.country] if person.country else None)
+    if person.kind == PartyKind.government:
+        return [person.country] if person.country else None
+    ppb = person.principal_place_of_business
+    return [ppb] if ppb else None
+
+
+def _controllers(
+    controller: Controller | None, big: Tri, out: list[tuple[Tri, list[str] | None]]
+) -> None:
+    """A recorded controller (and whoever controls it) holds a stake that is not recorded: it may
+    hold 25% or more of the votes, directly or indirectly, wherever what it controls does."""
+    while controller is not None:
+        out.append((and3([big, None]), _places(controller)))
+        controller = controller.controlled_by
 
 
 def _holders(
-    owners: list[Owner] | None, complete: bool, factor: Num, out: list[tuple[Tri, str | None]]
+    owners: list[Owner] | None,
+    complete: bool,
+    factor: Num,
+    out: list[tuple[Tri, list[str] | None]],
 ) -> None:
-    """(holds 25% or more, place) of every holder in the chain, with its effective interest."""
+    """(holds 25% or more, places) of every holder in the chain, with its effective interest."""
     if owners is None:
         out.append((None, None))
         return
@@ -88,7 +107,8 @@ def _holders(
             else (False if hi is not None and hi < QUARTER else None)
         )
         if big is not False:
-            out.append((big, _owner_place(owner)))
+            out.append((big, _places(owner)))
+            _controllers(owner.controlled_by, big, out)
         if owner.kind not in (PartyKind.individual, PartyKind.government):
             _holders(owner.owners, owner.owners_complete, effective, out)
     if others_max(owners, complete) * (bounds(factor)[1] or HUNDRED) / HUNDRED >= QUARTER:
@@ -107,14 +127,15 @@ def authorization_needed(tech: CriticalTechnology, deal: DealRecord) -> tuple[Tr
     places = _investor_places(deal)
     tests: list[Tri] = [None if places is None else bool(wanted & set(places))]
     hits = [f"{inv.name} ({', '.join(places)})"] if places and wanted & set(places) else []
-    holders: list[tuple[Tri, str | None]] = []
+    holders: list[tuple[Tri, list[str] | None]] = []
     if inv.kind not in (PartyKind.individual, PartyKind.government):
+        _controllers(inv.controlled_by, True, holders)
         _holders(inv.owners, inv.owners_complete, HUNDRED, holders)
-    for big, place in holders:
-        needs: Tri = None if place is None else place in wanted
+    for big, where in holders:
+        needs: Tri = None if where is None else bool(wanted & set(where))
         tests.append(and3([big, needs]))
-        if big and needs:
-            hits.append(f"a 25%-or-more holder in {place}")
+        if big and needs and where is not None:
+            hits.append(f"a 25%-or-more holder in {', '.join(sorted(wanted & set(where)))}")
     status = or3(tests)
     listed = ", ".join(sorted(wanted)) or "no country"
     if status:

@@ -92,6 +92,23 @@ class InvestorFacts(Section):
         "effective foreign-government voting interest in the investor", "%"
     )
     gov_interest_state: str | None = _label("state whose governments hold that interest")
+    gov_substantial_interest: bool | None = _label(
+        "the governments of a single foreign state hold 49% or more of the investor (800.244)"
+    )
+    gov_substantial_interest_nonexcepted: bool | None = _label(
+        "the governments of a single non-excepted foreign state hold 49% or more of the investor"
+    )
+    gov_controlled: bool | None = _label(
+        "a foreign government of a non-excepted state controls the investor"
+    )
+    gov_control_link: str | None = _label("how that government controls the investor")
+    coc_tie: bool | None = _label(
+        "the investor, a controller or a 10%-or-more holder in its chain is tied to a country of "
+        "concern"
+    )
+    coc_tie_link: str | None = _label(
+        "the chain link that ties the investor to a country of concern"
+    )
     excepted_investor: bool | None = _label("the investor is an excepted investor")
     lists: list[str] | AtLeast = Field(
         default_factory=list, title="restricted lists naming the investor or an owner"
@@ -102,10 +119,20 @@ class InvestorFacts(Section):
         "voting interest of the investor with those acting in concert", "%"
     )
     concert_majority: bool | None = _label(
-        "the investor with those acting in concert holds more than 50% of the votes"
+        "the investor with those acting in concert holds 50% or more of the votes"
     )
     is_fund: bool = Field(False, title="the investor is an investment fund")
     gp_is_foreign_person: bool | None = _label("the fund's general partner is a foreign person")
+    gp_ultimately_controlled_by_us_nationals: bool | None = _label(
+        "the fund's general partner is ultimately controlled exclusively by U.S. nationals"
+    )
+    foreign_lp_with_rights: bool | None = _label(
+        "a foreign limited partner gets MNPTI, an 800.211(b) right or control of the fund"
+    )
+    foreign_lp_ct_authorization: bool | None = _label(
+        "such a limited partner would need a U.S. authorization for the target's critical "
+        "technology"
+    )
     managed_exclusively_by_gp: bool | None = _label("the fund is managed exclusively by its GP")
     lp_advisory_board_compliant: bool | None = _label(
         "foreign LPs on the advisory board meet 800.307(a)(3)-(4)"
@@ -154,6 +181,9 @@ class RightsFacts(Section):
     """Facts about what the investor gets."""
 
     voting_pct: Num | None = _label("investor's voting interest", "%")
+    substantial_interest: bool | None = _label(
+        "the investor acquires a voting interest of 25% or more (800.244(a))"
+    )
     equity_pct: Num | None = _label("investor's equity interest", "%")
     board_seats: int | None = _label("board seats the investor appoints")
     board_majority: bool | None = _label("the investor appoints a majority of the board")
@@ -288,6 +318,23 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "broker.role": ("target_sells", "target_buys"),
     "broker.categories": tuple(x.value for x in PadfaCategory),
 }
+# Derived facts whose explanation a result shows only when its rulebook reads them (in a
+# condition or an explanation): added after results were first recorded, so that a screening
+# recorded under an earlier rulebook reproduces exactly under its own rulebook.
+SHOWN_WHEN_READ = frozenset(
+    {
+        "investor.coc_tie",
+        "investor.foreign_person",
+        "investor.gov_controlled",
+        "investor.gov_substantial_interest",
+        "investor.gov_substantial_interest_nonexcepted",
+        "rights.substantial_interest",
+        "energy.counterparty_fie",
+        "energy.counterparty_pfe",
+        "energy.status_date",
+        "parties.target_ns_cmic_trading_ban",
+    }
+)
 COUNTRY_PATHS = (
     "investor.country",
     "investor.principal_place_of_business",

@@ -155,6 +155,36 @@ class DataCategory(StrEnum):
 # Parties and ownership
 
 
+class Controller(Record):
+    """A person that controls a party other than through a recorded stake (31 CFR 800.208).
+
+    Record it when who controls an entity is known but the stake is not (a founder holding
+    super-voting shares, a state that appoints the board by statute, a GP of a fund), so that
+    foreign-person status (800.224) and ties to a country of concern can be traced.
+    """
+
+    name: str = Field(
+        description="the controlling person's name as in the source", min_length=1, max_length=200
+    )
+    kind: PartyKind = Field(description="what sort of person or body the controller is")
+    country: Country | None = Field(
+        None, description="country of organization (entities) or nationality (individuals)"
+    )
+    principal_place_of_business: Country | None = Field(
+        None, description="an entity's principal place of business (800.239)"
+    )
+    nationalities: list[Country] | None = Field(
+        None, description="every nationality of an individual; None = unknown"
+    )
+    residences: list[Country] | None = Field(
+        None,
+        description="countries an individual resides in (permanent or habitual); None = unknown",
+    )
+    controlled_by: Controller | None = Field(
+        None, description="who in turn controls this controller, if it is an entity; None = unknown"
+    )
+
+
 class Owner(Record):
     """A holder of an interest in a party, with its own owners (an ownership chain)."""
 
@@ -164,6 +194,31 @@ class Owner(Record):
     kind: PartyKind = Field(description="what sort of person or body the holder is")
     country: Country | None = Field(
         None, description="country of organization (entities) or nationality (individuals)"
+    )
+    principal_place_of_business: Country | None = Field(
+        None, description="an entity owner's principal place of business (800.239); None = unknown"
+    )
+    nationalities: list[Country] | None = Field(
+        None, description="every nationality of an individual owner; None = unknown"
+    )
+    residences: list[Country] | None = Field(
+        None, description="countries an individual owner resides in; None = unknown"
+    )
+    controlled_by: Controller | None = Field(
+        None, description="who controls this owner, when known but not through a recorded stake"
+    )
+    board_us_or_excepted_pct: PercentValue | None = Field(
+        None,
+        description=(
+            "for a parent of the investor: share of its board members and observers who are U.S. "
+            "or excepted-state nationals (800.219(a)(3)(iii))"
+        ),
+    )
+    minimum_excepted_ownership_met: bool | None = Field(
+        None, description="for a parent of the investor: 800.219(a)(3)(v) is met"
+    )
+    disqualifiers: list[Disqualifier] | None = Field(
+        None, description="for a parent of the investor: 800.219(c)(1) events; [] = none"
     )
     voting_pct: PercentValue | None = Field(
         None, description="voting interest held in the owned party"
@@ -202,6 +257,57 @@ class Clearance(Record):
     )
 
 
+class LimitedPartner(Record):
+    """A limited partner (or equivalent) of an investment fund investor, 31 CFR 800.307.
+
+    800.307 takes a foreign LP's *indirect* investment through the fund out of covered
+    investments when all of 800.307(a)(1)-(6) hold; it never removes the fund's own investment.
+    """
+
+    name: str = Field(
+        description="the limited partner's name as in the source", min_length=1, max_length=200
+    )
+    kind: PartyKind = Field(description="what sort of person or body the limited partner is")
+    country: Country | None = Field(
+        None, description="country of organization (entities) or nationality (individuals)"
+    )
+    principal_place_of_business: Country | None = Field(
+        None, description="an entity's principal place of business (800.239); None = unknown"
+    )
+    equity_pct: PercentValue | None = Field(None, description="share of the fund's commitments")
+    advisory_board_member: bool | None = Field(
+        None, description="sits (or has a designee) on the fund's advisory board or a committee"
+    )
+    controls_fund: bool | None = Field(
+        None,
+        description=(
+            "can approve or control the fund's investment decisions or the GP's decisions on "
+            "portfolio companies, or dismiss, select or set the pay of the GP (800.307(a)(3)-(4))"
+        ),
+    )
+    mnpti_access: bool | None = Field(
+        None,
+        description="gets material nonpublic technical information of the target (800.307(a)(5))",
+    )
+    portfolio_rights: bool | None = Field(
+        None,
+        description=(
+            "gets a board seat, observer, nomination or involvement right in the target "
+            "(800.211(b); 800.307(a)(6))"
+        ),
+    )
+    ct_authorization_required: bool | None = Field(
+        None,
+        description=(
+            "a U.S. regulatory authorization would be required to export the target's critical "
+            "technology to this LP (800.401(c)(1))"
+        ),
+    )
+    lists: list[RestrictedList] = Field(
+        default_factory=list, description="restricted lists it is on; omitted or [] = none"
+    )
+
+
 class Party(Record):
     """The foreign investor (or a co-investor): who acquires the interest."""
 
@@ -222,6 +328,16 @@ class Party(Record):
     )
     controlled_by_foreign_person: bool | None = Field(
         None, description="a foreign national, government or entity controls it (800.224(b))"
+    )
+    controlled_by: Controller | None = Field(
+        None,
+        description=(
+            "who controls the party when known but not through a recorded stake (800.208); "
+            "None = not recorded"
+        ),
+    )
+    residences: list[Country] | None = Field(
+        None, description="countries an individual resides in; None = unknown"
     )
     owners: list[Owner] | None = Field(
         None, max_length=50, description="holders of 10% or more; None = unknown, [] = none"
@@ -249,6 +365,29 @@ class Party(Record):
     # Funds, 800.307 and 800.401(d)(1), (e)(3)
     gp_is_foreign_person: bool | None = Field(
         None, description="for a fund: its general partner or managing member is a foreign person"
+    )
+    gp_ultimately_controlled_by_us_nationals: bool | None = Field(
+        None,
+        description=(
+            "for a fund: its general partner or managing member is ultimately controlled "
+            "exclusively by U.S. nationals (800.401(e)(3)(ii)(A)); a fact of its own, distinct "
+            "from gp_is_foreign_person"
+        ),
+    )
+    investment_adviser: Controller | None = Field(
+        None,
+        description=(
+            "for a pooled fund: its investment adviser (15 U.S.C. 80b-2(a)(11)); a U.S. adviser "
+            "is a parent under 31 CFR 850.219(c); None = not recorded"
+        ),
+    )
+    limited_partners: list[LimitedPartner] | None = Field(
+        None,
+        max_length=200,
+        description=(
+            "for a fund: its limited partners with the rights each has (800.307); "
+            "None = unknown, [] = none"
+        ),
     )
     managed_exclusively_by_gp: bool | None = Field(
         None, description="for a fund: managed exclusively by its GP (800.307(a)(1))"
@@ -414,6 +553,19 @@ class USBusiness(Record):
     )
     certificated_air_carrier: bool | None = Field(
         None, description="a certificated U.S. air carrier (800.401(d)(2))"
+    )
+    owners: list[Owner] | None = Field(
+        None,
+        max_length=50,
+        description=(
+            "the target's holders (for the OFAC 50 Percent Rule on the target side); "
+            "None = unknown, [] = none"
+        ),
+    )
+    owners_complete: bool = Field(
+        True,
+        description="false: the owners listed are known holders and others may exist (the rest "
+        "of the interest stays unknown); true (the default): the list is every holder",
     )
 
 

@@ -37,7 +37,7 @@ def _owner_bounds(owner: Owner) -> tuple[Decimal, Decimal]:
     return (ZERO, HUNDRED) if pct is None else pct_bounds(pct)
 
 
-def _unlisted(owners: list[Owner], complete: bool) -> Decimal:
+def unlisted_max(owners: list[Owner], complete: bool) -> Decimal:
     """What holders left off an incomplete owners list can hold (0 for a complete list)."""
     if complete:
         return ZERO
@@ -57,7 +57,7 @@ def full_count_share(
     """
     if owners is None:
         return ZERO, HUNDRED
-    low, high = ZERO, _unlisted(owners, complete)
+    low, high = ZERO, unlisted_max(owners, complete)
     for owner in owners:
         caught = caught_entity(owner, direct, threshold, strict)
         lo_pct, hi_pct = _owner_bounds(owner)
@@ -102,7 +102,7 @@ def multiplied_share(
     """Share held directly or indirectly by caught persons, multiplied through each level."""
     if owners is None:
         return ZERO, HUNDRED
-    low, high = ZERO, _unlisted(owners, complete)
+    low, high = ZERO, unlisted_max(owners, complete)
     for owner in owners:
         lo_pct, hi_pct = _owner_bounds(owner)
         first = direct(owner)

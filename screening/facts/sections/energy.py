@@ -15,7 +15,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.sections._chains import fmt, full_count_share, holding, meets
+from screening.facts.sections._chains import (
+    caught_entity,
+    fmt,
+    full_count_share,
+    holding,
+    meets,
+)
 from screening.facts.sections.base import Section, Tri, and3, fact, or3
 from screening.model.deal import Owner, PartyKind, RestrictedList
 from screening.model.ext.energy import EnergyCredit
@@ -37,6 +43,11 @@ class EnergyFacts(Section):
     credits: list[str] | None = fact("credits the claimant claims")
     pfe_year: bool | None = fact("the claimant's taxable year begins after July 4, 2025")
     counterparty_sfe: bool | None = fact("the counterparty is a specified foreign entity")
+    counterparty_fie: bool | None = fact("the counterparty is a foreign-influenced entity")
+    counterparty_pfe: bool | None = fact(
+        "the counterparty is a prohibited foreign entity (a specified or foreign-influenced entity)"
+    )
+    status_date: dt.date | None = fact("date on which PFE status is tested (7701(a)(51)(A)(ii))")
     counterparty_stake_pct: Num | None = fact("counterparty's stake in the claimant", "%")
     aggregate_sfe_pct: Num | None = fact(
         "stake of all specified foreign entities in the claimant", "%"
@@ -70,6 +81,9 @@ class EnergyFacts(Section):
     )
     macr_threshold_confidence: str | None = fact("confidence of that threshold (src or mem)")
     macr_below_threshold: bool | None = fact("the cost ratio is below the threshold")
+
+
+_YES_NO: dict[bool | None, str] = {True: "yes", False: "no", None: "unknown"}
 
 
 def _direct(nations: set[str]) -> Any:
@@ -173,6 +187,69 @@ def _ge(value: Num | None, threshold: Decimal | None) -> Tri:
     return None if threshold is None else ge(value, threshold)
 
 
+def _counterparty_fie(
+    deal: Any,
+    ec: EnergyCredit,
+    nations: set[str],
+    single_t: Decimal | None,
+    agg_t: Decimal | None,
+    notes: list[str],
+) -> Tri:
+    """IRC 7701(a)(51)(D) for the counterparty itself (a supplier too): SFE owners, or recorded.
+
+    Ownership prongs from the recorded owners (a single SFE at the single-owner threshold, SFEs
+    together at the aggregate threshold; [src] thresholds); the debt, covered-officer and
+    effective-control prongs are not recorded for a counterparty, so without a recorded
+    determination (energy.counterparty_fie) the answer is never false.
+    """
+    if ec.counterparty_fie is not None:
+        notes.append("as the deal records it")
+        return ec.counterparty_fie
+    owners = deal.investor.owners
+    direct = _direct(nations)
+    single: Tri = None
+    if single_t is not None and owners is not None:
+        single = or3(
+            and3(
+                [
+                    caught_entity(o, direct, Decimal(50), strict=True),
+                    _ge(holding(o.voting_pct, o.equity_pct), single_t),
+                ]
+            )
+            for o in owners
+        )
+    aggregate: Tri = None
+    if agg_t is not None:
+        aggregate = meets(
+            full_count_share(owners, direct, Decimal(50), strict=True), agg_t, strict=False
+        )
+    notes.append(
+        f"single SFE holder at {single_t}%: {single}; SFEs together at {agg_t}%: {aggregate}; "
+        "debt, covered-officer and effective-control prongs not recorded for the counterparty"
+    )
+    return True if (single or aggregate) else None
+
+
+def _status_date(year_begins: dt.date) -> tuple[dt.date, str]:
+    """7701(a)(51)(A)(ii): PFE status on the last day of the taxable year, except the first."""
+    try:
+        last = year_begins.replace(year=year_begins.year + 1) - dt.timedelta(days=1)
+    except ValueError:  # a year beginning on Feb. 29
+        last = dt.date(year_begins.year + 1, 2, 28)
+    first_after = PFE_START + dt.timedelta(days=1)
+    if first_after <= year_begins < first_after.replace(year=first_after.year + 1):
+        return year_begins, (
+            f"the first taxable year beginning after July 4, 2025 ({year_begins}): SFE list "
+            "prongs (i)-(iv) are tested on its first day, other prongs on its last day "
+            f"({last}) (IRC 7701(a)(51)(A)(ii)(II) [src]); the record's facts are taken to hold "
+            "on both dates"
+        )
+    return last, (
+        f"PFE status is tested on the last day of the taxable year, {last} (IRC "
+        "7701(a)(51)(A)(ii)(I) [src]); the record's facts are taken to hold on that date"
+    )
+
+
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFacts, dict[str, str]]:
     """Compute the section from a deal record."""
     ec: EnergyCredit | None = deal.energy
@@ -230,6 +307,14 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     )
     if aggregate is None and gt(inv_sfe_stake, ctrl_t):
         controlled = True
+    fie_notes: list[str] = []
+    fie = _counterparty_fie(deal, ec, nations, single_t, agg_t, fie_notes)
+    d["energy.counterparty_fie"] = "; ".join(fie_notes)
+    pfe = or3([sfe, fie])
+    d["energy.counterparty_pfe"] = (
+        "a prohibited foreign entity is a specified foreign entity or a foreign-influenced "
+        f"entity (IRC 7701(a)(51)(A)(i) [src]): SFE {_YES_NO[sfe]}, FIE {_YES_NO[fie]}"
+    )
     threshold, confidence = _macr(references, ec)
     below = None if threshold is None else lt(ec.macr_pct, threshold)
     if ec.macr_year is not None and ec.macr_year < MACR_START:
@@ -247,12 +332,17 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         year = dt.date(as_of.year, 1, 1)
         d["energy.pfe_year"] = f"taxable year not recorded: a calendar year is assumed ({year})"
     supplies = deal.kind == "supply_partnership"
+    status_date, status_note = _status_date(year)
+    d["energy.status_date"] = status_note
     return (
         EnergyFacts(
             recorded=True,
             credits=None if ec.credits is None else sorted(str(c) for c in ec.credits),
             pfe_year=year > PFE_START,
             counterparty_sfe=sfe,
+            counterparty_fie=fie,
+            counterparty_pfe=pfe,
+            status_date=status_date,
             counterparty_stake_pct=stake,
             aggregate_sfe_pct=aggregate,
             single_sfe_test=single,

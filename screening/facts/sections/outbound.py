@@ -14,8 +14,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, fact, or3
-from screening.model.numbers import Num, ge, gt, render
+from screening.facts.sections._chains import unlisted_max
+from screening.facts.sections.base import HUNDRED, Section, Tri, fact, or3
+from screening.model.numbers import Num, ge, gt, pct_bounds, render
 from screening.model.reference import References
 
 COUNTRIES = "countries_of_concern_850"
@@ -120,24 +121,157 @@ def _us_person(deal: Any, notes: dict[str, str]) -> Tri:
     return bool(inv.country == "US")
 
 
+def _is_us_person(owner: Any) -> Tri:
+    """850.229 for a recorded owner: a U.S. citizen, or an entity organized in the United States."""
+    if str(owner.kind) == "individual":
+        nats = getattr(owner, "nationalities", None) or ([owner.country] if owner.country else None)
+        if nats is None:
+            return None
+        return True if "US" in nats else None  # a permanent resident is not recorded
+    if str(owner.kind) == "government":
+        return False
+    return None if owner.country is None else owner.country == "US"
+
+
+class _UsHoldings:
+    """Each U.S. person's attributed voting interest in an entity, as bounds (850.206(b))."""
+
+    def __init__(self) -> None:
+        self.low: dict[str, Decimal] = {}
+        self.high: dict[str, Decimal] = {}
+        self.parents: dict[str, str] = {}  # U.S. persons that are parents by a non-vote prong
+        self.wild = Decimal(0)  # voting interest whose U.S. holder (if any) is unknown
+        self.maybe_parent = False  # a parent prong that a U.S. person may meet is unknown
+
+    def add(self, name: str, low: Decimal, high: Decimal) -> None:
+        self.low[name] = min(HUNDRED, self.low.get(name, Decimal(0)) + low)
+        self.high[name] = min(HUNDRED, self.high.get(name, Decimal(0)) + high)
+
+    def decide(self) -> tuple[Tri, str]:
+        """Whether a single U.S. person is a parent (more than 50%, or a GP/adviser prong)."""
+        if self.parents:
+            name = sorted(self.parents)[0]
+            return True, self.parents[name]
+        for name, low in sorted(self.low.items()):
+            if low > FIFTY:
+                return (
+                    True,
+                    f"{name} (US) holds {low.normalize():f}% of the votes, directly or indirectly",
+                )
+        most = max(self.high.values(), default=Decimal(0))
+        if self.maybe_parent or most + self.wild > FIFTY:
+            return None, ""
+        return False, ""
+
+
+def _us_holdings(
+    name: str,
+    kind: str,
+    owners: list[Any] | None,
+    adviser: Any,
+    depth: int = 0,
+    complete: bool = True,
+) -> _UsHoldings:
+    """850.206(b), 850.219: full attribution through parents, proportional below."""
+    out = _UsHoldings()
+    if owners is None or depth > 20:
+        out.wild = HUNDRED
+        out.maybe_parent = True
+        return out
+    if kind == "fund":
+        if adviser is None:
+            out.maybe_parent = True  # 850.219(c): the pooled fund's investment adviser
+        elif _is_us_person(adviser):
+            out.parents[adviser.name] = (
+                f"{adviser.name} (US) is the investment adviser of {name} (850.219(c))"
+            )
+        if not any(o.is_general_partner for o in owners) and any(
+            o.is_general_partner is None for o in owners
+        ):
+            out.maybe_parent = True
+        if not owners:
+            out.maybe_parent = True  # the general partner is not recorded
+    unlisted = unlisted_max(owners, complete)
+    if unlisted > 0:
+        # Holders left off an incomplete owners list: any of them could be a U.S. person.
+        out.wild = min(HUNDRED, out.wild + unlisted)
+    for owner in owners:
+        pct = owner.voting_pct
+        low_v, high_v = pct_bounds(pct) if pct is not None else (Decimal(0), HUNDRED)
+        us = _is_us_person(owner)
+        if us:
+            out.add(owner.name, low_v, high_v)
+            if owner.is_general_partner:
+                out.parents[owner.name] = (
+                    f"{owner.name} (US) is the general partner or managing member of {name} "
+                    "(850.219(b))"
+                )
+            continue
+        if us is None and str(owner.kind) == "individual":
+            out.wild = min(HUNDRED, out.wild + high_v)
+            continue
+        if str(owner.kind) in ("individual", "government"):
+            continue
+        if owner.country is None:
+            out.wild = min(HUNDRED, out.wild + high_v)
+            out.maybe_parent = out.maybe_parent or bool(owner.is_general_partner is not False)
+            continue
+        above = _us_holdings(
+            owner.name, str(owner.kind), owner.owners, None, depth + 1, owner.owners_complete
+        )
+        verdict, how = above.decide()
+        if verdict:
+            # A U.S. person is a parent of this owner: the owner's holding is fully attributed.
+            us_name = (
+                sorted(above.parents)[0]
+                if above.parents
+                else max(above.low, key=lambda k: (above.low[k], k))
+            )
+            out.add(us_name, low_v, high_v)
+            if owner.is_general_partner:
+                out.parents[us_name] = (
+                    f"{how}, and {owner.name} is the general partner of {name} (850.206(b), "
+                    "850.219(b))"
+                )
+            elif gt(pct, FIFTY) is True:
+                out.parents[us_name] = f"{how}; {owner.name} holds {render(pct, '%')} of {name}"
+            continue
+        if verdict is None:
+            out.maybe_parent = out.maybe_parent or bool(owner.is_general_partner)
+        for us_name, low in above.low.items():
+            out.add(us_name, low * low_v / HUNDRED, above.high[us_name] * high_v / HUNDRED)
+        if above.wild or verdict is None:
+            # Unknown holders above could be a single U.S. parent: then the holding counts in full.
+            out.wild = min(HUNDRED, out.wild + high_v)
+    return out
+
+
 def _cfe(deal: Any, notes: dict[str, str]) -> Tri:
+    """850.206: a non-U.S. entity of which a U.S. person is a parent (850.219), whole chain."""
     inv = deal.investor
     if inv.country is None or inv.country == "US" or str(inv.kind) == "individual":
         return None if inv.country is None else False
-    if inv.owners is None:
-        return None
-    parents = [
-        o
-        for o in inv.owners
-        if o.country == "US" and (o.is_general_partner or gt(o.voting_pct, FIFTY) is True)
-    ]
-    if parents:
+    holdings = _us_holdings(
+        inv.name,
+        str(inv.kind),
+        inv.owners,
+        getattr(inv, "investment_adviser", None),
+        complete=inv.owners_complete,
+    )
+    result, how = holdings.decide()
+    controller = getattr(inv, "controlled_by", None)
+    if result is False and controller is not None and _is_us_person(controller) is not False:
+        # A recorded controller may hold the board's voting power (850.219(a)(2)).
+        result = None
+    if result:
+        notes["outbound.controlled_foreign_entity"] = how + " (850.206, 850.219)"
+    elif result is None:
         notes["outbound.controlled_foreign_entity"] = (
-            f"{parents[0].name} (US) holds more than 50% of the votes or is the general partner "
-            "(850.206, 850.219)"
+            "unknown: the chain above the investor does not settle whether a U.S. person holds "
+            "more than 50% of its votes or board voting power, is its general partner or advises "
+            "it as a pooled fund (850.206(b), 850.219)"
         )
-        return True
-    return False
+    return result
 
 
 def _coc_person(deal: Any, coc: set[str], notes: dict[str, str]) -> tuple[Tri, str | None]:

@@ -1,7 +1,8 @@
 """Fact-view section `parties`: restricted-party screening of every party and owner.
 
 The investor, each co-investor and the target are screened by name, and so is every owner in the
-investor's and co-investors' ownership chains (:mod:`screening.facts.parties`). A match is an
+investor's and co-investors' ownership chains (the target's recorded owners count for the OFAC 50
+Percent Rule on the target side) (:mod:`screening.facts.parties`). A match is an
 exact or alias match after normalization, or a list the record declares; a possible match is a fuzzy
 match at or above the threshold. The ownership rules in force on the screening date (OFAC's 50
 Percent Rule; BIS's Affiliates Rule outside its suspension) treat a party owned 50% or more by
@@ -64,6 +65,9 @@ class PartyFacts(Section):
         "an SDN-listed owner holds an interest in a party that is not blocked by it"
     )
     affiliates_rule_in_force: bool | None = fact("the BIS Affiliates Rule is in force")
+    target_ns_cmic_trading_ban: bool | None = fact(
+        "the target is on the NS-CMIC List and 60 days have passed since its listing"
+    )
     bis_affiliate_by_ownership: bool | None = fact(
         "a party is owned 50% or more by Entity List or MEU parties (BIS Affiliates Rule)"
     )
@@ -116,6 +120,9 @@ def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[No
         screening=screen_name(
             tgt.name, references, as_of, declared=[str(x) for x in tgt.lists or []]
         ),
+        # The target's holders, for the OFAC 50 Percent Rule on the target side.
+        owners=build_chain(tgt.owners, references, as_of, (tgt.name,)),
+        complete=tgt.owners_complete,
         path=(tgt.name,),
         lists_known=tgt.lists is not None,
     )
@@ -169,6 +176,33 @@ def _known(found: set[str], open_: bool) -> list[str] | AtLeast:
     return AtLeast(known=sorted(found)) if open_ else sorted(found)
 
 
+_TRADING_BAN_DAYS = 60  # E.O. 13959 as amended by E.O. 14032, sec. 1 [src]
+
+
+def _ns_cmic_trading_ban(target: Node, references: References, as_of: dt.date) -> tuple[Tri, str]:
+    """Whether the target is on the NS-CMIC List and 60 days have passed since its listing."""
+    screening = target.screening
+    matches = [m for m in (screening.matches if screening else ()) if m.list_id == "ns_cmic"]
+    if not matches:
+        return False, f"the target is not on the NS-CMIC List in force on {as_of}"
+    listing = references.get("restricted_ns_cmic")
+    results: list[Tri] = []
+    notes = []
+    for m in matches:
+        entry = listing.get(m.entry) if listing is not None and m.entry else None
+        if entry is None or entry.start is None:
+            results.append(None)
+            notes.append(f"{m.describe()}: listing date not known")
+            continue
+        start = entry.start + dt.timedelta(days=_TRADING_BAN_DAYS)
+        results.append(as_of >= start)
+        notes.append(
+            f"{m.describe()}, listed {entry.start}: purchases barred from {start} "
+            f"({_TRADING_BAN_DAYS} days after listing)"
+        )
+    return or3(results), "; ".join(notes)
+
+
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFacts, dict[str, str]]:
     """Screen every party and owner of the deal against the restricted lists in force on as_of."""
     parties, target = _parties(deal, references, as_of)
@@ -202,7 +236,11 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         f"{possible_text} (fuzzy threshold {POSSIBLE_MATCH_THRESHOLD} of 100)"
     )
     sdn_notes: list[str] = []
-    blocked, blocked_chain = _ownership(parties, (_SDN,), references, as_of, sdn_notes)
+    # The OFAC 50 Percent Rule reaches the target too: a target owned 50% or more by blocked
+    # persons is itself blocked (31 CFR 587.406, 594.412; OFAC guidance of Aug. 13, 2014).
+    sdn_rule = ownership_rules(references, as_of).get(_SDN)
+    tested = [*parties, target] if sdn_rule is not None and sdn_rule.reaches_target else parties
+    blocked, blocked_chain = _ownership(tested, (_SDN,), references, as_of, sdn_notes)
     d["parties.blocked_by_ownership"] = "; ".join(sdn_notes)
     bis_notes: list[str] = []
     in_force = any(k in _BIS for k in ownership_rules(references, as_of))
@@ -223,7 +261,10 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     )
     if open_party or open_owner:
         d["parties.matched_lists"] += "; some restricted-list memberships are not known"
+    ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
+    d["parties.target_ns_cmic_trading_ban"] = ban_note
     facts = PartyFacts(
+        target_ns_cmic_trading_ban=ban,
         screened_names=len(nodes),
         party_lists=_known(party_lists, open_party),
         investor_lists=_known(investor_lists, open_investor),

@@ -110,5 +110,10 @@ class DataTransaction(Record):
         None, description="ordinarily incident to official U.S. Government business (202.504)"
     )
     cfius_action: bool | None = Field(
-        None, description="the investment agreement is subject to a CFIUS action (202.207)"
+        None,
+        description=(
+            "CFIUS has taken a qualifying action (a mitigation agreement, condition or order) on "
+            "this investment agreement (28 CFR 202.207, 202.508 [src]); a filing or a clearance "
+            "without mitigation does not count"
+        ),
     )

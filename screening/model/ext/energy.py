@@ -68,6 +68,13 @@ class EnergyCredit(Record):
         None,
         description="share of the claimant's debt held by SFEs, this deal included",
     )
+    counterparty_fie: bool | None = Field(
+        None,
+        description=(
+            "the counterparty (e.g. a supplier) is a foreign-influenced entity under IRC "
+            "7701(a)(51)(D), as determined on the date the statute names; None = not determined"
+        ),
+    )
     sfe_can_appoint_officer: bool | None = Field(
         None, description="a specified foreign entity can directly appoint a covered officer"
     )
