@@ -473,9 +473,8 @@ def _substantial_interest(deal: DealRecord) -> tuple[Tri, str]:
     partners = [co for co in deal.co_investors if co.acts_in_concert is not False]
     most: Decimal | None = pct_bounds(voting)[1]
     for co in partners:
-        most = (
-            None if most is None or co.voting_pct is None else most + pct_bounds(co.voting_pct)[1]
-        )
+        stake = co.voting  # `voting_pct`, else a consortium member's `rights.voting_pct`
+        most = None if most is None or stake is None else most + pct_bounds(stake)[1]
     if not deal.co_investors_complete:
         most = None  # an unlisted co-investor may act in concert
     if most is not None and most < 25:
