@@ -327,3 +327,21 @@ def check_completions(record: Any, partial: Any, unknown: dict[str, list[Any]]) 
         for exemption in regime.possible_exemptions:
             assert exemption.rule_id in fired, f"possible exemption {exemption.rule_id} never holds"
     assert result.provisional == (rank(result.verdict) < rank(result.ceiling or "clear"))
+
+
+def test_unknown_export_classification_exact() -> None:
+    """EAR (15 CFR 734.13(b), 734.15; part 738): technology released to PRC engineers whose
+    classification is unknown (licence needed for the country or not, exception or not) is at least
+    `covered` on every reading (a release occurs) and `filing_required` where a licence is
+    needed; an earlier rule waited for "EAR99, no licence or an exception" to be known and left
+    the regime `clear` (an under-call found by the property test's enumeration)."""
+    for blank in (
+        ["export.licence_required_for_country"],
+        ["export.licence_exception"],
+        ["export.licence_required_for_country", "export.licence_exception"],
+    ):
+        case = _case("ridgeline-ion-implant-licence-prc-engineers.yaml", blank)
+        check_completions(*case)
+        record, partial, _ = case
+        regime = assemble(record, _book(), run_rules(_book(), partial)).regimes["ear"]
+        assert regime.verdict in ("covered", "filing_required"), (blank, regime.verdict)

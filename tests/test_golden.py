@@ -3,7 +3,8 @@
 Each fixture carries ``expected:`` with ``verdict`` (overall), ``regimes`` (regime → level; a
 regime not listed must be ``clear``, or ``not_in_force`` before the law it encodes took effect,
 per :data:`IN_FORCE_FROM`) and optionally ``rules`` (rule ids that must fire, not
-suppressed) and ``not_rules`` (rule ids that must not fire). A fixture without an expectation is
+suppressed), ``not_rules`` (rule ids that must not fire) and, for a consortium, ``members``
+(member name → its own CFIUS floor). A fixture without an expectation is
 itself an error.
 """
 
@@ -55,6 +56,10 @@ def test_fixture(path: Path, rulebook: Any) -> None:
     assert not missing, f"expected rules did not fire: {sorted(missing)}"
     unexpected = set(expected.get("not_rules") or []) & fired
     assert not unexpected, f"rules fired that must not: {sorted(unexpected)}"
+    members = expected.get("members")
+    if members is not None:
+        assert result.consortium is not None, "expected a consortium"
+        assert {m.name: m.verdict for m in result.consortium.members} == members
 
 
 def test_corpus_is_not_empty() -> None:

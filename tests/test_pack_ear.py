@@ -61,7 +61,10 @@ def test_entity_list_licence_held_suppresses(rulebook: Any) -> None:
             }
         },
     )
-    assert run(frag, rulebook)[0] == "clear"
+    # The release still takes place, under the licence: covered (734.13(b), 734.15), not clear.
+    verdict, fired = run(frag, rulebook)
+    assert verdict == "covered"
+    assert "ear.entity_list.licence" not in fired
 
 
 def test_entity_list_unknown_policy_is_an_open_question(rulebook: Any) -> None:
@@ -142,7 +145,12 @@ def test_affiliates_rule_reaches_non_us_entities_only(rulebook: Any) -> None:
                 "licence_exception": False,
                 "licence_held": True,
             },
-            "clear",
+            "covered",  # released under the licence held
+        ),
+        # A recorded licence requirement counts for EAR99 items too (part 746 embargoes).
+        (
+            {"eccn": "EAR99", "licence_required_for_country": True, "licence_exception": False},
+            "filing_required",
         ),
     ],
 )
@@ -180,10 +188,12 @@ def test_no_release_to_a_foreign_person(rulebook: Any, facts: dict[str, Any], le
 
 
 def test_unknown_classification_is_an_open_question(rulebook: Any) -> None:
-    """Unknown ECCN never clears: the licence rule stays an open question."""
+    """Unknown ECCN never clears: the release is covered on every reading, and the licence rule
+    stays an open question that could raise it to filing_required."""
     base = merge(BASE_DEAL, {"completion_date": "2026-03-31", "export_control": RELEASE})
     result = screen(Deal.model_validate(base).root, rulebook=rulebook)
-    assert result.regimes["ear"].verdict == "clear"
+    assert result.regimes["ear"].verdict == "covered"
+    assert result.regimes["ear"].ceiling in ("filing_required", "prohibited")
     assert "ear.deemed_export.licence" in {q.rule_id for q in result.open_questions}
 
 

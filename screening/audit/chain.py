@@ -104,13 +104,19 @@ def hashed_json(data: dict[str, Any]) -> str:
     return dump(_without_unrecorded(data))
 
 
+# Views of a result computed when a deal is screened and not kept in the store (replay
+# recomputes them): the memo, and a consortium's per-member duties (the stored verdicts, regimes
+# and open questions already carry their effect).
+UNSTORED = frozenset({"summary", "consortium"})
+
+
 def result_hash(result: ScreeningResult) -> str:
     """SHA-256 of the result's JSON, key order kept (a result holds no timestamp).
 
     The memo (``summary``) is left out: it is a view of the result computed when a deal is
     screened, not kept in the store (replay recomputes it).
     """
-    return sha(hashed_json(result.model_dump(mode="json", exclude={"summary"})))
+    return sha(hashed_json(result.model_dump(mode="json", exclude=set(UNSTORED))))
 
 
 _CHAIN_FIELDS = (
@@ -207,7 +213,7 @@ def to_rows(result: ScreeningResult, deal: DealRecord | Deal) -> Rows:
             f"the result is for deal `{result.deal_id}`, not this deal",
         )
     deal_data = record.model_dump(mode="json")
-    data = result.model_dump(mode="json", exclude={"summary"})
+    data = result.model_dump(mode="json", exclude=set(UNSTORED))
     row: dict[str, Any] = {
         "tool_version": __version__,
         "host_user": _host_user(),

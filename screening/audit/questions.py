@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from screening._version import __version__
-from screening.audit.chain import as_recorded_before_ceilings
+from screening.audit.chain import UNSTORED, as_recorded_before_ceilings
 from screening.audit.store import Store, StoredScreening, Summary, VerifyReport
 from screening.engine.explain import render_text
 from screening.engine.run import screen
@@ -318,8 +318,8 @@ def reproduce(store: Store, stored: StoredScreening) -> ScreeningResult:
     recorded = stored.result
     book = store.rulebook(recorded.rulebook_version)
     again = screen(stored.deal, rulebook=book, as_of=stored.as_of)
-    before = recorded.model_dump(mode="json", exclude={"summary"})
-    after = again.model_dump(mode="json", exclude={"summary"})
+    before = recorded.model_dump(mode="json", exclude=set(UNSTORED))
+    after = again.model_dump(mode="json", exclude=set(UNSTORED))
     if recorded.ceiling is None:
         # Recorded before ceilings: compare in the form results had then.
         before = as_recorded_before_ceilings(before)

@@ -9,6 +9,7 @@ them would decide.
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ _PLACEHOLDERS = {
     ("investor", "kind"): "company",
     ("target", "name"): "Target name",
 }
-_BLOCKS = {"data": "data_transaction", "supply": "supply_chain"}
+_BLOCKS = {"data": "data_transaction", "supply": "supply_chain", "offtake": "supply_terms"}
 _MAX_DEPTH = 3
 
 
@@ -166,7 +167,13 @@ def ceiling(result: ScreeningResult) -> str:
     return max(levels, key=rank)
 
 
+_MEMBER = re.compile(r"^co_investors\[(\d+)\]\.(.+)$")
+
+
 def _title(path: str) -> str:
+    member = _MEMBER.match(path)
+    if member:  # a consortium member's own fact (screening/engine/consortium.py)
+        return f"co-investor {member.group(1)}: {_title(member.group(2))}"
     section, _, name = path.partition(".")
     if name == "recorded":
         return f"the `{_BLOCKS.get(section, section)}` block of the record"

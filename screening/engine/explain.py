@@ -144,12 +144,41 @@ def _regime_line(result: ScreeningResult, regime: RegimeResult) -> str:
     return f"{regime.regime}: {verdict_range(regime.verdict, regime.ceiling, n)} — {regime.title}"
 
 
+def consortium_lines(result: ScreeningResult) -> list[str]:
+    """Each consortium member's own CFIUS filing duty (empty for a single investor)."""
+    c = result.consortium
+    if c is None:
+        return []
+    lines = [
+        "",
+        f"CONSORTIUM  {len(c.members)} foreign investors, each screened on its own (CFIUS)",
+    ]
+    for m in c.members:
+        where = "investor" if m.position is None else f"co_investors[{m.position}]"
+        stake = f", {m.voting_pct}% of the votes" if isinstance(m.voting_pct, str) else ""
+        concert = {True: "; acts in concert with the investor", False: "", None: ""}[
+            m.acts_in_concert
+        ]
+        mark = _MARK.get(m.verdict, "·")
+        lines.extend(_wrap(f"{mark} {m.name} ({where}, {m.country or '?'}{stake}{concert})", 2))
+        lines.extend(_wrap(f"{m.verdict}: {m.duty}", 4))
+        if m.rules:
+            lines.extend(_wrap("rules: " + ", ".join(m.rules), 4))
+        if m.open_questions:
+            lines.extend(_wrap("open: " + ", ".join(m.open_questions), 4))
+    lines.extend(_wrap(c.basis, 2))
+    return lines
+
+
 def memo_lines(result: ScreeningResult) -> list[str]:
     """The memo (``result.summary``) for a terminal: the answer first, on one screen."""
     memo = result.summary
     if memo is None:
         return []
     lines = [f"VERDICT  {headline(result)}", ""]
+    if result.consortium is not None:
+        lines.extend(consortium_lines(result)[1:])
+        lines.append("")
     if memo.actions:
         lines.append("What to do")
         for a in memo.actions:
@@ -212,6 +241,7 @@ def render_text(result: ScreeningResult, *, findings: bool = False) -> str:
         lines.append("DETAILS")
     else:
         lines.extend(_wrap(f"VERDICT  {headline(result)}", 0))
+        lines.extend(consortium_lines(result))
     regimes = sorted(result.regimes.values(), key=lambda r: (-rank(r.verdict), r.regime))
     for regime in regimes:
         lines.append("")
@@ -284,6 +314,12 @@ def render_memo(result: ScreeningResult) -> str:
         out += [f"**Verdict: {result.verdict}**", ""]
         return "\n".join(out) + "\n"
     out += [f"**Verdict: {memo.verdict}** ({_md(memo.range)})", ""]
+    if result.consortium is not None:
+        out += ["## Each foreign investor's own CFIUS duty", ""]
+        for m in result.consortium.members:
+            where = "investor" if m.position is None else f"co_investors[{m.position}]"
+            out.append(f"- **{m.verdict}** · {_md(m.name)} ({_md(where)}): {_md(m.duty)}")
+        out += ["", _md(result.consortium.basis), ""]
     if memo.actions:
         out += ["## What to do", ""]
         for a in memo.actions:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from screening._version import __version__
-from screening.engine import _durable
+from screening.engine import _durable, consortium
 from screening.engine.compiler import CompiledRuleset, compile_rulebook, engine_value, fact_for
 from screening.engine.evaluate import (
     Outcome,
@@ -299,7 +299,32 @@ def screen(
     with recording_use() as used:
         view = derive(record, book.references, date)
         ev = run_rules(book, view)
-        return assemble(record, book, ev, used)
+        return _with_consortium(record, book, ev, used, assemble(record, book, ev, used))
+
+
+def _with_consortium(
+    record: DealRecord,
+    book: Rulebook,
+    ev: Evaluation,
+    used: set[str] | None,
+    result: ScreeningResult,
+) -> ScreeningResult:
+    """Each consortium member's own CFIUS duty (screening/engine/consortium.py); the memo is
+    rebuilt on the combined verdicts. A deal with no member is returned as it is."""
+    if not consortium.is_consortium(record):
+        return result
+    date = ev.view.deal.as_of
+
+    def one(member: DealRecord) -> ScreeningResult:
+        return assemble(member, book, run_rules(book, derive(member, book.references, date)))
+
+    combined = consortium.combine(record, result, book.references, one)
+    if used is None or result.summary is None:
+        return combined
+    summary = build_summary(
+        ev, record, combined.regimes, combined.hits, combined.open_questions, used
+    )
+    return combined.model_copy(update={"summary": summary})
 
 
 BATCH = 128  # deals per engine session in screen_many
@@ -343,7 +368,11 @@ def screen_batch(
     for at, ev, used in zip(placed, evaluations, read, strict=True):
         try:
             out[at] = (
-                ev if isinstance(ev, ScreeningError) else assemble(records[at], book, ev, used)
+                ev
+                if isinstance(ev, ScreeningError)
+                else _with_consortium(
+                    records[at], book, ev, used, assemble(records[at], book, ev, used)
+                )
             )
         except ScreeningError as exc:
             out[at] = exc

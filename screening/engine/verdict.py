@@ -214,6 +214,41 @@ class Summary(Result):
     )
 
 
+class MemberResult(Result):
+    """One foreign investor of a consortium, screened on its own (CFIUS parts 800 and 802)."""
+
+    position: int | None = Field(
+        default=None, description="index in `co_investors`; null for the deal's `investor`"
+    )
+    name: str
+    role: str = Field(description="investor (the record's investor) or co_investor")
+    country: str | None = None
+    acts_in_concert: bool | None = Field(
+        default=None,
+        description="acts in concert with the investor (null: not known, or it is the investor)",
+    )
+    voting_pct: Any = Field(default=None, description="its own voting interest after the deal")
+    foreign_person: bool | None = Field(default=None, description="800.224 (null: not known)")
+    excepted_investor: bool | None = Field(default=None, description="800.219 (null: not known)")
+    verdict: Verdict = Field(description="its CFIUS floor: the highest of parts 800 and 802")
+    ceiling: Verdict = Field(description="the highest its CFIUS verdict could reach")
+    provisional: bool = False
+    duty: str = Field(description="its filing duty in words")
+    rules: list[str] = Field(default_factory=list, description="its decisive CFIUS rules")
+    open_questions: list[str] = Field(
+        default_factory=list, description="CFIUS rules its unknown facts leave open"
+    )
+
+
+class Consortium(Result):
+    """Several foreign investors acquiring together: each one's own CFIUS filing duty."""
+
+    members: list[MemberResult]
+    verdict: Verdict = Field(description="the highest member floor")
+    ceiling: Verdict = Field(description="the highest member ceiling")
+    basis: str = Field(description="why each member is screened on its own")
+
+
 class ScreeningResult(Result):
     """The answer for one deal."""
 
@@ -236,6 +271,21 @@ class ScreeningResult(Result):
     rulebook_version: str
     dealscreen_version: str
     disclaimer: str = DISCLAIMER
+
+    consortium: Consortium | None = Field(
+        default=None,
+        description="for a record whose co-investors acquire too (a `rights` block each): every "
+        "member's own CFIUS filing duty; omitted otherwise",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_consortium(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A deal with no consortium leaves the key out, so results recorded before it existed
+        # keep their hashes and bytes.
+        data: dict[str, Any] = handler(self)
+        if data.get("consortium") is None:
+            data.pop("consortium", None)
+        return data
 
     def hit(self, rule_id: str) -> Hit | None:
         """The hit of a rule, if it fired."""

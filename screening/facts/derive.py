@@ -212,10 +212,9 @@ def _concert_voting_pct(deal: DealRecord) -> Num | None:
     for co in deal.co_investors:
         if co.acts_in_concert is False or concert is None:
             continue
-        if co.acts_in_concert is None or co.voting_pct is None:
-            concert = None  # whether, or how much, they act together is unknown
-        else:
-            concert = add(concert, co.voting_pct)
+        voting = co.voting
+        # Whether, or how much, they act together may be unknown.
+        concert = None if co.acts_in_concert is None or voting is None else add(concert, voting)
     return concert
 
 
@@ -236,10 +235,11 @@ def _concert_majority(deal: DealRecord, d: dict[str, str]) -> bool | None:
     for co in deal.co_investors:
         if co.acts_in_concert is False:
             continue
-        if co.acts_in_concert is True and co.voting_pct is not None:
-            least += pct_bounds(co.voting_pct)[0]
+        voting = co.voting  # `voting_pct`, else a consortium member's `rights.voting_pct`
+        if co.acts_in_concert is True and voting is not None:
+            least += pct_bounds(voting)[0]
         if most is not None:
-            most = None if co.voting_pct is None else most + pct_bounds(co.voting_pct)[1]
+            most = None if voting is None else most + pct_bounds(voting)[1]
     if not deal.co_investors_complete:
         most = None  # an unlisted co-investor may act in concert
     if least >= 50:
@@ -401,7 +401,7 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
         board_seat=None if seats is None else seats > 0,
         board_observer=r.board_observer,
         board_nomination_right=r.board_nomination_right,
-        mnpti_access=r.mnpti_access,
+        mnpti_access=_mnpti_access(deal),
         involvement=None if r.involvement is None else sorted(str(i) for i in r.involvement),
         involvement_any=None if r.involvement is None else bool(r.involvement),
         control_matters=None
@@ -420,6 +420,16 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
         if r.voting_pct is None or r.largest_other_holder_pct is None
         else _exceeds(r.voting_pct, r.largest_other_holder_pct),
     )
+
+
+def _mnpti_access(deal: DealRecord) -> Tri:
+    """Access to material nonpublic technical information (800.211(b)(1), 800.232): a right in
+    the investment, or one the supply or offtake terms give the investor (the same transaction)."""
+    terms = getattr(deal, "supply_terms", None)
+    via_supply = None if terms is None else terms.technical_information_to_investor
+    if via_supply is None and terms is None:
+        return deal.rights.mnpti_access
+    return or3([deal.rights.mnpti_access, via_supply])
 
 
 def _blocks(voting: Num | None, threshold: Num | None) -> Tri:
@@ -463,9 +473,8 @@ def _substantial_interest(deal: DealRecord) -> tuple[Tri, str]:
     partners = [co for co in deal.co_investors if co.acts_in_concert is not False]
     most: Decimal | None = pct_bounds(voting)[1]
     for co in partners:
-        most = (
-            None if most is None or co.voting_pct is None else most + pct_bounds(co.voting_pct)[1]
-        )
+        stake = co.voting  # `voting_pct`, else a consortium member's `rights.voting_pct`
+        most = None if most is None or stake is None else most + pct_bounds(stake)[1]
     if not deal.co_investors_complete:
         most = None  # an unlisted co-investor may act in concert
     if most is not None and most < 25:

@@ -16,7 +16,7 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, RootModel
+from pydantic import Field, RootModel, model_validator
 
 from screening.model.basetypes import Count, Country, Record
 from screening.model.ext.apps import App, ConnectedVehicle
@@ -25,6 +25,7 @@ from screening.model.ext.defense import DefenseSupply
 from screening.model.ext.energy import EnergyCredit
 from screening.model.ext.exports import TechnologyRelease
 from screening.model.ext.farmland import Farmland
+from screening.model.ext.offtake import SupplyTerms
 from screening.model.ext.outbound import Outbound
 from screening.model.ext.padfa import DataBrokerage
 from screening.model.ext.site import Site
@@ -409,6 +410,27 @@ class CoInvestor(Record):
     acts_in_concert: bool | None = Field(
         None, description="acts with the investor under a formal or informal arrangement"
     )
+    concert_with: list[str] | None = Field(
+        None,
+        description="names of the other co-investors it acts in concert with ([] = none); "
+        "omitted: two co-investors that both act with the investor act together, otherwise "
+        "whether they do is not known",
+    )
+    rights: Rights | None = Field(
+        None,
+        description="what this co-investor itself acquires in the deal (a consortium member): "
+        "given, its own CFIUS status and filing duty are screened, with the investor and the "
+        "other co-investors as its co-investors (800.401(a) applies to each foreign person that "
+        "acquires); `{}` = a member whose rights are not known; omitted = not screened as a "
+        "member (e.g. an existing holder or a joint-venture partner)",
+    )
+
+    @property
+    def voting(self) -> PercentValue | None:
+        """Its voting interest after the deal: `voting_pct`, else `rights.voting_pct`."""
+        if self.voting_pct is not None or self.rights is None:
+            return self.voting_pct
+        return self.rights.voting_pct
 
 
 # --------------------------------------------------------------------------------------------
@@ -608,6 +630,9 @@ class Rights(Record):
     )
 
 
+CoInvestor.model_rebuild()
+
+
 class History(Record):
     """What has already happened to the deal: closing, notice to CFIUS, mitigation."""
 
@@ -752,12 +777,35 @@ class DealBase(Record):
         None, description="fixture metadata: expected verdict and rule ids (ignored by screening)"
     )
 
+    @model_validator(mode="after")
+    def _consortium_consistent(self) -> DealBase:
+        names = [co.party.name for co in self.co_investors]
+        for i, co in enumerate(self.co_investors):
+            for name in co.concert_with or []:
+                if name not in names or name == co.party.name:
+                    raise ValueError(
+                        f"co_investors[{i}].concert_with: `{name}` is not the name of another "
+                        "co-investor"
+                    )
+            own = co.rights.voting_pct if co.rights is not None else None
+            if own is not None and co.voting_pct is not None and own != co.voting_pct:
+                raise ValueError(
+                    f"co_investors[{i}]: rights.voting_pct and voting_pct differ; give one"
+                )
+        return self
+
 
 class EquityStake(DealBase):
     """Acquisition of shares or other equity in a U.S. business."""
 
     kind: Literal["equity_stake"] = Field(description="deal kind: equity_stake")
     open_market_purchase: bool | None = Field(None, description="bought on the open market")
+    supply_terms: SupplyTerms | None = Field(
+        None,
+        description="supply or offtake terms between the investor and the U.S. business "
+        "(prepayment, security, exclusivity, volume share, know-how, licence, technical "
+        "information)",
+    )
 
 
 class Acquisition(DealBase):
@@ -790,6 +838,12 @@ class JointVenture(DealBase):
         description="what the U.S. side contributes: is it a U.S. business (800.301(d))",
     )
     jv_country: Country | None = Field(None, description="country where the JV is organized")
+    supply_terms: SupplyTerms | None = Field(
+        None,
+        description="supply or offtake terms between the investor and the U.S. business "
+        "(prepayment, security, exclusivity, volume share, know-how, licence, technical "
+        "information)",
+    )
 
 
 class SupplyPartnership(DealBase):
@@ -804,6 +858,12 @@ class SupplyPartnership(DealBase):
     )
     transfers_business_operations: bool | None = Field(
         None, description="facilities, customers, technology or staff pass to the partner (800.302)"
+    )
+    supply_terms: SupplyTerms | None = Field(
+        None,
+        description="supply or offtake terms between the investor and the U.S. business "
+        "(prepayment, security, exclusivity, volume share, know-how, licence, technical "
+        "information)",
     )
 
 
@@ -831,6 +891,12 @@ class Lending(DealBase):
     kind: Literal["lending"] = Field(description="deal kind: lending")
     contingent_equity: ContingentEquity | None = Field(
         None, description="convertible or contingent equity (800.207)"
+    )
+    supply_terms: SupplyTerms | None = Field(
+        None,
+        description="supply or offtake terms between the investor and the U.S. business "
+        "(prepayment, security, exclusivity, volume share, know-how, licence, technical "
+        "information)",
     )
 
 

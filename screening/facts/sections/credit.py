@@ -188,6 +188,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[CreditFac
     )
     if deal.kind == "joint_venture" and getattr(deal, "us_contribution", None) == "ip_license":
         licence_deal = True
+    terms = getattr(deal, "supply_terms", None)
+    if terms is not None and terms.licence_from_investor is True:
+        licence_deal = True  # a technology licence attached to the supply
     recorded: Tri = True if a is not None else (None if licence_deal else False)
     if a is None:
         d["credit.agreement_recorded"] = "no agreement recorded in the energy block" + (

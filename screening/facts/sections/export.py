@@ -79,6 +79,13 @@ def _status(references: References, as_of: dt.date) -> str | None:
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFacts, dict[str, str]]:
     """Compute the section from a deal record."""
     x: TechnologyRelease | None = deal.export_control
+    terms = getattr(deal, "supply_terms", None)
+    know_how: Tri = None if terms is None else terms.know_how_to_investor
+    if x is None and know_how is True:
+        return ExportFacts(recorded=None), {
+            "export.recorded": "no export_control block in the deal; the supply terms pass "
+            "technology or know-how to the investor (a release or export, 15 CFR 734.13-734.15)"
+        }
     if x is None:
         licence = deal.kind == "supply_partnership" and getattr(deal, "arrangement", None) == (
             "license"
@@ -105,8 +112,12 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
             f"({inv.country or 'unknown'})"
         )
     not_public = not3(x.published_or_fundamental)
-    release = and3([x.releases_technology, not_public])
-    subject = and3([or3([x.releases_technology, x.exports_items]), not_public])
+    releases = x.releases_technology
+    if releases is None and know_how is True:
+        releases = True
+        d["export.release"] = "the supply terms pass technology or know-how to the investor"
+    release = and3([releases, not_public])
+    subject = and3([or3([releases, x.exports_items]), not_public])
     pct = x.listed_owner_pct
     if pct is None and inv.owners is not None:
         low, high = full_count_share(inv.owners, _listed, AFFILIATE_PCT, strict=False)

@@ -355,6 +355,18 @@ _SCRIPT = r"""
     v.appendChild(el("span", d.verdict, levelClass(d.verdict)));
     v.appendChild(document.createTextNode(" (" + d.memo.range + ")"));
     out.appendChild(v);
+    if (d.consortium) {
+      out.appendChild(el("h3", "Consortium: each foreign investor's own CFIUS duty ("
+                                + d.consortium.length + ")"));
+      var ms = el("ul", null, "actions");
+      d.consortium.forEach(function (m) {
+        var li = el("li");
+        li.appendChild(el("span", m[2], levelClass(m[2])));
+        li.appendChild(document.createTextNode(" " + m[0] + " (" + m[1] + "): " + m[3]));
+        ms.appendChild(li);
+      });
+      out.appendChild(ms);
+    }
     out.appendChild(memo(d));
     var outcomes = d.hits.filter(function (h) { return h.k === 0 && !h.by; });
     var exempted = d.hits.filter(function (h) { return h.k === 0 && h.by; });
@@ -592,6 +604,16 @@ class HtmlReport(BaseReport):
             "mitigation": self.mitigation(item) if self.mitigation else None,
             **self._memo(data),
         }
+        if data.get("consortium"):  # each member's own CFIUS duty
+            deal["consortium"] = [
+                [
+                    m["name"],
+                    "investor" if m["position"] is None else f"co_investors[{m['position']}]",
+                    m["verdict"],
+                    m["duty"],
+                ]
+                for m in data["consortium"]["members"]
+            ]
         self.rules.update(item.reasons)
         self.out.write(",\n" if self.count else "\n")
         self.out.write(script_json(json.dumps(deal, ensure_ascii=False, separators=(",", ":"))))

@@ -1,0 +1,305 @@
+"""Consortia: each foreign investor acquiring in one deal is screened for its own CFIUS duty."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from screening import load_deal, screen, screen_many
+from screening.cli.app import main
+from screening.engine.consortium import _concert, member_record
+from screening.engine.explain import render_json, render_text
+from screening.errors import DealError
+from screening.model.deal import CoInvestor, Deal, Party
+from screening.model.levels import rank
+from screening.model.loader import load_deal as load
+from tests.conftest import FIXTURES
+
+CONSORTIUM = FIXTURES / "gridstore-consortium-three-investors.yaml"
+
+
+def _data() -> dict[str, Any]:
+    deal = load_deal(CONSORTIUM)
+    data: dict[str, Any] = deal.model_dump(mode="json", exclude_none=True)
+    data.pop("expected", None)
+    return data
+
+
+def _screen(data: dict[str, Any], rulebook: Any) -> Any:
+    return screen(Deal.model_validate(data), rulebook=rulebook)
+
+
+def test_each_member_has_its_own_duty(rulebook: Any) -> None:
+    """The state-owned member owes a declaration (800.401(b)); the passive 10% member none."""
+    result = screen(load_deal(CONSORTIUM), rulebook=rulebook)
+    assert result.consortium is not None
+    by_name = {m.name: m for m in result.consortium.members}
+    huaneng = by_name["Huaneng Storage Investment Co., Ltd."]
+    assert huaneng.verdict == "filing_required"
+    assert "cfius.mandatory.gov_substantial_interest" in huaneng.rules
+    assert huaneng.foreign_person is True and huaneng.position == 0
+    sakura = by_name["Sakura Trading Corporation"]
+    assert (sakura.verdict, sakura.ceiling, sakura.rules) == ("clear", "clear", [])
+    lead = by_name["Rheinland Infrastruktur GmbH"]
+    assert (lead.role, lead.position, lead.verdict) == ("investor", None, "filing_advised")
+    assert result.regimes["cfius_800"].verdict == "filing_required"
+    assert result.regimes["cfius_800"].rules == ["cfius.mandatory.gov_substantial_interest"]
+    assert result.verdict == result.consortium.verdict == "filing_required"
+
+
+def test_never_lower_than_the_single_investor_answer(rulebook: Any) -> None:
+    """Without member rights the deal is the lead's alone; with them, no regime goes down."""
+    data = _data()
+    single = _data()
+    for co in single["co_investors"]:
+        co.pop("rights")
+    alone = _screen(single, rulebook)
+    together = _screen(data, rulebook)
+    assert alone.consortium is None
+    assert "consortium" not in json.loads(render_json(alone))
+    assert rank(together.verdict) >= rank(alone.verdict)
+    for rid, regime in alone.regimes.items():
+        assert rank(together.regimes[rid].verdict) >= rank(regime.verdict)
+    assert together.consortium is not None
+    assert together.consortium.members[0].verdict == alone.regimes["cfius_800"].verdict
+
+
+def test_unknown_member_rights_stay_unknown(rulebook: Any) -> None:
+    """A member whose rights are not known (`rights: {}`) leaves its duty open, not clear."""
+    data = _data()
+    data["co_investors"][0]["rights"] = {}
+    result = _screen(data, rulebook)
+    assert result.consortium is not None
+    member = result.consortium.members[1]
+    assert member.verdict == "clear" and member.ceiling == "filing_required"
+    assert member.provisional and "could reach filing_required" in member.duty
+    assert result.consortium.ceiling == "filing_required"
+    # The deal's floor is the highest member floor (the lead's filing_advised); the member's
+    # question stays open at deal level and names the member's own facts.
+    assert result.verdict == "filing_advised" and result.provisional
+    asked = [q for q in result.open_questions if q.question.startswith("For co-investor Huaneng")]
+    assert asked and max(rank(q.outcome) for q in asked) == rank("filing_required")
+    assert any(f.startswith("co_investors[0].rights.") for q in asked for f in q.unknown_facts)
+
+
+def test_member_record_and_concert() -> None:
+    """A member's record: its party and rights; the others as co-investors, concert as recorded."""
+    deal = load_deal(CONSORTIUM)
+    record = member_record(deal, 1)
+    assert record.investor.name == "Sakura Trading Corporation"
+    assert record.rights.voting_pct == 10 and record.prior is None
+    names = [co.party.name for co in record.co_investors]
+    assert names == ["Rheinland Infrastruktur GmbH", "Huaneng Storage Investment Co., Ltd."]
+    assert [co.acts_in_concert for co in record.co_investors] == [False, False]
+    assert all(co.rights is None for co in record.co_investors)
+
+    def co(name: str, concert: bool | None, with_: list[str] | None = None) -> CoInvestor:
+        return CoInvestor(
+            party=Party(name=name, kind="company"), acts_in_concert=concert, concert_with=with_
+        )
+
+    assert _concert(co("a", True), co("b", True)) is True  # one group with the investor
+    assert _concert(co("a", True), co("b", False)) is None
+    assert _concert(co("a", None), co("b", None)) is None
+    assert _concert(co("a", False, ["b"]), co("b", False)) is True
+    assert _concert(co("a", True, []), co("b", True)) is False
+
+
+def test_concert_gives_group_control(rulebook: Any) -> None:
+    """Members acting in concert with the lead (40% + 25%) control as a group (800.208(b))."""
+    data = _data()
+    data["co_investors"][0]["acts_in_concert"] = True
+    data["co_investors"][0]["concert_with"] = []
+    data["co_investors"][1]["concert_with"] = []
+    result = _screen(data, rulebook)
+    lead = result.hit("cfius.covered_control_transaction")
+    assert lead is not None
+    assert result.consortium is not None
+    assert result.consortium.members[1].verdict == "filing_required"
+
+
+def test_member_voting_must_agree() -> None:
+    """`voting_pct` and `rights.voting_pct` of one co-investor must not contradict each other."""
+    data = _data()
+    data["co_investors"][0]["voting_pct"] = 30
+    with pytest.raises(ValueError, match=r"co_investors\[0\]: rights.voting_pct and voting_pct"):
+        Deal.model_validate(data)
+    data = _data()
+    data["co_investors"][0]["concert_with"] = ["Nobody Ltd."]
+    with pytest.raises(ValueError, match=r"`Nobody Ltd\.` is not the name of another co-investor"):
+        Deal.model_validate(data)
+
+
+def test_bad_concert_name_is_a_clean_cli_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI reports it with the file and exits 2 (no traceback)."""
+    text = CONSORTIUM.read_text().replace("concert_with: []", "concert_with: [Nobody]", 1)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text)
+    with pytest.raises(DealError):
+        load(bad)
+    code = main(["screen", str(bad), "--no-store"])
+    _, err = capsys.readouterr()
+    assert code == 2 and "bad.yaml" in err and "Nobody" in err and "Traceback" not in err
+
+
+def test_outputs_show_members(rulebook: Any) -> None:
+    """Text and JSON show each member's duty; output is byte-for-byte deterministic."""
+    result = screen(load_deal(CONSORTIUM), rulebook=rulebook)
+    text = render_text(result)
+    assert "CONSORTIUM  3 foreign investors" in text
+    assert "Huaneng Storage Investment Co., Ltd. (co_investors[0], CN, 25% of the votes)" in text
+    assert "800.403(a)" in text
+    assert max(len(line) for line in text.splitlines()) <= 100
+    again = render_json(screen(load_deal(CONSORTIUM), rulebook=rulebook))
+    assert render_json(result) == again
+    members = json.loads(again)["consortium"]["members"]
+    assert [m["verdict"] for m in members] == ["filing_advised", "filing_required", "clear"]
+
+
+def test_batch_gives_the_same_result(rulebook: Any) -> None:
+    """screen_many (bulk review) screens the members too."""
+    deal = load_deal(CONSORTIUM)
+    one = screen(deal, rulebook=rulebook)
+    (many,) = screen_many([deal], rulebook=rulebook)
+    assert render_json(one) == render_json(many)
+
+
+def test_store_verify_and_replay(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A consortium screening is recorded, verifies and replays exactly (members recomputed)."""
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    assert main(["screen", str(CONSORTIUM), "--db", db, "--format", "json"]) == 0
+    assert main(["audit", "verify", "--db", db]) == 0
+    assert main(["audit", "replay", "1", "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "reproduced exactly" in out and "still filing_required" in out
+
+
+_UNKNOWN_OR = st.sampled_from  # a value from the list, None among them = unknown
+
+
+@settings(max_examples=15)
+@given(
+    voting=st.one_of(st.none(), st.integers(0, 60)),
+    seats=_UNKNOWN_OR([None, 0, 1, 4]),
+    mnpti=_UNKNOWN_OR([None, False, True]),
+    passive=_UNKNOWN_OR([None, False, True]),
+    concert=_UNKNOWN_OR([None, False, True]),
+    gov=_UNKNOWN_OR([None, 0, 30, 100]),
+)
+def test_member_floor_and_ceiling(
+    rulebook: Any,
+    voting: int | None,
+    seats: int | None,
+    mnpti: bool | None,
+    passive: bool | None,
+    concert: bool | None,
+    gov: int | None,
+) -> None:
+    """Whatever a member's facts, the deal is never below the lead alone; floors stay below
+    ceilings; and settling an unknown member fact lands between that member's floor and ceiling."""
+    data = _data()
+    member = data["co_investors"][0]
+    member["acts_in_concert"] = concert
+    member.pop("concert_with")
+    data["co_investors"][1].pop("concert_with")
+    member["party"]["owners"] = (
+        None
+        if gov is None
+        else [{"name": "Example State", "kind": "government", "country": "CN", "voting_pct": gov}]
+    )
+    member["rights"] = {
+        k: v
+        for k, v in {
+            "voting_pct": voting,
+            "board_seats": seats,
+            "board_size": 7,
+            "mnpti_access": mnpti,
+            "passive_undertaking": passive,
+        }.items()
+        if v is not None
+    }
+    single = copy.deepcopy(data)
+    for co in single["co_investors"]:
+        co.pop("rights")
+    result = _screen(data, rulebook)
+    alone = _screen(single, rulebook)
+    assert rank(result.verdict) >= rank(alone.verdict)
+    c = result.consortium
+    assert c is not None
+    assert c.verdict == max((m.verdict for m in c.members), key=rank)
+    assert c.ceiling == max((m.ceiling for m in c.members), key=rank)
+    for m in c.members:
+        assert rank(m.verdict) <= rank(m.ceiling)
+        assert m.provisional == (m.verdict != m.ceiling)
+    assert result.provisional == bool(result.open_questions)
+    assert rank(result.verdict) >= rank(c.verdict)
+    mine = c.members[1]
+    for field, values in (("mnpti_access", (False, True)), ("board_seats", (0, 4))):
+        if field in member["rights"]:
+            continue
+        for value in values:
+            settled = copy.deepcopy(data)
+            settled["co_investors"][0]["rights"][field] = value
+            got = _screen(settled, rulebook).consortium
+            assert got is not None
+            level = got.members[1].verdict
+            assert rank(mine.verdict) <= rank(level) <= rank(mine.ceiling), (field, value)
+
+
+def test_check_names_member_facts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`dealscreen check` lists a member's unknown facts under its co-investor entry."""
+    text = CONSORTIUM.read_text()
+    start = text.index("    rights:\n      voting_pct: 25")
+    end = text.index("  - party:\n      name: Sakura")
+    path = tmp_path / "member-unknown.yaml"
+    path.write_text(text[:start] + "    rights: {}\n" + text[end:])
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert ": co-investor 0: " in out
+
+
+def test_html_report_carries_members(tmp_path: Path) -> None:
+    """The HTML review report embeds each member's duty and shows it in the deal's detail."""
+    out = tmp_path / "report.html"
+    code = main(["review", str(CONSORTIUM), "--format", "html", "--out", str(out), "--no-store"])
+    assert code == 0
+    page = out.read_text()
+    assert "Consortium: each foreign investor" in page
+    assert '"consortium"' in page and "Huaneng Storage Investment Co., Ltd." in page
+
+
+def test_templates_offer_the_new_blocks(capsys: pytest.CaptureFixture[str]) -> None:
+    """`dealscreen new` shows member rights, concert and the supply terms, commented."""
+    assert main(["new", "equity_stake"]) == 0
+    out = capsys.readouterr().out
+    assert "# concert_with:" in out and "# rights:  # what this co-investor itself" in out
+    assert main(["new", "supply_partnership"]) == 0
+    out = capsys.readouterr().out
+    for term in ("prepayment_usd", "security_interest", "exclusive", "volume_share_pct"):
+        assert f"# {term}:" in out
+    assert "# know_how_to_investor:" in out and "# licence_from_investor:" in out
+
+
+def test_memo_shows_members_and_the_combined_action(rulebook: Any) -> None:
+    """The memo is rebuilt on the combined verdicts and lists each member's duty."""
+    from screening.engine.explain import render_memo
+
+    result = screen(load_deal(CONSORTIUM), rulebook=rulebook)
+    assert result.summary is not None
+    assert result.summary.verdict == "filing_required"
+    actions = {a.regime: a for a in result.summary.actions}
+    assert actions["cfius_800"].rule_id == "cfius.mandatory.gov_substantial_interest"
+    memo = render_memo(result)
+    assert "## Each foreign investor's own CFIUS duty" in memo
+    assert (
+        "**filing_required** · Huaneng Storage Investment Co., Ltd. (co\\_investors\\[0\\])" in memo
+    )
+    assert "**clear** · Sakura Trading Corporation" in memo
