@@ -133,6 +133,13 @@ class InvestorFacts(Section):
         "such a limited partner would need a U.S. authorization for the target's critical "
         "technology"
     )
+    foreign_lp_coc_tie: bool | None = _label(
+        "such a limited partner, a controller or a 10%-or-more holder of it is tied to a country "
+        "of concern"
+    )
+    foreign_lp_coc_tie_link: str | None = _label(
+        "the chain link that ties such a limited partner to a country of concern"
+    )
     managed_exclusively_by_gp: bool | None = _label("the fund is managed exclusively by its GP")
     lp_advisory_board_compliant: bool | None = _label(
         "foreign LPs on the advisory board meet 800.307(a)(3)-(4)"

@@ -273,6 +273,26 @@ class LimitedPartner(Record):
     principal_place_of_business: Country | None = Field(
         None, description="an entity's principal place of business (800.239); None = unknown"
     )
+    nationalities: list[Country] | None = Field(
+        None, description="every nationality of an individual limited partner; None = unknown"
+    )
+    residences: list[Country] | None = Field(
+        None, description="countries an individual limited partner resides in; None = unknown"
+    )
+    controlled_by_foreign_person: bool | None = Field(
+        None,
+        description="a foreign national, government or entity controls this limited partner "
+        "(800.224(a)(2), (b)); None = unknown",
+    )
+    controlled_by: Controller | None = Field(
+        None, description="who controls this limited partner, when known but not through a stake"
+    )
+    owners: list[Owner] | None = Field(
+        None, max_length=50, description="the limited partner's own holders; None = unknown"
+    )
+    owners_complete: bool = Field(
+        True, description="false: others may hold the limited partner besides those listed"
+    )
     equity_pct: PercentValue | None = Field(None, description="share of the fund's commitments")
     advisory_board_member: bool | None = Field(
         None, description="sits (or has a designee) on the fund's advisory board or a committee"

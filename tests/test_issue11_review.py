@@ -1,0 +1,280 @@
+"""Issue 11: the under-calls found by the legal review of the risk-factor policy (review F).
+
+Each test names the provision it checks and rebuilds the reviewer's case as a record fragment
+merged onto the examples' base deal (see tests/test_issue11_defects.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from screening import screen
+from tests.test_issue11_defects import ACTIVE, FUND, deal, fired, owner, view
+
+PRC_NATIONAL = {
+    "name": "Chen Wei",
+    "kind": "individual",
+    "country": "CN",
+    "nationalities": ["CN"],
+    "residences": ["CN"],
+}
+RECORDS_5M = {
+    "target": {"sensitive_data": {"categories": ["health"], "individuals_max_12_months": 5000000}}
+}
+OBSERVER_6 = {"rights": {"voting_pct": 6, "equity_pct": 6, "board_observer": True}}
+
+
+def canadian(**extra: Any) -> dict[str, Any]:
+    """Maple Ridge: a Canadian company meeting every other 800.219(a)(3) test."""
+    return {
+        "investor": {
+            "name": "Maple Ridge Capital Inc.",
+            "country": "CA",
+            "principal_place_of_business": "CA",
+            "board_us_or_excepted_pct": 100,
+            "minimum_excepted_ownership_met": True,
+            "disqualifiers": [],
+            "owners": [],
+            "controlled_by_foreign_person": False,
+            **extra,
+        }
+    }
+
+
+def cfius(rulebook: Any, *fragments: dict[str, Any]) -> Any:
+    return screen(deal(*fragments), rulebook=rulebook).regimes["cfius_800"]
+
+
+# ------------------------------------------------------------------------------------------
+# Item 1: 800.219(a)(3)(iv) "or otherwise could exercise control over such entity"
+
+
+def test_excepted_investor_baseline_is_clear(rulebook: Any) -> None:
+    """800.211(b), 800.219: an excepted investor's 6% with an observer is not a covered investment."""
+    assert view(rulebook, canadian()).investor.excepted_investor is True
+    assert cfius(rulebook, canadian(), OBSERVER_6, RECORDS_5M).verdict == "clear"
+
+
+def test_contractual_controller_from_a_non_excepted_state_defeats_excepted_status(
+    rulebook: Any,
+) -> None:
+    """800.219(a)(3)(iv)(A): a PRC national who could control Maple Ridge by contract is not a
+    national of an excepted state: no excepted investor; the 6% and observer in a business
+    holding sensitive data on 5 million people is a covered investment (800.211(b))."""
+    frag = canadian(controlled_by=PRC_NATIONAL, controlled_by_foreign_person=True)
+    assert view(rulebook, frag).investor.excepted_investor is False
+    result = cfius(rulebook, frag, OBSERVER_6, RECORDS_5M)
+    assert (result.verdict, result.ceiling) == ("filing_advised", "filing_advised")
+
+
+def test_controller_of_a_canadian_parent_is_tested_too(rulebook: Any) -> None:
+    """800.219(a)(3): the tests, (iv) included, apply to each parent of the investor."""
+    parent = {
+        "name": "Maple Parent Ltd.",
+        "kind": "company",
+        "country": "CA",
+        "principal_place_of_business": "CA",
+        "voting_pct": 100,
+        "equity_pct": 100,
+        "board_us_or_excepted_pct": 100,
+        "minimum_excepted_ownership_met": True,
+        "disqualifiers": [],
+        "owners": [],
+        "controlled_by": PRC_NATIONAL,
+    }
+    frag = canadian(owners=[parent], controlled_by_foreign_person=None)
+    assert view(rulebook, frag).investor.excepted_investor is False
+    assert cfius(rulebook, frag, OBSERVER_6, RECORDS_5M).verdict == "filing_advised"
+
+
+def test_unnamed_foreign_controller_leaves_excepted_status_open(rulebook: Any) -> None:
+    """800.219(a)(3)(iv): a foreign person controls the investor, not named: unknown, never true."""
+    frag = canadian(controlled_by_foreign_person=True)
+    v = view(rulebook, frag)
+    assert v.investor.excepted_investor is None
+    result = cfius(rulebook, frag, OBSERVER_6, RECORDS_5M)
+    # the exemption's facts are unknown: it stays possible and lowers nothing (never clear)
+    assert (result.verdict, result.ceiling) == ("filing_advised", "filing_advised")
+    possible = {e.rule_id: e.could_lower_to for e in result.possible_exemptions}
+    assert possible["cfius.exempt.excepted_investor_ci"] == "clear"
+
+
+def test_excepted_state_controller_keeps_excepted_status(rulebook: Any) -> None:
+    """800.219(a)(3)(iv)(A): a controller who is a Canadian national qualifies."""
+    ca = {"name": "Anne Roy", "kind": "individual", "nationalities": ["CA"]}
+    assert view(rulebook, canadian(controlled_by=ca)).investor.excepted_investor is True
+
+
+# ------------------------------------------------------------------------------------------
+# Item 2: 800.219(b) aggregation of holders below 10%
+
+
+def soe(name: str, pct: int) -> dict[str, Any]:
+    gov = {"name": "SASAC", "kind": "government", "country": "CN", "voting_pct": 100}
+    return owner(name, "CN", pct, kind="state_owned_enterprise", equity_pct=pct, owners=[gov])
+
+
+def test_same_state_government_holders_are_aggregated(rulebook: Any) -> None:
+    """800.219(a)(3)(iv), (b): agencies or instrumentalities of a single foreign state are
+    aggregated: two PRC state-owned holders at 9% each hold 18% together."""
+    frag = canadian(owners=[soe("PRC SOE One", 9), soe("PRC SOE Two", 9)])
+    assert view(rulebook, frag).investor.excepted_investor is False
+    result = cfius(rulebook, frag, OBSERVER_6, RECORDS_5M)
+    assert result.verdict == "filing_advised"
+    assert result.ceiling == "filing_advised"
+
+
+def test_unrecorded_relation_between_small_holders_is_unknown(rulebook: Any) -> None:
+    """800.219(b): whether two non-excepted 6% holders are related or act in concert is not
+    recorded; together they could hold 12%: unknown, never met."""
+    jp = [
+        owner("JP Holder A", "JP", 6, equity_pct=6, principal_place_of_business="JP"),
+        owner("JP Holder B", "JP", 6, equity_pct=6, principal_place_of_business="JP"),
+    ]
+    frag = canadian(owners=jp)
+    assert view(rulebook, frag).investor.excepted_investor is None
+    result = cfius(rulebook, frag, OBSERVER_6, RECORDS_5M)
+    assert (result.verdict, result.ceiling) == ("filing_advised", "filing_advised")
+    possible = {e.rule_id for e in result.possible_exemptions}
+    assert "cfius.exempt.excepted_investor_ci" in possible
+
+
+def test_small_excepted_state_holders_need_no_aggregation(rulebook: Any) -> None:
+    """800.219(a)(3)(iv)(C): holders that qualify themselves pass however aggregated."""
+    ca = [
+        owner("CA Holder A", "CA", 6, equity_pct=6, principal_place_of_business="CA"),
+        owner("CA Holder B", "CA", 6, equity_pct=6, principal_place_of_business="CA"),
+    ]
+    assert view(rulebook, canadian(owners=ca)).investor.excepted_investor is True
+
+
+# ------------------------------------------------------------------------------------------
+# Item 7: the two tie unknowns
+
+
+def test_foreign_vehicle_controlled_by_unnamed_person_has_an_unknown_tie(rulebook: Any) -> None:
+    """800.102 policy: a Cayman holdco based in Singapore, controlled by an unnamed foreign person
+    (the issue's "Cayman vehicle controlled from China"), is not shown untied."""
+    investor = {
+        "name": "Lotus Cayman Ltd.",
+        "country": "KY",
+        "principal_place_of_business": "SG",
+        "owners": [],
+        "controlled_by_foreign_person": True,
+    }
+    v = view(rulebook, {"investor": investor})
+    assert v.investor.coc_tie is None
+    result = cfius(rulebook, {"investor": investor}, {"rights": {"voting_pct": 60, **ACTIVE}})
+    assert (result.verdict, result.ceiling) == ("covered", "filing_advised")
+
+
+def test_fund_with_unrecorded_limited_partners_has_an_unknown_tie(rulebook: Any) -> None:
+    """The tie counts a fund's limited partners of 10% or more: unrecorded LPs leave it open."""
+    investor = FUND | {
+        "country": "KY",
+        "principal_place_of_business": "KY",
+        "owners": [],
+        "controlled_by_foreign_person": False,
+        "limited_partners": None,
+    }
+    assert view(rulebook, {"investor": investor}).investor.coc_tie is None
+    assert (
+        view(rulebook, {"investor": investor | {"limited_partners": []}}).investor.coc_tie is False
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Items 4 and 5: a limited partner's foreign status by control, and its own covered investment
+
+
+def us_fund(*lps: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "investor": FUND
+        | {
+            "name": "Lakeview Growth Fund LP",
+            "country": "US",
+            "principal_place_of_business": "US",
+            "controlled_by_foreign_person": False,
+            "owners": [],
+            "limited_partners": list(lps),
+        }
+    }
+
+
+FEEDER = {
+    "name": "Jade Summit US Feeder LLC",
+    "kind": "company",
+    "country": "US",
+    "principal_place_of_business": "US",
+    "equity_pct": 20,
+    "controls_fund": False,
+    "portfolio_rights": False,
+    "mnpti_access": True,
+    "ct_authorization_required": True,
+}
+
+
+def test_us_feeder_controlled_from_china_is_a_foreign_limited_partner(rulebook: Any) -> None:
+    """800.224(a)(2): an entity controlled by a foreign person is a foreign person; the feeder's
+    MNPTI in a critical-technology business is its own covered investment needing a mandatory
+    declaration (800.401(c)(1), (j)(3))."""
+    ct = {
+        "target": {
+            "critical_technologies": [
+                {
+                    "description": "Radiation-hardened ICs",
+                    "basis": "ccl_multilateral",
+                    "eccn": "3A001",
+                    "authorization_required": True,
+                    "license_exception": "none",
+                    "activity_current": True,
+                }
+            ]
+        },
+        "rights": {"voting_pct": 10, "board_seats": 1, **ACTIVE},
+    }
+    controlled = FEEDER | {"controlled_by": PRC_NATIONAL}
+    assert view(rulebook, us_fund(controlled)).investor.foreign_lp_with_rights is True
+    result = cfius(rulebook, us_fund(controlled), ct)
+    assert (result.verdict, result.ceiling) == ("filing_required", "filing_required")
+    # nothing recorded about who controls the U.S. feeder: unknown, never false
+    v = view(rulebook, us_fund(FEEDER))
+    assert v.investor.foreign_lp_with_rights is None
+    open_ = cfius(rulebook, us_fund(FEEDER), ct)
+    assert open_.ceiling == "filing_required"
+    # recorded as not foreign-controlled: a U.S. person
+    free = FEEDER | {"controlled_by_foreign_person": False}
+    assert view(rulebook, us_fund(free)).investor.foreign_lp_with_rights is False
+
+
+def test_risk_factors_apply_to_a_limited_partners_own_covered_investment(rulebook: Any) -> None:
+    """800.211(b), 800.307(a)(6), 800.401(j)(3) with the 800.102 policy: a PRC LP with a
+    portfolio right in a business holding health data on 3 million people has its own covered
+    investment; the tie and TID factors are tested on that LP."""
+    prc_lp = {
+        "name": "Jade Summit Capital",
+        "kind": "company",
+        "country": "CN",
+        "principal_place_of_business": "CN",
+        "equity_pct": 15,
+        "controls_fund": False,
+        "mnpti_access": False,
+        "portfolio_rights": True,
+    }
+    spd = {
+        "target": {
+            "sensitive_data": {"categories": ["health"], "individuals_max_12_months": 3000000}
+        }
+    }
+    frag = [us_fund(prc_lp), spd, {"rights": {"voting_pct": 10, "board_seats": 1, **ACTIVE}}]
+    v = view(rulebook, *frag)
+    assert v.investor.foreign_lp_coc_tie is True
+    assert "Jade Summit Capital, organized in CN" in (v.investor.foreign_lp_coc_tie_link or "")
+    got = fired(rulebook, *frag)
+    assert {
+        "cfius.covered.fund_lp",
+        "cfius.risk.lp_country_of_concern_tie",
+        "cfius.risk.lp_tid_non_excepted",
+    } <= got
+    result = cfius(rulebook, *frag)
+    assert (result.verdict, result.ceiling) == ("filing_advised", "filing_advised")
