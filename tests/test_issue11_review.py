@@ -6,9 +6,13 @@ merged onto the examples' base deal (see tests/test_issue11_defects.py).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from screening import screen
+from screening.facts.derive import derive
+from screening.model.deal import Deal
+from screening.model.loader import load_deal
 from tests.test_issue11_defects import ACTIVE, FUND, deal, fired, owner, view
 
 PRC_NATIONAL = {
@@ -278,3 +282,46 @@ def test_risk_factors_apply_to_a_limited_partners_own_covered_investment(ruleboo
     } <= got
     result = cfius(rulebook, *frag)
     assert (result.verdict, result.ceiling) == ("filing_advised", "filing_advised")
+
+
+# ------------------------------------------------------------------------------------------
+# Item 3: part 850, a U.S. parent holding through its own U.S. subsidiary
+
+
+def test_us_parent_holding_through_its_us_subsidiary_is_aggregated(rulebook: Any) -> None:
+    """850.206(b)(1) ("fully attributed to the parent"), (b)(3) (direct and indirect aggregated),
+    850.219(a)(1): US Parent holds 30% of the Cayman investor directly and 30% through its wholly
+    owned U.S. LLC, 60% in all: the investor is its controlled foreign entity, and the 40% stake in
+    an IC packaging company in Wuxi must be notified (850.402)."""
+    path = (
+        Path(__file__).parent.parent
+        / "fixtures/deals/harbor-cayman-holdco-us-parent-ic-packaging.yaml"
+    )
+    data = load_deal(path).model_dump(mode="json", exclude_none=True)
+    us_parent = {"name": "US Parent Inc.", "kind": "company", "country": "US"}
+    data["investor"]["owners"] = [
+        us_parent | {"voting_pct": 30, "equity_pct": 30, "owners": []},
+        {
+            "name": "US Parent Holdings LLC",
+            "kind": "company",
+            "country": "US",
+            "voting_pct": 30,
+            "equity_pct": 30,
+            "owners": [us_parent | {"voting_pct": 100, "equity_pct": 100, "owners": []}],
+        },
+        owner("Lion Gate Capital Pte. Ltd.", "SG", 40, equity_pct=40, owners=[]),
+    ]
+    record = Deal.model_validate(data).root
+    derived = derive(record, rulebook.references, record.completion_date)
+    assert derived.extra["outbound"].controlled_foreign_entity is True
+    result = screen(record, rulebook=rulebook)
+    assert (result.regimes["outbound_850"].verdict, result.regimes["outbound_850"].ceiling) == (
+        "filing_required",
+        "filing_required",
+    )
+    # a U.S. subsidiary not wholly owned: a 40% U.S. LLC holding is attributed only to itself
+    data["investor"]["owners"][1]["owners"][0]["voting_pct"] = 40
+    data["investor"]["owners"][1]["owners"].append(owner("SG Other", "SG", 60, owners=[]))
+    record = Deal.model_validate(data).root
+    derived = derive(record, rulebook.references, record.completion_date)
+    assert derived.extra["outbound"].controlled_foreign_entity is False
