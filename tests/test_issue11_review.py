@@ -25,6 +25,7 @@ PRC_NATIONAL = {
 RECORDS_5M = {
     "target": {"sensitive_data": {"categories": ["health"], "individuals_max_12_months": 5000000}}
 }
+JP_CO = {"country": "JP", "principal_place_of_business": "JP"}
 OBSERVER_6 = {"rights": {"voting_pct": 6, "equity_pct": 6, "board_observer": True}}
 
 
@@ -325,3 +326,56 @@ def test_us_parent_holding_through_its_us_subsidiary_is_aggregated(rulebook: Any
     record = Deal.model_validate(data).root
     derived = derive(record, rulebook.references, record.completion_date)
     assert derived.extra["outbound"].controlled_foreign_entity is False
+
+
+# ------------------------------------------------------------------------------------------
+# Item 6: OFAC caution on the target's owners, controllers and limited partners
+
+
+def restricted(rulebook: Any, *fragments: dict[str, Any]) -> tuple[str, str | None]:
+    r = screen(deal(*fragments), rulebook=rulebook).regimes["restricted_parties"]
+    return r.verdict, r.ceiling
+
+
+SBER = {"name": "Sberbank", "kind": "company", "country": "RU"}
+
+
+def test_sdn_minority_owner_of_the_target_calls_for_caution(rulebook: Any) -> None:
+    """OFAC Revised Guidance on Entities Owned by Blocked Persons (Aug. 13, 2014), FAQ 398: a
+    target 49% owned by an SDN is not blocked, but OFAC urges caution."""
+    target = {
+        "target": {
+            "owners": [
+                SBER | {"equity_pct": 49, "owners": []},
+                {"name": "US Holder Inc.", "kind": "company", "country": "US", "equity_pct": 51}
+                | {"owners": []},
+            ]
+        }
+    }
+    assert view(rulebook, target).extra["parties"].sdn_minority_owner is True
+    assert "restricted.ofac_sdn.minority_owner" in fired(rulebook, target)
+    assert restricted(rulebook, target)[0] == "filing_advised"
+
+
+def test_investor_controlled_by_an_sdn_calls_for_caution(rulebook: Any) -> None:
+    """OFAC guidance (2014): "control ... by means other than a majority ownership interest":
+    a Japanese investor controlled by an SDN is screened through its controller."""
+    frag = {"investor": {**JP_CO, "owners": [], "controlled_by": SBER}}
+    assert "restricted.ofac_sdn.minority_owner" in fired(rulebook, frag)
+    assert restricted(rulebook, frag)[0] == "filing_advised"
+    assert "ofac_sdn" in view(rulebook, frag).extra["parties"].owner_lists
+
+
+def test_sdn_limited_partner_of_a_us_fund_calls_for_caution(rulebook: Any) -> None:
+    """OFAC FAQ 398: a U.S. fund with a 40% SDN limited partner is not blocked, but dealings
+    must not benefit the blocked LP: caution (filing_advised), not clear."""
+    frag = {
+        "investor": FUND
+        | {
+            "country": "US",
+            "principal_place_of_business": "US",
+            "owners": [],
+            "limited_partners": [SBER | {"equity_pct": 40}],
+        }
+    }
+    assert restricted(rulebook, frag)[0] == "filing_advised"

@@ -29,6 +29,9 @@ from screening.facts.sections.base import AtLeast, Section, Tri, fact, or3
 from screening.model.reference import References
 
 _SDN = "ofac_sdn"
+# Persons screened besides the parties: owners in the chains, recorded controllers, a fund's
+# limited partners (and their owners).
+_HOLDER_ROLES = ("owner", "controller", "limited partner", "owner of a limited partner")
 _BIS = ("bis_entity_list", "bis_meu_list")
 
 
@@ -62,7 +65,8 @@ class PartyFacts(Section):
     )
     blocked_owner_chain: str | None = fact("ownership chain through which a party is blocked")
     sdn_minority_owner: bool | None = fact(
-        "an SDN-listed owner holds an interest in a party that is not blocked by it"
+        "an SDN-listed owner, controller or limited partner holds an interest in, or controls, a "
+        "party (investor side or target) that is not blocked by it"
     )
     affiliates_rule_in_force: bool | None = fact("the BIS Affiliates Rule is in force")
     target_ns_cmic_trading_ban: bool | None = fact(
@@ -77,9 +81,9 @@ class PartyFacts(Section):
 
 
 def _label(node: Node) -> str:
-    if node.role == "owner":
+    if node.role in _HOLDER_ROLES:
         chain = " ← ".join(node.path)
-        return f"owner {node.name} (chain: {chain})"
+        return f"{node.role} {node.name} (chain: {chain})"
     return f"{node.role} {node.name}"
 
 
@@ -127,6 +131,65 @@ def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[No
         lists_known=tgt.lists is not None,
     )
     return parties, target
+
+
+def _controllers(controller: Any, seen: tuple[str, ...]) -> list[tuple[Any, tuple[str, ...]]]:
+    """A recorded controller and those controlling it in turn, with the path down to the party."""
+    out: list[tuple[Any, tuple[str, ...]]] = []
+    depth = 0
+    while controller is not None and depth <= 20:
+        seen = (*seen, f"{controller.name} (controls)")
+        out.append((controller, seen))
+        controller = controller.controlled_by
+        depth += 1
+    return out
+
+
+def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
+    """Controllers and limited partners of the investor and co-investors, screened by name.
+
+    They are not owners for the 50 Percent Rule (control without ownership does not block,
+    OFAC FAQ 398; an LP's share of commitments is not recorded as an ownership interest), but a
+    listed controller or limited partner is a matter for caution, and their names are screened.
+    Recorded controllers of owners in the chains, and the owners of a limited partner, are
+    screened too.
+    """
+    out: list[Node] = []
+    for party in [deal.investor, *(co.party for co in deal.co_investors)]:
+        found: list[tuple[Any, tuple[str, ...], str]] = []
+        found.extend(
+            (c, path, "controller") for c, path in _controllers(party.controlled_by, (party.name,))
+        )
+        stack: list[tuple[Any, tuple[str, ...]]] = [(o, (party.name,)) for o in party.owners or []]
+        while stack:
+            owner, path = stack.pop(0)
+            here = (*path, owner.name)
+            found.extend((c, p, "controller") for c, p in _controllers(owner.controlled_by, here))
+            stack.extend((o, here) for o in owner.owners or [])
+        for lp in getattr(party, "limited_partners", None) or []:
+            here = (party.name, f"{lp.name} (limited partner)")
+            found.append((lp, here, "limited partner"))
+            found.extend((c, p, "controller") for c, p in _controllers(lp.controlled_by, here))
+            lp_owners = [(o, here) for o in lp.owners or []]
+            while lp_owners:
+                owner, path = lp_owners.pop(0)
+                found.append((owner, (*path, owner.name), "owner of a limited partner"))
+                lp_owners.extend((o, (*path, owner.name)) for o in owner.owners or [])
+        for person, path, role in found:
+            lists = getattr(person, "lists", [])
+            out.append(
+                Node(
+                    person.name,
+                    role,
+                    screening=screen_name(
+                        person.name, references, as_of, declared=[str(x) for x in lists or []]
+                    ),
+                    owners=[],
+                    path=path,
+                    lists_known=lists is not None,
+                )
+            )
+    return out
 
 
 def _ownership(
@@ -206,7 +269,8 @@ def _ns_cmic_trading_ban(target: Node, references: References, as_of: dt.date) -
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFacts, dict[str, str]]:
     """Screen every party and owner of the deal against the restricted lists in force on as_of."""
     parties, target = _parties(deal, references, as_of)
-    nodes = [n for p in parties for n in walk(p)] + [target]
+    others = _others(deal, references, as_of)
+    nodes = [n for p in parties for n in walk(p)] + [target] + others
     match_notes: list[str] = []
     possible_notes: list[str] = []
     party_lists: set[str] = set()
@@ -221,7 +285,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         best = max(best, s.best_score)
         for m in s.matches:
             match_notes.append(f"{_label(node)} matches {m.describe()}")
-            (owner_lists if node.role == "owner" else party_lists).add(m.list_id)
+            (owner_lists if node.role in _HOLDER_ROLES else party_lists).add(m.list_id)
             if node.role in ("investor", "co-investor"):
                 investor_lists.add(m.list_id)
         for m in s.possible:
@@ -246,10 +310,12 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     in_force = any(k in _BIS for k in ownership_rules(references, as_of))
     affiliate, affiliate_chain = _ownership(parties, _BIS, references, as_of, bis_notes)
     d["parties.bis_affiliate_by_ownership"] = "; ".join(bis_notes)
+    # OFAC guidance (Aug. 13, 2014): caution where blocked persons hold less than 50% or control
+    # by other means than a majority ownership interest - of the investor side or of the target.
     minority = (
-        any(_SDN in n.listed for p in parties for n in walk(p) if n.role == "owner")
-        and blocked is not True
-    )
+        any(_SDN in n.listed for p in [*parties, target] for n in walk(p) if n.role == "owner")
+        or any(_SDN in n.listed for n in others)
+    ) and blocked is not True
     # Memberships a record leaves unknown (`lists: null`, or unnamed holders of an owners list
     # marked incomplete): the lists found are known, others may exist.
     open_party = any(not n.lists_known for n in [*parties, target])
@@ -258,7 +324,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         (n.role == "owner" and not n.lists_known) or (not n.complete and n.owners is not None)
         for p in parties
         for n in walk(p)
-    )
+    ) or any(not n.lists_known for n in others)
     if open_party or open_owner:
         d["parties.matched_lists"] += "; some restricted-list memberships are not known"
     ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
