@@ -170,7 +170,7 @@ def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
             here = (party.name, f"{lp.name} (limited partner)")
             found.append((lp, here, "limited partner"))
             found.extend((c, p, "controller") for c, p in _controllers(lp.controlled_by, here))
-            lp_owners = [(o, here) for o in lp.owners or []]
+            lp_owners: list[tuple[Any, tuple[str, ...]]] = [(o, here) for o in lp.owners or []]
             while lp_owners:
                 owner, path = lp_owners.pop(0)
                 found.append((owner, (*path, owner.name), "owner of a limited partner"))
