@@ -379,3 +379,36 @@ def test_sdn_limited_partner_of_a_us_fund_calls_for_caution(rulebook: Any) -> No
         }
     }
     assert restricted(rulebook, frag)[0] == "filing_advised"
+
+
+# ------------------------------------------------------------------------------------------
+# Item 8: 800.222 and 800.505(b) only with control
+
+
+SOE = {
+    "investor": {
+        "kind": "state_owned_enterprise",
+        "owners": [{"name": "SASAC", "kind": "government", "country": "CN", "voting_pct": 100}],
+    }
+}
+
+
+def test_government_controlled_transaction_needs_control(rulebook: Any) -> None:
+    """800.222: a foreign-government-controlled transaction is a covered *control* transaction;
+    a non-controlling covered investment (30% and a board seat) keeps the 800.102 /
+    section 721(f)(8) factor without the 800.222 / 800.505(b) wording."""
+    board = {
+        "rights": {"voting_pct": 30, "board_seats": 1, "board_size": 7, **ACTIVE},
+        "target": {
+            "sensitive_data": {"categories": ["health"], "individuals_max_12_months": 3000000}
+        },
+    }
+    result = screen(deal(SOE, board), rulebook=rulebook)
+    hit = result.hit("cfius.risk.government_controlled")
+    assert hit is not None and not hit.suppressed_by
+    assert "800.222" not in hit.explanation and "800.505(b)" not in hit.explanation
+    assert result.hit("cfius.risk.government_controlled_transaction") is None
+    control = screen(deal(SOE, {"rights": {"voting_pct": 60, **ACTIVE}}), rulebook=rulebook)
+    hit = control.hit("cfius.risk.government_controlled_transaction")
+    assert hit is not None and "800.222" in hit.explanation and "800.505(b)" in hit.explanation
+    assert control.regimes["cfius_800"].verdict == "filing_advised"
