@@ -412,3 +412,72 @@ def test_government_controlled_transaction_needs_control(rulebook: Any) -> None:
     hit = control.hit("cfius.risk.government_controlled_transaction")
     assert hit is not None and "800.222" in hit.explanation and "800.505(b)" in hit.explanation
     assert control.regimes["cfius_800"].verdict == "filing_advised"
+
+
+# ------------------------------------------------------------------------------------------
+# Item 10: the target-side OFAC question; an attested ownership screening
+
+
+def offshore_target(pct: int) -> dict[str, Any]:
+    return {
+        "target": {
+            "name": "Limassol Holdings Ltd.",
+            "country": "CY",
+            "owners": [SBER | {"equity_pct": pct, "owners": []}],
+        }
+    }
+
+
+def test_non_us_target_blocked_binds_only_with_a_us_nexus(rulebook: Any) -> None:
+    """OFAC guidance (2014); 31 CFR 515.329, 560.215: a non-U.S. target 60% owned by an SDN binds
+    U.S. persons and those causing a U.S. nexus; a Japanese investor recording none is advised
+    (filing_advised), not prohibited; its nexus unknown keeps prohibited as the ceiling."""
+    no_nexus = {"investor": {**JP_CO, "owners": [], "us_sanctions_nexus": False}}
+    assert restricted(rulebook, no_nexus, offshore_target(60)) == (
+        "filing_advised",
+        "filing_advised",
+    )
+    assert "restricted.ofac_sdn.owned_offshore" in fired(rulebook, no_nexus, offshore_target(60))
+    unknown = {"investor": {**JP_CO, "owners": []}}
+    verdict_, ceiling = restricted(rulebook, unknown, offshore_target(60))
+    assert ceiling == "prohibited"
+    nexus = {"investor": {**JP_CO, "owners": [], "us_sanctions_nexus": True}}
+    assert restricted(rulebook, nexus, offshore_target(60))[0] == "prohibited"
+    us_investor = {"investor": {"country": "US", "principal_place_of_business": "US"}}
+    assert restricted(rulebook, us_investor, offshore_target(60))[0] == "prohibited"
+
+
+def test_us_target_blocked_is_prohibited_whoever_buys(rulebook: Any) -> None:
+    """31 CFR 587.406, 594.412 [50% rule]: a U.S. target owned 50% by an SDN is blocked property
+    in the United States: prohibited even for a foreign buyer with no other U.S. nexus."""
+    no_nexus = {"investor": {**JP_CO, "owners": [], "us_sanctions_nexus": False}}
+    target = {"target": {"owners": [SBER | {"equity_pct": 50, "owners": []}]}}
+    assert restricted(rulebook, no_nexus, target)[0] == "prohibited"
+
+
+def test_attested_ownership_screening_settles_the_fifty_percent_question(rulebook: Any) -> None:
+    """OFAC 50 Percent Rule: an owners list of 10% holders marked incomplete cannot rule out small
+    blocked stakes adding up to 50%; an attested screening of the whole ownership (date, by whom,
+    no blocked owners found) settles it; one dated after the screening date does not."""
+    open_target = {"target": {"owners": [], "owners_complete": False}}
+    before = screen(deal(open_target), rulebook=rulebook)
+    assert before.regimes["restricted_parties"].ceiling == "prohibited"
+    [question] = [q for q in before.open_questions if q.rule_id == "restricted.ofac_sdn.owned"]
+    assert "sanctions_ownership_screened" in question.question
+    attest = {"date": "2025-06-01", "by": "Acme Compliance LLP (World-Check)"}
+    screened = {
+        "target": {"sanctions_ownership_screened": attest | {"result": "no_blocked_owners"}}
+    }
+    after = screen(deal(open_target, screened), rulebook=rulebook)
+    assert not [q for q in after.open_questions if q.rule_id == "restricted.ofac_sdn.owned"]
+    assert after.regimes["restricted_parties"].ceiling != "prohibited"
+    late = {"target": {"sanctions_ownership_screened": attest | {"date": "2025-07-15"}}}
+    late["target"]["sanctions_ownership_screened"]["result"] = "no_blocked_owners"
+    stale = screen(deal(open_target, late), rulebook=rulebook)
+    assert stale.regimes["restricted_parties"].ceiling == "prohibited"
+    found = {
+        "target": {"sanctions_ownership_screened": attest | {"result": "blocked_owners_found"}}
+    }
+    flagged = screen(deal(open_target, found), rulebook=rulebook)
+    assert flagged.regimes["restricted_parties"].verdict == "filing_advised"
+    assert flagged.regimes["restricted_parties"].ceiling == "prohibited"

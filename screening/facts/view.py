@@ -340,6 +340,7 @@ SHOWN_WHEN_READ = frozenset(
         "energy.counterparty_pfe",
         "energy.status_date",
         "parties.target_ns_cmic_trading_ban",
+        "parties.target_blocked_offshore",
     }
 )
 COUNTRY_PATHS = (

@@ -327,6 +327,26 @@ class LimitedPartner(Record):
     )
 
 
+class SanctionsScreening(Record):
+    """An attested screening of a party's ownership for blocked persons (OFAC 50 Percent Rule).
+
+    The owners list holds holders of 10% or more and may be incomplete, so small blocked stakes
+    that add up to 50% cannot be ruled out from it; a compliance screening of the whole
+    ownership, attested with its date, who ran it and its result, can.
+    """
+
+    date: dt.date = Field(description="date the ownership screening was completed")
+    by: str = Field(
+        description="who screened (firm or person, and the screening service used)",
+        min_length=1,
+        max_length=200,
+    )
+    result: Literal["no_blocked_owners", "blocked_owners_found"] = Field(
+        description="no_blocked_owners: no blocked person holds any interest, directly or "
+        "indirectly; blocked_owners_found: one or more does"
+    )
+
+
 class Party(Record):
     """The foreign investor (or a co-investor): who acquires the interest."""
 
@@ -370,6 +390,18 @@ class Party(Record):
         default_factory=list,
         description="restricted lists it is on; omitted or [] = none, null = not known (rules "
         "that need it stay open questions)",
+    )
+    sanctions_ownership_screened: SanctionsScreening | None = Field(
+        None,
+        description="an attested screening of the party's whole ownership for blocked persons "
+        "(OFAC 50 Percent Rule): date, by whom, result",
+    )
+    us_sanctions_nexus: bool | None = Field(
+        None,
+        description="the party's part in the deal is subject to U.S. sanctions jurisdiction: it is "
+        "a U.S. person, acts in the United States, pays or is paid in U.S. dollars through U.S. "
+        "banks, uses U.S. persons or U.S.-origin goods, or is a foreign entity owned or controlled "
+        "by a U.S. person (31 CFR 515.329, 560.215); None = unknown",
     )
     # Excepted investor criteria, 800.219(a)(3); apply to the party and to every parent.
     board_us_or_excepted_pct: PercentValue | None = Field(
@@ -545,6 +577,11 @@ class USBusiness(Record):
     lists: list[RestrictedList] | None = Field(
         default_factory=list,
         description="restricted lists the record declares for the target; null = not known",
+    )
+    sanctions_ownership_screened: SanctionsScreening | None = Field(
+        None,
+        description="an attested screening of the target's whole ownership for blocked persons "
+        "(OFAC 50 Percent Rule): date, by whom, result",
     )
     facilities: list[Facility] | None = Field(
         None, description="sites of the business; None = unknown, [] = none"

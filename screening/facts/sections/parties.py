@@ -25,7 +25,7 @@ from screening.facts.parties import (
     treated_as_listed,
     walk,
 )
-from screening.facts.sections.base import AtLeast, Section, Tri, fact, or3
+from screening.facts.sections.base import AtLeast, Section, Tri, and3, fact, not3, or3
 from screening.model.reference import References
 
 _SDN = "ofac_sdn"
@@ -61,12 +61,17 @@ class PartyFacts(Section):
         "best similarity score of a name to a list entry it does not match exactly", "of 100"
     )
     blocked_by_ownership: bool | None = fact(
-        "a party is owned 50% or more, in aggregate, by blocked persons (OFAC 50 Percent Rule)"
+        "a party is owned 50% or more, in aggregate, by blocked persons (OFAC 50 Percent Rule; "
+        "an attested screening of its whole ownership, `sanctions_ownership_screened`, settles it)"
     )
     blocked_owner_chain: str | None = fact("ownership chain through which a party is blocked")
     sdn_minority_owner: bool | None = fact(
         "an SDN-listed owner, controller or limited partner holds an interest in, or controls, a "
         "party (investor side or target) that is not blocked by it"
+    )
+    target_blocked_offshore: bool | None = fact(
+        "the non-U.S. target is owned 50% or more by blocked persons and no party to the deal has "
+        "a U.S. sanctions nexus"
     )
     affiliates_rule_in_force: bool | None = fact("the BIS Affiliates Rule is in force")
     target_ns_cmic_trading_ban: bool | None = fact(
@@ -192,14 +197,75 @@ def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
     return out
 
 
+def _attested(deal: Any) -> dict[tuple[str, str], Any]:
+    """Attested ownership screenings of the investor, co-investors and target, by (role, name)."""
+    out: dict[tuple[str, str], Any] = {}
+    for role, party in [
+        ("investor", deal.investor),
+        *(("co-investor", co.party) for co in deal.co_investors),
+        ("target", deal.target),
+    ]:
+        att = getattr(party, "sanctions_ownership_screened", None)
+        if att is not None:
+            out[(role, party.name)] = att
+    return out
+
+
+def _us_person(party: Any) -> Tri:
+    """Whether a deal party is a U.S. person for sanctions purposes, as far as the record says."""
+    if str(party.kind) == "individual":
+        nats = party.nationalities or ([party.country] if party.country else None)
+        return None if nats is None else "US" in nats
+    return None if party.country is None else party.country == "US"
+
+
+def _target_binds(deal: Any) -> tuple[Tri, str]:
+    """Whether blocking of the target binds this deal (a blocked target is off limits).
+
+    A U.S. target's property is in the United States (a target owned 50% or more by blocked
+    persons is blocked property there, whoever buys). A non-U.S. target binds U.S. persons and
+    those causing a U.S. nexus (U.S.-owned or controlled foreign entities under the Cuba and Iran
+    rules, 31 CFR 515.329, 560.215 [mem]): it binds when the investor or a co-investor is a U.S.
+    person or records a U.S. sanctions nexus, not when each records none.
+    """
+    country = deal.target.country
+    if country is None:
+        return None, "the target's country is not recorded"
+    if country == "US":
+        return True, "the target is a U.S. business: its property is in the United States"
+    who = [deal.investor, *(co.party for co in deal.co_investors)]
+    tests: list[Tri] = []
+    for party in who:
+        # A U.S. person is bound; otherwise the recorded nexus decides (unknown stays unknown).
+        tests.append(True if _us_person(party) else party.us_sanctions_nexus)
+    binds = or3(tests)
+    if binds is False:
+        return False, (
+            f"the target is organized in {country} and no party to the deal is a U.S. person or "
+            "has a U.S. sanctions nexus (us_sanctions_nexus: false)"
+        )
+    if binds is None:
+        return None, (
+            f"the target is organized in {country}: whether a party has a U.S. sanctions nexus "
+            "(us_sanctions_nexus) is not recorded"
+        )
+    return True, f"the target is organized in {country} and a party has a U.S. sanctions nexus"
+
+
 def _ownership(
     parties: list[Node],
     lists: tuple[str, ...],
     references: References,
     as_of: dt.date,
     notes: list[str],
+    attested: dict[tuple[str, str], Any] | None = None,
 ) -> tuple[Tri, str | None]:
-    """Whether a party (not itself listed) is treated as listed through ownership under a rule."""
+    """Whether a party (not itself listed) is treated as listed through ownership under a rule.
+
+    ``attested`` maps (role, name) to a party's attested ownership screening: one dated on or
+    before ``as_of`` that found no blocked owners settles a question the owners list leaves open
+    (it never overrides holdings the record shows).
+    """
     rules = {k: v for k, v in ownership_rules(references, as_of).items() if k in lists}
     if not rules:
         notes.append(
@@ -214,6 +280,21 @@ def _ownership(
                 statuses.append(False)  # listed itself: the list rule applies directly
                 continue
             treated = treated_as_listed(party, rule)
+            att = (attested or {}).get((party.role, party.name))
+            if treated.status is None and att is not None:
+                when = f"screened by {att.by} on {att.date}"
+                if att.date > as_of:
+                    notes.append(
+                        f"{party.role} {party.name}: the attested ownership screening ({when}) "
+                        f"postdates the screening date {as_of} and is not used"
+                    )
+                elif att.result == "no_blocked_owners":
+                    notes.append(
+                        f"{party.role} {party.name}: its ownership was {when}, no blocked owners "
+                        f"found (attested): not {rule.threshold}%-owned by blocked persons"
+                    )
+                    statuses.append(False)
+                    continue
             statuses.append(treated.status)
             cite = f" ({rule.citation})" if rule.citation else ""
             if treated.status is True:
@@ -303,8 +384,18 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     # The OFAC 50 Percent Rule reaches the target too: a target owned 50% or more by blocked
     # persons is itself blocked (31 CFR 587.406, 594.412; OFAC guidance of Aug. 13, 2014).
     sdn_rule = ownership_rules(references, as_of).get(_SDN)
-    tested = [*parties, target] if sdn_rule is not None and sdn_rule.reaches_target else parties
-    blocked, blocked_chain = _ownership(tested, (_SDN,), references, as_of, sdn_notes)
+    attested = _attested(deal)
+    blocked, blocked_chain = _ownership(parties, (_SDN,), references, as_of, sdn_notes, attested)
+    offshore: Tri = False
+    if sdn_rule is not None and sdn_rule.reaches_target:
+        t_blocked, t_chain = _ownership([target], (_SDN,), references, as_of, sdn_notes, attested)
+        binds, why = _target_binds(deal)
+        sdn_notes.append(why)
+        blocked = or3([blocked, and3([t_blocked, binds])])
+        offshore = and3([t_blocked, not3(binds)])
+        if t_blocked and binds and t_chain:
+            blocked_chain = "; ".join(x for x in (blocked_chain, t_chain) if x)
+        d["parties.target_blocked_offshore"] = why + (f": {t_chain}" if t_chain else "")
     d["parties.blocked_by_ownership"] = "; ".join(sdn_notes)
     bis_notes: list[str] = []
     in_force = any(k in _BIS for k in ownership_rules(references, as_of))
@@ -315,6 +406,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     minority = (
         any(_SDN in n.listed for p in [*parties, target] for n in walk(p) if n.role == "owner")
         or any(_SDN in n.listed for n in others)
+        or any(a.result == "blocked_owners_found" for a in attested.values() if a.date <= as_of)
     ) and blocked is not True
     # Memberships a record leaves unknown (`lists: null`, or unnamed holders of an owners list
     # marked incomplete): the lists found are known, others may exist.
@@ -344,6 +436,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         blocked_by_ownership=blocked,
         blocked_owner_chain=blocked_chain,
         sdn_minority_owner=minority,
+        target_blocked_offshore=offshore,
         affiliates_rule_in_force=in_force,
         bis_affiliate_by_ownership=affiliate,
         bis_affiliate_chain=affiliate_chain,
