@@ -480,3 +480,59 @@ def test_attested_ownership_screening_settles_the_fifty_percent_question(ruleboo
     flagged = screen(deal(open_target, found), rulebook=rulebook)
     assert flagged.regimes["restricted_parties"].verdict == "filing_advised"
     assert flagged.regimes["restricted_parties"].ceiling == "prohibited"
+
+
+# ------------------------------------------------------------------------------------------
+# Items 9 and 11: a concluded CFIUS review; the air-carrier carve-out for a fund's LP
+
+
+def test_concluded_cfius_review_sets_the_risk_factors_aside(rulebook: Any) -> None:
+    """800.701(b)(2): once CFIUS advised that it concluded all action (800.506, 800.508(d)), the
+    section 721(d) authority shall not be exercised: the deal stays covered, no filing is
+    advised. Notified but not concluded keeps the factors."""
+    frag = [
+        {"investor": {"owners": []}},
+        OBSERVER_6,
+        RECORDS_5M,
+    ]
+    open_ = cfius(rulebook, *frag, {"history": {"notified": True, "cfius_action_concluded": False}})
+    assert open_.verdict == "filing_advised"
+    done = {"history": {"notified": True, "cfius_action_concluded": True}}
+    result = screen(deal(*frag, done), rulebook=rulebook)
+    assert (result.regimes["cfius_800"].verdict, result.regimes["cfius_800"].ceiling) == (
+        "covered",
+        "covered",
+    )
+    hit = result.hit("cfius.risk.country_of_concern_tie")
+    assert hit is not None and hit.suppressed_by == ["cfius.exempt.concluded_review"]
+    unknown = cfius(rulebook, *frag, {"history": {"notified": True}})
+    assert unknown.verdict == "filing_advised"
+    assert "cfius.exempt.concluded_review" in {e.rule_id for e in unknown.possible_exemptions}
+
+
+def test_air_carrier_carve_out_covers_a_limited_partners_indirect_investment(
+    rulebook: Any,
+) -> None:
+    """800.211(c): no investment in a certificated air carrier short of control is a covered
+    investment, a foreign LP's indirect one through the fund included."""
+    prc_lp = {
+        "name": "Jade Summit Capital",
+        "kind": "company",
+        "country": "CN",
+        "principal_place_of_business": "CN",
+        "portfolio_rights": True,
+    }
+    frag = [
+        us_fund(prc_lp),
+        {"rights": {"voting_pct": 10, "board_seats": 1, **ACTIVE}},
+        {
+            "target": {
+                "certificated_air_carrier": True,
+                "sensitive_data": {"categories": ["health"], "individuals_max_12_months": 3000000},
+            }
+        },
+    ]
+    result = screen(deal(*frag), rulebook=rulebook)
+    hit = result.hit("cfius.covered.fund_lp")
+    assert hit is not None and "cfius.exempt.air_carrier_ci" in hit.suppressed_by
+    assert result.regimes["cfius_800"].verdict == "clear"

@@ -537,6 +537,9 @@ def deal_facts(
         if deal.history is None
         else and3([deal.history.closed, not3(deal.history.notified)]),
         mitigation_agreement=None if deal.history is None else deal.history.mitigation_agreement,
+        cfius_action_concluded=None
+        if deal.history is None
+        else deal.history.cfius_action_concluded,
     )
 
 

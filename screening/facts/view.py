@@ -77,6 +77,10 @@ class DealFacts(Section):
     mitigation_agreement: bool | None = _label(
         "a CFIUS mitigation agreement already binds the parties"
     )
+    cfius_action_concluded: bool | None = _label(
+        "CFIUS advised in writing that it concluded all action on this transaction (or that it "
+        "is not covered)"
+    )
 
 
 class InvestorFacts(Section):

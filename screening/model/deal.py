@@ -677,6 +677,12 @@ class History(Record):
         description="a CFIUS mitigation agreement or condition (section 721(l)) already binds "
         "the parties for the target",
     )
+    cfius_action_concluded: bool | None = Field(
+        None,
+        description="CFIUS advised the parties in writing that it concluded all action under "
+        "section 721 on this transaction (800.407(a)(4), 800.506, 800.508(d)) or that it is not a "
+        "covered transaction (800.701(b)(1)-(2)), with or without a mitigation agreement",
+    )
 
 
 class PriorPosition(Record):
