@@ -537,8 +537,11 @@ def deal_facts(
         if deal.history is None
         else and3([deal.history.closed, not3(deal.history.notified)]),
         mitigation_agreement=None if deal.history is None else deal.history.mitigation_agreement,
-        cfius_action_concluded=None
-        if deal.history is None
+        # The safe harbor (800.701(b)) must be shown: a record without `history`, or one saying
+        # the deal was never notified, has no concluded CFIUS action (false only ever keeps the
+        # risk factors, never lowers a verdict).
+        cfius_action_concluded=False
+        if deal.history is None or deal.history.notified is False
         else deal.history.cfius_action_concluded,
     )
 

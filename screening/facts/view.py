@@ -79,7 +79,7 @@ class DealFacts(Section):
     )
     cfius_action_concluded: bool | None = _label(
         "CFIUS advised in writing that it concluded all action on this transaction (or that it "
-        "is not covered)"
+        "is not covered); false without a `history` or when it was never notified"
     )
 
 
