@@ -12,15 +12,25 @@ It measures, on deals from ``dealscreen fixtures generate`` (seed 1):
    on 100,000 deals; the two peaks must be within 50 MB;
 2. throughput with ``--workers 1`` and ``--workers 2`` on the same deals, as a ratio;
 3. the per-deal overhead of review (reading, parsing, validating, rendering, ordering) against
-   ``screen()`` alone on the same, already validated deals, as a ratio.
+   ``screen()`` alone on the same, already validated deals, as a ratio;
+4. when dask[distributed] is installed: ``review --cluster local:2`` against ``--workers 2`` on
+   the same deals, the two commands alternated (``--rounds`` each) and timed end to end (wall
+   clock, cluster start-up included) and by the review's own elapsed time (its summary line:
+   screening, joining and writing, without start-up), medians; the target is a ratio within
+   10%. ``--dask-only`` runs just this part. The load average (``os.getloadavg()``) before and
+   after is printed with it: on a shared machine the ratio means little when the load exceeds
+   the cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
 import json
 import os
+import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -108,6 +118,86 @@ def screen_seconds(count: int, seed: int = 1) -> float:
     return time.perf_counter() - started
 
 
+def _tree_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record the CPU seconds so far of ``root`` and every descendant (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            seen[pid] = max(seen.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / tick)
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children", encoding="utf-8") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError, IndexError):
+            continue
+
+
+def cli_review_seconds(path: Path, extra: list[str]) -> tuple[float, float, float]:
+    """Wall seconds of a whole ``dealscreen review`` command, its own elapsed seconds, and the
+    CPU seconds of its process tree (sampled every 50 ms from /proc: workers, fork server,
+    Dask nannies included; the last 50 ms of each process are missed)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [DEALSCREEN, "review", str(path), "--format", "jsonl", "--no-store", *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "CI": "1"},
+    )
+    cpu: dict[int, float] = {}
+    while proc.poll() is None:
+        _tree_cpu(proc.pid, cpu)
+        time.sleep(0.05)
+    _, raw = proc.communicate()
+    wall = time.perf_counter() - started
+    err = raw.decode()
+    if proc.returncode != 0:
+        raise SystemExit(f"review {' '.join(extra)} failed ({proc.returncode}): {err}")
+    found = re.search(r"reviewed \d+ deals in ([0-9.]+) s", err)
+    if found is None:
+        raise SystemExit(f"no summary line from review {' '.join(extra)}: {err}")
+    return wall, float(found.group(1)), sum(cpu.values())
+
+
+def dask_vs_workers(path: Path, count: int, rounds: int) -> dict[str, float]:
+    """``--cluster local:2`` against ``--workers 2``, alternated, medians; with the load."""
+    load_before = os.getloadavg()[0]
+    runs: dict[str, list[tuple[float, float, float]]] = {"workers": [], "dask": []}
+    for _ in range(rounds):
+        runs["workers"].append(cli_review_seconds(path, ["--workers", "2"]))
+        runs["dask"].append(cli_review_seconds(path, ["--cluster", "local:2"]))
+    load_after = os.getloadavg()[0]
+    wall = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
+    own = {k: statistics.median(r[1] for r in v) for k, v in runs.items()}
+    cpu = {k: statistics.median(r[2] for r in v) for k, v in runs.items()}
+    figures = {
+        "dask_wall_s": wall["dask"],
+        "workers2_wall_s": wall["workers"],
+        "dask_wall_ratio": wall["dask"] / wall["workers"],
+        "dask_review_s": own["dask"],
+        "workers2_review_s": own["workers"],
+        "dask_review_ratio": own["dask"] / own["workers"],
+        "dask_cpu_s": cpu["dask"],
+        "workers2_cpu_s": cpu["workers"],
+        "dask_cpu_ratio": cpu["dask"] / cpu["workers"],
+        "load_before": load_before,
+        "load_after": load_after,
+    }
+    print(
+        f"dask local:2 vs --workers 2 on {count:,} deals ({rounds} rounds each, alternated, "
+        f"medians): end to end {wall['dask']:.1f} s vs {wall['workers']:.1f} s, ratio "
+        f"{figures['dask_wall_ratio']:.2f}; review alone {own['dask']:.1f} s vs "
+        f"{own['workers']:.1f} s, ratio {figures['dask_review_ratio']:.2f}; CPU of the process "
+        f"tree {cpu['dask']:.1f} s vs {cpu['workers']:.1f} s, ratio "
+        f"{figures['dask_cpu_ratio']:.2f} "
+        f"(time with Dask / time with --workers 2; load average {load_before:.2f} before, "
+        f"{load_after:.2f} after, on {os.cpu_count()} cores)"
+    )
+    return figures
+
+
 def main() -> None:
     """Run the benchmark and print the figures (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -117,7 +207,19 @@ def main() -> None:
     parser.add_argument("--overhead", type=int, default=3_000, help="deals for the overhead")
     parser.add_argument("--quick", action="store_true", help="10x smaller runs")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of Dask vs --workers 2")
+    parser.add_argument("--dask-only", action="store_true", help="only Dask vs --workers 2")
     args = parser.parse_args()
+    have_dask = importlib.util.find_spec("distributed") is not None
+    if args.dask_only:
+        if not have_dask:
+            raise SystemExit("dask[distributed] is not installed: pip install 'dealscreen[dask]'")
+        with tempfile.TemporaryDirectory() as tmp:
+            scale = write_deals(Path(tmp) / "scale.jsonl", args.scale)
+            figures = dask_vs_workers(scale, args.scale, args.rounds)
+        if args.json:
+            print(json.dumps(figures, indent=2))
+        return
     if args.quick:
         args.big, args.scale, args.overhead = args.big // 10, args.scale // 10, args.overhead // 3
     figures: dict[str, float] = {"cores": float(os.cpu_count() or 1)}
@@ -151,6 +253,11 @@ def main() -> None:
             f"throughput on {args.scale:,} deals: 1 worker {args.scale / one:,.0f}/s, "
             f"2 workers {args.scale / two:,.0f}/s, ratio {one / two:.2f}x"
         )
+
+        if have_dask:
+            figures.update(dask_vs_workers(scale, args.scale, args.rounds))
+        else:
+            print("dask local:2 vs --workers 2: skipped (dask[distributed] is not installed)")
 
         reviewed = review_seconds(over, 1)
         screened = screen_seconds(args.overhead)

@@ -236,6 +236,41 @@ def test_screen_without_store_and_help_do_not_import_the_store(args: list[str]) 
     assert "HEAVY []" in proc.stderr, proc.stderr
 
 
+_DASK_PROBE = _PROBE.replace('("sqlalchemy", "sqlmodel")', '("dask", "distributed")')
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [
+            "screen",
+            str(ROOT / "fixtures/deals/atlas-hk-listed-chipmaker-shares.yaml"),
+            "--no-store",
+        ],
+        ["--help"],
+        ["review", "--help"],
+        [
+            "review",
+            str(ROOT / "fixtures/deals/atlas-hk-listed-chipmaker-shares.yaml"),
+            "--no-store",
+            "--workers",
+            "1",
+        ],
+    ],
+)
+def test_dask_is_imported_only_for_a_review_on_dask(args: list[str]) -> None:
+    """`--cluster`/`--scheduler` import dask; nothing else does (it costs the cold start)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _DASK_PROBE, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "CI": "1"},
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stderr, proc.stderr
+
+
 def test_the_cli_names_the_stores_environment_variable() -> None:
     from screening.audit.store import ENV_DB
     from screening.cli.audit import ENV_DB as CLI_ENV_DB

@@ -65,6 +65,19 @@ def test_deals_doc_has_range_examples() -> None:
     assert sum("{min:" in b or "majority" in b or "minority" in b for b in bodies) >= 2
 
 
+def test_deals_doc_stipulated_no_control_clears_the_supermajority_example(
+    tmp_path: Path, rulebook: Any
+) -> None:
+    """What docs/deals.md says of its supermajority record: with counsel's `control: false`
+    the blocking vote no longer counts (800.208 stipulated) and the record is clear."""
+    body = next(b for info, b in _screened_blocks() if "supermajority.yaml" in info)
+    path = tmp_path / "stipulated.yaml"
+    path.write_text(body.replace("  voting_pct: 30\n", "  voting_pct: 30\n  control: false\n"))
+    result = screen(load_deal(path), rulebook=rulebook)
+    assert "cfius.control" not in result.fired
+    assert result.verdict == "clear"
+
+
 def test_readme_python_tour_runs() -> None:
     """The README's Python snippet runs as written and prints what its comment says."""
     code = next(body for info, body in blocks(ROOT / "README.md") if info == "python")

@@ -172,6 +172,26 @@ class _Progress:
     help="Worker processes [default: the number of cores].",
 )
 @click.option(
+    "--cluster",
+    metavar="local[:N]",
+    help="Screen on a Dask LocalCluster of N worker processes, one thread each [N: the number "
+    "of cores] (extra `dealscreen[dask]`; docs/review.md).",
+)
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT",
+    help="Screen on an existing Dask cluster (workers need dealscreen, the same rulebook and "
+    "the inputs at the same paths; docs/review.md).",
+)
+@click.option(
+    "--work-dir",
+    "work_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="With --cluster/--scheduler: where partitions' files go, a directory the driver and "
+    "every worker share [default: a temporary directory].",
+)
+@click.option(
     "--fail-on",
     "fail_on",
     type=click.Choice(LEVELS),
@@ -218,6 +238,9 @@ def review(
     fmt: str | None,
     out: Path | None,
     workers: int | None,
+    cluster: str | None,
+    scheduler: str | None,
+    work_dir: Path | None,
     fail_on: str | None,
     csv_hits: Path | None,
     as_of: str | None,
@@ -241,6 +264,7 @@ def review(
     fmt = fmt or default_format(out)
     if csv_hits is not None and fmt != "csv":
         raise UsageError.one("--csv-hits", "usage", "`--csv-hits` needs `--format csv`")
+    on_dask = _check_cluster(cluster, scheduler, workers, work_dir)
     resolved = tuple(str(p) for p in resolve_layers(layers))
     if with_mitigation and fmt != "html":
         raise UsageError.one("--mitigate", "usage", "`--mitigate` needs `--format html`")
@@ -251,11 +275,76 @@ def review(
     mitigation = _mitigation(book, options.as_of) if with_mitigation else None
     interactive = stderr_is_interactive()
     total = count_tasks(list(paths)) if interactive else None
+    if resume and no_store:
+        raise UsageError.one("--resume", "usage", "`--resume` needs the store (drop `--no-store`)")
+    with (
+        _open_cluster(cluster, scheduler, work_dir) if on_dask else contextlib.nullcontext()
+    ) as dask_cluster:
+        if dask_cluster is not None:
+            options = replace(options, cluster=dask_cluster)
+        summary, sink = _run(
+            paths, fmt, out, csv_hits, db, no_store, resume, book, options, mitigation, total
+        )
+    click.echo(f"dealscreen: {summary.line()}", err=True)
+    if sink is not None:
+        click.echo(f"dealscreen: {sink.describe()}", err=True)
+    _gate(summary, fail_on)
+
+
+def _check_cluster(
+    cluster: str | None, scheduler: str | None, workers: int | None, work_dir: Path | None
+) -> bool:
+    """Whether to screen on Dask; usage errors (exit 2) before anything starts."""
+    from screening.review.distributed import check_address, local_workers
+
+    if cluster is not None and scheduler is not None:
+        raise UsageError.one("--cluster", "usage", "give `--cluster` or `--scheduler`, not both")
+    if cluster is None and scheduler is None:
+        if work_dir is not None:
+            raise UsageError.one(
+                "--work-dir", "usage", "`--work-dir` needs `--cluster` or `--scheduler`"
+            )
+        return False
+    if workers is not None:
+        raise UsageError.one(
+            "--workers",
+            "usage",
+            "`--workers` is for local worker processes: with Dask give `--cluster local:N`",
+        )
+    if cluster is not None:
+        local_workers(cluster)
+    else:
+        assert scheduler is not None
+        check_address(scheduler)
+    return True
+
+
+def _open_cluster(
+    cluster: str | None, scheduler: str | None, work_dir: Path | None
+) -> contextlib.AbstractContextManager[Any]:
+    from screening.review.distributed import local_workers, open_cluster
+
+    if cluster is not None:
+        return open_cluster(local=local_workers(cluster), work_dir=work_dir)
+    return open_cluster(scheduler=scheduler, work_dir=work_dir)
+
+
+def _run(
+    paths: tuple[Path, ...],
+    fmt: str,
+    out: Path | None,
+    csv_hits: Path | None,
+    db: str | None,
+    no_store: bool,
+    resume: bool,
+    book: Rulebook,
+    options: Options,
+    mitigation: Callable[[Reviewed], Any] | None,
+    total: int | None,
+) -> tuple[Summary, _StoreSink | None]:
     to_terminal = out is None and sys.stdout.isatty()
     color = to_terminal and not os.environ.get("NO_COLOR")
     width = shutil.get_terminal_size((160, 24)).columns if to_terminal else 160
-    if resume and no_store:
-        raise UsageError.one("--resume", "usage", "`--resume` needs the store (drop `--no-store`)")
     with (
         contextlib.nullcontext() if no_store else _StoreSink.open(db, book, resume) as sink,
         _output(out) as stream,
@@ -282,10 +371,7 @@ def review(
             problems=progress.problem,
             stored=sink.stored if sink is not None else None,
         )
-    click.echo(f"dealscreen: {summary.line()}", err=True)
-    if sink is not None:
-        click.echo(f"dealscreen: {sink.describe()}", err=True)
-    _gate(summary, fail_on)
+    return summary, sink
 
 
 def _mitigation(book: Rulebook, as_of: dt.date | None) -> Callable[[Reviewed], Any]:

@@ -146,6 +146,13 @@ def authorization_needed(tech: CriticalTechnology, deal: DealRecord) -> tuple[Tr
             f"a licence is needed only for {listed}: none of the investor or its "
             "25%-or-more holders is based there",
         )
+    if tests[0] is False:
+        return (
+            None,
+            f"a licence is needed for {listed}; the investor is not based there; whether a "
+            "holder of 25% or more is, is not settled (a controller's stake, or a holder's "
+            "place or stake, is not recorded)",
+        )
     return (
         None,
         f"a licence is needed for {listed}; where the investor or a 25%-or-more "

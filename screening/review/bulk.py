@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from screening.engine.explain import verdict_range
 from screening.engine.verdict import LEVELS, NOT_IN_FORCE, VERDICTS, ScreeningResult, rank
@@ -50,6 +50,9 @@ from screening.model.deal import Deal, DealRecord, content_hash
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
 from screening.review._lifeline import bind_to
 from screening.rulebook.book import Rulebook, load_rulebook
+
+if TYPE_CHECKING:
+    from screening.review.distributed import Cluster
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 INVALID_SAMPLES = 1000
@@ -478,13 +481,15 @@ def _screen_chunk(chunk: list[Task]) -> list[Item | Recorded]:
 
 @dataclass(frozen=True)
 class Options:
-    """How to review: rulebook layers, screening date, worker count, whether to keep deals."""
+    """How to review: rulebook layers, screening date, worker count, whether to keep deals;
+    ``cluster`` (from :func:`screening.review.distributed.open_cluster`) screens on Dask."""
 
     layers: tuple[str, ...] = ()
     as_of: dt.date | None = None
     workers: int | None = None
     keep_deals: bool = False
     skip: frozenset[str] = frozenset()
+    cluster: Cluster | None = None
 
     @property
     def worker_count(self) -> int:
@@ -598,13 +603,20 @@ def _drain(
         return [failed(f"{p}:{n}" if n else p, exc) for p, n, _ in chunk]
 
 
-def review(paths: Sequence[Path], options: Options | None = None) -> Iterator[Item | Recorded]:
+def review(
+    paths: Sequence[Path], options: Options | None = None, progress: Progress | None = None
+) -> Iterator[Item | Recorded]:
     """Screen every deal under ``paths``; yield one item per deal, in input order.
 
     Each :class:`Reviewed` whose deal id an earlier deal of the batch used carries
-    ``duplicate_of`` (the earlier source).
+    ``duplicate_of`` (the earlier source). On a cluster (``options.cluster``) the items come
+    from the partitions' files once every partition is screened, duplicates found on the
+    cluster; ``progress`` then counts deals as partitions finish.
     """
     opts = options or Options()
+    if opts.cluster is not None:
+        yield from opts.cluster.review(paths, opts, progress)
+        return
     chunks = _chunks(tasks(paths))
     items = _in_process(chunks, opts) if opts.worker_count == 1 else _in_workers(chunks, opts)
     seen: dict[str, str] = {}
@@ -660,7 +672,12 @@ def run_review(
     summary = Summary(rulebook_version=book.version)
     started = time.perf_counter()
     pending = 0
-    for entry in review(paths, opts):
+    # On a cluster, progress counts deals as partitions are screened, before items arrive.
+    on_cluster = opts.cluster is not None
+    entries = review(paths, opts, progress if on_cluster else None)
+    if on_cluster:
+        progress = None
+    for entry in entries:
         item: Item
         if isinstance(entry, Recorded):
             if stored is None:
