@@ -17,6 +17,8 @@ GOV_RULE = "cfius.risk.government_controlled"
 # The state-owned investor is Chinese, so the country-of-concern risk factor (issue 11) also
 # advises a filing; layers that take GOV_RULE away take it away too.
 TIE_RULE = "cfius.risk.country_of_concern_tie"
+# Fires with GOV_RULE when the government-controlled investor takes control (800.222).
+GOV_CONTROL_RULE = "cfius.risk.government_controlled_transaction"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -160,7 +162,8 @@ def _layer(tmp_path: Path) -> Path:
     layer = tmp_path / "layer"
     (layer / "cfius_800").mkdir(parents=True)
     (layer / "cfius_800" / "local.yaml").write_text(
-        f"regime: cfius_800\nrules: []\ndisable: [{GOV_RULE}, {TIE_RULE}]\n", encoding="utf-8"
+        f"regime: cfius_800\nrules: []\ndisable: [{GOV_RULE}, {GOV_CONTROL_RULE}, {TIE_RULE}]\n",
+        encoding="utf-8",
     )
     return layer
 
@@ -203,7 +206,7 @@ def test_replay_shows_what_todays_rulebook_changes(
         "filing_advised",
         True,
     )
-    assert data["hits_gained"] == sorted([GOV_RULE, TIE_RULE])
+    assert data["hits_gained"] == sorted([GOV_RULE, GOV_CONTROL_RULE, TIE_RULE])
     assert data["hits_lost"] == []
 
 

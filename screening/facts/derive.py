@@ -99,7 +99,7 @@ def investor_facts(
             "no person in the investor's control or 10% ownership chain is tied to "
             + ", ".join(sorted(coc))
         )
-    lps = lp_facts(inv)
+    lps = lp_facts(inv, coc)
     fp_notes: list[str] = []
     foreign = foreign_person(inv, fp_notes)
     if fp_notes:
@@ -150,6 +150,8 @@ def investor_facts(
         gp_ultimately_controlled_by_us_nationals=inv.gp_ultimately_controlled_by_us_nationals,
         foreign_lp_with_rights=lps["foreign_lp_with_rights"],
         foreign_lp_ct_authorization=lps["foreign_lp_ct_authorization"],
+        foreign_lp_coc_tie=lps["foreign_lp_coc_tie"],
+        foreign_lp_coc_tie_link=lps["foreign_lp_coc_tie_link"],
         managed_exclusively_by_gp=inv.managed_exclusively_by_gp,
         lp_advisory_board_compliant=inv.lp_advisory_board_compliant,
         foci_mitigated=inv.foci_mitigated,
@@ -544,6 +546,12 @@ def deal_facts(
         if deal.history is None
         else and3([deal.history.closed, not3(deal.history.notified)]),
         mitigation_agreement=None if deal.history is None else deal.history.mitigation_agreement,
+        # The safe harbor (800.701(b)) must be shown: a record without `history`, or one saying
+        # the deal was never notified, has no concluded CFIUS action (false only ever keeps the
+        # risk factors, never lowers a verdict).
+        cfius_action_concluded=False
+        if deal.history is None or deal.history.notified is False
+        else deal.history.cfius_action_concluded,
     )
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from screening.facts.sections.base import HUNDRED, Tri, and3, not3, or3
 from screening.model.deal import (
     Controller,
+    LimitedPartner,
     Owner,
     Party,
     PartyKind,
@@ -294,6 +295,32 @@ def foreign_owner(owner: Owner) -> Tri:
     )
 
 
+def lp_foreign(lp: LimitedPartner) -> Tri:
+    """Whether a fund's limited partner is a foreign person (800.224), not from its country alone.
+
+    A U.S.-organized LP is foreign when a foreign person controls it (800.224(a)(2)): a recorded
+    controller or ``controlled_by_foreign_person`` decides, else its owners are traced as for an
+    owner; with nothing recorded about control, the answer is unknown.
+    """
+    if lp.kind in (PartyKind.individual, PartyKind.government):
+        nats = lp.nationalities or ([lp.country] if lp.country else None)
+        return None if nats is None else "US" not in nats
+    if lp.country is not None and lp.country != "US":
+        return True
+    if lp.controlled_by is None and lp.controlled_by_foreign_person is not None:
+        return or3([None if lp.country is None else False, lp.controlled_by_foreign_person])
+    holder = Owner(
+        name=lp.name,
+        kind=lp.kind,
+        country=lp.country,
+        principal_place_of_business=lp.principal_place_of_business,
+        controlled_by=lp.controlled_by,
+        owners=lp.owners,
+        owners_complete=lp.owners_complete,
+    )
+    return foreign_owner(holder)
+
+
 def foreign_person(party: Party, notes: list[str]) -> Tri:
     """800.224: foreign national, government or entity, or an entity a foreign person controls."""
     if party.kind == PartyKind.individual:
@@ -388,16 +415,149 @@ def _holder_qualifies(owner: Owner, ok: set[str]) -> Tri:
     )
 
 
-def _holders_qualify(owners: list[Owner] | None, ok: set[str], complete: bool = True) -> Tri:
+def _controller_qualifies(controller: Controller, ok: set[str]) -> Tri:
+    """800.219(a)(3)(iv): a person that "otherwise could exercise control" must qualify too.
+
+    (A) a national only of the U.S. or excepted states, (B) an excepted state's government, or
+    (C) an entity organized in an excepted state with its principal place of business in one or
+    in the U.S. A controller of an entity controller is tested in turn (it could exercise control
+    through it).
+    """
+    if controller.kind == PartyKind.individual:
+        nats = controller.nationalities or ([controller.country] if controller.country else None)
+        return None if nats is None else all(n in ok for n in nats)
+    if controller.kind == PartyKind.government:
+        return None if controller.country is None else controller.country in ok
+    own = and3(
+        [
+            None if controller.country is None else controller.country in ok,
+            None
+            if controller.principal_place_of_business is None
+            else controller.principal_place_of_business in ok,
+        ]
+    )
+    if controller.controlled_by is None:
+        return own
+    return and3([own, _controller_qualifies(controller.controlled_by, ok)])
+
+
+def _stake_bounds(owner: Owner) -> tuple[Decimal, Decimal]:
+    """The least and the most an owner holds (the larger of votes and equity); unknown: 0-100."""
+    lows: list[Decimal] = []
+    highs: list[Decimal] = []
+    for pct in (owner.voting_pct, owner.equity_pct):
+        if pct is not None:
+            lo, hi = pct_bounds(pct)
+            lows.append(lo)
+            highs.append(hi)
+    if not highs:
+        return ZERO, HUNDRED
+    return max(lows), max(highs)
+
+
+def _owner_state(owner: Owner) -> str | None:
+    """The foreign state whose agency or instrumentality a government or SOE holder is."""
+    if owner.kind == PartyKind.government:
+        return owner.country
+    govs = sorted({o.country or "" for o in owner.owners or [] if o.kind == PartyKind.government})
+    if len(govs) == 1 and govs[0]:
+        return govs[0]
+    return owner.country if not govs else None
+
+
+def _groups_qualify(owners: list[Owner], ok: set[str], notes: list[str] | None) -> Tri:
+    """800.219(b): holders below 10% whose interests are aggregated as a group.
+
+    Agencies or instrumentalities of a single foreign state's governments (government and
+    state-owned holders) are summed; a non-excepted state's group of 10% or more disqualifies.
+    Whether other holders are related or act in concert is not recorded: where two or more holders
+    not shown to qualify could hold 10% or more together, the test is unknown, never met.
+    """
+    small = [o for o in owners if _ten_pct(o) is not True and _holder_qualifies(o, ok) is not True]
+    results: list[Tri] = []
+    by_state: dict[str, tuple[Decimal, Decimal]] = {}
+    for o in small:
+        if o.kind not in (PartyKind.government, PartyKind.state_owned_enterprise):
+            continue
+        state = _owner_state(o)
+        if state is None or state in ok:
+            continue
+        lo, hi = _stake_bounds(o)
+        plo, phi = by_state.get(state, (ZERO, ZERO))
+        by_state[state] = (plo + lo, phi + hi)
+    for state, (lo, hi) in sorted(by_state.items()):
+        if lo >= 10:
+            if notes is not None:
+                notes.append(
+                    f"agencies or instrumentalities of the {state} governments hold {fmt(lo)}% "
+                    "together (800.219(a)(3)(iv), (b): aggregated)"
+                )
+            results.append(False)
+        elif hi >= 10:
+            results.append(None)
+    if len(small) >= 2 and sum((_stake_bounds(o)[1] for o in small), ZERO) >= 10:
+        if notes is not None:
+            names = ", ".join(o.name for o in small)
+            notes.append(
+                f"whether {names} are related or act in concert is not recorded: together they "
+                "could hold 10% or more (800.219(b))"
+            )
+        results.append(None)
+    return and3(results) if results else True
+
+
+def _holders_qualify(
+    owners: list[Owner] | None,
+    ok: set[str],
+    complete: bool = True,
+    notes: list[str] | None = None,
+) -> Tri:
     """800.219(a)(3)(iv) for one entity: every direct holder of 10% or more qualifies.
 
     Holders left off an incomplete owners list who could hold 10% or more (or be a parent) are
-    not shown to qualify.
+    not shown to qualify. Groups of holders below 10% are aggregated under 800.219(b).
     """
     if owners is None:
         return None
     unlisted: Tri = None if others_max(owners, complete) >= 10 else True
-    return and3([*(or3([not3(_ten_pct(o)), _holder_qualifies(o, ok)]) for o in owners), unlisted])
+    return and3(
+        [
+            *(or3([not3(_ten_pct(o)), _holder_qualifies(o, ok)]) for o in owners),
+            unlisted,
+            _groups_qualify(owners, ok, notes),
+        ]
+    )
+
+
+def _control_qualifies(
+    name: str,
+    controller: Controller | None,
+    foreign_control: bool | None,
+    owners: list[Owner] | None,
+    ok: set[str],
+    notes: list[str],
+) -> Tri:
+    """800.219(a)(3)(iv): a recorded controller qualifies; an unnamed foreign controller is unknown.
+
+    ``foreign_control`` true with no controller and no recorded parent (which could be the
+    controller, and is tested itself) leaves the test open.
+    """
+    if controller is not None:
+        got = _controller_qualifies(controller, ok)
+        if got is False:
+            notes.append(
+                f"{controller.name}, who could exercise control over {name}, is not a U.S. or "
+                "excepted-state national, government or entity (800.219(a)(3)(iv))"
+            )
+        elif got is None:
+            notes.append(f"whether {controller.name}, controlling {name}, qualifies is unknown")
+        return got
+    if foreign_control and not any(is_parent(o) for o in owners or []):
+        notes.append(
+            f"a foreign person controls {name} and the record does not say who (800.219(a)(3)(iv))"
+        )
+        return None
+    return True
 
 
 def parents_of(owners: list[Owner] | None) -> Iterable[tuple[Owner, Tri]]:
@@ -459,7 +619,15 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
         ge(party.board_us_or_excepted_pct, 75),
         party.minimum_excepted_ownership_met,
         disq,
-        _holders_qualify(party.owners, ok, party.owners_complete),
+        _holders_qualify(party.owners, ok, party.owners_complete, notes),
+        _control_qualifies(
+            party.name,
+            party.controlled_by,
+            party.controlled_by_foreign_person,
+            party.owners,
+            ok,
+            notes,
+        ),
         *list_tests,
     ]
     for owner, is_par in parents:
@@ -475,7 +643,8 @@ def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri
                     ge(owner.board_us_or_excepted_pct, 75),
                     owner.minimum_excepted_ownership_met,
                     None if owner.disqualifiers is None else not owner.disqualifiers,
-                    _holders_qualify(owner.owners, ok, owner.owners_complete),
+                    _holders_qualify(owner.owners, ok, owner.owners_complete, notes),
+                    _control_qualifies(owner.name, owner.controlled_by, None, None, ok, notes),
                 ]
             )
         parent_test = or3([not3(is_par), own_test])

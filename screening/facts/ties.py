@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.ownership import StateBounds, is_parent, others_max
+from screening.facts.ownership import StateBounds, is_parent, lp_foreign, others_max
 from screening.facts.sections.base import HUNDRED, Tri, and3, or3
 from screening.model.deal import Controller, LimitedPartner, Owner, Party, PartyKind
 from screening.model.numbers import Num, ge, render
@@ -134,11 +134,10 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
     if (
         getattr(node, "controlled_by_foreign_person", None)
         and controller is None
-        and node.country in (None, "US")
         and not any(is_parent(o) for o in getattr(node, "owners", None) or [])
     ):
-        # A foreign person controls a U.S. entity other than through a recorded parent, and the
-        # record does not say who.
+        # A foreign person controls the entity (wherever organized) other than through a recorded
+        # parent, and the record does not say who.
         out.unknown.append(f"who controls {node.name}")
         results.append(None)
     owners: list[Owner] | None = getattr(node, "owners", None)
@@ -157,6 +156,10 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
         who = "who" if owner.kind == PartyKind.individual else "which"
         found = _search(owner, coc, f", {who} {_how(owner)} {_label(node)}{below}", out, depth + 1)
         results.append(and3([relevant, found]))
+    if isinstance(node, Party) and node.kind == PartyKind.fund and node.limited_partners is None:
+        # The policy counts limited partners of 10% or more; unrecorded ones may be tied.
+        out.unknown.append(f"limited partners of {node.name}")
+        results.append(None)
     for lp in getattr(node, "limited_partners", None) or []:
         relevant = _relevant(lp)
         if relevant is False:
@@ -248,21 +251,42 @@ def _parent_govs(
     return out
 
 
-def lp_facts(party: Party) -> dict[str, Any]:
-    """Facts about a fund investor's foreign limited partners (800.307, 800.401(j)(3))."""
+def lp_facts(party: Party, coc: set[str] | None = None) -> dict[str, Any]:
+    """Facts about a fund investor's foreign limited partners (800.307, 800.401(j)(3)).
+
+    ``foreign_lp_coc_tie``: a foreign LP that gets MNPTI, an 800.211(b) right or control of the
+    fund (so has its own covered investment in a TID business) is tied to a country of concern,
+    tested on that LP and everyone controlling or holding 10% or more of it.
+    """
     lps = party.limited_partners
     if lps is None:
-        return {"foreign_lp_with_rights": None, "foreign_lp_ct_authorization": None}
+        return {
+            "foreign_lp_with_rights": None,
+            "foreign_lp_ct_authorization": None,
+            "foreign_lp_coc_tie": None,
+            "foreign_lp_coc_tie_link": None,
+        }
     with_rights: list[Tri] = []
     authorization: list[Tri] = []
+    tied: list[Tri] = []
+    links: list[str] = []
     for lp in lps:
-        foreign: Tri = None if lp.country is None else lp.country != "US"
+        foreign = lp_foreign(lp)
         rights = or3([lp.mnpti_access, lp.portfolio_rights, lp.controls_fund])
         with_rights.append(and3([foreign, rights]))
         authorization.append(and3([foreign, rights, lp.ct_authorization_required]))
+        if coc is not None and and3([foreign, rights]) is not False:
+            out = Ties()
+            found = _search(lp, coc, f", a limited partner of {party.name} with rights", out)
+            tied.append(and3([foreign, rights, found]))
+            if found:
+                links.extend(out.links)
     return {
         "foreign_lp_with_rights": or3(with_rights),
         "foreign_lp_ct_authorization": or3(authorization),
+        "foreign_lp_coc_tie": or3(tied),
+        "foreign_lp_coc_tie_link": "; ".join(sorted(set(links), key=lambda x: (len(x), x))[:3])
+        or None,
     }
 
 

@@ -78,6 +78,10 @@ class DealFacts(Section):
     mitigation_agreement: bool | None = _label(
         "a CFIUS mitigation agreement already binds the parties"
     )
+    cfius_action_concluded: bool | None = _label(
+        "CFIUS advised in writing that it concluded all action on this transaction (or that it "
+        "is not covered); false without a `history` or when it was never notified"
+    )
 
 
 class InvestorFacts(Section):
@@ -133,6 +137,13 @@ class InvestorFacts(Section):
     foreign_lp_ct_authorization: bool | None = _label(
         "such a limited partner would need a U.S. authorization for the target's critical "
         "technology"
+    )
+    foreign_lp_coc_tie: bool | None = _label(
+        "such a limited partner, a controller or a 10%-or-more holder of it is tied to a country "
+        "of concern"
+    )
+    foreign_lp_coc_tie_link: str | None = _label(
+        "the chain link that ties such a limited partner to a country of concern"
     )
     managed_exclusively_by_gp: bool | None = _label("the fund is managed exclusively by its GP")
     lp_advisory_board_compliant: bool | None = _label(
@@ -350,6 +361,7 @@ SHOWN_WHEN_READ = frozenset(
         "energy.counterparty_pfe",
         "energy.status_date",
         "parties.target_ns_cmic_trading_ban",
+        "parties.target_blocked_offshore",
     }
 )
 COUNTRY_PATHS = (

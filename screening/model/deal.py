@@ -274,6 +274,26 @@ class LimitedPartner(Record):
     principal_place_of_business: Country | None = Field(
         None, description="an entity's principal place of business (800.239); None = unknown"
     )
+    nationalities: list[Country] | None = Field(
+        None, description="every nationality of an individual limited partner; None = unknown"
+    )
+    residences: list[Country] | None = Field(
+        None, description="countries an individual limited partner resides in; None = unknown"
+    )
+    controlled_by_foreign_person: bool | None = Field(
+        None,
+        description="a foreign national, government or entity controls this limited partner "
+        "(800.224(a)(2), (b)); None = unknown",
+    )
+    controlled_by: Controller | None = Field(
+        None, description="who controls this limited partner, when known but not through a stake"
+    )
+    owners: list[Owner] | None = Field(
+        None, max_length=50, description="the limited partner's own holders; None = unknown"
+    )
+    owners_complete: bool = Field(
+        True, description="false: others may hold the limited partner besides those listed"
+    )
     equity_pct: PercentValue | None = Field(None, description="share of the fund's commitments")
     advisory_board_member: bool | None = Field(
         None, description="sits (or has a designee) on the fund's advisory board or a committee"
@@ -305,6 +325,26 @@ class LimitedPartner(Record):
     )
     lists: list[RestrictedList] = Field(
         default_factory=list, description="restricted lists it is on; omitted or [] = none"
+    )
+
+
+class SanctionsScreening(Record):
+    """An attested screening of a party's ownership for blocked persons (OFAC 50 Percent Rule).
+
+    The owners list holds holders of 10% or more and may be incomplete, so small blocked stakes
+    that add up to 50% cannot be ruled out from it; a compliance screening of the whole
+    ownership, attested with its date, who ran it and its result, can.
+    """
+
+    date: dt.date = Field(description="date the ownership screening was completed")
+    by: str = Field(
+        description="who screened (firm or person, and the screening service used)",
+        min_length=1,
+        max_length=200,
+    )
+    result: Literal["no_blocked_owners", "blocked_owners_found"] = Field(
+        description="no_blocked_owners: no blocked person holds any interest, directly or "
+        "indirectly; blocked_owners_found: one or more does"
     )
 
 
@@ -351,6 +391,18 @@ class Party(Record):
         default_factory=list,
         description="restricted lists it is on; omitted or [] = none, null = not known (rules "
         "that need it stay open questions)",
+    )
+    sanctions_ownership_screened: SanctionsScreening | None = Field(
+        None,
+        description="an attested screening of the party's whole ownership for blocked persons "
+        "(OFAC 50 Percent Rule): date, by whom, result",
+    )
+    us_sanctions_nexus: bool | None = Field(
+        None,
+        description="the party's part in the deal is subject to U.S. sanctions jurisdiction: it is "
+        "a U.S. person, acts in the United States, pays or is paid in U.S. dollars through U.S. "
+        "banks, uses U.S. persons or U.S.-origin goods, or is a foreign entity owned or controlled "
+        "by a U.S. person (31 CFR 515.329, 560.215); None = unknown",
     )
     # Excepted investor criteria, 800.219(a)(3); apply to the party and to every parent.
     board_us_or_excepted_pct: PercentValue | None = Field(
@@ -548,6 +600,11 @@ class USBusiness(Record):
         default_factory=list,
         description="restricted lists the record declares for the target; null = not known",
     )
+    sanctions_ownership_screened: SanctionsScreening | None = Field(
+        None,
+        description="an attested screening of the target's whole ownership for blocked persons "
+        "(OFAC 50 Percent Rule): date, by whom, result",
+    )
     facilities: list[Facility] | None = Field(
         None, description="sites of the business; None = unknown, [] = none"
     )
@@ -644,6 +701,12 @@ class History(Record):
         None,
         description="a CFIUS mitigation agreement or condition (section 721(l)) already binds "
         "the parties for the target",
+    )
+    cfius_action_concluded: bool | None = Field(
+        None,
+        description="CFIUS advised the parties in writing that it concluded all action under "
+        "section 721 on this transaction (800.407(a)(4), 800.506, 800.508(d)) or that it is not a "
+        "covered transaction (800.701(b)(1)-(2)), with or without a mitigation agreement",
     )
 
 

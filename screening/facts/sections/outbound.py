@@ -206,6 +206,31 @@ def _us_holdings(
                     f"{owner.name} (US) is the general partner or managing member of {name} "
                     "(850.219(b))"
                 )
+            if str(owner.kind) not in ("individual", "government") and owner.owners:
+                # 850.206(b)(1), (3): a U.S. subsidiary's holding is fully attributed to its U.S.
+                # parent too, and aggregated with the parent's direct holding.
+                above = _us_holdings(
+                    owner.name,
+                    str(owner.kind),
+                    owner.owners,
+                    None,
+                    depth + 1,
+                    owner.owners_complete,
+                )
+                verdict, how = above.decide()
+                if verdict:
+                    top = (
+                        sorted(above.parents)[0]
+                        if above.parents
+                        else max(above.low, key=lambda k: (above.low[k], k))
+                    )
+                    if top != owner.name:
+                        out.add(top, low_v, high_v)
+                        if owner.is_general_partner:
+                            out.parents[top] = (
+                                f"{how}, and {owner.name} is the general partner of {name} "
+                                "(850.206(b), 850.219(b))"
+                            )
             continue
         if us is None and str(owner.kind) == "individual":
             out.wild = min(HUNDRED, out.wild + high_v)

@@ -25,10 +25,13 @@ from screening.facts.parties import (
     treated_as_listed,
     walk,
 )
-from screening.facts.sections.base import AtLeast, Section, Tri, fact, or3
+from screening.facts.sections.base import AtLeast, Section, Tri, and3, fact, not3, or3
 from screening.model.reference import References
 
 _SDN = "ofac_sdn"
+# Persons screened besides the parties: owners in the chains, recorded controllers, a fund's
+# limited partners (and their owners).
+_HOLDER_ROLES = ("owner", "controller", "limited partner", "owner of a limited partner")
 _BIS = ("bis_entity_list", "bis_meu_list")
 
 
@@ -58,11 +61,17 @@ class PartyFacts(Section):
         "best similarity score of a name to a list entry it does not match exactly", "of 100"
     )
     blocked_by_ownership: bool | None = fact(
-        "a party is owned 50% or more, in aggregate, by blocked persons (OFAC 50 Percent Rule)"
+        "a party is owned 50% or more, in aggregate, by blocked persons (OFAC 50 Percent Rule; "
+        "an attested screening of its whole ownership, `sanctions_ownership_screened`, settles it)"
     )
     blocked_owner_chain: str | None = fact("ownership chain through which a party is blocked")
     sdn_minority_owner: bool | None = fact(
-        "an SDN-listed owner holds an interest in a party that is not blocked by it"
+        "an SDN-listed owner, controller or limited partner holds an interest in, or controls, a "
+        "party (investor side or target) that is not blocked by it"
+    )
+    target_blocked_offshore: bool | None = fact(
+        "the non-U.S. target is owned 50% or more by blocked persons and no party to the deal has "
+        "a U.S. sanctions nexus"
     )
     affiliates_rule_in_force: bool | None = fact("the BIS Affiliates Rule is in force")
     target_ns_cmic_trading_ban: bool | None = fact(
@@ -77,9 +86,9 @@ class PartyFacts(Section):
 
 
 def _label(node: Node) -> str:
-    if node.role == "owner":
+    if node.role in _HOLDER_ROLES:
         chain = " ← ".join(node.path)
-        return f"owner {node.name} (chain: {chain})"
+        return f"{node.role} {node.name} (chain: {chain})"
     return f"{node.role} {node.name}"
 
 
@@ -129,14 +138,134 @@ def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[No
     return parties, target
 
 
+def _controllers(controller: Any, seen: tuple[str, ...]) -> list[tuple[Any, tuple[str, ...]]]:
+    """A recorded controller and those controlling it in turn, with the path down to the party."""
+    out: list[tuple[Any, tuple[str, ...]]] = []
+    depth = 0
+    while controller is not None and depth <= 20:
+        seen = (*seen, f"{controller.name} (controls)")
+        out.append((controller, seen))
+        controller = controller.controlled_by
+        depth += 1
+    return out
+
+
+def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
+    """Controllers and limited partners of the investor and co-investors, screened by name.
+
+    They are not owners for the 50 Percent Rule (control without ownership does not block,
+    OFAC FAQ 398; an LP's share of commitments is not recorded as an ownership interest), but a
+    listed controller or limited partner is a matter for caution, and their names are screened.
+    Recorded controllers of owners in the chains, and the owners of a limited partner, are
+    screened too.
+    """
+    out: list[Node] = []
+    for party in [deal.investor, *(co.party for co in deal.co_investors)]:
+        found: list[tuple[Any, tuple[str, ...], str]] = []
+        found.extend(
+            (c, path, "controller") for c, path in _controllers(party.controlled_by, (party.name,))
+        )
+        stack: list[tuple[Any, tuple[str, ...]]] = [(o, (party.name,)) for o in party.owners or []]
+        while stack:
+            owner, path = stack.pop(0)
+            here = (*path, owner.name)
+            found.extend((c, p, "controller") for c, p in _controllers(owner.controlled_by, here))
+            stack.extend((o, here) for o in owner.owners or [])
+        for lp in getattr(party, "limited_partners", None) or []:
+            here = (party.name, f"{lp.name} (limited partner)")
+            found.append((lp, here, "limited partner"))
+            found.extend((c, p, "controller") for c, p in _controllers(lp.controlled_by, here))
+            lp_owners: list[tuple[Any, tuple[str, ...]]] = [(o, here) for o in lp.owners or []]
+            while lp_owners:
+                owner, path = lp_owners.pop(0)
+                found.append((owner, (*path, owner.name), "owner of a limited partner"))
+                lp_owners.extend((o, (*path, owner.name)) for o in owner.owners or [])
+        for person, path, role in found:
+            lists = getattr(person, "lists", [])
+            out.append(
+                Node(
+                    person.name,
+                    role,
+                    screening=screen_name(
+                        person.name, references, as_of, declared=[str(x) for x in lists or []]
+                    ),
+                    owners=[],
+                    path=path,
+                    lists_known=lists is not None,
+                )
+            )
+    return out
+
+
+def _attested(deal: Any) -> dict[tuple[str, str], Any]:
+    """Attested ownership screenings of the investor, co-investors and target, by (role, name)."""
+    out: dict[tuple[str, str], Any] = {}
+    for role, party in [
+        ("investor", deal.investor),
+        *(("co-investor", co.party) for co in deal.co_investors),
+        ("target", deal.target),
+    ]:
+        att = getattr(party, "sanctions_ownership_screened", None)
+        if att is not None:
+            out[(role, party.name)] = att
+    return out
+
+
+def _us_person(party: Any) -> Tri:
+    """Whether a deal party is a U.S. person for sanctions purposes, as far as the record says."""
+    if str(party.kind) == "individual":
+        nats = party.nationalities or ([party.country] if party.country else None)
+        return None if nats is None else "US" in nats
+    return None if party.country is None else party.country == "US"
+
+
+def _target_binds(deal: Any) -> tuple[Tri, str]:
+    """Whether blocking of the target binds this deal (a blocked target is off limits).
+
+    A U.S. target's property is in the United States (a target owned 50% or more by blocked
+    persons is blocked property there, whoever buys). A non-U.S. target binds U.S. persons and
+    those causing a U.S. nexus (U.S.-owned or controlled foreign entities under the Cuba and Iran
+    rules, 31 CFR 515.329, 560.215 [mem]): it binds when the investor or a co-investor is a U.S.
+    person or records a U.S. sanctions nexus, not when each records none.
+    """
+    country = deal.target.country
+    if country is None:
+        return None, "the target's country is not recorded"
+    if country == "US":
+        return True, "the target is a U.S. business: its property is in the United States"
+    who = [deal.investor, *(co.party for co in deal.co_investors)]
+    tests: list[Tri] = []
+    for party in who:
+        # A U.S. person is bound; otherwise the recorded nexus decides (unknown stays unknown).
+        tests.append(True if _us_person(party) else party.us_sanctions_nexus)
+    binds = or3(tests)
+    if binds is False:
+        return False, (
+            f"the target is organized in {country} and no party to the deal is a U.S. person or "
+            "has a U.S. sanctions nexus (us_sanctions_nexus: false)"
+        )
+    if binds is None:
+        return None, (
+            f"the target is organized in {country}: whether a party has a U.S. sanctions nexus "
+            "(us_sanctions_nexus) is not recorded"
+        )
+    return True, f"the target is organized in {country} and a party has a U.S. sanctions nexus"
+
+
 def _ownership(
     parties: list[Node],
     lists: tuple[str, ...],
     references: References,
     as_of: dt.date,
     notes: list[str],
+    attested: dict[tuple[str, str], Any] | None = None,
 ) -> tuple[Tri, str | None]:
-    """Whether a party (not itself listed) is treated as listed through ownership under a rule."""
+    """Whether a party (not itself listed) is treated as listed through ownership under a rule.
+
+    ``attested`` maps (role, name) to a party's attested ownership screening: one dated on or
+    before ``as_of`` that found no blocked owners settles a question the owners list leaves open
+    (it never overrides holdings the record shows).
+    """
     rules = {k: v for k, v in ownership_rules(references, as_of).items() if k in lists}
     if not rules:
         notes.append(
@@ -151,6 +280,21 @@ def _ownership(
                 statuses.append(False)  # listed itself: the list rule applies directly
                 continue
             treated = treated_as_listed(party, rule)
+            att = (attested or {}).get((party.role, party.name))
+            if treated.status is None and att is not None:
+                when = f"screened by {att.by} on {att.date}"
+                if att.date > as_of:
+                    notes.append(
+                        f"{party.role} {party.name}: the attested ownership screening ({when}) "
+                        f"postdates the screening date {as_of} and is not used"
+                    )
+                elif att.result == "no_blocked_owners":
+                    notes.append(
+                        f"{party.role} {party.name}: its ownership was {when}, no blocked owners "
+                        f"found (attested): not {rule.threshold}%-owned by blocked persons"
+                    )
+                    statuses.append(False)
+                    continue
             statuses.append(treated.status)
             cite = f" ({rule.citation})" if rule.citation else ""
             if treated.status is True:
@@ -206,7 +350,8 @@ def _ns_cmic_trading_ban(target: Node, references: References, as_of: dt.date) -
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFacts, dict[str, str]]:
     """Screen every party and owner of the deal against the restricted lists in force on as_of."""
     parties, target = _parties(deal, references, as_of)
-    nodes = [n for p in parties for n in walk(p)] + [target]
+    others = _others(deal, references, as_of)
+    nodes = [n for p in parties for n in walk(p)] + [target] + others
     match_notes: list[str] = []
     possible_notes: list[str] = []
     party_lists: set[str] = set()
@@ -221,7 +366,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         best = max(best, s.best_score)
         for m in s.matches:
             match_notes.append(f"{_label(node)} matches {m.describe()}")
-            (owner_lists if node.role == "owner" else party_lists).add(m.list_id)
+            (owner_lists if node.role in _HOLDER_ROLES else party_lists).add(m.list_id)
             if node.role in ("investor", "co-investor"):
                 investor_lists.add(m.list_id)
         for m in s.possible:
@@ -239,17 +384,30 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     # The OFAC 50 Percent Rule reaches the target too: a target owned 50% or more by blocked
     # persons is itself blocked (31 CFR 587.406, 594.412; OFAC guidance of Aug. 13, 2014).
     sdn_rule = ownership_rules(references, as_of).get(_SDN)
-    tested = [*parties, target] if sdn_rule is not None and sdn_rule.reaches_target else parties
-    blocked, blocked_chain = _ownership(tested, (_SDN,), references, as_of, sdn_notes)
+    attested = _attested(deal)
+    blocked, blocked_chain = _ownership(parties, (_SDN,), references, as_of, sdn_notes, attested)
+    offshore: Tri = False
+    if sdn_rule is not None and sdn_rule.reaches_target:
+        t_blocked, t_chain = _ownership([target], (_SDN,), references, as_of, sdn_notes, attested)
+        binds, why = _target_binds(deal)
+        sdn_notes.append(why)
+        blocked = or3([blocked, and3([t_blocked, binds])])
+        offshore = and3([t_blocked, not3(binds)])
+        if t_blocked and binds and t_chain:
+            blocked_chain = "; ".join(x for x in (blocked_chain, t_chain) if x)
+        d["parties.target_blocked_offshore"] = why + (f": {t_chain}" if t_chain else "")
     d["parties.blocked_by_ownership"] = "; ".join(sdn_notes)
     bis_notes: list[str] = []
     in_force = any(k in _BIS for k in ownership_rules(references, as_of))
     affiliate, affiliate_chain = _ownership(parties, _BIS, references, as_of, bis_notes)
     d["parties.bis_affiliate_by_ownership"] = "; ".join(bis_notes)
+    # OFAC guidance (Aug. 13, 2014): caution where blocked persons hold less than 50% or control
+    # by other means than a majority ownership interest - of the investor side or of the target.
     minority = (
-        any(_SDN in n.listed for p in parties for n in walk(p) if n.role == "owner")
-        and blocked is not True
-    )
+        any(_SDN in n.listed for p in [*parties, target] for n in walk(p) if n.role == "owner")
+        or any(_SDN in n.listed for n in others)
+        or any(a.result == "blocked_owners_found" for a in attested.values() if a.date <= as_of)
+    ) and blocked is not True
     # Memberships a record leaves unknown (`lists: null`, or unnamed holders of an owners list
     # marked incomplete): the lists found are known, others may exist.
     open_party = any(not n.lists_known for n in [*parties, target])
@@ -258,7 +416,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         (n.role == "owner" and not n.lists_known) or (not n.complete and n.owners is not None)
         for p in parties
         for n in walk(p)
-    )
+    ) or any(not n.lists_known for n in others)
     if open_party or open_owner:
         d["parties.matched_lists"] += "; some restricted-list memberships are not known"
     ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
@@ -278,6 +436,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         blocked_by_ownership=blocked,
         blocked_owner_chain=blocked_chain,
         sdn_minority_owner=minority,
+        target_blocked_offshore=offshore,
         affiliates_rule_in_force=in_force,
         bis_affiliate_by_ownership=affiliate,
         bis_affiliate_chain=affiliate_chain,
