@@ -303,3 +303,107 @@ def test_memo_shows_members_and_the_combined_action(rulebook: Any) -> None:
         "**filing_required** · Huaneng Storage Investment Co., Ltd. (co\\_investors\\[0\\])" in memo
     )
     assert "**clear** · Sakura Trading Corporation" in memo
+
+
+HARBORLINE = FIXTURES / "harborline-wuxi-jinghong-supercomputer-stake.yaml"
+
+
+def test_us_member_is_screened_for_outbound(rulebook: Any) -> None:
+    """Review I, finding 1: a U.S. member behind a foreign lead owes its own part 850 duty.
+
+    Harborline's 8% of a supercomputer maker (850.224(f)) is prohibited when Harborline buys
+    alone; behind a Singapore lead, as a consortium member, it is still prohibited: the outbound
+    prohibitions bind each U.S. person that undertakes a covered transaction (850.210, 850.302).
+    """
+    data: dict[str, Any] = load_deal(HARBORLINE).model_dump(mode="json", exclude_none=True)
+    data.pop("expected", None)
+    us_firm = data["investor"]
+    data["investor"] = {
+        "name": "Lion City Growth Pte. Ltd.",
+        "kind": "company",
+        "country": "SG",
+        "principal_place_of_business": "SG",
+        "owners": [],
+        "disqualifiers": [],
+    }
+    data["rights"] = {**data["rights"], "voting_pct": 20, "equity_pct": 20}
+    data["co_investors"] = [
+        {"party": us_firm, "acts_in_concert": False, "rights": {**data["rights"], "voting_pct": 8}}
+    ]
+    data["co_investors"][0]["rights"]["equity_pct"] = 8
+    result = _screen(data, rulebook)
+    assert result.consortium is not None
+    member = result.consortium.members[1]
+    assert member.name == "Harborline Capital Partners LLC"
+    assert member.verdict == "prohibited" and "outbound.prohibited" in member.rules
+    assert result.regimes["outbound_850"].verdict == "prohibited"
+    assert result.verdict == "prohibited"
+    # A member that is not a U.S. person is screened for CFIUS only.
+    data["co_investors"][0]["party"] = {**us_firm, "country": "SG"}
+    other = _screen(data, rulebook)
+    assert other.consortium is not None
+    assert rank(other.regimes["outbound_850"].verdict) < rank("prohibited")
+
+
+def test_co_investor_that_may_acquire_raises_the_ceiling(rulebook: Any) -> None:
+    """Review I, finding 2: a co-investor with a voting stake and no `rights` may be a party
+    acquiring (800.236(a)(1), 800.401(a)): its duty bounds the ceiling, not the floor, and the
+    deal asks whether it acquires."""
+    data = _data()
+    huaneng = data["co_investors"][0]
+    huaneng.pop("rights")
+    huaneng["voting_pct"] = 25
+    result = _screen(data, rulebook)
+    assert result.verdict == "filing_advised"
+    assert result.regimes["cfius_800"].ceiling == "filing_required" and result.provisional
+    asked = [q for q in result.open_questions if q.rule_id == "consortium.acquires_in_deal"]
+    assert [q.unknown_facts for q in asked] == [["co_investors[0].acquires_in_deal"]]
+    assert asked[0].outcome == "filing_required" and "800.236(a)(1)" in asked[0].citation
+    assert result.consortium is not None
+    member = result.consortium.members[1]
+    assert (member.verdict, member.ceiling) == ("clear", "filing_required")
+    # Recorded as an existing holder: not screened as a member, no question.
+    huaneng["acquires_in_deal"] = False
+    held = _screen(data, rulebook)
+    assert held.consortium is not None and len(held.consortium.members) == 2
+    assert not [q for q in held.open_questions if q.rule_id == "consortium.acquires_in_deal"]
+    # Recorded as acquiring, rights not known: a member whose rights are not known.
+    huaneng["acquires_in_deal"] = True
+    taking = _screen(data, rulebook)
+    assert taking.regimes["cfius_800"].ceiling == "filing_required"
+    huaneng["rights"] = {}
+    huaneng["acquires_in_deal"] = False
+    with pytest.raises(ValueError, match=r"co_investors\[0\]: `rights` is what it acquires"):
+        Deal.model_validate(data)
+
+
+def test_same_state_instrumentalities_concert_unknown(rulebook: Any) -> None:
+    """Review I, finding 3: two PRC state-owned members (25% and 30%, both under SASAC) that
+    each say they act alone may still control together: 800.208(b) weighs "whether they are
+    agencies or instrumentalities of the national or subnational governments of a single
+    foreign state". 55% under one state could be a covered control transaction with a
+    government substantial interest (800.401(b)(1)): ceiling filing_required, open question."""
+    data = _data()
+    huaneng = data["co_investors"][0]
+    huaneng["rights"].update(board_seats=0, passive_undertaking=True)
+    gorges = copy.deepcopy(huaneng)
+    gorges["party"]["name"] = "Three Gorges Storage Capital Co., Ltd."
+    gorges["party"]["owners"][0]["name"] = "China Three Gorges Corporation"
+    gorges["rights"].update(voting_pct=30, equity_pct=30)
+    data["co_investors"][1] = gorges
+    result = _screen(data, rulebook)
+    assert result.regimes["cfius_800"].ceiling == "filing_required"
+    asked = [
+        q for q in result.open_questions if q.rule_id == "consortium.same_state_instrumentalities"
+    ]
+    assert len(asked) == 1 and asked[0].citation == "31 CFR 800.208(b)"
+    assert asked[0].unknown_facts == [
+        "co_investors[0].concert_with",
+        "co_investors[1].concert_with",
+    ]
+    assert _concert(CoInvestor(**huaneng), CoInvestor(**gorges)) is None
+    # Different states: each saying it acts alone settles it.
+    gorges["party"]["country"] = "JP"
+    gorges["party"]["kind"] = "company"
+    gorges["party"]["owners"] = []
+    assert _concert(CoInvestor(**huaneng), CoInvestor(**gorges)) is False

@@ -60,11 +60,11 @@ def test_secured_prepayment_in_default(rulebook: Any) -> None:
     }
     result = screen(_deal(sp, {"supply_terms": terms}), rulebook=rulebook)
     assert result.regimes["cfius_800"].verdict == "filing_advised"
-    assert result.hit("cfius.supply.secured_prepayment_default") is not None
+    assert result.hit("cfius.supply.financing_default") is not None
     terms["default_control_likely"] = False
     terms["equity_like_rights"] = False
     performing = screen(_deal(sp, {"supply_terms": terms}), rulebook=rulebook)
-    assert performing.hit("cfius.supply.secured_prepayment_default") is None
+    assert performing.hit("cfius.supply.financing_default") is None
     assert performing.hit("cfius.supply.secured_prepayment_not_covered") is not None
 
 
@@ -123,3 +123,35 @@ def test_offtake_fixture(rulebook: Any) -> None:
     assert hit is not None and "prepayment $150,000,000" in hit.explanation
     assert result.regimes["cfius_800"].verdict == "clear"
     assert result.regimes["ear"].verdict == "filing_required"
+
+
+def test_financing_default_needs_no_security(rulebook: Any) -> None:
+    """Review I, finding 4: 800.306(a) applies to a financing "regardless of whether accompanied
+    by the creation ... of a secured interest", and (a)(1) turns on "imminent or actual default or
+    other condition": an unsecured prepayment, and a supplier's credit with no prepayment, each
+    with control likely on default, make the financing reviewable (filing advised)."""
+    sp = {"kind": "supply_partnership", "rights": {"voting_pct": 0, "passive_undertaking": False}}
+    unsecured = {"prepayment_usd": 80000000, "security_interest": False}
+    unsecured["default_control_likely"] = True
+    result = screen(_deal(sp, {"supply_terms": unsecured}), rulebook=rulebook)
+    assert result.hit("cfius.supply.financing_default") is not None
+    assert result.regimes["cfius_800"].verdict == "filing_advised"
+    credit = {
+        "direction": "investor_supplies",
+        "prepayment_usd": 0,
+        "supply_credit": True,
+        "security_interest": True,
+        "default_control_likely": True,
+    }
+    result = screen(_deal(sp, {"supply_terms": credit}), rulebook=rulebook)
+    assert result.hit("cfius.supply.financing_default") is not None
+    derived = {d.path: d for d in result.derived}
+    assert "supply credit: yes" in derived["offtake.terms"].value
+    # No financing at all: nothing to review under 800.306.
+    credit["supply_credit"] = False
+    result = screen(_deal(sp, {"supply_terms": credit}), rulebook=rulebook)
+    assert result.hit("cfius.supply.financing_default") is None
+    # Financing not known (credit unknown, no prepayment): an open question, not clear.
+    credit.pop("supply_credit")
+    result = screen(_deal(sp, {"supply_terms": credit}), rulebook=rulebook)
+    assert any(q.rule_id == "cfius.supply.financing_default" for q in result.open_questions)

@@ -11,11 +11,23 @@ ownership, country ties: 800.224, 800.219, 800.244 — which aggregates no conce
 own rights, and the others as its co-investors with their concert status as recorded (control
 by a group acting in concert, 800.208(b), (e)(1)).
 
-The deal-level result keeps the investor's screening and raises each CFIUS regime (parts 800
-and 802) to the highest member floor; the deal's open questions gain the member questions that
-could raise it further. Floors and ceilings combine by maximum, so unknowns stay unknown and the
-result is never lower than the investor's own. Other regimes describe the deal's relation to the
-record's investor (its supply terms, export releases, credits) and are the investor's alone.
+A member is screened for every regime that binds it as a person: CFIUS (parts 800 and 802)
+always, and, when it is or may be a U.S. person, the outbound rules (part 850: the prohibitions
+and notices bind each U.S. person that undertakes a covered transaction, 850.210, 850.302-303)
+and the data security rule (part 202: its prohibitions bind each U.S. person, 202.301-302).
+
+A co-investor with no ``rights`` block whose ``acquires_in_deal`` is not recorded and which holds
+a voting stake may be a party acquiring (800.236(a)(1): "the person acquiring the ownership
+interest"; 800.401(a)): it is screened as a member whose rights are not known, for the ceiling
+only, with an open question. Two members controlled by the governments of one foreign state are
+never taken to act alone: 800.208(b) weighs "whether they are agencies or instrumentalities of the
+national or subnational governments of a single foreign state" - their concert is unknown.
+
+The deal-level result keeps the investor's screening and raises each member regime to the
+highest member floor; the deal's open questions gain the member questions that could raise it
+further. Floors and ceilings combine by maximum, so unknowns stay unknown and the result is never
+lower than the investor's own. Other regimes describe the deal's relation to the record's
+investor (its supply terms, export releases, credits) and are the investor's alone.
 
 This module never imports :mod:`screening.engine.run`; ``run.screen`` passes a function that
 screens one member record.
@@ -35,20 +47,25 @@ from screening.engine.verdict import (
     ScreeningResult,
     rank,
 )
-from screening.facts.ownership import excepted_investor, foreign_person
+from screening.facts.ownership import excepted_investor, foreign_person, state_bounds
 from screening.model.deal import CoInvestor, DealRecord, Party, Rights
 from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
 from screening.model.reference import References
 
-MEMBER_REGIMES = ("cfius_800", "cfius_802")
+CFIUS_REGIMES = ("cfius_800", "cfius_802")
+US_PERSON_REGIMES = ("outbound_850", "dsp_202")
+MEMBER_REGIMES = CFIUS_REGIMES + US_PERSON_REGIMES
+"""Every regime a member can be screened for; which bind a member: :func:`member_regimes`."""
 BASIS = (
     "Each foreign person acquiring an interest is screened on its own: its own foreign-person "
     "and excepted status, government ownership (800.244 aggregates no concert partners) and "
     "rights, with the others as co-investors acting in concert as recorded (800.208(b)). A "
     "mandatory declaration is owed by the parties to each transaction 800.401(b) or (c) "
     "describes, tested per foreign person (800.401(a); example 800.401(j)(3)); the parties may "
-    "submit one declaration together (800.403(a))."
+    "submit one declaration together (800.403(a)). A member that is or may be a U.S. person "
+    "is also screened for the outbound rules (850.210, 850.302-303) and the data security rule "
+    "(202.301-302), which bind each U.S. person."
 )
 _DUTY = {
     "prohibited": "prohibited as structured",
@@ -63,9 +80,55 @@ _DUTY = {
 ScreenOne = Callable[[DealRecord], ScreeningResult]
 
 
+def _us_person(party: Party) -> bool | None:
+    """Whether a party is a U.S. person (850.229, 202.256), as far as the record says."""
+    if str(party.kind) == "individual":
+        nats = party.nationalities or ([party.country] if party.country else None)
+        return None if nats is None else ("US" in nats or None)  # residence not recorded
+    if str(party.kind) == "government":
+        return False
+    return None if party.country is None else party.country == "US"
+
+
+def member_regimes(party: Party) -> tuple[str, ...]:
+    """The regimes that bind a member as a person: CFIUS; parts 850 and 202 unless not U.S."""
+    return CFIUS_REGIMES if _us_person(party) is False else MEMBER_REGIMES
+
+
+def acquires(co: CoInvestor) -> bool | None:
+    """Whether a co-investor acquires in the deal itself: with ``rights`` it does; else as
+    ``acquires_in_deal`` records; not recorded, a voting stake leaves it unknown (800.236(a)(1))."""
+    if co.rights is not None:
+        return True
+    if co.acquires_in_deal is not None:
+        return co.acquires_in_deal
+    voting = co.voting_pct
+    if voting is None:
+        return False
+    if isinstance(voting, Range):
+        return False if voting.max == 0 else None
+    return None if voting > 0 else False
+
+
 def is_consortium(deal: DealRecord) -> bool:
-    """Whether any co-investor acquires in the deal itself (has a ``rights`` block)."""
-    return any(co.rights is not None for co in deal.co_investors)
+    """Whether any co-investor acquires, or may acquire, in the deal itself."""
+    return any(acquires(co) is not False for co in deal.co_investors)
+
+
+def _governing_states(party: Party) -> set[str]:
+    """Foreign states whose governments control the party, or may (800.208(b)): a government
+    or state-owned enterprise of a country, or governments of one state with a majority."""
+    states: set[str] = set()
+    if str(party.kind) in ("government", "state_owned_enterprise") and party.country:
+        states.add(party.country)
+    bounds = state_bounds(party.kind, party.country, party.owners, party.name, [])
+    states.update(s for s, pct in bounds.low.items() if pct > 50)
+    return states - {"US"}
+
+
+def same_state(a: Party, b: Party) -> set[str]:
+    """States whose governments control both parties (800.208(b)), as far as the record says."""
+    return _governing_states(a) & _governing_states(b)
 
 
 def _concert(a: CoInvestor, b: CoInvestor) -> bool | None:
@@ -77,7 +140,8 @@ def _concert(a: CoInvestor, b: CoInvestor) -> bool | None:
     if True in said:
         return True
     if False in said:
-        return False
+        # 800.208(b): instrumentalities of one state; saying "alone" does not settle it
+        return None if same_state(a.party, b.party) else False
     if a.acts_in_concert is True and b.acts_in_concert is True:
         return True  # both act with the investor: one group
     return None
@@ -86,15 +150,17 @@ def _concert(a: CoInvestor, b: CoInvestor) -> bool | None:
 def member_record(deal: DealRecord, position: int) -> DealRecord:
     """The record that screens ``co_investors[position]`` as the investor of the deal."""
     member = deal.co_investors[position]
-    assert member.rights is not None
-    rights: Rights = member.rights
+    rights: Rights = member.rights if member.rights is not None else Rights()
     if rights.voting_pct is None and member.voting_pct is not None:
         rights = rights.model_copy(update={"voting_pct": member.voting_pct})
+    with_lead = member.acts_in_concert
+    if with_lead is not True and same_state(member.party, deal.investor):
+        with_lead = None  # 800.208(b): instrumentalities of one state
     others = [
         CoInvestor(
             party=deal.investor,
             voting_pct=deal.rights.voting_pct,
-            acts_in_concert=member.acts_in_concert,
+            acts_in_concert=with_lead,
         )
     ]
     for i, co in enumerate(deal.co_investors):
@@ -113,6 +179,10 @@ def member_record(deal: DealRecord, position: int) -> DealRecord:
     }
     if "supply_terms" in type(deal).model_fields:
         update["supply_terms"] = None  # the supply terms are the investor's
+    outbound = getattr(deal, "outbound", None)
+    if outbound is not None and outbound.us_person is not None:
+        # the recorded override is the investor's; the member's status comes from its party
+        update["outbound"] = outbound.model_copy(update={"us_person": None})
     return deal.model_copy(update=update)
 
 
@@ -151,20 +221,32 @@ def _member(
     position: int | None,
     voting: Any,
     concert: bool | None,
+    ceiling_only: bool = False,
 ) -> MemberResult:
-    floor = _floor(result, MEMBER_REGIMES)
-    top = max(floor, _ceiling(result, MEMBER_REGIMES), key=rank)
+    regimes = member_regimes(party)
+    top = max(_floor(result, regimes), _ceiling(result, regimes), key=rank)
+    floor = "clear" if ceiling_only else _floor(result, regimes)
     decisive = sorted(
         {
             rule
-            for rid in MEMBER_REGIMES
+            for rid in regimes
             if rid in result.regimes and result.regimes[rid].verdict == floor
             for rule in result.regimes[rid].rules
         }
     )
-    questions = sorted({q.rule_id for q in result.open_questions if q.regime in MEMBER_REGIMES})
+    questions = sorted({q.rule_id for q in result.open_questions if q.regime in regimes})
+    if ceiling_only and rank(top) > rank(floor):
+        questions.append(ACQUIRES_RULE)
     excepted_states = set(references.values("excepted_foreign_states", as_of))
-    duty = _DUTY.get(floor, floor)
+    at_floor = [r for r in regimes if r in result.regimes and result.regimes[r].verdict == floor]
+    if ceiling_only:
+        decisive = []
+    if rank(floor) == rank("clear") or any(r in CFIUS_REGIMES for r in at_floor):
+        duty = _DUTY.get(floor, floor)
+    else:
+        duty = f"{floor} under {', '.join(at_floor)}"
+    if ceiling_only:
+        duty = "not known whether it acquires in the deal; if it does, its own screening applies"
     if rank(top) > rank(floor):
         duty += f"; could reach {top} ({len(questions)} open question(s))"
     return MemberResult(
@@ -204,6 +286,80 @@ def _member_question(q: OpenQuestion, name: str, position: int) -> OpenQuestion:
     )
 
 
+ACQUIRES_RULE = "consortium.acquires_in_deal"
+SAME_STATE_RULE = "consortium.same_state_instrumentalities"
+
+
+def _only(result: ScreeningResult, regimes: tuple[str, ...]) -> ScreeningResult:
+    """A member's screening cut to the regimes that bind it as a person."""
+    return result.model_copy(
+        update={
+            "regimes": {r: v for r, v in result.regimes.items() if r in regimes},
+            "open_questions": [q for q in result.open_questions if q.regime in regimes],
+        }
+    )
+
+
+def _acquires_question(name: str, position: int, regime: str, level: str) -> OpenQuestion:
+    return OpenQuestion(
+        rule_id=ACQUIRES_RULE,
+        regime=regime,
+        outcome=level,
+        citation="31 CFR 800.236(a)(1); 800.401(a)",
+        title="A co-investor with a voting stake may acquire in the deal",
+        question=(
+            f"Does co-investor {name} (co_investors[{position}]) acquire its interest in this "
+            f"deal? It holds a voting stake and the record does not say whether it already held "
+            f"it; if it acquires, its own screening could reach {level} under {regime} "
+            "(800.236(a)(1): the person acquiring the ownership interest; 800.401(a): the "
+            "parties to a transaction)."
+        ),
+        unknown_facts=[f"co_investors[{position}].acquires_in_deal"],
+    )
+
+
+def _same_state_questions(
+    deal: DealRecord,
+    screened: list[tuple[int, ScreeningResult, bool | None]],
+    regimes: dict[str, RegimeResult],
+) -> list[OpenQuestion]:
+    """800.208(b): members controlled by one state's governments may control together."""
+    parties = [(None, deal.investor)] + [(i, deal.co_investors[i].party) for i, _, _ in screened]
+    out: list[OpenQuestion] = []
+    for n, (i, a) in enumerate(parties):
+        for j, b in parties[n + 1 :]:
+            states = same_state(a, b)
+            if not states:
+                continue
+            pair = [x for x in (i, j) if x is not None]
+            tops = [_ceiling(own, ("cfius_800",)) for k, own, _t in screened if k in pair]
+            top = max(tops, key=rank, default="clear")
+            if "cfius_800" not in regimes or rank(top) <= rank(regimes["cfius_800"].verdict):
+                continue
+            out.append(
+                OpenQuestion(
+                    rule_id=SAME_STATE_RULE,
+                    regime="cfius_800",
+                    outcome=top,
+                    citation="31 CFR 800.208(b)",
+                    title="Same-state instrumentalities: control by a group not excluded",
+                    question=(
+                        f"{a.name} and {b.name} are controlled, or may be, by the governments of "
+                        f"{', '.join(sorted(states))}: do they act together? 800.208(b) weighs "
+                        '"whether they are agencies or instrumentalities of the national or '
+                        'subnational governments of a single foreign state"; each saying it '
+                        "acts alone does not settle it."
+                    ),
+                    unknown_facts=(
+                        [f"co_investors[{j}].acts_in_concert"]
+                        if i is None
+                        else [f"co_investors[{i}].concert_with", f"co_investors[{j}].concert_with"]
+                    ),
+                )
+            )
+    return out
+
+
 def combine(
     deal: DealRecord,
     result: ScreeningResult,
@@ -225,13 +381,15 @@ def combine(
             concert=None,
         )
     ]
-    screened: list[tuple[int, ScreeningResult]] = []
+    # (position, its screening, whether it acquires: True, or None = not known: ceiling only)
+    screened: list[tuple[int, ScreeningResult, bool | None]] = []
     for i, co in enumerate(deal.co_investors):
-        if co.rights is None:
+        takes = acquires(co)
+        if takes is False:
             continue
         record = member_record(deal, i)
-        own = screen_one(record)
-        screened.append((i, own))
+        own = _only(screen_one(record), member_regimes(co.party))
+        screened.append((i, own, takes))
         members.append(
             _member(
                 own,
@@ -241,8 +399,10 @@ def combine(
                 position=i,
                 voting=record.rights.voting_pct,
                 concert=co.acts_in_concert,
+                ceiling_only=takes is None,
             )
         )
+    floors = [(i, own) for i, own, takes in screened if takes]
     regimes = dict(result.regimes)
     for rid in MEMBER_REGIMES:
         if rid not in regimes:
@@ -251,12 +411,12 @@ def combine(
         level = max(
             [
                 mine.verdict,
-                *(own.regimes[rid].verdict for _, own in screened if rid in own.regimes),
+                *(own.regimes[rid].verdict for _, own in floors if rid in own.regimes),
             ],
             key=rank,
         )
         rules = set(mine.rules if mine.verdict == level else [])
-        for _, own in screened:
+        for _, own in floors:
             theirs = own.regimes.get(rid)
             if theirs is not None and theirs.verdict == level:
                 rules.update(theirs.rules)
@@ -266,7 +426,7 @@ def combine(
                 [
                     level,
                     _ceiling(result, (rid,)),
-                    *(_ceiling(own, (rid,)) for _, own in screened),
+                    *(_ceiling(own, (rid,)) for _, own, _t in screened),
                 ],
                 key=rank,
             )
@@ -279,9 +439,17 @@ def combine(
     # A member's question on facts the deal shares (the target's) is the investor's question
     # too: asked once. One on the member's own facts is named by its co-investor entry.
     seen = {(q.rule_id, tuple(q.unknown_facts)) for q in result.open_questions}
-    for i, own in screened:
+    for i, own, takes in screened:
+        name = deal.co_investors[i].party.name
+        if takes is None:  # its floors hold only if it acquires: each is a question
+            for rid in member_regimes(deal.co_investors[i].party):
+                if rid not in own.regimes or rid not in regimes:
+                    continue
+                top = max(own.regimes[rid].verdict, _ceiling(own, (rid,)), key=rank)
+                if rank(top) > rank(regimes[rid].verdict):
+                    questions.append(_acquires_question(name, i, rid, top))
         for q in own.open_questions:
-            asked = _member_question(q, deal.co_investors[i].party.name, i)
+            asked = _member_question(q, name, i)
             key = (asked.rule_id, tuple(asked.unknown_facts))
             if (
                 q.regime in MEMBER_REGIMES
@@ -299,6 +467,7 @@ def combine(
             else q
             for q in questions
         ]
+    questions += _same_state_questions(deal, screened, regimes)
     for rid, regime in regimes.items():
         if rid in MEMBER_REGIMES:
             ceiling = getattr(regime, "ceiling", None)

@@ -230,18 +230,21 @@ class MemberResult(Result):
     voting_pct: Any = Field(default=None, description="its own voting interest after the deal")
     foreign_person: bool | None = Field(default=None, description="800.224 (null: not known)")
     excepted_investor: bool | None = Field(default=None, description="800.219 (null: not known)")
-    verdict: Verdict = Field(description="its CFIUS floor: the highest of parts 800 and 802")
-    ceiling: Verdict = Field(description="the highest its CFIUS verdict could reach")
+    verdict: Verdict = Field(
+        description="its floor: the highest of the regimes that bind it (parts 800 and 802; "
+        "for a U.S. person also parts 850 and 202); clear if it may not acquire in the deal",
+    )
+    ceiling: Verdict = Field(description="the highest its verdict could reach")
     provisional: bool = False
     duty: str = Field(description="its filing duty in words")
-    rules: list[str] = Field(default_factory=list, description="its decisive CFIUS rules")
+    rules: list[str] = Field(default_factory=list, description="its decisive rules")
     open_questions: list[str] = Field(
         default_factory=list, description="CFIUS rules its unknown facts leave open"
     )
 
 
 class Consortium(Result):
-    """Several foreign investors acquiring together: each one's own CFIUS filing duty."""
+    """Several foreign investors acquiring together: each one's own duties as a person."""
 
     members: list[MemberResult]
     verdict: Verdict = Field(description="the highest member floor")

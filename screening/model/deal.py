@@ -476,6 +476,14 @@ class CoInvestor(Record):
         "acquires); `{}` = a member whose rights are not known; omitted = not screened as a "
         "member (e.g. an existing holder or a joint-venture partner)",
     )
+    acquires_in_deal: bool | None = Field(
+        None,
+        description="whether this co-investor acquires its interest in this deal (true) or "
+        "already held it (false); given `rights`, it acquires. None = not recorded: a "
+        "co-investor with a voting stake and no `rights` may be a party acquiring (800.236(a)(1), "
+        "800.401(a)), so it is screened as a member whose rights are not known for the ceiling "
+        "only, with an open question; true without `rights` = a member whose rights are not known",
+    )
 
     @property
     def voting(self) -> PercentValue | None:
@@ -854,6 +862,11 @@ class DealBase(Record):
             if own is not None and co.voting_pct is not None and own != co.voting_pct:
                 raise ValueError(
                     f"co_investors[{i}]: rights.voting_pct and voting_pct differ; give one"
+                )
+            if co.rights is not None and co.acquires_in_deal is False:
+                raise ValueError(
+                    f"co_investors[{i}]: `rights` is what it acquires in the deal, but "
+                    "acquires_in_deal is false; give one"
                 )
         return self
 

@@ -1,7 +1,8 @@
 """Fact-view section `offtake`: supply or offtake terms between the investor and the U.S. business.
 
 Reads the deal's ``supply_terms`` block (:mod:`screening.model.ext.offtake`). The terms the law
-gives a consequence are facts rules read: a secured prepayment (a financing: 31 CFR 800.306),
+gives a consequence are facts rules read: a financing (a prepayment or supply credit, secured
+or not: 31 CFR 800.306(a)) and whether it is secured,
 equity-like rights under the financing (800.306(b)), access to material nonpublic technical
 information (800.211(b)(1), 800.232; also folded into ``rights.mnpti_access``), and know-how passing
 to the investor (the EAR section reads it). Exclusivity, the volume share and a prepayment as such
@@ -14,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, and3, fact
+from screening.facts.sections.base import Section, Tri, and3, fact, or3
 from screening.model.ext.offtake import SupplyTerms
 from screening.model.numbers import gt, render
 from screening.model.reference import References
@@ -30,9 +31,13 @@ class OfftakeFacts(Section):
     secured_prepayment: bool | None = fact(
         "the investor prepays and holds a security interest over the U.S. business's assets"
     )
+    financing: bool | None = fact(
+        "the investor finances the U.S. business: a prepayment above zero or supply credit "
+        "(800.306(a))"
+    )
     security_interest: bool | None = fact("the prepayment or supply credit is secured")
     default_control_likely: bool | None = fact(
-        "enforcing the security could give the investor control (800.306(a)(1))"
+        "a default or other condition could give the investor control (800.306(a)(1))"
     )
     equity_like_rights: bool | None = fact(
         "the financing gives profits, board appointments or other equity-like rights (800.306(b))"
@@ -64,6 +69,8 @@ def summary(t: SupplyTerms) -> str:
         )
     if t.prepayment_usd is not None:
         parts.append(f"prepayment {render(t.prepayment_usd, 'USD')}")
+    if t.supply_credit is not None:
+        parts.append(f"supply credit: {_yes_no(t.supply_credit)}")
     if t.security_interest is not None:
         over = ""
         if t.security_interest and t.collateral:
@@ -113,11 +120,13 @@ def derive(
             "information of the U.S. business (800.232): counted as the 800.211(b)(1) right"
         )
     secured = and3([_prepaid(t), t.security_interest])
+    financing = or3([_prepaid(t), t.supply_credit])
     return (
         OfftakeFacts(
             recorded=True,
             direction=None if t.direction is None else str(t.direction),
             secured_prepayment=secured,
+            financing=financing,
             security_interest=t.security_interest,
             default_control_likely=t.default_control_likely,
             equity_like_rights=t.equity_like_rights,

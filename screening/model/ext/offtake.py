@@ -51,6 +51,12 @@ class SupplyTerms(Record):
         description="amount paid in advance by the buyer (a financing of the seller); a range if "
         "only bounds are known; 0 = none",
     )
+    supply_credit: bool | None = Field(
+        None,
+        description="the investor, supplying the U.S. business, extends credit for the goods "
+        "(deferred payment beyond ordinary trade terms): a financing of the U.S. business like a "
+        "prepayment (31 CFR 800.306(a)); false = none",
+    )
     security_interest: bool | None = Field(
         None,
         description="the prepayment or supply credit is secured by an interest in the U.S. "
@@ -63,7 +69,8 @@ class SupplyTerms(Record):
         None,
         description="because of an imminent or actual default or another condition, there is a "
         "significant possibility that the investor obtains control of the U.S. business (or "
-        "800.211(b) rights) by enforcing the security (800.306(a)(1), example (d)(2))",
+        "800.211(b) rights) as a result of the default or other condition, whether or not the "
+        "financing is secured (800.306(a)(1), example (d)(2))",
     )
     equity_like_rights: bool | None = Field(
         None,
