@@ -62,10 +62,11 @@ BASIS = (
     "and excepted status, government ownership (800.244 aggregates no concert partners) and "
     "rights, with the others as co-investors acting in concert as recorded (800.208(b)). A "
     "mandatory declaration is owed by the parties to each transaction 800.401(b) or (c) "
-    "describes, tested per foreign person (800.401(a); example 800.401(j)(3)); the parties may "
-    "submit one declaration together (800.403(a)). A member that is or may be a U.S. person "
-    "is also screened for the outbound rules (850.210, 850.302-303) and the data security rule "
-    "(202.301-302), which bind each U.S. person."
+    "describes, tested per foreign person acquiring (800.401(a); 800.236(a)(1); compare example "
+    "800.401(j)(3)); the parties may submit one declaration together (800.403(a)); 800.404(b) "
+    "provides for a declaration submitted by fewer than all parties. A member that is or may be "
+    "a U.S. person is also screened for the outbound rules (850.210, 850.302-303) and the data "
+    "security rule (202.301-302), which bind each U.S. person."
 )
 _DUTY = {
     "prohibited": "prohibited as structured",
