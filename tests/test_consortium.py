@@ -154,7 +154,7 @@ def test_outputs_show_members(rulebook: Any) -> None:
     """Text and JSON show each member's duty; output is byte-for-byte deterministic."""
     result = screen(load_deal(CONSORTIUM), rulebook=rulebook)
     text = render_text(result)
-    assert "CONSORTIUM  3 foreign investors" in text
+    assert "CONSORTIUM  3 investors" in text
     assert "Huaneng Storage Investment Co., Ltd. (co_investors[0], CN, 25% of the votes)" in text
     assert "800.403(a)" in text
     assert max(len(line) for line in text.splitlines()) <= 100

@@ -145,13 +145,13 @@ def _regime_line(result: ScreeningResult, regime: RegimeResult) -> str:
 
 
 def consortium_lines(result: ScreeningResult) -> list[str]:
-    """Each consortium member's own CFIUS filing duty (empty for a single investor)."""
+    """Each consortium member's own duty (empty for a single investor)."""
     c = result.consortium
     if c is None:
         return []
     lines = [
         "",
-        f"CONSORTIUM  {len(c.members)} foreign investors, each screened on its own (CFIUS)",
+        f"CONSORTIUM  {len(c.members)} investors, each screened on its own duties",
     ]
     for m in c.members:
         where = "investor" if m.position is None else f"co_investors[{m.position}]"
