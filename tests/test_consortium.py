@@ -397,6 +397,7 @@ def test_same_state_instrumentalities_concert_unknown(rulebook: Any) -> None:
         q for q in result.open_questions if q.rule_id == "consortium.same_state_instrumentalities"
     ]
     assert len(asked) == 1 and asked[0].citation == "31 CFR 800.208(b)"
+    assert asked[0].could_raise_to == "filing_required"  # stored results hash it (audit chain)
     assert asked[0].unknown_facts == [
         "co_investors[0].concert_with",
         "co_investors[1].concert_with",

@@ -459,6 +459,7 @@ def combine(
             ):
                 seen.add(key)
                 questions.append(asked)
+    questions += _same_state_questions(deal, screened, regimes)
     if "could_raise_to" in OpenQuestion.model_fields:
         questions = [
             q.model_copy(
@@ -468,7 +469,6 @@ def combine(
             else q
             for q in questions
         ]
-    questions += _same_state_questions(deal, screened, regimes)
     for rid, regime in regimes.items():
         if rid in MEMBER_REGIMES:
             ceiling = getattr(regime, "ceiling", None)
