@@ -391,13 +391,14 @@ KY = {"country": "KY", "principal_place_of_business": "KY"}
         ),
         # 850.219(a): more than 50%; exactly 50% is not enough
         (KY | {"owners": [owner("US Co", "US", 50), owner("SG Co", "SG", 50, owners=[])]}, False),
-        # 850.219(a): different U.S. persons are not aggregated
+        # 850.219(a): different U.S. persons are not aggregated (their own owners recorded: no
+        # common U.S. parent; with them unrecorded, see tests/test_issue11_leftovers.py)
         (
             KY
             | {
                 "owners": [
-                    owner("US A", "US", 30),
-                    owner("US B", "US", 30),
+                    owner("US A", "US", 30, owners=[]),
+                    owner("US B", "US", 30, owners=[]),
                     owner("SG Co", "SG", 40, owners=[]),
                 ]
             },

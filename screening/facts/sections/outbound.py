@@ -142,6 +142,9 @@ class _UsHoldings:
         self.parents: dict[str, str] = {}  # U.S. persons that are parents by a non-vote prong
         self.wild = Decimal(0)  # voting interest whose U.S. holder (if any) is unknown
         self.maybe_parent = False  # a parent prong that a U.S. person may meet is unknown
+        # U.S. holders whose own U.S. parent (if any) is not settled by the record: an unrecorded
+        # U.S. parent of each of them may also hold any other U.S. holding (850.206(b)(1), (3)).
+        self.floating: set[str] = set()
 
     def add(self, name: str, low: Decimal, high: Decimal) -> None:
         self.low[name] = min(HUNDRED, self.low.get(name, Decimal(0)) + low)
@@ -158,8 +161,11 @@ class _UsHoldings:
                     True,
                     f"{name} (US) holds {low.normalize():f}% of the votes, directly or indirectly",
                 )
-        most = max(self.high.values(), default=Decimal(0))
-        if self.maybe_parent or most + self.wild > FIFTY:
+        most = max((v for k, v in self.high.items() if k not in self.floating), default=Decimal(0))
+        # One U.S. person may be the unrecorded parent of every floating holder at once, and hold
+        # any one other U.S. holding itself: aggregated, that bound must stay at or below 50%.
+        floating = sum((self.high[k] for k in self.floating), Decimal(0))
+        if self.maybe_parent or most + floating + self.wild > FIFTY:
             return None, ""
         return False, ""
 
@@ -206,7 +212,11 @@ def _us_holdings(
                     f"{owner.name} (US) is the general partner or managing member of {name} "
                     "(850.219(b))"
                 )
-            if str(owner.kind) not in ("individual", "government") and owner.owners:
+            if str(owner.kind) not in ("individual", "government") and owner.owners is None:
+                # Its owners are not recorded: a U.S. parent above it may aggregate its holding
+                # with other U.S. holdings here (850.206(b)(1), (3)).
+                out.floating.add(owner.name)
+            elif str(owner.kind) not in ("individual", "government") and owner.owners:
                 # 850.206(b)(1), (3): a U.S. subsidiary's holding is fully attributed to its U.S.
                 # parent too, and aggregated with the parent's direct holding.
                 above = _us_holdings(
@@ -231,6 +241,9 @@ def _us_holdings(
                                 f"{how}, and {owner.name} is the general partner of {name} "
                                 "(850.206(b), 850.219(b))"
                             )
+                elif verdict is None:
+                    # Owners left off its list (or unknown above) may include a U.S. parent.
+                    out.floating.add(owner.name)
             continue
         if us is None and str(owner.kind) == "individual":
             out.wild = min(HUNDRED, out.wild + high_v)
@@ -265,6 +278,7 @@ def _us_holdings(
             out.maybe_parent = out.maybe_parent or bool(owner.is_general_partner)
         for us_name, low in above.low.items():
             out.add(us_name, low * low_v / HUNDRED, above.high[us_name] * high_v / HUNDRED)
+        out.floating |= above.floating
         if above.wild or verdict is None:
             # Unknown holders above could be a single U.S. parent: then the holding counts in full.
             out.wild = min(HUNDRED, out.wild + high_v)

@@ -11,6 +11,7 @@ listed parties as listed. Each fact's derivation names the matches and the owner
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from screening.facts.parties import (
     walk,
 )
 from screening.facts.sections.base import AtLeast, Section, Tri, and3, fact, not3, or3
+from screening.model.numbers import render
 from screening.model.reference import References
 
 _SDN = "ofac_sdn"
@@ -153,9 +155,9 @@ def _controllers(controller: Any, seen: tuple[str, ...]) -> list[tuple[Any, tupl
 def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
     """Controllers and limited partners of the investor and co-investors, screened by name.
 
-    They are not owners for the 50 Percent Rule (control without ownership does not block,
-    OFAC FAQ 398; an LP's share of commitments is not recorded as an ownership interest), but a
-    listed controller or limited partner is a matter for caution, and their names are screened.
+    Controllers are not owners for the 50 Percent Rule (control without ownership does not
+    block, OFAC FAQ 398); limited partners are counted there by :func:`_with_limited_partners`.
+    A listed controller or limited partner is a matter for caution, and their names are screened.
     Recorded controllers of owners in the chains, and the owners of a limited partner, are
     screened too.
     """
@@ -194,6 +196,59 @@ def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
                     lists_known=lists is not None,
                 )
             )
+    return out
+
+
+def _with_limited_partners(
+    deal: Any, parties: list[Node], references: References, as_of: dt.date
+) -> list[Node]:
+    """The investor and co-investors with their limited partners added as holders, for the OFAC
+    50 Percent Rule only.
+
+    A limited partner's interest in a fund is an ownership interest, and blocked persons'
+    interests count "in the aggregate" whatever the vehicle (OFAC guidance of Aug. 13, 2014;
+    FAQs 398-401): a blocked LP's recorded share of the fund (``equity_pct``) counts toward the
+    fund's blocked-ownership total, and an LP whose own owners are not recorded, or whose share
+    is not recorded, leaves the total open as any other holder does. An LP also recorded among
+    the fund's owners (same name) is counted once.
+    """
+    out: list[Node] = []
+    for party, node in zip(
+        [deal.investor, *(co.party for co in deal.co_investors)], parties, strict=True
+    ):
+        lps = getattr(party, "limited_partners", None) or []
+        known = {o.name for o in node.owners or []}
+        extra: list[Node] = []
+        for lp in lps:
+            if lp.name in known:
+                continue
+            pct = lp.equity_pct
+            label = f"{lp.name} (limited partner" + (
+                f", {render(pct, '%')})" if pct is not None else ")"
+            )
+            chain = lp.owners
+            if chain is None and str(lp.kind) in ("individual", "government"):
+                chain = []
+            lists = getattr(lp, "lists", [])
+            extra.append(
+                Node(
+                    lp.name,
+                    "limited partner",
+                    pct,
+                    "equity (share of the fund)",
+                    screen_name(lp.name, references, as_of, declared=[str(x) for x in lists or []]),
+                    build_chain(chain, references, as_of, (*node.path, label)),
+                    (*node.path, label),
+                    lp.owners_complete,
+                    lists is not None,
+                )
+            )
+        if extra and node.owners is None:
+            # Holders other than the LPs are not recorded: the LPs still count.
+            node = dataclasses.replace(node, owners=extra, complete=False)
+        elif extra:
+            node = dataclasses.replace(node, owners=[*(node.owners or []), *extra])
+        out.append(node)
     return out
 
 
@@ -385,7 +440,14 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     # persons is itself blocked (31 CFR 587.406, 594.412; OFAC guidance of Aug. 13, 2014).
     sdn_rule = ownership_rules(references, as_of).get(_SDN)
     attested = _attested(deal)
-    blocked, blocked_chain = _ownership(parties, (_SDN,), references, as_of, sdn_notes, attested)
+    blocked, blocked_chain = _ownership(
+        _with_limited_partners(deal, parties, references, as_of),
+        (_SDN,),
+        references,
+        as_of,
+        sdn_notes,
+        attested,
+    )
     offshore: Tri = False
     if sdn_rule is not None and sdn_rule.reaches_target:
         t_blocked, t_chain = _ownership([target], (_SDN,), references, as_of, sdn_notes, attested)
