@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from collections.abc import Callable
 
 import pytest
 from durable import engine as durable_engine
@@ -250,3 +251,34 @@ def test_action_messages_are_read_strictly() -> None:
     assert _durable._fact_id('{"+r":{"m":{"x": "\\"id\\": \\"f9", "id": "f12"}}}', name) == "f12"
     with pytest.raises(EngineError):
         _durable._fact_id('{"+r":{"m":{"x": 1}}}', name)
+
+
+def test_a_transient_refusal_of_a_ruleset_is_retried_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Error 102 seen once in a fresh process on JSON the core accepts otherwise: retried once;
+    a second refusal, or another code, is an internal error naming the ruleset."""
+    real = _durable._core.create_ruleset
+    calls: list[str] = []
+
+    def flaky(name: str, text: str) -> int:
+        calls.append(name)
+        if len(calls) == 1:
+            raise _durable._core.error("Could not create ruleset, error code: 102")
+        return int(real(name, text))
+
+    monkeypatch.setattr(_durable._core, "create_ruleset", flaky)
+    text = '{"r": {"all": [{"m": {"t": "deal"}}]}}'
+    assert _durable._create("retry-test-1", text) >= 0
+    assert calls == ["retry-test-1", "retry-test-1"]
+
+    def always(code: int) -> Callable[[str, str], int]:
+        def refuse(name: str, text: str) -> int:
+            raise _durable._core.error(f"Could not create ruleset, error code: {code}")
+
+        return refuse
+
+    monkeypatch.setattr(_durable._core, "create_ruleset", always(102))
+    with pytest.raises(EngineError, match=r"\(retry-test-2\) twice"):
+        _durable._create("retry-test-2", text)
+    monkeypatch.setattr(_durable._core, "create_ruleset", always(113))
+    with pytest.raises(EngineError, match=r"\(retry-test-3\): .*113"):
+        _durable._create("retry-test-3", text)
