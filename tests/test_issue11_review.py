@@ -13,7 +13,7 @@ from screening import screen
 from screening.facts.derive import derive
 from screening.model.deal import Deal
 from screening.model.loader import load_deal
-from tests.test_issue11_defects import ACTIVE, FUND, deal, fired, owner, view
+from tests.test_issue11_defects import ACTIVE, CT, FUND, deal, fired, owner, view
 
 PRC_NATIONAL = {
     "name": "Chen Wei",
@@ -224,18 +224,7 @@ def test_us_feeder_controlled_from_china_is_a_foreign_limited_partner(rulebook: 
     MNPTI in a critical-technology business is its own covered investment needing a mandatory
     declaration (800.401(c)(1), (j)(3))."""
     ct = {
-        "target": {
-            "critical_technologies": [
-                {
-                    "description": "Radiation-hardened ICs",
-                    "basis": "ccl_multilateral",
-                    "eccn": "3A001",
-                    "authorization_required": True,
-                    "license_exception": "none",
-                    "activity_current": True,
-                }
-            ]
-        },
+        "target": CT,
         "rights": {"voting_pct": 10, "board_seats": 1, **ACTIVE},
     }
     controlled = FEEDER | {"controlled_by": PRC_NATIONAL}
