@@ -512,7 +512,7 @@ def deal_facts(
         d["deal.us_contribution"] = f"stipulated in the record: {contribution}"
     r = deal.rights
     prior = deal.prior.rights if deal.prior else None
-    clearances = deal.prior.clearances if deal.prior else []
+    clearances = deal.prior.clearances if deal.prior else []  # None: not known
     increases: Tri = None
     if prior is not None and prior.voting_pct is not None and r.voting_pct is not None:
         increases = _exceeds(r.voting_pct, prior.voting_pct)
@@ -535,8 +535,8 @@ def deal_facts(
         through_newly_formed_subsidiary=getattr(deal, "through_newly_formed_subsidiary", None),
         open_market_purchase=getattr(deal, "open_market_purchase", None),
         property_rights=getattr(deal, "property_rights", None),
-        prior_control_clearance=any(c.kind == "control" for c in clearances),
-        prior_investment_clearance=any(c.kind == "covered_investment" for c in clearances),
+        prior_control_clearance=_cleared(clearances, "control"),
+        prior_investment_clearance=_cleared(clearances, "covered_investment"),
         new_trigger_rights=_new_trigger_rights(rights, prior),
         increases_voting=increases,
         converts_to_voting_pct=ce.converts_to_voting_pct if ce else None,
@@ -553,6 +553,13 @@ def deal_facts(
         if deal.history is None or deal.history.notified is False
         else deal.history.cfius_action_concluded,
     )
+
+
+def _cleared(clearances: list[Any] | None, kind: str) -> Tri:
+    """Whether CFIUS cleared an earlier step of this kind; unknown when the list is."""
+    if any(c.kind == kind for c in clearances or []):
+        return True
+    return None if clearances is None else False
 
 
 def _exceeds(a: Num, b: Num) -> Tri:

@@ -61,10 +61,10 @@ class DealFacts(Section):
     through_newly_formed_subsidiary: bool | None = _label("built through a newly formed subsidiary")
     open_market_purchase: bool | None = _label("open-market purchase")
     property_rights: int | None = _label("property rights acquired (of 4)")
-    prior_control_clearance: bool = Field(
+    prior_control_clearance: bool | None = Field(
         False, title="CFIUS earlier cleared control by the investor"
     )
-    prior_investment_clearance: bool = Field(
+    prior_investment_clearance: bool | None = Field(
         False, title="CFIUS earlier cleared a covered investment by the investor"
     )
     new_trigger_rights: bool | None = _label("the deal grants 800.211(b) rights not held before")
