@@ -394,6 +394,11 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
             )
         )
     )
+    largest: Tri = (
+        None
+        if r.voting_pct is None or r.largest_other_holder_pct is None
+        else _exceeds(r.voting_pct, r.largest_other_holder_pct)
+    )
     return RightsFacts(
         voting_pct=r.voting_pct,
         substantial_interest=substantial,
@@ -417,11 +422,20 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
         control_stated={True: "yes", False: "no", None: "not_stated"}[r.control],
         no_control_stipulated=r.control is False,
         blocks_decisions=_blocks(r.voting_pct, r.decision_threshold_pct),
-        dominant_minority_stated=r.dominant_minority is True,
-        largest_holder=None
-        if r.voting_pct is None or r.largest_other_holder_pct is None
-        else _exceeds(r.voting_pct, r.largest_other_holder_pct),
+        dominant_minority_stated=_dominant_minority(r.dominant_minority, r.voting_pct, largest),
+        largest_holder=largest,
     )
+
+
+def _dominant_minority(stated: bool | None, voting: Num | None, largest: Tri) -> Tri:
+    """A dominant minority (800.208(a)): as the record states it; not stated, it is an open
+    question for a minority holder the record shows as the largest holder (the usual mark of a
+    dominant minority), and taken as absent otherwise (no sign of it in the record)."""
+    if stated is not None:
+        return stated
+    if largest is True and ge(voting, 50) is False:
+        return None
+    return False
 
 
 def _mnpti_access(deal: DealRecord) -> Tri:

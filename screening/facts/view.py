@@ -228,8 +228,9 @@ class RightsFacts(Section):
     blocks_decisions: bool | None = _label(
         "the investor's votes can block decisions on important matters (800.208(a))"
     )
-    dominant_minority_stated: bool = Field(
-        False, title="the record states the investor holds a dominant minority"
+    dominant_minority_stated: bool | None = Field(
+        False,
+        title="the investor holds a dominant minority (as stated; open for the largest holder)",
     )
     largest_holder: bool | None = _label("the investor is the largest voting holder")
 
