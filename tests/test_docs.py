@@ -122,3 +122,67 @@ def test_documented_output_matches_the_command(capsys: pytest.CaptureFixture[str
             if wanted == "…":
                 continue
             assert any(line == wanted for line in lines), f"{name}: `{wanted}` not in {args}"
+
+
+def _console_blocks() -> list[str]:
+    return [body for info, body in blocks(ROOT / "docs" / "deals.md") if info == "console"]
+
+
+@pytest.mark.parametrize(
+    "body", _console_blocks(), ids=lambda b: b.splitlines()[0][2:70].replace(" ", "_")
+)
+def test_deals_doc_console_output_is_what_the_tool_prints(
+    body: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each ```console``` block of docs/deals.md, run in a directory holding the page's
+    records, prints what it shows: byte for byte, or, where `…` stands for lines left out,
+    each run of shown lines appears consecutively and in order."""
+    from screening.cli.app import main
+
+    for info, record in blocks(ROOT / "docs" / "deals.md"):
+        if info.startswith("yaml file="):
+            (tmp_path / info.split()[1].split("=", 1)[1]).write_text(record)
+    command, _, shown = body.partition("\n")
+    args = shlex.split(command.removeprefix("$ "))
+    assert args[0] == "dealscreen"
+    monkeypatch.chdir(tmp_path)
+    code = main(args[1:])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    if "…" not in shown.splitlines():
+        assert out == shown
+        return
+    lines, at = out.splitlines(), 0
+    runs: list[list[str]] = [[]]
+    for line in shown.splitlines():
+        if line == "…":
+            runs.append([])
+        else:
+            runs[-1].append(line)
+    for run in filter(None, runs):
+        found = next((i for i in range(at, len(lines)) if lines[i : i + len(run)] == run), None)
+        assert found is not None, f"`{command}`: not printed (in order):\n" + "\n".join(run)
+        at = found + len(run)
+
+
+def test_deals_doc_executes_the_issue_12_constructs() -> None:
+    """docs/deals.md carries executed examples of governance control (deadlock, largest
+    holder, dominant minority, stipulated control, supermajority), asset indicia and history."""
+    records = "\n".join(body for _, body in _screened_blocks())
+    consoles = "\n".join(_console_blocks())
+    for needle in (
+        "decision_threshold_pct:",
+        "largest_other_holder_pct:",
+        "assets:",
+        "months_since_operated:",
+        "history:",
+        "clearances:",
+        "mitigation_agreement: true",
+        "held_before: false",
+    ):
+        assert needle in records, needle
+    for needle in ("rights.dominant_minority=true", "rights.control=false", "rights.control=true"):
+        assert needle in consoles, needle
