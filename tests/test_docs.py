@@ -186,3 +186,18 @@ def test_deals_doc_executes_the_issue_12_constructs() -> None:
         assert needle in records, needle
     for needle in ("rights.dominant_minority=true", "rights.control=false", "rights.control=true"):
         assert needle in consoles, needle
+
+
+def test_deals_doc_misspelt_installation_gets_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What docs/deals.md says of its named-installation record: misspelt, `dealscreen check`
+    warns with the listed name."""
+    from screening.cli.app import main
+
+    body = next(b for info, b in _screened_blocks() if "named-site.yaml" in info)
+    path = tmp_path / "misspelt.yaml"
+    path.write_text(body.replace("Grand Forks Air Force Base", "Grand Forks Air Force Bass"))
+    assert main(["check", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "did you mean `Grand Forks Air Force Base`?" in err
