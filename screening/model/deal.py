@@ -487,11 +487,9 @@ class CoInvestor(Record):
     held_before: bool | None = Field(
         None,
         description="whether this co-investor held any interest or right in the target before "
-        "the deal: false = a new investor (every right it gets is new and no CFIUS clearance "
-        "covers it, as the investor's own record without `prior`); true: what it held is in "
-        "`prior`, unknown where `prior` is omitted. Omitted with no `prior` = not known: a "
-        "member topping up an existing stake may not make a covered investment (800.304(f)(2)) "
-        "or covered transaction (800.305), so its duty stays open",
+        "the deal: false = a new investor (every right new, no earlier clearance); true = see "
+        "`prior`. Omitted with no `prior` = not known: a top-up of a cleared stake may not be "
+        "covered (800.304(f)(2), 800.305), so a member's duty stays open",
     )
     prior: PriorPosition | None = Field(
         None,
