@@ -201,3 +201,24 @@ def test_deals_doc_misspelt_installation_gets_did_you_mean(
     assert main(["check", str(path)]) == 0
     err = capsys.readouterr().err
     assert "did you mean `Grand Forks Air Force Base`?" in err
+
+
+def test_deals_doc_unknown_clearances_leave_the_follow_on_open(
+    tmp_path: Path, rulebook: Any
+) -> None:
+    """What docs/deals.md says of `clearances: null`: the follow-on record is `clear` because
+    CFIUS cleared the earlier step (800.304(f)(2)); whether it did not being known, the covered
+    investment is open (floor clear, ceiling covered or above), never assumed either way."""
+    body = next(b for info, b in _screened_blocks() if "history-followon.yaml" in info)
+    path = tmp_path / "unknown-clearances.yaml"
+    path.write_text(
+        body.replace(
+            "  clearances: [{kind: covered_investment, cleared_on: 2024-03-15}]\n",
+            "  clearances: null\n",
+        )
+    )
+    result = screen(load_deal(path), rulebook=rulebook)
+    cfius = result.regimes["cfius_800"]
+    assert cfius.verdict == "clear"
+    assert cfius.ceiling is not None and cfius.ceiling != "clear"
+    assert "cfius.not_covered.follow_on_no_new_rights" not in result.fired
