@@ -164,8 +164,8 @@ def _not_dated(path: str, value: str, start: dt.date | None, end: dt.date | None
 # ERR_UNEXPECTED_TYPE; }`). For an `$or` that node is the `$or`'s forward node
 # (createForwardAlpha), whose right operand is never written: the check reads uninitialized heap
 # and refuses the ruleset with error 102 whenever the byte found there is 0x09 or 0x0C. So
-# alternatives inside a list end with a test that holds for every element, `$i` exists, and
-# the adapter refuses any list test ending in an `$or` (_durable.array_hazard).
+# alternatives inside a list are followed by EVERY_ELEMENT (`$i` exists, which every element
+# passes), and the adapter refuses any list test ending in an `$or` (_durable.array_hazard).
 # Inside a list only the element `$i` exists (a test of `deal.as_of` there never holds), so an
 # entry's dates are tested on the deal, beside its own list test.
 EVERY_ELEMENT: dict[str, Any] = {"$ex": {"$i": 1}}
