@@ -488,7 +488,7 @@ def test_member_prior_not_recorded_is_unknown_not_none(rulebook: Any) -> None:
     assert record.prior is not None and record.prior.clearances is None
     own = screen(record, rulebook=rulebook)
     facts = {f for q in own.open_questions for f in q.unknown_facts}
-    assert {"deal.prior_investment_clearance", "deal.new_trigger_rights"} <= facts
+    assert {"deal.prior_investment_cleared", "deal.new_trigger_rights"} <= facts
     assert "cfius.covered" in member.open_questions
     # held_before: true without `prior` is the same: what it held is not known.
     again = _sakura(_screen(_sakura_tops_up(None, True), rulebook))

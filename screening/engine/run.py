@@ -125,6 +125,11 @@ class _Plan:
         self.shown_sections = _CORE_SECTIONS | {path.split(".", 1)[0] for path in self.paths}
 
 
+def read_paths(book: Rulebook) -> frozenset[str]:
+    """The fact paths a rulebook reads in a condition or an explanation."""
+    return frozenset(_plan(book).read_paths)
+
+
 def _plan(book: Rulebook) -> _Plan:
     # Kept on the (frozen) rulebook itself: two rulebooks of one version may differ in the
     # locations their rules carry, so the plan belongs to the object, not to the version.
@@ -318,7 +323,13 @@ def _with_consortium(
     def one(member: DealRecord) -> ScreeningResult:
         return assemble(member, book, run_rules(book, derive(member, book.references, date)))
 
-    combined = consortium.combine(record, result, book.references, one)
+    combined = consortium.combine(
+        record,
+        result,
+        book.references,
+        one,
+        unknown_prior=consortium.reads_unknown_prior(_plan(book).read_paths),
+    )
     if used is None or result.summary is None:
         return combined
     summary = build_summary(

@@ -20,6 +20,7 @@ from screening.engine.explain import condition_lines
 from screening.engine.run import (
     Evaluation,
     _conditions,
+    read_paths,
     render_template,
     resolve_as_of,
     run_rules,
@@ -79,11 +80,12 @@ def explain_members(
     date = resolve_as_of(deal, as_of)
     regime = book.rules[rule_id].regime
     out: list[MemberExplanation] = []
+    unknown_prior = consortium.reads_unknown_prior(read_paths(book))
     for i, co in enumerate(deal.co_investors):
         takes = consortium.acquires(co)
         if takes is False:
             continue
-        record = consortium.member_record(deal, i)
+        record = consortium.member_record(deal, i, unknown_prior=unknown_prior)
         out.append(
             MemberExplanation(
                 position=i,

@@ -422,7 +422,8 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
         control_stated={True: "yes", False: "no", None: "not_stated"}[r.control],
         no_control_stipulated=r.control is False,
         blocks_decisions=_blocks(r.voting_pct, r.decision_threshold_pct),
-        dominant_minority_stated=_dominant_minority(r.dominant_minority, r.voting_pct, largest),
+        dominant_minority_stated=r.dominant_minority is True,
+        dominant_minority=_dominant_minority(r.dominant_minority, r.voting_pct, largest),
         largest_holder=largest,
     )
 
@@ -549,8 +550,10 @@ def deal_facts(
         through_newly_formed_subsidiary=getattr(deal, "through_newly_formed_subsidiary", None),
         open_market_purchase=getattr(deal, "open_market_purchase", None),
         property_rights=getattr(deal, "property_rights", None),
-        prior_control_clearance=_cleared(clearances, "control"),
-        prior_investment_clearance=_cleared(clearances, "covered_investment"),
+        prior_control_clearance=_cleared(clearances, "control") is True,
+        prior_investment_clearance=_cleared(clearances, "covered_investment") is True,
+        prior_control_cleared=_cleared(clearances, "control"),
+        prior_investment_cleared=_cleared(clearances, "covered_investment"),
         new_trigger_rights=_new_trigger_rights(rights, prior),
         increases_voting=increases,
         converts_to_voting_pct=ce.converts_to_voting_pct if ce else None,

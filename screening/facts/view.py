@@ -61,11 +61,20 @@ class DealFacts(Section):
     through_newly_formed_subsidiary: bool | None = _label("built through a newly formed subsidiary")
     open_market_purchase: bool | None = _label("open-market purchase")
     property_rights: int | None = _label("property rights acquired (of 4)")
-    prior_control_clearance: bool | None = Field(
-        False, title="CFIUS earlier cleared control by the investor"
+    # The 0.1.0 facts (a clearance not recorded counts as none), kept for rulebooks that read
+    # them; today's rulebook reads the three-valued *_cleared facts below (docs/audit.md Replay).
+    prior_control_clearance: bool = Field(
+        False, title="CFIUS earlier cleared control by the investor (recorded)"
     )
-    prior_investment_clearance: bool | None = Field(
-        False, title="CFIUS earlier cleared a covered investment by the investor"
+    prior_investment_clearance: bool = Field(
+        False, title="CFIUS earlier cleared a covered investment by the investor (recorded)"
+    )
+    prior_control_cleared: bool | None = _label(
+        "CFIUS earlier cleared control by the investor (unknown when the record does not say)"
+    )
+    prior_investment_cleared: bool | None = _label(
+        "CFIUS earlier cleared a covered investment by the investor (unknown when the record "
+        "does not say)"
     )
     new_trigger_rights: bool | None = _label("the deal grants 800.211(b) rights not held before")
     increases_voting: bool | None = _label("the deal increases the investor's voting interest")
@@ -228,9 +237,12 @@ class RightsFacts(Section):
     blocks_decisions: bool | None = _label(
         "the investor's votes can block decisions on important matters (800.208(a))"
     )
-    dominant_minority_stated: bool | None = Field(
-        False,
-        title="the investor holds a dominant minority (as stated; open for the largest holder)",
+    # The 0.1.0 fact, kept for rulebooks that read it; today's reads dominant_minority below.
+    dominant_minority_stated: bool = Field(
+        False, title="the record states the investor holds a dominant minority"
+    )
+    dominant_minority: bool | None = _label(
+        "the investor holds a dominant minority (as stated; open for the largest holder)"
     )
     largest_holder: bool | None = _label("the investor is the largest voting holder")
 

@@ -1,0 +1,115 @@
+"""A store written by the release at commit 604eb76 replays exactly under today's code.
+
+The rule it keeps (docs/audit.md, Replay): a change to the derivation code must not change what
+an older rulebook concludes from a record it screened. A fact whose meaning changes gets a new
+name that only today's rulebook reads (``rights.dominant_minority`` beside
+``rights.dominant_minority_stated``; ``deal.prior_*_cleared`` beside ``deal.prior_*_clearance``,
+which also decides how an unrecorded consortium member's position is read), so a screening
+recorded under the old rulebook reaches the recorded decision again.
+
+``tests/data/store_604eb76_fixtures.sql.gz`` is a SQL dump of the SQLite store that 604eb76
+wrote: one screening of every deal file it accepts, in this order, each file once by content:
+
+- ``fixtures/`` of 604eb76 itself (153 records: consortium members without ``prior``, ranges,
+  partial lists, supply terms, EAR, outbound, data-security, energy, real-estate records);
+- ``fixtures/`` of main at 3097d1e (its two consortium fixtures with ``held_before`` are refused
+  by 604eb76; the others are byte-identical to 604eb76's and skipped);
+- ``tests/data/replay_604eb76/*.yaml``: governance records with ``largest_other_holder_pct``
+  and no stated dominant minority (a point, ranges, and a larger other holder).
+
+Made with (from the repository root; any venv with this project's dependencies will do)::
+
+    rm -rf /tmp/rel604 && mkdir /tmp/rel604 && git archive 604eb76 | tar -x -C /tmp/rel604
+    git show 3097d1e:fixtures/... # or a checkout of 3097d1e: its fixtures/ directory
+    PYTHONPATH=/tmp/rel604 .venv/bin/python tests/data/replay_604eb76/make_store.py \\
+        /tmp/s604.db tests/data/store_604eb76_fixtures.sql.gz \\
+        /tmp/rel604/fixtures <3097d1e checkout>/fixtures tests/data/replay_604eb76
+
+(``make_store.py`` prints the release it runs from: it must be ``/tmp/rel604/screening``.) To
+extend the guarantee to a later release, make a store the same way with that release's code
+and fixtures and add it to ``STORES``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from screening.audit.store import Store
+
+DATA = Path(__file__).parent / "data"
+STORES = {"604eb76": (DATA / "store_604eb76_fixtures.sql.gz", 156)}
+
+# Replays every screening of the store in one child process: the recorded rulebook is another
+# rulebook version, whose rulesets durable-rules can never unload, and the test suite's one
+# process already holds many. Prints the failures as JSON: [screening id, deal id, message].
+_REPLAY_ALL = """
+import json, sys
+from screening.audit.questions import replay
+from screening.audit.store import Store
+from screening.errors import ScreeningError
+
+failures = []
+with Store(sys.argv[1]) as store:
+    ids = sorted(s.id for s in store.iter_screenings())
+    for i in ids:
+        try:
+            rep = replay(store, i)
+            if not rep.reproduced:
+                failures.append([i, rep.deal_id, "not reproduced"])
+        except ScreeningError as exc:
+            failures.append([i, store.get(i).result.deal_id, str(exc)])
+print(json.dumps({"replayed": len(ids), "failures": failures}))
+"""
+
+
+def _restore(dump: Path, tmp_path: Path) -> Path:
+    db = tmp_path / "old.db"
+    conn = sqlite3.connect(db)
+    try:
+        conn.executescript(gzip.decompress(dump.read_bytes()).decode())
+    finally:
+        conn.close()
+    return db
+
+
+@pytest.mark.parametrize("release", sorted(STORES))
+def test_the_release_store_verifies(release: str, tmp_path: Path) -> None:
+    """The hash chain of the older store is intact under today's code (nothing rehashed)."""
+    dump, count = STORES[release]
+    with Store(f"sqlite:///{_restore(dump, tmp_path)}") as store:
+        report = store.verify()
+        assert report.ok, report.problems
+        assert report.screenings == count
+        deals = {s.result.deal_id for s in store.iter_screenings()}
+    # the records that exercise the changed meanings are there
+    assert {
+        "gridstore-consortium-three-investors",
+        "keel-valve-largest-holder-30pct",
+        "keel-valve-largest-holder-range",
+    } <= deals
+
+
+@pytest.mark.parametrize("release", sorted(STORES))
+def test_every_screening_of_the_release_replays_exactly(release: str, tmp_path: Path) -> None:
+    """Each screening reaches its recorded decision again under its recorded rulebook (verdicts,
+    hits, facts, conditions, questions), then is screened with today's rulebook."""
+    dump, count = STORES[release]
+    proc = subprocess.run(
+        [sys.executable, "-c", _REPLAY_ALL, f"sqlite:///{_restore(dump, tmp_path)}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.splitlines()[-1])
+    assert out["replayed"] == count
+    assert out["failures"] == [], "\n".join(
+        f"screening {i} ({deal}): {msg}" for i, deal, msg in out["failures"]
+    )
