@@ -64,17 +64,14 @@ class DealFacts(Section):
     # The 0.1.0 facts (a clearance not recorded counts as none), kept for rulebooks that read
     # them; today's rulebook reads the three-valued *_cleared facts below (docs/audit.md Replay).
     prior_control_clearance: bool = Field(
-        False, title="CFIUS earlier cleared control by the investor (recorded)"
+        False, title="the record shows CFIUS earlier cleared control by the investor"
     )
     prior_investment_clearance: bool = Field(
-        False, title="CFIUS earlier cleared a covered investment by the investor (recorded)"
+        False, title="the record shows CFIUS earlier cleared a covered investment by the investor"
     )
-    prior_control_cleared: bool | None = _label(
-        "CFIUS earlier cleared control by the investor (unknown when the record does not say)"
-    )
+    prior_control_cleared: bool | None = _label("CFIUS earlier cleared control by the investor")
     prior_investment_cleared: bool | None = _label(
-        "CFIUS earlier cleared a covered investment by the investor (unknown when the record "
-        "does not say)"
+        "CFIUS earlier cleared a covered investment by the investor"
     )
     new_trigger_rights: bool | None = _label("the deal grants 800.211(b) rights not held before")
     increases_voting: bool | None = _label("the deal increases the investor's voting interest")
