@@ -302,7 +302,7 @@ def screen(
     date = resolve_as_of(record, as_of)
     _plan(book)  # compiled outside the recording: compiling reads every list once
     with recording_use() as used:
-        view = derive(record, book.references, date)
+        view = derive(record, book.references, date, reads=_plan(book).read_paths)
         ev = run_rules(book, view)
         return _with_consortium(record, book, ev, used, assemble(record, book, ev, used))
 
@@ -321,7 +321,8 @@ def _with_consortium(
     date = ev.view.deal.as_of
 
     def one(member: DealRecord) -> ScreeningResult:
-        return assemble(member, book, run_rules(book, derive(member, book.references, date)))
+        view = derive(member, book.references, date, reads=_plan(book).read_paths)
+        return assemble(member, book, run_rules(book, view))
 
     combined = consortium.combine(
         record,
@@ -359,7 +360,14 @@ def screen_batch(
     for record in records:
         try:
             with recording_use() as used:
-                views.append(derive(record, book.references, resolve_as_of(record, as_of)))
+                views.append(
+                    derive(
+                        record,
+                        book.references,
+                        resolve_as_of(record, as_of),
+                        reads=_plan(book).read_paths,
+                    )
+                )
             read.append(used)
             placed.append(len(out))
             out.append(None)  # screened below

@@ -100,7 +100,7 @@ def explain_members(
 
 def _evaluation(book: Rulebook, deal: DealRecord, as_of: dt.date | None) -> Evaluation:
     date = resolve_as_of(deal, as_of)
-    return run_rules(book, derive(deal, book.references, date))
+    return run_rules(book, derive(deal, book.references, date, reads=read_paths(book)))
 
 
 def explain_rule(

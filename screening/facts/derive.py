@@ -11,10 +11,12 @@ carries a one-line explanation of how it was computed. Unknown stays unknown: a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Literal
 
 from screening.facts.business import us_business_assets
+from screening.facts.gates import rulebook_reading
 from screening.facts.ownership import (
     StateBounds,
     chain,
@@ -49,8 +51,21 @@ def _tri_any(items: list[Any] | None, test: Any) -> Tri:
     return or3(test(i) for i in items)
 
 
-def derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView:
-    """Compute the fact view of a deal as of a date: one named step per section."""
+def derive(
+    deal: DealRecord,
+    references: References,
+    as_of: dt.date,
+    *,
+    reads: Iterable[str] | None = None,
+) -> FactView:
+    """Compute the fact view of a deal as of a date: one named step per section. ``reads``:
+    the fact paths the rulebook reads, which decide the meanings it opts into
+    (:mod:`screening.facts.gates`); ``None``: today's meanings."""
+    with rulebook_reading(reads):
+        return _derive(deal, references, as_of)
+
+
+def _derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView:
     derivations: dict[str, str] = {}
     investor = investor_facts(deal, references, as_of, derivations)
     target = target_facts(deal, references, derivations)

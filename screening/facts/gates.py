@@ -1,0 +1,34 @@
+"""Derivation meanings that a rulebook opts into by reading a fact (docs/audit.md, Replay).
+
+A change to the derivation code must not change what an older rulebook concludes from a record
+it screened: a recorded screening must replay exactly under its recorded rulebook. Where a new
+meaning cannot go on a new fact name, the derivation applies it only when the rulebook being
+screened reads the fact that marks it (a fact that only the rulebooks written for the new
+meaning read): :func:`applies` asks, :func:`rulebook_reading` says which rulebook is screened.
+Outside a screening (facts derived without a rulebook) every meaning applies: today's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+_READS: ContextVar[frozenset[str] | None] = ContextVar("rulebook_reads", default=None)
+
+
+@contextmanager
+def rulebook_reading(paths: Iterable[str] | None) -> Iterator[None]:
+    """Derive for a rulebook that reads ``paths`` (``None``: today's meanings, all of them)."""
+    token = _READS.set(None if paths is None else frozenset(paths))
+    try:
+        yield
+    finally:
+        _READS.reset(token)
+
+
+def applies(marker: str) -> bool:
+    """Whether the meaning marked by the fact ``marker`` applies: the rulebook being screened
+    reads it, or no rulebook is named."""
+    paths = _READS.get()
+    return paths is None or marker in paths
