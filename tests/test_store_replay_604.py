@@ -113,3 +113,25 @@ def test_every_screening_of_the_release_replays_exactly(release: str, tmp_path: 
     assert out["failures"] == [], "\n".join(
         f"screening {i} ({deal}): {msg}" for i, deal, msg in out["failures"]
     )
+
+
+def test_a_member_position_not_recorded_reads_as_its_rulebook_reads_it() -> None:
+    """Today's rulebook reads the three-valued clearance facts: a member with neither `prior`
+    nor `held_before` held what is not known. A rulebook that reads none of them (0.1.0)
+    screens it as holding nothing, as when its screenings were recorded."""
+    from screening import load_deal
+    from screening.engine.consortium import UNKNOWN_PRIOR, member_record
+    from screening.facts.gates import rulebook_reading
+
+    deal = load_deal(
+        Path(__file__).parents[1]
+        / "fixtures/deals/nanling-mesa-diagnostics-observer-concert-unknown.yaml"
+    )
+    position = next(
+        i for i, co in enumerate(deal.co_investors) if co.held_before is None and co.prior is None
+    )
+    assert member_record(deal, position).prior == UNKNOWN_PRIOR
+    with rulebook_reading({"rights.dominant_minority_stated", "deal.prior_investment_clearance"}):
+        assert member_record(deal, position).prior is None
+    with rulebook_reading({"deal.prior_investment_cleared"}):
+        assert member_record(deal, position).prior == UNKNOWN_PRIOR

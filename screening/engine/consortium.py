@@ -36,7 +36,7 @@ screens one member record.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from screening.engine.verdict import (
@@ -47,6 +47,7 @@ from screening.engine.verdict import (
     ScreeningResult,
     rank,
 )
+from screening.facts.gates import applies
 from screening.facts.ownership import excepted_investor, foreign_person, state_bounds
 from screening.model.deal import CoInvestor, DealRecord, Party, PriorPosition, Rights
 from screening.model.numbers import Range
@@ -152,20 +153,14 @@ UNKNOWN_PRIOR = PriorPosition(rights=Rights(), clearances=None)
 """A position before the deal of which nothing is known: every right and clearance unknown."""
 
 
-UNKNOWN_PRIOR_FACTS = frozenset({"deal.prior_control_cleared", "deal.prior_investment_cleared"})
-"""The three-valued clearance facts: a rulebook that reads one of them is written for a member
-position that is not known (:func:`member_prior`). One that reads neither (0.1.0, commit
-604eb76) screens a member with no ``prior`` as holding nothing before the deal, as it did when
-its screenings were recorded, so that they replay exactly (docs/audit.md, Replay)."""
+UNKNOWN_PRIOR_MARKER = "deal.prior_investment_cleared"
+"""A three-valued clearance fact: a rulebook that reads it is written for a member position
+that is not known (:func:`member_prior`). One that does not (0.1.0, commit 604eb76) screens a
+member with no ``prior`` as holding nothing before the deal, as it did when its screenings were
+recorded, so that they replay exactly (screening/facts/gates.py; docs/audit.md, Replay)."""
 
 
-def reads_unknown_prior(read_paths: Iterable[str]) -> bool:
-    """Whether a rulebook reading ``read_paths`` takes an unrecorded member position as not
-    known (today's meaning) rather than as nothing held (the meaning before it)."""
-    return not UNKNOWN_PRIOR_FACTS.isdisjoint(read_paths)
-
-
-def member_prior(member: CoInvestor, *, unknown_prior: bool = True) -> PriorPosition | None:
+def member_prior(member: CoInvestor) -> PriorPosition | None:
     """What a member held before the deal, for its own screening: its recorded ``prior``;
     nothing (``None``, as an investor's record without ``prior``) when ``held_before`` is false;
     otherwise not known. The record's own ``prior`` is the investor's and never the member's:
@@ -174,14 +169,14 @@ def member_prior(member: CoInvestor, *, unknown_prior: bool = True) -> PriorPosi
     so an unrecorded position leaves those open rather than counting every right as new."""
     if member.prior is not None:
         return member.prior
-    if member.held_before is False or not unknown_prior:
+    if member.held_before is False or not applies(UNKNOWN_PRIOR_MARKER):
         return None
     return UNKNOWN_PRIOR
 
 
-def member_record(deal: DealRecord, position: int, *, unknown_prior: bool = True) -> DealRecord:
-    """The record that screens ``co_investors[position]`` as the investor of the deal
-    (``unknown_prior``: see :func:`member_prior` and :func:`reads_unknown_prior`)."""
+def member_record(deal: DealRecord, position: int) -> DealRecord:
+    """The record that screens ``co_investors[position]`` as the investor of the deal (for the
+    rulebook being screened: :func:`member_prior`)."""
     member = deal.co_investors[position]
     rights: Rights = member.rights if member.rights is not None else Rights()
     if rights.voting_pct is None and member.voting_pct is not None:
@@ -207,7 +202,7 @@ def member_record(deal: DealRecord, position: int, *, unknown_prior: bool = True
         "investor": member.party,
         "rights": rights,
         "co_investors": others,
-        "prior": member_prior(member, unknown_prior=unknown_prior),
+        "prior": member_prior(member),
         "expected": None,
     }
     if "supply_terms" in type(deal).model_fields:
@@ -407,11 +402,9 @@ def combine(
     result: ScreeningResult,
     references: References,
     screen_one: ScreenOne,
-    *,
-    unknown_prior: bool = True,
 ) -> ScreeningResult:
-    """The deal's result with every consortium member's own CFIUS duty (unchanged if none);
-    ``unknown_prior``: see :func:`reads_unknown_prior`."""
+    """The deal's result with every consortium member's own CFIUS duty (unchanged if none).
+    Run inside :func:`screening.facts.gates.rulebook_reading` for the rulebook screened."""
     if not is_consortium(deal):
         return result
     as_of = dt.date.fromisoformat(result.as_of)
@@ -432,7 +425,7 @@ def combine(
         takes = acquires(co)
         if takes is False:
             continue
-        record = member_record(deal, i, unknown_prior=unknown_prior)
+        record = member_record(deal, i)
         own = _only(screen_one(record), member_regimes(co.party))
         screened.append((i, own, takes))
         members.append(

@@ -44,6 +44,7 @@ from screening.engine.verdict import (
 )
 from screening.errors import EngineError, ScreeningError, UsageError
 from screening.facts.derive import derive
+from screening.facts.gates import rulebook_reading
 from screening.facts.sections.base import AtLeast, Tri
 from screening.facts.view import SHOWN_WHEN_READ, FactView
 from screening.model.deal import Deal, DealRecord
@@ -324,13 +325,8 @@ def _with_consortium(
         view = derive(member, book.references, date, reads=_plan(book).read_paths)
         return assemble(member, book, run_rules(book, view))
 
-    combined = consortium.combine(
-        record,
-        result,
-        book.references,
-        one,
-        unknown_prior=consortium.reads_unknown_prior(_plan(book).read_paths),
-    )
+    with rulebook_reading(_plan(book).read_paths):  # the meanings this rulebook reads
+        combined = consortium.combine(record, result, book.references, one)
     if used is None or result.summary is None:
         return combined
     summary = build_summary(

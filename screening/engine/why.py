@@ -28,6 +28,7 @@ from screening.engine.run import (
 )
 from screening.engine.verdict import ConditionResult, Result
 from screening.facts.derive import derive
+from screening.facts.gates import rulebook_reading
 from screening.model.deal import DealRecord
 from screening.rulebook.book import Rulebook
 from screening.rulebook.conditions import FindingRef
@@ -80,12 +81,12 @@ def explain_members(
     date = resolve_as_of(deal, as_of)
     regime = book.rules[rule_id].regime
     out: list[MemberExplanation] = []
-    unknown_prior = consortium.reads_unknown_prior(read_paths(book))
     for i, co in enumerate(deal.co_investors):
         takes = consortium.acquires(co)
         if takes is False:
             continue
-        record = consortium.member_record(deal, i, unknown_prior=unknown_prior)
+        with rulebook_reading(read_paths(book)):  # the meanings this rulebook reads
+            record = consortium.member_record(deal, i)
         out.append(
             MemberExplanation(
                 position=i,
