@@ -81,21 +81,21 @@ def explain_members(
     date = resolve_as_of(deal, as_of)
     regime = book.rules[rule_id].regime
     out: list[MemberExplanation] = []
-    for i, co in enumerate(deal.co_investors):
-        takes = consortium.acquires(co)
-        if takes is False:
-            continue
-        with rulebook_reading(read_paths(book)):  # the meanings this rulebook reads
+    with rulebook_reading(read_paths(book)):  # the meanings this rulebook reads
+        for i, co in enumerate(deal.co_investors):
+            takes = consortium.acquires(co)
+            if takes is False:
+                continue
             record = consortium.member_record(deal, i)
-        out.append(
-            MemberExplanation(
-                position=i,
-                name=co.party.name,
-                acquires=takes,
-                binds=regime in consortium.member_regimes(co.party),
-                explanation=explain_rule(book, record, rule_id, as_of=date),
+            out.append(
+                MemberExplanation(
+                    position=i,
+                    name=co.party.name,
+                    acquires=takes,
+                    binds=regime in consortium.member_regimes(co.party),
+                    explanation=explain_rule(book, record, rule_id, as_of=date),
+                )
             )
-        )
     return out
 
 
