@@ -47,7 +47,7 @@ from screening.engine.verdict import (
     ScreeningResult,
     rank,
 )
-from screening.facts.gates import applies
+from screening.facts.gates import REVIEW_J, applies
 from screening.facts.ownership import excepted_investor, foreign_person, state_bounds
 from screening.model.deal import CoInvestor, DealRecord, Party, PriorPosition, Rights
 from screening.model.numbers import Range
@@ -97,7 +97,11 @@ def member_regimes(party: Party) -> tuple[str, ...]:
     """The regimes a member is screened for: CFIUS; part 850 unless it is not a U.S. person;
     part 202 always: a U.S. member is bound by it, and a foreign member may be the covered
     person that gets access (202.210, 202.211; a U.S. person is never a covered person)."""
-    return (*CFIUS_REGIMES, "dsp_202") if _us_person(party) is False else MEMBER_REGIMES
+    if _us_person(party) is not False:
+        return MEMBER_REGIMES
+    # A foreign member's part 202 screening came with review J: under a rulebook that reads its
+    # marker (screening/facts/gates.py); an older one screens it for CFIUS only.
+    return (*CFIUS_REGIMES, "dsp_202") if applies(REVIEW_J) else CFIUS_REGIMES
 
 
 def acquires(co: CoInvestor) -> bool | None:

@@ -32,3 +32,12 @@ def applies(marker: str) -> bool:
     reads it, or no rulebook is named."""
     paths = _READS.get()
     return paths is None or marker in paths
+
+
+# The markers, one per change of meaning, each a fact that only the rulebooks written for it read.
+
+REVIEW_J = "outbound.later_knowledge"
+"""Review J (part 850 and part 202): 850.221(b), (d)-(e) read from the target's owners;
+850.224(m) lists unknown unless recorded; MNPTI access and a stipulated control conclusion
+beyond 850.501(a)(2); 850.216 and 850.403 knowledge; a controlled foreign entity makes part 850
+plausible without an outbound record; a foreign consortium member screened for part 202."""

@@ -14,6 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from screening.facts.gates import REVIEW_J, applies
 from screening.facts.parties import screen_name
 from screening.facts.sections._chains import full_count_share, meets, unlisted_max
 from screening.facts.sections.base import HUNDRED, AtLeast, Section, Tri, fact, or3
@@ -357,6 +358,12 @@ def _coc_person(deal: Any, coc: set[str], notes: dict[str, str]) -> tuple[Tri, s
             "850.221(c)-(e))"
         )
         return True, None
+    if not applies(REVIEW_J):
+        # The meaning before review J: only the recorded places and share were read.
+        if ob is None:
+            return (None if tgt.country is None else False), None
+        known = all(p is not None for p in places) and owned is not None
+        return (False if known else None), None
     if ob is None or owned is None:
         # 850.221(d)-(e): persons of a country of concern holding at least 50%, read from the
         # target's recorded owners (organized in, or nationals of, a country of concern).
@@ -409,6 +416,9 @@ def _target_lists(
     """850.224(m): the record's lists, the target's declared lists and its name matches."""
     ob = deal.outbound
     tgt = deal.target
+    if not applies(REVIEW_J):
+        # Before review J: the record's lists only, none without an outbound record.
+        return [] if ob is None else sorted(set(ob.target_lists or []))
     recorded = None if ob is None else ob.target_lists
     screening = screen_name(tgt.name, references, as_of, declared=[str(x) for x in tgt.lists or []])
     from_party = sorted({m.list_id for m in screening.matches} & set(PARTY_LISTS))
@@ -438,6 +448,8 @@ def _knowledge(deal: Any, as_of: dt.date, notes: dict[str, str]) -> tuple[Tri, T
     notification within 30 days of acquiring the knowledge, prohibited or notifiable alike.
     """
     recorded = deal.outbound.knows_relevant_facts
+    if not applies(REVIEW_J):
+        return recorded, None, None  # as recorded, before review J
     if recorded is not False:
         return recorded, False if recorded else None, None
     done = deal.completion_date
@@ -484,7 +496,8 @@ def derive(
         # U.S. person or a controlled foreign entity of one (850.206, 850.302) dealing with a
         # counterparty that may be a person of a country of concern (850.221).
         plausible = deal.kind == "outbound_investment" or (
-            (us is not False or cfe is not False) and coc_person is not False
+            (us is not False or (cfe is not False and applies(REVIEW_J)))
+            and coc_person is not False
         )
         recorded: Tri = None if plausible else False
         notes["outbound.recorded"] = (
@@ -529,10 +542,11 @@ def derive(
                 r.board_nomination_right,
                 None if r.control_matters is None else bool(r.control_matters),
                 None if r.involvement is None else bool(r.involvement),
-                r.mnpti_access,
-                # A stipulated control conclusion is beyond the six protections; without one,
-                # the governance facts above decide.
-                r.control is True,
+                *(
+                    # A stipulated control conclusion is beyond the six protections; without
+                    # one, the governance facts above decide.
+                    [r.mnpti_access, r.control is True] if applies(REVIEW_J) else []
+                ),
             ]
         )
         notes["outbound.rights_beyond_minority_protections"] = (
