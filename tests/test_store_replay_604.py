@@ -3,9 +3,11 @@
 The rule it keeps (docs/audit.md, Replay): a change to the derivation code must not change what
 an older rulebook concludes from a record it screened. A fact whose meaning changes gets a new
 name that only today's rulebook reads (``rights.dominant_minority`` beside
-``rights.dominant_minority_stated``; ``deal.prior_*_cleared`` beside ``deal.prior_*_clearance``,
-which also decides how an unrecorded consortium member's position is read), so a screening
-recorded under the old rulebook reaches the recorded decision again.
+``rights.dominant_minority_stated``; ``deal.prior_*_cleared`` beside ``deal.prior_*_clearance``),
+or the new meaning applies only under a rulebook that reads its marker fact
+(``screening/facts/gates.py``: an unrecorded consortium member position, review J's part 850
+and 202 meanings, the ECCN that points to a critical technology), so a screening recorded under
+the old rulebook reaches the recorded decision again.
 
 ``tests/data/store_604eb76_fixtures.sql.gz`` is a SQL dump of the SQLite store that 604eb76
 wrote: one screening of every deal file it accepts, in this order, each file once by content:
@@ -16,7 +18,9 @@ wrote: one screening of every deal file it accepts, in this order, each file onc
   by 604eb76; four others differ from 604eb76's or are new and are recorded too; the rest are
   byte-identical and skipped);
 - ``tests/data/replay_604eb76/*.yaml``: governance records with ``largest_other_holder_pct``
-  and no stated dominant minority (a point, ranges, and a larger other holder).
+  and no stated dominant minority (a point, ranges, and a larger other holder), and part 202
+  records whose meaning review J changed (real estate with a data transaction, two datasets
+  that aggregate past a bulk threshold, a stipulated control conclusion).
 
 Made with (from the repository root; any venv with this project's dependencies will do)::
 
@@ -45,7 +49,7 @@ import pytest
 from screening.audit.store import Store
 
 DATA = Path(__file__).parent / "data"
-STORES = {"604eb76": (DATA / "store_604eb76_fixtures.sql.gz", 160)}
+STORES = {"604eb76": (DATA / "store_604eb76_fixtures.sql.gz", 163)}
 
 # Replays every screening of the store in one child process: the recorded rulebook is another
 # rulebook version, whose rulesets durable-rules can never unload, and the test suite's one
@@ -94,6 +98,9 @@ def test_the_release_store_verifies(release: str, tmp_path: Path) -> None:
         "gridstore-consortium-three-investors",
         "keel-valve-largest-holder-30pct",
         "keel-valve-largest-holder-range",
+        "harborview-warehouse-with-health-data",
+        "nanhai-cardiomed-two-health-datasets",
+        "nanhai-cardiomed-4pct-control-stipulated",
     } <= deals
 
 

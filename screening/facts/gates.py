@@ -40,4 +40,6 @@ REVIEW_J = "outbound.later_knowledge"
 """Review J (part 850 and part 202): 850.221(b), (d)-(e) read from the target's owners;
 850.224(m) lists unknown unless recorded; MNPTI access and a stipulated control conclusion
 beyond 850.501(a)(2); 850.216 and 850.403 knowledge; a controlled foreign entity makes part 850
-plausible without an outbound record; a foreign consortium member screened for part 202."""
+plausible without an outbound record; a foreign consortium member screened for part 202; part
+202 bulk aggregated over the datasets (202.205), real estate an investment (202.228(a)) and a
+stipulated control conclusion beyond the minority protections."""

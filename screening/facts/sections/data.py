@@ -12,6 +12,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from screening.facts.gates import REVIEW_J, applies
 from screening.facts.sections._chains import fmt, full_count_share, holding, meets
 from screening.facts.sections.base import Section, Tri, fact, not3, or3
 from screening.model.deal import Owner, PartyKind
@@ -21,6 +22,7 @@ from screening.model.reference import References
 
 # 202.228(a): ownership interests in a U.S. legal entity or in real estate located in the U.S.
 INVESTMENT_KINDS = ("equity_stake", "acquisition", "joint_venture", "real_estate")
+INVESTMENT_KINDS_BEFORE_J = ("equity_stake", "acquisition", "joint_venture")  # gates.REVIEW_J
 OMIC = ("human_genomic", "human_omic_other")
 
 
@@ -165,7 +167,8 @@ def _bulk(
         if over:
             categories.update(cats)
         omic.append(any(c in OMIC and ds.count > limits.get(c, 10**12) for c in cats))
-    for cat, counts in sorted(totals.items()):
+    # Aggregation came with review J: an older rulebook tests each dataset alone (gates.py).
+    for cat, counts in sorted(totals.items()) if applies(REVIEW_J) else []:
         limit = limits.get(cat)
         known = [n for n in counts if n is not None]
         if len(counts) < 2 or limit is None or len(known) < 2:
@@ -235,14 +238,16 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[DataFacts
             r.mnpti_access,
             None if r.involvement is None else bool(r.involvement),
             None if r.control_matters is None else bool(r.control_matters),
-            # A stipulated control conclusion goes beyond the standard minority protections.
-            r.control is True,
+            # A stipulated control conclusion goes beyond the standard minority protections
+            # (review J; an older rulebook reads the rights above only).
+            r.control is True and applies(REVIEW_J),
         ]
     )
     bulk_notes: list[str] = []
     bulk, bulk_cats, bulk_omic = _bulk(dtx, references, as_of, bulk_notes)
     d["data.bulk"] = "; ".join(bulk_notes) or "dataset counts unknown"
-    investment = or3([deal.kind in INVESTMENT_KINDS, _agreement(dtx, DataAgreement.investment)])
+    kinds = INVESTMENT_KINDS if applies(REVIEW_J) else INVESTMENT_KINDS_BEFORE_J
+    investment = or3([deal.kind in kinds, _agreement(dtx, DataAgreement.investment)])
     return (
         DataFacts(
             recorded=True,
