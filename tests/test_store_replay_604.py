@@ -20,7 +20,8 @@ wrote: one screening of every deal file it accepts, in this order, each file onc
 - ``tests/data/replay_604eb76/*.yaml``: governance records with ``largest_other_holder_pct``
   and no stated dominant minority (a point, ranges, and a larger other holder), and part 202
   records whose meaning review J changed (real estate with a data transaction, two datasets
-  that aggregate past a bulk threshold, a stipulated control conclusion).
+  that aggregate past a bulk threshold, a stipulated control conclusion), and supply terms that
+  pass know-how to the investor with no ``export_control`` block.
 
 Made with (from the repository root; any venv with this project's dependencies will do)::
 
@@ -49,7 +50,7 @@ import pytest
 from screening.audit.store import Store
 
 DATA = Path(__file__).parent / "data"
-STORES = {"604eb76": (DATA / "store_604eb76_fixtures.sql.gz", 163)}
+STORES = {"604eb76": (DATA / "store_604eb76_fixtures.sql.gz", 164)}
 
 # Replays every screening of the store in one child process: the recorded rulebook is another
 # rulebook version, whose rulesets durable-rules can never unload, and the test suite's one
@@ -101,6 +102,7 @@ def test_the_release_store_verifies(release: str, tmp_path: Path) -> None:
         "harborview-warehouse-with-health-data",
         "nanhai-cardiomed-two-health-datasets",
         "nanhai-cardiomed-4pct-control-stipulated",
+        "lonestar-lithium-know-how-no-export-record",
     } <= deals
 
 
