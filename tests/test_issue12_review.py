@@ -233,3 +233,54 @@ def test_ear99_or_no_licence_keeps_the_empty_list(rulebook: Any) -> None:
         deal = _deal(BOARD_SEAT, merge(CLASSIFIED, {"export_control": export}))
         view = derive(deal, rulebook.references, deal.completion_date)
         assert view.target.critical_technology is False
+
+
+# The Affiliates Rule the same way (15 CFR 744.11(a)(1)): the owned party must be a recipient.
+OWNED_CO = {
+    "party": {
+        "name": "Owned Partner Pte. Ltd.",
+        "kind": "company",
+        "country": "SG",
+        "principal_place_of_business": "SG",
+        "lists": [],
+        "owners": [
+            {
+                "name": "Listed Parent Co.",
+                "kind": "company",
+                "country": "CN",
+                "equity_pct": 60,
+                "lists": ["bis_entity_list"],
+                "owners": [],
+            }
+        ],
+    },
+    "voting_pct": 20,
+    "acts_in_concert": False,
+}
+AFFILIATE_DEAL = {
+    "completion_date": "2026-12-01",
+    "investor": {"country": "SG", "principal_place_of_business": "SG"},
+    "co_investors": [OWNED_CO],
+}
+
+
+def test_owned_co_investor_is_an_affiliate_only_as_a_recipient(rulebook: Any) -> None:
+    """744.11(a)(1), in force Dec. 2026: a co-investor 60% owned by a listed company is bound for
+    what it receives; unrecorded receipt is an open question, recorded receipt a hit naming the
+    chain, and no receipt no licence."""
+    export = RELEASE | {"recipient_countries": ["SG"], "entity_list_covers_items": None}
+    export.pop("entity_list_policy")
+
+    def run(**more: Any) -> Any:
+        return screen(_deal(AFFILIATE_DEAL, {"export_control": export | more}), rulebook=rulebook)
+
+    unknown = run()
+    assert unknown.hit("ear.affiliates.licence") is None
+    assert "ear.affiliates.licence" in {q.rule_id for q in unknown.open_questions}
+    named = run(recipient_parties=["Owned Partner Pte. Ltd."])
+    hit = named.hit("ear.affiliates.licence")
+    assert hit is not None and "Owned Partner Pte. Ltd." in hit.explanation
+    assert named.regimes["ear"].verdict == "filing_required"
+    nothing = run(recipient_parties=["Example Investor Co."])
+    assert nothing.hit("ear.affiliates.licence") is None
+    assert "ear.affiliates.licence" not in {q.rule_id for q in nothing.open_questions}
