@@ -14,9 +14,9 @@ wrote: one screening of every deal file it accepts, in this order, each file onc
 
 - ``fixtures/`` of 604eb76 itself (153 records: consortium members without ``prior``, ranges,
   partial lists, supply terms, EAR, outbound, data-security, energy, real-estate records);
-- ``fixtures/`` of main at c94a0d8 (its two consortium fixtures with ``held_before`` are refused
-  by 604eb76; four others differ from 604eb76's or are new and are recorded too; the rest are
-  byte-identical and skipped);
+- ``fixtures/`` of main at d869cb4 (its two consortium fixtures with ``held_before`` are refused
+  by 604eb76; seven others are new or differ from 604eb76's and are recorded too, e.g. review
+  J's and issue 12's; the rest are byte-identical and skipped);
 - ``tests/data/replay_604eb76/*.yaml``: governance records with ``largest_other_holder_pct``
   and no stated dominant minority (a point, ranges, and a larger other holder), and part 202
   records whose meaning review J changed (real estate with a data transaction, two datasets
@@ -26,7 +26,7 @@ wrote: one screening of every deal file it accepts, in this order, each file onc
 Made with (from the repository root; any venv with this project's dependencies will do)::
 
     rm -rf /tmp/rel604 && mkdir /tmp/rel604 && git archive 604eb76 | tar -x -C /tmp/rel604
-    git checkout c94a0d8 -- fixtures    # on a scratch checkout: main's fixtures then
+    git checkout d869cb4 -- fixtures    # on a scratch checkout: main's fixtures then
     PYTHONPATH=/tmp/rel604 .venv/bin/python tests/data/replay_604eb76/make_store.py \\
         /tmp/s604.db tests/data/store_604eb76_fixtures.sql.gz \\
         /tmp/rel604/fixtures fixtures tests/data/replay_604eb76
@@ -50,7 +50,7 @@ import pytest
 from screening.audit.store import Store
 
 DATA = Path(__file__).parent / "data"
-STORES = {"604eb76": (DATA / "store_604eb76_fixtures.sql.gz", 164)}
+STORES = {"604eb76": (DATA / "store_604eb76_fixtures.sql.gz", 167)}
 
 # Replays every screening of the store in one child process: the recorded rulebook is another
 # rulebook version, whose rulesets durable-rules can never unload, and the test suite's one

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from screening.facts.business import us_business_assets
-from screening.facts.gates import rulebook_reading
+from screening.facts.gates import ISSUE_12_REVIEW, applies, rulebook_reading
 from screening.facts.ownership import (
     StateBounds,
     chain,
@@ -325,7 +325,7 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
         if current and timing_open
         else bool(current)
     )
-    if cts == [] and _export_points_to_ct(deal, d):
+    if cts == [] and applies(ISSUE_12_REVIEW) and _export_points_to_ct(deal, d):
         ct_fact, ct_auth, exc_all = None, None, None
     cici, cici_items = _cici_function(deal, references, d)
     spd = tgt.sensitive_data

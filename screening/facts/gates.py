@@ -43,3 +43,9 @@ beyond 850.501(a)(2); 850.216 and 850.403 knowledge; a controlled foreign entity
 plausible without an outbound record; a foreign consortium member screened for part 202; part
 202 bulk aggregated over the datasets (202.205), real estate an investment (202.228(a)) and a
 stipulated control conclusion beyond the minority protections."""
+
+ISSUE_12_REVIEW = "parties.entity_list_recipient"
+"""Issue 12's review (items 5-8): a licence-required ECCN in `export_control` with no critical
+technology recorded leaves target.critical_technology unknown (800.215(b)); know-how passed to
+the investor without an `export_control` block has a foreign recipient by the investor's
+country."""

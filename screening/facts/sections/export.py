@@ -16,6 +16,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from screening.facts.gates import ISSUE_12_REVIEW, applies
 from screening.facts.sections._chains import fmt, full_count_share
 from screening.facts.sections.base import Section, Tri, and3, fact, not3, or3
 from screening.model.deal import Owner, RestrictedList
@@ -88,12 +89,17 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
     know_how: Tri = None if terms is None else terms.know_how_to_investor
     inv = deal.investor
     if x is None and know_how is True:
-        return ExportFacts(recorded=None, recipient_foreign=_foreign_investor(inv)), {
+        notes = {
             "export.recorded": "no export_control block in the deal; the supply terms pass "
             "technology or know-how to the investor (a release or export, 15 CFR 734.13-734.15)",
-            "export.recipient_foreign": "recipient countries not recorded: judged from the "
-            f"investor's country ({inv.country or 'unknown'})",
         }
+        if not applies(ISSUE_12_REVIEW):  # an older rulebook: the recipient is not recorded
+            return ExportFacts(recorded=None), notes
+        notes["export.recipient_foreign"] = (
+            "recipient countries not recorded: judged from the investor's country "
+            f"({inv.country or 'unknown'})"
+        )
+        return ExportFacts(recorded=None, recipient_foreign=_foreign_investor(inv)), notes
     if x is None:
         licence = deal.kind == "supply_partnership" and getattr(deal, "arrangement", None) == (
             "license"
