@@ -44,6 +44,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,3 +146,20 @@ def test_a_member_position_not_recorded_reads_as_its_rulebook_reads_it() -> None
         assert member_record(deal, position).prior is None
     with rulebook_reading({"deal.prior_investment_cleared"}):
         assert member_record(deal, position).prior == UNKNOWN_PRIOR
+
+
+def test_the_shipped_rulebook_reads_every_marker(rulebook: Any) -> None:
+    """Today's rulebook opts into every meaning gated in screening/facts/gates.py (and the
+    consortium's): were a marker no longer read, its meaning would silently fall back to the
+    older one."""
+    from screening.engine.consortium import UNKNOWN_PRIOR_MARKER
+    from screening.engine.run import read_paths
+    from screening.facts import gates
+
+    markers = {
+        value
+        for name, value in vars(gates).items()
+        if name.isupper() and isinstance(value, str) and not name.startswith("_")
+    } | {UNKNOWN_PRIOR_MARKER}
+    assert len(markers) >= 3
+    assert markers <= read_paths(rulebook)
