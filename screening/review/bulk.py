@@ -626,42 +626,75 @@ def review(
     chunks = _chunks(tasks(paths))
     items = _in_process(chunks, opts) if opts.worker_count == 1 else _in_workers(chunks, opts)
     seen = _FirstSeen()
-    for item in items:
-        if isinstance(item, Reviewed | Recorded):
-            first = seen.first(item.deal_id, item.source)
-            if first is not None:
-                item = replace(item, duplicate_of=first)
-        yield item
+    try:
+        for item in items:
+            if isinstance(item, Reviewed | Recorded):
+                first = seen.first(item.deal_id, item.source)
+                if first is not None:
+                    item = replace(item, duplicate_of=first)
+            yield item
+    finally:
+        seen.close()
 
 
 class _FirstSeen:
-    """Deal id -> the source that first used it, held compactly: one entry per unique id is the
-    one thing a review keeps per deal. A ``path:line`` source is kept as one integer (the path
-    once), any other source as written; both give back exactly the source given."""
+    """Deal id -> the source that first used it, kept on disk, not in memory: a private
+    temporary SQLite database (deleted when closed) keyed by the deal id itself, so a lookup
+    is exact (no hash stands in for an id: two ids are the same only when their text is) and
+    memory stays within SQLite's page cache whatever the number of deals (a review of 10M
+    deals does not hold 10M ids). Ids and sources are stored as their UTF-8 bytes (lone
+    surrogates kept, as in a file name that is not UTF-8). A ``path:line`` source is stored as
+    one integer (the path once, in memory: one entry per JSONL file), any other source as
+    written; both give back exactly the source given."""
+
+    _CACHE_KIB = 2048
 
     def __init__(self) -> None:
-        self._ids: dict[str, int | str] = {}
+        # "" is SQLite's private temporary database: a file in the temporary directory only
+        # once the page cache overflows, removed on close. One transaction for the whole
+        # review and no journal: nothing here outlives the review, nothing needs a rollback.
+        import sqlite3
+
+        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute(f"PRAGMA cache_size=-{self._CACHE_KIB}")
+        self._db.execute("CREATE TABLE first (id BLOB PRIMARY KEY, source) WITHOUT ROWID")
+        self._db.execute("BEGIN")
         self._paths: dict[str, int] = {}
         self._path_list: list[str] = []
 
     def first(self, deal_id: str, source: str) -> str | None:
         """The source that used ``deal_id`` before ``source``, or None (``source`` is first)."""
-        known = self._ids.get(deal_id)
-        if known is None:
-            self._ids[deal_id] = self._pack(source)
+        key = deal_id.encode("utf-8", "surrogatepass")
+        added = self._db.execute(
+            "INSERT OR IGNORE INTO first VALUES (?, ?)", (key, self._pack(source))
+        )
+        if added.rowcount == 1:
             return None
-        first = known if isinstance(known, str) else self._unpack(known)
+        (known,) = self._db.execute("SELECT source FROM first WHERE id = ?", (key,)).fetchone()
+        if isinstance(known, int):
+            first = self._unpack(known)
+        else:
+            first = known.decode("utf-8", "surrogatepass")
         return None if first == source else first
 
-    def _pack(self, source: str) -> int | str:
+    def close(self) -> None:
+        """Drop the index (its temporary file with it)."""
+        self._db.close()
+
+    def _pack(self, source: str) -> int | bytes:
         path, sep, line = source.rpartition(":")
-        if not (sep and line.isascii() and line.isdigit()) or str(int(line)) != line:
-            return source
+        # at most 12 digits: below 1 << 40, and never an over-long integer conversion
+        if not (sep and line.isascii() and line.isdigit() and len(line) <= 12):
+            return source.encode("utf-8", "surrogatepass")
+        if str(int(line)) != line:
+            return source.encode("utf-8", "surrogatepass")
         index = self._paths.get(path)
         if index is None:
             index = self._paths[path] = len(self._path_list)
             self._path_list.append(path)
-        return (index << 40) | int(line) if int(line) < 1 << 40 else source
+        return (index << 40) | int(line)
 
     def _unpack(self, packed: int) -> str:
         return f"{self._path_list[packed >> 40]}:{packed & ((1 << 40) - 1)}"
