@@ -192,9 +192,9 @@ def run_command(path: Path, extra: list[str]) -> Run:
             if seen is None:
                 continue
             ppid, rss, hwm, cpu, children, cmd = seen
-            entry = procs.get(pid)
-            if entry is None:
-                entry = procs[pid] = Proc(_role(pid, proc.pid, ppid, cmd))
+            entry = procs.setdefault(pid, Proc(""))
+            # a child seen before its exec still shows its parent's command: ask every time
+            entry.role = _role(pid, proc.pid, ppid, cmd)
             entry.rss_kb = max(entry.rss_kb, rss)
             entry.hwm_kb = max(entry.hwm_kb, hwm)
             entry.cpu_s = max(entry.cpu_s, cpu)

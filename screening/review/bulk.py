@@ -25,7 +25,9 @@ import gc
 import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -567,6 +569,13 @@ def _in_workers(
     pending: deque[tuple[Future[list[Item | Recorded]], list[Task]] | Invalid] = deque()
     window = workers * _CHUNKS_PER_WORKER
     try:
+        with _signals_held():
+            # Every worker is started now, with SIGINT and SIGTERM held back: a signal that
+            # cut the parent's hand-over of a worker's start-up data (the rulebook) short left
+            # that worker to die on a truncated pickle, with a traceback. The pool's threads,
+            # started here, keep them blocked, so a signal reaches the main thread only.
+            for _ in range(workers):
+                pool.submit(os.getpid)
         for chunk in chunks:
             if isinstance(chunk, Invalid):
                 pending.append(chunk)
@@ -586,11 +595,34 @@ def _in_workers(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (pending, delivered on leaving) in the main thread."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     processes = getattr(pool, "_processes", None) or {}
     for process in list(processes.values()):
         with contextlib.suppress(OSError, ValueError):
             process.terminate()
+    # The queue's feeder thread may be blocked writing a chunk into the pipe to the workers
+    # (its buffer is full and the workers are gone): the pool's shutdown would wait for it
+    # forever (seen when SIGTERM came while a worker was starting). Nothing queued matters now.
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:
+        with contextlib.suppress(Exception):
+            call_queue.cancel_join_thread()
 
 
 def _ready(head: tuple[Future[list[Item | Recorded]], list[Task]] | Invalid) -> bool:

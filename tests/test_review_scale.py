@@ -1,14 +1,18 @@
-"""The duplicate-id index of a local review: exact, on disk, and closed with the review."""
+"""Review at scale: the duplicate-id index (exact, on disk, closed with the review), the
+shrinking tail of Dask partitions, a pool that starts its workers with signals held."""
 
 from __future__ import annotations
 
+import itertools
+import os
+import signal
 import tracemalloc
 import unicodedata
 from pathlib import Path
 
 import pytest
 
-from screening.review import bulk
+from screening.review import bulk, distributed
 from screening.review.bulk import Options, Reviewed, _FirstSeen, review
 
 
@@ -95,3 +99,48 @@ def test_a_review_stopped_early_closes_its_index(
     assert isinstance(next(items), Reviewed)
     items.close()
     assert len(opened) == 1 and getattr(opened[0], "closed", False)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 8])
+def test_the_last_partitions_shrink(tmp_path: Path, workers: int) -> None:
+    """With ``shrink``, ranges still tile the file at line starts with their line numbers, none
+    is larger than ``size``, and the last ones get smaller, down to the minimum: the workers
+    end together rather than one screening a last full range alone."""
+    path = tmp_path / "x.jsonl"
+    lines = [b'{"id": "d-%d", "pad": "%s"}\n' % (i, b"x" * (i % 97)) for i in range(40_000)]
+    text = b"".join(lines)
+    path.write_bytes(text)
+    size = 256 << 10
+    plain = distributed._cut_jsonl(path, "k", size)
+    parts = distributed._cut_jsonl(path, "k", size, shrink=2 * workers)
+    assert parts[0].start == 0 and parts[-1].end == len(text)
+    for left, right in itertools.pairwise(parts):
+        assert left.end == right.start
+    for part in parts:
+        assert part.start == 0 or text[part.start - 1 : part.start] == b"\n"
+        assert part.first_line == text[: part.start].count(b"\n") + 1
+        assert part.end - part.start <= size + 200  # a range ends at the first line end past it
+    sizes = [p.end - p.start for p in parts]
+    assert len(parts) > len(plain)
+    assert sizes[-2] < distributed.MIN_PARTITION_BYTES + 200 < size
+    tail = sizes[len(plain) - 2 * workers :]
+    assert all(b <= a + 200 for a, b in itertools.pairwise(tail[:-1]))
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_sigmask"), reason="POSIX signal masks")
+def test_signals_are_held_while_workers_start_then_delivered() -> None:
+    """While the pool starts its workers SIGINT and SIGTERM wait; on leaving, the mask is as
+    before and a signal that came meanwhile is delivered (here: SIGTERM to a handler)."""
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    got: list[int] = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+    try:
+        with bulk._signals_held():
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+            assert {signal.SIGINT, signal.SIGTERM} <= held
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert got == []
+        assert got == [signal.SIGTERM]
+        assert signal.pthread_sigmask(signal.SIG_BLOCK, []) == before
+    finally:
+        signal.signal(signal.SIGTERM, previous)
