@@ -52,6 +52,7 @@ from screening.model._yaml import (
 from screening.model.deal import Deal, DealRecord, content_hash
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
 from screening.review._lifeline import bind_to
+from screening.review._malloc import fixed_mmap_threshold
 from screening.rulebook.book import Rulebook, load_rulebook
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 INVALID_SAMPLES = 1000
 _FILES_PER_CHUNK = 4
 _LINES_PER_CHUNK = 128
-_CHUNKS_PER_WORKER = 4
+_CHUNKS_PER_WORKER = 2  # one being screened, one waiting: results held stay few
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,6 +346,7 @@ def _init_worker(
 
     if review_pid is not None:
         bind_to(review_pid)
+        fixed_mmap_threshold()
 
     _STATE.book = rules if isinstance(rules, Rulebook) else load_rulebook([Path(p) for p in rules])
     _STATE.as_of = as_of
@@ -550,6 +552,8 @@ def _in_workers(
     chunks: Iterator[list[Task] | Invalid], options: Options
 ) -> Iterator[Item | Recorded]:
     workers = options.worker_count
+    # This process receives every chunk's results as one large buffer: keep them out of the heap.
+    fixed_mmap_threshold()
     pool = ProcessPoolExecutor(
         workers,
         mp_context=_context(),
