@@ -683,8 +683,6 @@ class _FirstSeen:
     one integer (the path once, in memory: one entry per JSONL file), any other source as
     written; both give back exactly the source given."""
 
-    _CACHE_KIB = 2048
-
     def __init__(self) -> None:
         # "" is SQLite's private temporary database: a file in the temporary directory only
         # once the page cache overflows, removed on close. One transaction for the whole
@@ -694,7 +692,7 @@ class _FirstSeen:
         self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute(f"PRAGMA cache_size=-{self._CACHE_KIB}")
+        self._db.execute("PRAGMA cache_size=-2048")  # KiB: the index's whole memory
         self._db.execute("CREATE TABLE first (id BLOB PRIMARY KEY, source) WITHOUT ROWID")
         self._db.execute("BEGIN")
         self._paths: dict[str, int] = {}
