@@ -100,7 +100,7 @@ class _Plan:
         self.complemented = frozenset(r for rs in rulesets for r in rs.complements)
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
         # Paths the rulebook reads in a condition or an explanation (see SHOWN_WHEN_READ).
-        self.read_paths = set(self.paths) | {
+        self.read_paths = frozenset(self.paths) | {
             m.group(1) for rule in book.rules.values() for m in _PLACEHOLDER.finditer(rule.explain)
         }
         self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
@@ -128,7 +128,7 @@ class _Plan:
 
 def read_paths(book: Rulebook) -> frozenset[str]:
     """The fact paths a rulebook reads in a condition or an explanation."""
-    return frozenset(_plan(book).read_paths)
+    return _plan(book).read_paths
 
 
 def _plan(book: Rulebook) -> _Plan:

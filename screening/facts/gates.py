@@ -20,7 +20,9 @@ _READS: ContextVar[frozenset[str] | None] = ContextVar("rulebook_reads", default
 @contextmanager
 def rulebook_reading(paths: Iterable[str] | None) -> Iterator[None]:
     """Derive for a rulebook that reads ``paths`` (``None``: today's meanings, all of them)."""
-    token = _READS.set(None if paths is None else frozenset(paths))
+    token = _READS.set(
+        None if paths is None else paths if isinstance(paths, frozenset) else frozenset(paths)
+    )
     try:
         yield
     finally:
