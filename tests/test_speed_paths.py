@@ -193,3 +193,42 @@ def test_printable_escapes_what_the_character_walk_escaped() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
         for keep in (True, False):
             assert printable(text, keep_newlines=keep) == _printable_char_by_char(text, keep)
+
+
+def test_the_collector_is_paused_for_screen_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dealscreen screen` runs with the cyclic garbage collector paused (start-up makes long-
+    lived objects, one deal little garbage); other commands run with it on; main() leaves it
+    as it found it."""
+    import gc
+    import json
+
+    from screening.cli import main
+    from screening.engine import run
+
+    seen: dict[str, bool] = {}
+    screen, dumps = run.screen, json.dumps
+
+    def screening(*args: Any, **kwargs: Any) -> Any:
+        seen["screen"] = gc.isenabled()
+        return screen(*args, **kwargs)
+
+    def dumping(*args: Any, **kwargs: Any) -> str:
+        seen.setdefault("schema", gc.isenabled())
+        return dumps(*args, **kwargs)
+
+    monkeypatch.setattr(run, "screen", screening)
+    monkeypatch.setattr(json, "dumps", dumping)
+    fixture = ROOT / "fixtures/deals/atlas-hk-listed-chipmaker-shares.yaml"
+    assert gc.isenabled()
+    assert main(["screen", str(fixture), "--no-store"]) == 0
+    assert gc.isenabled()
+    seen.pop("schema", None)  # the screen's own JSON
+    assert main(["schema"]) == 0
+    assert gc.isenabled()
+    assert seen == {"screen": False, "schema": True}
+    gc.disable()  # a caller that turned it off itself gets it back off
+    try:
+        assert main(["schema"]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
