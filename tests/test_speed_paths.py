@@ -232,3 +232,22 @@ def test_the_collector_is_paused_for_screen_only(monkeypatch: pytest.MonkeyPatch
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_country_codes_are_pycountrys() -> None:
+    """The alpha-2 codes read from pycountry's database file are exactly those pycountry
+    knows, in any case (checked for every pair of letters)."""
+    import itertools
+    import string
+
+    import pycountry
+
+    from screening.model.basetypes import is_alpha_2
+
+    for a, b in itertools.product(string.ascii_letters, repeat=2):
+        code = a + b
+        assert is_alpha_2(code) == (pycountry.countries.get(alpha_2=code) is not None), code
+    with pytest.raises(LookupError):
+        pycountry.countries.get(alpha_2=1)  # type: ignore[arg-type]
+    with pytest.raises(LookupError):
+        is_alpha_2(1)

@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
+import json
 from decimal import Decimal
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
-import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 
+@functools.cache
+def _alpha_2() -> frozenset[str]:
+    """pycountry's ISO 3166-1 alpha-2 codes, lower case, read from its database file without
+    importing pycountry (its import reads the metadata of every installed distribution, a
+    tenth of a cold start); from pycountry itself if the file is not where it keeps it."""
+    try:
+        spec = importlib.util.find_spec("pycountry")
+        folder = Path(next(iter(spec.submodule_search_locations or ())))  # type: ignore[union-attr]
+        tree = json.loads((folder / "databases" / "iso3166-1.json").read_text(encoding="utf-8"))
+        return frozenset(entry["alpha_2"].lower() for entry in tree["3166-1"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration):
+        import pycountry
+
+        return frozenset(c.alpha_2.lower() for c in pycountry.countries)
+
+
+def is_alpha_2(code: Any) -> bool:
+    """``pycountry.countries.get(alpha_2=code) is not None``: any case; LookupError for a
+    value that is not text, as pycountry raises."""
+    if not isinstance(code, str):
+        raise LookupError(code)
+    return code.lower() in _alpha_2()
+
+
 def _check_country(code: str) -> str:
-    if pycountry.countries.get(alpha_2=code) is None and code != "XK":
+    if not is_alpha_2(code) and code != "XK":
         raise ValueError(f"`{code}` is not an ISO 3166-1 alpha-2 country code")
     return code
 

@@ -30,11 +30,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Union
 
-import pycountry
-
 from screening.errors import Problem
 from screening.facts.sections.base import AtLeast
 from screening.facts.view import COUNTRY_PATHS, ENUMS, all_paths, field_info
+from screening.model.basetypes import is_alpha_2
 from screening.model.numbers import Range
 
 Value = Decimal | int | bool | str | dt.date | tuple[Any, ...]
@@ -360,7 +359,7 @@ def _check_enum(path: str, value: str, loc: str, problems: Problems) -> bool:
             loc, "unknown-value", f"`{value}` is not a value of `{path}`{suggest(value, allowed)}"
         )
         return False
-    if path in COUNTRY_PATHS and pycountry.countries.get(alpha_2=value) is None:
+    if path in COUNTRY_PATHS and not is_alpha_2(value):
         problems.add(loc, "unknown-value", f"`{value}` is not an ISO 3166-1 alpha-2 country code")
         return False
     return True
