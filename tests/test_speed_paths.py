@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -251,3 +252,26 @@ def test_country_codes_are_pycountrys() -> None:
         pycountry.countries.get(alpha_2=1)  # type: ignore[arg-type]
     with pytest.raises(LookupError):
         is_alpha_2(1)
+
+
+def test_package_dir_finds_what_import_finds() -> None:
+    """The folders read without importing are those of the modules Python imports."""
+    import pycountry
+    import ruamel.yaml
+
+    from screening.model._files import package_dir
+
+    code = (
+        "import sys; from screening.model._files import package_dir; "
+        "print(package_dir('pycountry')); print(package_dir('ruamel.yaml')); "
+        "print('pycountry' in sys.modules, 'ruamel.yaml' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    found, yaml_found, imported = proc.stdout.splitlines()
+    assert Path(found) == Path(pycountry.__file__).parent
+    assert Path(yaml_found) == Path(ruamel.yaml.__file__ or "").parent
+    assert imported == "False False"
+    assert package_dir("pycountry") == Path(pycountry.__file__).parent  # loaded: its own folder
+    assert package_dir("no_such_package_here") is None

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from screening.model._files import package_dir
 
 
 @functools.cache
@@ -17,12 +17,13 @@ def _alpha_2() -> frozenset[str]:
     """pycountry's ISO 3166-1 alpha-2 codes, lower case, read from its database file without
     importing pycountry (its import reads the metadata of every installed distribution, a
     tenth of a cold start); from pycountry itself if the file is not where it keeps it."""
+    folder = package_dir("pycountry")
     try:
-        spec = importlib.util.find_spec("pycountry")
-        folder = Path(next(iter(spec.submodule_search_locations or ())))  # type: ignore[union-attr]
+        if folder is None:
+            raise FileNotFoundError("pycountry")
         tree = json.loads((folder / "databases" / "iso3166-1.json").read_text(encoding="utf-8"))
         return frozenset(entry["alpha_2"].lower() for entry in tree["3166-1"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, StopIteration):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         import pycountry
 
         return frozenset(c.alpha_2.lower() for c in pycountry.countries)

@@ -26,7 +26,6 @@ package) on purpose: such a user can also edit the layers (or the shipped rules)
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import sys
@@ -37,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from screening.model import _yaml
+from screening.model._files import package_dir
 from screening.model._yaml import Document, DocumentError, PathKey
 
 ENV_DIR = "DEALSCREEN_CACHE_DIR"
@@ -61,11 +61,15 @@ def _salt() -> bytes:
     ruamel (its ``__init__.py``, which states its version: read, not imported, so that a hit
     needs no ruamel)."""
     code = Path(_yaml.__file__)
-    spec = importlib.util.find_spec("ruamel.yaml")
+    ruamel = package_dir("ruamel.yaml")
+    if ruamel is None:  # not a plain folder on sys.path: ask the module itself
+        import ruamel.yaml as module
+
+        ruamel = Path(module.__file__ or "").parent
     parts = [
         code.read_bytes(),
         code.with_name("_yamlparse.py").read_bytes(),
-        Path(spec.origin).read_bytes() if spec is not None and spec.origin else b"",
+        (ruamel / "__init__.py").read_bytes(),
     ]
     head = f"dealscreen-documents {FORMAT}\n".encode()
     return head + b"".join(hashlib.sha256(part).digest() for part in parts)
