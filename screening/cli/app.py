@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import signal
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -284,6 +283,8 @@ def _main(argv: list[str] | None) -> int:
         click.echo(f"dealscreen: {exc.format_message()}", err=True)
         return EXIT_INPUT
     except EngineError as exc:
+        import traceback  # only for a defect
+
         traceback.print_exc()
         click.echo(f"dealscreen: internal error: {exc}", err=True)
         return EXIT_INTERNAL
