@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -275,3 +276,30 @@ def test_package_dir_finds_what_import_finds() -> None:
     assert imported == "False False"
     assert package_dir("pycountry") == Path(pycountry.__file__).parent  # loaded: its own folder
     assert package_dir("no_such_package_here") is None
+
+
+def test_the_program_exits_with_its_objects_frozen() -> None:
+    """`dealscreen` (console) returns main's status, its output written, with every object
+    frozen so that the interpreter's last collection at exit does not walk them."""
+    fixture = ROOT / "fixtures/deals/atlas-hk-listed-chipmaker-shares.yaml"
+    code = (
+        "import gc, sys; from screening.cli import console; rc = console(); "
+        "print('FROZEN', gc.get_freeze_count() > 0, gc.isenabled(), file=sys.stderr); "
+        "raise SystemExit(rc)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "screen", str(fixture), "--no-store", "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["verdict"]
+    assert "FROZEN True True" in proc.stderr
+    bad = subprocess.run(
+        [sys.executable, "-m", "screening.cli", "screen", str(ROOT / "no-such-deal.yaml")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert bad.returncode == 2, bad.stderr

@@ -11,6 +11,11 @@ sixth of a cold ``dealscreen screen``. :func:`main` pauses it for start-up; ever
 ``screen`` (one deal, then exit) turns it back on before it runs (:func:`resume_gc`), and
 :func:`main` turns it back on when it returns. Reference counting frees everything else as
 usual while the collector is paused.
+
+The program itself (:func:`console`, the ``dealscreen`` script and ``python -m screening.cli``)
+then exits without the interpreter's last full collection over all those objects (another
+sixth): it freezes them first (:func:`gc.freeze`). Output is flushed and ``atexit`` handlers
+run as ever; what is skipped is finalizing garbage cycles, which Python never promises at exit.
 """
 
 from __future__ import annotations
@@ -29,6 +34,13 @@ def resume_gc() -> None:
     if _paused:
         _paused = False
         gc.enable()
+
+
+def console() -> int:
+    """The ``dealscreen`` program: :func:`main`, then every object frozen for the exit."""
+    status = main()
+    gc.freeze()
+    return status
 
 
 def main(argv: list[str] | None = None) -> int:
