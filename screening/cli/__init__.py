@@ -1,8 +1,10 @@
 """Stage 7: the ``dealscreen`` command: one module per command group, plus shared helpers.
 Thin: parse, call the library, render, exit code.
 
-:func:`main` is the console entry point. It imports the command itself, so that Ctrl-C while
-the (heavier) modules load exits with status 130 and one line, never a traceback.
+:func:`console` is the program's entry point (the ``dealscreen`` script, ``python -m
+screening.cli``); :func:`main` runs one command and returns its exit status (tests call it). It
+imports the command itself, so that Ctrl-C while the (heavier) modules load exits with status
+130 and one line, never a traceback.
 
 Start-up (the imports, the rulebook, a deal) makes a few hundred thousand objects that live as
 long as the process and almost no garbage, yet the cyclic garbage collector kept walking them
