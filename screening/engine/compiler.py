@@ -338,6 +338,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
     complemented = findings_read_false(book)
     for stratum, rules in enumerate(book.strata):
         chunks: list[list[Rule]] = []
+        used = 0  # tests in the last chunk
         for rule in rules:
             size = _size(rule, book.references, complemented)
             if size > MAX_TESTS_PER_RULESET:
@@ -347,10 +348,11 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     f"rule `{rule.id}` compiles to {size} engine tests; the limit is "
                     f"{MAX_TESTS_PER_RULESET}: split it into findings",
                 )
-            used = sum(_size(r, book.references, complemented) for r in chunks[-1]) if chunks else 0
             if not chunks or used + size > MAX_TESTS_PER_RULESET:
                 chunks.append([])
+                used = 0
             chunks[-1].append(rule)
+            used += size
         for index, chunk in enumerate(chunks):
             name = f"dealscreen_{book.version}_s{stratum}_c{index}"
             definition: dict[str, Any] = {}

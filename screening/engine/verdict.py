@@ -39,9 +39,10 @@ DISCLAIMER = (
 
 
 class Result(BaseModel):
-    """Base of result models: immutable, no unknown keys."""
+    """Base of result models: immutable, no unknown keys; built on first use (``defer_build``:
+    a command that shows no result of a kind does not pay for its validator at import)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class ConditionResult(Result):

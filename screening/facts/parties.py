@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from screening.facts.names import (
     compact,
     name_variants,
@@ -289,6 +287,8 @@ def _screen_variant(
         if not query or not index.choices:
             continue
         candidates = _candidates(index, query)
+        from rapidfuzz import fuzz, process  # only when a listed name shares a key: cold start
+
         found = process.extract(
             ordered,
             [index.choices[i] for i in candidates],
