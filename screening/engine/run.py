@@ -9,13 +9,20 @@ screening, or the screening fails with an :class:`~screening.errors.EngineError`
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from screening._version import __version__
 from screening.engine import _durable, consortium
-from screening.engine.compiler import CompiledRuleset, compile_rulebook, engine_value, fact_for
+from screening.engine.compiler import (
+    CompiledRuleset,
+    compile_rulebook,
+    engine_value,
+    fact_from_spec,
+    fact_spec,
+)
 from screening.engine.evaluate import (
     Outcome,
     Scope,
@@ -102,7 +109,15 @@ class _Plan:
         self.read_paths = set(self.paths) | {
             m.group(1) for rule in book.rules.values() for m in _PLACEHOLDER.finditer(rule.explain)
         }
-        self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
+        # The paths grouped by section, each group read in one call (see _engine_values).
+        groups: dict[str, list[str]] = {}
+        for path in self.paths:
+            groups.setdefault(path.split(".", 1)[0], []).append(path)
+        self.section_reads: list[tuple[str, Callable[[Any], Any], tuple[str, ...]]] = [
+            (section, _getter([p.split(".", 1)[1] for p in paths]), tuple(paths))
+            for section, paths in groups.items()
+        ]
+        self.fact_specs = {rs.name: fact_spec(rs) for rs in rulesets}
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
         self.outcome_rules: dict[str, list[Rule]] = {}
         self.exemptions: list[Rule] = []
@@ -193,11 +208,26 @@ def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, Any]:
         **view.extra,
     }
     out: dict[str, Any] = {}
-    for path, section, name in plan.split_paths:
-        value = getattr(sections[section], name)
-        scope.remember(path, value)
-        out[path] = engine_value(value)
+    remember = scope.remember_all
+    same = _ENGINE_SAME
+    for section, read, paths in plan.section_reads:
+        values = read(sections[section])
+        remember(paths, values)
+        for path, value in zip(paths, values, strict=True):
+            # None, booleans and strings are their own engine form (the common case).
+            out[path] = value if value.__class__ in same else engine_value(value)
     return out
+
+
+_ENGINE_SAME = frozenset({type(None), bool, str})
+
+
+def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """Read several attributes of an object at once, as a tuple (even for one)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return operator.attrgetter(*names)
 
 
 def _decide(
@@ -240,7 +270,7 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
         fired: set[str] = set()
         refuted: set[str] = set()
         for rs in rulesets:
-            fact = fact_for(rs, engine_values, engine_findings)
+            fact = fact_from_spec(plan.fact_specs[rs.name], engine_values, engine_findings)
             for action in _durable.run(rs.name, fact):
                 (fired if action[0] == "+" else refuted).add(action[1:])
         _decide(ev, checks, fired, refuted, engine_findings, check)
@@ -276,7 +306,8 @@ def run_rules_many(
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
         for rs in rulesets:
-            facts = [fact_for(rs, v, f) for v, f in zip(values, findings, strict=True)]
+            spec = plan.fact_specs[rs.name]
+            facts = [fact_from_spec(spec, v, f) for v, f in zip(values, findings, strict=True)]
             for i, actions in enumerate(_durable.run_many(rs.name, facts)):
                 for action in actions:
                     (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
