@@ -26,6 +26,7 @@ from screening.engine.verdict import (
     OpenQuestion,
     RegimeResult,
     Summary,
+    build,
     rank,
 )
 from screening.facts.sections.base import Tri
@@ -141,7 +142,8 @@ def action_for(
                 when += f" (PAST: before the screening date {as_of.isoformat()})"
     more = f" (+{others} more rule{'s' if others != 1 else ''} at this level)" if others else ""
     text = f"{level} — {rule.title} ({rule.citation}){more}. {action}{when}."
-    return MemoAction(
+    return build(
+        MemoAction,
         regime=regime,
         level=level,
         rule_id=rule.id,
@@ -313,8 +315,13 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
     in_force = [r for r in rules if r.in_force(ex.as_of)]
     if not in_force:
         text = f"no rule of this regime is in force on {ex.as_of.isoformat()}"
-        return ClearReason(
-            regime=regime, title=title, status="not in force", reasons=[text], text=text
+        return build(
+            ClearReason,
+            regime=regime,
+            title=title,
+            status="not in force",
+            reasons=[text],
+            text=text,
         )
     failed = [r for r in in_force if ex.ev.status.get(r.id) is False]
     per_rule = {r.id: failing(ex, r.id) for r in failed}
@@ -352,8 +359,13 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
         ]
     if not reasons:
         reasons = ["no outcome rule fired"]
-    return ClearReason(
-        regime=regime, title=title, status="clear", reasons=reasons, text="; ".join(reasons[:2])
+    return build(
+        ClearReason,
+        regime=regime,
+        title=title,
+        status="clear",
+        reasons=reasons,
+        text="; ".join(reasons[:2]),
     )
 
 
@@ -390,7 +402,8 @@ def ranked_questions(
                 f"{len(outcomes) - 1} more rule{'s' if len(outcomes) > 2 else ''} "
                 f"({', '.join(q.rule_id for q in outcomes[1:])})"
             )
-        item = MemoQuestion(
+        item = build(
+            MemoQuestion,
             question=text,
             could_raise_to=top.outcome,
             regimes=sorted({q.regime for q in group}),
@@ -425,7 +438,8 @@ def lists_used(references: References, names: Iterable[str], as_of: dt.date) -> 
         if ref is None:
             continue
         out.append(
-            ListUsed(
+            build(
+                ListUsed,
                 name=ref.name,
                 title=ref.title,
                 retrieved=ref.retrieved.isoformat() if ref.retrieved else None,
@@ -461,7 +475,8 @@ def build_summary(
         if regime.verdict == NOT_IN_FORCE:
             why = f"no rule of this regime is in force on {as_of.isoformat()}: not screened"
             clear.append(
-                ClearReason(
+                build(
+                    ClearReason,
                     regime=regime.regime,
                     title=regime.title,
                     status="not in force",
@@ -503,7 +518,8 @@ def build_summary(
             + ", ".join(stale)
             + "; check them against their sources"
         )
-    return Summary(
+    return build(
+        Summary,
         verdict=verdict,
         ceiling=ceiling,
         range=span,

@@ -47,6 +47,7 @@ from screening.engine.verdict import (
     PossibleExemption,
     RegimeResult,
     ScreeningResult,
+    build,
     rank,
 )
 from screening.errors import EngineError, ScreeningError, UsageError
@@ -484,7 +485,8 @@ def _condition(
     if isinstance(node, Leaf):
         if node.synthetic:
             return None
-        return ConditionResult(
+        return build(
+            ConditionResult,
             condition=node.text,
             text=render_leaf(
                 node,
@@ -499,7 +501,8 @@ def _condition(
             alternatives=group,
         )
     if isinstance(node, FindingRef):
-        return ConditionResult(
+        return build(
+            ConditionResult,
             condition=node.text,
             text=finding_text(ev.book.rules[node.rule_id], node.negated, leaf_outcome.value),
             held=leaf_outcome.status,
@@ -545,7 +548,8 @@ def _because(ev: Evaluation, rule_id: str) -> list[Because]:
         if isinstance(node, FindingRef) and not node.negated and leaf_outcome.status is True:
             target = ev.book.rules[node.rule_id]
             out.append(
-                Because(
+                build(
+                    Because,
                     rule_id=target.id,
                     title=target.title,
                     citation=target.citation,
@@ -586,7 +590,8 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
 
 def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
     conditions = _conditions(ev, ev.outcomes[rule.id], only_held=True)
-    return Hit(
+    return build(
+        Hit,
         rule_id=rule.id,
         regime=rule.regime,
         kind=rule.kind,
@@ -636,8 +641,12 @@ def assemble(
     for regime in book.regimes.values():
         if not any(rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())):
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
-            regimes[regime.id] = RegimeResult(
-                regime=regime.id, title=regime.title, verdict=NOT_IN_FORCE, ceiling=NOT_IN_FORCE
+            regimes[regime.id] = build(
+                RegimeResult,
+                regime=regime.id,
+                title=regime.title,
+                verdict=NOT_IN_FORCE,
+                ceiling=NOT_IN_FORCE,
             )
             continue
         decisive = [h for h in hits if h.regime == regime.id and h.outcome and not h.suppressed_by]
@@ -646,7 +655,8 @@ def assemble(
         regime_questions = _questions(ev, regime.id, level, suppressed)
         questions.extend(regime_questions)
         ceiling = max([level, *(q.outcome for q in regime_questions)], key=rank)
-        regimes[regime.id] = RegimeResult(
+        regimes[regime.id] = build(
+            RegimeResult,
             regime=regime.id,
             title=regime.title,
             verdict=level,
@@ -661,13 +671,14 @@ def assemble(
     )
     shown = _plan(book).shown_sections
     derived = [
-        DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
+        build(DerivedFact, path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
         for path, text in sorted(ev.view.derivations.items())
         if path.split(".", 1)[0] in shown
         and (path not in SHOWN_WHEN_READ or path in _plan(book).read_paths)
     ]
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
-    return ScreeningResult(
+    return build(
+        ScreeningResult,
         deal_id=deal.id,
         deal_name=deal.name,
         deal_kind=deal.kind,
@@ -697,7 +708,8 @@ def _questions(
         unknown = unknown_facts(ev, rule.id)
         question = _question(rule, unknown)
         out.append(
-            OpenQuestion(
+            build(
+                OpenQuestion,
                 rule_id=rule.id,
                 regime=regime,
                 outcome=rule.outcome,
@@ -741,7 +753,8 @@ def _possible_exemptions(
             continue  # it would set aside only rules that may not fire, or that others repeat
         unknown = unknown_facts(ev, exemption.id)
         out.append(
-            PossibleExemption(
+            build(
+                PossibleExemption,
                 rule_id=exemption.id,
                 regime=regime,
                 citation=exemption.citation,
