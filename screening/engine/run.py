@@ -105,6 +105,14 @@ class _Plan:
                 checks.append((rule, status_function(self.guarded[rule.id])))
             self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
         self.complemented = frozenset(r for rs in rulesets for r in rs.complements)
+        # Per stratum, what _decide needs of each rule, looked up once.
+        self.decisions: list[list[tuple[str, StatusFn, bool, bool]]] = [
+            [
+                (rule.id, status_of, rule.kind == "finding", rule.id in self.complemented)
+                for rule, status_of in checks
+            ]
+            for _rulesets, checks in self.strata
+        ]
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
         # Paths the rulebook reads in a condition or an explanation (see SHOWN_WHEN_READ).
         self.read_paths = set(self.paths) | {
@@ -233,30 +241,30 @@ def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
 
 def _decide(
     ev: Evaluation,
-    checks: list[tuple[Rule, StatusFn]],
+    checks: list[tuple[str, StatusFn, bool, bool]],
     fired: set[str],
     refuted: set[str],
     engine_findings: dict[str, Tri],
     check: bool,
 ) -> None:
     """One stratum's statuses for one deal: the evaluator's, checked against the engine's."""
-    scope, complemented = ev.scope, _plan(ev.book).complemented
-    for rule, status_of in checks:
-        status = ev.status[rule.id] = status_of(scope)
-        engine_status: Tri = True if rule.id in fired else None
-        if rule.id in refuted:
+    scope, statuses = ev.scope, ev.status
+    for rule_id, status_of, finding, complemented in checks:
+        status = statuses[rule_id] = status_of(scope)
+        engine_status: Tri = True if rule_id in fired else None
+        if rule_id in refuted:
             engine_status = False if engine_status is None else None
-            if rule.id in fired:
-                raise EngineError(f"rule `{rule.id}` both fired and was refuted by the engine")
-        if rule.kind == "finding":
-            engine_findings[rule.id] = engine_status
-        if rule.id in complemented:  # the engine decides true, false or unknown
+            if rule_id in fired:
+                raise EngineError(f"rule `{rule_id}` both fired and was refuted by the engine")
+        if finding:
+            engine_findings[rule_id] = engine_status
+        if complemented:  # the engine decides true, false or unknown
             agree = engine_status == status
         else:  # only its positive rule is compiled: true or not true
             agree = (engine_status is True) == (status is True)
         if check and not agree:
             raise EngineError(
-                f"durable-rules and the evaluator disagree on `{rule.id}` for deal "
+                f"durable-rules and the evaluator disagree on `{rule_id}` for deal "
                 f"`{ev.view.investor.name}`: engine {engine_status}, evaluator {status}"
             )
 
@@ -267,14 +275,14 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     plan = _plan(book)
     engine_values = _engine_values(plan, view, ev.scope)
     engine_findings: dict[str, Tri] = {}
-    for rulesets, checks in plan.strata:
+    for (rulesets, _checks), decisions in zip(plan.strata, plan.decisions, strict=True):
         fired: set[str] = set()
         refuted: set[str] = set()
         for rs in rulesets:
             fact = fact_from_spec(plan.fact_specs[rs.name], engine_values, engine_findings)
             for action in _durable.run(rs.name, fact):
                 (fired if action[0] == "+" else refuted).add(action[1:])
-        _decide(ev, checks, fired, refuted, engine_findings, check)
+        _decide(ev, decisions, fired, refuted, engine_findings, check)
     return ev
 
 
@@ -303,7 +311,7 @@ def run_rules_many(
     evs = [Evaluation(book, view) for view in views]
     values = [_engine_values(plan, ev.view, ev.scope) for ev in evs]
     findings: list[dict[str, Tri]] = [{} for _ in evs]
-    for rulesets, checks in plan.strata:
+    for (rulesets, _checks), decisions in zip(plan.strata, plan.decisions, strict=True):
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
         for rs in rulesets:
@@ -313,7 +321,7 @@ def run_rules_many(
                 for action in actions:
                     (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
         for i, ev in enumerate(evs):
-            _decide(ev, checks, fired[i], refuted[i], findings[i], check)
+            _decide(ev, decisions, fired[i], refuted[i], findings[i], check)
     return evs
 
 
@@ -443,16 +451,38 @@ def screen_many(
 
 def render_template(template: str, view: FactView) -> str:
     """Fill ``{section.field}`` placeholders with rendered fact values (nothing else)."""
+    parts = _TEMPLATES.get(template)
+    if parts is None:
+        parts = _template_parts(template)
+    out: list[str] = []
+    for text, path, unit, stop in parts:
+        out.append(text)
+        if path:
+            value = render_value(view.get(path), unit)
+            if stop and value.endswith("."):
+                value = value[:-1]  # "Co., Ltd." before the sentence's own full stop
+            out.append(value)
+    return "".join(out)
 
-    def fill(m: re.Match[str]) -> str:
-        path = m.group(1)
-        info = cached_field_info(path)
-        text = render_value(view.get(path), info[2] if info else "")
-        if text.endswith(".") and template.startswith(".", m.end()):
-            return text[:-1]  # "Co., Ltd." before the sentence's own full stop
-        return text
 
-    return _PLACEHOLDER.sub(fill, template)
+_TEMPLATES: dict[str, list[tuple[str, str, str, bool]]] = {}
+
+
+def _template_parts(template: str) -> list[tuple[str, str, str, bool]]:
+    """A template split once: (text before, placeholder path, its unit, a full stop follows),
+    the text after the last placeholder last (with an empty path)."""
+    parts: list[tuple[str, str, str, bool]] = []
+    at = 0
+    for m in _PLACEHOLDER.finditer(template):
+        info = cached_field_info(m.group(1))
+        stop = template.startswith(".", m.end())
+        parts.append((template[at : m.start()], m.group(1), info[2] if info else "", stop))
+        at = m.end()
+    parts.append((template[at:], "", "", False))
+    if len(_TEMPLATES) > 4096:  # the templates of a few rulebooks; never grow without bound
+        _TEMPLATES.clear()
+    _TEMPLATES[template] = parts
+    return parts
 
 
 def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[ConditionResult]:
