@@ -94,7 +94,7 @@ class _Reason:
     counted.
     """
 
-    __slots__ = ("key", "node", "parts", "value")
+    __slots__ = ("key", "node", "parts", "text", "value")
 
     def __init__(
         self, key: str, node: Condition, value: Any = None, parts: tuple[_Reason, ...] = ()
@@ -103,8 +103,15 @@ class _Reason:
         self.node = node
         self.value = value
         self.parts = parts  # under a failed ``any``: each alternative's first reason
+        self.text: str | None = None
 
     def words(self, ctx: Explainer) -> str:
+        """The reason in words (rendered once)."""
+        if self.text is None:
+            self.text = self._words(ctx)
+        return self.text
+
+    def _words(self, ctx: Explainer) -> str:
         node = self.node
         if isinstance(node, Leaf):
             if node.synthetic:
