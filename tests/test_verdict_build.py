@@ -67,7 +67,7 @@ def test_build_fills_defaults_and_records_the_fields_set() -> None:
 
 def test_build_leaves_errors_to_validation() -> None:
     """An unknown key or a missing field is reported by pydantic, as ``cls(**values)`` does."""
-    with pytest.raises(ValueError, match="extra_forbidden|Extra inputs"):
+    with pytest.raises(ValueError, match=r"extra_forbidden|Extra inputs"):
         build(ConditionResult, condition="c", text="t", nonsense=1)
     with pytest.raises(ValueError, match="missing"):
         build(Hit, rule_id="a.b")

@@ -552,7 +552,12 @@ def finding_text(target: Rule, negated: bool, state: Tri) -> str:
     return f"finding: {target.title} (`{target.id}`): {said}"
 
 
+_AS_IS = frozenset({str, bool, int, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if value.__class__ in _AS_IS:  # most facts: returned as they are (below, unchanged too)
+        return value
     if isinstance(value, Range):
         return range_json(value)
     if isinstance(value, AtLeast):
