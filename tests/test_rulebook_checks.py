@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 
 from screening import load_rulebook
 from screening.authoring.examples import BASE_DEAL, merge
+from screening.engine.compiler import compile_rulebook
 from screening.engine.run import run_rules
 from screening.errors import RulebookError
 from screening.facts.derive import derive
@@ -179,3 +181,78 @@ def test_lint_reports_what_the_engine_would_refuse(
     text = rule_file(_rule("t.lint_engine", "- rights.voting_pct > 17"))
     report = lint([make_rulebook(tmp_path, {"e.yaml": text})])
     assert [p.code for p in report.errors] == ["engine-refused"]
+
+
+_DATED_LISTS = (
+    "reference: tiny_lists\ntitle: t\nsource: test\nretrieved: 2026-01-01\n"
+    "entries:\n  - {value: ofac_sdn, from: 2020-01-01, to: 2030-01-01}\n"
+    "  - {value: ns_cmic, from: 2031-01-01}\n  - bis_entity_list\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("lists", "as_of", "listed"),
+    [
+        (["ofac_sdn"], "2025-06-30", True),  # within its dates
+        (["ofac_sdn"], "2019-06-30", False),  # before them
+        (["ofac_sdn"], "2030-01-01", False),  # `to` is exclusive
+        (["ns_cmic"], "2025-06-30", False),  # not yet listed
+        (["ns_cmic"], "2031-01-01", True),
+        (["bis_entity_list", "ns_cmic"], "2025-06-30", True),  # an undated entry
+        ([], "2025-06-30", False),
+    ],
+)
+def test_dated_entries_of_a_list_test_hold_by_the_screening_date_in_the_engine(
+    tmp_path: Path, lists: list[str], as_of: str, listed: bool
+) -> None:
+    """`contains any @list` and `contains none @list` with dated entries: the engine agrees
+    with the evaluator (run_rules checks). Inside a durable-rules list test only the element
+    exists, so an entry's dates are tested on the deal beside it; tested inside, they never
+    held (`contains any` missed an entry in force) and `contains none` ignored them."""
+    import datetime as dt
+
+    text = rule_file(
+        _rule("t.any", "- investor.lists contains any @tiny_lists"),
+        _rule("t.none", "- investor.lists contains none @tiny_lists"),
+        _rule("t.not_any", "- not finding t.any"),
+        _rule("t.not_none", "- not finding t.none"),
+    )
+    files = {"lists.yaml": text, "reference/tiny_lists.yaml": _DATED_LISTS}
+    book = load_rulebook(base=make_rulebook(tmp_path, files))  # these rules alone
+    deal = Deal.model_validate(merge(BASE_DEAL, {"investor": {"lists": lists}})).root
+    view = derive(deal, book.references, dt.date.fromisoformat(as_of))
+    ev = run_rules(book, view, check=True)
+    assert ev.status["t.any"] is listed
+    assert ev.status["t.none"] is (not listed)
+    assert ev.status["t.not_any"] is (not listed)
+    assert ev.status["t.not_none"] is listed
+
+
+@pytest.mark.parametrize(("as_of", "held"), [("2025-06-30", True), ("2019-06-30", False)])
+def test_a_rule_without_dates_reading_a_dated_list_gets_the_screening_date(
+    tmp_path: Path, as_of: str, held: bool
+) -> None:
+    """The engine fact carries `deal.as_of` for every ruleset testing a dated entry, not only
+    for rules with effective dates (without it the entry never held in the engine)."""
+    import datetime as dt
+
+    tiny = (
+        "reference: tiny_states\ntitle: t\nsource: test\nretrieved: 2026-01-01\n"
+        "entries:\n  - {value: CN, from: 2020-01-01}\n"
+    )
+    text = rule_file(
+        _rule("t.in", "- investor.country in @tiny_states"),
+        _rule("t.out", "- investor.country not in @tiny_states"),
+        _rule("t.not_in", "- not finding t.in"),
+    )
+    files = {"states.yaml": text, "reference/tiny_states.yaml": tiny}
+    book = load_rulebook(base=make_rulebook(tmp_path, files))  # these rules alone
+    deal = Deal.model_validate(BASE_DEAL).root
+    ev = run_rules(book, derive(deal, book.references, dt.date.fromisoformat(as_of)), check=True)
+    assert (ev.status["t.in"], ev.status["t.out"], ev.status["t.not_in"]) == (
+        held,
+        not held,
+        not held,
+    )
+    for rs in compile_rulebook(book):
+        assert ("deal.as_of" in json.dumps(rs.definition)) <= ("deal.as_of" in rs.paths), rs.name

@@ -22,7 +22,10 @@ tests/test_durable.py):
 * a "not handled" or "already observed" result, an unknown rule or fact id in an action, or a
   missing sentinel is a defect and raises :class:`~screening.errors.EngineError`;
 * rulesets cannot be unloaded: names carry the rulebook version, and registering the same
-  name twice is skipped.
+  name twice is skipped;
+* a list test (``$iany``/``$iall``) whose inner expression ends in an ``$or`` makes the C core
+  read uninitialized memory and refuse the ruleset at random (error 102): the compiler never
+  emits one, and :func:`array_hazard` refuses one before it reaches the core.
 """
 
 from __future__ import annotations
@@ -73,32 +76,62 @@ def register(rulesets: dict[str, dict[str, Any]]) -> None:
             plain = {
                 rule: {k: v for k, v in spec.items() if k != "run"} for rule, spec in rules.items()
             }
-            _RULESETS[name] = _Ruleset(
-                _create(name, json.dumps(plain, ensure_ascii=False)), actions
+            _RULESETS[name] = _Ruleset(_create(name, plain), actions)
+
+
+def array_hazard(expr: Any) -> str | None:
+    """A list test in ``expr`` that durable-rules may refuse at random, or None.
+
+    For ``{"$iany"|"$iall": {path: inner}}`` the C core compiles ``inner`` and then checks the
+    right operand of the node it ended on (rete.c, createAlpha). When ``inner`` is an ``$or``,
+    an ``$and`` whose last part is such an ``inner``, or an empty ``$and``, that node is one the
+    core never wrote (the ``$or``'s forward node, or the root): the check reads uninitialized
+    heap and refuses the ruleset with error 102 when the byte there is 0x09 or 0x0C. Such a
+    definition is refused here every time instead.
+    """
+    if isinstance(expr, list):
+        for item in expr:
+            found = array_hazard(item)
+            if found is not None:
+                return found
+        return None
+    if not isinstance(expr, dict):
+        return None
+    for key, value in expr.items():
+        if key in ("$iany", "$iall") and isinstance(value, dict):
+            for path, inner in value.items():
+                if _ends_unwritten(inner):
+                    return f"{key} over `{path}`"
+        found = array_hazard(value)
+        if found is not None:
+            return found
+    return None
+
+
+def _ends_unwritten(inner: Any) -> bool:
+    """Whether the core's compilation of a list test's ``inner`` ends on an unwritten node."""
+    if not isinstance(inner, dict) or len(inner) != 1:
+        return True  # the core reads only the first key: anything else is not ours
+    ((key, value),) = inner.items()
+    if key == "$or":
+        return True
+    if key == "$and":
+        return not isinstance(value, list) or not value or _ends_unwritten(value[-1])
+    return False
+
+
+def _create(name: str, rules: dict[str, Any]) -> int:
+    for rule, spec in rules.items():
+        hazard = array_hazard(spec)
+        if hazard is not None:
+            raise EngineError(
+                f"compiled rule {rule} of {name} has a list test ending in an `$or` ({hazard}),"
+                " which durable-rules refuses at random (error 102)"
             )
-
-
-# The C core has twice refused a ruleset it accepts on every other run with error 102
-# (ERR_UNEXPECTED_TYPE) in a fresh test subprocess, on identical JSON; the cause is not known.
-# Such a refusal is retried once; a second refusal, or any other code, is an internal error
-# naming the ruleset. Nothing half-made is kept: a refused call returns no handle.
-_RETRIED_CODES = ("error code: 102",)
-
-
-def _create(name: str, text: str) -> int:
     try:
-        return int(_core.create_ruleset(name, text))
-    except Exception as first:  # the C core reports errors as bare exceptions with codes
-        if not any(code in str(first) for code in _RETRIED_CODES):
-            raise EngineError(
-                f"durable-rules refused the compiled rulebook ({name}): {first}"
-            ) from first
-        try:
-            return int(_core.create_ruleset(name, text))
-        except Exception as exc:
-            raise EngineError(
-                f"durable-rules refused the compiled rulebook ({name}) twice: {first}; {exc}"
-            ) from exc
+        return int(_core.create_ruleset(name, json.dumps(rules, ensure_ascii=False)))
+    except Exception as exc:  # the C core reports errors as bare exceptions with codes
+        raise EngineError(f"durable-rules refused the compiled rulebook ({name}): {exc}") from exc
 
 
 def _rule_name(message: str, rs: _Ruleset, ruleset: str) -> str:

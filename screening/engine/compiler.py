@@ -157,12 +157,51 @@ def _not_dated(path: str, value: str, start: dt.date | None, end: dt.date | None
     return parts[0] if len(parts) == 1 else {"$or": parts}
 
 
+# A list test `{"$iany"|"$iall": {path: inner}}` must never have an `$or` as `inner` (nor an
+# `$and` ending in one). durable-rules 2.0.28 compiles `inner`, then checks the right operand of
+# the node it ended on (rete.c, createAlpha: `if (newAlpha->value.a.expression.right.type !=
+# JSON_IDENTIFIER && ... != JSON_EXPRESSION) { return linkAlpha(...); } else { return
+# ERR_UNEXPECTED_TYPE; }`). For an `$or` that node is the `$or`'s forward node
+# (createForwardAlpha), whose right operand is never written: the check reads uninitialized heap
+# and refuses the ruleset with error 102 whenever the byte found there is 0x09 or 0x0C. So
+# alternatives inside a list are followed by EVERY_ELEMENT (`$i` exists, which every element
+# passes), and the adapter refuses any list test ending in an `$or` (_durable.array_hazard).
+# Inside a list only the element `$i` exists (a test of `deal.as_of` there never holds), so an
+# entry's dates are tested on the deal, beside its own list test.
+EVERY_ELEMENT: dict[str, Any] = {"$ex": {"$i": 1}}
+
+
+def _member(path: str, value: str, start: dt.date | None, end: dt.date | None) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"$iany": {path: {"$i": value}}}]
+    if start is not None:
+        parts.append({"$gte": {"deal.as_of": _scalar(start)}})
+    if end is not None:
+        parts.append({"$lt": {"deal.as_of": _scalar(end)}})
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _not_member(
+    path: str, value: str, start: dt.date | None, end: dt.date | None
+) -> dict[str, Any]:
+    parts: list[dict[str, Any]] = [{"$iall": {path: {"$neq": {"$i": value}}}}]
+    if start is not None:
+        parts.append({"$lt": {"deal.as_of": _scalar(start)}})
+    if end is not None:
+        parts.append({"$gte": {"deal.as_of": _scalar(end)}})
+    return {"$or": parts}
+
+
 def _entries(leaf: Leaf, refs: References) -> list[tuple[str, dt.date | None, dt.date | None]]:
     if leaf.ref is not None:
         ref = refs.get(leaf.ref)
         return [(e.value, e.start, e.end) for e in (ref.entries if ref else ())]
     values = leaf.value if isinstance(leaf.value, tuple) else (leaf.value,)
     return [(str(v), None, None) for v in values]
+
+
+def _reads_dates(leaf: Leaf, refs: References) -> bool:
+    """Whether a leaf compiles to tests of ``deal.as_of`` (a reference list with dated entries)."""
+    return any(start is not None or end is not None for _, start, end in _entries(leaf, refs))
 
 
 def _ranged_leaf(path: str, op: str, value: Any) -> dict[str, Any]:
@@ -196,19 +235,28 @@ def _leaf(leaf: Leaf, refs: References) -> dict[str, Any]:
     if op == "not in":
         alls = [_not_dated(path, v, s, e) for v, s, e in entries]
         return {"$and": alls} if alls else {"$ex": {path: 1}}
+    undated = [v for v, start, end in entries if start is None and end is None]
+    dated = [(v, start, end) for v, start, end in entries if start is not None or end is not None]
     if op in ("contains", "contains any"):
-        alts = [_dated("$i", v, s, e) for v, s, e in entries]
+        alts = [_member(path, v, start, end) for v, start, end in dated]
+        if len(undated) == 1:
+            alts.insert(0, _member(path, undated[0], None, None))
+        elif undated:
+            inner = {"$and": [{"$or": [{"$i": v} for v in undated]}, EVERY_ELEMENT]}
+            alts.insert(0, {"$iany": {path: inner}})
         if not alts:
             return NEVER
-        inner = alts[0] if len(alts) == 1 else {"$or": alts}
-        return {"$iany": {path: inner}}
+        return alts[0] if len(alts) == 1 else {"$or": alts}
     # contains none
-    alls = [_not_dated("$i", v, s, e) for v, s, e in entries]
-    if not alls:
+    parts = [_not_member(path, v, start, end) for v, start, end in dated]
+    if undated:
+        tests = [{"$neq": {"$i": v}} for v in undated]
+        parts.insert(0, {"$iall": {path: tests[0] if len(tests) == 1 else {"$and": tests}}})
+    if not parts:
         none: dict[str, Any] = {"$ex": {f"{path}__n": 1}}
     else:
-        inner = alls[0] if len(alls) == 1 else {"$and": alls}
-        none = {"$or": [{f"{path}__n": 0}, {"$iall": {path: inner}}]}
+        every = parts[0] if len(parts) == 1 else {"$and": parts}
+        none = {"$or": [{f"{path}__n": 0}, every]}
     if partial(path):
         # Known only in part: "none of these" holds only for a complete list.
         return {"$and": [{f"{path}__partial": 0}, none]}
@@ -323,6 +371,8 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                 for leaf in leaves(rule.guarded):
                     if isinstance(leaf, Leaf):
                         paths.add(leaf.path)
+                        if _reads_dates(leaf, book.references):
+                            paths.add("deal.as_of")  # its entries' dates are tested on it
                     else:
                         found.add(leaf.rule_id)
             out.append(
