@@ -259,3 +259,83 @@ def test_export_jsonl(db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str
     out_file = tmp_path / "audit.jsonl"
     assert run(capsys, "audit", "export", "--out", str(out_file))[0] == 0
     assert out_file.read_text(encoding="utf-8") == out
+
+
+CONSORTIUM = ROOT / "fixtures" / "deals" / "gridstore-consortium-three-investors.yaml"
+MEMBER_RULE = "cfius.mandatory.gov_substantial_interest"
+
+
+def test_why_answers_per_consortium_member(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A rule that fired for a consortium member (the state-owned Huaneng's 800.401(b)
+    declaration) is answered for that member, by name, on its own record - not only for the
+    lead investor, for which it did not fire."""
+    code, _, err = run(capsys, "screen", str(CONSORTIUM))
+    assert code == 0, err
+    code, out, err = run(capsys, "audit", "why", "1", MEMBER_RULE)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith(
+        f"For the investor Rheinland Infrastruktur GmbH: `{MEMBER_RULE}` did not fire in "
+        "screening 1"
+    )
+    assert lines[1] == (
+        f"For co-investor Huaneng Storage Investment Co., Ltd. (co_investors[0]): `{MEMBER_RULE}` "
+        "fired in screening 1 (deal `gridstore-consortium-three-investors`, as of 2025-12-15)"
+    )
+    assert lines[2].startswith(
+        f"For co-investor Sakura Trading Corporation (co_investors[1]): `{MEMBER_RULE}` did not "
+        "fire in screening 1"
+    )
+    assert not any("fired for none" in line for line in lines)
+    tree = out.split(
+        "co_investors[0] Huaneng Storage Investment Co., Ltd. (screened as the investor of its "
+        "own record):\n",
+        1,
+    )[1]
+    assert tree.startswith(f"{MEMBER_RULE}: fired — every condition held")
+    assert "Huaneng Storage Investment Co., Ltd. acquires a substantial interest" in tree
+
+    code, out, err = run(capsys, "audit", "why", "1", MEMBER_RULE, "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["explanation"]["status"] == "did not fire"
+    assert data["investor"] == "Rheinland Infrastruktur GmbH"
+    assert [(m["position"], m["name"], m["explanation"]["status"]) for m in data["members"]] == [
+        (0, "Huaneng Storage Investment Co., Ltd.", "fired"),
+        (1, "Sakura Trading Corporation", "did not fire"),
+    ]
+
+
+def test_why_not_answers_per_consortium_member(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """why-not names each member it did not fire for, with that member's refutation; a rule
+    of a regime that does not bind the members (part 850 for non-U.S. members) says so."""
+    assert run(capsys, "screen", str(CONSORTIUM))[0] == 0
+    code, out, err = run(capsys, "audit", "why-not", "1", MEMBER_RULE)
+    assert code == 0, err
+    assert "(it fired for each of them" not in out
+    sakura = out.split(
+        "co_investors[1] Sakura Trading Corporation (screened as the investor of its own "
+        "record):\n",
+        1,
+    )[1]
+    assert sakura.startswith(f"{MEMBER_RULE}: did not fire — a condition failed")
+    assert "✗ finding: A foreign government has a substantial interest" in sakura
+
+    rule = "outbound.activity.prohibited_semiconductors"
+    code, out, err = run(capsys, "audit", "why-not", "1", rule)
+    assert code == 0, err
+    assert (
+        f"For co-investor Sakura Trading Corporation (co_investors[1]): `{rule}` is a "
+        "rule of outbound_850, which does not bind it as a consortium member"
+    ) in out
+    assert "co_investors[1] Sakura" not in out.split("rebuilt from the recorded snapshot")[1]
+
+
+def test_why_of_a_single_investor_deal_is_unchanged(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deal with no consortium member gets no member answers."""
+    assert run(capsys, "screen", str(deal_file(tmp_path)))[0] == 0
+    code, out, _ = run(capsys, "audit", "why", "1", GOV_RULE, "--format", "json")
+    assert code == 0
+    assert json.loads(out)["members"] == []

@@ -408,3 +408,95 @@ def test_same_state_instrumentalities_concert_unknown(rulebook: Any) -> None:
     gorges["party"]["kind"] = "company"
     gorges["party"]["owners"] = []
     assert _concert(CoInvestor(**huaneng), CoInvestor(**gorges)) is False
+
+
+# A member's position before the deal: example 800.304(f)(2) (member prior holdings).
+
+_OBSERVER_ONLY = {
+    "voting_pct": 9,
+    "equity_pct": 9,
+    "board_seats": 0,
+    "board_size": 7,
+    "board_observer": True,
+    "board_nomination_right": False,
+    "mnpti_access": False,
+    "involvement": [],
+    "control_matters": [],
+    "passive_undertaking": False,
+}
+_CLEARED_4PCT_OBSERVER = {
+    "rights": {**_OBSERVER_ONLY, "voting_pct": 4, "equity_pct": 4},
+    "clearances": [{"kind": "covered_investment", "cleared_on": "2024-05-01"}],
+}
+
+
+def _sakura_tops_up(prior: dict[str, Any] | None, held_before: bool | None) -> dict[str, Any]:
+    """The GridStore consortium with Sakura (JP, not excepted) taking 9% with an observer."""
+    data = _data()
+    sakura = data["co_investors"][1]
+    sakura.pop("held_before", None)
+    sakura["rights"] = dict(_OBSERVER_ONLY)
+    if prior is not None:
+        sakura["prior"] = prior
+    if held_before is not None:
+        sakura["held_before"] = held_before
+    return data
+
+
+def _sakura(result: Any) -> Any:
+    assert result.consortium is not None
+    return next(m for m in result.consortium.members if m.position == 1)
+
+
+def test_member_topping_up_a_cleared_stake_is_not_a_covered_investment(rulebook: Any) -> None:
+    """Example 800.304(f)(2): CFIUS concluded action on a 4% covered investment with board
+    observer rights in an unaffiliated TID U.S. business; the foreign person buys 5% more
+    (to 9%) with no additional access, rights or involvement - "the proposed transaction is
+    not a covered investment". Recorded as a consortium member's own `prior`, the member's
+    screening says so; a new member (held nothing before) with the same rights makes one."""
+    topped_up = _screen(_sakura_tops_up(_CLEARED_4PCT_OBSERVER, None), rulebook)
+    member = _sakura(topped_up)
+    assert (member.verdict, member.ceiling) == ("clear", "clear")
+    assert member.rules == []
+    own = screen(
+        member_record(Deal.model_validate(_sakura_tops_up(_CLEARED_4PCT_OBSERVER, None)).root, 1),
+        rulebook=rulebook,
+    )
+    assert "cfius.not_covered.follow_on_no_new_rights" in own.fired
+    assert "cfius.covered_investment" not in own.fired
+
+    new = _sakura(_screen(_sakura_tops_up(None, False), rulebook))
+    assert new.verdict == "filing_advised"  # a covered investment in a critical-infrastructure TID
+    assert new.ceiling == "filing_advised"
+
+    # A new 800.211(b) right (a board seat) makes the top-up a covered investment (800.303(d)(4)).
+    seat = _sakura_tops_up(_CLEARED_4PCT_OBSERVER, None)
+    seat["co_investors"][1]["rights"]["board_seats"] = 1
+    assert _sakura(_screen(seat, rulebook)).verdict == "filing_advised"
+
+
+def test_member_prior_not_recorded_is_unknown_not_none(rulebook: Any) -> None:
+    """With neither `prior` nor `held_before: false`, the member may be topping up a cleared
+    stake (800.304(f)(2)) or one whose control CFIUS cleared (800.305): its covered
+    transaction is open - floor below it, ceiling at it - and the deal asks about its own
+    earlier position, named by its co-investor entry. Never counted as holding nothing."""
+    result = _screen(_sakura_tops_up(None, None), rulebook)
+    member = _sakura(result)
+    assert member.verdict == "clear" and member.ceiling == "filing_advised"
+    assert member.provisional
+    record = member_record(Deal.model_validate(_sakura_tops_up(None, None)).root, 1)
+    assert record.prior is not None and record.prior.clearances is None
+    own = screen(record, rulebook=rulebook)
+    facts = {f for q in own.open_questions for f in q.unknown_facts}
+    assert {"deal.prior_investment_clearance", "deal.new_trigger_rights"} <= facts
+    assert "cfius.covered" in member.open_questions
+    # held_before: true without `prior` is the same: what it held is not known.
+    again = _sakura(_screen(_sakura_tops_up(None, True), rulebook))
+    assert (again.verdict, again.ceiling) == ("clear", "filing_advised")
+
+
+def test_member_prior_contradicting_held_before_is_refused() -> None:
+    """`prior` with `held_before: false` contradicts itself: a located validation error."""
+    data = _sakura_tops_up(_CLEARED_4PCT_OBSERVER, False)
+    with pytest.raises(ValueError, match=r"co_investors\[1\]: `prior` is what it held before"):
+        Deal.model_validate(data)

@@ -122,3 +122,103 @@ def test_documented_output_matches_the_command(capsys: pytest.CaptureFixture[str
             if wanted == "…":
                 continue
             assert any(line == wanted for line in lines), f"{name}: `{wanted}` not in {args}"
+
+
+def _console_blocks() -> list[str]:
+    return [body for info, body in blocks(ROOT / "docs" / "deals.md") if info == "console"]
+
+
+@pytest.mark.parametrize(
+    "body", _console_blocks(), ids=lambda b: b.splitlines()[0][2:70].replace(" ", "_")
+)
+def test_deals_doc_console_output_is_what_the_tool_prints(
+    body: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each ```console``` block of docs/deals.md, run in a directory holding the page's
+    records, prints what it shows: byte for byte, or, where `…` stands for lines left out,
+    each run of shown lines appears consecutively and in order."""
+    from screening.cli.app import main
+
+    for info, record in blocks(ROOT / "docs" / "deals.md"):
+        if info.startswith("yaml file="):
+            (tmp_path / info.split()[1].split("=", 1)[1]).write_text(record)
+    command, _, shown = body.partition("\n")
+    args = shlex.split(command.removeprefix("$ "))
+    assert args[0] == "dealscreen"
+    monkeypatch.chdir(tmp_path)
+    code = main(args[1:])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    if "…" not in shown.splitlines():
+        assert out == shown
+        return
+    lines, at = out.splitlines(), 0
+    runs: list[list[str]] = [[]]
+    for line in shown.splitlines():
+        if line == "…":
+            runs.append([])
+        else:
+            runs[-1].append(line)
+    for run in filter(None, runs):
+        found = next((i for i in range(at, len(lines)) if lines[i : i + len(run)] == run), None)
+        assert found is not None, f"`{command}`: not printed (in order):\n" + "\n".join(run)
+        at = found + len(run)
+
+
+def test_deals_doc_executes_the_issue_12_constructs() -> None:
+    """docs/deals.md carries executed examples of governance control (deadlock, largest
+    holder, dominant minority, stipulated control, supermajority), asset indicia and history."""
+    records = "\n".join(body for _, body in _screened_blocks())
+    consoles = "\n".join(_console_blocks())
+    for needle in (
+        "decision_threshold_pct:",
+        "largest_other_holder_pct:",
+        "assets:",
+        "months_since_operated:",
+        "history:",
+        "clearances:",
+        "mitigation_agreement: true",
+        "held_before: false",
+    ):
+        assert needle in records, needle
+    for needle in ("rights.dominant_minority=true", "rights.control=false", "rights.control=true"):
+        assert needle in consoles, needle
+
+
+def test_deals_doc_misspelt_installation_gets_did_you_mean(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What docs/deals.md says of its named-installation record: misspelt, `dealscreen check`
+    warns with the listed name."""
+    from screening.cli.app import main
+
+    body = next(b for info, b in _screened_blocks() if "named-site.yaml" in info)
+    path = tmp_path / "misspelt.yaml"
+    path.write_text(body.replace("Grand Forks Air Force Base", "Grand Forks Air Force Bass"))
+    assert main(["check", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "did you mean `Grand Forks Air Force Base`?" in err
+
+
+def test_deals_doc_unknown_clearances_leave_the_follow_on_open(
+    tmp_path: Path, rulebook: Any
+) -> None:
+    """What docs/deals.md says of `clearances: null`: the follow-on record is `clear` because
+    CFIUS cleared the earlier step (800.304(f)(2)); whether it did not being known, the covered
+    investment is open (floor clear, ceiling covered or above), never assumed either way."""
+    body = next(b for info, b in _screened_blocks() if "history-followon.yaml" in info)
+    path = tmp_path / "unknown-clearances.yaml"
+    path.write_text(
+        body.replace(
+            "  clearances: [{kind: covered_investment, cleared_on: 2024-03-15}]\n",
+            "  clearances: null\n",
+        )
+    )
+    result = screen(load_deal(path), rulebook=rulebook)
+    cfius = result.regimes["cfius_800"]
+    assert cfius.verdict == "clear"
+    assert cfius.ceiling is not None and cfius.ceiling != "clear"
+    assert "cfius.not_covered.follow_on_no_new_rights" not in result.fired

@@ -20,7 +20,13 @@ from screening.audit.store import Store, StoredScreening, Summary, VerifyReport
 from screening.engine.explain import render_text
 from screening.engine.run import screen
 from screening.engine.verdict import Result, ScreeningResult
-from screening.engine.why import Explanation, explain_rule, render_explanation
+from screening.engine.why import (
+    Explanation,
+    MemberExplanation,
+    explain_members,
+    explain_rule,
+    render_explanation,
+)
 from screening.errors import StoreError, UsageError
 from screening.facts.parties import IMPORT_HINT, ListUse, lists_used
 from screening.rulebook.book import Rulebook, load_rulebook
@@ -126,8 +132,18 @@ def stored_json(stored: StoredScreening) -> dict[str, Any]:
 # why and why-not
 
 
+class MemberAnswer(MemberExplanation):
+    """The rule for one consortium member of a recorded screening, on its own record."""
+
+    answer: str
+
+
 class AuditAnswer(Result):
-    """The answer to "why did (not) rule R fire in screening N", from the record alone."""
+    """The answer to "why did (not) rule R fire in screening N", from the record alone.
+
+    For a consortium deal, ``answer`` and ``explanation`` are the investor's and ``members``
+    holds the same question for each member acquiring in the deal, on its own record (a rule
+    that fired for a member fired in the member's screening, not the investor's)."""
 
     screening_id: int
     question: Question
@@ -138,6 +154,40 @@ class AuditAnswer(Result):
     answer: str
     explanation: Explanation
     in_current_rulebook: bool = Field(description="whether today's rulebook has the rule")
+    investor: str = Field("", description="the name of the record's investor")
+    members: list[MemberAnswer] = Field(
+        default_factory=list,
+        description="for a consortium: the rule for each member acquiring (or that may acquire) "
+        "in the deal, each on its own record (`answer` and `explanation` are the investor's)",
+    )
+
+
+_STATUS = {
+    "fired": "`{rule}` fired {where}",
+    "suppressed": "`{rule}` held {where}, but was exempted by {by}",
+    "did not fire": "`{rule}` did not fire {where}: a condition failed",
+    "unknown": "`{rule}` did not fire {where}: facts it needs were unknown",
+    "not in force": "`{rule}` did not fire {where}: it was not in force on that date",
+}
+
+
+def _member_answer(member: MemberExplanation, rule_id: str, where: str, regime: str) -> str:
+    who = f"For co-investor {member.name} (co_investors[{member.position}])"
+    if not member.binds:
+        return (
+            f"{who}: `{rule_id}` is a rule of {regime}, which does not bind it as a consortium "
+            "member (its screening covers the regimes that bind it as a person)"
+        )
+    exp = member.explanation
+    line = _STATUS[exp.status].format(
+        rule=rule_id, where=where, by=", ".join(f"`{r}`" for r in exp.suppressed_by)
+    )
+    if member.acquires is None:
+        line += (
+            " (whether it acquires in the deal is not recorded: its screening counts for the "
+            "ceiling only)"
+        )
+    return f"{who}: {line}"
 
 
 def explain(
@@ -177,6 +227,16 @@ def explain(
         "no such rule": f"`{rule_id}` did not exist in rulebook {result.rulebook_version}, "
         f"used {where}",
     }[exp.status]
+    members = [
+        MemberAnswer(
+            **m.model_dump(exclude={"explanation"}),
+            explanation=m.explanation,
+            answer=_member_answer(m, rule_id, where, book.rules[rule_id].regime),
+        )
+        for m in explain_members(book, stored.deal, rule_id, as_of=stored.as_of)
+    ]
+    if members:
+        answer = f"For the investor {stored.deal.investor.name}: {answer}"
     return AuditAnswer(
         screening_id=screening_id,
         question=question,
@@ -187,11 +247,43 @@ def explain(
         answer=answer,
         explanation=exp,
         in_current_rulebook=rule_id in load_rulebook().rules,
+        investor=stored.deal.investor.name,
+        members=members,
     )
 
 
 def render_answer(ans: AuditAnswer) -> str:
-    """The answer in text: one line, then the proof (or refutation) tree."""
+    """The answer in text: one line, then the proof (or refutation) tree; for a consortium, a
+    line for the investor and each member, then each one's tree under its name."""
+    held = ("fired", "suppressed")
+    binding = [m for m in ans.members if m.binds]
+    any_held = ans.explanation.status in held or any(m.explanation.status in held for m in binding)
+    all_held = ans.explanation.status == "fired" and all(
+        m.explanation.status == "fired" for m in binding
+    )
+    if ans.members and ans.explanation.status != "no such rule":
+        lines = [ans.answer, *(m.answer for m in ans.members)]
+        if ans.question == "why" and not any_held:
+            lines.append(
+                f"(it fired for none of them; `dealscreen audit why-not {ans.screening_id} "
+                f"{ans.rule_id}` says why)"
+            )
+        if ans.question == "why-not" and all_held:
+            lines.append(
+                f"(it fired for each of them; `dealscreen audit why {ans.screening_id} "
+                f"{ans.rule_id}` shows the proofs)"
+            )
+        lines.append(f"rulebook {ans.rulebook_version} (rebuilt from the recorded snapshot)")
+        lines.append("")
+        out = "\n".join(lines) + "\n"
+        out += f"investor {ans.investor}:\n" + render_explanation(ans.explanation)
+        for m in binding:
+            out += (
+                f"\nco_investors[{m.position}] {m.name} (screened as the investor of its own "
+                "record):\n"
+            )
+            out += render_explanation(m.explanation)
+        return out
     lines = [ans.answer]
     if ans.question == "why" and ans.explanation.status not in ("fired", "suppressed"):
         lines.append(

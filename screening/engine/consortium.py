@@ -48,7 +48,7 @@ from screening.engine.verdict import (
     rank,
 )
 from screening.facts.ownership import excepted_investor, foreign_person, state_bounds
-from screening.model.deal import CoInvestor, DealRecord, Party, Rights
+from screening.model.deal import CoInvestor, DealRecord, Party, PriorPosition, Rights
 from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
 from screening.model.reference import References
@@ -148,6 +148,24 @@ def _concert(a: CoInvestor, b: CoInvestor) -> bool | None:
     return None
 
 
+UNKNOWN_PRIOR = PriorPosition(rights=Rights(), clearances=None)
+"""A position before the deal of which nothing is known: every right and clearance unknown."""
+
+
+def member_prior(member: CoInvestor) -> PriorPosition | None:
+    """What a member held before the deal, for its own screening: its recorded ``prior``;
+    nothing (``None``, as an investor's record without ``prior``) when ``held_before`` is false;
+    otherwise not known. The record's own ``prior`` is the investor's and never the member's:
+    a member topping up a stake CFIUS cleared, with no new 800.211(b) right, is not a covered
+    investment (800.304(f)(2)), and one whose control CFIUS cleared is not covered (800.305),
+    so an unrecorded position leaves those open rather than counting every right as new."""
+    if member.prior is not None:
+        return member.prior
+    if member.held_before is False:
+        return None
+    return UNKNOWN_PRIOR
+
+
 def member_record(deal: DealRecord, position: int) -> DealRecord:
     """The record that screens ``co_investors[position]`` as the investor of the deal."""
     member = deal.co_investors[position]
@@ -175,7 +193,7 @@ def member_record(deal: DealRecord, position: int) -> DealRecord:
         "investor": member.party,
         "rights": rights,
         "co_investors": others,
-        "prior": None,  # the record's `prior` is the investor's earlier position
+        "prior": member_prior(member),
         "expected": None,
     }
     if "supply_terms" in type(deal).model_fields:
@@ -268,7 +286,14 @@ def _member(
     )
 
 
-_MEMBER_DEAL_FACTS = frozenset({"deal.increases_voting", "deal.new_trigger_rights"})
+_MEMBER_DEAL_FACTS = frozenset(
+    {
+        "deal.increases_voting",
+        "deal.new_trigger_rights",
+        "deal.prior_investment_clearance",
+        "deal.prior_control_clearance",
+    }
+)
 
 
 def _member_path(path: str, position: int) -> str:

@@ -14,6 +14,7 @@ import textwrap
 
 from pydantic import Field
 
+from screening.engine import consortium
 from screening.engine.evaluate import flatten
 from screening.engine.explain import condition_lines
 from screening.engine.run import (
@@ -48,6 +49,51 @@ class Explanation(Result):
     conditions: list[ConditionResult] = Field(default_factory=list)
     findings: list[Explanation] = Field(default_factory=list)
     suppressed_by: list[str] = Field(default_factory=list)
+
+
+class MemberExplanation(Result):
+    """One rule for one consortium member, on the member's own record (engine/consortium.py)."""
+
+    position: int = Field(description="the member's index in the record's `co_investors`")
+    name: str
+    acquires: bool | None = Field(
+        description="whether it acquires in the deal: true, or null = not recorded (its "
+        "screening counts for the ceiling only)"
+    )
+    binds: bool = Field(
+        description="whether the rule's regime binds this member as a person (CFIUS always; "
+        "parts 850 and 202 unless it is known not to be a U.S. person; other regimes describe "
+        "the investor's own relation to the target and are never a member's)"
+    )
+    explanation: Explanation
+
+
+def explain_members(
+    book: Rulebook, deal: DealRecord, rule_id: str, *, as_of: dt.date | None = None
+) -> list[MemberExplanation]:
+    """For a consortium deal, the rule for each member acquiring (or that may acquire) in the
+    deal, each screened as the investor of its own record, as ``screen`` screens it; [] for a
+    deal with no member or a rule the rulebook lacks."""
+    if rule_id not in book.rules or not consortium.is_consortium(deal):
+        return []
+    date = resolve_as_of(deal, as_of)
+    regime = book.rules[rule_id].regime
+    out: list[MemberExplanation] = []
+    for i, co in enumerate(deal.co_investors):
+        takes = consortium.acquires(co)
+        if takes is False:
+            continue
+        record = consortium.member_record(deal, i)
+        out.append(
+            MemberExplanation(
+                position=i,
+                name=co.party.name,
+                acquires=takes,
+                binds=regime in consortium.member_regimes(co.party),
+                explanation=explain_rule(book, record, rule_id, as_of=date),
+            )
+        )
+    return out
 
 
 def _evaluation(book: Rulebook, deal: DealRecord, as_of: dt.date | None) -> Evaluation:

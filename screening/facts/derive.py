@@ -394,6 +394,11 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
             )
         )
     )
+    largest: Tri = (
+        None
+        if r.voting_pct is None or r.largest_other_holder_pct is None
+        else _exceeds(r.voting_pct, r.largest_other_holder_pct)
+    )
     return RightsFacts(
         voting_pct=r.voting_pct,
         substantial_interest=substantial,
@@ -417,11 +422,20 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
         control_stated={True: "yes", False: "no", None: "not_stated"}[r.control],
         no_control_stipulated=r.control is False,
         blocks_decisions=_blocks(r.voting_pct, r.decision_threshold_pct),
-        dominant_minority_stated=r.dominant_minority is True,
-        largest_holder=None
-        if r.voting_pct is None or r.largest_other_holder_pct is None
-        else _exceeds(r.voting_pct, r.largest_other_holder_pct),
+        dominant_minority_stated=_dominant_minority(r.dominant_minority, r.voting_pct, largest),
+        largest_holder=largest,
     )
+
+
+def _dominant_minority(stated: bool | None, voting: Num | None, largest: Tri) -> Tri:
+    """A dominant minority (800.208(a)): as the record states it; not stated, it is an open
+    question for a minority holder the record shows as the largest holder (the usual mark of a
+    dominant minority), and taken as absent otherwise (no sign of it in the record)."""
+    if stated is not None:
+        return stated
+    if largest is True and ge(voting, 50) is False:
+        return None
+    return False
 
 
 def _mnpti_access(deal: DealRecord) -> Tri:
@@ -512,7 +526,7 @@ def deal_facts(
         d["deal.us_contribution"] = f"stipulated in the record: {contribution}"
     r = deal.rights
     prior = deal.prior.rights if deal.prior else None
-    clearances = deal.prior.clearances if deal.prior else []
+    clearances = deal.prior.clearances if deal.prior else []  # None: not known
     increases: Tri = None
     if prior is not None and prior.voting_pct is not None and r.voting_pct is not None:
         increases = _exceeds(r.voting_pct, prior.voting_pct)
@@ -535,8 +549,8 @@ def deal_facts(
         through_newly_formed_subsidiary=getattr(deal, "through_newly_formed_subsidiary", None),
         open_market_purchase=getattr(deal, "open_market_purchase", None),
         property_rights=getattr(deal, "property_rights", None),
-        prior_control_clearance=any(c.kind == "control" for c in clearances),
-        prior_investment_clearance=any(c.kind == "covered_investment" for c in clearances),
+        prior_control_clearance=_cleared(clearances, "control"),
+        prior_investment_clearance=_cleared(clearances, "covered_investment"),
         new_trigger_rights=_new_trigger_rights(rights, prior),
         increases_voting=increases,
         converts_to_voting_pct=ce.converts_to_voting_pct if ce else None,
@@ -553,6 +567,13 @@ def deal_facts(
         if deal.history is None or deal.history.notified is False
         else deal.history.cfius_action_concluded,
     )
+
+
+def _cleared(clearances: list[Any] | None, kind: str) -> Tri:
+    """Whether CFIUS cleared an earlier step of this kind; unknown when the list is."""
+    if any(c.kind == kind for c in clearances or []):
+        return True
+    return None if clearances is None else False
 
 
 def _exceeds(a: Num, b: Num) -> Tri:

@@ -61,10 +61,10 @@ class DealFacts(Section):
     through_newly_formed_subsidiary: bool | None = _label("built through a newly formed subsidiary")
     open_market_purchase: bool | None = _label("open-market purchase")
     property_rights: int | None = _label("property rights acquired (of 4)")
-    prior_control_clearance: bool = Field(
+    prior_control_clearance: bool | None = Field(
         False, title="CFIUS earlier cleared control by the investor"
     )
-    prior_investment_clearance: bool = Field(
+    prior_investment_clearance: bool | None = Field(
         False, title="CFIUS earlier cleared a covered investment by the investor"
     )
     new_trigger_rights: bool | None = _label("the deal grants 800.211(b) rights not held before")
@@ -228,8 +228,9 @@ class RightsFacts(Section):
     blocks_decisions: bool | None = _label(
         "the investor's votes can block decisions on important matters (800.208(a))"
     )
-    dominant_minority_stated: bool = Field(
-        False, title="the record states the investor holds a dominant minority"
+    dominant_minority_stated: bool | None = Field(
+        False,
+        title="the investor holds a dominant minority (as stated; open for the largest holder)",
     )
     largest_holder: bool | None = _label("the investor is the largest voting holder")
 

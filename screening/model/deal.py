@@ -484,6 +484,19 @@ class CoInvestor(Record):
         "800.401(a)), so it is screened as a member whose rights are not known for the ceiling "
         "only, with an open question; true without `rights` = a member whose rights are not known",
     )
+    held_before: bool | None = Field(
+        None,
+        description="whether this co-investor held any interest or right in the target before "
+        "the deal: false = a new investor (every right new, no earlier clearance); true = see "
+        "`prior`. Omitted with no `prior` = not known: a top-up of a cleared stake may not be "
+        "covered (800.304(f)(2), 800.305), so a member's duty stays open",
+    )
+    prior: PriorPosition | None = Field(
+        None,
+        description="what this co-investor held before the deal (its rights, and CFIUS "
+        "clearances of its earlier steps), read when it is screened as a consortium member "
+        "(800.303(b), 800.304(f)(2), 800.305); omitted = not known unless `held_before: false`",
+    )
 
     @property
     def voting(self) -> PercentValue | None:
@@ -695,9 +708,6 @@ class Rights(Record):
     )
 
 
-CoInvestor.model_rebuild()
-
-
 class History(Record):
     """What has already happened to the deal: closing, notice to CFIUS, mitigation."""
 
@@ -722,9 +732,14 @@ class PriorPosition(Record):
     """What the investor held before the deal, for changes of rights and follow-on investments."""
 
     rights: Rights = Field(description="rights held before the deal")
-    clearances: list[Clearance] = Field(
-        description="earlier CFIUS actions on the investor's stake", default_factory=list
+    clearances: list[Clearance] | None = Field(
+        description="earlier CFIUS actions on the investor's stake ([] = none, the default; "
+        "null = not known)",
+        default_factory=list,
     )
+
+
+CoInvestor.model_rebuild()
 
 
 class AssetIndicia(Record):
@@ -862,6 +877,11 @@ class DealBase(Record):
             if own is not None and co.voting_pct is not None and own != co.voting_pct:
                 raise ValueError(
                     f"co_investors[{i}]: rights.voting_pct and voting_pct differ; give one"
+                )
+            if co.prior is not None and co.held_before is False:
+                raise ValueError(
+                    f"co_investors[{i}]: `prior` is what it held before the deal, but "
+                    "held_before is false; give one"
                 )
             if co.rights is not None and co.acquires_in_deal is False:
                 raise ValueError(
