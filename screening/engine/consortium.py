@@ -65,8 +65,9 @@ BASIS = (
     "describes, tested per foreign person acquiring (800.401(a); 800.236(a)(1); compare example "
     "800.401(j)(3)); the parties may submit one declaration together (800.403(a)); 800.404(b) "
     "provides for a declaration submitted by fewer than all parties. A member that is or may be "
-    "a U.S. person is also screened for the outbound rules (850.210, 850.302-303) and the data "
-    "security rule (202.301-302), which bind each U.S. person."
+    "a U.S. person is also screened for the outbound rules (850.210, 850.302-303), which bind "
+    "each U.S. person; every member is screened for the data security rule as the counterparty "
+    "of its own record (202.210, 202.211, 202.301-302)."
 )
 _DUTY = {
     "prohibited": "prohibited as structured",
@@ -92,8 +93,10 @@ def _us_person(party: Party) -> bool | None:
 
 
 def member_regimes(party: Party) -> tuple[str, ...]:
-    """The regimes that bind a member as a person: CFIUS; parts 850 and 202 unless not U.S."""
-    return CFIUS_REGIMES if _us_person(party) is False else MEMBER_REGIMES
+    """The regimes a member is screened for: CFIUS; part 850 unless it is not a U.S. person;
+    part 202 always: a U.S. member is bound by it, and a foreign member may be the covered
+    person that gets access (202.210, 202.211; a U.S. person is never a covered person)."""
+    return (*CFIUS_REGIMES, "dsp_202") if _us_person(party) is False else MEMBER_REGIMES
 
 
 def acquires(co: CoInvestor) -> bool | None:

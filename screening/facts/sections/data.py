@@ -19,7 +19,8 @@ from screening.model.ext.data import DataAgreement, DataTransaction
 from screening.model.numbers import Num
 from screening.model.reference import References
 
-INVESTMENT_KINDS = ("equity_stake", "acquisition", "joint_venture")
+# 202.228(a): ownership interests in a U.S. legal entity or in real estate located in the U.S.
+INVESTMENT_KINDS = ("equity_stake", "acquisition", "joint_venture", "real_estate")
 OMIC = ("human_genomic", "human_omic_other")
 
 
@@ -140,8 +141,13 @@ def _bulk(
     omic: list[Tri] = []
     categories: set[str] = set()
     complete = True
+    # 202.205: bulk is counted in one transaction or aggregated across transactions between the
+    # same parties, so every category is also tested on its total over the datasets.
+    totals: dict[str, list[int | None]] = {}
     for ds in dtx.datasets:
         cats = [str(c) for c in ds.categories]
+        for c in set(cats):
+            totals.setdefault(c, []).append(ds.count)
         lowest_cat = min(cats, key=lambda c: limits.get(c, 10**12))
         lowest = limits.get(lowest_cat)
         if lowest is None or ds.count is None:
@@ -159,6 +165,31 @@ def _bulk(
         if over:
             categories.update(cats)
         omic.append(any(c in OMIC and ds.count > limits.get(c, 10**12) for c in cats))
+    for cat, counts in sorted(totals.items()):
+        limit = limits.get(cat)
+        known = [n for n in counts if n is not None]
+        if len(counts) < 2 or limit is None or len(known) < 2:
+            continue  # one dataset is tested above; an unknown count is already unknown
+        most, total = max(known), sum(known)
+        if most > limit or total <= limit:
+            continue  # settled by the largest dataset alone, or not bulk even if all add up
+        agg: Tri = True if dtx.datasets_distinct else None
+        notes.append(
+            f"{cat} aggregated over {len(known)} datasets: "
+            + (
+                f"{total:,} {units[cat]} > {limit:,} (distinct persons)"
+                if agg
+                else f"between {most:,} and {total:,} {units[cat]} (the datasets may cover the "
+                f"same persons), threshold {limit:,}"
+            )
+        )
+        results.append(agg)
+        if cat in OMIC:
+            omic.append(agg)
+        if agg:
+            categories.add(cat)
+        else:
+            complete = False
     return or3(results), sorted(categories) if complete else None, or3(omic)
 
 
@@ -204,6 +235,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[DataFacts
             r.mnpti_access,
             None if r.involvement is None else bool(r.involvement),
             None if r.control_matters is None else bool(r.control_matters),
+            # A stipulated control conclusion goes beyond the standard minority protections.
+            r.control is True,
         ]
     )
     bulk_notes: list[str] = []

@@ -14,14 +14,17 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.sections._chains import unlisted_max
-from screening.facts.sections.base import HUNDRED, Section, Tri, fact, or3
+from screening.facts.parties import screen_name
+from screening.facts.sections._chains import full_count_share, meets, unlisted_max
+from screening.facts.sections.base import HUNDRED, AtLeast, Section, Tri, fact, or3
 from screening.model.numbers import Num, ge, gt, pct_bounds, render
 from screening.model.reference import References
 
 COUNTRIES = "countries_of_concern_850"
 NOTIFICATION_DAYS = 30  # 850.404(c)
 FIFTY = Decimal(50)
+# 850.224(m)(1), (2), (4), (5): the restricted lists the party screening also reads (same ids).
+PARTY_LISTS = ("bis_entity_list", "bis_meu_list", "ofac_sdn", "ns_cmic")
 
 
 class OutboundFacts(Section):
@@ -33,7 +36,17 @@ class OutboundFacts(Section):
     controlled_foreign_entity: bool | None = fact(
         "the investor is a controlled foreign entity of a U.S. person (850.206)"
     )
-    knows_relevant_facts: bool | None = fact("the U.S. person knows the relevant facts (850.216)")
+    knows_relevant_facts: bool | None = fact(
+        "the U.S. person knows (or has reason to know) the relevant facts at the time of the "
+        "transaction (850.216)"
+    )
+    later_knowledge: bool | None = fact(
+        "the U.S. person did not know the relevant facts at the time of the transaction and knows "
+        "them by the screening date, after completion (850.403)"
+    )
+    knowledge_notice_due: dt.date | None = fact(
+        "850.403 notification due: 30 days after the knowledge (the screening date) (850.404(c))"
+    )
     official_usg_business: bool | None = fact("official business of the U.S. Government")
     coc_person: bool | None = fact("the counterparty is a person of a country of concern (850.221)")
     coc_country: str | None = fact("the country of concern concerned")
@@ -75,7 +88,7 @@ class OutboundFacts(Section):
     ai_primarily_biological_data: bool | None = fact(
         "trained primarily on biological sequence data"
     )
-    target_lists: list[str] = fact("850.224(m) lists naming the counterparty")
+    target_lists: list[str] | AtLeast | None = fact("850.224(m) lists naming the counterparty")
     debt_equity_like_rights: bool | None = fact("the debt carries equity-like rights")
     contingent_equity_acquired_on: dt.date | None = fact("contingent equity acquired on")
     fund_is_us_person: bool | None = fact("the fund is a U.S. person")
@@ -344,11 +357,108 @@ def _coc_person(deal: Any, coc: set[str], notes: dict[str, str]) -> tuple[Tri, s
             "850.221(c)-(e))"
         )
         return True, None
-    if ob is None:
-        # Without an outbound record only the place of organization is known.
-        return (None if tgt.country is None else False), None
-    known = all(p is not None for p in places) and owned is not None
+    if ob is None or owned is None:
+        # 850.221(d)-(e): persons of a country of concern holding at least 50%, read from the
+        # target's recorded owners (organized in, or nationals of, a country of concern).
+        by_owners = _coc_owned(tgt, coc, notes)
+        if by_owners:
+            return True, None
+        if ob is None:
+            if tgt.country is None:
+                return None, None
+            if tgt.country == "US":
+                # A U.S.-organized target: its headquarters and principal place of business are
+                # not recorded without an outbound record; only its recorded owners are read
+                # (a documented limit, docs/regimes/outbound_850.md).
+                return (False if by_owners is False or tgt.owners is None else None), None
+            # A non-U.S. target outside the countries of concern may still be headquartered or
+            # principally based in one (850.221(b)): neither is recorded without the block.
+            notes["outbound.coc_person"] = (
+                f"{tgt.name} is organized in {tgt.country}; its headquarters and principal place "
+                "of business are not recorded (850.221(b))"
+            )
+            return None, None
+        owned_known: Tri = by_owners
+    else:
+        owned_known = False
+    known = all(p is not None for p in places) and owned_known is False
     return (False if known else None), None
+
+
+def _coc_owned(tgt: Any, coc: set[str], notes: dict[str, str]) -> Tri:
+    """850.221(d)-(e): persons of a country of concern hold at least 50% (recorded owners)."""
+
+    def direct(owner: Any) -> Tri:
+        return None if owner.country is None else owner.country in coc
+
+    low, high = full_count_share(
+        tgt.owners, direct, FIFTY, strict=False, complete=tgt.owners_complete
+    )
+    result = meets((low, high), FIFTY, strict=False)
+    if result:
+        notes["outbound.coc_person"] = (
+            f"persons of a country of concern hold {low.normalize():f}% or more of {tgt.name} "
+            "through its recorded owners (at least 50%, 850.221(d)-(e))"
+        )
+    return result
+
+
+def _target_lists(
+    deal: Any, references: References, as_of: dt.date, notes: dict[str, str]
+) -> list[str] | AtLeast:
+    """850.224(m): the record's lists, the target's declared lists and its name matches."""
+    ob = deal.outbound
+    tgt = deal.target
+    recorded = None if ob is None else ob.target_lists
+    screening = screen_name(tgt.name, references, as_of, declared=[str(x) for x in tgt.lists or []])
+    from_party = sorted({m.list_id for m in screening.matches} & set(PARTY_LISTS))
+    known = sorted(set(recorded or []) | set(from_party))
+    if from_party:
+        notes["outbound.target_lists"] = (
+            f"party screening of {tgt.name}: {', '.join(from_party)} (850.224(m))"
+        )
+    if recorded is None:
+        unknown = (
+            "outbound.target_lists not recorded: whether the 850.224(m) lists (incl. the "
+            "military-intelligence end-user designation, SDN 50%-owned and FTO) name the target "
+            "is unknown"
+        )
+        found = notes.get("outbound.target_lists")
+        notes["outbound.target_lists"] = f"{found}; {unknown}" if found else unknown
+        return AtLeast(known=known)
+    return known
+
+
+def _knowledge(deal: Any, as_of: dt.date, notes: dict[str, str]) -> tuple[Tri, Tri, dt.date | None]:
+    """850.216, 850.403: knowledge at the time of the transaction, and knowledge acquired later.
+
+    A record that says the U.S. person does not know the relevant facts still states them: by
+    the screening date the person knows them. Screened before completion, the person knows them
+    at the time of the transaction; screened on or after completion, 850.403 requires a
+    notification within 30 days of acquiring the knowledge, prohibited or notifiable alike.
+    """
+    recorded = deal.outbound.knows_relevant_facts
+    if recorded is not False:
+        return recorded, False if recorded else None, None
+    done = deal.completion_date
+    due = as_of + dt.timedelta(days=NOTIFICATION_DAYS)
+    if done is not None and as_of < done:
+        notes["outbound.knows_relevant_facts"] = (
+            f"recorded as not known, but the record states the facts on {as_of}, before completion "
+            f"on {done}: known at the time of the transaction (850.216)"
+        )
+        return True, False, None
+    notes["outbound.later_knowledge"] = (
+        f"recorded as not known at the time of the transaction; known by the screening date "
+        f"{as_of} (850.403)" + ("" if done is not None else "; the completion date is not recorded")
+    )
+    notes["outbound.knowledge_notice_due"] = (
+        f"30 calendar days after the knowledge was acquired, counted from the screening date "
+        f"{as_of} (850.404(c))"
+    )
+    # Completion not recorded: the deal may not have completed, and then the facts are known at
+    # the time of the transaction.
+    return (None if done is None else False), True, due
 
 
 def _over(ops: int | None, exponent: int) -> Tri:
@@ -370,9 +480,11 @@ def derive(
         f"countries of concern on {as_of}: {', '.join(sorted(coc)) or 'none'}",
     )
     if ob is None:
-        # Without a record, part 850 is an open question only where it could plausibly apply.
+        # Without a record, part 850 is an open question only where it could plausibly apply: a
+        # U.S. person or a controlled foreign entity of one (850.206, 850.302) dealing with a
+        # counterparty that may be a person of a country of concern (850.221).
         plausible = deal.kind == "outbound_investment" or (
-            us is not False and coc_person is not False
+            (us is not False or cfe is not False) and coc_person is not False
         )
         recorded: Tri = None if plausible else False
         notes["outbound.recorded"] = (
@@ -387,7 +499,7 @@ def derive(
             controlled_foreign_entity=cfe,
             coc_person=coc_person,
             coc_country=coc_country,
-            target_lists=[],
+            target_lists=_target_lists(deal, references, as_of, notes) if plausible else [],
         ), notes
 
     pcts = [
@@ -417,11 +529,16 @@ def derive(
                 r.board_nomination_right,
                 None if r.control_matters is None else bool(r.control_matters),
                 None if r.involvement is None else bool(r.involvement),
+                r.mnpti_access,
+                # A stipulated control conclusion is beyond the six protections; without one,
+                # the governance facts above decide.
+                r.control is True,
             ]
         )
         notes["outbound.rights_beyond_minority_protections"] = (
-            "from the deal's rights: board seats, observer, nomination, control matters or "
-            "involvement go beyond the six 850.501(a)(2) protections"
+            "from the deal's rights: board seats, observer, nomination, control matters, "
+            "involvement, access to material nonpublic technical information or control go beyond "
+            "the six 850.501(a)(2) protections"
         )
     ops = ob.ai_training_operations
     if ops is not None:
@@ -431,13 +548,21 @@ def derive(
         due = deal.completion_date + dt.timedelta(days=NOTIFICATION_DAYS)
         notes["outbound.notification_due"] = (
             f"30 calendar days after completion on {deal.completion_date} (850.404(c))"
+        ) + (
+            "; for the LP route the completion date is the date the interest in the covered "
+            "foreign person is transferred to the fund (850.204(b)): record that date"
+            if ttype == "lp_interest"
+            else ""
         )
+    knows, later, knowledge_due = _knowledge(deal, as_of, notes)
     facts = OutboundFacts(
         recorded=True,
         transaction_type=ttype,
         us_person=us,
         controlled_foreign_entity=cfe,
-        knows_relevant_facts=ob.knows_relevant_facts,
+        knows_relevant_facts=knows,
+        later_knowledge=later,
+        knowledge_notice_due=knowledge_due,
         official_usg_business=ob.official_usg_business,
         coc_person=coc_person,
         coc_country=coc_country,
@@ -467,7 +592,7 @@ def derive(
         ai_training_over_1e24=_over(ops, 24),
         ai_training_over_1e23=_over(ops, 23),
         ai_primarily_biological_data=ob.ai_primarily_biological_data,
-        target_lists=sorted(set(ob.target_lists)),
+        target_lists=_target_lists(deal, references, as_of, notes),
         debt_equity_like_rights=ob.debt_equity_like_rights,
         contingent_equity_acquired_on=ob.contingent_equity_acquired_on,
         fund_is_us_person=ob.fund_is_us_person,

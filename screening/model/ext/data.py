@@ -63,6 +63,14 @@ class DataTransaction(Record):
         None, description="the deal gives the counterparty access to the data (202.210)"
     )
     datasets: list[Dataset] | None = Field(None, description="data accessed; [] = none")
+    datasets_distinct: bool | None = Field(
+        None,
+        description=(
+            "true: the datasets are about different U.S. persons (devices), so their counts add "
+            "up per category (202.205); otherwise the aggregate lies between the largest dataset "
+            "and the sum"
+        ),
+    )
     government_related: bool | None = Field(
         None,
         description=(

@@ -160,8 +160,10 @@ class Outbound(Record):
         None, description="AI trained primarily on biological sequence data (850.224(l))"
     )
     # Listed parties, 850.224(m)
-    target_lists: list[OutboundList] = Field(
-        description="850.224(m) lists naming the target", default_factory=list
+    target_lists: list[OutboundList] | None = Field(
+        None,
+        description="850.224(m) lists naming the target; [] = none; omitted = not known (the "
+        "prohibition of 850.224(m) stays an open question)",
     )
     # Debt, conversion, funds
     debt_equity_like_rights: bool | None = Field(
