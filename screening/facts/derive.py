@@ -303,6 +303,15 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
             if needing
             else None
         )
+    ct_fact: Tri = (
+        None
+        if current is None
+        else (True if any(at for c, at in timing if c in current) else None)
+        if current and timing_open
+        else bool(current)
+    )
+    if cts == [] and _export_points_to_ct(deal, d):
+        ct_fact, ct_auth, exc_all = None, None, None
     cici, cici_items = _cici_function(deal, references, d)
     spd = tgt.sensitive_data
     nearest = _nearest([f.miles_to_listed_installation for f in tgt.facilities or []])
@@ -311,11 +320,7 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
         country=tgt.country,
         naics=tgt.naics,
         us_business=tgt.interstate_commerce,
-        critical_technology=None
-        if current is None
-        else (True if any(at for c, at in timing if c in current) else None)
-        if current and timing_open
-        else bool(current),
+        critical_technology=ct_fact,
         ct_authorization_required=ct_auth,
         ct_license_exceptions_cover_all=exc_all,
         cici_function=cici,
@@ -333,6 +338,38 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
         miles_to_installation=nearest,
         air_carrier=tgt.certificated_air_carrier,
     )
+
+
+def _export_points_to_ct(deal: DealRecord, d: dict[str, str]) -> bool:
+    """Whether the deal's export classification points to a critical technology none is recorded.
+
+    The `export_control` block classifies what the U.S. side releases under an ECCN off EAR99
+    with a licence required to the recipient's country: technology on the Commerce Control List
+    that needs a licence, which is a critical technology (31 CFR 800.215(b)) when it is
+    controlled for national security, chemical and biological weapons, nuclear
+    nonproliferation or missile technology, regional stability or surreptitious listening - an
+    anti-terrorism-only entry is not. The target's empty `critical_technologies` list then does
+    not settle the question: it stays unknown (an open question), never a silent clear.
+    """
+    x = getattr(deal, "export_control", None)
+    if x is None or x.eccn is None or x.eccn == "EAR99":
+        return False
+    if x.licence_required_for_country is not True:
+        return False
+    d["target.critical_technology"] = (
+        f"no critical technology is recorded, but export_control classifies the technology "
+        f"released as {x.eccn} with a licence required for "
+        f"{', '.join(sorted(set(x.recipient_countries or []))) or 'the recipient'}: a CCL item "
+        "needing a licence is a critical technology (800.215(b)) unless it is controlled only "
+        "for anti-terrorism or other unilateral reasons, which makes the target a TID U.S. "
+        "business (800.248(a)); record the technology in target.critical_technologies (or "
+        "correct the classification)"
+    )
+    d["target.ct_authorization_required"] = (
+        "not known: the technology classified in export_control is not recorded as a critical "
+        "technology with its licence requirements by destination"
+    )
+    return True
 
 
 def _nearest(miles: list[Num | None]) -> Num | None:

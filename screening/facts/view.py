@@ -363,6 +363,9 @@ SHOWN_WHEN_READ = frozenset(
         "energy.status_date",
         "parties.target_ns_cmic_trading_ban",
         "parties.target_blocked_offshore",
+        "parties.entity_list_recipient",
+        "parties.bis_affiliate_recipient",
+        "export.recipient_foreign",
     }
 )
 COUNTRY_PATHS = (

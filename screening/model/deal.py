@@ -890,6 +890,20 @@ class DealBase(Record):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _export_recipients_named(self) -> DealBase:
+        x = self.export_control
+        if x is None or x.recipient_parties is None:
+            return self
+        names = [self.investor.name, *(co.party.name for co in self.co_investors)]
+        for i, name in enumerate(x.recipient_parties):
+            if name not in names:
+                raise ValueError(
+                    f"export_control.recipient_parties[{i}]: `{name}` is not the name of the "
+                    "investor or of a co-investor"
+                )
+        return self
+
 
 class EquityStake(DealBase):
     """Acquisition of shares or other equity in a U.S. business."""

@@ -68,6 +68,11 @@ def _listed(owner: Owner) -> Tri:
     return RestrictedList.bis_entity_list in owner.lists
 
 
+def _foreign_investor(inv: Any) -> Tri:
+    """Whether the investor, as recipient, is a foreign person by its country (unknown: None)."""
+    return None if inv.country is None else inv.country != "US"
+
+
 def _status(references: References, as_of: dt.date) -> str | None:
     table = references.get("ear_affiliates_rule")
     if table is None:
@@ -81,10 +86,13 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
     x: TechnologyRelease | None = deal.export_control
     terms = getattr(deal, "supply_terms", None)
     know_how: Tri = None if terms is None else terms.know_how_to_investor
+    inv = deal.investor
     if x is None and know_how is True:
-        return ExportFacts(recorded=None), {
+        return ExportFacts(recorded=None, recipient_foreign=_foreign_investor(inv)), {
             "export.recorded": "no export_control block in the deal; the supply terms pass "
-            "technology or know-how to the investor (a release or export, 15 CFR 734.13-734.15)"
+            "technology or know-how to the investor (a release or export, 15 CFR 734.13-734.15)",
+            "export.recipient_foreign": "recipient countries not recorded: judged from the "
+            f"investor's country ({inv.country or 'unknown'})",
         }
     if x is None:
         licence = deal.kind == "supply_partnership" and getattr(deal, "arrangement", None) == (
@@ -101,12 +109,11 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
             )
         }
     d: dict[str, str] = {}
-    inv = deal.investor
     countries = None if x.recipient_countries is None else sorted(set(x.recipient_countries))
     if countries is not None:
         foreign: Tri = any(c != "US" for c in countries)
     else:
-        foreign = None if inv.country is None else inv.country != "US"
+        foreign = _foreign_investor(inv)
         d["export.recipient_foreign"] = (
             "recipient countries not recorded: judged from the investor's country "
             f"({inv.country or 'unknown'})"

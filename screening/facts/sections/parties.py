@@ -85,6 +85,20 @@ class PartyFacts(Section):
     bis_affiliate_chain: str | None = fact(
         "ownership chain through which the Affiliates Rule applies"
     )
+    bis_affiliate_recipient: bool | None = fact(
+        "a party that receives the technology or items is owned 50% or more by Entity List or "
+        "MEU parties (BIS Affiliates Rule)"
+    )
+    bis_affiliate_recipient_chain: str | None = fact(
+        "ownership chain through which the Affiliates Rule reaches a recipient"
+    )
+    entity_list_recipient: bool | None = fact(
+        "a party on the Entity List (the investor or a co-investor) receives the technology or "
+        "items the deal releases or exports"
+    )
+    entity_list_recipients: str | None = fact(
+        "the listed parties that receive, or may receive, the technology or items"
+    )
 
 
 def _label(node: Node) -> str:
@@ -402,6 +416,58 @@ def _ns_cmic_trading_ban(target: Node, references: References, as_of: dt.date) -
     return or3(results), "; ".join(notes)
 
 
+def _recipients_named(deal: Any) -> list[str] | None:
+    x = getattr(deal, "export_control", None)
+    return None if x is None else x.recipient_parties
+
+
+def _receives(named: list[str] | None, node: Node) -> Tri:
+    """Whether a party receives what the deal releases or exports: as `recipient_parties` names
+    them, else the investor (the counterparty) does and a co-investor may."""
+    if named is not None:
+        return node.name in named
+    return True if node.role == "investor" else None
+
+
+def _entity_list_recipients(deal: Any, parties: list[Node]) -> tuple[Tri, str | None, str]:
+    """Whether a party on the Entity List receives what the deal releases or exports (3-valued).
+
+    A listing binds exports to the listed party (15 CFR 744.11, 744.16): a listed co-investor
+    that receives nothing needs no licence. The recipients are those `export_control.
+    recipient_parties` names; without that list, the investor (the counterparty) and, not known,
+    each co-investor. Returns the answer, the parties it rests on, and the derivation.
+    """
+    named = _recipients_named(deal)
+    found: list[Tri] = []
+    sure: list[str] = []
+    maybe: list[str] = []
+    notes: list[str] = []
+    for node in parties:
+        listed: Tri = (
+            True if "bis_entity_list" in node.listed else (None if not node.lists_known else False)
+        )
+        both = and3([listed, _receives(named, node)])
+        found.append(both)
+        label = f"{node.role} {node.name}"
+        if both is True:
+            sure.append(label)
+        elif both is None:
+            maybe.append(label)
+            if listed is True:
+                notes.append(
+                    f"{label} is on the Entity List; whether it receives the technology or items "
+                    "is not recorded (export_control.recipient_parties)"
+                )
+            else:
+                notes.append(f"{label} may receive them; its list memberships are not known")
+        elif listed is True:
+            notes.append(f"{label} is on the Entity List but receives nothing (recipient_parties)")
+    answer = or3(found)
+    who = sure if answer is True else maybe
+    text = "; ".join(notes) or "no party on the Entity List receives the technology or items"
+    return answer, ", ".join(who) or None, text
+
+
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFacts, dict[str, str]]:
     """Screen every party and owner of the deal against the restricted lists in force on as_of."""
     parties, target = _parties(deal, references, as_of)
@@ -463,6 +529,21 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     in_force = any(k in _BIS for k in ownership_rules(references, as_of))
     affiliate, affiliate_chain = _ownership(parties, _BIS, references, as_of, bis_notes)
     d["parties.bis_affiliate_by_ownership"] = "; ".join(bis_notes)
+    # The Affiliates Rule binds exports to the affiliate itself: only a recipient counts.
+    affiliate_recipient: Tri = False
+    recipient_chains: list[str] = []
+    if affiliate is not False:
+        named = _recipients_named(deal)
+        per: list[Tri] = []
+        for p in parties:
+            status, chain = _ownership([p], _BIS, references, as_of, [])
+            per.append(and3([status, _receives(named, p)]))
+            if per[-1] is True and chain:
+                recipient_chains.append(chain)
+        affiliate_recipient = or3(per)
+        d["parties.bis_affiliate_recipient"] = "parties that receive the technology or items: " + (
+            ", ".join(named) if named is not None else "the investor; co-investors not known"
+        )
     # OFAC guidance (Aug. 13, 2014): caution where blocked persons hold less than 50% or control
     # by other means than a majority ownership interest - of the investor side or of the target.
     minority = (
@@ -481,6 +562,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     ) or any(not n.lists_known for n in others)
     if open_party or open_owner:
         d["parties.matched_lists"] += "; some restricted-list memberships are not known"
+    el_recipient, el_names, el_note = _entity_list_recipients(deal, parties)
+    d["parties.entity_list_recipient"] = el_note
     ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
     d["parties.target_ns_cmic_trading_ban"] = ban_note
     facts = PartyFacts(
@@ -502,5 +585,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         affiliates_rule_in_force=in_force,
         bis_affiliate_by_ownership=affiliate,
         bis_affiliate_chain=affiliate_chain,
+        bis_affiliate_recipient=affiliate_recipient,
+        bis_affiliate_recipient_chain="; ".join(sorted(set(recipient_chains))) or None,
+        entity_list_recipient=el_recipient,
+        entity_list_recipients=el_names,
     )
     return facts, d

@@ -1,8 +1,10 @@
 """Deal-record facts: technology shared in a deal and export controls (EAR, 15 CFR 730-774).
 
 The recipient of the technology is the deal's counterparty (the investor: a JV partner, a
-licensee, a customer) and the foreign nationals it sends. ``eccn`` is the classification of the
-technology or source code released (``EAR99`` for items subject to the EAR but not on the CCL).
+licensee, a customer) and the foreign nationals it sends; ``recipient_parties`` names the
+parties that receive it when that is known (a co-investor may, or may not). ``eccn`` is the
+classification of the technology or source code released (``EAR99`` for items subject to the
+EAR but not on the CCL).
 """
 
 from __future__ import annotations
@@ -50,6 +52,15 @@ class TechnologyRelease(Record):
             "countries of the recipients: most recent citizenship or permanent residency of "
             "foreign nationals (deemed export, 734.13(b)), or the destination"
         ),
+    )
+    recipient_parties: list[str] | None = Field(
+        None,
+        description=(
+            "names of the deal's parties (the investor, co-investors) that receive the technology "
+            "or items; given, the list is complete (a party not named receives nothing); omitted: "
+            "the investor receives them and whether any co-investor does is not known"
+        ),
+        max_length=100,
     )
     licence_required_for_country: bool | None = Field(
         None,
