@@ -1,128 +1,347 @@
-"""Benchmark of bulk review (issue 3): memory stays flat, workers scale, review overhead.
+"""Benchmark of bulk review (issues 3 and 14): memory stays flat, workers scale, Dask keeps up.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/bench_review.py                # the figures in docs/performance.md
-    .venv/bin/python benchmarks/bench_review.py --quick        # a smaller, faster run
+    .venv/bin/python benchmarks/bench_review.py                 # every section, default sizes
+    .venv/bin/python benchmarks/bench_review.py --only memory --memory-sizes 1000,20000,100000
+    .venv/bin/python benchmarks/bench_review.py --only workers --scale 20000 --rounds 2
+    .venv/bin/python benchmarks/bench_review.py --quick         # small sizes, to try it out
 
-It measures, on deals from ``dealscreen fixtures generate`` (seed 1):
+The deals come from ``dealscreen fixtures generate --seed 1``: unique deals (their own ids and
+party names), written once per size into ``--deals-dir`` (default: a ``dealscreen-bench-deals``
+folder in the temporary directory) and reused by later runs; a smaller batch is the first lines
+of a larger one (the generator is prefix-stable), and the file names carry a hash of the
+generator's source, so a changed generator writes new files. Sections:
 
-1. peak resident memory of ``dealscreen review deals.jsonl --format jsonl --no-store`` (the whole
-   process tree: the parent and its workers, sampled every 50 ms from /proc) on 1,000 deals and
-   on 100,000 deals; the two peaks must be within 50 MB;
-2. throughput with ``--workers 1`` and ``--workers 2`` on the same deals, as a ratio;
-3. the per-deal overhead of review (reading, parsing, validating, rendering, ordering) against
-   ``screen()`` alone on the same, already validated deals, as a ratio;
-4. when dask[distributed] is installed: ``review --cluster local:2`` against ``--workers 2`` on
-   the same deals, the two commands alternated (``--rounds`` each) and timed end to end (wall
-   clock, cluster start-up included) and by the review's own elapsed time (its summary line:
-   screening, joining and writing, without start-up), medians; the target is a ratio within
-   10%. ``--dask-only`` runs just this part. The load average (``os.getloadavg()``) before and
-   after is printed with it: on a shared machine the ratio means little when the load exceeds
-   the cores.
+1. **memory**: ``dealscreen review FILE --format jsonl --no-store --workers 2`` on each size of
+   ``--memory-sizes``; every process of the tree (the review, its fork server and resource
+   tracker, the workers) is sampled from /proc every 50 ms: the peak of the tree (the largest sum
+   of RSS seen at one instant) and each process's own peak (VmHWM). The growth from the smallest
+   to the largest size is the figure (target: within 20 MB from 1,000 to 100,000 deals); the
+   growth between the two largest sizes tells growth from warm-up.
+2. **workers**: ``--workers 1``, ``--workers 2`` and (with dask[distributed] installed)
+   ``--cluster local:2`` on the same ``--scale`` deals, run in turn ``--rounds`` times
+   (alternated, so a change of load hits every side), medians. Each run reports its wall time,
+   the review's own elapsed time (its summary line: pool or cluster start-up included,
+   interpreter start-up not), the CPU time of each process and the load average before and
+   after. The ratios are wall(1)/wall(2) (target >= 1.8 on 20,000 deals) and
+   elapsed(Dask)/elapsed(--workers 2) (target within 10%). On a shared machine a wall-time ratio
+   says little: the CPU figures say whether the workers were starved (``cores used``: the
+   workers' CPU over the wall time) or did more work per deal with two (``worker CPU per
+   deal``), which is what the code controls.
+3. **overhead**: review with one worker, in-process, against ``screen()`` alone on the same
+   already validated deals, per deal, as a ratio.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import io
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from screening import Deal, load_rulebook, screen
+from screening.authoring import fixtures_gen
 from screening.authoring.fixtures_gen import generate, generate_jsonl
 from screening.review.bulk import Options, run_review
 from screening.review.report.jsonl import JsonlReport
 
 ROOT = Path(__file__).resolve().parent.parent
 DEALSCREEN = str(Path(sys.executable).with_name("dealscreen"))
+SEED = 1
 
 
-def write_deals(path: Path, count: int, seed: int = 1) -> Path:
-    """Write ``count`` generated deals as JSONL."""
-    with path.open("w", encoding="utf-8") as fh:
-        for line in generate_jsonl(count, seed):
-            fh.write(line)
-    return path
+# --------------------------------------------------------------------------------------------
+# Deals, generated once
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Sum of VmRSS over ``root`` and every descendant (Linux /proc, children lists)."""
-    total, todo = 0, [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children", encoding="utf-8") as fh:
-                    todo.extend(int(c) for c in fh.read().split())
-        except (OSError, ValueError):
-            continue
-    return total
+def _generator_tag() -> str:
+    source = Path(fixtures_gen.__file__).read_bytes()
+    return hashlib.sha256(source).hexdigest()[:10]
 
 
-def _rss_kb(pid: int) -> int:
+def deals_file(folder: Path, count: int, seed: int = SEED) -> Path:
+    """``count`` generated deals as JSONL, written once into ``folder`` and reused."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = _generator_tag()
+    final = folder / f"deals-s{seed}-{tag}-{count}.jsonl"
+    if final.exists():
+        return final
+    larger = sorted(
+        (int(m.group(1)), p)
+        for p in folder.glob(f"deals-s{seed}-{tag}-*.jsonl")
+        if (m := re.fullmatch(rf"deals-s{seed}-{tag}-(\d+)\.jsonl", p.name))
+        and int(m.group(1)) > count
+    )
+    tmp = final.with_name(f"{final.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8", newline="\n") as out:
+        if larger:  # the generator is prefix-stable: the first lines of a larger batch
+            with larger[0][1].open(encoding="utf-8", newline="\n") as src:
+                for _, line in zip(range(count), src, strict=False):
+                    out.write(line)
+        else:
+            for line in generate_jsonl(count, seed):
+                out.write(line)
+    os.replace(tmp, final)
+    return final
+
+
+# --------------------------------------------------------------------------------------------
+# The process tree of one command, sampled from /proc
+
+
+@dataclass
+class Proc:
+    """What was seen of one process of the tree."""
+
+    role: str
+    rss_kb: int = 0  # the largest VmRSS sampled
+    hwm_kb: int = 0  # the last VmHWM sampled (the kernel's own peak)
+    cpu_s: float = 0.0  # the last utime + stime sampled
+
+
+@dataclass
+class Run:
+    """One command: wall time, the review's own elapsed time, its processes, the load."""
+
+    wall_s: float
+    elapsed_s: float
+    procs: dict[int, Proc]
+    tree_peak_kb: int
+    load_before: float
+    load_after: float
+    stderr: str = field(repr=False, default="")
+
+    def cpu(self, role: str) -> float:
+        """CPU seconds of the processes of ``role``."""
+        return sum(p.cpu_s for p in self.procs.values() if p.role == role)
+
+    def hwm_mb(self, role: str) -> list[float]:
+        """The peak RSS (MB) of each process of ``role``, largest first."""
+        return sorted(
+            (p.hwm_kb / 1024 for p in self.procs.values() if p.role == role), reverse=True
+        )
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _read_proc(pid: int) -> tuple[int, int, int, float, list[int], str] | None:
+    """(ppid, VmRSS kB, VmHWM kB, CPU s, children, cmdline) of ``pid``; None once it is gone."""
     try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        rss = hwm = 0
         with open(f"/proc/{pid}/status", encoding="utf-8") as fh:
             for line in fh:
                 if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
+                    rss = int(line.split()[1])
+                elif line.startswith("VmHWM:"):
+                    hwm = int(line.split()[1])
+        children: list[int] = []
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="utf-8") as fh:
+                children.extend(int(c) for c in fh.read().split())
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmd = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except (OSError, ValueError, IndexError):
+        return None
+    return int(fields[1]), rss, hwm, (int(fields[11]) + int(fields[12])) / _TICK, children, cmd
 
 
-def peak_rss_mb(path: Path, workers: int) -> tuple[float, float, float]:
-    """Peak process-tree RSS (MB), wall time of a CLI review of ``path``, and the peak RSS of
-    the parent (the ``dealscreen`` process) alone."""
+def _role(pid: int, root: int, ppid: int, cmd: str) -> str:
+    if pid == root:
+        return "parent"
+    if "resource_tracker" in cmd:
+        return "tracker"
+    if ppid == root and "forkserver" in cmd:
+        return "forkserver"
+    # the pool's workers (forked by the fork server) or Dask's worker processes (spawned by
+    # the nannies, which run inside the review process)
+    return "worker"
+
+
+def run_command(path: Path, extra: list[str]) -> Run:
+    """Run ``dealscreen review PATH --format jsonl --no-store EXTRA`` and sample its tree."""
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [
-            DEALSCREEN,
-            "review",
-            str(path),
-            "--format",
-            "jsonl",
-            "--no-store",
-            "--workers",
-            str(workers),
-        ],
+        [DEALSCREEN, "review", str(path), "--format", "jsonl", "--no-store", *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "CI": "1"},
     )
-    peak = parent = 0
+    procs: dict[int, Proc] = {}
+    peak = 0
     while proc.poll() is None:
-        peak = max(peak, _tree_rss_kb(proc.pid))
-        parent = max(parent, _rss_kb(proc.pid))
+        total, todo = 0, [proc.pid]
+        while todo:
+            pid = todo.pop()
+            seen = _read_proc(pid)
+            if seen is None:
+                continue
+            ppid, rss, hwm, cpu, children, cmd = seen
+            entry = procs.setdefault(pid, Proc(""))
+            # a child seen before its exec still shows its parent's command: ask every time
+            entry.role = _role(pid, proc.pid, ppid, cmd)
+            entry.rss_kb = max(entry.rss_kb, rss)
+            entry.hwm_kb = max(entry.hwm_kb, hwm)
+            entry.cpu_s = max(entry.cpu_s, cpu)
+            total += rss
+            todo.extend(children)
+        peak = max(peak, total)
         time.sleep(0.05)
-    _, err = proc.communicate()
+    _, raw = proc.communicate()
+    wall = time.perf_counter() - started
+    err = raw.decode()
     if proc.returncode != 0:
-        raise SystemExit(f"review failed ({proc.returncode}): {err.decode()}")
-    return peak / 1024, time.perf_counter() - started, parent / 1024
+        raise SystemExit(f"review {' '.join(extra)} failed ({proc.returncode}): {err}")
+    found = re.search(r"reviewed \d+ deals in ([0-9.]+) s", err)
+    if found is None:
+        raise SystemExit(f"no summary line from review {' '.join(extra)}: {err}")
+    return Run(wall, float(found.group(1)), procs, peak, load_before, os.getloadavg()[0], err)
 
 
-def review_seconds(path: Path, workers: int) -> tuple[float, float]:
-    """Seconds to review ``path`` in-process into a JSONL report (rulebook already loaded), and
-    the CPU seconds this (parent) process spent on it."""
+# --------------------------------------------------------------------------------------------
+# Sections
+
+
+def memory(folder: Path, sizes: list[int], workers: int) -> dict[str, float]:
+    """Peak RSS of the review's process tree at each size, and of each process."""
+    figures: dict[str, float] = {}
+    runs: dict[int, Run] = {}
+    for size in sizes:
+        path = deals_file(folder, size)
+        run = runs[size] = run_command(path, ["--workers", str(workers)])
+        parent = run.hwm_mb("parent")[0]
+        workers_mb = run.hwm_mb("worker")
+        others = sum(run.hwm_mb("forkserver") + run.hwm_mb("tracker"))
+        print(
+            f"memory, {size:,} deals, --workers {workers}: tree peak "
+            f"{run.tree_peak_kb / 1024:.1f} MB "
+            f"(sum of the processes' own peaks {parent + sum(workers_mb) + others:.1f}): parent "
+            f"{parent:.1f}, workers {' + '.join(f'{w:.1f}' for w in workers_mb)}, fork server and "
+            f"tracker {others:.1f}; {run.elapsed_s:.0f} s ({size / run.elapsed_s:,.0f}/s), "
+            f"load average {run.load_before:.1f} -> {run.load_after:.1f}",
+            flush=True,
+        )
+        figures[f"tree_peak_mb_{size}"] = run.tree_peak_kb / 1024
+        figures[f"parent_peak_mb_{size}"] = parent
+        figures[f"workers_peak_mb_{size}"] = sum(workers_mb)
+    if len(sizes) >= 2:
+        pairs = [(sizes[0], sizes[-1])] + ([(sizes[-2], sizes[-1])] if len(sizes) > 2 else [])
+        for small, big in pairs:
+            a, b = runs[small], runs[big]
+            tree = (b.tree_peak_kb - a.tree_peak_kb) / 1024
+            parent = b.hwm_mb("parent")[0] - a.hwm_mb("parent")[0]
+            work = sum(b.hwm_mb("worker")) - sum(a.hwm_mb("worker"))
+            print(
+                f"memory growth {small:,} -> {big:,} deals: tree peak {tree:+.1f} MB "
+                f"(parent {parent:+.1f}, workers together {work:+.1f})",
+                flush=True,
+            )
+            figures[f"tree_growth_mb_{small}_{big}"] = tree
+            figures[f"parent_growth_mb_{small}_{big}"] = parent
+            figures[f"workers_growth_mb_{small}_{big}"] = work
+    return figures
+
+
+SIDES = {
+    "workers1": ["--workers", "1"],
+    "workers2": ["--workers", "2"],
+    "dask2": ["--cluster", "local:2"],
+}
+
+
+def scaling(path: Path, count: int, rounds: int, with_dask: bool) -> dict[str, float]:
+    """--workers 1, --workers 2 and --cluster local:2 in turn, ``rounds`` times; medians."""
+    sides = [s for s in SIDES if with_dask or s != "dask2"]
+    runs: dict[str, list[Run]] = {s: [] for s in sides}
+    for r in range(rounds):
+        order = sides if r % 2 == 0 else list(reversed(sides))
+        for side in order:
+            run = run_command(path, SIDES[side])
+            runs[side].append(run)
+            screening = run.cpu("worker") + (run.cpu("parent") if side == "workers1" else 0.0)
+            others = (
+                sum(p.cpu_s for p in run.procs.values()) - run.cpu("parent") - run.cpu("worker")
+            )
+            print(
+                f"  round {r + 1} {' '.join(SIDES[side])}: wall {run.wall_s:.1f} s, review "
+                f"{run.elapsed_s:.1f} s ({count / run.elapsed_s:,.0f}/s); CPU parent "
+                f"{run.cpu('parent'):.1f} s, workers {run.cpu('worker'):.1f} s "
+                f"({1000 * screening / count:.2f} ms/deal), others "
+                f"{others:.1f} s; "
+                f"load average {run.load_before:.1f} -> {run.load_after:.1f}",
+                flush=True,
+            )
+    med = {
+        s: {k: statistics.median(getattr(r, k) for r in v) for k in ("wall_s", "elapsed_s")}
+        for s, v in runs.items()
+    }
+    figures: dict[str, float] = {}
+    for side in sides:
+        # the screening CPU: with one worker the parent screens (in-process), else the workers
+        per_deal = statistics.median(
+            (r.cpu("worker") + (r.cpu("parent") if side == "workers1" else 0.0)) / count
+            for r in runs[side]
+        )
+        used = statistics.median(
+            (r.cpu("worker") + (r.cpu("parent") if side == "workers1" else 0.0)) / r.elapsed_s
+            for r in runs[side]
+        )
+        figures[f"{side}_wall_s"] = med[side]["wall_s"]
+        figures[f"{side}_review_s"] = med[side]["elapsed_s"]
+        figures[f"{side}_cpu_ms_per_deal"] = 1000 * per_deal
+        figures[f"{side}_cores_used"] = used
+    loads = [x for v in runs.values() for r in v for x in (r.load_before, r.load_after)]
+    figures["load_min"], figures["load_max"] = min(loads), max(loads)
+    w1, w2 = figures["workers1_review_s"], figures["workers2_review_s"]
+    figures["workers_ratio"] = w1 / w2
+    figures["workers_wall_ratio"] = figures["workers1_wall_s"] / figures["workers2_wall_s"]
+    print(
+        f"workers on {count:,} deals ({rounds} rounds, alternated, medians): --workers 1 "
+        f"{w1:.1f} s, --workers 2 {w2:.1f} s: **{w1 / w2:.2f}x** (whole command "
+        f"{figures['workers_wall_ratio']:.2f}x); screening CPU per deal "
+        f"{figures['workers1_cpu_ms_per_deal']:.2f} vs "
+        f"{figures['workers2_cpu_ms_per_deal']:.2f} ms; cores used "
+        f"{figures['workers1_cores_used']:.2f} vs {figures['workers2_cores_used']:.2f}; load "
+        f"average {figures['load_min']:.1f}-{figures['load_max']:.1f} on {os.cpu_count()} cores",
+        flush=True,
+    )
+    if with_dask:
+        d = figures["dask2_review_s"]
+        figures["dask_ratio"] = d / w2
+        figures["dask_wall_ratio"] = figures["dask2_wall_s"] / figures["workers2_wall_s"]
+        print(
+            f"dask local:2 vs --workers 2: review {d:.1f} s vs {w2:.1f} s: **{d / w2:.2f}** "
+            f"(whole command, cluster start-up included, {figures['dask_wall_ratio']:.2f}); "
+            f"screening CPU per deal {figures['dask2_cpu_ms_per_deal']:.2f} vs "
+            f"{figures['workers2_cpu_ms_per_deal']:.2f} ms; cores used "
+            f"{figures['dask2_cores_used']:.2f} vs {figures['workers2_cores_used']:.2f}",
+            flush=True,
+        )
+    return figures
+
+
+def review_seconds(path: Path, workers: int) -> float:
+    """Seconds to review ``path`` in-process into a JSONL report (rulebook already loaded)."""
     report = JsonlReport(io.StringIO())
-    cpu = time.process_time()
-    summary = run_review([path], report, options=Options(workers=workers))
-    return summary.elapsed, time.process_time() - cpu
+    return run_review([path], report, options=Options(workers=workers)).elapsed
 
 
-def screen_seconds(count: int, seed: int = 1) -> float:
+def screen_seconds(count: int, seed: int = SEED) -> float:
     """Seconds for ``screen()`` alone on ``count`` already-validated deals."""
     book = load_rulebook()
     deals = [Deal.model_validate(d).root for d in generate(count, seed)]
@@ -133,94 +352,45 @@ def screen_seconds(count: int, seed: int = 1) -> float:
     return time.perf_counter() - started
 
 
-def _tree_cpu(root: int, seen: dict[int, float]) -> None:
-    """Record the CPU seconds so far of ``root`` and every descendant (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    todo = [root]
-    while todo:
-        pid = todo.pop()
-        try:
-            with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            seen[pid] = max(seen.get(pid, 0.0), (int(fields[11]) + int(fields[12])) / tick)
-            for task in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{task}/children", encoding="utf-8") as fh:
-                    todo.extend(int(c) for c in fh.read().split())
-        except (OSError, ValueError, IndexError):
-            continue
-
-
-def cli_review_seconds(path: Path, extra: list[str]) -> tuple[float, float, float]:
-    """Wall seconds of a whole ``dealscreen review`` command, its own elapsed seconds, and the
-    CPU seconds of its process tree (sampled every 50 ms from /proc: workers, fork server,
-    Dask nannies included; the last 50 ms of each process are missed)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [DEALSCREEN, "review", str(path), "--format", "jsonl", "--no-store", *extra],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "CI": "1"},
-    )
-    cpu: dict[int, float] = {}
-    while proc.poll() is None:
-        _tree_cpu(proc.pid, cpu)
-        time.sleep(0.05)
-    _, raw = proc.communicate()
-    wall = time.perf_counter() - started
-    err = raw.decode()
-    if proc.returncode != 0:
-        raise SystemExit(f"review {' '.join(extra)} failed ({proc.returncode}): {err}")
-    found = re.search(r"reviewed \d+ deals in ([0-9.]+) s", err)
-    if found is None:
-        raise SystemExit(f"no summary line from review {' '.join(extra)}: {err}")
-    return wall, float(found.group(1)), sum(cpu.values())
-
-
-def dask_vs_workers(path: Path, count: int, rounds: int) -> dict[str, float]:
-    """``--cluster local:2`` against ``--workers 2``, alternated, medians; with the load."""
-    load_before = os.getloadavg()[0]
-    runs: dict[str, list[tuple[float, float, float]]] = {"workers": [], "dask": []}
-    for _ in range(rounds):
-        runs["workers"].append(cli_review_seconds(path, ["--workers", "2"]))
-        runs["dask"].append(cli_review_seconds(path, ["--cluster", "local:2"]))
-    load_after = os.getloadavg()[0]
-    wall = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
-    own = {k: statistics.median(r[1] for r in v) for k, v in runs.items()}
-    cpu = {k: statistics.median(r[2] for r in v) for k, v in runs.items()}
-    figures = {
-        "dask_wall_s": wall["dask"],
-        "workers2_wall_s": wall["workers"],
-        "dask_wall_ratio": wall["dask"] / wall["workers"],
-        "dask_review_s": own["dask"],
-        "workers2_review_s": own["workers"],
-        "dask_review_ratio": own["dask"] / own["workers"],
-        "dask_cpu_s": cpu["dask"],
-        "workers2_cpu_s": cpu["workers"],
-        "dask_cpu_ratio": cpu["dask"] / cpu["workers"],
-        "load_before": load_before,
-        "load_after": load_after,
-    }
+def overhead(folder: Path, count: int) -> dict[str, float]:
+    """Review with one worker against ``screen()`` alone, per deal."""
+    reviewed = review_seconds(deals_file(folder, count), 1)
+    screened = screen_seconds(count)
     print(
-        f"dask local:2 vs --workers 2 on {count:,} deals ({rounds} rounds each, alternated, "
-        f"medians): end to end {wall['dask']:.1f} s vs {wall['workers']:.1f} s, ratio "
-        f"{figures['dask_wall_ratio']:.2f}; review alone {own['dask']:.1f} s vs "
-        f"{own['workers']:.1f} s, ratio {figures['dask_review_ratio']:.2f}; CPU of the process "
-        f"tree {cpu['dask']:.1f} s vs {cpu['workers']:.1f} s, ratio "
-        f"{figures['dask_cpu_ratio']:.2f} "
-        f"(time with Dask / time with --workers 2; load average {load_before:.2f} before, "
-        f"{load_after:.2f} after, on {os.cpu_count()} cores)"
+        f"per deal on {count:,} deals (1 worker): review {1000 * reviewed / count:.2f} ms, "
+        f"screen() alone {1000 * screened / count:.2f} ms, ratio {reviewed / screened:.2f}",
+        flush=True,
     )
-    return figures
+    return {
+        "review_ms": 1000 * reviewed / count,
+        "screen_ms": 1000 * screened / count,
+        "overhead_ratio": reviewed / screened,
+    }
 
 
 def main() -> None:
     """Run the benchmark and print the figures (and JSON with --json)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--big", type=int, default=100_000, help="deals for the memory run")
-    parser.add_argument("--small", type=int, default=1_000, help="deals for the baseline")
-    parser.add_argument("--scale", type=int, default=10_000, help="deals for 1 vs 2 workers")
+    parser.add_argument(
+        "--memory-sizes",
+        default="1000,20000,100000",
+        help="deal counts of the memory runs, smallest first (comma-separated)",
+    )
+    parser.add_argument("--memory-workers", type=int, default=2, help="workers of the memory runs")
+    parser.add_argument("--scale", type=int, default=20_000, help="deals for the workers section")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the workers section")
     parser.add_argument("--overhead", type=int, default=3_000, help="deals for the overhead")
-    parser.add_argument("--quick", action="store_true", help="10x smaller runs")
+    parser.add_argument(
+        "--no-dask", action="store_true", help="leave Dask out of the workers section"
+    )
+    parser.add_argument(
+        "--deals-dir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "dealscreen-bench-deals",
+        help="where generated deals are kept between runs",
+    )
+    parser.add_argument("--clean", action="store_true", help="remove --deals-dir afterwards")
+    parser.add_argument("--quick", action="store_true", help="small sizes (1,000 / 5,000 deals)")
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument(
         "--only",
@@ -228,81 +398,27 @@ def main() -> None:
         action="append",
         help="run only these sections (repeatable; default: all)",
     )
-    parser.add_argument("--rounds", type=int, default=2, help="rounds of Dask vs --workers 2")
-    parser.add_argument("--dask-only", action="store_true", help="only Dask vs --workers 2")
     args = parser.parse_args()
-    have_dask = importlib.util.find_spec("distributed") is not None
-    if args.dask_only:
-        if not have_dask:
-            raise SystemExit("dask[distributed] is not installed: pip install 'dealscreen[dask]'")
-        with tempfile.TemporaryDirectory() as tmp:
-            scale = write_deals(Path(tmp) / "scale.jsonl", args.scale)
-            figures = dask_vs_workers(scale, args.scale, args.rounds)
-        if args.json:
-            print(json.dumps(figures, indent=2))
-        return
+    sizes = [int(s) for s in args.memory_sizes.split(",")]
     if args.quick:
-        args.big, args.scale, args.overhead = args.big // 10, args.scale // 10, args.overhead // 3
+        sizes, args.scale, args.overhead = [1000, 5000], 2000, 1000
+    with_dask = not args.no_dask and importlib.util.find_spec("distributed") is not None
     sections = set(args.only or ("memory", "workers", "overhead"))
     figures: dict[str, float] = {"cores": float(os.cpu_count() or 1)}
-    with tempfile.TemporaryDirectory() as tmp:
+    print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+    try:
         if "memory" in sections:
-            big = write_deals(Path(tmp) / "big.jsonl", args.big)
-            small = write_deals(Path(tmp) / "small.jsonl", args.small)
-            rss_small, _, parent_small = peak_rss_mb(small, 2)
-            rss_big, wall_big, parent_big = peak_rss_mb(big, 2)
-            figures.update(
-                rss_small_mb=rss_small,
-                rss_big_mb=rss_big,
-                rss_growth_mb=rss_big - rss_small,
-                parent_growth_mb=parent_big - parent_small,
-                big_wall_s=wall_big,
-                big_rate=args.big / wall_big,
-            )
-            print(
-                f"peak RSS (process tree, 2 workers): {args.small:,} deals {rss_small:.1f} MB, "
-                f"{args.big:,} deals {rss_big:.1f} MB, growth {rss_big - rss_small:+.1f} MB "
-                f"(of which the parent {parent_big - parent_small:+.1f} MB; "
-                f"{args.big:,} deals in {wall_big:.0f} s, {args.big / wall_big:,.0f}/s); "
-                f"load average {os.getloadavg()[0]:.1f}"
-            )
-
+            figures.update(memory(args.deals_dir, sizes, args.memory_workers))
         if "workers" in sections:
-            scale = write_deals(Path(tmp) / "scale.jsonl", args.scale)
-            one, _ = review_seconds(scale, 1)
-            two, two_cpu = review_seconds(scale, 2)
-            figures.update(
-                workers1_rate=args.scale / one,
-                workers2_rate=args.scale / two,
-                workers_ratio=one / two,
-                parent_cpu_ms_per_deal_2=1000 * two_cpu / args.scale,
-            )
-            print(
-                f"throughput on {args.scale:,} deals: 1 worker {args.scale / one:,.0f}/s, "
-                f"2 workers {args.scale / two:,.0f}/s, ratio {one / two:.2f}x (wall time; "
-                f"the parent's own CPU with 2 workers {1000 * two_cpu / args.scale:.2f} ms/deal); "
-                f"load average {os.getloadavg()[0]:.1f}"
-            )
-
-            if have_dask:
-                figures.update(dask_vs_workers(scale, args.scale, args.rounds))
-            else:
-                print("dask local:2 vs --workers 2: skipped (dask[distributed] is not installed)")
-
+            if not with_dask:
+                print("dask local:2: left out (--no-dask, or dask[distributed] not installed)")
+            path = deals_file(args.deals_dir, args.scale)
+            figures.update(scaling(path, args.scale, args.rounds, with_dask))
         if "overhead" in sections:
-            over = write_deals(Path(tmp) / "over.jsonl", args.overhead)
-            reviewed, _ = review_seconds(over, 1)
-            screened = screen_seconds(args.overhead)
-            figures.update(
-                review_ms=1000 * reviewed / args.overhead,
-                screen_ms=1000 * screened / args.overhead,
-                overhead_ratio=reviewed / screened,
-            )
-            print(
-                f"per deal on {args.overhead:,} deals (1 worker): review "
-                f"{1000 * reviewed / args.overhead:.2f} ms, screen() alone "
-                f"{1000 * screened / args.overhead:.2f} ms, ratio {reviewed / screened:.2f}"
-            )
+            figures.update(overhead(args.deals_dir, args.overhead))
+    finally:
+        if args.clean:
+            shutil.rmtree(args.deals_dir, ignore_errors=True)
     if args.json:
         print(json.dumps(figures, indent=2))
 

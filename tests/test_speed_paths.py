@@ -116,6 +116,7 @@ def test_first_seen_gives_back_the_exact_source() -> None:
         assert seen.first(f"id{i}", source) is None
         assert seen.first(f"id{i}", source) is None  # the same source again: not a duplicate
         assert seen.first(f"id{i}", source + "9") == source
+    seen.close()
 
 
 def test_screen_imports_no_other_command() -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import os
 import signal
 import sys
@@ -26,11 +25,16 @@ def die_with_parent() -> bool:
     """Ask for SIGKILL when the parent process dies; False where that is not available."""
     if not sys.platform.startswith("linux"):
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
-    except (OSError, AttributeError):
-        return False
+    # The C library is already loaded: look ``prctl`` up in this process (``CDLL(None)``)
+    # rather than with ``ctypes.util.find_library``, which runs ``ldconfig`` (and more) in a
+    # subprocess: from every worker and the fork server, at every review's start.
+    for name in (None, "libc.so.6"):
+        try:
+            libc = ctypes.CDLL(name, use_errno=True)
+            return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+        except (OSError, AttributeError):
+            continue
+    return False
 
 
 def _alive(pid: int) -> bool:

@@ -25,7 +25,9 @@ import gc
 import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -50,6 +52,7 @@ from screening.model._yaml import (
 from screening.model.deal import Deal, DealRecord, content_hash
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
 from screening.review._lifeline import bind_to
+from screening.review._malloc import fixed_mmap_threshold
 from screening.rulebook.book import Rulebook, load_rulebook
 
 if TYPE_CHECKING:
@@ -59,7 +62,7 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson")
 INVALID_SAMPLES = 1000
 _FILES_PER_CHUNK = 4
 _LINES_PER_CHUNK = 128
-_CHUNKS_PER_WORKER = 4
+_CHUNKS_PER_WORKER = 2  # one being screened, one waiting: results held stay few
 
 
 # --------------------------------------------------------------------------------------------
@@ -343,6 +346,7 @@ def _init_worker(
 
     if review_pid is not None:
         bind_to(review_pid)
+        fixed_mmap_threshold()
 
     _STATE.book = rules if isinstance(rules, Rulebook) else load_rulebook([Path(p) for p in rules])
     _STATE.as_of = as_of
@@ -548,6 +552,8 @@ def _in_workers(
     chunks: Iterator[list[Task] | Invalid], options: Options
 ) -> Iterator[Item | Recorded]:
     workers = options.worker_count
+    # This process receives every chunk's results as one large buffer: keep them out of the heap.
+    fixed_mmap_threshold()
     pool = ProcessPoolExecutor(
         workers,
         mp_context=_context(),
@@ -567,6 +573,13 @@ def _in_workers(
     pending: deque[tuple[Future[list[Item | Recorded]], list[Task]] | Invalid] = deque()
     window = workers * _CHUNKS_PER_WORKER
     try:
+        with _signals_held():
+            # Every worker is started now, with SIGINT and SIGTERM held back: a signal that
+            # cut the parent's hand-over of a worker's start-up data (the rulebook) short left
+            # that worker to die on a truncated pickle, with a traceback. The pool's threads,
+            # started here, keep them blocked, so a signal reaches the main thread only.
+            for _ in range(workers):
+                pool.submit(os.getpid)
         for chunk in chunks:
             if isinstance(chunk, Invalid):
                 pending.append(chunk)
@@ -586,11 +599,34 @@ def _in_workers(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (pending, delivered on leaving) in the main thread."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask") or (
+        threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
     processes = getattr(pool, "_processes", None) or {}
     for process in list(processes.values()):
         with contextlib.suppress(OSError, ValueError):
             process.terminate()
+    # The queue's feeder thread may be blocked writing a chunk into the pipe to the workers
+    # (its buffer is full and the workers are gone): the pool's shutdown would wait for it
+    # forever (seen when SIGTERM came while a worker was starting). Nothing queued matters now.
+    call_queue = getattr(pool, "_call_queue", None)
+    if call_queue is not None:
+        with contextlib.suppress(Exception):
+            call_queue.cancel_join_thread()
 
 
 def _ready(head: tuple[Future[list[Item | Recorded]], list[Task]] | Invalid) -> bool:
@@ -626,42 +662,73 @@ def review(
     chunks = _chunks(tasks(paths))
     items = _in_process(chunks, opts) if opts.worker_count == 1 else _in_workers(chunks, opts)
     seen = _FirstSeen()
-    for item in items:
-        if isinstance(item, Reviewed | Recorded):
-            first = seen.first(item.deal_id, item.source)
-            if first is not None:
-                item = replace(item, duplicate_of=first)
-        yield item
+    try:
+        for item in items:
+            if isinstance(item, Reviewed | Recorded):
+                first = seen.first(item.deal_id, item.source)
+                if first is not None:
+                    item = replace(item, duplicate_of=first)
+            yield item
+    finally:
+        seen.close()
 
 
 class _FirstSeen:
-    """Deal id -> the source that first used it, held compactly: one entry per unique id is the
-    one thing a review keeps per deal. A ``path:line`` source is kept as one integer (the path
-    once), any other source as written; both give back exactly the source given."""
+    """Deal id -> the source that first used it, kept on disk, not in memory: a private
+    temporary SQLite database (deleted when closed) keyed by the deal id itself, so a lookup
+    is exact (no hash stands in for an id: two ids are the same only when their text is) and
+    memory stays within SQLite's page cache whatever the number of deals (a review of 10M
+    deals does not hold 10M ids). Ids and sources are stored as their UTF-8 bytes (lone
+    surrogates kept, as in a file name that is not UTF-8). A ``path:line`` source is stored as
+    one integer (the path once, in memory: one entry per JSONL file), any other source as
+    written; both give back exactly the source given."""
 
     def __init__(self) -> None:
-        self._ids: dict[str, int | str] = {}
+        # "" is SQLite's private temporary database: a file in the temporary directory only
+        # once the page cache overflows, removed on close. One transaction for the whole
+        # review and no journal: nothing here outlives the review, nothing needs a rollback.
+        import sqlite3
+
+        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("PRAGMA cache_size=-2048")  # KiB: the index's whole memory
+        self._db.execute("CREATE TABLE first (id BLOB PRIMARY KEY, source) WITHOUT ROWID")
+        self._db.execute("BEGIN")
         self._paths: dict[str, int] = {}
         self._path_list: list[str] = []
 
     def first(self, deal_id: str, source: str) -> str | None:
         """The source that used ``deal_id`` before ``source``, or None (``source`` is first)."""
-        known = self._ids.get(deal_id)
-        if known is None:
-            self._ids[deal_id] = self._pack(source)
+        key = deal_id.encode("utf-8", "surrogatepass")
+        added = self._db.execute(
+            "INSERT OR IGNORE INTO first VALUES (?, ?)", (key, self._pack(source))
+        )
+        if added.rowcount == 1:
             return None
-        first = known if isinstance(known, str) else self._unpack(known)
+        (known,) = self._db.execute("SELECT source FROM first WHERE id = ?", (key,)).fetchone()
+        if isinstance(known, int):
+            first = self._unpack(known)
+        else:
+            first = known.decode("utf-8", "surrogatepass")
         return None if first == source else first
 
-    def _pack(self, source: str) -> int | str:
+    def close(self) -> None:
+        """Drop the index (its temporary file with it)."""
+        self._db.close()
+
+    def _pack(self, source: str) -> int | bytes:
         path, sep, line = source.rpartition(":")
-        if not (sep and line.isascii() and line.isdigit()) or str(int(line)) != line:
-            return source
+        # at most 12 digits: below 1 << 40, and never an over-long integer conversion
+        if not (sep and line.isascii() and line.isdigit() and len(line) <= 12):
+            return source.encode("utf-8", "surrogatepass")
+        if str(int(line)) != line:
+            return source.encode("utf-8", "surrogatepass")
         index = self._paths.get(path)
         if index is None:
             index = self._paths[path] = len(self._path_list)
             self._path_list.append(path)
-        return (index << 40) | int(line) if int(line) < 1 << 40 else source
+        return (index << 40) | int(line)
 
     def _unpack(self, packed: int) -> str:
         return f"{self._path_list[packed >> 40]}:{packed & ((1 << 40) - 1)}"

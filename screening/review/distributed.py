@@ -50,6 +50,7 @@ from typing import TYPE_CHECKING, Any
 from screening.errors import Problem, UsageError
 from screening.model._yaml import read_line, too_large_line
 from screening.review import bulk
+from screening.review._malloc import fixed_mmap_threshold
 from screening.review.bulk import JSONL_SUFFIXES, Invalid, Item, Progress, Recorded, Reviewed, Task
 
 if TYPE_CHECKING:
@@ -84,12 +85,23 @@ class Part:
 Leaf = Part | Invalid
 
 
-def _cut_jsonl(path: Path, key: str, size: int) -> list[Part]:
+def _cut_jsonl(path: Path, key: str, size: int, *, shrink: int = 0) -> list[Part]:
     """Byte ranges of ``path`` of about ``size`` bytes, each starting and ending at a line end,
-    with the number of its first line (lines end with ``\\n``, as ``jsonl_lines`` reads them)."""
+    with the number of its first line (lines end with ``\\n``, as ``jsonl_lines`` reads them).
+
+    With ``shrink`` (twice the number of workers), the last ranges get smaller: none is more
+    than 1/``shrink`` of what is left of the file (nor less than ``MIN_PARTITION_BYTES``), so
+    the workers finish together instead of one screening a last large range alone."""
     parts: list[Part] = []
-    start, first_line, newlines, pos, target = 0, 1, 0, 0, size
     with path.open("rb") as fh:
+        total = os.fstat(fh.fileno()).st_size
+
+        def step(at: int) -> int:
+            if shrink <= 0:
+                return size
+            return min(size, max(MIN_PARTITION_BYTES, (total - at) // shrink))
+
+        start, first_line, newlines, pos, target = 0, 1, 0, 0, step(0)
         while block := fh.read(1 << 20):
             at = 0
             while True:
@@ -99,7 +111,7 @@ def _cut_jsonl(path: Path, key: str, size: int) -> list[Part]:
                 cut = pos + j + 1
                 parts.append(Part(f"{key}.{len(parts):06d}", str(path), start, cut, first_line))
                 first_line = newlines + block.count(b"\n", 0, j + 1) + 1
-                start, at, target = cut, j + 1, cut + size
+                start, at, target = cut, j + 1, cut + step(cut)
             newlines += block.count(b"\n")
             pos += len(block)
     if pos > start:
@@ -144,7 +156,7 @@ def partitions(
         elif entry.suffix.lower() in JSONL_SUFFIXES:
             yield from flush()
             try:
-                yield from _cut_jsonl(entry, f"{count:06d}", size)
+                yield from _cut_jsonl(entry, f"{count:06d}", size, shrink=2 * max(1, workers))
             except OSError as exc:
                 yield Invalid(
                     str(entry), (Problem(str(entry), "unreadable", exc.strerror or str(exc)),)
@@ -307,6 +319,7 @@ def _setup(config: Config) -> None:
     if config.skip_file is not None:
         skip = frozenset(Path(config.skip_file).read_text(encoding="utf-8").split())
     bulk._init_worker(config.layers, config.as_of, config.keep_deals, skip)
+    fixed_mmap_threshold()
     found = bulk._STATE.book.version if bulk._STATE.book is not None else ""
     if found != config.version:
         raise RuntimeError(
