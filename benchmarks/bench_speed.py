@@ -16,7 +16,11 @@ warm up, then measures in its own CPU time (``time.process_time``; the machine i
   against ``screen()``;
 * the CPU time of each single ``screen()`` call over the fixture deals (p50, p90);
 * throughput (``screen_many()``, else ``screen()``) with everything loaded frozen by
-  ``gc.freeze()``, as a review worker does, against not frozen, in alternating passes.
+  ``gc.freeze()``, as a review worker does, against not frozen, in alternating passes;
+* with ``--split``, this checkout's time per stage of one ``screen()`` of a fixture deal
+  (``derive()``, ``run_rules()``, ``assemble()`` without the memo, the memo).
+
+That results stay byte-identical is checked by ``benchmarks/compare_results.py``.
 
 Figures are medians over the rounds; the ratios divide this checkout's figure by the older one's.
 """
@@ -88,6 +92,30 @@ for _ in range(3):
 lat.sort()
 out["p50_ms"] = 1000 * lat[len(lat) // 2]
 out["p90_ms"] = 1000 * lat[int(len(lat) * 0.9)]
+if os.environ.get("BENCH_SPLIT") and not os.environ.get("BENCH_CODE"):
+    # Where one screen() of a fixture deal goes (this checkout's stages; medians of 3 passes).
+    import statistics
+    from screening.engine import run as engine
+    from screening.engine.memo import build_summary
+    from screening.facts.derive import derive
+    from screening.model.reference import recording_use
+    parts = {"derive": [], "run_rules": [], "assemble": [], "memo": []}
+    for _ in range(3):
+        for d in fixtures:
+            date = engine.resolve_as_of(d, None)
+            with recording_use() as used:
+                t0 = time.process_time()
+                view = derive(d, book.references, date)
+                t1 = time.process_time()
+                ev = engine.run_rules(book, view)
+                t2 = time.process_time()
+                res = engine.assemble(d, book, ev, None)
+                t3 = time.process_time()
+                build_summary(ev, d, res.regimes, res.hits, res.open_questions, used)
+                t4 = time.process_time()
+            for key, dt in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+                parts[key].append(dt)
+    out["split"] = {k: 1000 * statistics.median(v) for k, v in parts.items()}
 # gc.freeze(), as a review worker does once its rulebook is compiled: the same batches with
 # everything loaded so far frozen, and not, alternating.
 import gc, statistics
@@ -137,10 +165,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--deals", type=int, default=300)
     parser.add_argument("--passes", type=int, default=2)
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="also time this checkout's stages of one screen() (derive, run_rules, assemble, memo)",
+    )
     args = parser.parse_args()
+    start_load = os.getloadavg()[0]
     # The fixture deals the older code can read (newer fixtures may use blocks it lacks).
     probe = child(args.before, 1, 1, {"BENCH_PROBE": "1"})
     shared = {"BENCH_FIXTURES": ",".join(probe["fixtures"])}
+    if args.split:
+        shared["BENCH_SPLIT"] = "1"
     before: list[dict[str, Any]] = []
     after: list[dict[str, Any]] = []
     for r in range(args.rounds):
@@ -158,16 +194,27 @@ def main() -> None:
     b, a = med(before, "screen"), med(after, "screen")
     print(f"| `screen()` deals/CPU-s | {b:.0f} | {a:.0f} | **{a / b:.2f}×** |")
     m = med(after, "screen_many")
-    print(f"| `screen_many()` deals/CPU-s | (n/a) | {m:.0f} | **{m / b:.2f}×** |")
+    mb = f"{med(before, 'screen_many'):.0f}" if all("screen_many" in r for r in before) else "(n/a)"
+    print(
+        f"| `screen_many()` deals/CPU-s | {mb} | {m:.0f} | **{m / b:.2f}×** of `screen()` before |"
+    )
     for key, label in (("p50_ms", "p50"), ("p90_ms", "p90")):
         b, a = med(before, key), med(after, key)
         print(f"| {label} CPU ms of one `screen()` | {b:.2f} | {a:.2f} | {a / b:.2f}× |")
     b, a = med(before, "gc_freeze"), med(after, "gc_freeze")
     print(f"| throughput with `gc.freeze()` / without | {b:.3f} | {a:.3f} | |")
+    if args.split:
+        split = {k: statistics.median(run["split"][k] for run in after) for k in after[0]["split"]}
+        print(
+            "| after, one `screen()` of a fixture deal, median ms per stage | "
+            + ", ".join(f"{k} {v:.2f}" for k, v in split.items())
+            + " | | |"
+        )
     print(
         f"\n`benchmarks/bench_speed.py --before {args.before} --rounds {args.rounds} "
-        f"--deals {args.deals} --passes {args.passes}`; {len(probe['fixtures'])} fixture deals "
-        f"for the latencies; load average at the end {load:.1f}."
+        f"--deals {args.deals} --passes {args.passes}{' --split' if args.split else ''}`; "
+        f"{len(probe['fixtures'])} fixture deals for the latencies; load average "
+        f"{start_load:.1f} at the start, {load:.1f} at the end."
     )
 
 

@@ -20,6 +20,7 @@ the engine thinks it has seen before, the two evaluators disagreeing). It is nev
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -112,13 +113,14 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
     Newlines (and tabs) are kept when ``keep_newlines``."""
     if text.isprintable():
         return text
-    keep = "\n\t" if keep_newlines else ""
-    return "".join(
-        _visible(ch)
-        if ch not in keep and (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ch in BIDI_CONTROLS)
-        else ch
-        for ch in text
-    )
+    unsafe = _UNSAFE_KEEPING_NEWLINES if keep_newlines else _UNSAFE
+    return unsafe.sub(lambda m: _visible(m.group()), text)
+
+
+# C0 controls, DEL, C1 controls and the bidirectional controls; the first also spares \n and \t.
+_CONTROLS = "\x7f-\x9f" + "".join(sorted(BIDI_CONTROLS))
+_UNSAFE = re.compile(f"[\x00-\x1f{_CONTROLS}]")
+_UNSAFE_KEEPING_NEWLINES = re.compile(f"[\x00-\x08\x0b-\x1f{_CONTROLS}]")
 
 
 def _problem_sort_key(p: Problem) -> tuple[str, int, str, str]:

@@ -94,7 +94,7 @@ def test_cached_rulebook_equals_parsed_rulebook(
         lambda raw: "not json\n" + raw.split("\n", 1)[1],
         lambda raw: raw.replace('"id"', '"ID"', 1),  # payload changed, checksum stale
         lambda raw: (
-            raw.split("\n", 1)[0].replace('"format": 1', '"format": 99')
+            raw.split("\n", 1)[0].replace(f'"format": {cache.FORMAT}', '"format": 99')
             + "\n"
             + raw.split("\n", 1)[1]
         ),
@@ -120,10 +120,15 @@ def test_an_entry_whose_checksum_matches_but_shape_does_not_is_ignored(cache_dir
     entry = cache_dir / "documents" / f"{key}.json"
     entry.parent.mkdir(parents=True)
     for payload in (
-        '{"data": 1.5, "lines": []}',  # a float is never written
-        '{"data": {"\\u0000decimal": "1", "x": 1}, "lines": []}',
-        '{"data": {}, "lines": [[["a"], 0]]}',
-        '{"data": {}, "lines": [[[1.5], 1]]}',
+        '{"data": 1.5, "lines": [1]}',  # a float is never written
+        '{"data": {"\\u0000decimal": "1", "x": 1}, "lines": [1, 1, 1]}',
+        '{"data": {}, "lines": [0]}',  # lines start at 1
+        '{"data": {}, "lines": [1.5]}',
+        '{"data": {}, "lines": [true]}',
+        '{"data": {"a": 1}, "lines": [1]}',  # one line per node: 2 here
+        '{"data": {"a": 1}, "lines": [1, 2, 3]}',
+        '{"data": {}, "lines": []}',
+        '{"data": {}, "lines": {"1": 1}}',
         '{"data": {}}',
     ):
         digest = hashlib.sha256(payload.encode()).hexdigest()
@@ -276,3 +281,103 @@ def test_the_cli_names_the_stores_environment_variable() -> None:
     from screening.cli.audit import ENV_DB as CLI_ENV_DB
 
     assert CLI_ENV_DB == ENV_DB
+
+
+# --- the entries prebuilt when the package is built (setup.py) -----------------------------
+
+
+@pytest.fixture
+def prebuilt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shipped rules' entries, written as the package build writes them, in use."""
+    where = tmp_path / "prebuilt"
+    assert cache.prebuild(default_rules_dir(), where) == len({p.read_text() for p in RULE_FILES})
+    monkeypatch.setattr(cache, "PREBUILT", where)
+    return where
+
+
+def test_prebuilt_entries_are_read_first(cache_dir: Path, prebuilt: Path) -> None:
+    for path in RULE_FILES:
+        _assert_same(cache.load_document(path), _fresh(path))
+    assert not _entries(cache_dir)  # every document came from the prebuilt entries
+
+
+def test_a_prebuilt_entry_serves_only_the_text_it_was_built_from(
+    cache_dir: Path, prebuilt: Path, tmp_path: Path
+) -> None:
+    """An edited (or another) rule file misses the prebuilt entries: it is parsed and its entry
+    goes to the user's cache, never into the package."""
+    edited = tmp_path / "edited.yaml"
+    edited.write_text(RULE_FILES[0].read_text() + "\n# edited\n")
+    before = sorted(prebuilt.iterdir())
+    _assert_same(cache.load_document(edited), _fresh(edited))
+    assert len(_entries(cache_dir)) == 1
+    assert sorted(prebuilt.iterdir()) == before
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: "",
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: raw.replace('"id"', '"ID"', 1),  # payload changed, checksum stale
+        lambda raw: raw.replace(":[", ":[9,", 1),  # a line map that does not fit
+    ],
+)
+def test_a_corrupt_prebuilt_entry_is_ignored(cache_dir: Path, prebuilt: Path, damage) -> None:  # type: ignore[no-untyped-def]
+    path = next(p for p in RULE_FILES if '"id"' in json.dumps(_fresh(p).data, default=str))
+    entry = prebuilt / f"{cache.document_key(path.read_text())}.json"
+    entry.write_text(damage(entry.read_text()))
+    _assert_same(cache.load_document(path), _fresh(path))  # parsed again
+    assert len(_entries(cache_dir)) == 1  # and cached for the user; the package is not written
+    _assert_same(cache.load_document(path), _fresh(path))  # now from the user's cache
+
+
+def test_the_cache_turned_off_reads_no_prebuilt_entry(
+    prebuilt: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(cache.ENV_DIR, "")
+    seen: list[Path] = []
+    read = cache.read_entry
+
+    def spy(entry: Path, key: str):  # type: ignore[no-untyped-def]
+        seen.append(entry)
+        return read(entry, key)
+
+    monkeypatch.setattr(cache, "read_entry", spy)
+    _assert_same(cache.load_document(RULE_FILES[0]), _fresh(RULE_FILES[0]))
+    assert seen == []
+
+
+def test_a_cache_hit_imports_no_yaml_parser(tmp_path: Path) -> None:
+    """Keying an entry reads ruamel's version from its files; it does not import ruamel."""
+    code = (
+        "import sys; from screening.rulebook import cache; "
+        "cache.document_key('x: 1'); print('ruamel.yaml' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert proc.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("deal", ["json", "yaml"])
+def test_a_cached_rulebook_imports_no_yaml_parser(tmp_path: Path, deal: str) -> None:
+    """`dealscreen screen` of a JSON deal with the rulebook cached imports no ruamel at all; a
+    YAML deal needs it for the deal only."""
+    source = ROOT / "fixtures/deals/atlas-hk-listed-chipmaker-shares.yaml"
+    fixture = source
+    if deal == "json":
+        fixture = tmp_path / "deal.json"
+        fixture.write_text(json.dumps(_fresh(source).data, default=str))
+    code = (
+        "import sys; from screening.cli.app import main; "
+        f"rc = main(['screen', {str(fixture)!r}, '--no-store', '--format', 'json']); "
+        "print('ruamel.yaml' in sys.modules, file=sys.stderr); raise SystemExit(rc)"
+    )
+    env = {**os.environ, cache.ENV_DIR: str(tmp_path / "cache")}
+    for _ in range(2):  # a miss (parsed, written), then a hit
+        proc = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT
+        )
+        assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == str(deal == "yaml")

@@ -16,7 +16,7 @@ def _source_copy(to: Path) -> Path:
     ``*.egg-info`` next to the sources, and tests write nothing into the checkout."""
     src = to / "src"
     src.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, src / name)
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
     for name in ("screening", "rules"):
@@ -39,6 +39,11 @@ def test_wheel_carries_the_rulebook(tmp_path: Path) -> None:
     assert "screening/rules/regimes.yaml" in names
     assert any(n.startswith("screening/rules/cfius_800/") and n.endswith(".yaml") for n in names)
     assert "screening/py.typed" in names
+    # The shipped rule files, parsed when the wheel was built: one entry per distinct text.
+    prebuilt = [n for n in names if n.startswith("screening/rulebook/prebuilt/")]
+    texts = {p.read_text() for p in (ROOT / "rules").rglob("*.yaml")}
+    assert len(prebuilt) == len(texts)
+    assert not [n for n in names if "__pycache__" in n]
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     code = (
@@ -46,19 +51,36 @@ def test_wheel_carries_the_rulebook(tmp_path: Path) -> None:
         "b = r.load_rulebook();"
         "print(screening.__file__); print(r.default_rules_dir()); print(len(b.rules))"
     )
+    user_cache = tmp_path / "user-cache"
+    env = {
+        "PYTHONPATH": str(site),
+        "PATH": "/usr/bin:/bin",
+        "DEALSCREEN_CACHE_DIR": str(user_cache),
+    }
     proc = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         check=True,
-        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        env=env,
         timeout=120,
     )
     module, rules_dir, count = proc.stdout.split()
     assert module.startswith(str(site)), module
     assert rules_dir.startswith(str(site)), rules_dir
     assert int(count) > 0
+    # Every document came from the prebuilt entries: nothing was parsed, so nothing cached.
+    assert not list(user_cache.rglob("*.json"))
+    # A damaged prebuilt entry is ignored: that file is parsed (and cached for the user).
+    entry = site / sorted(prebuilt)[0]
+    entry.write_text(entry.read_text()[:100])
+    again = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == proc.stdout
+    assert len(list(user_cache.rglob("*.json"))) == 1
     assert _checkout_state() == before, "the build wrote into the checkout"
 
 

@@ -1,5 +1,5 @@
 """``python -m screening.cli``: the ``dealscreen`` command (as the tests run it)."""
 
-from screening.cli import main
+from screening.cli import console
 
-raise SystemExit(main())
+raise SystemExit(console())

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import signal
-import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from screening._version import __version__
+from screening.cli import resume_gc
 from screening.cli.common import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -26,13 +26,17 @@ from screening.cli.common import (
     open_store,
     parse_as_of,
 )
-from screening.engine.explain import render_json, render_memo, render_text
 from screening.errors import EngineError, ScreeningError, printable
-from screening.rulebook.book import Rulebook, load_rulebook
-from screening.rulebook.config import resolve_layers
+
+if TYPE_CHECKING:
+    from screening.rulebook.book import Rulebook
 
 
 def _rulebook(layers: tuple[str, ...]) -> Rulebook:
+    # Imported here, like every command's own modules: `dealscreen --help` loads none of them.
+    from screening.rulebook.book import load_rulebook
+    from screening.rulebook.config import resolve_layers
+
     return load_rulebook(resolve_layers(layers))
 
 
@@ -123,6 +127,11 @@ _LAZY: dict[str, Callable[[], click.Command]] = {
 }
 
 
+# Commands that keep the garbage collector paused to the end (see screening.cli): one deal, then
+# exit. Every other command turns it back on before it runs.
+_ONE_DEAL = frozenset({"screen"})
+
+
 class _Commands(click.Group):
     """The top-level group: its own commands, and the others loaded on first use."""
 
@@ -130,6 +139,8 @@ class _Commands(click.Group):
         return sorted({*self.commands, *_LAZY})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in _ONE_DEAL:
+            resume_gc()
         if cmd_name not in self.commands and cmd_name in _LAZY:
             self.add_command(_LAZY[cmd_name](), cmd_name)
         return self.commands.get(cmd_name)
@@ -188,6 +199,7 @@ def screen(
     the audit store given by --db or the DEALSCREEN_DB environment variable (default
     .dealscreen/audit.db) unless --no-store is given.
     """
+    from screening.engine.explain import render_json, render_memo, render_text
     from screening.engine.run import screen as screen_deal
     from screening.model.loader import load_deal
 
@@ -210,6 +222,7 @@ def screen(
     if with_mitigation:
         from screening.mitigation.report import with_section
 
+        resume_gc()  # a search screens many changed copies of the deal
         text = with_section(text, fmt, deal, result, book)
     click.echo(text, nl=False)
 
@@ -270,6 +283,8 @@ def _main(argv: list[str] | None) -> int:
         click.echo(f"dealscreen: {exc.format_message()}", err=True)
         return EXIT_INPUT
     except EngineError as exc:
+        import traceback  # only for a defect
+
         traceback.print_exc()
         click.echo(f"dealscreen: internal error: {exc}", err=True)
         return EXIT_INTERNAL

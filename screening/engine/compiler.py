@@ -338,6 +338,7 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
     complemented = findings_read_false(book)
     for stratum, rules in enumerate(book.strata):
         chunks: list[list[Rule]] = []
+        used = 0  # tests in the last chunk
         for rule in rules:
             size = _size(rule, book.references, complemented)
             if size > MAX_TESTS_PER_RULESET:
@@ -347,10 +348,11 @@ def compile_rulebook(book: Rulebook) -> list[CompiledRuleset]:
                     f"rule `{rule.id}` compiles to {size} engine tests; the limit is "
                     f"{MAX_TESTS_PER_RULESET}: split it into findings",
                 )
-            used = sum(_size(r, book.references, complemented) for r in chunks[-1]) if chunks else 0
             if not chunks or used + size > MAX_TESTS_PER_RULESET:
                 chunks.append([])
+                used = 0
             chunks[-1].append(rule)
+            used += size
         for index, chunk in enumerate(chunks):
             name = f"dealscreen_{book.version}_s{stratum}_c{index}"
             definition: dict[str, Any] = {}
@@ -409,6 +411,28 @@ def engine_value(value: Any) -> Any:
     return _scalar(value)
 
 
+_PLAIN, _RANGED, _PARTIAL = 0, 1, 2
+
+FactSpec = tuple[
+    tuple[tuple[str, str, int, str, str, str], ...], tuple[tuple[str, tuple[str, ...], str], ...]
+]
+"""What :func:`fact_from_spec` needs of a ruleset: per path (path, section, how, and the keys
+it is asserted under), and its finding keys."""
+
+
+def fact_spec(rs: CompiledRuleset) -> FactSpec:
+    """The keys of a ruleset's fact, worked out once (see :func:`fact_for`)."""
+    fields = []
+    for path, section, name in rs.fields:
+        if path in rs.ranged:
+            fields.append((path, section, _RANGED, f"{name}__lo", f"{name}__hi", ""))
+        elif path in rs.partial:
+            fields.append((path, section, _PARTIAL, name, f"{name}__n", f"{name}__partial"))
+        else:
+            fields.append((path, section, _PLAIN, name, f"{name}__n", ""))
+    return tuple(fields), rs.finding_keys
+
+
 def fact_for(
     rs: CompiledRuleset, values: Mapping[str, Any], findings: dict[str, bool | None]
 ) -> dict[str, Any]:
@@ -417,33 +441,40 @@ def fact_for(
     ``values`` holds every path the ruleset reads, already in engine form (:func:`engine_value`),
     None when unknown.
     """
+    return fact_from_spec(fact_spec(rs), values, findings)
+
+
+def fact_from_spec(
+    spec: FactSpec, values: Mapping[str, Any], findings: dict[str, bool | None]
+) -> dict[str, Any]:
+    """:func:`fact_for` with the ruleset's keys worked out beforehand (:func:`fact_spec`)."""
     fact: dict[str, Any] = {"t": "deal"}
-    for path, section, name in rs.fields:
+    fields, finding_keys = spec
+    for path, section, how, key, key2, key3 in fields:
         v = values[path]
         if v is None:
             continue
         bucket = fact.get(section)
         if bucket is None:
             bucket = fact[section] = {}
-        if path in rs.ranged:
+        if how == _PLAIN:
+            bucket[key] = v
+            if isinstance(v, list):
+                bucket[key2] = len(v)
+        elif how == _RANGED:
             lo, hi = v if isinstance(v, tuple) else (v, v)
             if lo is not None:
-                bucket[f"{name}__lo"] = lo
+                bucket[key] = lo
             if hi is not None:
-                bucket[f"{name}__hi"] = hi
-            continue
-        if path in rs.partial:
+                bucket[key2] = hi
+        else:
             known = v[1] if isinstance(v, tuple) else v
-            bucket[name] = known
-            bucket[f"{name}__n"] = len(known)
-            bucket[f"{name}__partial"] = 1 if isinstance(v, tuple) else 0
-            continue
-        bucket[name] = v
-        if isinstance(v, list):
-            bucket[f"{name}__n"] = len(v)
-    if rs.finding_keys:
+            bucket[key] = known
+            bucket[key2] = len(known)
+            bucket[key3] = 1 if isinstance(v, tuple) else 0
+    if finding_keys:
         tree: dict[str, Any] = {}
-        for rule_id, heads, last in rs.finding_keys:
+        for rule_id, heads, last in finding_keys:
             status = findings.get(rule_id)
             if status is None:
                 continue

@@ -140,6 +140,11 @@ class Scope:
         """Record a value already read from the view."""
         self._values[path] = value
 
+    def remember_all(self, paths: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        """Record several values already read from the view (``paths`` and ``values`` in
+        step)."""
+        self._values.update(zip(paths, values, strict=True))
+
     def lists_read(self) -> set[str]:
         """The reference lists the conditions of this screening have read."""
         return set(self._lists)

@@ -12,7 +12,7 @@ its date and completeness.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from screening.engine.evaluate import StatusFn, render_leaf, status_function
@@ -26,13 +26,14 @@ from screening.engine.verdict import (
     OpenQuestion,
     RegimeResult,
     Summary,
+    build,
     rank,
 )
 from screening.facts.sections.base import Tri
 from screening.model.deal import DealRecord
 from screening.model.reference import References
 from screening.rulebook.book import Rule, Rulebook
-from screening.rulebook.conditions import AnyOf, Condition, FindingRef, Leaf
+from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf
 
 if TYPE_CHECKING:
     from screening.engine.run import Evaluation
@@ -93,7 +94,7 @@ class _Reason:
     counted.
     """
 
-    __slots__ = ("key", "node", "parts", "value")
+    __slots__ = ("key", "node", "parts", "text", "value")
 
     def __init__(
         self, key: str, node: Condition, value: Any = None, parts: tuple[_Reason, ...] = ()
@@ -102,8 +103,15 @@ class _Reason:
         self.node = node
         self.value = value
         self.parts = parts  # under a failed ``any``: each alternative's first reason
+        self.text: str | None = None
 
     def words(self, ctx: Explainer) -> str:
+        """The reason in words (rendered once)."""
+        if self.text is None:
+            self.text = self._words(ctx)
+        return self.text
+
+    def _words(self, ctx: Explainer) -> str:
         node = self.node
         if isinstance(node, Leaf):
             if node.synthetic:
@@ -141,7 +149,8 @@ def action_for(
                 when += f" (PAST: before the screening date {as_of.isoformat()})"
     more = f" (+{others} more rule{'s' if others != 1 else ''} at this level)" if others else ""
     text = f"{level} — {rule.title} ({rule.citation}){more}. {action}{when}."
-    return MemoAction(
+    return build(
+        MemoAction,
         regime=regime,
         level=level,
         rule_id=rule.id,
@@ -197,17 +206,44 @@ def _fail_function(cond: Condition) -> _FailFn:
             return [_Reason(key, cond, parts=tuple(reasons[0] for reasons in each if reasons))]
 
         return any_failed
-    parts = [(status_function(child), _fail_function(child)) for child in cond.children]
+    # A failed ``all`` fails on each of its children that failed; a child ``all`` failed exactly
+    # when one of its own children did (Kleene logic), so nested ``all`` nodes are flattened
+    # into one list of conjuncts: the same reasons in the same order, each status read once.
+    # A fact leaf's reason is built in place (its key is fixed when compiled).
+    leaves: list[tuple[StatusFn, str, Leaf, str]] = []
+    parts: list[tuple[StatusFn, _FailFn | None, int]] = []
+    for child in _conjuncts(cond):
+        if isinstance(child, Leaf) and not child.synthetic:
+            key = f"{child.path} {child.op} {child.value!r}"
+            leaves.append((status_function(child), key, child, child.path))
+            parts.append((leaves[-1][0], None, len(leaves) - 1))
+        else:
+            parts.append((status_function(child), _fail_function(child), -1))
 
     def all_failed(ctx: Explainer) -> list[_Reason]:
         scope = ctx.scope
         out: list[_Reason] = []
-        for status_of, fail in parts:
+        for status_of, fail, at in parts:
             if status_of(scope) is False:
-                out.extend(fail(ctx))
+                if fail is None:
+                    _fn, key, leaf, path = leaves[at]
+                    out.append(_Reason(key, leaf, scope.value(path)))
+                else:
+                    out.extend(fail(ctx))
         return out
 
     return all_failed
+
+
+def _conjuncts(cond: Condition) -> list[Condition]:
+    """The children of an ``all``, with the children of nested ``all`` nodes in their place."""
+    out: list[Condition] = []
+    for child in cond.children:  # type: ignore[union-attr]
+        if isinstance(child, All):
+            out.extend(_conjuncts(child))
+        else:
+            out.append(child)
+    return out
 
 
 def _compiled(book: Rulebook, name: str) -> dict[Any, Any]:
@@ -229,6 +265,7 @@ class Explainer:
         self.scope = ev.scope
         self.status_fns: dict[int, StatusFn] = _compiled(ev.book, "_memo_status")
         self.fail_fns: dict[str, _FailFn] = _compiled(ev.book, "_memo_failing")
+        self._facts: dict[tuple[str, int], list[str]] = {}
 
     def leaf(self, node: Leaf, value: Any) -> str:
         """A failed fact in words."""
@@ -236,7 +273,14 @@ class Explainer:
         return text.split(" (the rule needs ")[0]  # the memo states the fact only
 
     def facts(self, rule_id: str, limit: int = 3, seen: frozenset[str] = frozenset()) -> list[str]:
-        """The failed facts under a finding (through the findings it reads), at most ``limit``."""
+        """The failed facts under a finding (through the findings it reads), at most ``limit``.
+
+        Remembered per screening: findings form an acyclic graph (a cycle is a load error), so
+        ``seen`` never cuts a walk and the answer depends on the finding alone.
+        """
+        known = self._facts.get((rule_id, limit))
+        if known is not None:
+            return list(known)
         out: list[str] = []
         if self.ev.status.get(rule_id) is not False:
             return out
@@ -251,7 +295,8 @@ class Explainer:
                     out.extend(self.facts(node.rule_id, limit, seen | {rule_id}))
             if len(out) >= limit:
                 break
-        return list(dict.fromkeys(out))[:limit]
+        found = self._facts[(rule_id, limit)] = list(dict.fromkeys(out))[:limit]
+        return list(found)
 
     def status(self, cond: Condition) -> Tri:
         """A condition node's status in this screening (its status function, compiled once)."""
@@ -260,16 +305,16 @@ class Explainer:
             fn = self.status_fns[id(cond)] = status_function(cond)
         return fn(self.scope)
 
-    def failed_leaves(self, cond: Condition) -> list[Leaf | FindingRef]:
-        """The failed leaves that decide a failed node (every child of a failed ``any``)."""
+    def failed_leaves(self, cond: Condition) -> Iterator[Leaf | FindingRef]:
+        """The failed leaves that decide a failed node (every child of a failed ``any``), in
+        order; generated as read, so a caller that stops early computes no more statuses."""
         if isinstance(cond, Leaf | FindingRef):
-            return [cond]
-        out: list[Leaf | FindingRef] = []
+            yield cond
+            return
         every = isinstance(cond, AnyOf)  # a failed ``any``: each alternative failed
         for child in cond.children:
             if every or self.status(child) is False:
-                out.extend(self.failed_leaves(child))
-        return out
+                yield from self.failed_leaves(child)
 
 
 def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> ClearReason:
@@ -277,8 +322,13 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
     in_force = [r for r in rules if r.in_force(ex.as_of)]
     if not in_force:
         text = f"no rule of this regime is in force on {ex.as_of.isoformat()}"
-        return ClearReason(
-            regime=regime, title=title, status="not in force", reasons=[text], text=text
+        return build(
+            ClearReason,
+            regime=regime,
+            title=title,
+            status="not in force",
+            reasons=[text],
+            text=text,
         )
     failed = [r for r in in_force if ex.ev.status.get(r.id) is False]
     per_rule = {r.id: failing(ex, r.id) for r in failed}
@@ -316,8 +366,13 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
         ]
     if not reasons:
         reasons = ["no outcome rule fired"]
-    return ClearReason(
-        regime=regime, title=title, status="clear", reasons=reasons, text="; ".join(reasons[:2])
+    return build(
+        ClearReason,
+        regime=regime,
+        title=title,
+        status="clear",
+        reasons=reasons,
+        text="; ".join(reasons[:2]),
     )
 
 
@@ -354,7 +409,8 @@ def ranked_questions(
                 f"{len(outcomes) - 1} more rule{'s' if len(outcomes) > 2 else ''} "
                 f"({', '.join(q.rule_id for q in outcomes[1:])})"
             )
-        item = MemoQuestion(
+        item = build(
+            MemoQuestion,
             question=text,
             could_raise_to=top.outcome,
             regimes=sorted({q.regime for q in group}),
@@ -389,7 +445,8 @@ def lists_used(references: References, names: Iterable[str], as_of: dt.date) -> 
         if ref is None:
             continue
         out.append(
-            ListUsed(
+            build(
+                ListUsed,
                 name=ref.name,
                 title=ref.title,
                 retrieved=ref.retrieved.isoformat() if ref.retrieved else None,
@@ -414,17 +471,19 @@ def build_summary(
     book = ev.book
     as_of = ev.view.deal.as_of
     ex = Explainer(ev)
-    by_regime: dict[str, list[Rule]] = {}
-    for rule in book.rules.values():
-        if rule.kind == "outcome":
-            by_regime.setdefault(rule.regime, []).append(rule)
+    by_regime: dict[str, list[Rule]] = _compiled(book, "_memo_outcome_rules")
+    if not by_regime:
+        for rule in book.rules.values():
+            if rule.kind == "outcome":
+                by_regime.setdefault(rule.regime, []).append(rule)
     actions: list[MemoAction] = []
     clear: list[ClearReason] = []
     for regime in regimes.values():
         if regime.verdict == NOT_IN_FORCE:
             why = f"no rule of this regime is in force on {as_of.isoformat()}: not screened"
             clear.append(
-                ClearReason(
+                build(
+                    ClearReason,
                     regime=regime.regime,
                     title=regime.title,
                     status="not in force",
@@ -466,7 +525,8 @@ def build_summary(
             + ", ".join(stale)
             + "; check them against their sources"
         )
-    return Summary(
+    return build(
+        Summary,
         verdict=verdict,
         ceiling=ceiling,
         range=span,

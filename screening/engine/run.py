@@ -9,13 +9,20 @@ screening, or the screening fails with an :class:`~screening.errors.EngineError`
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from screening._version import __version__
 from screening.engine import _durable, consortium
-from screening.engine.compiler import CompiledRuleset, compile_rulebook, engine_value, fact_for
+from screening.engine.compiler import (
+    CompiledRuleset,
+    compile_rulebook,
+    engine_value,
+    fact_from_spec,
+    fact_spec,
+)
 from screening.engine.evaluate import (
     Outcome,
     Scope,
@@ -40,6 +47,7 @@ from screening.engine.verdict import (
     PossibleExemption,
     RegimeResult,
     ScreeningResult,
+    build,
     rank,
 )
 from screening.errors import EngineError, ScreeningError, UsageError
@@ -98,12 +106,28 @@ class _Plan:
                 checks.append((rule, status_function(self.guarded[rule.id])))
             self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
         self.complemented = frozenset(r for rs in rulesets for r in rs.complements)
+        # Per stratum, what _decide needs of each rule, looked up once.
+        self.decisions: list[list[tuple[str, StatusFn, bool, bool]]] = [
+            [
+                (rule.id, status_of, rule.kind == "finding", rule.id in self.complemented)
+                for rule, status_of in checks
+            ]
+            for _rulesets, checks in self.strata
+        ]
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
         # Paths the rulebook reads in a condition or an explanation (see SHOWN_WHEN_READ).
         self.read_paths = frozenset(self.paths) | {
             m.group(1) for rule in book.rules.values() for m in _PLACEHOLDER.finditer(rule.explain)
         }
-        self.split_paths = [(path, *path.split(".", 1)) for path in self.paths]
+        # The paths grouped by section, each group read in one call (see _engine_values).
+        groups: dict[str, list[str]] = {}
+        for path in self.paths:
+            groups.setdefault(path.split(".", 1)[0], []).append(path)
+        self.section_reads: list[tuple[str, Callable[[Any], Any], tuple[str, ...]]] = [
+            (section, _getter([p.split(".", 1)[1] for p in paths]), tuple(paths))
+            for section, paths in groups.items()
+        ]
+        self.fact_specs = {rs.name: fact_spec(rs) for rs in rulesets}
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
         self.outcome_rules: dict[str, list[Rule]] = {}
         self.exemptions: list[Rule] = []
@@ -199,39 +223,54 @@ def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, Any]:
         **view.extra,
     }
     out: dict[str, Any] = {}
-    for path, section, name in plan.split_paths:
-        value = getattr(sections[section], name)
-        scope.remember(path, value)
-        out[path] = engine_value(value)
+    remember = scope.remember_all
+    same = _ENGINE_SAME
+    for section, read, paths in plan.section_reads:
+        values = read(sections[section])
+        remember(paths, values)
+        for path, value in zip(paths, values, strict=True):
+            # None, booleans and strings are their own engine form (the common case).
+            out[path] = value if value.__class__ in same else engine_value(value)
     return out
+
+
+_ENGINE_SAME = frozenset({type(None), bool, str})
+
+
+def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """Read several attributes of an object at once, as a tuple (even for one)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return operator.attrgetter(*names)
 
 
 def _decide(
     ev: Evaluation,
-    checks: list[tuple[Rule, StatusFn]],
+    checks: list[tuple[str, StatusFn, bool, bool]],
     fired: set[str],
     refuted: set[str],
     engine_findings: dict[str, Tri],
     check: bool,
 ) -> None:
     """One stratum's statuses for one deal: the evaluator's, checked against the engine's."""
-    scope, complemented = ev.scope, _plan(ev.book).complemented
-    for rule, status_of in checks:
-        status = ev.status[rule.id] = status_of(scope)
-        engine_status: Tri = True if rule.id in fired else None
-        if rule.id in refuted:
+    scope, statuses = ev.scope, ev.status
+    for rule_id, status_of, finding, complemented in checks:
+        status = statuses[rule_id] = status_of(scope)
+        engine_status: Tri = True if rule_id in fired else None
+        if rule_id in refuted:
             engine_status = False if engine_status is None else None
-            if rule.id in fired:
-                raise EngineError(f"rule `{rule.id}` both fired and was refuted by the engine")
-        if rule.kind == "finding":
-            engine_findings[rule.id] = engine_status
-        if rule.id in complemented:  # the engine decides true, false or unknown
+            if rule_id in fired:
+                raise EngineError(f"rule `{rule_id}` both fired and was refuted by the engine")
+        if finding:
+            engine_findings[rule_id] = engine_status
+        if complemented:  # the engine decides true, false or unknown
             agree = engine_status == status
         else:  # only its positive rule is compiled: true or not true
             agree = (engine_status is True) == (status is True)
         if check and not agree:
             raise EngineError(
-                f"durable-rules and the evaluator disagree on `{rule.id}` for deal "
+                f"durable-rules and the evaluator disagree on `{rule_id}` for deal "
                 f"`{ev.view.investor.name}`: engine {engine_status}, evaluator {status}"
             )
 
@@ -242,14 +281,14 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     plan = _plan(book)
     engine_values = _engine_values(plan, view, ev.scope)
     engine_findings: dict[str, Tri] = {}
-    for rulesets, checks in plan.strata:
+    for (rulesets, _checks), decisions in zip(plan.strata, plan.decisions, strict=True):
         fired: set[str] = set()
         refuted: set[str] = set()
         for rs in rulesets:
-            fact = fact_for(rs, engine_values, engine_findings)
+            fact = fact_from_spec(plan.fact_specs[rs.name], engine_values, engine_findings)
             for action in _durable.run(rs.name, fact):
                 (fired if action[0] == "+" else refuted).add(action[1:])
-        _decide(ev, checks, fired, refuted, engine_findings, check)
+        _decide(ev, decisions, fired, refuted, engine_findings, check)
     return ev
 
 
@@ -278,16 +317,17 @@ def run_rules_many(
     evs = [Evaluation(book, view) for view in views]
     values = [_engine_values(plan, ev.view, ev.scope) for ev in evs]
     findings: list[dict[str, Tri]] = [{} for _ in evs]
-    for rulesets, checks in plan.strata:
+    for (rulesets, _checks), decisions in zip(plan.strata, plan.decisions, strict=True):
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
         for rs in rulesets:
-            facts = [fact_for(rs, v, f) for v, f in zip(values, findings, strict=True)]
+            spec = plan.fact_specs[rs.name]
+            facts = [fact_from_spec(spec, v, f) for v, f in zip(values, findings, strict=True)]
             for i, actions in enumerate(_durable.run_many(rs.name, facts)):
                 for action in actions:
                     (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
         for i, ev in enumerate(evs):
-            _decide(ev, checks, fired[i], refuted[i], findings[i], check)
+            _decide(ev, decisions, fired[i], refuted[i], findings[i], check)
     return evs
 
 
@@ -426,16 +466,38 @@ def screen_many(
 
 def render_template(template: str, view: FactView) -> str:
     """Fill ``{section.field}`` placeholders with rendered fact values (nothing else)."""
+    parts = _TEMPLATES.get(template)
+    if parts is None:
+        parts = _template_parts(template)
+    out: list[str] = []
+    for text, path, unit, stop in parts:
+        out.append(text)
+        if path:
+            value = render_value(view.get(path), unit)
+            if stop and value.endswith("."):
+                value = value[:-1]  # "Co., Ltd." before the sentence's own full stop
+            out.append(value)
+    return "".join(out)
 
-    def fill(m: re.Match[str]) -> str:
-        path = m.group(1)
-        info = cached_field_info(path)
-        text = render_value(view.get(path), info[2] if info else "")
-        if text.endswith(".") and template.startswith(".", m.end()):
-            return text[:-1]  # "Co., Ltd." before the sentence's own full stop
-        return text
 
-    return _PLACEHOLDER.sub(fill, template)
+_TEMPLATES: dict[str, list[tuple[str, str, str, bool]]] = {}
+
+
+def _template_parts(template: str) -> list[tuple[str, str, str, bool]]:
+    """A template split once: (text before, placeholder path, its unit, a full stop follows),
+    the text after the last placeholder last (with an empty path)."""
+    parts: list[tuple[str, str, str, bool]] = []
+    at = 0
+    for m in _PLACEHOLDER.finditer(template):
+        info = cached_field_info(m.group(1))
+        stop = template.startswith(".", m.end())
+        parts.append((template[at : m.start()], m.group(1), info[2] if info else "", stop))
+        at = m.end()
+    parts.append((template[at:], "", "", False))
+    if len(_TEMPLATES) > 4096:  # the templates of a few rulebooks; never grow without bound
+        _TEMPLATES.clear()
+    _TEMPLATES[template] = parts
+    return parts
 
 
 def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[ConditionResult]:
@@ -468,7 +530,8 @@ def _condition(
     if isinstance(node, Leaf):
         if node.synthetic:
             return None
-        return ConditionResult(
+        return build(
+            ConditionResult,
             condition=node.text,
             text=render_leaf(
                 node,
@@ -483,7 +546,8 @@ def _condition(
             alternatives=group,
         )
     if isinstance(node, FindingRef):
-        return ConditionResult(
+        return build(
+            ConditionResult,
             condition=node.text,
             text=finding_text(ev.book.rules[node.rule_id], node.negated, leaf_outcome.value),
             held=leaf_outcome.status,
@@ -503,7 +567,12 @@ def finding_text(target: Rule, negated: bool, state: Tri) -> str:
     return f"finding: {target.title} (`{target.id}`): {said}"
 
 
+_AS_IS = frozenset({str, bool, int, type(None)})
+
+
 def _jsonable(value: Any) -> Any:
+    if value.__class__ in _AS_IS:  # most facts: returned as they are (below, unchanged too)
+        return value
     if isinstance(value, Range):
         return range_json(value)
     if isinstance(value, AtLeast):
@@ -529,7 +598,8 @@ def _because(ev: Evaluation, rule_id: str) -> list[Because]:
         if isinstance(node, FindingRef) and not node.negated and leaf_outcome.status is True:
             target = ev.book.rules[node.rule_id]
             out.append(
-                Because(
+                build(
+                    Because,
                     rule_id=target.id,
                     title=target.title,
                     citation=target.citation,
@@ -570,7 +640,8 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
 
 def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
     conditions = _conditions(ev, ev.outcomes[rule.id], only_held=True)
-    return Hit(
+    return build(
+        Hit,
         rule_id=rule.id,
         regime=rule.regime,
         kind=rule.kind,
@@ -620,8 +691,12 @@ def assemble(
     for regime in book.regimes.values():
         if not any(rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())):
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
-            regimes[regime.id] = RegimeResult(
-                regime=regime.id, title=regime.title, verdict=NOT_IN_FORCE, ceiling=NOT_IN_FORCE
+            regimes[regime.id] = build(
+                RegimeResult,
+                regime=regime.id,
+                title=regime.title,
+                verdict=NOT_IN_FORCE,
+                ceiling=NOT_IN_FORCE,
             )
             continue
         decisive = [h for h in hits if h.regime == regime.id and h.outcome and not h.suppressed_by]
@@ -630,7 +705,8 @@ def assemble(
         regime_questions = _questions(ev, regime.id, level, suppressed)
         questions.extend(regime_questions)
         ceiling = max([level, *(q.outcome for q in regime_questions)], key=rank)
-        regimes[regime.id] = RegimeResult(
+        regimes[regime.id] = build(
+            RegimeResult,
             regime=regime.id,
             title=regime.title,
             verdict=level,
@@ -645,13 +721,14 @@ def assemble(
     )
     shown = _plan(book).shown_sections
     derived = [
-        DerivedFact(path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
+        build(DerivedFact, path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
         for path, text in sorted(ev.view.derivations.items())
         if path.split(".", 1)[0] in shown
         and (path not in SHOWN_WHEN_READ or path in _plan(book).read_paths)
     ]
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
-    return ScreeningResult(
+    return build(
+        ScreeningResult,
         deal_id=deal.id,
         deal_name=deal.name,
         deal_kind=deal.kind,
@@ -681,7 +758,8 @@ def _questions(
         unknown = unknown_facts(ev, rule.id)
         question = _question(rule, unknown)
         out.append(
-            OpenQuestion(
+            build(
+                OpenQuestion,
                 rule_id=rule.id,
                 regime=regime,
                 outcome=rule.outcome,
@@ -725,7 +803,8 @@ def _possible_exemptions(
             continue  # it would set aside only rules that may not fire, or that others repeat
         unknown = unknown_facts(ev, exemption.id)
         out.append(
-            PossibleExemption(
+            build(
+                PossibleExemption,
                 rule_id=exemption.id,
                 regime=regime,
                 citation=exemption.citation,

@@ -15,7 +15,7 @@ result recorded before them loads from the audit store.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -39,9 +39,71 @@ DISCLAIMER = (
 
 
 class Result(BaseModel):
-    """Base of result models: immutable, no unknown keys."""
+    """Base of result models: immutable, no unknown keys; built on first use (``defer_build``:
+    a command that shows no result of a kind does not pay for its validator at import)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+
+_R = TypeVar("_R", bound=Result)
+_FIELDS: dict[type[Result], list[tuple[str, Any, Any]] | None] = {}
+_new = object.__new__
+_set = object.__setattr__
+
+
+def build(cls: type[_R], **values: Any) -> _R:
+    """``cls(**values)`` without validating the values again: for the engine's own results,
+    whose values it built with the right types (strings, levels, lists of result models).
+
+    Pydantic's ``model_construct`` is slower than validating these small models; this makes the
+    very instance validation would (the fields in order, defaults filled in, the fields set
+    recorded), and falls back to validation for a model with private attributes or a
+    post-init hook. ``tests/test_verdict_build.py`` holds it to ``cls(**values)``.
+    """
+    fields = _FIELDS.get(cls, ())
+    if fields == ():
+        fields = _FIELDS[cls] = _fields_of(cls)
+    if fields is None:
+        return cls(**values)
+    data: dict[str, Any] = {}
+    matched = 0
+    for name, default, factory in fields:
+        if name in values:
+            data[name] = values[name]
+            matched += 1
+        elif factory is not None:
+            data[name] = factory()
+        elif default is _REQUIRED:
+            return cls(**values)  # a required field missing: let validation name it
+        else:
+            data[name] = default
+    if matched != len(values):
+        return cls(**values)  # an unknown key: let validation name it
+    obj = _new(cls)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", set(values))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
+def _fields_of(cls: type[Result]) -> list[tuple[str, Any, Any]] | None:
+    if cls.__private_attributes__ or cls.__pydantic_post_init__ is not None:
+        return None
+    out: list[tuple[str, Any, Any]] = []
+    for name, info in cls.model_fields.items():
+        if info.default_factory is not None:
+            if info.default_factory not in (list, dict):
+                return None  # a factory that may read other fields: validate
+            out.append((name, None, info.default_factory))
+        elif info.is_required():
+            out.append((name, _REQUIRED, None))
+        else:
+            out.append((name, info.default, None))
+    return out
+
+
+_REQUIRED = object()
 
 
 class ConditionResult(Result):

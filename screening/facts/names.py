@@ -35,7 +35,6 @@ import re
 import unicodedata
 
 from anyascii import anyascii
-from rapidfuzz import fuzz, process
 
 # Legal forms of Chinese, Japanese and Korean companies, removed wherever they end the name
 # (longest first, repeatedly: ``集团有限公司`` is ``group`` + ``有限公司``).
@@ -422,6 +421,8 @@ def words_align(a: str, b: str) -> bool:
     nothing like any word of the other name, while ``huawey`` is close to ``huawei``. Generic
     words need no counterpart, but may be one (a misspelt ``developement`` finds ``development``).
     """
+    from rapidfuzz import fuzz, process  # imported when first needed: it costs a cold start
+
     left, right = a.split(), b.split()
     return all(
         process.extractOne(w, right, scorer=fuzz.ratio, score_cutoff=WORD_MATCH) is not None

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from screening.facts.names import (
     compact,
     name_variants,
@@ -140,13 +138,16 @@ def _build(list_id: str, entries: Iterable[Entry]) -> _ListIndex:
     )
 
 
-def _candidates(index: _ListIndex, query: str) -> list[int]:
+def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) -> list[int]:
     """Positions of the names sharing a word's first or last letters with the query.
 
     Keys held by more than :data:`COMMON_BLOCK` names (``<tech``, ``>roup``) are skipped while a
     rarer key of the query exists, so a name made only of common words still finds candidates.
+    ``keys`` are the query's sorted blocking keys, when the caller has them already.
     """
-    postings = [index.blocks.get(key, ()) for key in sorted(_block_keys(query))]
+    if keys is None:
+        keys = sorted(_block_keys(query))
+    postings = [index.blocks.get(key, ()) for key in keys]
     postings = [p for p in postings if p]
     if not postings:
         return []
@@ -266,6 +267,7 @@ def _screen_variant(
     matches: list[NameMatch] = []
     possible: list[NameMatch] = []
     best = Decimal(0)
+    keys: list[str] | None = None  # the query's blocking keys, the same for every list
     for list_id, index in sorted(_indexes(references).items()):
         hits = [n for n in index.exact.get(key, ()) if n.entry.in_force(as_of)]
         if hits:
@@ -288,7 +290,13 @@ def _screen_variant(
             continue
         if not query or not index.choices:
             continue
-        candidates = _candidates(index, query)
+        if keys is None:
+            keys = sorted(_block_keys(query))
+        candidates = _candidates(index, query, keys)
+        if not candidates:
+            continue  # nothing to score: no possible match in this list
+        from rapidfuzz import fuzz, process  # only when a listed name shares a key: cold start
+
         found = process.extract(
             ordered,
             [index.choices[i] for i in candidates],

@@ -256,7 +256,7 @@ SECTIONS: dict[str, type[Section]] = {
 class FactView(BaseModel):
     """Everything rules can read about one deal, with explanations of derived facts."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     deal: DealFacts
     investor: InvestorFacts
@@ -275,6 +275,12 @@ class FactView(BaseModel):
 
 def field_info(path: str) -> tuple[Any, str, str] | None:
     """(annotation, title, unit) of a fact path such as ``investor.gov_interest_pct``."""
+    return _field_info(path, len(SECTIONS))
+
+
+@functools.cache
+def _field_info(path: str, _sections: int) -> tuple[Any, str, str] | None:
+    # Keyed by the number of sections, like _all_paths: fixed once the sections are imported.
     section, _, name = path.partition(".")
     model = SECTIONS.get(section)
     if model is None or name not in model.model_fields:

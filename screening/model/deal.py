@@ -16,7 +16,7 @@ import json
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, RootModel, model_validator
+from pydantic import ConfigDict, Field, RootModel, model_validator
 
 from screening.model.basetypes import Count, Country, Record
 from screening.model.ext.apps import App, ConnectedVehicle
@@ -1029,8 +1029,14 @@ AnyDeal = Annotated[
 ]
 
 
-class Deal(RootModel[AnyDeal]):
+class Deal(RootModel[Any]):
     """Any deal record; ``Deal.model_validate(data).root`` is the concrete deal."""
+
+    # Built on first use (see Record). The root is declared here rather than as the generic's
+    # parameter: a parametrized ``RootModel[AnyDeal]`` is a class of its own, built at import.
+    model_config = ConfigDict(defer_build=True)
+
+    root: AnyDeal
 
 
 DealRecord = (

@@ -7,7 +7,6 @@ import typing
 from pathlib import Path
 from typing import Any
 
-import pycountry
 from pydantic import BaseModel, ValidationError
 
 from screening.errors import DealError, Problem, _problem_sort_key
@@ -112,6 +111,8 @@ def _country_hint(value: Any) -> str:
     """``: use ISO 3166 alpha-2: CN`` when a country was given by name or another code."""
     if not isinstance(value, str):
         return ""
+    import pycountry  # only to word an error: importing it costs a cold start
+
     try:
         country = pycountry.countries.lookup(value.strip())
     except LookupError:

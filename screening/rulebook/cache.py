@@ -7,14 +7,20 @@ under a key that is a SHA-256 of the file's text, the parser's own source and th
 version. Every rulebook check still runs on the cached data exactly as on freshly parsed data;
 a file with a YAML error is never cached (it is parsed, and reported, every time).
 
-Where: ``$DEALSCREEN_CACHE_DIR`` if set (an empty value turns the cache off), else
-``$XDG_CACHE_HOME/dealscreen``, else ``~/.cache/dealscreen``; entries are under
-``documents/``. An entry is used only if it decodes to exactly the shape written (a checksum of
-its payload, its key, and every value of an allowed type); anything else (truncated, corrupt,
-another format) is ignored and rewritten from a fresh parse. Writes go to a temporary file
-renamed into place, so a reader never sees half an entry. A cache that cannot be written (a
-read-only home) only costs the parse. The cache guards against corruption, not against someone
-who can write the user's cache directory on purpose: such a user can also edit the layers.
+Where: first ``prebuilt/`` beside this module, the entries of the shipped rule files written
+when the package was built (a wheel; not an editable install, whose rule files are the
+checkout's, edited in place); then ``$DEALSCREEN_CACHE_DIR`` if set (an empty value turns the
+cache off, the prebuilt entries included), else ``$XDG_CACHE_HOME/dealscreen``, else
+``~/.cache/dealscreen``, entries under ``documents/``. Both are looked up by the key of the
+text actually read, so an edited rule file, a layer, or another parser or ruamel finds no entry
+and is parsed (its entry is then written to the user's cache, never to the package). An entry
+is used only if it decodes to exactly the shape written (a checksum of its payload, its key,
+one positive line number per node, every value of an allowed type); anything else (truncated,
+corrupt, another format) is ignored and, in the user's cache, rewritten from a fresh parse.
+Writes go to a temporary file renamed into place, so a reader never sees half an entry. A
+cache that cannot be written (a read-only home) only costs the parse. The cache guards against
+corruption, not against someone who can write the user's cache directory (or the installed
+package) on purpose: such a user can also edit the layers (or the shipped rules).
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from decimal import Decimal
 from functools import cache
@@ -29,10 +36,12 @@ from pathlib import Path
 from typing import Any
 
 from screening.model import _yaml
-from screening.model._yaml import Document, PathKey
+from screening.model._files import package_dir
+from screening.model._yaml import Document, DocumentError, PathKey
 
 ENV_DIR = "DEALSCREEN_CACHE_DIR"
-FORMAT = 1
+PREBUILT = Path(__file__).resolve().with_name("prebuilt")  # written by setup.py's build_py
+FORMAT = 2  # 2: the line map is a list of lines in document order (1 spelled every path out)
 _DECIMAL = "\x00decimal"  # YAML text cannot contain NUL, so no mapping has this key
 
 
@@ -48,12 +57,22 @@ def cache_dir() -> Path | None:
 
 @cache
 def _salt() -> bytes:
-    """What else a cached document depends on: this format, the parser's code, ruamel."""
-    import ruamel.yaml
+    """What else a cached document depends on: this format, the parser's code (both halves),
+    ruamel (its ``__init__.py``, which states its version: read, not imported, so that a hit
+    needs no ruamel)."""
+    code = Path(_yaml.__file__)
+    ruamel = package_dir("ruamel.yaml")
+    if ruamel is None:  # not a plain folder on sys.path: ask the module itself
+        import ruamel.yaml as module
 
-    parser = Path(_yaml.__file__).read_bytes()
-    head = f"dealscreen-documents {FORMAT} ruamel {ruamel.yaml.__version__}\n"
-    return head.encode() + hashlib.sha256(parser).digest()
+        ruamel = Path(module.__file__ or "").parent
+    parts = [
+        code.read_bytes(),
+        code.with_name("_yamlparse.py").read_bytes(),
+        (ruamel / "__init__.py").read_bytes(),
+    ]
+    head = f"dealscreen-documents {FORMAT}\n".encode()
+    return head + b"".join(hashlib.sha256(part).digest() for part in parts)
 
 
 def document_key(text: str) -> str:
@@ -71,13 +90,31 @@ def load_document(path: Path) -> Document:
         return _yaml.parse(text, str(path))
     key = document_key(text)
     entry = root / "documents" / f"{key}.json"
-    found = read_entry(entry, key)
-    if found is not None:
-        data, lines = found
-        return Document(str(path), data, lines)
+    for where in (PREBUILT / f"{key}.json", entry):
+        found = read_entry(where, key)
+        if found is not None:
+            data, lines = found
+            return Document(str(path), data, lines)
     doc = _yaml.parse(text, str(path))  # raises DocumentError: nothing is written
     write_entry(entry, key, doc)
     return doc
+
+
+def prebuild(rules: Path, out: Path) -> int:
+    """Write the entry of every rule file under ``rules`` that parses (and round-trips exactly)
+    into ``out``, as the package build does for the shipped rules; the number written."""
+    written = 0
+    for path in sorted(rules.rglob("*")):
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
+        try:
+            text = _yaml.read_text(path)
+            doc = _yaml.parse(text, str(path))
+        except DocumentError:
+            continue  # reported when the rulebook loads, as ever
+        key = document_key(text)
+        written += write_entry(out / f"{key}.json", key, doc)
+    return written
 
 
 # --- entries ---------------------------------------------------------------------------------
@@ -112,8 +149,29 @@ def _same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
+def node_paths(data: Any) -> list[PathKey]:
+    """The path of every node of ``data`` in document order (the order the parser records
+    lines in): the node itself, then each member or item and what it holds."""
+    out: list[PathKey] = [()]
+    append = out.append
+
+    def walk(key: PathKey, node: Any) -> None:
+        members = node.items() if type(node) is dict else enumerate(node)
+        for k, value in members:
+            path = (*key, k)
+            append(path)
+            if type(value) is dict or type(value) is list:
+                walk(path, value)
+
+    if type(data) is dict or type(data) is list:
+        walk((), data)
+    return out
+
+
 def _payload(doc: Document) -> str:
-    lines = [[list(k), n] for k, n in doc.lines.items()]
+    # Only the lines are written, in document order: the paths are those of the data's nodes.
+    # A line map that is not one line per node, in that order, fails the check on writing.
+    lines = list(doc.lines.values())
     return json.dumps({"data": _encode(doc.data), "lines": lines}, separators=(",", ":"))
 
 
@@ -140,16 +198,16 @@ def _unpack(payload: str) -> tuple[Any, dict[PathKey, int]]:
     )
     if not isinstance(body, dict) or set(body) != {"data", "lines"}:
         raise _Invalid
-    lines: dict[PathKey, int] = {}
-    for item in body["lines"]:
-        key, line = item
-        if not isinstance(key, list) or type(line) is not int or line < 1:
-            raise _Invalid
-        for part in key:
-            if type(part) is not str and type(part) is not int:
-                raise _Invalid
-        lines[tuple(key)] = line
-    return body["data"], lines
+    data, numbers = body["data"], body["lines"]
+    # JSON gives only dicts (str keys), lists, str, int, bool and None; floats were refused
+    # and decimals checked above, so the data needs no further check. Lines: positive ints,
+    # exactly one per node.
+    if type(numbers) is not list or not numbers or set(map(type, numbers)) != {int}:
+        raise _Invalid
+    paths = node_paths(data)
+    if len(paths) != len(numbers) or min(numbers) < 1:
+        raise _Invalid
+    return data, dict(zip(paths, numbers, strict=True))
 
 
 def read_entry(entry: Path, key: str) -> tuple[Any, dict[PathKey, int]] | None:
@@ -197,3 +255,7 @@ def write_entry(entry: Path, key: str, doc: Document) -> bool:
     except OSError:
         return False
     return True
+
+
+if __name__ == "__main__":  # python -m screening.rulebook.cache RULES_DIR OUT_DIR (setup.py)
+    print(f"prebuilt {prebuild(Path(sys.argv[1]), Path(sys.argv[2]))} rule documents")

@@ -30,12 +30,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Union
 
-import pycountry
-from ruamel.yaml import YAML
-
 from screening.errors import Problem
 from screening.facts.sections.base import AtLeast
 from screening.facts.view import COUNTRY_PATHS, ENUMS, all_paths, field_info
+from screening.model.basetypes import is_alpha_2
 from screening.model.numbers import Range
 
 Value = Decimal | int | bool | str | dt.date | tuple[Any, ...]
@@ -63,7 +61,6 @@ _LEAF = re.compile(
 )
 _FINDING = re.compile(r"^(?P<neg>not\s+)?finding\s+(?P<id>[a-z0-9_]+(\.[a-z0-9_]+)+)\s*$")
 _REF = re.compile(r"^@(?P<name>[a-z0-9_]+)$")
-_SAFE = YAML(typ="safe", pure=True)
 
 
 @dataclass(frozen=True)
@@ -272,34 +269,58 @@ def parse_leaf(
     return Leaf(path, op, value, text, loc)
 
 
-# Plain scalars whose YAML reading is certain (tests/test_cache.py checks each against ruamel):
-# a decimal integer, true/false, a lower-case word, a flow list of lower-case words. Words YAML
-# 1.1 read as booleans or null are left to ruamel, whatever the version.
+# Scalars whose YAML reading is certain (tests/test_speed_paths.py checks each against ruamel):
+# a decimal integer, true/false, a word of letters, digits and underscores, a word quoted with
+# "" or '' (no escapes), a date YYYY-MM-DD, a flow list of such words (a lower-case word may end
+# in a parenthesized part: `i(a)`). Words YAML 1.2 reads as booleans or null, in any case, are
+# left to ruamel; YAML 1.1's yes/no/on/off/y/n are text in YAML 1.2, which ruamel reads (the
+# tests compare every shortcut reading with ruamel's). With the shipped rules every value is
+# read here, so a rulebook read from its cache imports no ruamel.
 _INT = re.compile(r"0|[1-9][0-9]{0,17}")
-_WORD = re.compile(r"[a-z][a-z0-9_]*")
-_WORDS = re.compile(r"\[([a-z][a-z0-9_]*(?:, [a-z][a-z0-9_]*)*)\]")
-_NOT_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_QUOTED = re.compile(r'"([A-Za-z0-9_]*)"|\'([A-Za-z0-9_]*)\'')
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ITEM = r'(?:[a-z][a-z0-9_]*(?:\([a-z0-9]+\))?|"[A-Za-z0-9_]*")'
+_ITEMS = re.compile(rf"\[({_ITEM}(?:, {_ITEM})*)\]")
+_NOT_WORDS = frozenset({"true", "false", "null"})
 
 
 def _plain(raw: str) -> tuple[bool, Any]:
-    """(True, value) when ``raw`` is a plain scalar read without ruamel, else (False, None)."""
+    """(True, value) when ``raw`` is a scalar read without ruamel, else (False, None)."""
     if _INT.fullmatch(raw):
         return True, int(raw)
     if raw in ("true", "false"):
         return True, raw == "true"
     if _WORD.fullmatch(raw):
-        return raw not in _NOT_WORDS, raw
-    m = _WORDS.fullmatch(raw)
+        return raw.lower() not in _NOT_WORDS, raw
+    m = _QUOTED.fullmatch(raw)
     if m:
-        words = m.group(1).split(", ")
-        return not _NOT_WORDS.intersection(words), words
+        return True, m.group(1) if m.group(1) is not None else m.group(2)
+    if _DATE.fullmatch(raw):
+        try:
+            return True, dt.date.fromisoformat(raw)
+        except ValueError:
+            return False, None  # not a calendar date: ruamel's error
+    m = _ITEMS.fullmatch(raw)
+    if m:
+        items = m.group(1).split(", ")
+        if _NOT_WORDS.intersection(items):
+            return False, None
+        return True, [i[1:-1] if i.startswith('"') else i for i in items]
     return False, None
+
+
+@functools.cache
+def _safe_yaml() -> Any:
+    from ruamel.yaml import YAML  # only for a value the shortcut cannot read
+
+    return YAML(typ="safe", pure=True)
 
 
 @functools.lru_cache(maxsize=4096)
 def _read_literal(raw: str) -> Any:
     known, value = _plain(raw)
-    return value if known else _SAFE.load(raw)
+    return value if known else _safe_yaml().load(raw)
 
 
 def _literal(raw: str) -> Any:
@@ -338,7 +359,7 @@ def _check_enum(path: str, value: str, loc: str, problems: Problems) -> bool:
             loc, "unknown-value", f"`{value}` is not a value of `{path}`{suggest(value, allowed)}"
         )
         return False
-    if path in COUNTRY_PATHS and pycountry.countries.get(alpha_2=value) is None:
+    if path in COUNTRY_PATHS and not is_alpha_2(value):
         problems.add(loc, "unknown-value", f"`{value}` is not an ISO 3166-1 alpha-2 country code")
         return False
     return True

@@ -13,7 +13,6 @@ Paths are relative to the configuration file. ``dealscreen.toml`` wins over ``py
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,8 @@ class Config:
 
 
 def _table(path: Path) -> dict[str, Any] | None:
+    import tomllib  # only where a configuration file exists
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:

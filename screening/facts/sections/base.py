@@ -51,12 +51,13 @@ class AtLeast(BaseModel):
     known item matches, unknown otherwise (a restricted-list membership left unknown).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     known: list[str] = Field(default_factory=list)
 
 
 class Section(BaseModel):
-    """A section of the fact view: one fact asserted into the engine."""
+    """A section of the fact view: one fact asserted into the engine (its validator is built on
+    first use, not at import: ``defer_build``)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)

@@ -1,0 +1,88 @@
+"""Result models built without validation (``verdict.build``) are the instances validation makes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from screening import load_deal, screen
+from screening.engine import memo, verdict
+from screening.engine import run as engine
+from screening.engine.verdict import ConditionResult, Hit, RegimeResult, Summary, build
+
+FIXTURES = sorted(Path("fixtures/deals").glob("*.yaml"))[::6]
+
+
+def _validated(cls: type[Any], **values: Any) -> Any:
+    return cls(**values)
+
+
+def _walk(a: Any, b: Any, where: str = "$") -> None:
+    """Equal, with the same type, the same fields set and the same repr, all the way down."""
+    assert type(a) is type(b), where
+    if isinstance(a, BaseModel):
+        assert a.model_fields_set == b.model_fields_set, where
+        assert list(a.__dict__) == list(b.__dict__), where
+        for name in type(a).model_fields:
+            _walk(getattr(a, name), getattr(b, name), f"{where}.{name}")
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            _walk(x, y, f"{where}[{i}]")
+    elif isinstance(a, dict):
+        assert list(a) == list(b), where
+        for key in a:
+            _walk(a[key], b[key], f"{where}.{key}")
+    else:
+        assert a == b, where
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_built_results_are_the_validated_results(
+    monkeypatch: pytest.MonkeyPatch, path: Path
+) -> None:
+    """A screening's result is the same object tree whether its models are built or validated."""
+    deal = load_deal(path)
+    built = screen(deal)
+    monkeypatch.setattr(engine, "build", _validated)
+    monkeypatch.setattr(memo, "build", _validated)
+    validated = screen(deal)
+    assert built == validated
+    assert repr(built) == repr(validated)
+    assert built.model_dump_json() == validated.model_dump_json()
+    _walk(built, validated)
+
+
+def test_build_fills_defaults_and_records_the_fields_set() -> None:
+    """Defaults (and default factories) are filled in; only the fields given count as set."""
+    made = build(RegimeResult, regime="x", title="X", verdict="clear")
+    assert made == RegimeResult(regime="x", title="X", verdict="clear")
+    assert made.model_fields_set == {"regime", "title", "verdict"}
+    assert made.rules == [] and made.possible_exemptions == []
+    assert made.rules is not build(RegimeResult, regime="y", title="Y", verdict="clear").rules
+
+
+def test_build_leaves_errors_to_validation() -> None:
+    """An unknown key or a missing field is reported by pydantic, as ``cls(**values)`` does."""
+    with pytest.raises(ValueError, match=r"extra_forbidden|Extra inputs"):
+        build(ConditionResult, condition="c", text="t", nonsense=1)
+    with pytest.raises(ValueError, match="missing"):
+        build(Hit, rule_id="a.b")
+
+
+def test_every_result_model_can_be_built() -> None:
+    """No result model has private attributes, a post-init hook or a factory reading other
+    fields (each would make ``build`` fall back to validation)."""
+    for cls in (ConditionResult, Hit, RegimeResult, Summary, *_result_models()):
+        assert verdict._fields_of(cls) is not None, cls.__name__
+
+
+def _result_models() -> list[type[verdict.Result]]:
+    return [
+        obj
+        for obj in vars(verdict).values()
+        if isinstance(obj, type) and issubclass(obj, verdict.Result) and obj is not verdict.Result
+    ]
