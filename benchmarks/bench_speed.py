@@ -140,14 +140,16 @@ print(json.dumps(out))
 """
 
 
-def child(
-    pythonpath: Path | None, deals: int, passes: int, extra: dict[str, str] | None = None
-) -> dict[str, Any]:
+def run_child(
+    script: str, args: list[str], code: Path | None, extra: dict[str, str] | None = None
+) -> Any:
+    """Run ``script`` in a fresh interpreter with ``code`` (a checkout) ahead of this one on
+    the path (``BENCH_CODE``; ``None``: this checkout) and return its last line, decoded."""
     env = {**os.environ, **(extra or {})}
-    if pythonpath is not None:
-        env["BENCH_CODE"] = str(pythonpath.resolve())
+    if code is not None:
+        env["BENCH_CODE"] = str(code.resolve())
     proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(deals), str(passes)],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -155,8 +157,15 @@ def child(
         check=False,
     )
     if proc.returncode != 0:
-        raise SystemExit(f"child ({pythonpath or 'this checkout'}) failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+        raise SystemExit(f"child ({code or 'this checkout'}) failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def child(
+    pythonpath: Path | None, deals: int, passes: int, extra: dict[str, str] | None = None
+) -> dict[str, Any]:
+    result: dict[str, Any] = run_child(CHILD, [str(deals), str(passes)], pythonpath, extra)
+    return result
 
 
 def main() -> None:

@@ -17,13 +17,9 @@ result is identical, 1 (with the first differences listed) otherwise.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_speed import run_child  # the same child runner (this script runs beside it)
 
 CHILD = r"""
 import hashlib, json, os, sys
@@ -65,20 +61,8 @@ print(json.dumps(out))
 
 
 def run(code: Path | None, deals: int) -> dict[str, list[str]]:
-    env = dict(os.environ)
-    if code is not None:
-        env["BENCH_CODE"] = str(code.resolve())
-    proc = subprocess.run(
-        [sys.executable, "-c", CHILD, str(deals)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise SystemExit(f"child ({code or 'this checkout'}) failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    result: dict[str, list[str]] = run_child(CHILD, [str(deals)], code)
+    return result
 
 
 def main() -> None:

@@ -95,19 +95,23 @@ def batch(tmp_path: Path) -> Path:
 # --- no cluster needed ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("size", [1, 7, 100, 1000, 5000, 10**6])
-def test_jsonl_is_cut_at_line_ends_with_line_numbers(tmp_path: Path, size: int) -> None:
-    """Ranges tile the file, each starts at a line start and knows that line's number."""
-    path = tmp_path / "x.jsonl"
-    text = b"a\n\nbbb\n" + b"c" * 3000 + b"\n\n\nd\ne"
-    path.write_bytes(text)
-    parts = _cut_jsonl(path, "k", size)
+def assert_ranges_tile(parts: list[Part], text: bytes) -> None:
+    """The byte ranges tile ``text``, each starts at a line start and knows that line's number."""
     assert parts[0].start == 0 and parts[-1].end == len(text)
     for left, right in itertools.pairwise(parts):
         assert left.end == right.start
     for part in parts:
         assert part.start == 0 or text[part.start - 1 : part.start] == b"\n"
         assert part.first_line == text[: part.start].count(b"\n") + 1
+
+
+@pytest.mark.parametrize("size", [1, 7, 100, 1000, 5000, 10**6])
+def test_jsonl_is_cut_at_line_ends_with_line_numbers(tmp_path: Path, size: int) -> None:
+    """Ranges tile the file, each starts at a line start and knows that line's number."""
+    path = tmp_path / "x.jsonl"
+    text = b"a\n\nbbb\n" + b"c" * 3000 + b"\n\n\nd\ne"
+    path.write_bytes(text)
+    assert_ranges_tile(_cut_jsonl(path, "k", size), text)
 
 
 def test_split_bisects_to_single_lines_and_files(tmp_path: Path) -> None:

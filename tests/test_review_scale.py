@@ -14,6 +14,7 @@ import pytest
 
 from screening.review import bulk, distributed
 from screening.review.bulk import Options, Reviewed, _FirstSeen, review
+from tests.test_review_dask import assert_ranges_tile
 
 
 def test_ids_are_compared_exactly() -> None:
@@ -48,6 +49,7 @@ def test_sources_come_back_exactly() -> None:
             "c:12",
             "in.jsonl:0",
             "x:²",
+            "in.jsonl:3",
             "name-\udcff.yaml",
             "big.jsonl:" + "9" * 5000,
             "big.jsonl:1099511627776",
@@ -113,12 +115,8 @@ def test_the_last_partitions_shrink(tmp_path: Path, workers: int) -> None:
     size = 256 << 10
     plain = distributed._cut_jsonl(path, "k", size)
     parts = distributed._cut_jsonl(path, "k", size, shrink=2 * workers)
-    assert parts[0].start == 0 and parts[-1].end == len(text)
-    for left, right in itertools.pairwise(parts):
-        assert left.end == right.start
+    assert_ranges_tile(parts, text)
     for part in parts:
-        assert part.start == 0 or text[part.start - 1 : part.start] == b"\n"
-        assert part.first_line == text[: part.start].count(b"\n") + 1
         assert part.end - part.start <= size + 200  # a range ends at the first line end past it
     sizes = [p.end - p.start for p in parts]
     assert len(parts) > len(plain)

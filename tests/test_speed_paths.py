@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from screening.review.bulk import _FirstSeen
 from screening.rulebook import book, conditions
 from tests.conftest import ROOT
 
@@ -130,24 +129,6 @@ def test_literals_are_not_shared_between_conditions() -> None:
     first = conditions._literal("[i(a), ii]")
     first.append("changed")
     assert conditions._literal("[i(a), ii]") == ["i(a)", "ii"]
-
-
-def test_first_seen_gives_back_the_exact_source() -> None:
-    seen = _FirstSeen()
-    sources = [
-        "in.jsonl:1",
-        "a:b.jsonl:007",
-        "deal.yaml",
-        "c:12",
-        "in.jsonl:0",
-        "x:²",
-        "in.jsonl:3",
-    ]
-    for i, source in enumerate(sources):
-        assert seen.first(f"id{i}", source) is None
-        assert seen.first(f"id{i}", source) is None  # the same source again: not a duplicate
-        assert seen.first(f"id{i}", source + "9") == source
-    seen.close()
 
 
 def test_screen_imports_no_other_command() -> None:

@@ -17,11 +17,12 @@ from screening.audit.store import Store
 DUMP = Path(__file__).parent / "data" / "store_0.1.0_flat_layout.sql.gz"
 
 
-def _restore(tmp_path: Path) -> Path:
+def restore_dump(tmp_path: Path, dump: Path = DUMP) -> Path:
+    """The gzipped SQL dump ``dump`` restored into a fresh SQLite file under ``tmp_path``."""
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db)
     try:
-        conn.executescript(gzip.decompress(DUMP.read_bytes()).decode())
+        conn.executescript(gzip.decompress(dump.read_bytes()).decode())
     finally:
         conn.close()
     return db
@@ -29,7 +30,7 @@ def _restore(tmp_path: Path) -> Path:
 
 def test_a_store_written_before_the_layout_change_verifies(tmp_path: Path) -> None:
     """The hash chain of an older store is intact under today's code (nothing rehashed)."""
-    with Store(f"sqlite:///{_restore(tmp_path)}") as store:
+    with Store(f"sqlite:///{restore_dump(tmp_path)}") as store:
         report = store.verify()
         assert report.ok, report.problems
         assert report.screenings == 3
@@ -59,7 +60,7 @@ def test_an_older_screening_is_reproduced_from_its_snapshot(tmp_path: Path) -> N
         "    print(json.dumps([replay(store, i).reproduced for i in (1, 2, 3)]))\n"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code, f"sqlite:///{_restore(tmp_path)}"],
+        [sys.executable, "-c", code, f"sqlite:///{restore_dump(tmp_path)}"],
         capture_output=True,
         text=True,
         check=False,

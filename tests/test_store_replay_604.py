@@ -38,9 +38,7 @@ and fixtures and add it to ``STORES``.
 
 from __future__ import annotations
 
-import gzip
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +47,7 @@ from typing import Any
 import pytest
 
 from screening.audit.store import Store
+from tests.test_store_compat import restore_dump
 
 DATA = Path(__file__).parent / "data"
 STORES = {"604eb76": (DATA / "store_604eb76_fixtures.sql.gz", 167)}
@@ -76,21 +75,11 @@ print(json.dumps({"replayed": len(ids), "failures": failures}))
 """
 
 
-def _restore(dump: Path, tmp_path: Path) -> Path:
-    db = tmp_path / "old.db"
-    conn = sqlite3.connect(db)
-    try:
-        conn.executescript(gzip.decompress(dump.read_bytes()).decode())
-    finally:
-        conn.close()
-    return db
-
-
 @pytest.mark.parametrize("release", sorted(STORES))
 def test_the_release_store_verifies(release: str, tmp_path: Path) -> None:
     """The hash chain of the older store is intact under today's code (nothing rehashed)."""
     dump, count = STORES[release]
-    with Store(f"sqlite:///{_restore(dump, tmp_path)}") as store:
+    with Store(f"sqlite:///{restore_dump(tmp_path, dump)}") as store:
         report = store.verify()
         assert report.ok, report.problems
         assert report.screenings == count
@@ -113,7 +102,7 @@ def test_every_screening_of_the_release_replays_exactly(release: str, tmp_path: 
     hits, facts, conditions, questions), then is screened with today's rulebook."""
     dump, count = STORES[release]
     proc = subprocess.run(
-        [sys.executable, "-c", _REPLAY_ALL, f"sqlite:///{_restore(dump, tmp_path)}"],
+        [sys.executable, "-c", _REPLAY_ALL, f"sqlite:///{restore_dump(tmp_path, dump)}"],
         capture_output=True,
         text=True,
         check=False,
