@@ -11,11 +11,12 @@ its date and completeness.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from screening.engine.evaluate import StatusFn, render_leaf, status_function
+from screening.engine.evaluate import Scope, StatusFn, render_leaf, status_function
 from screening.engine.verdict import (
     NOT_IN_FORCE,
     ClearReason,
@@ -29,7 +30,6 @@ from screening.engine.verdict import (
     build,
     rank,
 )
-from screening.facts.sections.base import Tri
 from screening.model.deal import DealRecord
 from screening.model.reference import References
 from screening.rulebook.book import Rule, Rulebook
@@ -87,39 +87,45 @@ def hit_order(hits: Sequence[Hit]) -> list[Hit]:
     )
 
 
-class _Reason:
+class _Reason(str):
     """One thing that made an outcome rule fail: a fact, or a finding that does not hold.
 
-    Its words are rendered only when the memo shows it (:meth:`text`): most reasons are only
-    counted.
+    A reason is its key, the string the memo counts (equal keys are the same reason), and
+    carries the condition it came from. The reason of a fact or a finding is made once per
+    rulebook and shared by every screening (the fact's value is read from the screening's scope
+    when it is shown); a failed ``any`` makes its own from its alternatives' reasons. Words are
+    rendered only for the reasons the memo shows: most are only counted.
     """
 
-    __slots__ = ("key", "node", "parts", "text", "value")
+    __slots__ = ("node", "parts")
+    node: Condition
+    parts: tuple[_Reason, ...]  # under a failed ``any``: each alternative's first reason
 
-    def __init__(
-        self, key: str, node: Condition, value: Any = None, parts: tuple[_Reason, ...] = ()
-    ) -> None:
-        self.key = key
+    def __new__(cls, key: str, node: Condition, parts: tuple[_Reason, ...] = ()) -> _Reason:
+        self = super().__new__(cls, key)
         self.node = node
-        self.value = value
-        self.parts = parts  # under a failed ``any``: each alternative's first reason
-        self.text: str | None = None
+        self.parts = parts
+        return self
 
-    def words(self, ctx: Explainer) -> str:
-        """The reason in words (rendered once)."""
-        if self.text is None:
-            self.text = self._words(ctx)
-        return self.text
-
-    def _words(self, ctx: Explainer) -> str:
+    def words(self, ex: Explainer) -> str:
+        """The reason in words, in one screening."""
         node = self.node
         if isinstance(node, Leaf):
             if node.synthetic:
-                return f"not in force on {ctx.as_of.isoformat()}"
-            return ctx.leaf(node, self.value)
+                return f"not in force on {ex.as_of.isoformat()}"
+            return ex.leaf(node, ex.scope.value(node.path))
         if isinstance(node, FindingRef):
-            return f"{ctx.rules[node.rule_id].title}: {'yes' if node.negated else 'no'}"
-        return "none of: " + "; ".join(part.words(ctx) for part in self.parts)
+            return f"{ex.rules[node.rule_id].title}: {'yes' if node.negated else 'no'}"
+        return "none of: " + "; ".join(part.words(ex) for part in self.parts)
+
+
+def _reason_of(node: Leaf | FindingRef) -> _Reason:
+    """The shared reason of a fact leaf or a finding reference, keyed as the memo counts it."""
+    if isinstance(node, FindingRef):
+        return _Reason(("+" if node.negated else "-") + node.rule_id, node)
+    if node.synthetic:
+        return _Reason("in-force", node)
+    return _Reason(f"{node.path} {node.op} {node.value!r}", node)
 
 
 def action_for(
@@ -170,69 +176,88 @@ def _lower(title: str) -> str:
     return title
 
 
-_FailFn = Callable[["Explainer"], list[_Reason]]
-
-
-def failing(ctx: Explainer, rule_id: str) -> list[_Reason]:
-    """The top-level reasons a failed rule failed (its status is False).
-
-    The same reasons, in the same order, as walking its explained tree, without building it.
-    """
-    fns = ctx.fail_fns
-    fn = fns.get(rule_id)
-    if fn is None:
-        fn = fns[rule_id] = _fail_function(ctx.ev.guarded[rule_id])
-    return fn(ctx)
+_FailFn = Callable[[Scope], list[_Reason]]
+_LeavesFn = Callable[[Scope], Iterator[Leaf | FindingRef]]
 
 
 def _fail_function(cond: Condition) -> _FailFn:
-    """:func:`failing` of a condition known to have failed, compiled once per rulebook: the
-    status of a child of an ``all`` comes from its status function; every child of a failed
-    ``any`` failed."""
-    if isinstance(cond, Leaf):
-        if cond.synthetic:
-            return lambda ctx: [_Reason("in-force", cond)]
-        key, path = f"{cond.path} {cond.op} {cond.value!r}", cond.path
-        return lambda ctx: [_Reason(key, cond, ctx.scope.value(path))]
-    if isinstance(cond, FindingRef):
-        ref_key = ("+" if cond.negated else "-") + cond.rule_id
-        return lambda ctx: [_Reason(ref_key, cond)]
+    """The top-level reasons a condition known to have failed failed, compiled once per
+    rulebook: the status of a child of an ``all`` comes from its status function; every child
+    of a failed ``any`` failed. The same reasons, in the same order, as walking its explained
+    tree, without building it.
+    """
+    if isinstance(cond, Leaf | FindingRef):
+        only = _reason_of(cond)
+        return lambda scope: [only]
     if isinstance(cond, AnyOf):
-        alternatives = [_fail_function(child) for child in cond.children]
+        alternatives = tuple(_fail_function(child) for child in cond.children)
 
-        def any_failed(ctx: Explainer) -> list[_Reason]:
-            each = [fn(ctx) for fn in alternatives]
-            key = "any:" + "|".join(sorted(r.key for reasons in each for r in reasons))
-            return [_Reason(key, cond, parts=tuple(reasons[0] for reasons in each if reasons))]
+        def any_failed(scope: Scope) -> list[_Reason]:
+            each = [fn(scope) for fn in alternatives]
+            key = "any:" + "|".join(sorted([r for reasons in each for r in reasons]))
+            return [_Reason(key, cond, tuple([reasons[0] for reasons in each if reasons]))]
 
         return any_failed
     # A failed ``all`` fails on each of its children that failed; a child ``all`` failed exactly
     # when one of its own children did (Kleene logic), so nested ``all`` nodes are flattened
     # into one list of conjuncts: the same reasons in the same order, each status read once.
-    # A fact leaf's reason is built in place (its key is fixed when compiled).
-    leaves: list[tuple[StatusFn, str, Leaf, str]] = []
-    parts: list[tuple[StatusFn, _FailFn | None, int]] = []
+    steps: list[tuple[StatusFn, _Reason | None, _FailFn | None]] = []
     for child in _conjuncts(cond):
-        if isinstance(child, Leaf) and not child.synthetic:
-            key = f"{child.path} {child.op} {child.value!r}"
-            leaves.append((status_function(child), key, child, child.path))
-            parts.append((leaves[-1][0], None, len(leaves) - 1))
+        if isinstance(child, Leaf | FindingRef):
+            steps.append((status_function(child), _reason_of(child), None))
         else:
-            parts.append((status_function(child), _fail_function(child), -1))
+            steps.append((status_function(child), None, _fail_function(child)))
 
-    def all_failed(ctx: Explainer) -> list[_Reason]:
-        scope = ctx.scope
+    def all_failed(scope: Scope) -> list[_Reason]:
         out: list[_Reason] = []
-        for status_of, fail, at in parts:
+        for status_of, reason, fail in steps:
             if status_of(scope) is False:
-                if fail is None:
-                    _fn, key, leaf, path = leaves[at]
-                    out.append(_Reason(key, leaf, scope.value(path)))
+                if reason is not None:
+                    out.append(reason)
                 else:
-                    out.extend(fail(ctx))
+                    out.extend(fail(scope))  # type: ignore[misc]
         return out
 
     return all_failed
+
+
+def _leaves_function(cond: Condition) -> _LeavesFn:
+    """The failed leaves that decide a condition known to have failed (every child of a failed
+    ``any``), in order, compiled once per rulebook; generated as read, so a caller that stops
+    early computes no more statuses (and reads no more lists). Effective-date leaves are left
+    out: the memo never states them.
+    """
+    if isinstance(cond, Leaf | FindingRef):
+        shown = () if isinstance(cond, Leaf) and cond.synthetic else (cond,)
+        return lambda scope: iter(shown)
+    if isinstance(cond, AnyOf):
+        alternatives = tuple(_leaves_function(child) for child in cond.children)
+
+        def any_leaves(scope: Scope) -> Iterator[Leaf | FindingRef]:
+            for fn in alternatives:
+                yield from fn(scope)
+
+        return any_leaves
+    # Nested ``all`` nodes flattened, as in _fail_function; an effective-date leaf of an
+    # ``all`` is skipped unread (its status is a date comparison, it reads no list).
+    steps: list[tuple[StatusFn, Leaf | FindingRef | None, _LeavesFn | None]] = []
+    for child in _conjuncts(cond):
+        if isinstance(child, Leaf) and child.synthetic:
+            continue
+        if isinstance(child, Leaf | FindingRef):
+            steps.append((status_function(child), child, None))
+        else:
+            steps.append((status_function(child), None, _leaves_function(child)))
+
+    def all_leaves(scope: Scope) -> Iterator[Leaf | FindingRef]:
+        for status_of, leaf, fn in steps:
+            if status_of(scope) is False:
+                if leaf is not None:
+                    yield leaf
+                else:
+                    yield from fn(scope)  # type: ignore[misc]
+
+    return all_leaves
 
 
 def _conjuncts(cond: Condition) -> list[Condition]:
@@ -246,25 +271,71 @@ def _conjuncts(cond: Condition) -> list[Condition]:
     return out
 
 
-def _compiled(book: Rulebook, name: str) -> dict[Any, Any]:
-    """A per-rulebook cache kept on the (frozen) rulebook, which holds its conditions alive."""
-    cache: dict[Any, Any] | None = book.__dict__.get(name)
-    if cache is None:
-        cache = {}
-        object.__setattr__(book, name, cache)
-    return cache
+class _RegimePlan:
+    """A regime's outcome rules as its clear reasons read them, compiled once per rulebook: for
+    each span of screening dates between the rules' effective dates, the rules in force (by
+    rule id, the order reasons are counted in) with the functions that say why they failed.
+
+    A rule in force on the screening date passes its effective-date leaves, so what it failed
+    on is what its own condition (``when``) failed on.
+    """
+
+    __slots__ = ("bounds", "spans")
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.bounds = sorted(
+            {day for r in rules for day in (r.effective_from, r.effective_to) if day is not None}
+        )
+        fails = {r.id: _fail_function(r.when) for r in rules}
+        ordered = sorted(rules, key=lambda r: r.id)
+        # Within a span every rule compares the same way with every bound: its first day (or
+        # any day before the first bound) stands for all of it.
+        self.spans = [
+            tuple([(r.id, fails[r.id]) for r in ordered if r.in_force(day)])
+            for day in (dt.date.min, *self.bounds)
+        ]
+
+    def in_force(self, on: dt.date) -> tuple[tuple[str, _FailFn], ...]:
+        """The rules in force on a date, by rule id."""
+        return self.spans[bisect.bisect_right(self.bounds, on)]
+
+
+class _BookPlan:
+    """What the memo compiles from a rulebook, once (kept on the rulebook)."""
+
+    __slots__ = ("leaves", "regimes")
+
+    def __init__(self, book: Rulebook) -> None:
+        by_regime: dict[str, list[Rule]] = {}
+        for rule in book.rules.values():
+            if rule.kind == "outcome":
+                by_regime.setdefault(rule.regime, []).append(rule)
+        self.regimes = {regime: _RegimePlan(rules) for regime, rules in by_regime.items()}
+        self.leaves: dict[str, _LeavesFn] = {}  # per finding, compiled when first shown
+
+
+_NO_RULES = _RegimePlan(())
+
+
+def _book_plan(book: Rulebook) -> _BookPlan:
+    """The memo's plan of a rulebook, kept on the (frozen) rulebook, which holds it alive."""
+    plan: _BookPlan | None = book.__dict__.get("_memo_plan")
+    if plan is None:
+        plan = _BookPlan(book)
+        object.__setattr__(book, "_memo_plan", plan)
+    return plan
 
 
 class Explainer:
     """Renders failed conditions in words, following findings down to the facts."""
 
-    def __init__(self, ev: Evaluation) -> None:
+    def __init__(self, ev: Evaluation, plan: _BookPlan) -> None:
         self.ev = ev
         self.rules = ev.book.rules
         self.as_of = ev.view.deal.as_of
         self.scope = ev.scope
-        self.status_fns: dict[int, StatusFn] = _compiled(ev.book, "_memo_status")
-        self.fail_fns: dict[str, _FailFn] = _compiled(ev.book, "_memo_failing")
+        self.status = ev.status
+        self.plan = plan
         self._facts: dict[tuple[str, int], list[str]] = {}
 
     def leaf(self, node: Leaf, value: Any) -> str:
@@ -282,13 +353,16 @@ class Explainer:
         if known is not None:
             return list(known)
         out: list[str] = []
-        if self.ev.status.get(rule_id) is not False:
+        if self.status.get(rule_id) is not False:
             return out
-        for node in self.failed_leaves(self.ev.guarded[rule_id]):
+        walks = self.plan.leaves
+        walk = walks.get(rule_id)
+        if walk is None:
+            walk = walks[rule_id] = _leaves_function(self.ev.guarded[rule_id])
+        for node in walk(self.scope):
             if isinstance(node, Leaf):
-                if not node.synthetic:
-                    out.append(self.leaf(node, self.scope.value(node.path)))
-            elif isinstance(node, FindingRef) and node.rule_id not in seen:
+                out.append(self.leaf(node, self.scope.value(node.path)))
+            elif node.rule_id not in seen:
                 if node.negated:
                     out.append(f"{self.rules[node.rule_id].title}: yes")
                 else:
@@ -298,28 +372,10 @@ class Explainer:
         found = self._facts[(rule_id, limit)] = list(dict.fromkeys(out))[:limit]
         return list(found)
 
-    def status(self, cond: Condition) -> Tri:
-        """A condition node's status in this screening (its status function, compiled once)."""
-        fn = self.status_fns.get(id(cond))
-        if fn is None:
-            fn = self.status_fns[id(cond)] = status_function(cond)
-        return fn(self.scope)
 
-    def failed_leaves(self, cond: Condition) -> Iterator[Leaf | FindingRef]:
-        """The failed leaves that decide a failed node (every child of a failed ``any``), in
-        order; generated as read, so a caller that stops early computes no more statuses."""
-        if isinstance(cond, Leaf | FindingRef):
-            yield cond
-            return
-        every = isinstance(cond, AnyOf)  # a failed ``any``: each alternative failed
-        for child in cond.children:
-            if every or self.status(child) is False:
-                yield from self.failed_leaves(child)
-
-
-def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> ClearReason:
+def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
     """Why a clear regime is clear: the one or two reasons that defeat most of its rules."""
-    in_force = [r for r in rules if r.in_force(ex.as_of)]
+    in_force = ex.plan.regimes.get(regime, _NO_RULES).in_force(ex.as_of)
     if not in_force:
         text = f"no rule of this regime is in force on {ex.as_of.isoformat()}"
         return build(
@@ -330,58 +386,63 @@ def clear_reason(ex: Explainer, regime: str, title: str, rules: list[Rule]) -> C
             reasons=[text],
             text=text,
         )
-    failed = [r for r in in_force if ex.ev.status.get(r.id) is False]
-    per_rule = {r.id: failing(ex, r.id) for r in failed}
+    status = ex.status
+    scope = ex.scope
+    left: list[list[_Reason]] = []  # the reasons of each failed rule, by rule id
+    counts: dict[_Reason, int] = {}  # how many of them fail on each (the first reason a key)
+    waiting = 0
+    for rule_id, fail in in_force:
+        decided = status.get(rule_id)
+        if decided is False:
+            reasons = fail(scope)
+            left.append(reasons)
+            for reason in reasons:
+                counts[reason] = counts.get(reason, 0) + 1
+        elif decided is None:
+            waiting += 1
+    # Greedily, the reason most of the rules still left fail on (the first key in order on a
+    # tie; the first rule to name it gives its words), at most two.
     chosen: list[_Reason] = []
-    left = set(per_rule)
-    while left and len(chosen) < 2:
-        counts: dict[str, int] = {}
-        first: dict[str, _Reason] = {}
-        for rule_id in sorted(left):
-            for reason in per_rule[rule_id]:
-                if reason.key not in counts:
-                    first[reason.key] = reason
-                counts[reason.key] = counts.get(reason.key, 0) + 1
-        if not counts:
+    while counts:
+        best = max(sorted(counts), key=counts.__getitem__)
+        chosen.append(best)
+        left = [reasons for reasons in left if best not in reasons]
+        if len(chosen) == 2:
             break
-        best = max(sorted(counts), key=lambda k: counts[k])
-        chosen.append(first[best])
-        left = {r for r in left if all(x.key != best for x in per_rule[r])}
-    reasons: list[str] = []
+        counts = {}
+        for reasons in left:
+            for reason in reasons:
+                counts[reason] = counts.get(reason, 0) + 1
+    shown: list[str] = []
     for reason in chosen:
-        text = _detail(ex, reason)
-        if not any(reason.words(ex) in earlier for earlier in reasons):
-            reasons.append(text)
+        words = reason.words(ex)
+        text = words
+        if reason.startswith("-"):
+            facts = ex.facts(reason[1:])
+            if facts:
+                text += " (" + "; ".join(facts) + ")"
+        if not any(words in earlier for earlier in shown):
+            shown.append(text)
     if left:
         n = len(left)
-        reasons.append(
+        shown.append(
             f"{n} more rule{'s' if n != 1 else ''} fail{'s' if n == 1 else ''} on other facts"
         )
-    waiting = [r for r in in_force if ex.ev.status.get(r.id) is None]
-    if not reasons and waiting:
-        n = len(waiting)
-        reasons = [
-            f"no outcome rule fired; {n} wait{'s' if n == 1 else ''} on unknown facts "
-            "(open questions)"
+    if not shown and waiting:
+        shown = [
+            f"no outcome rule fired; {waiting} wait{'s' if waiting == 1 else ''} on unknown "
+            "facts (open questions)"
         ]
-    if not reasons:
-        reasons = ["no outcome rule fired"]
+    if not shown:
+        shown = ["no outcome rule fired"]
     return build(
         ClearReason,
         regime=regime,
         title=title,
         status="clear",
-        reasons=reasons,
-        text="; ".join(reasons[:2]),
+        reasons=shown,
+        text="; ".join(shown[:2]),
     )
-
-
-def _detail(ex: Explainer, reason: _Reason) -> str:
-    text = reason.words(ex)
-    if reason.key.startswith("-"):
-        facts = ex.facts(reason.key[1:])
-        return text + (" (" + "; ".join(facts) + ")" if facts else "")
-    return text
 
 
 def ranked_questions(
@@ -470,12 +531,7 @@ def build_summary(
     """The memo of one screening."""
     book = ev.book
     as_of = ev.view.deal.as_of
-    ex = Explainer(ev)
-    by_regime: dict[str, list[Rule]] = _compiled(book, "_memo_outcome_rules")
-    if not by_regime:
-        for rule in book.rules.values():
-            if rule.kind == "outcome":
-                by_regime.setdefault(rule.regime, []).append(rule)
+    ex = Explainer(ev, _book_plan(book))
     actions: list[MemoAction] = []
     clear: list[ClearReason] = []
     for regime in regimes.values():
@@ -493,9 +549,7 @@ def build_summary(
             )
             continue
         if regime.verdict == "clear":
-            clear.append(
-                clear_reason(ex, regime.regime, regime.title, by_regime.get(regime.regime, []))
-            )
+            clear.append(clear_reason(ex, regime.regime, regime.title))
             continue
         deciding = [book.rules[r] for r in regime.rules]
         chosen = next((r for r in deciding if r.action), deciding[0])
