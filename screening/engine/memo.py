@@ -303,7 +303,7 @@ class _RegimePlan:
 class _BookPlan:
     """What the memo compiles from a rulebook, once (kept on the rulebook)."""
 
-    __slots__ = ("leaves", "regimes")
+    __slots__ = ("leaves", "lists", "regimes")
 
     def __init__(self, book: Rulebook) -> None:
         by_regime: dict[str, list[Rule]] = {}
@@ -312,6 +312,7 @@ class _BookPlan:
                 by_regime.setdefault(rule.regime, []).append(rule)
         self.regimes = {regime: _RegimePlan(rules) for regime, rules in by_regime.items()}
         self.leaves: dict[str, _LeavesFn] = {}  # per finding, compiled when first shown
+        self.lists: dict[tuple[str, bool], ListUsed] = {}  # see lists_used
 
 
 _NO_RULES = _RegimePlan(())
@@ -388,31 +389,21 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         )
     status = ex.status
     scope = ex.scope
-    left: list[list[_Reason]] = []  # the reasons of each failed rule, by rule id
-    counts: dict[_Reason, int] = {}  # how many of them fail on each (the first reason a key)
-    waiting = 0
-    for rule_id, fail in in_force:
-        decided = status.get(rule_id)
-        if decided is False:
-            reasons = fail(scope)
-            left.append(reasons)
-            for reason in reasons:
-                counts[reason] = counts.get(reason, 0) + 1
-        elif decided is None:
-            waiting += 1
+    # The reasons of each failed rule, by rule id.
+    left = [fail(scope) for rule_id, fail in in_force if status.get(rule_id) is False]
     # Greedily, the reason most of the rules still left fail on (the first key in order on a
     # tie; the first rule to name it gives its words), at most two.
     chosen: list[_Reason] = []
-    while counts:
-        best = max(sorted(counts), key=counts.__getitem__)
-        chosen.append(best)
-        left = [reasons for reasons in left if best not in reasons]
-        if len(chosen) == 2:
-            break
-        counts = {}
+    while left and len(chosen) < 2:
+        counts: dict[_Reason, int] = {}  # the first reason of each key counts them
         for reasons in left:
             for reason in reasons:
                 counts[reason] = counts.get(reason, 0) + 1
+        if not counts:
+            break
+        best = max(sorted(counts), key=counts.__getitem__)
+        chosen.append(best)
+        left = [reasons for reasons in left if best not in reasons]
     shown: list[str] = []
     for reason in chosen:
         words = reason.words(ex)
@@ -428,11 +419,13 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         shown.append(
             f"{n} more rule{'s' if n != 1 else ''} fail{'s' if n == 1 else ''} on other facts"
         )
-    if not shown and waiting:
-        shown = [
-            f"no outcome rule fired; {waiting} wait{'s' if waiting == 1 else ''} on unknown "
-            "facts (open questions)"
-        ]
+    if not shown:
+        n = sum(1 for rule_id, _fail in in_force if status.get(rule_id) is None)
+        if n:
+            shown = [
+                f"no outcome rule fired; {n} wait{'s' if n == 1 else ''} on unknown facts "
+                "(open questions)"
+            ]
     if not shown:
         shown = ["no outcome rule fired"]
     return build(
@@ -450,36 +443,43 @@ def ranked_questions(
 ) -> list[MemoQuestion]:
     """Open questions asked once each (the same unknown facts, one question), ranked by the
     level they could raise the verdict to, then by how many levels they would raise it."""
-    grouped: dict[tuple[str, ...], list[OpenQuestion]] = {}
+    grouped: dict[tuple[str, ...], list[tuple[int, str, OpenQuestion]]] = {}
     for q in questions:
         head = _question_head(q.question)
         key = (head,) if head.endswith("may show") else (tuple(q.unknown_facts) or (q.rule_id,))
-        grouped.setdefault(key, []).append(q)
+        grouped.setdefault(key, []).append((rank(q.outcome), head, q))
     out: list[tuple[tuple[int, int, str], MemoQuestion]] = []
     for group in grouped.values():
-        top = max(group, key=lambda q: rank(q.outcome))
-        raise_by = max(rank(q.outcome) - rank(regimes[q.regime].verdict) for q in group)
-        outcomes = sorted(group, key=lambda q: (-rank(q.outcome), q.rule_id))
-        head = _question_head(top.question)
-        if len(outcomes) == 1:
+        top_rank, head, top = max(group, key=_first)  # the first of the highest level
+        raise_by = max(level - rank(regimes[q.regime].verdict) for level, _head, q in group)
+        if len(group) == 1:
             text = top.question
+            rule_ids = [top.rule_id]
         else:
-            first = outcomes[0]
+            outcomes = sorted(group, key=lambda g: (-g[0], g[2].rule_id))
+            first = outcomes[0][2]
+            rule_ids = [q.rule_id for _level, _head, q in outcomes]
             text = (
                 f"{head}: {_lower(first.title)} ({first.outcome}, {first.citation}), and "
                 f"{len(outcomes) - 1} more rule{'s' if len(outcomes) > 2 else ''} "
-                f"({', '.join(q.rule_id for q in outcomes[1:])})"
+                f"({', '.join(rule_ids[1:])})"
             )
+        asked = [q for _level, _head, q in group]
         item = build(
             MemoQuestion,
             question=text,
             could_raise_to=top.outcome,
-            regimes=sorted({q.regime for q in group}),
-            rule_ids=[q.rule_id for q in outcomes],
-            unknown_facts=_asked(group),
+            regimes=sorted({q.regime for q in asked}),
+            rule_ids=rule_ids,
+            unknown_facts=_asked(asked),
         )
-        out.append(((-rank(top.outcome), -raise_by, text), item))
-    return [item for _key, item in sorted(out, key=lambda kv: kv[0])]
+        out.append(((-top_rank, -raise_by, text), item))
+    out.sort(key=_first)
+    return [item for _key, item in out]
+
+
+def _first(pair: tuple[Any, ...]) -> Any:
+    return pair[0]
 
 
 def _asked(group: list[OpenQuestion]) -> list[str]:
@@ -498,15 +498,27 @@ def _question_head(question: str) -> str:
     return question
 
 
-def lists_used(references: References, names: Iterable[str], as_of: dt.date) -> list[ListUsed]:
-    """The reference lists a screening read, with their dates and completeness."""
+def lists_used(
+    references: References,
+    names: Iterable[str],
+    as_of: dt.date,
+    made: dict[tuple[str, bool], ListUsed] | None = None,
+) -> list[ListUsed]:
+    """The reference lists a screening read, with their dates and completeness.
+
+    ``made`` keeps each line once made (per list and whether it is past its review date, so
+    bounded by the rulebook's lists): a line reads only the list, which a rulebook never
+    changes, and result models are immutable.
+    """
     out = []
     for name in sorted(set(names)):
         ref = references.get(name)
         if ref is None:
             continue
-        out.append(
-            build(
+        past = bool(ref.review_by and as_of > ref.review_by)
+        item = made.get((name, past)) if made is not None else None
+        if item is None:
+            item = build(
                 ListUsed,
                 name=ref.name,
                 title=ref.title,
@@ -514,9 +526,11 @@ def lists_used(references: References, names: Iterable[str], as_of: dt.date) -> 
                 review_by=ref.review_by.isoformat() if ref.review_by else None,
                 entries=len(ref.entries),
                 starter=ref.starter,
-                past_review=bool(ref.review_by and as_of > ref.review_by),
+                past_review=past,
             )
-        )
+            if made is not None:
+                made[(name, past)] = item
+        out.append(item)
     return out
 
 
@@ -568,7 +582,7 @@ def build_summary(
         span = f"{verdict} — could reach {ceiling}: {n} open question{'s' if n != 1 else ''}"
     # Lists the derivation read (recorded) and those the conditions read (the scope's own
     # record): the same set whether the deal was screened alone or in a batch.
-    lists = lists_used(book.references, set(used) | ev.scope.lists_read(), as_of)
+    lists = lists_used(book.references, set(used) | ev.scope.lists_read(), as_of, ex.plan.lists)
     warnings: list[str] = []
     if any(item.starter for item in lists):
         warnings.append(STARTER_WARNING)
