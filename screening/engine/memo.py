@@ -13,10 +13,19 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from screening.engine.evaluate import Scope, StatusFn, render_leaf, status_function
+from screening.engine.evaluate import (
+    _LIST_WORDS,
+    _WORDS,
+    Scope,
+    StatusFn,
+    cached_field_info,
+    render_leaf,
+    render_value,
+    status_function,
+)
 from screening.engine.verdict import (
     NOT_IN_FORCE,
     ClearReason,
@@ -97,14 +106,16 @@ class _Reason(str):
     rendered only for the reasons the memo shows: most are only counted.
     """
 
-    __slots__ = ("node", "parts")
+    __slots__ = ("node", "parts", "say")
     node: Condition
     parts: tuple[_Reason, ...]  # under a failed ``any``: each alternative's first reason
+    say: _FactWords | None  # a fact's words, compiled (see _fact_words)
 
     def __new__(cls, key: str, node: Condition, parts: tuple[_Reason, ...] = ()) -> _Reason:
         self = super().__new__(cls, key)
         self.node = node
         self.parts = parts
+        self.say = _fact_words(node) if isinstance(node, Leaf) and not node.synthetic else None
         return self
 
     def words(self, ex: Explainer) -> str:
@@ -113,7 +124,8 @@ class _Reason(str):
         if isinstance(node, Leaf):
             if node.synthetic:
                 return f"not in force on {ex.as_of.isoformat()}"
-            return ex.leaf(node, ex.scope.value(node.path))
+            value = ex.scope.value(node.path)
+            return self.say(value) if self.say is not None else ex.leaf(node, value)
         if isinstance(node, FindingRef):
             return f"{ex.rules[node.rule_id].title}: {'yes' if node.negated else 'no'}"
         return "none of: " + "; ".join(part.words(ex) for part in self.parts)
@@ -126,6 +138,58 @@ def _reason_of(node: Leaf | FindingRef) -> _Reason:
     if node.synthetic:
         return _Reason("in-force", node)
     return _Reason(f"{node.path} {node.op} {node.value!r}", node)
+
+
+_FactWords = Callable[[Any], str]
+_NEEDS = " (the rule needs "  # the memo states a failed fact, not what the rule needs
+
+
+def _fact_words(leaf: Leaf) -> _FactWords | None:
+    """A failed fact in words as the memo states it, for any value: ``render_leaf(leaf, value,
+    False, …)`` up to what the rule needs, with all that does not depend on the value (the
+    fact's title and unit, the rule's threshold or list, the words) rendered once. None while
+    the fact's field is not known (the memo then calls render_leaf itself).
+    """
+    info = cached_field_info(leaf.path)
+    if info is None:
+        return None
+    title, unit = info[1], info[2]
+    if leaf.op in _WORDS:
+        failed, needs = _WORDS[leaf.op][1:]
+        if isinstance(leaf.value, bool):
+            wanted = leaf.value if leaf.op == "==" else not leaf.value
+            need = "to hold" if wanted else "not to hold"
+            unknown = f"{title}: unknown (the rule needs it {need})".split(_NEEDS)[0]
+            tail = f" (the rule needs {render_value(wanted)})"
+
+            def truth(value: Any) -> str:
+                if value is None:
+                    return unknown
+                return f"{title}: {render_value(value, unit)}{tail}".split(_NEEDS)[0]
+
+            return truth
+        expected = render_value(leaf.value, unit)
+        unknown = f"{title} is unknown (the rule needs {needs.format(expected)})".split(_NEEDS)[0]
+
+        def compared(value: Any) -> str:
+            if value is None:
+                return unknown
+            return f"{title} {render_value(value, unit)} {failed} {expected}".split(_NEEDS)[0]
+
+        return compared
+    listed = f"the list {leaf.ref}" if leaf.ref else render_value(leaf.value)
+    failed, needs = _LIST_WORDS[leaf.op][1:]
+    unknown = f"{title} is unknown (the rule needs {needs.format(listed)})".split(_NEEDS)[0]
+    none = f"{title}: none".split(_NEEDS)[0] if leaf.op.startswith("contains") else None
+
+    def member(value: Any) -> str:
+        if value is None:
+            return unknown
+        if none is not None and not value:
+            return none
+        return f"{title} {render_value(value, unit)} {failed} {listed}".split(_NEEDS)[0]
+
+    return member
 
 
 def action_for(
@@ -176,39 +240,55 @@ def _lower(title: str) -> str:
     return title
 
 
-_FailFn = Callable[[Scope], list[_Reason]]
-_LeavesFn = Callable[[Scope], Iterator[Leaf | FindingRef]]
+_FailFn = Callable[[Scope], Sequence[_Reason]]
+# A compiled walk of a finding's failed facts: (explainer, facts so far, limit, findings above,
+# the finding walked) -> whether ``limit`` facts are reached (the walk stops there).
+_WalkFn = Callable[["Explainer", list[str], int, frozenset[str], str], bool]
 
 
 def _fail_function(cond: Condition) -> _FailFn:
     """The top-level reasons a condition known to have failed failed, compiled once per
     rulebook: the status of a child of an ``all`` comes from its status function; every child
     of a failed ``any`` failed. The same reasons, in the same order, as walking its explained
-    tree, without building it.
+    tree, without building it. The sequences returned are read, never changed.
     """
     if isinstance(cond, Leaf | FindingRef):
-        only = _reason_of(cond)
-        return lambda scope: [only]
+        only = (_reason_of(cond),)
+        return lambda scope: only
     if isinstance(cond, AnyOf):
         alternatives = tuple(_fail_function(child) for child in cond.children)
 
-        def any_failed(scope: Scope) -> list[_Reason]:
+        def any_failed(scope: Scope) -> Sequence[_Reason]:
             each = [fn(scope) for fn in alternatives]
             key = "any:" + "|".join(sorted([r for reasons in each for r in reasons]))
-            return [_Reason(key, cond, tuple([reasons[0] for reasons in each if reasons]))]
+            return (_Reason(key, cond, tuple([reasons[0] for reasons in each if reasons])),)
 
         return any_failed
     # A failed ``all`` fails on each of its children that failed; a child ``all`` failed exactly
     # when one of its own children did (Kleene logic), so nested ``all`` nodes are flattened
     # into one list of conjuncts: the same reasons in the same order, each status read once.
+    children = _conjuncts(cond)
+    if len(children) == 1:  # its one conjunct failed (its status was read deciding the rule)
+        return _fail_function(children[0])
     steps: list[tuple[StatusFn, _Reason | None, _FailFn | None]] = []
-    for child in _conjuncts(cond):
+    pairs: list[tuple[StatusFn, _Reason]] = []  # the same, while every conjunct is a leaf
+    for child in children:
         if isinstance(child, Leaf | FindingRef):
-            steps.append((status_function(child), _reason_of(child), None))
+            status_of, reason = status_function(child), _reason_of(child)
+            steps.append((status_of, reason, None))
+            pairs.append((status_of, reason))
         else:
             steps.append((status_function(child), None, _fail_function(child)))
+    if len(pairs) == len(steps):
+        # Facts and findings only (most rules): each failed conjunct is its own reason.
+        flat = tuple(pairs)
 
-    def all_failed(scope: Scope) -> list[_Reason]:
+        def conjuncts_failed(scope: Scope) -> Sequence[_Reason]:
+            return [reason for status_of, reason in flat if status_of(scope) is False]
+
+        return conjuncts_failed
+
+    def all_failed(scope: Scope) -> Sequence[_Reason]:
         out: list[_Reason] = []
         for status_of, reason, fail in steps:
             if status_of(scope) is False:
@@ -221,43 +301,68 @@ def _fail_function(cond: Condition) -> _FailFn:
     return all_failed
 
 
-def _leaves_function(cond: Condition) -> _LeavesFn:
-    """The failed leaves that decide a condition known to have failed (every child of a failed
-    ``any``), in order, compiled once per rulebook; generated as read, so a caller that stops
-    early computes no more statuses (and reads no more lists). Effective-date leaves are left
-    out: the memo never states them.
+def _walk_function(cond: Condition, rules: dict[str, Rule]) -> _WalkFn:
+    """The walk of the failed leaves that decide a condition known to have failed (every child
+    of a failed ``any``), in order, compiled once per rulebook: a failed fact is stated, a
+    finding that holds is named, one that does not is followed down to its own facts. It stops
+    as soon as ``limit`` facts are stated, so it computes no more statuses (and reads no more
+    lists) than it shows. Effective-date leaves are passed over: the memo never states them.
     """
-    if isinstance(cond, Leaf | FindingRef):
-        shown = () if isinstance(cond, Leaf) and cond.synthetic else (cond,)
-        return lambda scope: iter(shown)
-    if isinstance(cond, AnyOf):
-        alternatives = tuple(_leaves_function(child) for child in cond.children)
+    if isinstance(cond, Leaf):
+        if cond.synthetic:
+            return lambda ex, out, limit, seen, rule_id: False
+        leaf, path, say = cond, cond.path, _fact_words(cond)
 
-        def any_leaves(scope: Scope) -> Iterator[Leaf | FindingRef]:
-            for fn in alternatives:
-                yield from fn(scope)
+        def fact(ex: Explainer, out: list[str], limit: int, seen: frozenset[str], _id: str) -> bool:
+            value = ex.scope.value(path)
+            out.append(say(value) if say is not None else ex.leaf(leaf, value))
+            return len(out) >= limit
 
-        return any_leaves
-    # Nested ``all`` nodes flattened, as in _fail_function; an effective-date leaf of an
-    # ``all`` is skipped unread (its status is a date comparison, it reads no list).
-    steps: list[tuple[StatusFn, Leaf | FindingRef | None, _LeavesFn | None]] = []
-    for child in _conjuncts(cond):
-        if isinstance(child, Leaf) and child.synthetic:
-            continue
-        if isinstance(child, Leaf | FindingRef):
-            steps.append((status_function(child), child, None))
-        else:
-            steps.append((status_function(child), None, _leaves_function(child)))
+        return fact
+    if isinstance(cond, FindingRef):
+        ref = cond.rule_id
+        holds = f"{rules[ref].title}: yes" if cond.negated else None
 
-    def all_leaves(scope: Scope) -> Iterator[Leaf | FindingRef]:
-        for status_of, leaf, fn in steps:
-            if status_of(scope) is False:
-                if leaf is not None:
-                    yield leaf
+        def finding(
+            ex: Explainer, out: list[str], limit: int, seen: frozenset[str], rule_id: str
+        ) -> bool:
+            if ref not in seen:
+                if holds is not None:
+                    out.append(holds)
                 else:
-                    yield from fn(scope)  # type: ignore[misc]
+                    out.extend(ex.facts(ref, limit, seen | {rule_id}))
+            return len(out) >= limit
 
-    return all_leaves
+        return finding
+    if isinstance(cond, AnyOf):
+        alternatives = tuple(_walk_function(child, rules) for child in cond.children)
+
+        def any_walk(
+            ex: Explainer, out: list[str], limit: int, seen: frozenset[str], rule_id: str
+        ) -> bool:
+            return any(fn(ex, out, limit, seen, rule_id) for fn in alternatives)
+
+        return any_walk
+    # Nested ``all`` nodes flattened, as in _fail_function; an effective-date leaf of an
+    # ``all`` is passed over unread (its status is a date comparison, it reads no list).
+    steps = tuple(
+        [
+            (status_function(child), _walk_function(child, rules))
+            for child in _conjuncts(cond)
+            if not (isinstance(child, Leaf) and child.synthetic)
+        ]
+    )
+
+    def all_walk(
+        ex: Explainer, out: list[str], limit: int, seen: frozenset[str], rule_id: str
+    ) -> bool:
+        scope = ex.scope
+        for status_of, walk in steps:
+            if status_of(scope) is False and walk(ex, out, limit, seen, rule_id):
+                return True
+        return False
+
+    return all_walk
 
 
 def _conjuncts(cond: Condition) -> list[Condition]:
@@ -303,7 +408,7 @@ class _RegimePlan:
 class _BookPlan:
     """What the memo compiles from a rulebook, once (kept on the rulebook)."""
 
-    __slots__ = ("leaves", "lists", "regimes")
+    __slots__ = ("lists", "regimes", "walks")
 
     def __init__(self, book: Rulebook) -> None:
         by_regime: dict[str, list[Rule]] = {}
@@ -311,7 +416,7 @@ class _BookPlan:
             if rule.kind == "outcome":
                 by_regime.setdefault(rule.regime, []).append(rule)
         self.regimes = {regime: _RegimePlan(rules) for regime, rules in by_regime.items()}
-        self.leaves: dict[str, _LeavesFn] = {}  # per finding, compiled when first shown
+        self.walks: dict[str, _WalkFn] = {}  # per finding, compiled when first shown
         self.lists: dict[tuple[str, bool], ListUsed] = {}  # see lists_used
 
 
@@ -342,7 +447,7 @@ class Explainer:
     def leaf(self, node: Leaf, value: Any) -> str:
         """A failed fact in words."""
         text = render_leaf(node, value, False, self.ev.book.references, self.as_of)
-        return text.split(" (the rule needs ")[0]  # the memo states the fact only
+        return text.split(_NEEDS)[0]  # the memo states the fact only
 
     def facts(self, rule_id: str, limit: int = 3, seen: frozenset[str] = frozenset()) -> list[str]:
         """The failed facts under a finding (through the findings it reads), at most ``limit``.
@@ -356,20 +461,11 @@ class Explainer:
         out: list[str] = []
         if self.status.get(rule_id) is not False:
             return out
-        walks = self.plan.leaves
+        walks = self.plan.walks
         walk = walks.get(rule_id)
         if walk is None:
-            walk = walks[rule_id] = _leaves_function(self.ev.guarded[rule_id])
-        for node in walk(self.scope):
-            if isinstance(node, Leaf):
-                out.append(self.leaf(node, self.scope.value(node.path)))
-            elif node.rule_id not in seen:
-                if node.negated:
-                    out.append(f"{self.rules[node.rule_id].title}: yes")
-                else:
-                    out.extend(self.facts(node.rule_id, limit, seen | {rule_id}))
-            if len(out) >= limit:
-                break
+            walk = walks[rule_id] = _walk_function(self.ev.guarded[rule_id], self.rules)
+        walk(self, out, limit, seen, rule_id)
         found = self._facts[(rule_id, limit)] = list(dict.fromkeys(out))[:limit]
         return list(found)
 
