@@ -106,16 +106,18 @@ class _Reason(str):
     rendered only for the reasons the memo shows: most are only counted.
     """
 
-    __slots__ = ("node", "parts", "say")
+    __slots__ = ("node", "parts", "said", "say")
     node: Condition
     parts: tuple[_Reason, ...]  # under a failed ``any``: each alternative's first reason
     say: _FactWords | None  # a fact's words, compiled (see _fact_words)
+    said: str | None  # a finding's words (its rulebook's title), once said
 
     def __new__(cls, key: str, node: Condition, parts: tuple[_Reason, ...] = ()) -> _Reason:
         self = super().__new__(cls, key)
         self.node = node
         self.parts = parts
         self.say = _fact_words(node) if isinstance(node, Leaf) and not node.synthetic else None
+        self.said = None
         return self
 
     def words(self, ex: Explainer) -> str:
@@ -126,8 +128,10 @@ class _Reason(str):
                 return f"not in force on {ex.as_of.isoformat()}"
             value = ex.scope.value(node.path)
             return self.say(value) if self.say is not None else ex.leaf(node, value)
-        if isinstance(node, FindingRef):
-            return f"{ex.rules[node.rule_id].title}: {'yes' if node.negated else 'no'}"
+        if isinstance(node, FindingRef):  # the same in every screening: kept once said
+            if self.said is None:
+                self.said = f"{ex.rules[node.rule_id].title}: {'yes' if node.negated else 'no'}"
+            return self.said
         return "none of: " + "; ".join(part.words(ex) for part in self.parts)
 
 
@@ -497,7 +501,8 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
                 counts[reason] = counts.get(reason, 0) + 1
         if not counts:
             break
-        best = max(sorted(counts), key=counts.__getitem__)
+        most = max(counts.values())
+        best = min([reason for reason, n in counts.items() if n == most])
         chosen.append(best)
         left = [reasons for reasons in left if best not in reasons]
     shown: list[str] = []
@@ -508,7 +513,7 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
             facts = ex.facts(reason[1:])
             if facts:
                 text += " (" + "; ".join(facts) + ")"
-        if not any(words in earlier for earlier in shown):
+        if not shown or not any(words in earlier for earlier in shown):
             shown.append(text)
     if left:
         n = len(left)
