@@ -252,6 +252,15 @@ def test_k4_majority_co_investor_makes_the_claimant_an_sfe(rulebook: Any) -> Non
     assert "energy.sfe.foreign_controlled_claimant" in fired
 
 
+def test_k4_sfe_co_investor_with_a_board_seat_appoints_a_covered_officer(rulebook: Any) -> None:
+    # (D)(i)(I)(aa), (F)(i): a director an SFE appoints is a covered officer.
+    co = [{"party": CN_COMPANY, "voting_pct": 10, "rights": {"voting_pct": 10, "board_seats": 1}}]
+    data = record(rights={"voting_pct": 20, "equity_pct": 20}, co_investors=co)
+    del data["energy"]["sfe_can_appoint_officer"]
+    _, fired, _ = energy(data, rulebook)
+    assert "energy.fie.officer" in fired
+
+
 # Replay: a rulebook that does not read the marker keeps the meanings it was written for.
 
 

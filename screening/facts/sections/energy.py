@@ -340,17 +340,20 @@ def _other_sfe_holders(
     stake: Num | None,
     investor_sfe: Tri,
     direct: Any,
-) -> tuple[list[Holder], list[Holder], list[str]]:
+) -> tuple[list[Holder], list[Holder], list[str], bool]:
     """Other holders of the claimant that may be SFEs (review K, gates.REVIEW_K).
 
     Co-investors hold their own stakes (first list). The investor's owners, when the investor is
     not itself an SFE, own part of its stake by attribution (7701(a)(51)(H) -> 318(a)(2) [reg];
     second list): proportionately through a fund (a partnership, 318(a)(2)(A)); through a
     company only for an owner of 50% or more (318(a)(2)(C)) [src]. One level of attribution.
+    Last: an SFE co-investor takes a board seat in the deal (a covered officer it appoints,
+    (D)(i)(I)(aa), (F)(i)).
     """
     holders: list[Holder] = []
     attributed: list[Holder] = []
     notes: list[str] = []
+    officer = False
     for co in deal.co_investors:
         co_notes: list[str] = []
         sfe = _party_sfe(co.party, nations, names, co_notes, direct, "co-investor")
@@ -358,15 +361,17 @@ def _other_sfe_holders(
         pct = holding(co.voting, equity)
         lo, hi = (ZERO, HUNDRED) if pct is None else pct_bounds(pct)
         holders.append((f"co-investor {co.party.name}", lo, hi, sfe))
+        seats = None if co.rights is None else co.rights.board_seats
+        officer = officer or (sfe is True and seats is not None and seats > 0)
         notes.append(
             f"co-investor {co.party.name} ({'unknown' if pct is None else fmt(pct) + '%'}): "
             f"SFE {_YES_NO[sfe]}"
         )
     inv = deal.investor
     if investor_sfe is True or stake is None or inv.owners is None:
-        return holders, attributed, notes
+        return holders, attributed, notes, officer
     if inv.kind not in (PartyKind.fund, PartyKind.company, PartyKind.state_owned_enterprise):
-        return holders, attributed, notes
+        return holders, attributed, notes, officer
     s_lo, s_hi = pct_bounds(stake)
     partnership = inv.kind == PartyKind.fund
     rows: list[tuple[str, Decimal, Decimal, Tri]] = []
@@ -394,7 +399,7 @@ def _other_sfe_holders(
             + ("(A), a fund" if partnership else "(C)")
             + f"): SFE {_YES_NO[sfe]}"
         )
-    return holders, attributed, notes
+    return holders, attributed, notes, officer
 
 
 def _holder_meets(holders: list[Holder], threshold: Decimal | None) -> Tri:
@@ -467,8 +472,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     co_holders: list[Holder] = []
     attributed: list[Holder] = []
     holder_notes: list[str] = []
+    co_officer = False
     if review_k:
-        co_holders, attributed, holder_notes = _other_sfe_holders(
+        co_holders, attributed, holder_notes, co_officer = _other_sfe_holders(
             deal, nations, names, stake, sfe, direct
         )
     holders = co_holders + attributed
@@ -502,6 +508,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         [
             ec.sfe_can_appoint_officer,
             and3([sfe, None if r.board_seats is None else r.board_seats > 0]),
+            co_officer,
         ]
     )
     controlled = or3(
