@@ -117,6 +117,14 @@ def test_k1_majority_taken_in_2025_makes_the_claimant_an_sfe(rulebook: Any) -> N
     assert "energy.sfe.foreign_controlled_claimant" in fired  # (C)(v), (G)(i): > 50%
 
 
+def test_k1_status_is_tested_in_the_first_year_the_rules_reach(rulebook: Any) -> None:
+    # 7701(a)(51)(A)(ii)(II): in the first taxable year beginning after July 4, 2025 the SFE list
+    # prongs are tested on its first day - 2026-01-01 for a deal of calendar 2025, not 2025-12-31.
+    data = record(completion_date="2025-09-30", energy={"taxable_year_begins": "2025-01-01"})
+    view = derive(Deal.model_validate(data).root, rulebook.references, dt.date(2025, 9, 30))
+    assert view.get("energy.status_date") == dt.date(2026, 1, 1)
+
+
 def test_k1_a_2025_loan_of_unknown_term_is_a_question_not_clear(rulebook: Any) -> None:
     data = record(
         kind="lending",

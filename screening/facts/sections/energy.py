@@ -563,7 +563,11 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     reached, reached_note = _pfe_years_reached(deal, year)
     if review_k:  # shown only to the rulebooks that read it (replay of older screenings)
         d["energy.pfe_years_reached"] = reached_note
-    status_date, status_note = _status_date(year)
+    tested = year
+    if review_k:  # the year tested is the first one the PFE rules reach (K1)
+        while tested <= PFE_START:
+            tested = _anniversary(tested, 1)
+    status_date, status_note = _status_date(tested)
     d["energy.status_date"] = status_note
     return (
         EnergyFacts(
