@@ -269,6 +269,23 @@ def test_k4_sfe_co_investor_with_a_board_seat_appoints_a_covered_officer(ruleboo
     assert "energy.fie.officer" in fired
 
 
+# K12 - 7701(a)(52)(D): costs of what a prohibited foreign entity supplies count in the ratio,
+# whatever the deal's form: a PRC lender that also supplies the claimant (supply_terms) is a
+# supplier.
+
+
+def test_k12_lender_that_supplies_the_claimant_is_a_supplier(rulebook: Any) -> None:
+    data = record(
+        kind="lending",
+        investor=CN_COMPANY,
+        rights={"voting_pct": 0, "equity_pct": 0},
+        supply_terms={"direction": "investor_supplies", "prepayment_usd": 0},
+        energy={"sfe_debt_pct": 5},
+    )
+    verdict, fired, _ = energy(data, rulebook)
+    assert verdict == "covered" and "energy.material_assistance.sfe_supplier" in fired
+
+
 # Replay: a rulebook that does not read the marker keeps the meanings it was written for.
 
 

@@ -560,6 +560,11 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         year = dt.date(as_of.year, 1, 1)
         d["energy.pfe_year"] = f"taxable year not recorded: a calendar year is assumed ({year})"
     supplies = deal.kind == "supply_partnership"
+    terms = getattr(deal, "supply_terms", None)
+    if review_k and terms is not None and terms.direction is not None:
+        # The recorded direction decides: a lender or JV partner that also supplies the claimant
+        # is a supplier; an investor that only buys the claimant's output is not (K, 7701(a)(52)).
+        supplies = str(terms.direction) == "investor_supplies"
     reached, reached_note = _pfe_years_reached(deal, year)
     if review_k:  # shown only to the rulebooks that read it (replay of older screenings)
         d["energy.pfe_years_reached"] = reached_note
