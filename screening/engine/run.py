@@ -30,7 +30,6 @@ from screening.engine.evaluate import (
     cached_field_info,
     eval_leaf,
     evaluate,
-    flatten,
     render_leaf,
     render_value,
     status_function,
@@ -48,6 +47,7 @@ from screening.engine.verdict import (
     RegimeResult,
     ScreeningResult,
     build,
+    made,
     rank,
 )
 from screening.errors import EngineError, ScreeningError, UsageError
@@ -60,7 +60,7 @@ from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
 from screening.model.reference import recording_use
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
-from screening.rulebook.conditions import AnyOf, Condition, FindingRef, Leaf, leaves
+from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf, leaves
 
 _COMPILED: dict[str, list[CompiledRuleset]] = {}
 _PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z0-9_]+)\}")
@@ -469,11 +469,15 @@ def render_template(template: str, view: FactView) -> str:
     parts = _TEMPLATES.get(template)
     if parts is None:
         parts = _template_parts(template)
+    return _render(parts, view.get)
+
+
+def _render(parts: list[tuple[str, str, str, bool]], value_of: Callable[[str], Any]) -> str:
     out: list[str] = []
     for text, path, unit, stop in parts:
         out.append(text)
         if path:
-            value = render_value(view.get(path), unit)
+            value = render_value(value_of(path), unit)
             if stop and value.endswith("."):
                 value = value[:-1]  # "Co., Ltd." before the sentence's own full stop
             out.append(value)
@@ -498,6 +502,117 @@ def _template_parts(template: str) -> list[tuple[str, str, str, bool]]:
         _TEMPLATES.clear()
     _TEMPLATES[template] = parts
     return parts
+
+
+# The fields each hot result model is made with (verdict.made): every field, except a finding
+# condition, which leaves `path` and `value` unset as it always has.
+_HIT_FIELDS = frozenset(Hit.model_fields)
+_LEAF_FIELDS = frozenset(ConditionResult.model_fields)
+_FINDING_FIELDS = frozenset({"condition", "text", "held", "alternatives"})
+_BECAUSE_FIELDS = frozenset(Because.model_fields)
+_QUESTION_FIELDS = frozenset(OpenQuestion.model_fields)
+_EXEMPTION_FIELDS = frozenset(PossibleExemption.model_fields)
+_REGIME_FIELDS = frozenset(RegimeResult.model_fields)
+_DERIVED_FIELDS = frozenset(DerivedFact.model_fields)
+
+
+class _Shape:
+    """What a rule shows as a hit that does not depend on the deal, worked out once."""
+
+    __slots__ = ("because", "conditions", "parts", "rule")
+
+    def __init__(self, book: Rulebook, rule: Rule) -> None:
+        self.rule = rule
+        self.parts = _template_parts(rule.explain)
+        # The leaves a hit may show, in the order _conditions walks them, each with its
+        # `alternatives` number; a finding with the text it has when it holds (and the state
+        # of the finding that makes it hold), a leaf with None.
+        self.conditions: list[tuple[Leaf | FindingRef, int | None, str | None, bool]] = []
+        groups = 0
+
+        def walk(cond: Condition, group: int | None) -> None:
+            nonlocal groups
+            if isinstance(cond, All | AnyOf):
+                if not cond.children:
+                    return
+                if isinstance(cond, AnyOf):
+                    groups += 1
+                    group = groups
+                for child in cond.children:
+                    walk(child, group)
+            elif isinstance(cond, FindingRef):
+                state = not cond.negated  # held: true, or false under `not finding`
+                text = finding_text(book.rules[cond.rule_id], cond.negated, state)
+                self.conditions.append((cond, group, text, state))
+            elif not cond.synthetic:
+                self.conditions.append((cond, group, None, True))
+
+        walk(rule.guarded, None)
+        # The findings a hit may stand on, in the order _because lists them.
+        self.because = sorted(
+            n.rule_id for n in leaves(rule.guarded) if isinstance(n, FindingRef) and not n.negated
+        )
+
+
+class _Assembly:
+    """What assembling a result needs of a rulebook that does not depend on the deal."""
+
+    def __init__(self, book: Rulebook) -> None:
+        plan = _plan(book)
+        self.shapes = {rule_id: _Shape(book, rule) for rule_id, rule in book.rules.items()}
+        # Rules in the order hits are listed in.
+        self.hit_order = sorted(
+            book.rules.values(),
+            key=lambda r: (r.regime, -rank(r.outcome or "clear"), _KIND_ORDER[r.kind], r.id),
+        )
+        # Per regime, its outcome rules in the order open questions are listed in.
+        self.question_order = {
+            regime: sorted(rules, key=lambda r: (-rank(r.outcome or "clear"), r.id))
+            for regime, rules in plan.outcome_rules.items()
+        }
+        # Per regime, each exemption that may lower it (by rule id) with the outcome rules of
+        # the regime it suppresses (sorted).
+        self.regime_exemptions: dict[str, list[tuple[Rule, list[str]]]] = {}
+        for regime, rules in plan.outcome_rules.items():
+            ids = {r.id for r in rules}
+            self.regime_exemptions[regime] = [
+                (e, sorted(t for t in e.suppresses if t in ids))
+                for e in sorted(plan.regime_exemptions.get(regime, ()), key=lambda e: e.id)
+            ]
+        self._shown: dict[str, bool] = {}
+        self._questions: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def shown(self, plan: _Plan, path: str) -> bool:
+        """Whether a result lists a derivation (see _Plan.shown_sections, SHOWN_WHEN_READ)."""
+        known = self._shown.get(path)
+        if known is None:
+            known = path.split(".", 1)[0] in plan.shown_sections and (
+                path not in SHOWN_WHEN_READ or path in plan.read_paths
+            )
+            if len(self._shown) > 4096:  # fact paths of the catalogue: bounded, but be sure
+                self._shown.clear()
+            self._shown[path] = known
+        return known
+
+    def question(self, rule: Rule, unknown: list[str]) -> str:
+        """:func:`_question`, remembered (the unknown facts are some of the rule's paths)."""
+        key = (rule.id, tuple(unknown))
+        text = self._questions.get(key)
+        if text is None:
+            text = _question(rule, unknown)
+            if len(self._questions) > 4096:  # never grow without bound
+                self._questions.clear()
+            self._questions[key] = text
+        return text
+
+
+def _assembly(book: Rulebook) -> _Assembly:
+    # Kept on the (frozen) rulebook itself, like its _Plan.
+    assembly: _Assembly | None = book.__dict__.get("_assembly")
+    if assembly is None:
+        assembly = _Assembly(book)
+        object.__setattr__(book, "_assembly", assembly)
+    return assembly
 
 
 def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[ConditionResult]:
@@ -592,21 +707,23 @@ def _because(ev: Evaluation, rule_id: str) -> list[Because]:
     known = ev.because.get(rule_id)
     if known is not None:
         return known
+    rules, status = ev.book.rules, ev.status
     out: list[Because] = []
-    for leaf_outcome in flatten(ev.outcomes[rule_id]):
-        node = leaf_outcome.node
-        if isinstance(node, FindingRef) and not node.negated and leaf_outcome.status is True:
-            target = ev.book.rules[node.rule_id]
+    for target_id in _assembly(ev.book).shapes[rule_id].because:
+        if status.get(target_id) is True:
+            target = rules[target_id]
             out.append(
-                build(
+                made(
                     Because,
-                    rule_id=target.id,
-                    title=target.title,
-                    citation=target.citation,
-                    because=_because(ev, target.id),
+                    {
+                        "rule_id": target.id,
+                        "title": target.title,
+                        "citation": target.citation,
+                        "because": _because(ev, target.id),
+                    },
+                    _BECAUSE_FIELDS,
                 )
             )
-    out.sort(key=lambda b: b.rule_id)
     ev.because[rule_id] = out
     return out
 
@@ -639,31 +756,82 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
 
 
 def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
-    conditions = _conditions(ev, ev.outcomes[rule.id], only_held=True)
-    return build(
+    """A rule that fired, with the conditions that held (what ``_conditions(..., only_held=True)``
+    lists of its explained outcome, read off the rule's leaves without building that tree)."""
+    shape = _assembly(ev.book).shapes[rule.id]
+    scope, status = ev.scope, ev.status
+    references, as_of = ev.book.references, scope.as_of
+    conditions: list[ConditionResult] = []
+    facts: dict[str, Any] = {}
+    for node, group, text, state in shape.conditions:
+        if isinstance(node, FindingRef):  # held when the finding is in the state it wants
+            if status.get(node.rule_id) is not state:
+                continue
+            conditions.append(
+                made(
+                    ConditionResult,
+                    {
+                        "condition": node.text,
+                        "text": text,
+                        "path": None,
+                        "value": None,
+                        "held": True,
+                        "alternatives": group,
+                    },
+                    _FINDING_FIELDS,
+                )
+            )
+            continue
+        leaf = node
+        value = scope.value(leaf.path)
+        if (
+            value is None
+            or eval_leaf(leaf, value, references, as_of, scope.listed(leaf)) is not True
+        ):
+            continue
+        shown = facts[leaf.path] = _jsonable(value)
+        conditions.append(
+            made(
+                ConditionResult,
+                {
+                    "condition": leaf.text,
+                    "text": render_leaf(leaf, value, True, references, as_of),
+                    "path": leaf.path,
+                    "value": shown,
+                    "held": True,
+                    "alternatives": group,
+                },
+                _LEAF_FIELDS,
+            )
+        )
+    return made(
         Hit,
-        rule_id=rule.id,
-        regime=rule.regime,
-        kind=rule.kind,
-        outcome=rule.outcome,
-        citation=rule.citation,
-        title=rule.title,
-        explanation=render_template(rule.explain, ev.view),
-        facts={c.path: c.value for c in conditions if c.path},
-        conditions=conditions,
-        because=_because(ev, rule.id),
-        suppressed_by=suppressed_by,
-        confidence=rule.confidence,
-        source=rule.location,
-        notes=rule.notes,
+        {
+            "rule_id": rule.id,
+            "regime": rule.regime,
+            "kind": rule.kind,
+            "outcome": rule.outcome,
+            "citation": rule.citation,
+            "title": rule.title,
+            "explanation": _render(shape.parts, scope.value),
+            "facts": facts,
+            "conditions": conditions,
+            "because": _because(ev, rule.id),
+            "suppressed_by": suppressed_by,
+            "confidence": rule.confidence,
+            "source": rule.location,
+            "notes": rule.notes,
+        },
+        _HIT_FIELDS,
     )
 
 
 def suppressions(ev: Evaluation) -> dict[str, list[str]]:
     """Outcome rule id -> ids of the fired exemptions that suppress it."""
     out: dict[str, list[str]] = {}
-    for rule in ev.book.rules.values():
-        if rule.kind == "exemption" and ev.status.get(rule.id) is True:
+    status = ev.status
+    for rule in _plan(ev.book).exemptions:  # the exemptions, in rulebook order
+        if status.get(rule.id) is True:
             for target in rule.suppresses:
                 out.setdefault(target, []).append(rule.id)
     return {k: sorted(v) for k, v in out.items()}
@@ -677,16 +845,19 @@ def assemble(
     ``used`` names the reference lists the screening read (see
     :func:`~screening.model.reference.recording_use`); None leaves the memo out.
     """
+    plan = _plan(book)
+    assembly = _assembly(book)
+    status = ev.status
     suppressed = suppressions(ev)
-    hits = [
-        _hit(ev, rule, suppressed.get(rule.id, []))
-        for rule in book.rules.values()
-        if ev.status.get(rule.id) is True
-    ]
-    hits.sort(key=lambda h: (h.regime, -rank(h.outcome or "clear"), _KIND_ORDER[h.kind], h.rule_id))
+    hits: list[Hit] = []
+    by_regime: dict[str, list[Hit]] = {}
+    for rule in assembly.hit_order:  # in the order hits are listed
+        if status.get(rule.id) is True:
+            hit = _hit(ev, rule, suppressed.get(rule.id, []))
+            hits.append(hit)
+            by_regime.setdefault(rule.regime, []).append(hit)
     regimes: dict[str, RegimeResult] = {}
     questions: list[OpenQuestion] = []
-    plan = _plan(book)
     as_of = ev.view.deal.as_of
     for regime in book.regimes.values():
         if not any(rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())):
@@ -699,32 +870,39 @@ def assemble(
                 ceiling=NOT_IN_FORCE,
             )
             continue
-        decisive = [h for h in hits if h.regime == regime.id and h.outcome and not h.suppressed_by]
+        decisive = [h for h in by_regime.get(regime.id, ()) if h.outcome and not h.suppressed_by]
         level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
         top = sorted(h.rule_id for h in decisive if h.outcome == level)
         regime_questions = _questions(ev, regime.id, level, suppressed)
         questions.extend(regime_questions)
         ceiling = max([level, *(q.outcome for q in regime_questions)], key=rank)
-        regimes[regime.id] = build(
+        regimes[regime.id] = made(
             RegimeResult,
-            regime=regime.id,
-            title=regime.title,
-            verdict=level,
-            ceiling=ceiling,
-            provisional=rank(level) < rank(ceiling),
-            rules=top,
-            possible_exemptions=_possible_exemptions(ev, regime.id, level, suppressed),
+            {
+                "regime": regime.id,
+                "title": regime.title,
+                "verdict": level,
+                "ceiling": ceiling,
+                "provisional": rank(level) < rank(ceiling),
+                "rules": top,
+                "possible_exemptions": _possible_exemptions(ev, regime.id, level, suppressed),
+            },
+            _REGIME_FIELDS,
         )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
     overall_ceiling = max(
         (r.ceiling or r.verdict for r in regimes.values()), key=rank, default="clear"
     )
-    shown = _plan(book).shown_sections
+    value, shown = ev.scope.value, assembly.shown
     derived = [
-        build(DerivedFact, path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
-        for path, text in sorted(ev.view.derivations.items())
-        if path.split(".", 1)[0] in shown
-        and (path not in SHOWN_WHEN_READ or path in _plan(book).read_paths)
+        made(
+            DerivedFact,
+            {"path": path, "value": _jsonable(value(path)), "explanation": text},
+            _DERIVED_FIELDS,
+        )
+        for path, text in sorted(
+            (path, text) for path, text in ev.view.derivations.items() if shown(plan, path)
+        )
     ]
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return build(
@@ -749,28 +927,34 @@ def assemble(
 def _questions(
     ev: Evaluation, regime: str, level: str, suppressed: dict[str, list[str]]
 ) -> list[OpenQuestion]:
+    """The regime's outcome rules left unknown that would raise its level, most severe first."""
     out: list[OpenQuestion] = []
-    for rule in _plan(ev.book).outcome_rules.get(regime, ()):
-        if ev.status.get(rule.id) is not None:
+    assembly = _assembly(ev.book)
+    status = ev.status
+    floor = rank(level)
+    for rule in assembly.question_order.get(regime, ()):  # in the order they are listed
+        if status.get(rule.id) is not None:
             continue
-        if rule.id in suppressed or rank(rule.outcome or "clear") <= rank(level):
+        if rule.id in suppressed or rank(rule.outcome or "clear") <= floor:
             continue
         unknown = unknown_facts(ev, rule.id)
-        question = _question(rule, unknown)
         out.append(
-            build(
+            made(
                 OpenQuestion,
-                rule_id=rule.id,
-                regime=regime,
-                outcome=rule.outcome,
-                citation=rule.citation,
-                title=rule.title,
-                question=question,
-                unknown_facts=unknown,
-                could_raise_to=rule.outcome,
+                {
+                    "rule_id": rule.id,
+                    "regime": regime,
+                    "outcome": rule.outcome,
+                    "citation": rule.citation,
+                    "title": rule.title,
+                    "question": assembly.question(rule, unknown),
+                    "unknown_facts": unknown,
+                    "could_raise_to": rule.outcome,
+                },
+                _QUESTION_FIELDS,
             )
         )
-    return sorted(out, key=lambda q: (-rank(q.outcome), q.rule_id))
+    return out
 
 
 def _possible_exemptions(
@@ -779,43 +963,40 @@ def _possible_exemptions(
     """Exemptions left unknown that, if established, would lower the regime's verdict (floor);
     each says how low it would go."""
     plan = _plan(ev.book)
-    outcome_rules = {rule.id: rule for rule in plan.outcome_rules.get(regime, ())}
+    status = ev.status
     out: list[PossibleExemption] = []
-    for exemption in plan.regime_exemptions.get(regime, ()):
-        if ev.status.get(exemption.id) is not None:
+    for exemption, suppresses in _assembly(ev.book).regime_exemptions.get(regime, ()):
+        if status.get(exemption.id) is not None:
             continue
-        targets = sorted(
-            t
-            for t in exemption.suppresses
-            if t in outcome_rules and ev.status.get(t) is not False and t not in suppressed
-        )
+        targets = [t for t in suppresses if status.get(t) is not False and t not in suppressed]
         if not targets:
             continue
         remaining = [
             rule.outcome or "clear"
-            for rule in outcome_rules.values()
-            if ev.status.get(rule.id) is True
-            and rule.id not in suppressed
-            and rule.id not in targets
+            for rule in plan.outcome_rules.get(regime, ())
+            if status.get(rule.id) is True and rule.id not in suppressed and rule.id not in targets
         ]
         lowered = max(remaining, key=rank, default="clear")
         if rank(lowered) >= rank(floor):
             continue  # it would set aside only rules that may not fire, or that others repeat
         unknown = unknown_facts(ev, exemption.id)
         out.append(
-            build(
+            made(
                 PossibleExemption,
-                rule_id=exemption.id,
-                regime=regime,
-                citation=exemption.citation,
-                title=exemption.title,
-                question=_exemption_question(exemption, unknown, targets),
-                unknown_facts=unknown,
-                suppresses=targets,
-                could_lower_to=lowered,
+                {
+                    "rule_id": exemption.id,
+                    "regime": regime,
+                    "citation": exemption.citation,
+                    "title": exemption.title,
+                    "question": _exemption_question(exemption, unknown, targets),
+                    "unknown_facts": unknown,
+                    "suppresses": targets,
+                    "could_lower_to": lowered,
+                },
+                _EXEMPTION_FIELDS,
             )
         )
-    return sorted(out, key=lambda e: e.rule_id)
+    return out
 
 
 # Fact-view sections whose deal-record block has another name.

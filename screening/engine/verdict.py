@@ -81,6 +81,20 @@ def build(cls: type[_R], **values: Any) -> _R:
     return obj
 
 
+def made(cls: type[_R], data: dict[str, Any], given: frozenset[str]) -> _R:
+    """An instance from ``data``, every field of ``cls`` in field order (defaults written out),
+    with ``given`` the fields that count as set: what :func:`build` makes for the same values,
+    without its pass over the fields. For the engine's hottest models, whose values it builds
+    in full; ``tests/test_verdict_build.py`` holds it to validation too. ``cls`` must be one
+    :func:`build` does not validate (``_fields_of(cls)`` is not None)."""
+    obj = _new(cls)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", set(given))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
 def _fields_of(cls: type[Result]) -> list[tuple[str, Any, Any]] | None:
     if cls.__private_attributes__ or cls.__pydantic_post_init__ is not None:
         return None
