@@ -58,7 +58,7 @@ from screening.facts.view import SHOWN_WHEN_READ, FactView
 from screening.model.deal import Deal, DealRecord
 from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
-from screening.model.reference import recording_use
+from screening.model.reference import References, recording_use
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
 from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf, leaves
 
@@ -477,7 +477,9 @@ def _render(parts: list[tuple[str, str, str, bool]], value_of: Callable[[str], A
     for text, path, unit, stop in parts:
         out.append(text)
         if path:
-            value = render_value(value_of(path), unit)
+            value = value_of(path)
+            # A string renders as itself (render_value's last case); the rest as it says.
+            value = value if value.__class__ is str else render_value(value, unit)
             if stop and value.endswith("."):
                 value = value[:-1]  # "Co., Ltd." before the sentence's own full stop
             out.append(value)
@@ -516,6 +518,33 @@ _REGIME_FIELDS = frozenset(RegimeResult.model_fields)
 _DERIVED_FIELDS = frozenset(DerivedFact.model_fields)
 
 
+# A condition a hit may show: the leaf, its `alternatives` number, for a finding the text it has
+# when it holds and the finding's state that makes it hold; for a leaf, the text render_leaf
+# gives it when it holds, around the value (None: call render_leaf), and the fact's unit.
+_Shown = tuple[Leaf | FindingRef, int | None, str | None, bool, str | None, str, str]
+
+
+class _Seen:
+    """A value that renders as a marker: where render_leaf puts the value it saw."""
+
+    def __str__(self) -> str:
+        return _SEEN
+
+
+_SEEN = "\x00seen\x00"
+
+
+def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
+    """The text :func:`render_leaf` gives a leaf that holds, split around the value it saw
+    (a value renders as ``render_value(value, unit)`` there); (None, "") when it does not show
+    the value exactly once."""
+    text = render_leaf(leaf, _Seen(), True, references, dt.date.min)
+    if text.count(_SEEN) != 1:
+        return None, ""
+    before, after = text.split(_SEEN)
+    return before, after
+
+
 class _Shape:
     """What a rule shows as a hit that does not depend on the deal, worked out once."""
 
@@ -527,7 +556,7 @@ class _Shape:
         # The leaves a hit may show, in the order _conditions walks them, each with its
         # `alternatives` number; a finding with the text it has when it holds (and the state
         # of the finding that makes it hold), a leaf with None.
-        self.conditions: list[tuple[Leaf | FindingRef, int | None, str | None, bool]] = []
+        self.conditions: list[_Shown] = []
         groups = 0
 
         def walk(cond: Condition, group: int | None) -> None:
@@ -543,9 +572,13 @@ class _Shape:
             elif isinstance(cond, FindingRef):
                 state = not cond.negated  # held: true, or false under `not finding`
                 text = finding_text(book.rules[cond.rule_id], cond.negated, state)
-                self.conditions.append((cond, group, text, state))
+                self.conditions.append((cond, group, text, state, None, "", ""))
             elif not cond.synthetic:
-                self.conditions.append((cond, group, None, True))
+                info = cached_field_info(cond.path)
+                unit = info[2] if info else ""
+                self.conditions.append(
+                    (cond, group, None, True, *_held_text(cond, book.references), unit)
+                )
 
         walk(rule.guarded, None)
         # The findings a hit may stand on, in the order _because lists them.
@@ -561,15 +594,28 @@ class _Assembly:
         plan = _plan(book)
         self.shapes = {rule_id: _Shape(book, rule) for rule_id, rule in book.rules.items()}
         # Rules in the order hits are listed in.
-        self.hit_order = sorted(
-            book.rules.values(),
-            key=lambda r: (r.regime, -rank(r.outcome or "clear"), _KIND_ORDER[r.kind], r.id),
-        )
-        # Per regime, its outcome rules in the order open questions are listed in.
+        self.hit_order = [
+            (rule.id, rule)
+            for rule in sorted(
+                book.rules.values(),
+                key=lambda r: (r.regime, -rank(r.outcome or "clear"), _KIND_ORDER[r.kind], r.id),
+            )
+        ]
+        # Per regime, its outcome rules in the order open questions are listed in, with the
+        # rank of their outcome.
         self.question_order = {
-            regime: sorted(rules, key=lambda r: (-rank(r.outcome or "clear"), r.id))
+            regime: [
+                (rule.id, rule, rank(rule.outcome or "clear"))
+                for rule in sorted(rules, key=lambda r: (-rank(r.outcome or "clear"), r.id))
+            ]
             for regime, rules in plan.outcome_rules.items()
         }
+        # Regimes with an outcome rule in force on every date.
+        self.always_in_force = frozenset(
+            regime
+            for regime, rules in plan.outcome_rules.items()
+            if any(r.effective_from is None and r.effective_to is None for r in rules)
+        )
         # Per regime, each exemption that may lower it (by rule id) with the outcome rules of
         # the regime it suppresses (sorted).
         self.regime_exemptions: dict[str, list[tuple[Rule, list[str]]]] = {}
@@ -579,19 +625,19 @@ class _Assembly:
                 (e, sorted(t for t in e.suppresses if t in ids))
                 for e in sorted(plan.regime_exemptions.get(regime, ()), key=lambda e: e.id)
             ]
-        self._shown: dict[str, bool] = {}
+        self.shown_paths: dict[str, bool] = {}
         self._questions: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def shown(self, plan: _Plan, path: str) -> bool:
         """Whether a result lists a derivation (see _Plan.shown_sections, SHOWN_WHEN_READ)."""
-        known = self._shown.get(path)
+        known = self.shown_paths.get(path)
         if known is None:
             known = path.split(".", 1)[0] in plan.shown_sections and (
                 path not in SHOWN_WHEN_READ or path in plan.read_paths
             )
-            if len(self._shown) > 4096:  # fact paths of the catalogue: bounded, but be sure
-                self._shown.clear()
-            self._shown[path] = known
+            if len(self.shown_paths) > 4096:  # fact paths of the catalogue: bounded, but be sure
+                self.shown_paths.clear()
+            self.shown_paths[path] = known
         return known
 
     def question(self, rule: Rule, unknown: list[str]) -> str:
@@ -741,15 +787,16 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
     if known is not None:
         return list(known)
     out: set[str] = set()
+    value_of, status = ev.scope.value, ev.status
     for node in _plan(ev.book).leaves[rule_id]:
         if isinstance(node, Leaf):
-            value = ev.scope.value(node.path)
+            value = value_of(node.path)
             if value is None or (
                 isinstance(value, Range | AtLeast)
                 and eval_leaf(node, value, ev.book.references, ev.scope.as_of) is None
             ):
                 out.add(node.path)
-        elif node.rule_id not in seen and ev.status.get(node.rule_id) is None:
+        elif node.rule_id not in seen and status.get(node.rule_id) is None:
             out.update(unknown_facts(ev, node.rule_id, seen | {rule_id}))
     ev.unknown[rule_id] = found = sorted(out)
     return list(found)
@@ -763,7 +810,7 @@ def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
     references, as_of = ev.book.references, scope.as_of
     conditions: list[ConditionResult] = []
     facts: dict[str, Any] = {}
-    for node, group, text, state in shape.conditions:
+    for node, group, text, state, before, after, unit in shape.conditions:
         if isinstance(node, FindingRef):  # held when the finding is in the state it wants
             if status.get(node.rule_id) is not state:
                 continue
@@ -790,12 +837,17 @@ def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
         ):
             continue
         shown = facts[leaf.path] = _jsonable(value)
+        if before is None or (not value and leaf.op.startswith("contains")):
+            said = render_leaf(leaf, value, True, references, as_of)  # "…: none"
+        else:
+            seen = value if value.__class__ is str else render_value(value, unit)
+            said = before + seen + after
         conditions.append(
             made(
                 ConditionResult,
                 {
                     "condition": leaf.text,
-                    "text": render_leaf(leaf, value, True, references, as_of),
+                    "text": said,
                     "path": leaf.path,
                     "value": shown,
                     "held": True,
@@ -851,16 +903,19 @@ def assemble(
     suppressed = suppressions(ev)
     hits: list[Hit] = []
     by_regime: dict[str, list[Hit]] = {}
-    for rule in assembly.hit_order:  # in the order hits are listed
-        if status.get(rule.id) is True:
-            hit = _hit(ev, rule, suppressed.get(rule.id, []))
+    for rule_id, rule in assembly.hit_order:  # in the order hits are listed
+        if status.get(rule_id) is True:
+            hit = _hit(ev, rule, suppressed.get(rule_id, []))
             hits.append(hit)
             by_regime.setdefault(rule.regime, []).append(hit)
     regimes: dict[str, RegimeResult] = {}
     questions: list[OpenQuestion] = []
     as_of = ev.view.deal.as_of
+    always = assembly.always_in_force
     for regime in book.regimes.values():
-        if not any(rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())):
+        if regime.id not in always and not any(
+            rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())
+        ):
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
             regimes[regime.id] = build(
                 RegimeResult,
@@ -870,9 +925,13 @@ def assemble(
                 ceiling=NOT_IN_FORCE,
             )
             continue
-        decisive = [h for h in by_regime.get(regime.id, ()) if h.outcome and not h.suppressed_by]
-        level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
-        top = sorted(h.rule_id for h in decisive if h.outcome == level)
+        regime_hits = by_regime.get(regime.id)
+        if regime_hits is None:
+            level, top = "clear", []
+        else:
+            decisive = [h for h in regime_hits if h.outcome and not h.suppressed_by]
+            level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
+            top = sorted(h.rule_id for h in decisive if h.outcome == level)
         regime_questions = _questions(ev, regime.id, level, suppressed)
         questions.extend(regime_questions)
         ceiling = max([level, *(q.outcome for q in regime_questions)], key=rank)
@@ -893,16 +952,22 @@ def assemble(
     overall_ceiling = max(
         (r.ceiling or r.verdict for r in regimes.values()), key=rank, default="clear"
     )
-    value, shown = ev.scope.value, assembly.shown
+    value, known = ev.scope.value, assembly.shown_paths
+    kept: list[tuple[str, str]] = []
+    for path, text in ev.view.derivations.items():
+        keep = known.get(path)
+        if keep is None:
+            keep = assembly.shown(plan, path)
+        if keep:
+            kept.append((path, text))
+    kept.sort()
     derived = [
         made(
             DerivedFact,
             {"path": path, "value": _jsonable(value(path)), "explanation": text},
             _DERIVED_FIELDS,
         )
-        for path, text in sorted(
-            (path, text) for path, text in ev.view.derivations.items() if shown(plan, path)
-        )
+        for path, text in kept
     ]
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return build(
@@ -932,10 +997,8 @@ def _questions(
     assembly = _assembly(ev.book)
     status = ev.status
     floor = rank(level)
-    for rule in assembly.question_order.get(regime, ()):  # in the order they are listed
-        if status.get(rule.id) is not None:
-            continue
-        if rule.id in suppressed or rank(rule.outcome or "clear") <= floor:
+    for rule_id, rule, raises_to in assembly.question_order.get(regime, ()):  # in listed order
+        if raises_to <= floor or status.get(rule_id) is not None or rule_id in suppressed:
             continue
         unknown = unknown_facts(ev, rule.id)
         out.append(
