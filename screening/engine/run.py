@@ -550,7 +550,7 @@ class _Shape:
 
     __slots__ = ("because", "conditions", "parts", "rule")
 
-    def __init__(self, book: Rulebook, rule: Rule) -> None:
+    def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
         self.rule = rule
         self.parts = _template_parts(rule.explain)
         # The leaves a hit may show, in the order _conditions walks them, each with its
@@ -571,13 +571,13 @@ class _Shape:
                     walk(child, group)
             elif isinstance(cond, FindingRef):
                 state = not cond.negated  # held: true, or false under `not finding`
-                text = finding_text(book.rules[cond.rule_id], cond.negated, state)
+                text = finding_text(rules[cond.rule_id], cond.negated, state)
                 self.conditions.append((cond, group, text, state, None, "", ""))
             elif not cond.synthetic:
                 info = cached_field_info(cond.path)
                 unit = info[2] if info else ""
                 self.conditions.append(
-                    (cond, group, None, True, *_held_text(cond, book.references), unit)
+                    (cond, group, None, True, *_held_text(cond, references), unit)
                 )
 
         walk(rule.guarded, None)
@@ -592,7 +592,8 @@ class _Assembly:
 
     def __init__(self, book: Rulebook) -> None:
         plan = _plan(book)
-        self.shapes = {rule_id: _Shape(book, rule) for rule_id, rule in book.rules.items()}
+        self.rules, self.references = book.rules, book.references  # not the book: no cycle
+        self.shapes: dict[str, _Shape] = {}  # worked out for a rule when it first fires
         # Rules in the order hits are listed in.
         self.hit_order = [
             (rule.id, rule)
@@ -627,6 +628,13 @@ class _Assembly:
             ]
         self.shown_paths: dict[str, bool] = {}
         self._questions: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def shape(self, rule_id: str) -> _Shape:
+        """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
+        shape = self.shapes.get(rule_id)
+        if shape is None:
+            shape = self.shapes[rule_id] = _Shape(self.rules, self.references, self.rules[rule_id])
+        return shape
 
     def shown(self, plan: _Plan, path: str) -> bool:
         """Whether a result lists a derivation (see _Plan.shown_sections, SHOWN_WHEN_READ)."""
@@ -755,7 +763,7 @@ def _because(ev: Evaluation, rule_id: str) -> list[Because]:
         return known
     rules, status = ev.book.rules, ev.status
     out: list[Because] = []
-    for target_id in _assembly(ev.book).shapes[rule_id].because:
+    for target_id in _assembly(ev.book).shape(rule_id).because:
         if status.get(target_id) is True:
             target = rules[target_id]
             out.append(
@@ -805,7 +813,7 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
 def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
     """A rule that fired, with the conditions that held (what ``_conditions(..., only_held=True)``
     lists of its explained outcome, read off the rule's leaves without building that tree)."""
-    shape = _assembly(ev.book).shapes[rule.id]
+    shape = _assembly(ev.book).shape(rule.id)
     scope, status = ev.scope, ev.status
     references, as_of = ev.book.references, scope.as_of
     conditions: list[ConditionResult] = []
