@@ -611,6 +611,12 @@ class _Assembly:
             ]
             for regime, rules in plan.outcome_rules.items()
         }
+        # Per regime, the highest rank an outcome rule of it reaches.
+        self.highest = {
+            regime: max(raises_to for _id, _rule, raises_to in order)
+            for regime, order in self.question_order.items()
+            if order
+        }
         # Regimes with an outcome rule in force on every date.
         self.always_in_force = frozenset(
             regime
@@ -840,10 +846,12 @@ def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
             continue
         leaf = node
         value = scope.value(leaf.path)
-        if (
-            value is None
-            or eval_leaf(leaf, value, references, as_of, scope.listed(leaf)) is not True
-        ):
+        if value is None:
+            continue
+        # A reference list is resolved once per screening (and its use recorded) as evaluate()
+        # does; eval_leaf reads a literal list off the leaf itself.
+        listed = None if leaf.ref is None else scope.listed(leaf)
+        if eval_leaf(leaf, value, references, as_of, listed) is not True:
             continue
         shown = facts[leaf.path] = _jsonable(value)
         if before is None or (not value and leaf.op.startswith("contains")):
@@ -1006,6 +1014,8 @@ def _questions(
     assembly = _assembly(ev.book)
     status = ev.status
     floor = rank(level)
+    if floor >= assembly.highest.get(regime, -1):
+        return out  # no outcome rule of the regime could raise it
     for rule_id, rule, raises_to in assembly.question_order.get(regime, ()):  # in listed order
         if raises_to <= floor or status.get(rule_id) is not None or rule_id in suppressed:
             continue
