@@ -633,6 +633,8 @@ class _Assembly:
                 for e in sorted(plan.regime_exemptions.get(regime, ()), key=lambda e: e.id)
             ]
         self.shown_paths: dict[str, bool] = {}
+        self.plan_leaves = plan.leaves
+        self._leaves: dict[str, tuple[tuple[Leaf, ...], tuple[str, ...]]] = {}
         self._questions: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def shape(self, rule_id: str) -> _Shape:
@@ -641,6 +643,17 @@ class _Assembly:
         if shape is None:
             shape = self.shapes[rule_id] = _Shape(self.rules, self.references, self.rules[rule_id])
         return shape
+
+    def leaves(self, rule_id: str) -> tuple[tuple[Leaf, ...], tuple[str, ...]]:
+        """A rule's fact leaves and the findings it reads, in order (see unknown_facts)."""
+        split = self._leaves.get(rule_id)
+        if split is None:
+            nodes = self.plan_leaves[rule_id]
+            split = self._leaves[rule_id] = (
+                tuple(n for n in nodes if isinstance(n, Leaf)),
+                tuple(n.rule_id for n in nodes if isinstance(n, FindingRef)),
+            )
+        return split
 
     def shown(self, plan: _Plan, path: str) -> bool:
         """Whether a result lists a derivation (see _Plan.shown_sections, SHOWN_WHEN_READ)."""
@@ -789,6 +802,9 @@ def _because(ev: Evaluation, rule_id: str) -> list[Because]:
     return out
 
 
+_PARTIAL = (Range, AtLeast)  # values that may leave a leaf undecided
+
+
 def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
     """The fact paths whose being unknown leaves a rule unknown (through findings too).
 
@@ -803,16 +819,18 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
         return list(known)
     out: set[str] = set()
     value_of, status = ev.scope.value, ev.status
-    for node in _plan(ev.book).leaves[rule_id]:
-        if isinstance(node, Leaf):
-            value = value_of(node.path)
-            if value is None or (
-                isinstance(value, Range | AtLeast)
-                and eval_leaf(node, value, ev.book.references, ev.scope.as_of) is None
-            ):
-                out.add(node.path)
-        elif node.rule_id not in seen and status.get(node.rule_id) is None:
-            out.update(unknown_facts(ev, node.rule_id, seen | {rule_id}))
+    fact_leaves, findings = _assembly(ev.book).leaves(rule_id)
+    for leaf in fact_leaves:
+        path = leaf.path
+        value = value_of(path)
+        if value is None or (
+            isinstance(value, _PARTIAL)
+            and eval_leaf(leaf, value, ev.book.references, ev.scope.as_of) is None
+        ):
+            out.add(path)
+    for finding in findings:  # (a DAG: the order of the two loops changes nothing)
+        if finding not in seen and status.get(finding) is None:
+            out.update(unknown_facts(ev, finding, seen | {rule_id}))
     ev.unknown[rule_id] = found = sorted(out)
     return list(found)
 
