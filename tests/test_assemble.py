@@ -55,8 +55,8 @@ def test_held_leaf_texts_are_render_leaf_split_around_the_value(rulebook: Any) -
     assembly = engine._assembly(rulebook)
     cut = 0
     for rule_id in rulebook.rules:
-        for node, _group, text, _state, before, after, _unit in assembly.shape(rule_id).conditions:
-            if text is None:
+        for node, _group, held, _state, before, after, _unit in assembly.shape(rule_id).conditions:
+            if held is None:  # a leaf (a finding carries its condition)
                 assert before is not None, f"{rule_id}: {node}"
                 assert engine._SEEN not in before + after
                 cut += 1

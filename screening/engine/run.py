@@ -518,10 +518,11 @@ _REGIME_FIELDS = frozenset(RegimeResult.model_fields)
 _DERIVED_FIELDS = frozenset(DerivedFact.model_fields)
 
 
-# A condition a hit may show: the leaf, its `alternatives` number, for a finding the text it has
-# when it holds and the finding's state that makes it hold; for a leaf, the text render_leaf
-# gives it when it holds, around the value (None: call render_leaf), and the fact's unit.
-_Shown = tuple[Leaf | FindingRef, int | None, str | None, bool, str | None, str, str]
+# A condition a hit may show: the leaf, its `alternatives` number, for a finding the condition
+# it shows when it holds (the same for every deal: one immutable instance) and the finding's
+# state that makes it hold; for a leaf, the text render_leaf gives it when it holds, around the
+# value (None: call render_leaf), and the fact's unit.
+_Shown = tuple[Leaf | FindingRef, int | None, ConditionResult | None, bool, str | None, str, str]
 
 
 class _Seen:
@@ -571,8 +572,19 @@ class _Shape:
                     walk(child, group)
             elif isinstance(cond, FindingRef):
                 state = not cond.negated  # held: true, or false under `not finding`
-                text = finding_text(rules[cond.rule_id], cond.negated, state)
-                self.conditions.append((cond, group, text, state, None, "", ""))
+                held = made(
+                    ConditionResult,
+                    {
+                        "condition": cond.text,
+                        "text": finding_text(rules[cond.rule_id], cond.negated, state),
+                        "path": None,
+                        "value": None,
+                        "held": True,
+                        "alternatives": group,
+                    },
+                    _FINDING_FIELDS,
+                )
+                self.conditions.append((cond, group, held, state, None, "", ""))
             elif not cond.synthetic:
                 info = cached_field_info(cond.path)
                 unit = info[2] if info else ""
@@ -594,14 +606,21 @@ class _Assembly:
         plan = _plan(book)
         self.rules, self.references = book.rules, book.references  # not the book: no cycle
         self.shapes: dict[str, _Shape] = {}  # worked out for a rule when it first fires
-        # Rules in the order hits are listed in.
-        self.hit_order = [
-            (rule.id, rule)
-            for rule in sorted(
-                book.rules.values(),
-                key=lambda r: (r.regime, -rank(r.outcome or "clear"), _KIND_ORDER[r.kind], r.id),
+        # Each rule's place in the order hits are listed in.
+        self.hit_position = {
+            rule.id: i
+            for i, rule in enumerate(
+                sorted(
+                    book.rules.values(),
+                    key=lambda r: (
+                        r.regime,
+                        -rank(r.outcome or "clear"),
+                        _KIND_ORDER[r.kind],
+                        r.id,
+                    ),
+                )
             )
-        ]
+        }
         # Per regime, its outcome rules in the order open questions are listed in, with the
         # rank of their outcome.
         self.question_order = {
@@ -843,24 +862,10 @@ def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
     references, as_of = ev.book.references, scope.as_of
     conditions: list[ConditionResult] = []
     facts: dict[str, Any] = {}
-    for node, group, text, state, before, after, unit in shape.conditions:
-        if isinstance(node, FindingRef):  # held when the finding is in the state it wants
-            if status.get(node.rule_id) is not state:
-                continue
-            conditions.append(
-                made(
-                    ConditionResult,
-                    {
-                        "condition": node.text,
-                        "text": text,
-                        "path": None,
-                        "value": None,
-                        "held": True,
-                        "alternatives": group,
-                    },
-                    _FINDING_FIELDS,
-                )
-            )
+    for node, group, held, state, before, after, unit in shape.conditions:
+        if isinstance(node, FindingRef):  # shown when the finding is in the state wanted
+            if held is not None and status.get(node.rule_id) is state:
+                conditions.append(held)
             continue
         leaf = node
         value = scope.value(leaf.path)
@@ -938,11 +943,14 @@ def assemble(
     suppressed = suppressions(ev)
     hits: list[Hit] = []
     by_regime: dict[str, list[Hit]] = {}
-    for rule_id, rule in assembly.hit_order:  # in the order hits are listed
-        if status.get(rule_id) is True:
-            hit = _hit(ev, rule, suppressed.get(rule_id, []))
-            hits.append(hit)
-            by_regime.setdefault(rule.regime, []).append(hit)
+    rules = book.rules
+    fired = [rule_id for rule_id, held in status.items() if held is True]
+    fired.sort(key=assembly.hit_position.__getitem__)  # in the order hits are listed
+    for rule_id in fired:
+        rule = rules[rule_id]
+        hit = _hit(ev, rule, suppressed.get(rule_id, []))
+        hits.append(hit)
+        by_regime.setdefault(rule.regime, []).append(hit)
     regimes: dict[str, RegimeResult] = {}
     questions: list[OpenQuestion] = []
     as_of = ev.view.deal.as_of
@@ -979,7 +987,11 @@ def assemble(
                 "ceiling": ceiling,
                 "provisional": rank(level) < rank(ceiling),
                 "rules": top,
-                "possible_exemptions": _possible_exemptions(ev, regime.id, level, suppressed),
+                "possible_exemptions": (
+                    _possible_exemptions(ev, regime.id, level, suppressed)
+                    if assembly.regime_exemptions.get(regime.id)
+                    else []
+                ),
             },
             _REGIME_FIELDS,
         )
