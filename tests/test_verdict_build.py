@@ -20,6 +20,11 @@ def _validated(cls: type[Any], **values: Any) -> Any:
     return cls(**values)
 
 
+def _validated_made(cls: type[Any], data: dict[str, Any], given: frozenset[str]) -> Any:
+    """``verdict.made`` by validation: only the fields given, the rest left to their defaults."""
+    return cls(**{name: data[name] for name in given})
+
+
 def _walk(a: Any, b: Any, where: str = "$") -> None:
     """Equal, with the same type, the same fields set and the same repr, all the way down."""
     assert type(a) is type(b), where
@@ -48,6 +53,7 @@ def test_built_results_are_the_validated_results(
     deal = load_deal(path)
     built = screen(deal)
     monkeypatch.setattr(engine, "build", _validated)
+    monkeypatch.setattr(engine, "made", _validated_made)
     monkeypatch.setattr(memo, "build", _validated)
     validated = screen(deal)
     assert built == validated
@@ -63,6 +69,17 @@ def test_build_fills_defaults_and_records_the_fields_set() -> None:
     assert made.model_fields_set == {"regime", "title", "verdict"}
     assert made.rules == [] and made.possible_exemptions == []
     assert made.rules is not build(RegimeResult, regime="y", title="Y", verdict="clear").rules
+
+
+def test_made_is_build_for_the_same_values() -> None:
+    """``made`` from every field in order is the instance ``build`` (and validation) makes, with
+    only the fields given counted as set."""
+    values = {"condition": "c", "text": "t", "held": True, "alternatives": 2}
+    data = {"condition": "c", "text": "t", "path": None, "value": None, "held": True}
+    made = verdict.made(ConditionResult, {**data, "alternatives": 2}, frozenset(values))
+    _walk(made, build(ConditionResult, **values))
+    _walk(made, ConditionResult(**values))
+    assert made.model_dump_json() == ConditionResult(**values).model_dump_json()
 
 
 def test_build_leaves_errors_to_validation() -> None:

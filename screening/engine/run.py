@@ -30,7 +30,6 @@ from screening.engine.evaluate import (
     cached_field_info,
     eval_leaf,
     evaluate,
-    flatten,
     render_leaf,
     render_value,
     status_function,
@@ -48,6 +47,7 @@ from screening.engine.verdict import (
     RegimeResult,
     ScreeningResult,
     build,
+    made,
     rank,
 )
 from screening.errors import EngineError, ScreeningError, UsageError
@@ -58,9 +58,9 @@ from screening.facts.view import SHOWN_WHEN_READ, FactView
 from screening.model.deal import Deal, DealRecord
 from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
-from screening.model.reference import recording_use
+from screening.model.reference import References, recording_use
 from screening.rulebook.book import Rule, Rulebook, load_rulebook
-from screening.rulebook.conditions import AnyOf, Condition, FindingRef, Leaf, leaves
+from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf, leaves
 
 _COMPILED: dict[str, list[CompiledRuleset]] = {}
 _PLACEHOLDER = re.compile(r"\{([a-z_]+\.[a-z0-9_]+)\}")
@@ -469,11 +469,17 @@ def render_template(template: str, view: FactView) -> str:
     parts = _TEMPLATES.get(template)
     if parts is None:
         parts = _template_parts(template)
+    return _render(parts, view.get)
+
+
+def _render(parts: list[tuple[str, str, str, bool]], value_of: Callable[[str], Any]) -> str:
     out: list[str] = []
     for text, path, unit, stop in parts:
         out.append(text)
         if path:
-            value = render_value(view.get(path), unit)
+            value = value_of(path)
+            # A string renders as itself (render_value's last case); the rest as it says.
+            value = value if value.__class__ is str else render_value(value, unit)
             if stop and value.endswith("."):
                 value = value[:-1]  # "Co., Ltd." before the sentence's own full stop
             out.append(value)
@@ -498,6 +504,208 @@ def _template_parts(template: str) -> list[tuple[str, str, str, bool]]:
         _TEMPLATES.clear()
     _TEMPLATES[template] = parts
     return parts
+
+
+# The fields each hot result model is made with (verdict.made): every field, except a finding
+# condition, which leaves `path` and `value` unset as it always has.
+_HIT_FIELDS = frozenset(Hit.model_fields)
+_LEAF_FIELDS = frozenset(ConditionResult.model_fields)
+_FINDING_FIELDS = frozenset({"condition", "text", "held", "alternatives"})
+_BECAUSE_FIELDS = frozenset(Because.model_fields)
+_QUESTION_FIELDS = frozenset(OpenQuestion.model_fields)
+_EXEMPTION_FIELDS = frozenset(PossibleExemption.model_fields)
+_REGIME_FIELDS = frozenset(RegimeResult.model_fields)
+_DERIVED_FIELDS = frozenset(DerivedFact.model_fields)
+
+
+# A condition a hit may show: the leaf, its `alternatives` number, for a finding the condition
+# it shows when it holds (the same for every deal: one immutable instance) and the finding's
+# state that makes it hold; for a leaf, the text render_leaf gives it when it holds, around the
+# value (None: call render_leaf), and the fact's unit.
+_Shown = tuple[Leaf | FindingRef, int | None, ConditionResult | None, bool, str | None, str, str]
+
+
+class _Seen:
+    """A value that renders as a marker: where render_leaf puts the value it saw."""
+
+    def __str__(self) -> str:
+        return _SEEN
+
+
+_SEEN = "\x00seen\x00"
+
+
+def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
+    """The text :func:`render_leaf` gives a leaf that holds, split around the value it saw
+    (a value renders as ``render_value(value, unit)`` there); (None, "") when it does not show
+    the value exactly once."""
+    text = render_leaf(leaf, _Seen(), True, references, dt.date.min)
+    if text.count(_SEEN) != 1:
+        return None, ""
+    before, after = text.split(_SEEN)
+    return before, after
+
+
+class _Shape:
+    """What a rule shows as a hit that does not depend on the deal, worked out once."""
+
+    __slots__ = ("because", "conditions", "parts", "rule")
+
+    def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
+        self.rule = rule
+        self.parts = _template_parts(rule.explain)
+        # The leaves a hit may show, in the order _conditions walks them, each with its
+        # `alternatives` number; a finding with the text it has when it holds (and the state
+        # of the finding that makes it hold), a leaf with None.
+        self.conditions: list[_Shown] = []
+        groups = 0
+
+        def walk(cond: Condition, group: int | None) -> None:
+            nonlocal groups
+            if isinstance(cond, All | AnyOf):
+                if not cond.children:
+                    return
+                if isinstance(cond, AnyOf):
+                    groups += 1
+                    group = groups
+                for child in cond.children:
+                    walk(child, group)
+            elif isinstance(cond, FindingRef):
+                state = not cond.negated  # held: true, or false under `not finding`
+                held = made(
+                    ConditionResult,
+                    {
+                        "condition": cond.text,
+                        "text": finding_text(rules[cond.rule_id], cond.negated, state),
+                        "path": None,
+                        "value": None,
+                        "held": True,
+                        "alternatives": group,
+                    },
+                    _FINDING_FIELDS,
+                )
+                self.conditions.append((cond, group, held, state, None, "", ""))
+            elif not cond.synthetic:
+                info = cached_field_info(cond.path)
+                unit = info[2] if info else ""
+                self.conditions.append(
+                    (cond, group, None, True, *_held_text(cond, references), unit)
+                )
+
+        walk(rule.guarded, None)
+        # The findings a hit may stand on, in the order _because lists them.
+        self.because = sorted(
+            n.rule_id for n in leaves(rule.guarded) if isinstance(n, FindingRef) and not n.negated
+        )
+
+
+class _Assembly:
+    """What assembling a result needs of a rulebook that does not depend on the deal."""
+
+    def __init__(self, book: Rulebook) -> None:
+        plan = _plan(book)
+        self.rules, self.references = book.rules, book.references  # not the book: no cycle
+        self.shapes: dict[str, _Shape] = {}  # worked out for a rule when it first fires
+        # Each rule's place in the order hits are listed in.
+        self.hit_position = {
+            rule.id: i
+            for i, rule in enumerate(
+                sorted(
+                    book.rules.values(),
+                    key=lambda r: (
+                        r.regime,
+                        -rank(r.outcome or "clear"),
+                        _KIND_ORDER[r.kind],
+                        r.id,
+                    ),
+                )
+            )
+        }
+        # Per regime, its outcome rules in the order open questions are listed in, with the
+        # rank of their outcome.
+        self.question_order = {
+            regime: [
+                (rule.id, rule, rank(rule.outcome or "clear"))
+                for rule in sorted(rules, key=lambda r: (-rank(r.outcome or "clear"), r.id))
+            ]
+            for regime, rules in plan.outcome_rules.items()
+        }
+        # Per regime, the highest rank an outcome rule of it reaches.
+        self.highest = {
+            regime: max(raises_to for _id, _rule, raises_to in order)
+            for regime, order in self.question_order.items()
+            if order
+        }
+        # Regimes with an outcome rule in force on every date.
+        self.always_in_force = frozenset(
+            regime
+            for regime, rules in plan.outcome_rules.items()
+            if any(r.effective_from is None and r.effective_to is None for r in rules)
+        )
+        # Per regime, each exemption that may lower it (by rule id) with the outcome rules of
+        # the regime it suppresses (sorted).
+        self.regime_exemptions: dict[str, list[tuple[Rule, list[str]]]] = {}
+        for regime, rules in plan.outcome_rules.items():
+            ids = {r.id for r in rules}
+            self.regime_exemptions[regime] = [
+                (e, sorted(t for t in e.suppresses if t in ids))
+                for e in sorted(plan.regime_exemptions.get(regime, ()), key=lambda e: e.id)
+            ]
+        self.shown_paths: dict[str, bool] = {}
+        self.plan_leaves = plan.leaves
+        self._leaves: dict[str, tuple[tuple[Leaf, ...], tuple[str, ...]]] = {}
+        self._questions: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def shape(self, rule_id: str) -> _Shape:
+        """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
+        shape = self.shapes.get(rule_id)
+        if shape is None:
+            shape = self.shapes[rule_id] = _Shape(self.rules, self.references, self.rules[rule_id])
+        return shape
+
+    def leaves(self, rule_id: str) -> tuple[tuple[Leaf, ...], tuple[str, ...]]:
+        """A rule's fact leaves and the findings it reads, in order (see unknown_facts)."""
+        split = self._leaves.get(rule_id)
+        if split is None:
+            nodes = self.plan_leaves[rule_id]
+            split = self._leaves[rule_id] = (
+                tuple(n for n in nodes if isinstance(n, Leaf)),
+                tuple(n.rule_id for n in nodes if isinstance(n, FindingRef)),
+            )
+        return split
+
+    def shown(self, plan: _Plan, path: str) -> bool:
+        """Whether a result lists a derivation (see _Plan.shown_sections, SHOWN_WHEN_READ)."""
+        known = self.shown_paths.get(path)
+        if known is None:
+            known = path.split(".", 1)[0] in plan.shown_sections and (
+                path not in SHOWN_WHEN_READ or path in plan.read_paths
+            )
+            if len(self.shown_paths) > 4096:  # fact paths of the catalogue: bounded, but be sure
+                self.shown_paths.clear()
+            self.shown_paths[path] = known
+        return known
+
+    def question(self, rule: Rule, unknown: list[str]) -> str:
+        """:func:`_question`, remembered (the unknown facts are some of the rule's paths)."""
+        key = (rule.id, tuple(unknown))
+        text = self._questions.get(key)
+        if text is None:
+            text = _question(rule, unknown)
+            # It grows with the unknown-fact sets deals show: bounded (~0.6 MB at most).
+            if len(self._questions) >= 1024:
+                self._questions.clear()
+            self._questions[key] = text
+        return text
+
+
+def _assembly(book: Rulebook) -> _Assembly:
+    # Kept on the (frozen) rulebook itself, like its _Plan.
+    assembly: _Assembly | None = book.__dict__.get("_assembly")
+    if assembly is None:
+        assembly = _Assembly(book)
+        object.__setattr__(book, "_assembly", assembly)
+    return assembly
 
 
 def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[ConditionResult]:
@@ -592,23 +800,28 @@ def _because(ev: Evaluation, rule_id: str) -> list[Because]:
     known = ev.because.get(rule_id)
     if known is not None:
         return known
+    rules, status = ev.book.rules, ev.status
     out: list[Because] = []
-    for leaf_outcome in flatten(ev.outcomes[rule_id]):
-        node = leaf_outcome.node
-        if isinstance(node, FindingRef) and not node.negated and leaf_outcome.status is True:
-            target = ev.book.rules[node.rule_id]
+    for target_id in _assembly(ev.book).shape(rule_id).because:
+        if status.get(target_id) is True:
+            target = rules[target_id]
             out.append(
-                build(
+                made(
                     Because,
-                    rule_id=target.id,
-                    title=target.title,
-                    citation=target.citation,
-                    because=_because(ev, target.id),
+                    {
+                        "rule_id": target.id,
+                        "title": target.title,
+                        "citation": target.citation,
+                        "because": _because(ev, target.id),
+                    },
+                    _BECAUSE_FIELDS,
                 )
             )
-    out.sort(key=lambda b: b.rule_id)
     ev.because[rule_id] = out
     return out
+
+
+_PARTIAL = (Range, AtLeast)  # values that may leave a leaf undecided
 
 
 def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset()) -> list[str]:
@@ -624,46 +837,93 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
     if known is not None:
         return list(known)
     out: set[str] = set()
-    for node in _plan(ev.book).leaves[rule_id]:
-        if isinstance(node, Leaf):
-            value = ev.scope.value(node.path)
-            if value is None or (
-                isinstance(value, Range | AtLeast)
-                and eval_leaf(node, value, ev.book.references, ev.scope.as_of) is None
-            ):
-                out.add(node.path)
-        elif node.rule_id not in seen and ev.status.get(node.rule_id) is None:
-            out.update(unknown_facts(ev, node.rule_id, seen | {rule_id}))
+    value_of, status = ev.scope.value, ev.status
+    fact_leaves, findings = _assembly(ev.book).leaves(rule_id)
+    for leaf in fact_leaves:
+        path = leaf.path
+        value = value_of(path)
+        if value is None or (
+            isinstance(value, _PARTIAL)
+            and eval_leaf(leaf, value, ev.book.references, ev.scope.as_of) is None
+        ):
+            out.add(path)
+    for finding in findings:  # (a DAG: the order of the two loops changes nothing)
+        if finding not in seen and status.get(finding) is None:
+            out.update(unknown_facts(ev, finding, seen | {rule_id}))
     ev.unknown[rule_id] = found = sorted(out)
     return list(found)
 
 
 def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
-    conditions = _conditions(ev, ev.outcomes[rule.id], only_held=True)
-    return build(
+    """A rule that fired, with the conditions that held (what ``_conditions(..., only_held=True)``
+    lists of its explained outcome, read off the rule's leaves without building that tree)."""
+    shape = _assembly(ev.book).shape(rule.id)
+    scope, status = ev.scope, ev.status
+    references, as_of = ev.book.references, scope.as_of
+    conditions: list[ConditionResult] = []
+    facts: dict[str, Any] = {}
+    for node, group, held, state, before, after, unit in shape.conditions:
+        if isinstance(node, FindingRef):  # shown when the finding is in the state wanted
+            if held is not None and status.get(node.rule_id) is state:
+                conditions.append(held)
+            continue
+        leaf = node
+        value = scope.value(leaf.path)
+        if value is None:
+            continue
+        # A reference list is resolved once per screening (and its use recorded) as evaluate()
+        # does; eval_leaf reads a literal list off the leaf itself.
+        listed = None if leaf.ref is None else scope.listed(leaf)
+        if eval_leaf(leaf, value, references, as_of, listed) is not True:
+            continue
+        shown = facts[leaf.path] = _jsonable(value)
+        if before is None or (not value and leaf.op.startswith("contains")):
+            said = render_leaf(leaf, value, True, references, as_of)  # "…: none"
+        else:
+            seen = value if value.__class__ is str else render_value(value, unit)
+            said = before + seen + after
+        conditions.append(
+            made(
+                ConditionResult,
+                {
+                    "condition": leaf.text,
+                    "text": said,
+                    "path": leaf.path,
+                    "value": shown,
+                    "held": True,
+                    "alternatives": group,
+                },
+                _LEAF_FIELDS,
+            )
+        )
+    return made(
         Hit,
-        rule_id=rule.id,
-        regime=rule.regime,
-        kind=rule.kind,
-        outcome=rule.outcome,
-        citation=rule.citation,
-        title=rule.title,
-        explanation=render_template(rule.explain, ev.view),
-        facts={c.path: c.value for c in conditions if c.path},
-        conditions=conditions,
-        because=_because(ev, rule.id),
-        suppressed_by=suppressed_by,
-        confidence=rule.confidence,
-        source=rule.location,
-        notes=rule.notes,
+        {
+            "rule_id": rule.id,
+            "regime": rule.regime,
+            "kind": rule.kind,
+            "outcome": rule.outcome,
+            "citation": rule.citation,
+            "title": rule.title,
+            "explanation": _render(shape.parts, scope.value),
+            "facts": facts,
+            "conditions": conditions,
+            "because": _because(ev, rule.id),
+            "suppressed_by": suppressed_by,
+            "confidence": rule.confidence,
+            "source": rule.location,
+            "notes": rule.notes,
+        },
+        _HIT_FIELDS,
     )
 
 
 def suppressions(ev: Evaluation) -> dict[str, list[str]]:
     """Outcome rule id -> ids of the fired exemptions that suppress it."""
     out: dict[str, list[str]] = {}
-    for rule in ev.book.rules.values():
-        if rule.kind == "exemption" and ev.status.get(rule.id) is True:
+    status = ev.status
+    for rule in _plan(ev.book).exemptions:  # the exemptions, in rulebook order
+        if status.get(rule.id) is True:
             for target in rule.suppresses:
                 out.setdefault(target, []).append(rule.id)
     return {k: sorted(v) for k, v in out.items()}
@@ -677,19 +937,28 @@ def assemble(
     ``used`` names the reference lists the screening read (see
     :func:`~screening.model.reference.recording_use`); None leaves the memo out.
     """
+    plan = _plan(book)
+    assembly = _assembly(book)
+    status = ev.status
     suppressed = suppressions(ev)
-    hits = [
-        _hit(ev, rule, suppressed.get(rule.id, []))
-        for rule in book.rules.values()
-        if ev.status.get(rule.id) is True
-    ]
-    hits.sort(key=lambda h: (h.regime, -rank(h.outcome or "clear"), _KIND_ORDER[h.kind], h.rule_id))
+    hits: list[Hit] = []
+    by_regime: dict[str, list[Hit]] = {}
+    rules = book.rules
+    fired = [rule_id for rule_id, held in status.items() if held is True]
+    fired.sort(key=assembly.hit_position.__getitem__)  # in the order hits are listed
+    for rule_id in fired:
+        rule = rules[rule_id]
+        hit = _hit(ev, rule, suppressed.get(rule_id, []))
+        hits.append(hit)
+        by_regime.setdefault(rule.regime, []).append(hit)
     regimes: dict[str, RegimeResult] = {}
     questions: list[OpenQuestion] = []
-    plan = _plan(book)
     as_of = ev.view.deal.as_of
+    always = assembly.always_in_force
     for regime in book.regimes.values():
-        if not any(rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())):
+        if regime.id not in always and not any(
+            rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())
+        ):
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
             regimes[regime.id] = build(
                 RegimeResult,
@@ -699,32 +968,53 @@ def assemble(
                 ceiling=NOT_IN_FORCE,
             )
             continue
-        decisive = [h for h in hits if h.regime == regime.id and h.outcome and not h.suppressed_by]
-        level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
-        top = sorted(h.rule_id for h in decisive if h.outcome == level)
+        regime_hits = by_regime.get(regime.id)
+        if regime_hits is None:
+            level, top = "clear", []
+        else:
+            decisive = [h for h in regime_hits if h.outcome and not h.suppressed_by]
+            level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
+            top = sorted(h.rule_id for h in decisive if h.outcome == level)
         regime_questions = _questions(ev, regime.id, level, suppressed)
         questions.extend(regime_questions)
         ceiling = max([level, *(q.outcome for q in regime_questions)], key=rank)
-        regimes[regime.id] = build(
+        regimes[regime.id] = made(
             RegimeResult,
-            regime=regime.id,
-            title=regime.title,
-            verdict=level,
-            ceiling=ceiling,
-            provisional=rank(level) < rank(ceiling),
-            rules=top,
-            possible_exemptions=_possible_exemptions(ev, regime.id, level, suppressed),
+            {
+                "regime": regime.id,
+                "title": regime.title,
+                "verdict": level,
+                "ceiling": ceiling,
+                "provisional": rank(level) < rank(ceiling),
+                "rules": top,
+                "possible_exemptions": (
+                    _possible_exemptions(ev, regime.id, level, suppressed)
+                    if assembly.regime_exemptions.get(regime.id)
+                    else []
+                ),
+            },
+            _REGIME_FIELDS,
         )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
     overall_ceiling = max(
         (r.ceiling or r.verdict for r in regimes.values()), key=rank, default="clear"
     )
-    shown = _plan(book).shown_sections
+    value, known = ev.scope.value, assembly.shown_paths
+    kept: list[tuple[str, str]] = []
+    for path, text in ev.view.derivations.items():
+        keep = known.get(path)
+        if keep is None:
+            keep = assembly.shown(plan, path)
+        if keep:
+            kept.append((path, text))
+    kept.sort()
     derived = [
-        build(DerivedFact, path=path, value=_jsonable(ev.scope.value(path)), explanation=text)
-        for path, text in sorted(ev.view.derivations.items())
-        if path.split(".", 1)[0] in shown
-        and (path not in SHOWN_WHEN_READ or path in _plan(book).read_paths)
+        made(
+            DerivedFact,
+            {"path": path, "value": _jsonable(value(path)), "explanation": text},
+            _DERIVED_FIELDS,
+        )
+        for path, text in kept
     ]
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return build(
@@ -749,28 +1039,34 @@ def assemble(
 def _questions(
     ev: Evaluation, regime: str, level: str, suppressed: dict[str, list[str]]
 ) -> list[OpenQuestion]:
+    """The regime's outcome rules left unknown that would raise its level, most severe first."""
     out: list[OpenQuestion] = []
-    for rule in _plan(ev.book).outcome_rules.get(regime, ()):
-        if ev.status.get(rule.id) is not None:
-            continue
-        if rule.id in suppressed or rank(rule.outcome or "clear") <= rank(level):
+    assembly = _assembly(ev.book)
+    status = ev.status
+    floor = rank(level)
+    if floor >= assembly.highest.get(regime, -1):
+        return out  # no outcome rule of the regime could raise it
+    for rule_id, rule, raises_to in assembly.question_order.get(regime, ()):  # in listed order
+        if raises_to <= floor or status.get(rule_id) is not None or rule_id in suppressed:
             continue
         unknown = unknown_facts(ev, rule.id)
-        question = _question(rule, unknown)
         out.append(
-            build(
+            made(
                 OpenQuestion,
-                rule_id=rule.id,
-                regime=regime,
-                outcome=rule.outcome,
-                citation=rule.citation,
-                title=rule.title,
-                question=question,
-                unknown_facts=unknown,
-                could_raise_to=rule.outcome,
+                {
+                    "rule_id": rule.id,
+                    "regime": regime,
+                    "outcome": rule.outcome,
+                    "citation": rule.citation,
+                    "title": rule.title,
+                    "question": assembly.question(rule, unknown),
+                    "unknown_facts": unknown,
+                    "could_raise_to": rule.outcome,
+                },
+                _QUESTION_FIELDS,
             )
         )
-    return sorted(out, key=lambda q: (-rank(q.outcome), q.rule_id))
+    return out
 
 
 def _possible_exemptions(
@@ -779,43 +1075,40 @@ def _possible_exemptions(
     """Exemptions left unknown that, if established, would lower the regime's verdict (floor);
     each says how low it would go."""
     plan = _plan(ev.book)
-    outcome_rules = {rule.id: rule for rule in plan.outcome_rules.get(regime, ())}
+    status = ev.status
     out: list[PossibleExemption] = []
-    for exemption in plan.regime_exemptions.get(regime, ()):
-        if ev.status.get(exemption.id) is not None:
+    for exemption, suppresses in _assembly(ev.book).regime_exemptions.get(regime, ()):
+        if status.get(exemption.id) is not None:
             continue
-        targets = sorted(
-            t
-            for t in exemption.suppresses
-            if t in outcome_rules and ev.status.get(t) is not False and t not in suppressed
-        )
+        targets = [t for t in suppresses if status.get(t) is not False and t not in suppressed]
         if not targets:
             continue
         remaining = [
             rule.outcome or "clear"
-            for rule in outcome_rules.values()
-            if ev.status.get(rule.id) is True
-            and rule.id not in suppressed
-            and rule.id not in targets
+            for rule in plan.outcome_rules.get(regime, ())
+            if status.get(rule.id) is True and rule.id not in suppressed and rule.id not in targets
         ]
         lowered = max(remaining, key=rank, default="clear")
         if rank(lowered) >= rank(floor):
             continue  # it would set aside only rules that may not fire, or that others repeat
         unknown = unknown_facts(ev, exemption.id)
         out.append(
-            build(
+            made(
                 PossibleExemption,
-                rule_id=exemption.id,
-                regime=regime,
-                citation=exemption.citation,
-                title=exemption.title,
-                question=_exemption_question(exemption, unknown, targets),
-                unknown_facts=unknown,
-                suppresses=targets,
-                could_lower_to=lowered,
+                {
+                    "rule_id": exemption.id,
+                    "regime": regime,
+                    "citation": exemption.citation,
+                    "title": exemption.title,
+                    "question": _exemption_question(exemption, unknown, targets),
+                    "unknown_facts": unknown,
+                    "suppresses": targets,
+                    "could_lower_to": lowered,
+                },
+                _EXEMPTION_FIELDS,
             )
         )
-    return sorted(out, key=lambda e: e.rule_id)
+    return out
 
 
 # Fact-view sections whose deal-record block has another name.

@@ -17,13 +17,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-)
+from pydantic import BaseModel, ConfigDict, Field
 
 from screening.model.levels import LEVELS as LEVELS
 from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
@@ -87,6 +81,20 @@ def build(cls: type[_R], **values: Any) -> _R:
     return obj
 
 
+def made(cls: type[_R], data: dict[str, Any], given: frozenset[str]) -> _R:
+    """An instance from ``data``, every field of ``cls`` in field order (defaults written out),
+    with ``given`` the fields that count as set: what :func:`build` makes for the same values,
+    without its pass over the fields. For the engine's hottest models, whose values it builds
+    in full; ``tests/test_verdict_build.py`` holds it to validation too. ``cls`` must be one
+    :func:`build` does not validate (``_fields_of(cls)`` is not None)."""
+    obj = _new(cls)
+    _set(obj, "__dict__", data)
+    _set(obj, "__pydantic_fields_set__", set(given))
+    _set(obj, "__pydantic_extra__", None)
+    _set(obj, "__pydantic_private__", None)
+    return obj
+
+
 def _fields_of(cls: type[Result]) -> list[tuple[str, Any, Any]] | None:
     if cls.__private_attributes__ or cls.__pydantic_post_init__ is not None:
         return None
@@ -106,6 +114,11 @@ def _fields_of(cls: type[Result]) -> list[tuple[str, Any, Any]] | None:
 _REQUIRED = object()
 
 
+def _is_none(value: object) -> bool:
+    """A field left out of the serialized result when it is None (``Field(exclude_if=...)``)."""
+    return value is None
+
+
 class ConditionResult(Result):
     """One leaf condition, the value the deal had, and whether it held (None = unknown)."""
 
@@ -114,19 +127,14 @@ class ConditionResult(Result):
     path: str | None = None
     value: Any = None
     held: bool | None = None
+    # A condition outside any `any:` leaves the key out, so results recorded before the key
+    # existed keep their hashes (``exclude_if``, decided in pydantic-core: a wrap serializer
+    # would turn the whole result into Python objects on every serialization).
     alternatives: int | None = Field(
         default=None,
         description="conditions with the same number are alternatives (`any:`): one is enough",
+        exclude_if=_is_none,
     )
-
-    @model_serializer(mode="wrap")
-    def _without_empty_group(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # A condition outside any `any:` leaves the key out, so results recorded before the
-        # key existed keep their hashes.
-        data: dict[str, Any] = handler(self)
-        if data.get("alternatives") is None:
-            data.pop("alternatives", None)
-        return data
 
 
 class Because(Result):
@@ -337,20 +345,14 @@ class ScreeningResult(Result):
     dealscreen_version: str
     disclaimer: str = DISCLAIMER
 
+    # A deal with no consortium leaves the key out, so results recorded before it existed keep
+    # their hashes and bytes.
     consortium: Consortium | None = Field(
         default=None,
         description="for a record whose co-investors acquire too (a `rights` block each): every "
         "member's own CFIUS filing duty; omitted otherwise",
+        exclude_if=_is_none,
     )
-
-    @model_serializer(mode="wrap")
-    def _without_empty_consortium(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # A deal with no consortium leaves the key out, so results recorded before it existed
-        # keep their hashes and bytes.
-        data: dict[str, Any] = handler(self)
-        if data.get("consortium") is None:
-            data.pop("consortium", None)
-        return data
 
     def hit(self, rule_id: str) -> Hit | None:
         """The hit of a rule, if it fired."""
