@@ -22,9 +22,11 @@ positive rule only (the engine then decides "true" or "not true" for them).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from screening.errors import EngineError, RulebookError
@@ -484,3 +486,104 @@ def fact_from_spec(
             node[last] = status
         fact["findings"] = tree
     return fact
+
+
+# The engine fact as JSON text, written directly (what ``json.dumps(fact_from_spec(...),
+# ensure_ascii=False)`` writes, byte for byte; tests/test_durable.py checks it on fixture and
+# generated deals): each known path's members are written once per deal (:func:`members`), and
+# a ruleset's fact joins the members of its paths section by section (:func:`fact_text`).
+
+PathKeys = tuple[int, str, str, str]
+"""How a path is asserted and the JSON text of its keys (``"name": ``, with the separator)."""
+
+
+def key_text(name: str) -> str:
+    """A JSON object key and its separator, as ``json.dumps`` writes them."""
+    return f"{encode_basestring(name)}: "
+
+
+def path_keys(
+    path: str, name: str, ranged_paths: frozenset[str], partial_paths: frozenset[str]
+) -> PathKeys:
+    """The keys a path's value is asserted under (see :func:`fact_spec`), as JSON text."""
+    if path in ranged_paths:
+        return _RANGED, key_text(f"{name}__lo"), key_text(f"{name}__hi"), ""
+    if path in partial_paths:
+        return _PARTIAL, key_text(name), key_text(f"{name}__n"), key_text(f"{name}__partial")
+    return _PLAIN, key_text(name), key_text(f"{name}__n"), ""
+
+
+def json_text(value: Any) -> str:
+    """A value as ``json.dumps(value, ensure_ascii=False)`` writes it (fast for the usual
+    engine values: strings, booleans, integers, lists of strings)."""
+    cls = value.__class__
+    if cls is str:
+        text: str = encode_basestring(value)
+        return text
+    if cls is bool:
+        return "true" if value else "false"
+    if cls is int:
+        return int.__repr__(value)
+    if cls is list and all(item.__class__ is str for item in value):
+        return "[" + ", ".join([encode_basestring(item) for item in value]) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def members(keys: PathKeys, value: Any) -> str:
+    """The JSON members a known path adds to its section, from its engine value (not None):
+    what :func:`fact_from_spec` puts in the section's dict, as text ("" adds none)."""
+    how, key, key2, key3 = keys
+    if how == _PLAIN:
+        if isinstance(value, list):
+            return f"{key}{json_text(value)}, {key2}{len(value)}"
+        return key + json_text(value)
+    if how == _RANGED:
+        lo, hi = value if isinstance(value, tuple) else (value, value)
+        if lo is None:
+            return "" if hi is None else key2 + json_text(hi)
+        if hi is None:
+            return key + json_text(lo)
+        return f"{key}{json_text(lo)}, {key2}{json_text(hi)}"
+    known = value[1] if isinstance(value, tuple) else value
+    return (
+        f"{key}{json_text(known)}, {key2}{len(known)}, {key3}{1 if isinstance(value, tuple) else 0}"
+    )
+
+
+FactLayout = tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]
+"""A ruleset's fact: per section (its opening text, its paths), then its finding rule ids."""
+
+
+def fact_layout(rs: CompiledRuleset) -> FactLayout:
+    """The sections and findings of a ruleset's fact, in the order :func:`fact_from_spec`
+    writes them (paths sorted, so each section's paths are consecutive)."""
+    sections: dict[str, list[str]] = {}
+    for path, section, _name in rs.fields:
+        if section in ("t", "sid", "id", "findings"):
+            raise EngineError(f"a fact section may not be called `{section}`")
+        sections.setdefault(section, []).append(path)
+    for _rule_id, heads, _key in rs.finding_keys:
+        if heads:
+            raise EngineError("nested finding keys are not written as text")
+    return (
+        tuple((f"{key_text(section)}{{", tuple(paths)) for section, paths in sections.items()),
+        tuple(rule_id for rule_id, _heads, _key in rs.finding_keys),
+    )
+
+
+def fact_text(layout: FactLayout, written: Mapping[str, str], findings: Mapping[str, str]) -> str:
+    """A ruleset's fact as JSON text without its closing brace (the adapter adds the session
+    and fact ids): ``written`` holds the members of each known path (:func:`members`),
+    ``findings`` the member of each finding the engine decided (``"key": true``)."""
+    sections, finding_ids = layout
+    out = ['{"t": "deal"']
+    for opening, paths in sections:
+        found = [written[p] for p in paths if p in written]
+        if found:
+            if "" in found:
+                found = [m for m in found if m]
+            out.append(f"{opening}{', '.join(found)}}}")
+    if finding_ids:
+        decided = [findings[f] for f in finding_ids if f in findings]
+        out.append(f'"findings": {{{", ".join(decided)}}}')
+    return ", ".join(out)
