@@ -245,27 +245,66 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
 
     ``rules`` holds (rule id, condition, whether its false status is wanted). The function
     writes each rule's status into ``scope.findings`` in order, and returns the ids that are
-    true and the wanted ids that are false: :func:`status_function` for every rule, with the
-    conditions built by :func:`flat_status_function`.
+    true and the wanted ids that are false: :func:`status_function` for every rule, each
+    condition flattened as in :func:`flat_status_function` and its top node's loop run here.
     """
-    plan = tuple((rule_id, flat_status_function(cond), wants) for rule_id, cond, wants in rules)
+    plan: list[tuple[str, tuple[_Item, ...], bool, Tri, bool]] = []
+    for rule_id, cond, wants_false in rules:
+        top = cond if isinstance(cond, All | AnyOf) else All((cond,), "")  # the same status
+        stop = not isinstance(top, All)
+        plan.append((rule_id, tuple(_flat_items(top)), stop, not stop, wants_false))
+    program = tuple(plan)
 
     def stratum(scope: Scope) -> tuple[list[str], list[str]]:
         statuses = scope.findings
+        values = scope._values
         true: list[str] = []
         false: list[str] = []
-        for rule_id, status_of, wants_false in plan:
-            status = statuses[rule_id] = status_of(scope)
-            if status is True:
+        status: Tri
+        for rule_id, items, stop, result, wants_false in program:
+            # The loop of flat_status_function's node_status, inline (one call less per rule).
+            for kind, a, b, c, op in items:
+                if not kind:  # a comparison: the same test as compare_status
+                    try:
+                        value = values[a]
+                    except KeyError:
+                        value = scope.value(a)
+                    if value is None:
+                        status = None
+                    elif value.__class__ is Range:
+                        status = compare_range(value, op, c)
+                    else:
+                        status = bool(b(value, c))
+                elif kind == _FINDING:
+                    status = statuses.get(a)
+                elif kind == _NOT_FINDING:
+                    status = statuses.get(a)
+                    if status is not None:
+                        status = not status
+                elif kind == _LIST:  # the same test as leaf_status
+                    value = scope.value(a)
+                    if value is None:
+                        status = None
+                    else:
+                        status = eval_leaf(b, value, scope.references, scope.as_of, scope.listed(b))
+                else:
+                    status = a(scope)
+                if status is stop:
+                    result = stop
+                    break
+                if status is None:
+                    result = None
+            statuses[rule_id] = result
+            if result is True:
                 true.append(rule_id)
-            elif status is False and wants_false:
+            elif result is False and wants_false:
                 false.append(rule_id)
         return true, false
 
     return stratum
 
 
-_COMPARISON, _LIST, _FINDING, _NOT_FINDING, _NODE = range(5)
+_COMPARISON, _LIST, _FINDING, _NOT_FINDING, _NODE = range(5)  # _COMPARISON must be 0
 _Item = tuple[int, Any, Any, Any, str]
 
 
@@ -285,8 +324,11 @@ def flat_status_function(cond: Condition) -> StatusFn:
         result: Tri = start
         status: Tri
         for kind, a, b, c, op in items:
-            if kind == _COMPARISON:  # the same test as compare_status
-                value = values[a] if a in values else scope.value(a)
+            if not kind:  # a comparison: the same test as compare_status
+                try:
+                    value = values[a]
+                except KeyError:
+                    value = scope.value(a)
                 if value is None:
                     status = None
                 elif value.__class__ is Range:
