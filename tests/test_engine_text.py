@@ -18,12 +18,14 @@ from screening.authoring.fixtures_gen import generate
 from screening.engine import _durable
 from screening.engine import run as engine
 from screening.engine.compiler import (
+    cannot_match,
     engine_value,
     fact_from_spec,
     fact_spec,
     json_text,
     members,
     path_keys,
+    requirement,
 )
 from screening.engine.evaluate import Scope, status_function, stratum_function
 from screening.errors import EngineError
@@ -265,3 +267,92 @@ def test_a_spurious_refutation_is_a_disagreement(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(_durable, "run_text", refuting)
     with pytest.raises(EngineError, match=f"disagree on `{finding}`"):
         engine.run_rules(book, view)
+
+
+# Facts no rule can match are not asserted (compiler.requirement): the premise, that the core
+# never matches a test of an absent key, for every test the compiler writes; and the skip, on
+# real deals, never leaves out a fact that would have fired anything.
+
+_ABSENT_KEY_TESTS = {
+    "eq": {"a.x": 1},
+    "eq_bool": {"a.x": True},
+    "neq": {"$neq": {"a.x": 1}},
+    "lt": {"$lt": {"a.x": 1}},
+    "lte": {"$lte": {"a.x": 1}},
+    "gt": {"$gt": {"a.x": 1}},
+    "gte": {"$gte": {"a.x": 1}},
+    "ex": {"$ex": {"a.x": 1}},
+    "iany": {"$iany": {"a.x": {"$i": "q"}}},
+    "iall": {"$iall": {"a.x": {"$neq": {"$i": "q"}}}},
+    "finding": {"findings.f": False},
+}
+
+
+@pytest.mark.parametrize("test", sorted(_ABSENT_KEY_TESTS))
+def test_the_core_never_matches_a_test_of_an_absent_key(test: str) -> None:
+    name = f"absent_{test}_{id(object())}"
+    rule = {"all": [{"m": {"$and": [{"t": "deal"}, _ABSENT_KEY_TESTS[test]]}}], "run": "+r"}
+    _durable.register({name: {"+r": rule}})
+    for body in ('{"t": "deal"', '{"t": "deal", "a": {"y": 1}', '{"t": "deal", "findings": {}'):
+        assert _durable.run_text(name, body) == []
+    assert requirement({"$and": [{"t": "deal"}, _ABSENT_KEY_TESTS[test]]}) == (
+        frozenset({"t"}),
+        frozenset({"findings.f" if test == "finding" else "a.x"}),
+    )
+
+
+def test_requirements_are_never_stronger_than_the_expression() -> None:
+    assert requirement({"$or": [{"a.x": 1}, {"$and": [{"a.y": 1}, {"a.z": 2}]}]}) == (
+        frozenset({"a.x", "a.y"}),
+    )
+    assert requirement({"$or": [{"a.x": 1}, {"t": "deal"}]}) == (frozenset({"a.x", "t"}),)
+    assert requirement({"$or": [{"a.x": 1}, {"$nex": {"a.y": 1}}]}) == ()
+    assert requirement({"$nex": {"a.y": 1}}) == ()
+    assert requirement({"a.x": 1, "a.y": 2}) == ()
+    assert requirement({"$and": [{"a.x": 1}, {"$gte": {"a.x": 2}}]}) == (frozenset({"a.x"}),)
+    assert cannot_match(((frozenset({"p"}),), (frozenset({"q", "r"}),)), {"s"})
+    assert not cannot_match(((frozenset({"p"}),), (frozenset({"q", "r"}),)), {"r"})
+
+
+def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fact left out on fixture and generated deals, asserted after all, fires nothing."""
+    book = load_rulebook()
+    plan = engine._plan(book)
+    layouts = {rs.name: rs for rs in engine.compiled(book)}
+    skipped: list[tuple[str, str]] = []
+    real = engine.cannot_match
+
+    def recording(needs: Any, present: set[str]) -> bool:
+        out = real(needs, present)
+        if out:
+            name = next(n for n, r in plan.requirements.items() if r is needs)
+            # The fact as it would have been written (the findings decided so far).
+            skipped.append((name, engine.fact_text(plan.layouts[name], *state[0])))
+        return out
+
+    state: list[tuple[dict[str, str], dict[str, str]]] = []
+    real_values = engine._engine_values
+
+    def values(p: Any, view: Any, scope: Any) -> dict[str, str]:
+        written = real_values(p, view, scope)
+        state[:] = [(written, findings)]
+        return written
+
+    findings: dict[str, str] = {}
+    real_decide = engine._decide
+
+    def decide(ev: Any, stratum: int, fired: Any, refuted: Any, found: Any, check: bool) -> None:
+        real_decide(ev, stratum, fired, refuted, found, check)
+        findings.clear()
+        findings.update(found)
+
+    monkeypatch.setattr(engine, "cannot_match", recording)
+    monkeypatch.setattr(engine, "_engine_values", values)
+    monkeypatch.setattr(engine, "_decide", decide)
+    for record in _records():
+        findings.clear()
+        screen(record, rulebook=book)
+    assert len(skipped) > len(_records())  # facts are skipped, several per deal
+    assert {name for name, _ in skipped} <= set(layouts)
+    for name, body in skipped:
+        assert _durable.run_text(name, body) == [], (name, body)

@@ -587,3 +587,98 @@ def fact_text(layout: FactLayout, written: Mapping[str, str], findings: Mapping[
         decided = [findings[f] for f in finding_ids if f in findings]
         out.append(f'"findings": {{{", ".join(decided)}}}')
     return ", ".join(out)
+
+
+# A fact that no rule of a ruleset can match need not be asserted: durable-rules never matches
+# a test of a key the fact lacks (`==`, `$neq`, `$lt`, `$lte`, `$gt`, `$gte`, `$ex`, `$iany`,
+# `$iall` alike; tests/test_engine_text.py checks each against the core), so a rule whose
+# tests all read absent keys cannot fire, and its complement neither. A rule's requirement is
+# a conjunction of clauses, each a set of keys of which at least one must be present; it is
+# sound but not exact (an `$or` becomes one clause: some key of some alternative), so a fact
+# is skipped only when every rule surely fails on it.
+
+Clause = frozenset[str]
+ALWAYS_KNOWN = "deal.as_of"  # the screening date: every fact carries it
+_TESTS = frozenset({"$neq", "$lt", "$lte", "$gt", "$gte", "$ex", "$iany", "$iall"})
+
+
+def requirement(expr: Any) -> tuple[Clause, ...]:
+    """The clauses a fact must satisfy for a compiled expression to match it (see above);
+    keys are dotted from the fact's root. No clause: the expression may match anything."""
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return ()  # not a form the compiler writes: assume nothing
+    ((key, value),) = expr.items()
+    if key == "$and":
+        if not isinstance(value, list):
+            return ()
+        clauses: list[Clause] = []
+        for part in value:
+            for clause in requirement(part):
+                if clause not in clauses:
+                    clauses.append(clause)
+        return tuple(clauses)
+    if key == "$or":
+        if not isinstance(value, list) or not value:
+            return ()
+        keys: set[str] = set()
+        for part in value:
+            alternative = requirement(part)
+            if not alternative:
+                return ()  # this alternative may match anything
+            keys.update(alternative[0])  # it needs one key of its first clause at least
+        return (frozenset(keys),)
+    if key in _TESTS:
+        if not isinstance(value, dict) or len(value) != 1:
+            return ()
+        return (frozenset(value),)
+    if key.startswith("$"):
+        return ()  # an operator the compiler does not write: assume nothing
+    return (frozenset({key}),)
+
+
+Requirements = tuple[tuple[Clause, ...], ...]
+"""Per rule of a ruleset, its clauses over presence tokens (see :func:`ruleset_requirements`)."""
+
+
+def ruleset_requirements(rs: CompiledRuleset) -> Requirements | None:
+    """Each rule's requirement over presence tokens: a fact path of the view for the keys its
+    value is asserted under, ``?<rule id>`` for a finding. None when some rule may match any
+    fact (the fact is then always asserted)."""
+    owners: dict[str, set[str]] = {}
+    for path, section, name in rs.fields:
+        for suffix in ("", "__n", "__lo", "__hi", "__partial"):
+            owners.setdefault(f"{section}.{name}{suffix}", set()).add(path)
+    for rule_id, _heads, key in rs.finding_keys:
+        owners.setdefault(f"findings.{key}", set()).add(f"?{rule_id}")
+    # A key two paths could write is left out (a clause holding it is then no requirement).
+    tokens = {key: next(iter(found)) for key, found in owners.items() if len(found) == 1}
+    out: list[tuple[Clause, ...]] = []
+    for spec in rs.definition.values():
+        conditions = spec.get("all")
+        if not isinstance(conditions, list) or len(conditions) != 1:
+            return None
+        clauses: list[Clause] = []
+        for clause in requirement(conditions[0].get("m")):
+            if not clause <= tokens.keys():
+                continue  # a key no fact of this ruleset carries (or `t`): no requirement
+            mapped = frozenset(tokens[k] for k in clause)
+            if ALWAYS_KNOWN in mapped:
+                continue  # always present: dropping a clause only ever asserts more
+            if mapped not in clauses:
+                clauses.append(mapped)
+        if not clauses:
+            return None
+        # Narrow clauses first: they are the likeliest to rule the rule out.
+        out.append(tuple(sorted(clauses, key=lambda c: (len(c), sorted(c)))))
+    return tuple(out)
+
+
+def cannot_match(requirements: Requirements, present: set[str]) -> bool:
+    """Whether every rule of a ruleset fails some clause on a fact with ``present`` tokens."""
+    for clauses in requirements:
+        for clause in clauses:
+            if clause.isdisjoint(present):
+                break
+        else:
+            return False  # this rule may fire
+    return True

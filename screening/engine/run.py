@@ -21,6 +21,8 @@ from screening.engine.compiler import (
     CompiledRuleset,
     FactLayout,
     PathKeys,
+    Requirements,
+    cannot_match,
     compile_rulebook,
     engine_value,
     fact_layout,
@@ -29,6 +31,7 @@ from screening.engine.compiler import (
     key_text,
     members,
     path_keys,
+    ruleset_requirements,
 )
 from screening.engine.evaluate import (
     Outcome,
@@ -148,6 +151,10 @@ class _Plan:
             for section, paths in groups.items()
         ]
         self.layouts: dict[str, FactLayout] = {rs.name: fact_layout(rs) for rs in rulesets}
+        # What a fact must carry for some rule of the ruleset to match it (None: anything may).
+        self.requirements: dict[str, Requirements | None] = {
+            rs.name: ruleset_requirements(rs) for rs in rulesets
+        }
         # Per stratum: every rule's status in one generated function (the evaluator), and the
         # engine's view of each finding as fact text for the strata above.
         self.programs: list[StratumFn] = [
@@ -354,15 +361,20 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     plan = _plan(book)
     written = _engine_values(plan, view, ev.scope)
     engine_findings: dict[str, str] = {}
-    layouts = plan.layouts
+    layouts, requirements = plan.layouts, plan.requirements
+    present = set(written)  # presence tokens (see compiler.ruleset_requirements)
     run = _durable.run_text
     for stratum, (rulesets, _checks) in enumerate(plan.strata):
         fired: set[str] = set()
         refuted: set[str] = set()
         for rs in rulesets:
+            needs = requirements[rs.name]
+            if needs is not None and cannot_match(needs, present):
+                continue  # the fact lacks a key every rule tests: the engine would fire none
             for action in run(rs.name, fact_text(layouts[rs.name], written, engine_findings)):
                 (fired if action[0] == "+" else refuted).add(action[1:])
         _decide(ev, stratum, fired, refuted, engine_findings, check)
+        present.update([f"?{rule_id}" for rule_id in engine_findings])
     return ev
 
 
@@ -389,17 +401,22 @@ def run_rules_many(
     evs = [Evaluation(book, view) for view in views]
     written = [_engine_values(plan, ev.view, ev.scope) for ev in evs]
     findings: list[dict[str, str]] = [{} for _ in evs]
+    present = [set(w) for w in written]  # per deal, as in run_rules
     for stratum, (rulesets, _checks) in enumerate(plan.strata):
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
         for rs in rulesets:
-            layout = plan.layouts[rs.name]
-            texts = [fact_text(layout, w, f) for w, f in zip(written, findings, strict=True)]
-            for i, actions in enumerate(_durable.run_many_text(rs.name, texts)):
+            layout, needs = plan.layouts[rs.name], plan.requirements[rs.name]
+            asserted = [
+                i for i in range(len(evs)) if needs is None or not cannot_match(needs, present[i])
+            ]
+            texts = [fact_text(layout, written[i], findings[i]) for i in asserted]
+            for i, actions in zip(asserted, _durable.run_many_text(rs.name, texts), strict=True):
                 for action in actions:
                     (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
         for i, ev in enumerate(evs):
             _decide(ev, stratum, fired[i], refuted[i], findings[i], check)
+            present[i].update([f"?{rule_id}" for rule_id in findings[i]])
     return evs
 
 
