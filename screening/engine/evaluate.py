@@ -145,6 +145,13 @@ class Scope:
         step)."""
         self._values.update(zip(paths, values, strict=True))
 
+    def remember_read(self, values: dict[str, Any]) -> None:
+        """Record values already read from the view (the dict is the scope's from now on)."""
+        if self._values:
+            self._values.update(values)
+        else:
+            self._values = values
+
     def lists_read(self) -> set[str]:
         """The reference lists the conditions of this screening have read."""
         return set(self._lists)

@@ -12,6 +12,7 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import compress, repeat
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -139,17 +140,22 @@ class _Plan:
         for rs in rulesets:
             for path, _section, name in rs.fields:
                 keys[path] = path_keys(path, name, rs.ranged, rs.partial)
+        # Per section: its getter, its paths, and per path (path, its keys, and for a path
+        # asserted under its own name the member texts of true and false and the key).
         self.section_reads: list[
-            tuple[str, Callable[[Any], Any], tuple[str, ...], tuple[PathKeys, ...]]
+            tuple[str, Callable[[Any], Any], tuple[str, ...], tuple[_PathWrite, ...]]
         ] = [
             (
                 section,
                 _getter([p.split(".", 1)[1] for p in paths]),
                 tuple(paths),
-                tuple(keys[p] for p in paths),
+                tuple(_path_write(p, keys[p]) for p in paths),
             )
             for section, paths in groups.items()
         ]
+        self.no_values: dict[str, Any] = dict.fromkeys(
+            path for _section, _read, paths, _writes in self.section_reads for path in paths
+        )
         self.layouts: dict[str, FactLayout] = {rs.name: fact_layout(rs) for rs in rulesets}
         # What a fact must carry for some rule of the ruleset to match it (None: anything may).
         self.requirements: dict[str, Requirements | None] = {
@@ -256,6 +262,18 @@ class Evaluation:
         self.unknown: dict[str, list[str]] = {}  # unknown_facts, per rule
 
 
+_PLAIN = path_keys("x.y", "y", frozenset(), frozenset())[0]
+_PathWrite = tuple[str, PathKeys, str, str, str]
+
+
+def _path_write(path: str, keys: PathKeys) -> _PathWrite:
+    """(path, keys, and for a path asserted under its own name: the key, and its members for
+    true and for false; else three empty strings)."""
+    if keys[0] != _PLAIN:
+        return path, keys, "", "", ""
+    return path, keys, keys[1], f"{keys[1]}true", f"{keys[1]}false"
+
+
 def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, str]:
     """The JSON members of every known fact path the rulesets read (see
     :func:`~screening.engine.compiler.members`); the scope remembers the raw values."""
@@ -267,27 +285,26 @@ def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, str]:
         **view.extra,
     }
     out: dict[str, str] = {}
-    remember = scope.remember_all
-    for section, read, paths, keys in plan.section_reads:
+    read_values = plan.no_values.copy()  # every path, each overwritten below (no resizing)
+    is_not = operator.is_not
+    for section, read, paths, writes in plan.section_reads:
         values = read(sections[section])
-        remember(paths, values)
-        for path, value, key in zip(paths, values, keys, strict=True):
-            if value is None:
-                continue
+        read_values.update(zip(paths, values, strict=True))
+        # Known values only (most are unknown), picked out without a Python loop.
+        known = compress(zip(writes, values, strict=True), map(is_not, values, repeat(None)))
+        for (path, keys, plain, true, false), value in known:
             cls = value.__class__
-            # Strings and booleans are their own engine form (the common case).
-            if cls is str and key[0] == _PLAIN:
-                out[path] = key[1] + encode_basestring(value)
-            elif cls is bool and key[0] == _PLAIN:
-                out[path] = key[1] + ("true" if value else "false")
+            # Booleans and strings are their own engine form (the common case).
+            if cls is bool and plain:
+                out[path] = true if value else false
+            elif cls is str and plain:
+                out[path] = plain + encode_basestring(value)
             else:
                 engine = engine_value(value)
                 if engine is not None:
-                    out[path] = members(key, engine)
+                    out[path] = members(keys, engine)
+    scope.remember_read(read_values)
     return out
-
-
-_PLAIN = path_keys("x.y", "y", frozenset(), frozenset())[0]
 
 
 def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
