@@ -271,7 +271,7 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
         for rule_id, items, stop, result, wants_false in program:
             # The loop of flat_status_function's node_status, inline (one call less per rule).
             for kind, a, b, c, op in items:
-                if not kind:  # a comparison: the same test as compare_status
+                if kind < _FINDING:  # a comparison: the same test as compare_status
                     try:
                         value = values[a]
                     except KeyError:
@@ -280,6 +280,10 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
                         status = None
                     elif value.__class__ is Range:
                         status = compare_range(value, op, c)
+                    elif not kind:  # == (the commonest, then >=), without a call
+                        status = True if value == c else False  # noqa: SIM210 - bool()
+                    elif kind == _AT_LEAST:
+                        status = True if value >= c else False  # noqa: SIM210 - bool()
                     else:
                         status = bool(b(value, c))
                 elif kind == _FINDING:
@@ -311,7 +315,8 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
     return stratum
 
 
-_COMPARISON, _LIST, _FINDING, _NOT_FINDING, _NODE = range(5)  # _COMPARISON must be 0
+# Item kinds: comparisons first (`==` must be 0), so `kind < _FINDING` tells one.
+_EQUAL, _AT_LEAST, _COMPARISON, _FINDING, _NOT_FINDING, _LIST, _NODE = range(7)
 _Item = tuple[int, Any, Any, Any, str]
 
 
@@ -331,7 +336,7 @@ def flat_status_function(cond: Condition) -> StatusFn:
         result: Tri = start
         status: Tri
         for kind, a, b, c, op in items:
-            if not kind:  # a comparison: the same test as compare_status
+            if kind < _FINDING:  # a comparison: the same test as compare_status
                 try:
                     value = values[a]
                 except KeyError:
@@ -370,7 +375,8 @@ def _flat_items(cond: All | AnyOf) -> list[_Item]:
     for child in cond.children:
         if isinstance(child, Leaf):
             if child.op in _COMPARE:
-                out.append((_COMPARISON, child.path, _COMPARE[child.op], child.value, child.op))
+                kind = {"==": _EQUAL, ">=": _AT_LEAST}.get(child.op, _COMPARISON)
+                out.append((kind, child.path, _COMPARE[child.op], child.value, child.op))
             else:
                 out.append((_LIST, child.path, child, None, ""))
         elif isinstance(child, FindingRef):
