@@ -341,8 +341,10 @@ def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch
     findings: dict[str, str] = {}
     real_decide = engine._decide
 
-    def decide(ev: Any, stratum: int, fired: Any, refuted: Any, found: Any, check: bool) -> None:
-        real_decide(ev, stratum, fired, refuted, found, check)
+    def decide(
+        ev: Any, stratum: int, fired: Any, refuted: Any, found: Any, check: bool, present: Any
+    ) -> None:
+        real_decide(ev, stratum, fired, refuted, found, check, present)
         findings.clear()
         findings.update(found)
 

@@ -169,10 +169,12 @@ class _Plan:
             )
             for _rulesets, checks in self.strata
         ]
-        self.finding_text: dict[str, tuple[str, str]] = {
+        # Per finding: its member in a fact when true, when false, and its presence token.
+        self.finding_text: dict[str, tuple[str, str, str]] = {
             rule.id: (
                 f"{key_text(finding_key(rule.id))}true",
                 f"{key_text(finding_key(rule.id))}false",
+                f"?{rule.id}",
             )
             for rule in book.rules.values()
             if rule.kind == "finding"
@@ -322,13 +324,15 @@ def _decide(
     refuted: set[str],
     engine_findings: dict[str, str],
     check: bool,
+    present: set[str] | None = None,
 ) -> None:
     """One stratum's statuses for one deal: the evaluator's, checked against the engine's.
 
     The evaluator's true rules must be exactly those the engine fired, and its false rules
     among those compiled with their complement exactly those the engine refuted; otherwise
     :func:`_disagreement` names the first rule they disagree on. ``engine_findings`` gains the
-    engine's decided findings, as fact text for the strata above.
+    engine's decided findings, as fact text for the strata above, and ``present`` their
+    presence tokens (see :func:`~screening.engine.compiler.ruleset_requirements`).
     """
     plan = _plan(ev.book)
     true, false = plan.programs[stratum](ev.scope)
@@ -339,10 +343,14 @@ def _decide(
         text = texts.get(rule_id)
         if text is not None:
             engine_findings[rule_id] = text[0]
+            if present is not None:
+                present.add(text[2])
     for rule_id in refuted:
         text = texts.get(rule_id)
         if text is not None:
             engine_findings[rule_id] = text[1]
+            if present is not None:
+                present.add(text[2])
 
 
 def _disagreement(
@@ -390,8 +398,7 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
                 continue  # the fact lacks a key every rule tests: the engine would fire none
             for action in run(rs.name, fact_text(layouts[rs.name], written, engine_findings)):
                 (fired if action[0] == "+" else refuted).add(action[1:])
-        _decide(ev, stratum, fired, refuted, engine_findings, check)
-        present.update([f"?{rule_id}" for rule_id in engine_findings])
+        _decide(ev, stratum, fired, refuted, engine_findings, check, present)
     return ev
 
 
@@ -432,8 +439,7 @@ def run_rules_many(
                 for action in actions:
                     (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
         for i, ev in enumerate(evs):
-            _decide(ev, stratum, fired[i], refuted[i], findings[i], check)
-            present[i].update([f"?{rule_id}" for rule_id in findings[i]])
+            _decide(ev, stratum, fired[i], refuted[i], findings[i], check, present[i])
     return evs
 
 
