@@ -4,6 +4,8 @@ durable-rules 2.0.28 is frozen third-party C code. The adapter drives its C exte
 (``durable_rules_engine``) directly rather than through the Python ``Host`` layer, whose
 ``json.loads``/``json.dumps`` of the whole session state around every action was most of the
 engine's cost; of each action it reads only the rule's name (and, in a batch, the fact's id).
+Screening hands it each fact as JSON text already written (:func:`run_text`,
+:func:`run_many_text`); :func:`run` and :func:`run_many` take dicts.
 What it does about durable-rules' pitfalls (see docs/engine.md; each has a test in
 tests/test_durable.py):
 
