@@ -301,6 +301,10 @@ def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, str]:
                 out[path] = true if value else false
             elif cls is str and plain:
                 out[path] = plain + encode_basestring(value)
+            elif cls is list and plain and all(item.__class__ is str for item in value):
+                # A list of strings is its own engine form too (engine_value's str() of each).
+                items = ", ".join([encode_basestring(item) for item in value])
+                out[path] = f"{plain}[{items}], {keys[2]}{len(value)}"
             else:
                 engine = engine_value(value)
                 if engine is not None:
