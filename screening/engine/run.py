@@ -161,7 +161,7 @@ class _Plan:
         self.requirements: dict[str, Requirements | None] = {
             rs.name: ruleset_requirements(rs) for rs in rulesets
         }
-        # Per stratum: every rule's status in one generated function (the evaluator), and the
+        # Per stratum: one function deciding every rule's status (the evaluator), and the
         # engine's view of each finding as fact text for the strata above.
         self.programs: list[StratumFn] = [
             stratum_function(
