@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import copy
 import itertools
+import json
 import re
 import resource
 import shutil
@@ -107,20 +108,22 @@ def bare_register(book: Rulebook) -> None:
 def capture(book: Rulebook, deals: Iterable[DealRecord]) -> Facts:
     """The facts ``screen()`` asserts for each deal, ready for the bare loop."""
     out: Facts = []
-    real = _durable.run
+    real = _durable.run_text
 
-    def spy(ruleset: str, fact: dict[str, Any]) -> list[str]:
+    def spy(ruleset: str, body: str) -> list[str]:
+        # The adapter receives each fact as JSON text without its closing brace.
+        fact = json.loads(body + "}")
         current.append((f"bare_{ruleset}", {**fact, "t": "deal", "id": "f1"}))
-        return real(ruleset, fact)
+        return real(ruleset, body)
 
-    _durable.run = spy  # type: ignore[assignment]
+    _durable.run_text = spy  # type: ignore[assignment]
     try:
         for deal in deals:
             current: list[tuple[str, dict[str, Any]]] = []
             screen(deal, rulebook=book)
             out.append(current)
     finally:
-        _durable.run = real  # type: ignore[assignment]
+        _durable.run_text = real  # type: ignore[assignment]
     return out
 
 

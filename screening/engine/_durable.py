@@ -4,6 +4,8 @@ durable-rules 2.0.28 is frozen third-party C code. The adapter drives its C exte
 (``durable_rules_engine``) directly rather than through the Python ``Host`` layer, whose
 ``json.loads``/``json.dumps`` of the whole session state around every action was most of the
 engine's cost; of each action it reads only the rule's name (and, in a batch, the fact's id).
+Screening hands it each fact as JSON text already written (:func:`run_text`,
+:func:`run_many_text`); :func:`run` and :func:`run_many` take dicts.
 What it does about durable-rules' pitfalls (see docs/engine.md; each has a test in
 tests/test_durable.py):
 
@@ -151,18 +153,19 @@ def _fact_id(message: str, ruleset: str) -> str:
     return message[start + 7 : -4]
 
 
-def _assert(ruleset: str, facts: list[dict[str, Any]], sid: str) -> list[str]:
-    """Assert ``facts`` into session ``sid`` and run its actions; the raw action messages."""
+def _assert(ruleset: str, text: str, sid: str, many: bool) -> list[str]:
+    """Assert the fact (or the list of facts) ``text`` into session ``sid`` and run its actions;
+    the raw action messages. The caller holds the lock."""
     rs = _RULESETS.get(ruleset)
     if rs is None:
         raise EngineError(f"ruleset {ruleset} is not registered")
     handle = rs.handle
     messages: list[str] = []
     try:
-        if len(facts) == 1:
-            code, state = _core.assert_fact(handle, json.dumps(facts[0], ensure_ascii=False))
+        if many:
+            code, state = _core.assert_facts(handle, text)
         else:
-            code, state = _core.assert_facts(handle, json.dumps(facts, ensure_ascii=False))
+            code, state = _core.assert_fact(handle, text)
         if code == 1:
             # Every registered ruleset has the sentinel rule, so this cannot be "no rule
             # matched"; it means a fact was not a deal fact.
@@ -173,12 +176,10 @@ def _assert(ruleset: str, facts: list[dict[str, Any]], sid: str) -> list[str]:
             raise EngineError(f"durable-rules answered {code} asserting into {ruleset}")
         started = _core.start_action_for_state(handle, state)
         message: str | None = started[1] if started else None
+        fail_on = _FAIL_ON[0]
         while message is not None:
             messages.append(message)
-            if (
-                _FAIL_ON[0] is not None
-                and rs.actions[_rule_name(message, rs, ruleset)] == _FAIL_ON[0]
-            ):
+            if fail_on is not None and rs.actions[_rule_name(message, rs, ruleset)] == fail_on:
                 _core.abandon_action(handle, state)
                 raise EngineError(f"a rule action failed in {ruleset}: injected failure")
             message = _core.complete_and_start_action(handle, state) or None
@@ -194,17 +195,44 @@ def _assert(ruleset: str, facts: list[dict[str, Any]], sid: str) -> list[str]:
     return messages
 
 
+_DEAL = '{"t": "deal"'
+
+
 def run(ruleset: str, fact: dict[str, Any]) -> list[str]:
     """Assert one deal fact (``t: deal``) into a fresh session; return the actions that ran."""
     sid = f"s{next(_SESSIONS)}"
     fact = {**fact, "t": "deal", "sid": sid, "id": "f1"}
+    return _run(ruleset, json.dumps(fact, ensure_ascii=False), sid)
+
+
+def run_text(ruleset: str, body: str) -> list[str]:
+    """:func:`run` for a fact already written as JSON text without its closing brace, starting
+    ``{"t": "deal"`` and without the keys ``sid`` and ``id`` (which this adds)."""
+    if not body.startswith(_DEAL):
+        raise EngineError(f"not a deal fact for {ruleset}: {body[:40]}")
+    sid = f"s{next(_SESSIONS)}"
+    return _run(ruleset, f'{body}, "sid": "{sid}", "id": "f1"}}', sid)
+
+
+def _run(ruleset: str, text: str, sid: str) -> list[str]:
     with _LOCK:
-        messages = _assert(ruleset, [fact], sid)
+        messages = _assert(ruleset, text, sid, False)
         rs = _RULESETS[ruleset]
-        fired = [rs.actions[_rule_name(m, rs, ruleset)] for m in messages]
-    if fired.count(SENTINEL) != 1:
+        actions = rs.actions
+        fired: list[str] = []
+        sentinels = 0
+        for m in messages:
+            end = m.find('"', 2)
+            action = actions.get(m[2:end]) if m.startswith('{"') else None
+            if action is None:
+                raise EngineError(f"durable-rules started an unknown action in {ruleset}: {m[:80]}")
+            if action == SENTINEL:
+                sentinels += 1
+            else:
+                fired.append(action)
+    if sentinels != 1:
         raise EngineError(f"the sentinel rule of {ruleset} did not run")
-    return [name for name in fired if name != SENTINEL]
+    return fired
 
 
 def run_many(ruleset: str, facts: Sequence[dict[str, Any]]) -> list[list[str]]:
@@ -220,22 +248,37 @@ def run_many(ruleset: str, facts: Sequence[dict[str, Any]]) -> list[list[str]]:
     sid = f"s{next(_SESSIONS)}"
     # The id is the fact's last key, so the C core writes it last in each action's message.
     batch = [{**fact, "t": "deal", "sid": sid, "id": f"f{i}"} for i, fact in enumerate(facts)]
-    out: list[list[str]] = [[] for _ in facts]
-    sentinels = [0] * len(facts)
+    return _run_many(ruleset, json.dumps(batch, ensure_ascii=False), sid, len(facts))
+
+
+def run_many_text(ruleset: str, bodies: Sequence[str]) -> list[list[str]]:
+    """:func:`run_many` for facts written as in :func:`run_text`."""
+    if not bodies:
+        return []
+    if not all(body.startswith(_DEAL) for body in bodies):
+        raise EngineError(f"not a deal fact for {ruleset}")
+    sid = f"s{next(_SESSIONS)}"
+    text = ", ".join([f'{body}, "sid": "{sid}", "id": "f{i}"}}' for i, body in enumerate(bodies)])
+    return _run_many(ruleset, f"[{text}]", sid, len(bodies))
+
+
+def _run_many(ruleset: str, text: str, sid: str, n: int) -> list[list[str]]:
+    out: list[list[str]] = [[] for _ in range(n)]
+    sentinels = [0] * n
     with _LOCK:
-        messages = _assert(ruleset, batch, sid)
+        messages = _assert(ruleset, text, sid, True)
         rs = _RULESETS[ruleset]
         for m in messages:
             action = rs.actions[_rule_name(m, rs, ruleset)]
             fid = _fact_id(m, ruleset)
             index = int(fid[1:]) if fid[:1] == "f" and fid[1:].isdigit() else -1
-            if not 0 <= index < len(facts) or fid != f"f{index}":
+            if not 0 <= index < n or fid != f"f{index}":
                 raise EngineError(f"durable-rules action for an unknown fact `{fid}` in {ruleset}")
             if action == SENTINEL:
                 sentinels[index] += 1
             else:
                 out[index].append(action)
-    if any(n != 1 for n in sentinels):
+    if any(k != 1 for k in sentinels):
         raise EngineError(f"the sentinel rule of {ruleset} did not run once for every fact")
     return out
 

@@ -22,9 +22,11 @@ positive rule only (the engine then decides "true" or "not true" for them).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from json.encoder import encode_basestring
 from typing import Any
 
 from screening.errors import EngineError, RulebookError
@@ -484,3 +486,199 @@ def fact_from_spec(
             node[last] = status
         fact["findings"] = tree
     return fact
+
+
+# The engine fact as JSON text, written directly (what ``json.dumps(fact_from_spec(...),
+# ensure_ascii=False)`` writes, byte for byte; tests/test_durable.py checks it on fixture and
+# generated deals): each known path's members are written once per deal (:func:`members`), and
+# a ruleset's fact joins the members of its paths section by section (:func:`fact_text`).
+
+PathKeys = tuple[int, str, str, str]
+"""How a path is asserted and the JSON text of its keys (``"name": ``, with the separator)."""
+
+
+def key_text(name: str) -> str:
+    """A JSON object key and its separator, as ``json.dumps`` writes them."""
+    return f"{encode_basestring(name)}: "
+
+
+def path_keys(
+    path: str, name: str, ranged_paths: frozenset[str], partial_paths: frozenset[str]
+) -> PathKeys:
+    """The keys a path's value is asserted under (see :func:`fact_spec`), as JSON text."""
+    if path in ranged_paths:
+        return _RANGED, key_text(f"{name}__lo"), key_text(f"{name}__hi"), ""
+    if path in partial_paths:
+        return _PARTIAL, key_text(name), key_text(f"{name}__n"), key_text(f"{name}__partial")
+    return _PLAIN, key_text(name), key_text(f"{name}__n"), ""
+
+
+def json_text(value: Any) -> str:
+    """A value as ``json.dumps(value, ensure_ascii=False)`` writes it (fast for the usual
+    engine values: strings, booleans, integers, lists of strings)."""
+    cls = value.__class__
+    if cls is str:
+        text: str = encode_basestring(value)
+        return text
+    if cls is bool:
+        return "true" if value else "false"
+    if cls is int:
+        return int.__repr__(value)
+    if cls is list and all(item.__class__ is str for item in value):
+        return "[" + ", ".join([encode_basestring(item) for item in value]) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def members(keys: PathKeys, value: Any) -> str:
+    """The JSON members a known path adds to its section, from its engine value (not None):
+    what :func:`fact_from_spec` puts in the section's dict, as text ("" adds none)."""
+    how, key, key2, key3 = keys
+    if how == _PLAIN:
+        if isinstance(value, list):
+            return f"{key}{json_text(value)}, {key2}{len(value)}"
+        return key + json_text(value)
+    if how == _RANGED:
+        lo, hi = value if isinstance(value, tuple) else (value, value)
+        if lo is None:
+            return "" if hi is None else key2 + json_text(hi)
+        if hi is None:
+            return key + json_text(lo)
+        return f"{key}{json_text(lo)}, {key2}{json_text(hi)}"
+    known = value[1] if isinstance(value, tuple) else value
+    return (
+        f"{key}{json_text(known)}, {key2}{len(known)}, {key3}{1 if isinstance(value, tuple) else 0}"
+    )
+
+
+FactLayout = tuple[tuple[tuple[str, tuple[str, ...]], ...], tuple[str, ...]]
+"""A ruleset's fact: per section (its opening text, its paths), then its finding rule ids."""
+
+
+def fact_layout(rs: CompiledRuleset) -> FactLayout:
+    """The sections and findings of a ruleset's fact, in the order :func:`fact_from_spec`
+    writes them (paths sorted, so each section's paths are consecutive)."""
+    sections: dict[str, list[str]] = {}
+    for path, section, _name in rs.fields:
+        if section in ("t", "sid", "id", "findings"):
+            raise EngineError(f"a fact section may not be called `{section}`")
+        sections.setdefault(section, []).append(path)
+    for _rule_id, heads, _key in rs.finding_keys:
+        if heads:
+            raise EngineError("nested finding keys are not written as text")
+    return (
+        tuple((f"{key_text(section)}{{", tuple(paths)) for section, paths in sections.items()),
+        tuple(rule_id for rule_id, _heads, _key in rs.finding_keys),
+    )
+
+
+def fact_text(layout: FactLayout, written: Mapping[str, str], findings: Mapping[str, str]) -> str:
+    """A ruleset's fact as JSON text without its closing brace (the adapter adds the session
+    and fact ids): ``written`` holds the members of each known path (:func:`members`),
+    ``findings`` the member of each finding the engine decided (``"key": true``)."""
+    sections, finding_ids = layout
+    out = ['{"t": "deal"']
+    for opening, paths in sections:
+        found = [written[p] for p in paths if p in written]
+        if found:
+            if "" in found:
+                found = [m for m in found if m]
+            out.append(f"{opening}{', '.join(found)}}}")
+    if finding_ids:
+        decided = [findings[f] for f in finding_ids if f in findings]
+        out.append(f'"findings": {{{", ".join(decided)}}}')
+    return ", ".join(out)
+
+
+# A fact that no rule of a ruleset can match need not be asserted: durable-rules never matches
+# a test of a key the fact lacks (`==`, `$neq`, `$lt`, `$lte`, `$gt`, `$gte`, `$ex`, `$iany`,
+# `$iall` alike; tests/test_engine_text.py checks each against the core), so a rule whose
+# tests all read absent keys cannot fire, and its complement neither. A rule's requirement is
+# a conjunction of clauses, each a set of keys of which at least one must be present; it is
+# sound but not exact (an `$or` becomes one clause: some key of some alternative), so a fact
+# is skipped only when every rule surely fails on it.
+
+Clause = frozenset[str]
+ALWAYS_KNOWN = "deal.as_of"  # the screening date: every fact carries it
+_TESTS = frozenset({"$neq", "$lt", "$lte", "$gt", "$gte", "$ex", "$iany", "$iall"})
+
+
+def requirement(expr: Any) -> tuple[Clause, ...]:
+    """The clauses a fact must satisfy for a compiled expression to match it (see above);
+    keys are dotted from the fact's root. No clause: the expression may match anything."""
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return ()  # not a form the compiler writes: assume nothing
+    ((key, value),) = expr.items()
+    if key == "$and":
+        if not isinstance(value, list):
+            return ()
+        clauses: list[Clause] = []
+        for part in value:
+            for clause in requirement(part):
+                if clause not in clauses:
+                    clauses.append(clause)
+        return tuple(clauses)
+    if key == "$or":
+        if not isinstance(value, list) or not value:
+            return ()
+        keys: set[str] = set()
+        for part in value:
+            alternative = requirement(part)
+            if not alternative:
+                return ()  # this alternative may match anything
+            keys.update(alternative[0])  # it needs one key of its first clause at least
+        return (frozenset(keys),)
+    if key in _TESTS:
+        if not isinstance(value, dict) or len(value) != 1:
+            return ()
+        return (frozenset(value),)
+    if key.startswith("$"):
+        return ()  # an operator the compiler does not write: assume nothing
+    return (frozenset({key}),)
+
+
+Requirements = tuple[tuple[Clause, ...], ...]
+"""Per rule of a ruleset, its clauses over presence tokens (see :func:`ruleset_requirements`)."""
+
+
+def ruleset_requirements(rs: CompiledRuleset) -> Requirements | None:
+    """Each rule's requirement over presence tokens: a fact path of the view for the keys its
+    value is asserted under, ``?<rule id>`` for a finding. None when some rule may match any
+    fact (the fact is then always asserted)."""
+    owners: dict[str, set[str]] = {}
+    for path, section, name in rs.fields:
+        for suffix in ("", "__n", "__lo", "__hi", "__partial"):
+            owners.setdefault(f"{section}.{name}{suffix}", set()).add(path)
+    for rule_id, _heads, key in rs.finding_keys:
+        owners.setdefault(f"findings.{key}", set()).add(f"?{rule_id}")
+    # A key two paths could write is left out (a clause holding it is then no requirement).
+    tokens = {key: next(iter(found)) for key, found in owners.items() if len(found) == 1}
+    out: list[tuple[Clause, ...]] = []
+    for spec in rs.definition.values():
+        conditions = spec.get("all")
+        if not isinstance(conditions, list) or len(conditions) != 1:
+            return None
+        clauses: list[Clause] = []
+        for clause in requirement(conditions[0].get("m")):
+            if not clause <= tokens.keys():
+                continue  # a key no fact of this ruleset carries (or `t`): no requirement
+            mapped = frozenset(tokens[k] for k in clause)
+            if ALWAYS_KNOWN in mapped:
+                continue  # always present: dropping a clause only ever asserts more
+            if mapped not in clauses:
+                clauses.append(mapped)
+        if not clauses:
+            return None
+        # Narrow clauses first: they are the likeliest to rule the rule out.
+        out.append(tuple(sorted(clauses, key=lambda c: (len(c), sorted(c)))))
+    return tuple(out)
+
+
+def cannot_match(requirements: Requirements, present: set[str]) -> bool:
+    """Whether every rule of a ruleset fails some clause on a fact with ``present`` tokens."""
+    for clauses in requirements:
+        for clause in clauses:
+            if clause.isdisjoint(present):
+                break
+        else:
+            return False  # this rule may fire
+    return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -19,7 +19,7 @@ from screening.model.numbers import Range
 from screening.model.numbers import compare as compare_range
 from screening.model.numbers import render as render_number
 from screening.model.reference import References
-from screening.rulebook.conditions import All, Condition, FindingRef, Leaf
+from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf
 
 
 class Outcome(NamedTuple):
@@ -145,6 +145,13 @@ class Scope:
         step)."""
         self._values.update(zip(paths, values, strict=True))
 
+    def remember_read(self, values: dict[str, Any]) -> None:
+        """Record values already read from the view (the dict is the scope's from now on)."""
+        if self._values:
+            self._values.update(values)
+        else:
+            self._values = values
+
     def lists_read(self) -> set[str]:
         """The reference lists the conditions of this screening have read."""
         return set(self._lists)
@@ -235,6 +242,150 @@ def status_function(cond: Condition) -> StatusFn:
         return result
 
     return any_status
+
+
+StratumFn = Callable[[Scope], tuple[list[str], list[str]]]
+
+
+def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
+    """The statuses of several rules as one function, built once per rulebook.
+
+    ``rules`` holds (rule id, condition, whether its false status is wanted). The function
+    writes each rule's status into ``scope.findings`` in order, and returns the ids that are
+    true and the wanted ids that are false: :func:`status_function` for every rule, each
+    condition flattened as in :func:`flat_status_function` and its top node's loop run here.
+    """
+    plan: list[tuple[str, tuple[_Item, ...], bool, Tri, bool]] = []
+    for rule_id, cond, wants_false in rules:
+        top = cond if isinstance(cond, All | AnyOf) else All((cond,), "")  # the same status
+        stop = not isinstance(top, All)
+        plan.append((rule_id, tuple(_flat_items(top)), stop, not stop, wants_false))
+    program = tuple(plan)
+
+    def stratum(scope: Scope) -> tuple[list[str], list[str]]:
+        statuses = scope.findings
+        values = scope._values
+        true: list[str] = []
+        false: list[str] = []
+        status: Tri
+        for rule_id, items, stop, result, wants_false in program:
+            # The loop of flat_status_function's node_status, inline (one call less per rule).
+            for kind, a, b, c, op in items:
+                if kind < _FINDING:  # a comparison: the same test as compare_status
+                    try:
+                        value = values[a]
+                    except KeyError:
+                        value = scope.value(a)
+                    if value is None:
+                        status = None
+                    elif value.__class__ is Range:
+                        status = compare_range(value, op, c)
+                    elif not kind:  # == (the commonest, then >=), without a call
+                        status = True if value == c else False  # noqa: SIM210 - bool()
+                    elif kind == _AT_LEAST:
+                        status = True if value >= c else False  # noqa: SIM210 - bool()
+                    else:
+                        status = bool(b(value, c))
+                elif kind == _FINDING:
+                    status = statuses.get(a)
+                elif kind == _NOT_FINDING:
+                    status = statuses.get(a)
+                    if status is not None:
+                        status = not status
+                elif kind == _LIST:  # the same test as leaf_status
+                    value = scope.value(a)
+                    if value is None:
+                        status = None
+                    else:
+                        status = eval_leaf(b, value, scope.references, scope.as_of, scope.listed(b))
+                else:
+                    status = a(scope)
+                if status is stop:
+                    result = stop
+                    break
+                if status is None:
+                    result = None
+            statuses[rule_id] = result
+            if result is True:
+                true.append(rule_id)
+            elif result is False and wants_false:
+                false.append(rule_id)
+        return true, false
+
+    return stratum
+
+
+# Item kinds: comparisons first (`==` must be 0), so `kind < _FINDING` tells one.
+_EQUAL, _AT_LEAST, _COMPARISON, _FINDING, _NOT_FINDING, _LIST, _NODE = range(7)
+_Item = tuple[int, Any, Any, Any, str]
+
+
+def flat_status_function(cond: Condition) -> StatusFn:
+    """:func:`status_function` with fewer calls: each ``all``/``any`` node tests its leaves
+    itself, and a node nested in one of its own kind is spliced into it (Kleene and/or are
+    associative, and the children keep their order and the same short cuts, so a reference
+    list is resolved, and recorded as read, exactly when the closures would resolve it)."""
+    if not isinstance(cond, All | AnyOf):
+        return status_function(cond)
+    items = tuple(_flat_items(cond))
+    stop: bool = not isinstance(cond, All)  # the status that decides the node at once
+    start: bool = not stop
+
+    def node_status(scope: Scope) -> Tri:
+        values = scope._values
+        result: Tri = start
+        status: Tri
+        for kind, a, b, c, op in items:
+            if kind < _FINDING:  # a comparison: the same test as compare_status
+                try:
+                    value = values[a]
+                except KeyError:
+                    value = scope.value(a)
+                if value is None:
+                    status = None
+                elif value.__class__ is Range:
+                    status = compare_range(value, op, c)
+                else:
+                    status = bool(b(value, c))
+            elif kind == _FINDING:
+                status = scope.findings.get(a)
+            elif kind == _NOT_FINDING:
+                status = scope.findings.get(a)
+                if status is not None:
+                    status = not status
+            elif kind == _LIST:  # the same test as leaf_status
+                value = scope.value(a)
+                if value is None:
+                    status = None
+                else:
+                    status = eval_leaf(b, value, scope.references, scope.as_of, scope.listed(b))
+            else:
+                status = a(scope)
+            if status is stop:
+                return stop
+            if status is None:
+                result = None
+        return result
+
+    return node_status
+
+
+def _flat_items(cond: All | AnyOf) -> list[_Item]:
+    out: list[_Item] = []
+    for child in cond.children:
+        if isinstance(child, Leaf):
+            if child.op in _COMPARE:
+                kind = {"==": _EQUAL, ">=": _AT_LEAST}.get(child.op, _COMPARISON)
+                out.append((kind, child.path, _COMPARE[child.op], child.value, child.op))
+            else:
+                out.append((_LIST, child.path, child, None, ""))
+        elif isinstance(child, FindingRef):
+            out.append((_NOT_FINDING if child.negated else _FINDING, child.rule_id, None, None, ""))
+        elif type(child) is type(cond):
+            out.extend(_flat_items(child))
+        else:
+            out.append((_NODE, flat_status_function(child), None, None, ""))
+    return out
 
 
 _FIELD_INFO: dict[str, tuple[Any, str, str]] = {}

@@ -12,27 +12,40 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import compress, repeat
+from json.encoder import encode_basestring
 from typing import Any
 
 from screening._version import __version__
 from screening.engine import _durable, consortium
 from screening.engine.compiler import (
     CompiledRuleset,
+    FactLayout,
+    PathKeys,
+    Requirements,
+    cannot_match,
     compile_rulebook,
     engine_value,
-    fact_from_spec,
-    fact_spec,
+    fact_layout,
+    fact_text,
+    finding_key,
+    key_text,
+    members,
+    path_keys,
+    ruleset_requirements,
 )
 from screening.engine.evaluate import (
     Outcome,
     Scope,
     StatusFn,
+    StratumFn,
     cached_field_info,
     eval_leaf,
     evaluate,
     render_leaf,
     render_value,
     status_function,
+    stratum_function,
 )
 from screening.engine.memo import build_summary
 from screening.engine.verdict import (
@@ -123,11 +136,49 @@ class _Plan:
         groups: dict[str, list[str]] = {}
         for path in self.paths:
             groups.setdefault(path.split(".", 1)[0], []).append(path)
-        self.section_reads: list[tuple[str, Callable[[Any], Any], tuple[str, ...]]] = [
-            (section, _getter([p.split(".", 1)[1] for p in paths]), tuple(paths))
+        keys: dict[str, PathKeys] = {}
+        for rs in rulesets:
+            for path, _section, name in rs.fields:
+                keys[path] = path_keys(path, name, rs.ranged, rs.partial)
+        # Per section: its getter, its paths, and per path (path, its keys, and for a path
+        # asserted under its own name the member texts of true and false and the key).
+        self.section_reads: list[
+            tuple[str, Callable[[Any], Any], tuple[str, ...], tuple[_PathWrite, ...]]
+        ] = [
+            (
+                section,
+                _getter([p.split(".", 1)[1] for p in paths]),
+                tuple(paths),
+                tuple(_path_write(p, keys[p]) for p in paths),
+            )
             for section, paths in groups.items()
         ]
-        self.fact_specs = {rs.name: fact_spec(rs) for rs in rulesets}
+        self.no_values: dict[str, Any] = dict.fromkeys(
+            path for _section, _read, paths, _writes in self.section_reads for path in paths
+        )
+        self.layouts: dict[str, FactLayout] = {rs.name: fact_layout(rs) for rs in rulesets}
+        # What a fact must carry for some rule of the ruleset to match it (None: anything may).
+        self.requirements: dict[str, Requirements | None] = {
+            rs.name: ruleset_requirements(rs) for rs in rulesets
+        }
+        # Per stratum: one function deciding every rule's status (the evaluator), and the
+        # engine's view of each finding as fact text for the strata above.
+        self.programs: list[StratumFn] = [
+            stratum_function(
+                [(rule.id, rule.guarded, rule.id in self.complemented) for rule, _ in checks]
+            )
+            for _rulesets, checks in self.strata
+        ]
+        # Per finding: its member in a fact when true, when false, and its presence token.
+        self.finding_text: dict[str, tuple[str, str, str]] = {
+            rule.id: (
+                f"{key_text(finding_key(rule.id))}true",
+                f"{key_text(finding_key(rule.id))}false",
+                f"?{rule.id}",
+            )
+            for rule in book.rules.values()
+            if rule.kind == "finding"
+        }
         self.leaves = {rule_id: leaves(cond) for rule_id, cond in self.guarded.items()}
         self.outcome_rules: dict[str, list[Rule]] = {}
         self.exemptions: list[Rule] = []
@@ -213,8 +264,21 @@ class Evaluation:
         self.unknown: dict[str, list[str]] = {}  # unknown_facts, per rule
 
 
-def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, Any]:
-    """Every fact path the rulesets read, in engine form; the scope remembers the raw values."""
+_PLAIN = path_keys("x.y", "y", frozenset(), frozenset())[0]
+_PathWrite = tuple[str, PathKeys, str, str, str]
+
+
+def _path_write(path: str, keys: PathKeys) -> _PathWrite:
+    """(path, keys, and for a path asserted under its own name: the key, and its members for
+    true and for false; else three empty strings)."""
+    if keys[0] != _PLAIN:
+        return path, keys, "", "", ""
+    return path, keys, keys[1], f"{keys[1]}true", f"{keys[1]}false"
+
+
+def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, str]:
+    """The JSON members of every known fact path the rulesets read (see
+    :func:`~screening.engine.compiler.members`); the scope remembers the raw values."""
     sections: dict[str, Any] = {
         "deal": view.deal,
         "investor": view.investor,
@@ -222,19 +286,31 @@ def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, Any]:
         "rights": view.rights,
         **view.extra,
     }
-    out: dict[str, Any] = {}
-    remember = scope.remember_all
-    same = _ENGINE_SAME
-    for section, read, paths in plan.section_reads:
+    out: dict[str, str] = {}
+    read_values = plan.no_values.copy()  # every path, each overwritten below (no resizing)
+    is_not = operator.is_not
+    for section, read, paths, writes in plan.section_reads:
         values = read(sections[section])
-        remember(paths, values)
-        for path, value in zip(paths, values, strict=True):
-            # None, booleans and strings are their own engine form (the common case).
-            out[path] = value if value.__class__ in same else engine_value(value)
+        read_values.update(zip(paths, values, strict=True))
+        # Known values only (most are unknown), picked out without a Python loop.
+        known = compress(zip(writes, values, strict=True), map(is_not, values, repeat(None)))
+        for (path, keys, plain, true, false), value in known:
+            cls = value.__class__
+            # Booleans and strings are their own engine form (the common case).
+            if cls is bool and plain:
+                out[path] = true if value else false
+            elif cls is str and plain:
+                out[path] = plain + encode_basestring(value)
+            elif cls is list and plain and all(item.__class__ is str for item in value):
+                # A list of strings is its own engine form too (engine_value's str() of each).
+                items = ", ".join([encode_basestring(item) for item in value])
+                out[path] = f"{plain}[{items}], {keys[2]}{len(value)}"
+            else:
+                engine = engine_value(value)
+                if engine is not None:
+                    out[path] = members(keys, engine)
+    scope.remember_read(read_values)
     return out
-
-
-_ENGINE_SAME = frozenset({type(None), bool, str})
 
 
 def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
@@ -247,23 +323,56 @@ def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
 
 def _decide(
     ev: Evaluation,
+    stratum: int,
+    fired: set[str],
+    refuted: set[str],
+    engine_findings: dict[str, str],
+    check: bool,
+    present: set[str] | None = None,
+) -> None:
+    """One stratum's statuses for one deal: the evaluator's, checked against the engine's.
+
+    The evaluator's true rules must be exactly those the engine fired, and its false rules
+    among those compiled with their complement exactly those the engine refuted; otherwise
+    :func:`_disagreement` names the first rule they disagree on. ``engine_findings`` gains the
+    engine's decided findings, as fact text for the strata above, and ``present`` their
+    presence tokens (see :func:`~screening.engine.compiler.ruleset_requirements`).
+    """
+    plan = _plan(ev.book)
+    true, false = plan.programs[stratum](ev.scope)
+    if (fired & refuted) or (check and (fired != set(true) or refuted != set(false))):
+        _disagreement(ev, plan.decisions[stratum], fired, refuted, check)
+    texts = plan.finding_text
+    for rule_id in fired:
+        text = texts.get(rule_id)
+        if text is not None:
+            engine_findings[rule_id] = text[0]
+            if present is not None:
+                present.add(text[2])
+    for rule_id in refuted:
+        text = texts.get(rule_id)
+        if text is not None:
+            engine_findings[rule_id] = text[1]
+            if present is not None:
+                present.add(text[2])
+
+
+def _disagreement(
+    ev: Evaluation,
     checks: list[tuple[str, StatusFn, bool, bool]],
     fired: set[str],
     refuted: set[str],
-    engine_findings: dict[str, Tri],
     check: bool,
 ) -> None:
-    """One stratum's statuses for one deal: the evaluator's, checked against the engine's."""
-    scope, statuses = ev.scope, ev.status
-    for rule_id, status_of, finding, complemented in checks:
-        status = statuses[rule_id] = status_of(scope)
+    """Rule by rule, the first disagreement between the engine and the evaluator (raised)."""
+    statuses = ev.status
+    for rule_id, _status_of, _finding, complemented in checks:
+        status = statuses[rule_id]
         engine_status: Tri = True if rule_id in fired else None
         if rule_id in refuted:
             engine_status = False if engine_status is None else None
             if rule_id in fired:
                 raise EngineError(f"rule `{rule_id}` both fired and was refuted by the engine")
-        if finding:
-            engine_findings[rule_id] = engine_status
         if complemented:  # the engine decides true, false or unknown
             agree = engine_status == status
         else:  # only its positive rule is compiled: true or not true
@@ -279,16 +388,21 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     """Run every stratum through durable-rules and the evaluator; they must agree."""
     ev = Evaluation(book, view)
     plan = _plan(book)
-    engine_values = _engine_values(plan, view, ev.scope)
-    engine_findings: dict[str, Tri] = {}
-    for (rulesets, _checks), decisions in zip(plan.strata, plan.decisions, strict=True):
+    written = _engine_values(plan, view, ev.scope)
+    engine_findings: dict[str, str] = {}
+    layouts, requirements = plan.layouts, plan.requirements
+    present = set(written)  # presence tokens (see compiler.ruleset_requirements)
+    run = _durable.run_text
+    for stratum, (rulesets, _checks) in enumerate(plan.strata):
         fired: set[str] = set()
         refuted: set[str] = set()
         for rs in rulesets:
-            fact = fact_from_spec(plan.fact_specs[rs.name], engine_values, engine_findings)
-            for action in _durable.run(rs.name, fact):
+            needs = requirements[rs.name]
+            if needs is not None and cannot_match(needs, present):
+                continue  # the fact lacks a key every rule tests: the engine would fire none
+            for action in run(rs.name, fact_text(layouts[rs.name], written, engine_findings)):
                 (fired if action[0] == "+" else refuted).add(action[1:])
-        _decide(ev, decisions, fired, refuted, engine_findings, check)
+        _decide(ev, stratum, fired, refuted, engine_findings, check, present)
     return ev
 
 
@@ -301,10 +415,8 @@ def evaluate_rules(book: Rulebook, view: FactView) -> Evaluation:
     """
     ev = Evaluation(book, view)
     scope = ev.scope
-    status = ev.status
-    for _, checks in _plan(book).strata:
-        for rule, status_of in checks:
-            status[rule.id] = status_of(scope)
+    for program in _plan(book).programs:
+        program(scope)
     return ev
 
 
@@ -315,19 +427,23 @@ def run_rules_many(
     them (strata in lock-step), the same statuses and the same cross-check for each deal."""
     plan = _plan(book)
     evs = [Evaluation(book, view) for view in views]
-    values = [_engine_values(plan, ev.view, ev.scope) for ev in evs]
-    findings: list[dict[str, Tri]] = [{} for _ in evs]
-    for (rulesets, _checks), decisions in zip(plan.strata, plan.decisions, strict=True):
+    written = [_engine_values(plan, ev.view, ev.scope) for ev in evs]
+    findings: list[dict[str, str]] = [{} for _ in evs]
+    present = [set(w) for w in written]  # per deal, as in run_rules
+    for stratum, (rulesets, _checks) in enumerate(plan.strata):
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
         for rs in rulesets:
-            spec = plan.fact_specs[rs.name]
-            facts = [fact_from_spec(spec, v, f) for v, f in zip(values, findings, strict=True)]
-            for i, actions in enumerate(_durable.run_many(rs.name, facts)):
+            layout, needs = plan.layouts[rs.name], plan.requirements[rs.name]
+            asserted = [
+                i for i in range(len(evs)) if needs is None or not cannot_match(needs, present[i])
+            ]
+            texts = [fact_text(layout, written[i], findings[i]) for i in asserted]
+            for i, actions in zip(asserted, _durable.run_many_text(rs.name, texts), strict=True):
                 for action in actions:
                     (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
         for i, ev in enumerate(evs):
-            _decide(ev, decisions, fired[i], refuted[i], findings[i], check)
+            _decide(ev, stratum, fired[i], refuted[i], findings[i], check, present[i])
     return evs
 
 
