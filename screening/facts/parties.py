@@ -25,6 +25,7 @@ match index built from a :class:`~screening.model.reference.References` object i
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,7 +39,7 @@ from screening.facts.names import (
     words_align,
 )
 from screening.model.numbers import Num, pct_bounds, render
-from screening.model.reference import Entry, References
+from screening.model.reference import Entry, ReferenceList, References
 
 LISTS: dict[str, str] = {
     "bis_entity_list": "BIS Entity List",
@@ -156,16 +157,24 @@ def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) ->
     return sorted({i for p in chosen for i in p})
 
 
-_INDEX: dict[int, tuple[References, dict[str, _ListIndex]]] = {}
+_INDEX: dict[int, tuple[References, dict[str, _ListIndex], _Screenings]] = {}
 
 
 def _indexes(references: References) -> dict[str, _ListIndex]:
     """Per-list indexes of a References object, built once per object."""
+    return _reference_data(references)[1]
+
+
+def _reference_data(
+    references: References,
+) -> tuple[References, dict[str, _ListIndex], _Screenings]:
+    """The indexes of a References object and its cache of screened names, built once per
+    object; every call notes the lists read (every screening reads them)."""
     cached = _INDEX.get(id(references))
     if cached is not None and cached[0] is references:
         for list_id in cached[1]:  # built once, but every screening reads the lists
             references.note(REFERENCE_PREFIX + list_id)
-        return cached[1]
+        return cached
     built = {}
     for list_id in sorted(LISTS):
         ref = references.get(REFERENCE_PREFIX + list_id)
@@ -173,8 +182,9 @@ def _indexes(references: References) -> dict[str, _ListIndex]:
             built[list_id] = _build(list_id, ref.entries)
     if len(_INDEX) > 64:  # a few rulebooks per process; never grow without bound
         _INDEX.clear()
-    _INDEX[id(references)] = (references, built)
-    return built
+    data = (references, built, _Screenings())
+    _INDEX[id(references)] = data
+    return data
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,6 +231,36 @@ class NameScreening:
     best_score: Decimal  # best fuzzy score of a non-matching entry (0 when none >= floor)
 
 
+SCREENED_NAMES_KEPT = 2048
+"""Screenings of names kept per References object, least recently used dropped first: a bulk
+review sees mostly unique names, so the cache is bounded (each entry is a few hundred bytes);
+it serves the names that recur (common owners, funds, the same party in many deals)."""
+
+_ScreeningKey = tuple[str, dt.date, tuple[str, ...], Decimal]
+
+
+class _Screenings:
+    """A bounded least-recently-used cache of name screenings (one per References object)."""
+
+    def __init__(self, size: int = SCREENED_NAMES_KEPT) -> None:
+        self.size = size
+        self._kept: OrderedDict[_ScreeningKey, NameScreening] = OrderedDict()
+
+    def get(self, key: _ScreeningKey) -> NameScreening | None:
+        found = self._kept.get(key)
+        if found is not None:
+            self._kept.move_to_end(key)
+        return found
+
+    def put(self, key: _ScreeningKey, screening: NameScreening) -> None:
+        self._kept[key] = screening
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
 def _attr(entry: Entry, key: str) -> str:
     value = entry.attributes.get(key)
     if isinstance(value, list):
@@ -239,8 +279,26 @@ def screen_name(
     """Screen one name against every restricted list in force on ``as_of``.
 
     A name with a parenthetical (``X (Y)``) is screened as written, as ``X`` and as ``Y``.
+    A screening depends only on its arguments, so the last few thousand are kept per
+    References object (:data:`SCREENED_NAMES_KEPT`).
     """
-    matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in sorted(set(declared))]
+    screenings = _reference_data(references)[2]  # notes the lists read, as a screening does
+    key = (name, as_of, tuple(sorted(set(declared))), threshold)
+    found = screenings.get(key)
+    if found is None:
+        found = _screen_name(name, references, as_of, key[2], threshold)
+        screenings.put(key, found)
+    return found
+
+
+def _screen_name(
+    name: str,
+    references: References,
+    as_of: dt.date,
+    declared: tuple[str, ...],
+    threshold: Decimal,
+) -> NameScreening:
+    matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
     best = Decimal(0)
     for variant in name_variants(name):
@@ -346,22 +404,58 @@ class OwnershipRule:
     reaches_target: bool = False  # the target is tested too (its recorded owners)
 
 
-def ownership_rules(references: References, as_of: dt.date) -> dict[str, OwnershipRule]:
-    """The ownership rules in force on ``as_of`` (reference list ``restricted_ownership_rules``)."""
-    ref = references.get(OWNERSHIP_RULES)
-    out: dict[str, OwnershipRule] = {}
-    for entry in ref.entries if ref else ():
-        if not entry.in_force(as_of):
-            continue
+@dataclass
+class _ParsedRules:
+    """An ownership-rules list parsed once: each entry with its rule, in list order, and the
+    rules in force on the dates asked so far (a few hundred dates at most are kept)."""
+
+    ref: ReferenceList
+    rules: tuple[tuple[Entry, OwnershipRule], ...]
+    on: dict[dt.date, tuple[tuple[str, OwnershipRule], ...]] = field(default_factory=dict)
+
+
+_RULES: dict[int, _ParsedRules] = {}
+
+
+def _parsed_rules(ref: ReferenceList) -> _ParsedRules:
+    """The rules of an ownership-rules list, parsed once per list object (a rule depends only on
+    the reference data; which rules are in force, on the date)."""
+    cached = _RULES.get(id(ref))
+    if cached is not None and cached.ref is ref:
+        return cached
+    parsed = []
+    for entry in ref.entries:
         counts = entry.attributes.get("counts") or [entry.value]
-        out[entry.value] = OwnershipRule(
+        rule = OwnershipRule(
             entry.value,
             Decimal(str(entry.attributes.get("threshold", 50))),
             tuple(sorted(str(c) for c in counts)),
             str(entry.attributes.get("citation") or ""),
             bool(entry.attributes.get("reaches_target", False)),
         )
-    return dict(sorted(out.items()))
+        parsed.append((entry, rule))
+    if len(_RULES) > 64:  # a few rulebooks per process; never grow without bound
+        _RULES.clear()
+    _RULES[id(ref)] = found = _ParsedRules(ref, tuple(parsed))
+    return found
+
+
+def ownership_rules(references: References, as_of: dt.date) -> dict[str, OwnershipRule]:
+    """The ownership rules in force on ``as_of`` (reference list ``restricted_ownership_rules``)."""
+    ref = references.get(OWNERSHIP_RULES)
+    if ref is None:
+        return {}
+    parsed = _parsed_rules(ref)
+    rules = parsed.on.get(as_of)
+    if rules is None:
+        out: dict[str, OwnershipRule] = {}
+        for entry, rule in parsed.rules:
+            if entry.in_force(as_of):
+                out[entry.value] = rule
+        if len(parsed.on) >= 256:  # screening dates vary by deal: keep a bounded few
+            parsed.on.clear()
+        rules = parsed.on[as_of] = tuple(sorted(out.items()))
+    return dict(rules)
 
 
 @dataclass
