@@ -225,3 +225,45 @@ def test_enumerations_match_the_record_types() -> None:
     assert all(field_info(path) is not None for path in ENUMS)
     literal = typing.get_args(ConnectedVehicle.model_fields["role"].annotation)[0]
     assert set(typing.get_args(literal)) == set(ENUMS["vehicle.role"])
+
+
+def test_field_or_none_is_getattr_with_none() -> None:
+    """The quick attribute read answers as ``getattr(obj, name, None)`` does, for every record of
+    every fixture deal, names its class has (fields, properties) and names it lacks."""
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    from screening.facts.sections.base import field_or_none
+    from screening.model.loader import load_deal
+
+    names = [
+        "assets",
+        "contributed_assets",
+        "supply_terms",
+        "property_rights",
+        "arrangement",
+        "limited_partners",
+        "controlled_by_foreign_person",
+        "voting",
+        "party",
+        "owners",
+        "name",
+        "kind",
+        "no_such_field",
+    ]
+    seen: set[str] = set()
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "deals"
+    for path in sorted(root.glob("*.yaml")):
+        stack: list[Any] = [load_deal(path)]
+        while stack:
+            obj = stack.pop()
+            for name in names:
+                assert field_or_none(obj, name) == getattr(obj, name, None), (path, obj, name)
+            seen.add(type(obj).__name__)
+            for value in obj.__dict__.values():
+                items = value if isinstance(value, list) else [value]
+                stack.extend(v for v in items if isinstance(v, BaseModel))
+    assert field_or_none(None, "x") is None
+    assert field_or_none(Decimal(1), "real") == Decimal(1)
+    assert {"Party", "Owner", "Rights"} <= seen
