@@ -429,3 +429,43 @@ def test_ownership_rules_by_date_match_a_fresh_parse() -> None:
         got.clear()  # a caller's copy: the kept rules are untouched
         assert ownership_rules(REFS, on) == dict(sorted(expected.items()))
     assert parties._RULES[id(ref)].ref is ref
+
+
+def _strip_forms_reference(words: list[str]) -> list[str]:
+    """Legal forms stripped as the first version did: every phrase compared in full."""
+    from screening.facts.names import LEGAL_PHRASES, LEGAL_PREFIXES, LEGAL_SUFFIXES
+
+    core = list(words)
+    changed = True
+    while changed and len(core) > 1:
+        changed = False
+        for phrase in LEGAL_PHRASES:
+            n = len(phrase)
+            if len(core) > n and tuple(core[-n:]) == phrase:
+                core, changed = core[:-n], True
+            elif len(core) > n and tuple(core[:n]) == phrase:
+                core, changed = core[n:], True
+        if len(core) > 1 and core[-1] in LEGAL_SUFFIXES:
+            core, changed = core[:-1], True
+        if len(core) > 1 and core[0] in LEGAL_PREFIXES:
+            core, changed = core[1:], True
+    return core
+
+
+def test_legal_forms_stripped_as_by_full_comparison() -> None:
+    """The quick test on a phrase's end words strips exactly what comparing every phrase in full
+    does, on names made of legal-form words in any order (seeded, deterministic)."""
+    import random
+
+    from screening.facts.names import LEGAL_PHRASES, LEGAL_PREFIXES, LEGAL_SUFFIXES, _strip_forms
+
+    vocab = sorted(
+        {w for p in LEGAL_PHRASES for w in p} | LEGAL_SUFFIXES | LEGAL_PREFIXES | {"acme", "co"}
+    )
+    rng = random.Random(5)
+    for _ in range(20_000):
+        words = [rng.choice(vocab) for _ in range(rng.randint(1, 8))]
+        if rng.random() < 0.5:
+            phrase = list(rng.choice(LEGAL_PHRASES))
+            words = words + phrase if rng.random() < 0.5 else phrase + words
+        assert _strip_forms(words) == _strip_forms_reference(words), words
