@@ -392,7 +392,7 @@ def test_screenings_are_kept_bounded_and_same_as_fresh() -> None:
                     name, refs, on, tuple(sorted(set(declared))), parties.POSSIBLE_MATCH_THRESHOLD
                 )
                 assert kept == fresh
-    cache = parties._INDEX[id(refs)][2]
+    cache = parties._INDEX[id(refs)].screenings
     assert len(cache) == len(names) * 2 * 2  # a repeated declared list is the same screening
     small = parties._Screenings(size=2)
     a, b, c = (screen_name(n, refs, ON) for n in names[:3])

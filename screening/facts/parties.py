@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from screening.facts.names import (
     compact,
@@ -148,8 +148,8 @@ def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) ->
     """
     if keys is None:
         keys = sorted(_block_keys(query))
-    postings = [index.blocks.get(key, ()) for key in keys]
-    postings = [p for p in postings if p]
+    blocks = index.blocks
+    postings = [p for p in map(blocks.get, keys) if p]
     if not postings:
         return []
     rare = [p for p in postings if len(p) <= COMMON_BLOCK]
@@ -157,22 +157,29 @@ def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) ->
     return sorted({i for p in chosen for i in p})
 
 
-_INDEX: dict[int, tuple[References, dict[str, _ListIndex], _Screenings]] = {}
+class _Kept(NamedTuple):
+    """What a References object's restricted lists give, built once per object."""
+
+    references: References
+    indexes: dict[str, _ListIndex]  # by list id
+    screenings: _Screenings  # the names screened lately
+    ordered: tuple[tuple[str, _ListIndex], ...]  # the indexes in list-id order
+
+
+_INDEX: dict[int, _Kept] = {}
 
 
 def _indexes(references: References) -> dict[str, _ListIndex]:
     """Per-list indexes of a References object, built once per object."""
-    return _reference_data(references)[1]
+    return _reference_data(references).indexes
 
 
-def _reference_data(
-    references: References,
-) -> tuple[References, dict[str, _ListIndex], _Screenings]:
+def _reference_data(references: References) -> _Kept:
     """The indexes of a References object and its cache of screened names, built once per
     object; every call notes the lists read (every screening reads them)."""
     cached = _INDEX.get(id(references))
-    if cached is not None and cached[0] is references:
-        for list_id in cached[1]:  # built once, but every screening reads the lists
+    if cached is not None and cached.references is references:
+        for list_id in cached.indexes:  # built once, but every screening reads the lists
             references.note(REFERENCE_PREFIX + list_id)
         return cached
     built = {}
@@ -182,9 +189,21 @@ def _reference_data(
             built[list_id] = _build(list_id, ref.entries)
     if len(_INDEX) > 64:  # a few rulebooks per process; never grow without bound
         _INDEX.clear()
-    data = (references, built, _Screenings())
+    data = _Kept(references, built, _Screenings(), tuple(sorted(built.items())))
     _INDEX[id(references)] = data
     return data
+
+
+_RAPIDFUZZ: list[Any] = []
+
+
+def _rapidfuzz() -> tuple[Any, Any]:
+    """rapidfuzz's ``fuzz`` and ``process``, imported when first needed (a cold start saved)."""
+    if not _RAPIDFUZZ:
+        from rapidfuzz import fuzz, process
+
+        _RAPIDFUZZ.extend((fuzz, process))
+    return _RAPIDFUZZ[0], _RAPIDFUZZ[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,7 +301,7 @@ def screen_name(
     A screening depends only on its arguments, so the last few thousand are kept per
     References object (:data:`SCREENED_NAMES_KEPT`).
     """
-    screenings = _reference_data(references)[2]  # notes the lists read, as a screening does
+    screenings = _reference_data(references).screenings  # notes the lists read, as screening does
     key = (name, as_of, tuple(sorted(set(declared))), threshold)
     found = screenings.get(key)
     if found is None:
@@ -301,8 +320,9 @@ def _screen_name(
     matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
     best = Decimal(0)
+    indexes = _reference_data(references).ordered
     for variant in name_variants(name):
-        found, maybe, score = _screen_variant(variant, references, as_of, threshold)
+        found, maybe, score = _screen_variant(variant, indexes, as_of, threshold)
         matches.extend(found)
         possible.extend(maybe)
         best = max(best, score)
@@ -316,7 +336,10 @@ def _screen_name(
 
 
 def _screen_variant(
-    name: str, references: References, as_of: dt.date, threshold: Decimal
+    name: str,
+    indexes: tuple[tuple[str, _ListIndex], ...],
+    as_of: dt.date,
+    threshold: Decimal,
 ) -> tuple[list[NameMatch], list[NameMatch], Decimal]:
     """Matches, possible matches (one per list) and the best fuzzy score of one name form."""
     key = compact(name)
@@ -326,7 +349,7 @@ def _screen_variant(
     possible: list[NameMatch] = []
     best = Decimal(0)
     keys: list[str] | None = None  # the query's blocking keys, the same for every list
-    for list_id, index in sorted(_indexes(references).items()):
+    for list_id, index in indexes:  # in list-id order
         hits = [n for n in index.exact.get(key, ()) if n.entry.in_force(as_of)]
         if hits:
             # One match per entry: by name when the name matches, else by its first alias.
@@ -353,8 +376,7 @@ def _screen_variant(
         candidates = _candidates(index, query, keys)
         if not candidates:
             continue  # nothing to score: no possible match in this list
-        from rapidfuzz import fuzz, process  # only when a listed name shares a key: cold start
-
+        fuzz, process = _rapidfuzz()  # only when a listed name shares a key: cold start
         found = process.extract(
             ordered,
             [index.choices[i] for i in candidates],
