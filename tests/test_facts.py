@@ -267,3 +267,32 @@ def test_field_or_none_is_getattr_with_none() -> None:
     assert field_or_none(None, "x") is None
     assert field_or_none(Decimal(1), "real") == Decimal(1)
     assert {"Party", "Owner", "Rights"} <= seen
+
+
+def test_derive_restores_the_meanings_read(rulebook: Any) -> None:
+    """derive() with ``reads`` applies only the meanings read, and restores the outer ones after,
+    also when it fails."""
+    from screening.facts import gates
+
+    seen: list[bool] = []
+    deal = Deal.model_validate(BASE_DEAL).root
+    real = gates.applies
+
+    def spy(marker: str) -> bool:
+        seen.append(real(marker))
+        return seen[-1]
+
+    import screening.facts.derive as derive_module
+
+    original = derive_module.applies
+    derive_module.applies = spy
+    try:
+        derive(deal, rulebook.references, AS_OF, reads=frozenset())
+        assert seen and not any(seen)  # no marker read: none applies
+        assert gates.applies(gates.ISSUE_12_REVIEW)  # outside: today's meanings
+        with gates.rulebook_reading({"x.y"}):
+            with pytest.raises(AttributeError):
+                derive(None, rulebook.references, AS_OF, reads={gates.ISSUE_12_REVIEW})  # type: ignore[arg-type]
+            assert not gates.applies(gates.ISSUE_12_REVIEW)  # the outer reading is back
+    finally:
+        derive_module.applies = original

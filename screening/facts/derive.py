@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from screening.facts.business import us_business_assets
-from screening.facts.gates import ISSUE_12_REVIEW, applies, rulebook_reading
+from screening.facts.gates import ISSUE_12_REVIEW, applies, done_reading, reading
 from screening.facts.ownership import (
     StateBounds,
     chain,
@@ -61,8 +61,11 @@ def derive(
     """Compute the fact view of a deal as of a date: one named step per section. ``reads``:
     the fact paths the rulebook reads, which decide the meanings it opts into
     (:mod:`screening.facts.gates`); ``None``: today's meanings."""
-    with rulebook_reading(reads):
+    token = reading(reads)  # as `with rulebook_reading(reads)`, without a generator per deal
+    try:
         return _derive(deal, references, as_of)
+    finally:
+        done_reading(token)
 
 
 def _derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView:

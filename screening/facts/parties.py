@@ -164,6 +164,7 @@ class _Kept(NamedTuple):
     indexes: dict[str, _ListIndex]  # by list id
     screenings: _Screenings  # the names screened lately
     ordered: tuple[tuple[str, _ListIndex], ...]  # the indexes in list-id order
+    read: tuple[str, ...]  # the names of the reference lists indexed
 
 
 _INDEX: dict[int, _Kept] = {}
@@ -179,8 +180,8 @@ def _reference_data(references: References) -> _Kept:
     object; every call notes the lists read (every screening reads them)."""
     cached = _INDEX.get(id(references))
     if cached is not None and cached.references is references:
-        for list_id in cached.indexes:  # built once, but every screening reads the lists
-            references.note(REFERENCE_PREFIX + list_id)
+        for name in cached.read:  # built once, but every screening reads the lists
+            references.note(name)
         return cached
     built = {}
     for list_id in sorted(LISTS):
@@ -189,7 +190,13 @@ def _reference_data(references: References) -> _Kept:
             built[list_id] = _build(list_id, ref.entries)
     if len(_INDEX) > 64:  # a few rulebooks per process; never grow without bound
         _INDEX.clear()
-    data = _Kept(references, built, _Screenings(), tuple(sorted(built.items())))
+    data = _Kept(
+        references,
+        built,
+        _Screenings(),
+        tuple(sorted(built.items())),
+        tuple(REFERENCE_PREFIX + list_id for list_id in built),
+    )
     _INDEX[id(references)] = data
     return data
 
