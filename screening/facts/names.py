@@ -366,6 +366,9 @@ _PHRASES: tuple[tuple[tuple[str, ...], int, str, str], ...] = tuple(
     (phrase, len(phrase), phrase[0], phrase[-1]) for phrase in LEGAL_PHRASES
 )
 
+_PHRASE_FIRST = frozenset(phrase[0] for phrase in LEGAL_PHRASES)
+_PHRASE_LAST = frozenset(phrase[-1] for phrase in LEGAL_PHRASES)
+
 
 def _strip_forms(words: list[str]) -> list[str]:
     """Remove legal forms, multi-word first, at both ends; never the whole name."""
@@ -373,7 +376,10 @@ def _strip_forms(words: list[str]) -> list[str]:
     changed = True
     while changed and len(core) > 1:
         changed = False
-        for phrase, n, first, last in _PHRASES:
+        # No phrase starts or ends the name: none can in this pass (the name is unchanged).
+        for phrase, n, first, last in (
+            _PHRASES if core[-1] in _PHRASE_LAST or core[0] in _PHRASE_FIRST else ()
+        ):
             if len(core) <= n:
                 continue
             if core[-1] == last and tuple(core[-n:]) == phrase:
