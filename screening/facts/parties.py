@@ -357,7 +357,8 @@ def _screen_variant(
     best = Decimal(0)
     keys: list[str] | None = None  # the query's blocking keys, the same for every list
     for list_id, index in indexes:  # in list-id order
-        hits = [n for n in index.exact.get(key, ()) if n.entry.in_force(as_of)]
+        exact = index.exact.get(key)
+        hits = [n for n in exact if n.entry.in_force(as_of)] if exact else None
         if hits:
             # One match per entry: by name when the name matches, else by its first alias.
             best_of: dict[str, _Name] = {}
