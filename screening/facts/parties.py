@@ -19,7 +19,10 @@ listed under different programs aggregate (FAQ 399); control without ownership d
 (FAQ 398). Only matches (never possible matches) count towards ownership.
 
 Everything is deterministic: names, lists and matches are sorted, scores are rounded, and the
-match index built from a :class:`~screening.model.reference.References` object is cached per object.
+match index built from a :class:`~screening.model.reference.References` object is cached per object,
+with the last :data:`SCREENED_NAMES_KEPT` screenings of names against it (a bounded cache: a
+screening is a function of the name, date, declared lists and threshold) and its ownership rules
+parsed once.
 """
 
 from __future__ import annotations
