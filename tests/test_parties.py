@@ -394,6 +394,11 @@ def test_screenings_are_kept_bounded_and_same_as_fresh() -> None:
                 assert kept == fresh
     cache = parties._INDEX[id(refs)].screenings
     assert len(cache) == len(names) * 2 * 2  # a repeated declared list is the same screening
+    parties.forget_screenings(refs)
+    assert len(cache) == 0
+    assert screen_name(names[0], refs, ON) == parties._screen_name(
+        names[0], refs, ON, (), parties.POSSIBLE_MATCH_THRESHOLD
+    )
     small = parties._Screenings(size=2)
     a, b, c = (screen_name(n, refs, ON) for n in names[:3])
     small.put(("a", ON, (), Decimal(88)), a)

@@ -289,6 +289,16 @@ class _Screenings:
     def __len__(self) -> int:
         return len(self._kept)
 
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+def forget_screenings(references: References) -> None:
+    """Drop the screenings kept for a References object (a benchmark of the matcher itself)."""
+    kept = _INDEX.get(id(references))
+    if kept is not None and kept.references is references:
+        kept.screenings.clear()
+
 
 def _attr(entry: Entry, key: str) -> str:
     value = entry.attributes.get(key)
