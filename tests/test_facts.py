@@ -225,3 +225,74 @@ def test_enumerations_match_the_record_types() -> None:
     assert all(field_info(path) is not None for path in ENUMS)
     literal = typing.get_args(ConnectedVehicle.model_fields["role"].annotation)[0]
     assert set(typing.get_args(literal)) == set(ENUMS["vehicle.role"])
+
+
+def test_field_or_none_is_getattr_with_none() -> None:
+    """The quick attribute read answers as ``getattr(obj, name, None)`` does, for every record of
+    every fixture deal, names its class has (fields, properties) and names it lacks."""
+    from pathlib import Path
+
+    from pydantic import BaseModel
+
+    from screening.facts.sections.base import field_or_none
+    from screening.model.loader import load_deal
+
+    names = [
+        "assets",
+        "contributed_assets",
+        "supply_terms",
+        "property_rights",
+        "arrangement",
+        "limited_partners",
+        "controlled_by_foreign_person",
+        "voting",
+        "party",
+        "owners",
+        "name",
+        "kind",
+        "no_such_field",
+    ]
+    seen: set[str] = set()
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "deals"
+    for path in sorted(root.glob("*.yaml")):
+        stack: list[Any] = [load_deal(path)]
+        while stack:
+            obj = stack.pop()
+            for name in names:
+                assert field_or_none(obj, name) == getattr(obj, name, None), (path, obj, name)
+            seen.add(type(obj).__name__)
+            for value in obj.__dict__.values():
+                items = value if isinstance(value, list) else [value]
+                stack.extend(v for v in items if isinstance(v, BaseModel))
+    assert field_or_none(None, "x") is None
+    assert field_or_none(Decimal(1), "real") == Decimal(1)
+    assert {"Party", "Owner", "Rights"} <= seen
+
+
+def test_derive_restores_the_meanings_read(rulebook: Any) -> None:
+    """derive() with ``reads`` applies only the meanings read, and restores the outer ones after,
+    also when it fails."""
+    from screening.facts import gates
+
+    seen: list[bool] = []
+    deal = Deal.model_validate(BASE_DEAL).root
+    real = gates.applies
+
+    def spy(marker: str) -> bool:
+        seen.append(real(marker))
+        return seen[-1]
+
+    import screening.facts.derive as derive_module
+
+    original = derive_module.applies
+    derive_module.applies = spy
+    try:
+        derive(deal, rulebook.references, AS_OF, reads=frozenset())
+        assert seen and not any(seen)  # no marker read: none applies
+        assert gates.applies(gates.ISSUE_12_REVIEW)  # outside: today's meanings
+        with gates.rulebook_reading({"x.y"}):
+            with pytest.raises(AttributeError):
+                derive(None, rulebook.references, AS_OF, reads={gates.ISSUE_12_REVIEW})  # type: ignore[arg-type]
+            assert not gates.applies(gates.ISSUE_12_REVIEW)  # the outer reading is back
+    finally:
+        derive_module.applies = original

@@ -368,3 +368,109 @@ def test_index_is_cached_per_references() -> None:
     cached = parties._INDEX[id(REFS)][1]
     screen_name("y", REFS, ON)
     assert parties._INDEX[id(REFS)][1] is cached
+
+
+def test_screenings_are_kept_bounded_and_same_as_fresh() -> None:
+    """A kept screening is the one a fresh screening gives; the cache never outgrows its size,
+    dropping the least recently used first; a kept screening still records the lists read."""
+    from screening.facts import parties
+    from screening.model.reference import recording_use
+
+    refs = _references()  # its own cache
+    names = ["Huawei Technologies Co., Ltd.", "Huawen Technologies", "XPCC", "Acme Widgets LLC"]
+    for name in names:
+        for declared in ((), ("ofac_sdn",), ("ofac_sdn", "ofac_sdn")):
+            for on in (ON, dt.date(2024, 12, 31)):
+                first = screen_name(name, refs, on, declared=list(declared))
+                with recording_use() as used:
+                    kept = screen_name(name, refs, on, declared=list(declared))
+                assert kept is first
+                assert used == {n for n in refs.lists if n.startswith("restricted_")} - {
+                    "restricted_ownership_rules"
+                }
+                fresh = parties._screen_name(
+                    name, refs, on, tuple(sorted(set(declared))), parties.POSSIBLE_MATCH_THRESHOLD
+                )
+                assert kept == fresh
+    cache = parties._INDEX[id(refs)].screenings
+    assert len(cache) == len(names) * 2 * 2  # a repeated declared list is the same screening
+    parties.forget_screenings(refs)
+    assert len(cache) == 0
+    assert screen_name(names[0], refs, ON) == parties._screen_name(
+        names[0], refs, ON, (), parties.POSSIBLE_MATCH_THRESHOLD
+    )
+    small = parties._Screenings(size=2)
+    a, b, c = (screen_name(n, refs, ON) for n in names[:3])
+    small.put(("a", ON, (), Decimal(88)), a)
+    small.put(("b", ON, (), Decimal(88)), b)
+    assert small.get(("a", ON, (), Decimal(88))) is a  # now the most recently used
+    small.put(("c", ON, (), Decimal(88)), c)
+    assert len(small) == 2
+    assert small.get(("b", ON, (), Decimal(88))) is None
+    assert small.get(("a", ON, (), Decimal(88))) is a
+
+
+def test_ownership_rules_by_date_match_a_fresh_parse() -> None:
+    """Rules parsed once per list and kept per date are the rules the list gives on each date."""
+    from screening.facts import parties
+
+    ref = REFS.get("restricted_ownership_rules")
+    assert ref is not None
+    for on in (dt.date(2020, 1, 1), dt.date(2025, 9, 29), dt.date(2025, 11, 10), ON, ON):
+        expected = {}
+        for entry in ref.entries:
+            if entry.in_force(on):
+                counts = entry.attributes.get("counts") or [entry.value]
+                expected[entry.value] = OwnershipRule(
+                    entry.value,
+                    Decimal(str(entry.attributes.get("threshold", 50))),
+                    tuple(sorted(str(c) for c in counts)),
+                    str(entry.attributes.get("citation") or ""),
+                    bool(entry.attributes.get("reaches_target", False)),
+                )
+        got = ownership_rules(REFS, on)
+        assert got == dict(sorted(expected.items()))
+        assert list(got) == sorted(expected)
+        got.clear()  # a caller's copy: the kept rules are untouched
+        assert ownership_rules(REFS, on) == dict(sorted(expected.items()))
+    assert parties._RULES[id(ref)].ref is ref
+
+
+def _strip_forms_reference(words: list[str]) -> list[str]:
+    """Legal forms stripped as the first version did: every phrase compared in full."""
+    from screening.facts.names import LEGAL_PHRASES, LEGAL_PREFIXES, LEGAL_SUFFIXES
+
+    core = list(words)
+    changed = True
+    while changed and len(core) > 1:
+        changed = False
+        for phrase in LEGAL_PHRASES:
+            n = len(phrase)
+            if len(core) > n and tuple(core[-n:]) == phrase:
+                core, changed = core[:-n], True
+            elif len(core) > n and tuple(core[:n]) == phrase:
+                core, changed = core[n:], True
+        if len(core) > 1 and core[-1] in LEGAL_SUFFIXES:
+            core, changed = core[:-1], True
+        if len(core) > 1 and core[0] in LEGAL_PREFIXES:
+            core, changed = core[1:], True
+    return core
+
+
+def test_legal_forms_stripped_as_by_full_comparison() -> None:
+    """The quick test on a phrase's end words strips exactly what comparing every phrase in full
+    does, on names made of legal-form words in any order (seeded, deterministic)."""
+    import random
+
+    from screening.facts.names import LEGAL_PHRASES, LEGAL_PREFIXES, LEGAL_SUFFIXES, _strip_forms
+
+    vocab = sorted(
+        {w for p in LEGAL_PHRASES for w in p} | LEGAL_SUFFIXES | LEGAL_PREFIXES | {"acme", "co"}
+    )
+    rng = random.Random(5)
+    for _ in range(20_000):
+        words = [rng.choice(vocab) for _ in range(rng.randint(1, 8))]
+        if rng.random() < 0.5:
+            phrase = list(rng.choice(LEGAL_PHRASES))
+            words = words + phrase if rng.random() < 0.5 else phrase + words
+        assert _strip_forms(words) == _strip_forms_reference(words), words

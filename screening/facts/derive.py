@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from screening.facts.business import us_business_assets
-from screening.facts.gates import ISSUE_12_REVIEW, applies, rulebook_reading
+from screening.facts.gates import ISSUE_12_REVIEW, applies, done_reading, reading
 from screening.facts.ownership import (
     StateBounds,
     chain,
@@ -28,7 +28,7 @@ from screening.facts.ownership import (
     ultimate_parent,
 )
 from screening.facts.sections import REGISTRY
-from screening.facts.sections.base import AtLeast, Section, Tri, and3, not3, or3
+from screening.facts.sections.base import AtLeast, Section, Tri, and3, field_or_none, not3, or3
 from screening.facts.techtiming import authorization_needed, controlled_at, test_date
 from screening.facts.ties import country_of_concern_ties, government_control, lp_facts
 from screening.facts.view import DealFacts, FactView, InvestorFacts, RightsFacts, TargetFacts
@@ -61,8 +61,11 @@ def derive(
     """Compute the fact view of a deal as of a date: one named step per section. ``reads``:
     the fact paths the rulebook reads, which decide the meanings it opts into
     (:mod:`screening.facts.gates`); ``None``: today's meanings."""
-    with rulebook_reading(reads):
+    token = reading(reads)  # as `with rulebook_reading(reads)`, without a generator per deal
+    try:
         return _derive(deal, references, as_of)
+    finally:
+        done_reading(token)
 
 
 def _derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView:
@@ -366,7 +369,7 @@ def _export_points_to_ct(deal: DealRecord, d: dict[str, str]) -> bool:
     anti-terrorism-only entry is not. The target's empty `critical_technologies` list then does
     not settle the question: it stays unknown (an open question), never a silent clear.
     """
-    x = getattr(deal, "export_control", None)
+    x = field_or_none(deal, "export_control")
     if x is None or x.eccn is None or x.eccn == "EAR99":
         return False
     if x.licence_required_for_country is not True:
@@ -494,7 +497,7 @@ def _dominant_minority(stated: bool | None, voting: Num | None, largest: Tri) ->
 def _mnpti_access(deal: DealRecord) -> Tri:
     """Access to material nonpublic technical information (800.211(b)(1), 800.232): a right in
     the investment, or one the supply or offtake terms give the investor (the same transaction)."""
-    terms = getattr(deal, "supply_terms", None)
+    terms = field_or_none(deal, "supply_terms")
     via_supply = None if terms is None else terms.technical_information_to_investor
     if via_supply is None and terms is None:
         return deal.rights.mnpti_access
@@ -561,14 +564,14 @@ def deal_facts(
     """The transaction: kind, dates, structure, prior clearances and new rights (800.213)."""
     d = {} if d is None else d
     constitutes, why = us_business_assets(
-        getattr(deal, "assets_constitute_us_business", None),
-        getattr(deal, "assets", None),
+        field_or_none(deal, "assets_constitute_us_business"),
+        field_or_none(deal, "assets"),
         "the acquired assets as a U.S. business",
     )
     if why:
         d["deal.assets_constitute_us_business"] = why
-    contribution = getattr(deal, "us_contribution", None)
-    contributed_assets = getattr(deal, "contributed_assets", None)
+    contribution = field_or_none(deal, "us_contribution")
+    contributed_assets = field_or_none(deal, "contributed_assets")
     if contribution is None and contributed_assets is not None:
         contributed, why = us_business_assets(
             None, contributed_assets, "the U.S. side's contribution"
@@ -585,7 +588,7 @@ def deal_facts(
         increases = _exceeds(r.voting_pct, prior.voting_pct)
     elif prior is None and r.voting_pct is not None:
         increases = gt(r.voting_pct, 0)
-    ce = getattr(deal, "contingent_equity", None)
+    ce = field_or_none(deal, "contingent_equity")
     return DealFacts(
         kind=deal.kind,
         as_of=as_of,
@@ -593,15 +596,15 @@ def deal_facts(
         signing_date=deal.signing_date,
         completion_date=deal.completion_date,
         evasion_structure=deal.evasion_structure,
-        assets_only=getattr(deal, "assets_only", None),
+        assets_only=field_or_none(deal, "assets_only"),
         assets_constitute_us_business=constitutes,
         us_contribution=contribution,
-        arrangement=getattr(deal, "arrangement", None),
-        term_years=getattr(deal, "term_years", None),
-        transfers_business_operations=getattr(deal, "transfers_business_operations", None),
-        through_newly_formed_subsidiary=getattr(deal, "through_newly_formed_subsidiary", None),
-        open_market_purchase=getattr(deal, "open_market_purchase", None),
-        property_rights=getattr(deal, "property_rights", None),
+        arrangement=field_or_none(deal, "arrangement"),
+        term_years=field_or_none(deal, "term_years"),
+        transfers_business_operations=field_or_none(deal, "transfers_business_operations"),
+        through_newly_formed_subsidiary=field_or_none(deal, "through_newly_formed_subsidiary"),
+        open_market_purchase=field_or_none(deal, "open_market_purchase"),
+        property_rights=field_or_none(deal, "property_rights"),
         prior_control_clearance=_cleared(clearances, "control") is True,
         prior_investment_clearance=_cleared(clearances, "covered_investment") is True,
         prior_control_cleared=_cleared(clearances, "control"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 _READS: ContextVar[frozenset[str] | None] = ContextVar("rulebook_reads", default=None)
 
@@ -20,13 +20,24 @@ _READS: ContextVar[frozenset[str] | None] = ContextVar("rulebook_reads", default
 @contextmanager
 def rulebook_reading(paths: Iterable[str] | None) -> Iterator[None]:
     """Derive for a rulebook that reads ``paths`` (``None``: today's meanings, all of them)."""
-    token = _READS.set(
-        None if paths is None else paths if isinstance(paths, frozenset) else frozenset(paths)
-    )
+    token = reading(paths)
     try:
         yield
     finally:
         _READS.reset(token)
+
+
+def reading(paths: Iterable[str] | None) -> Token[frozenset[str] | None]:
+    """What :func:`rulebook_reading` does on entry, without a generator (the per-deal path):
+    the caller resets the returned token with :func:`done_reading`."""
+    return _READS.set(
+        None if paths is None else paths if isinstance(paths, frozenset) else frozenset(paths)
+    )
+
+
+def done_reading(token: Token[frozenset[str] | None]) -> None:
+    """Restore the rulebook read before :func:`reading`."""
+    _READS.reset(token)
 
 
 def applies(marker: str) -> bool:

@@ -360,17 +360,31 @@ def _transliterate(text: str) -> str:
     return "".join(out)
 
 
+# Each legal phrase with its length and its first and last words, in LEGAL_PHRASES order: a
+# phrase is compared in full only where its end word is the name's (a quick test first).
+_PHRASES: tuple[tuple[tuple[str, ...], int, str, str], ...] = tuple(
+    (phrase, len(phrase), phrase[0], phrase[-1]) for phrase in LEGAL_PHRASES
+)
+
+_PHRASE_FIRST = frozenset(phrase[0] for phrase in LEGAL_PHRASES)
+_PHRASE_LAST = frozenset(phrase[-1] for phrase in LEGAL_PHRASES)
+
+
 def _strip_forms(words: list[str]) -> list[str]:
     """Remove legal forms, multi-word first, at both ends; never the whole name."""
     core = list(words)
     changed = True
     while changed and len(core) > 1:
         changed = False
-        for phrase in LEGAL_PHRASES:
-            n = len(phrase)
-            if len(core) > n and tuple(core[-n:]) == phrase:
+        # No phrase starts or ends the name: none can in this pass (the name is unchanged).
+        for phrase, n, first, last in (
+            _PHRASES if core[-1] in _PHRASE_LAST or core[0] in _PHRASE_FIRST else ()
+        ):
+            if len(core) <= n:
+                continue
+            if core[-1] == last and tuple(core[-n:]) == phrase:
                 core, changed = core[:-n], True
-            elif len(core) > n and tuple(core[:n]) == phrase:
+            elif core[0] == first and tuple(core[:n]) == phrase:
                 core, changed = core[n:], True
         if len(core) > 1 and core[-1] in LEGAL_SUFFIXES:
             core, changed = core[:-1], True

@@ -19,16 +19,20 @@ listed under different programs aggregate (FAQ 399); control without ownership d
 (FAQ 398). Only matches (never possible matches) count towards ownership.
 
 Everything is deterministic: names, lists and matches are sorted, scores are rounded, and the
-match index built from a :class:`~screening.model.reference.References` object is cached per object.
+match index built from a :class:`~screening.model.reference.References` object is cached per object,
+with the last :data:`SCREENED_NAMES_KEPT` screenings of names against it (a bounded cache: a
+screening is a function of the name, date, declared lists and threshold) and its ownership rules
+parsed once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from screening.facts.names import (
     compact,
@@ -38,7 +42,7 @@ from screening.facts.names import (
     words_align,
 )
 from screening.model.numbers import Num, pct_bounds, render
-from screening.model.reference import Entry, References
+from screening.model.reference import Entry, ReferenceList, References
 
 LISTS: dict[str, str] = {
     "bis_entity_list": "BIS Entity List",
@@ -147,8 +151,8 @@ def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) ->
     """
     if keys is None:
         keys = sorted(_block_keys(query))
-    postings = [index.blocks.get(key, ()) for key in keys]
-    postings = [p for p in postings if p]
+    blocks = index.blocks
+    postings = [p for p in map(blocks.get, keys) if p]
     if not postings:
         return []
     rare = [p for p in postings if len(p) <= COMMON_BLOCK]
@@ -156,16 +160,32 @@ def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) ->
     return sorted({i for p in chosen for i in p})
 
 
-_INDEX: dict[int, tuple[References, dict[str, _ListIndex]]] = {}
+class _Kept(NamedTuple):
+    """What a References object's restricted lists give, built once per object."""
+
+    references: References
+    indexes: dict[str, _ListIndex]  # by list id
+    screenings: _Screenings  # the names screened lately
+    ordered: tuple[tuple[str, _ListIndex], ...]  # the indexes in list-id order
+    read: tuple[str, ...]  # the names of the reference lists indexed
+
+
+_INDEX: dict[int, _Kept] = {}
 
 
 def _indexes(references: References) -> dict[str, _ListIndex]:
     """Per-list indexes of a References object, built once per object."""
+    return _reference_data(references).indexes
+
+
+def _reference_data(references: References) -> _Kept:
+    """The indexes of a References object and its cache of screened names, built once per
+    object; every call notes the lists read (every screening reads them)."""
     cached = _INDEX.get(id(references))
-    if cached is not None and cached[0] is references:
-        for list_id in cached[1]:  # built once, but every screening reads the lists
-            references.note(REFERENCE_PREFIX + list_id)
-        return cached[1]
+    if cached is not None and cached.references is references:
+        for name in cached.read:  # built once, but every screening reads the lists
+            references.note(name)
+        return cached
     built = {}
     for list_id in sorted(LISTS):
         ref = references.get(REFERENCE_PREFIX + list_id)
@@ -173,8 +193,27 @@ def _indexes(references: References) -> dict[str, _ListIndex]:
             built[list_id] = _build(list_id, ref.entries)
     if len(_INDEX) > 64:  # a few rulebooks per process; never grow without bound
         _INDEX.clear()
-    _INDEX[id(references)] = (references, built)
-    return built
+    data = _Kept(
+        references,
+        built,
+        _Screenings(),
+        tuple(sorted(built.items())),
+        tuple(REFERENCE_PREFIX + list_id for list_id in built),
+    )
+    _INDEX[id(references)] = data
+    return data
+
+
+_RAPIDFUZZ: list[Any] = []
+
+
+def _rapidfuzz() -> tuple[Any, Any]:
+    """rapidfuzz's ``fuzz`` and ``process``, imported when first needed (a cold start saved)."""
+    if not _RAPIDFUZZ:
+        from rapidfuzz import fuzz, process
+
+        _RAPIDFUZZ.extend((fuzz, process))
+    return _RAPIDFUZZ[0], _RAPIDFUZZ[1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,6 +260,46 @@ class NameScreening:
     best_score: Decimal  # best fuzzy score of a non-matching entry (0 when none >= floor)
 
 
+SCREENED_NAMES_KEPT = 2048
+"""Screenings of names kept per References object, least recently used dropped first: a bulk
+review sees mostly unique names, so the cache is bounded (each entry is a few hundred bytes);
+it serves the names that recur (common owners, funds, the same party in many deals)."""
+
+_ScreeningKey = tuple[str, dt.date, tuple[str, ...], Decimal]
+
+
+class _Screenings:
+    """A bounded least-recently-used cache of name screenings (one per References object)."""
+
+    def __init__(self, size: int = SCREENED_NAMES_KEPT) -> None:
+        self.size = size
+        self._kept: OrderedDict[_ScreeningKey, NameScreening] = OrderedDict()
+
+    def get(self, key: _ScreeningKey) -> NameScreening | None:
+        found = self._kept.get(key)
+        if found is not None:
+            self._kept.move_to_end(key)
+        return found
+
+    def put(self, key: _ScreeningKey, screening: NameScreening) -> None:
+        self._kept[key] = screening
+        if len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
+def forget_screenings(references: References) -> None:
+    """Drop the screenings kept for a References object (a benchmark of the matcher itself)."""
+    kept = _INDEX.get(id(references))
+    if kept is not None and kept.references is references:
+        kept.screenings.clear()
+
+
 def _attr(entry: Entry, key: str) -> str:
     value = entry.attributes.get(key)
     if isinstance(value, list):
@@ -239,12 +318,31 @@ def screen_name(
     """Screen one name against every restricted list in force on ``as_of``.
 
     A name with a parenthetical (``X (Y)``) is screened as written, as ``X`` and as ``Y``.
+    A screening depends only on its arguments, so the last few thousand are kept per
+    References object (:data:`SCREENED_NAMES_KEPT`).
     """
-    matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in sorted(set(declared))]
+    screenings = _reference_data(references).screenings  # notes the lists read, as screening does
+    key = (name, as_of, tuple(sorted(set(declared))), threshold)
+    found = screenings.get(key)
+    if found is None:
+        found = _screen_name(name, references, as_of, key[2], threshold)
+        screenings.put(key, found)
+    return found
+
+
+def _screen_name(
+    name: str,
+    references: References,
+    as_of: dt.date,
+    declared: tuple[str, ...],
+    threshold: Decimal,
+) -> NameScreening:
+    matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
     best = Decimal(0)
+    indexes = _reference_data(references).ordered
     for variant in name_variants(name):
-        found, maybe, score = _screen_variant(variant, references, as_of, threshold)
+        found, maybe, score = _screen_variant(variant, indexes, as_of, threshold)
         matches.extend(found)
         possible.extend(maybe)
         best = max(best, score)
@@ -258,7 +356,10 @@ def screen_name(
 
 
 def _screen_variant(
-    name: str, references: References, as_of: dt.date, threshold: Decimal
+    name: str,
+    indexes: tuple[tuple[str, _ListIndex], ...],
+    as_of: dt.date,
+    threshold: Decimal,
 ) -> tuple[list[NameMatch], list[NameMatch], Decimal]:
     """Matches, possible matches (one per list) and the best fuzzy score of one name form."""
     key = compact(name)
@@ -268,8 +369,9 @@ def _screen_variant(
     possible: list[NameMatch] = []
     best = Decimal(0)
     keys: list[str] | None = None  # the query's blocking keys, the same for every list
-    for list_id, index in sorted(_indexes(references).items()):
-        hits = [n for n in index.exact.get(key, ()) if n.entry.in_force(as_of)]
+    for list_id, index in indexes:  # in list-id order
+        exact = index.exact.get(key)
+        hits = [n for n in exact if n.entry.in_force(as_of)] if exact else None
         if hits:
             # One match per entry: by name when the name matches, else by its first alias.
             best_of: dict[str, _Name] = {}
@@ -295,8 +397,7 @@ def _screen_variant(
         candidates = _candidates(index, query, keys)
         if not candidates:
             continue  # nothing to score: no possible match in this list
-        from rapidfuzz import fuzz, process  # only when a listed name shares a key: cold start
-
+        fuzz, process = _rapidfuzz()  # only when a listed name shares a key: cold start
         found = process.extract(
             ordered,
             [index.choices[i] for i in candidates],
@@ -346,22 +447,58 @@ class OwnershipRule:
     reaches_target: bool = False  # the target is tested too (its recorded owners)
 
 
-def ownership_rules(references: References, as_of: dt.date) -> dict[str, OwnershipRule]:
-    """The ownership rules in force on ``as_of`` (reference list ``restricted_ownership_rules``)."""
-    ref = references.get(OWNERSHIP_RULES)
-    out: dict[str, OwnershipRule] = {}
-    for entry in ref.entries if ref else ():
-        if not entry.in_force(as_of):
-            continue
+@dataclass
+class _ParsedRules:
+    """An ownership-rules list parsed once: each entry with its rule, in list order, and the
+    rules in force on the dates asked so far (a few hundred dates at most are kept)."""
+
+    ref: ReferenceList
+    rules: tuple[tuple[Entry, OwnershipRule], ...]
+    on: dict[dt.date, tuple[tuple[str, OwnershipRule], ...]] = field(default_factory=dict)
+
+
+_RULES: dict[int, _ParsedRules] = {}
+
+
+def _parsed_rules(ref: ReferenceList) -> _ParsedRules:
+    """The rules of an ownership-rules list, parsed once per list object (a rule depends only on
+    the reference data; which rules are in force, on the date)."""
+    cached = _RULES.get(id(ref))
+    if cached is not None and cached.ref is ref:
+        return cached
+    parsed = []
+    for entry in ref.entries:
         counts = entry.attributes.get("counts") or [entry.value]
-        out[entry.value] = OwnershipRule(
+        rule = OwnershipRule(
             entry.value,
             Decimal(str(entry.attributes.get("threshold", 50))),
             tuple(sorted(str(c) for c in counts)),
             str(entry.attributes.get("citation") or ""),
             bool(entry.attributes.get("reaches_target", False)),
         )
-    return dict(sorted(out.items()))
+        parsed.append((entry, rule))
+    if len(_RULES) > 64:  # a few rulebooks per process; never grow without bound
+        _RULES.clear()
+    _RULES[id(ref)] = found = _ParsedRules(ref, tuple(parsed))
+    return found
+
+
+def ownership_rules(references: References, as_of: dt.date) -> dict[str, OwnershipRule]:
+    """The ownership rules in force on ``as_of`` (reference list ``restricted_ownership_rules``)."""
+    ref = references.get(OWNERSHIP_RULES)
+    if ref is None:
+        return {}
+    parsed = _parsed_rules(ref)
+    rules = parsed.on.get(as_of)
+    if rules is None:
+        out: dict[str, OwnershipRule] = {}
+        for entry, rule in parsed.rules:
+            if entry.in_force(as_of):
+                out[entry.value] = rule
+        if len(parsed.on) >= 256:  # screening dates vary by deal: keep a bounded few
+            parsed.on.clear()
+        rules = parsed.on[as_of] = tuple(sorted(out.items()))
+    return dict(rules)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from screening.facts.ownership import StateBounds, is_parent, lp_foreign, others_max
-from screening.facts.sections.base import HUNDRED, Tri, and3, or3
+from screening.facts.sections.base import HUNDRED, Tri, and3, field_or_none, or3
 from screening.model.deal import Controller, LimitedPartner, Owner, Party, PartyKind
 from screening.model.numbers import Num, ge, render
 
@@ -132,7 +132,7 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
     if node.kind in (PartyKind.individual, PartyKind.government):
         return or3(results)
     if (
-        getattr(node, "controlled_by_foreign_person", None)
+        field_or_none(node, "controlled_by_foreign_person")
         and controller is None
         and not any(is_parent(o) for o in getattr(node, "owners", None) or [])
     ):
@@ -160,7 +160,7 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
         # The policy counts limited partners of 10% or more; unrecorded ones may be tied.
         out.unknown.append(f"limited partners of {node.name}")
         results.append(None)
-    for lp in getattr(node, "limited_partners", None) or []:
+    for lp in field_or_none(node, "limited_partners") or []:
         relevant = _relevant(lp)
         if relevant is False:
             continue

@@ -39,6 +39,38 @@ def not3(v: Tri) -> Tri:
     return None if v is None else not v
 
 
+_HAS: dict[tuple[type, str], bool] = {}
+
+
+def field_or_none(obj: Any, name: str) -> Any:
+    """``getattr(obj, name, None)``, without pydantic's slow path for a name a record lacks.
+
+    Deal records differ by kind (an acquisition has ``assets``, an equity stake has not), and a
+    missing attribute costs pydantic an exception raised and caught. A record class that cannot
+    have the name (not a field, not a class attribute such as a property, no extra or private
+    attribute of that name) gives ``None`` at once; the answer is kept per class and name.
+    """
+    cls = obj.__class__
+    has = _HAS.get((cls, name))
+    if has is None:
+        if len(_HAS) > 4096:  # classes and names come from code, but never grow without bound
+            _HAS.clear()
+        has = _HAS[(cls, name)] = _may_have(cls, name)
+    return getattr(obj, name, None) if has else None
+
+
+def _may_have(cls: type, name: str) -> bool:
+    fields = getattr(cls, "model_fields", None)
+    if not isinstance(cls, type) or not issubclass(cls, BaseModel) or fields is None:
+        return True  # not a pydantic model: ask getattr
+    return (
+        name in fields
+        or hasattr(cls, name)
+        or cls.model_config.get("extra") == "allow"
+        or name in (cls.__private_attributes__ or {})
+    )
+
+
 def fact(title: str, unit: str = "") -> Any:
     """A fact field: unknown (None) by default, with the title and unit explanations show."""
     return Field(None, title=title, json_schema_extra={"unit": unit} if unit else None)

@@ -18,7 +18,7 @@ from typing import Any
 
 from screening.facts.gates import ISSUE_12_REVIEW, applies
 from screening.facts.sections._chains import fmt, full_count_share
-from screening.facts.sections.base import Section, Tri, and3, fact, not3, or3
+from screening.facts.sections.base import Section, Tri, and3, fact, field_or_none, not3, or3
 from screening.model.deal import Owner, RestrictedList
 from screening.model.ext.exports import TechnologyRelease
 from screening.model.reference import References
@@ -85,7 +85,7 @@ def _status(references: References, as_of: dt.date) -> str | None:
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFacts, dict[str, str]]:
     """Compute the section from a deal record."""
     x: TechnologyRelease | None = deal.export_control
-    terms = getattr(deal, "supply_terms", None)
+    terms = field_or_none(deal, "supply_terms")
     know_how: Tri = None if terms is None else terms.know_how_to_investor
     inv = deal.investor
     if x is None and know_how is True:
@@ -101,7 +101,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
         )
         return ExportFacts(recorded=None, recipient_foreign=_foreign_investor(inv)), notes
     if x is None:
-        licence = deal.kind == "supply_partnership" and getattr(deal, "arrangement", None) == (
+        licence = deal.kind == "supply_partnership" and field_or_none(deal, "arrangement") == (
             "license"
         )
         tech = deal.kind == "joint_venture" or licence or deal.rights.mnpti_access is True

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, and3, fact, or3
+from screening.facts.sections.base import Section, Tri, and3, fact, field_or_none, or3
 from screening.model.ext.offtake import SupplyTerms
 from screening.model.numbers import gt, render
 from screening.model.reference import References
@@ -102,7 +102,7 @@ def derive(
     deal: Any, references: References, as_of: dt.date
 ) -> tuple[OfftakeFacts, dict[str, str]]:
     """Compute the section from a deal record."""
-    t: SupplyTerms | None = getattr(deal, "supply_terms", None)
+    t: SupplyTerms | None = field_or_none(deal, "supply_terms")
     if t is None:
         if deal.kind == "supply_partnership":
             return OfftakeFacts(recorded=None), {

@@ -20,6 +20,7 @@ from screening.facts.parties import (
     LISTS,
     POSSIBLE_MATCH_THRESHOLD,
     Node,
+    OwnershipRule,
     build_chain,
     ownership_rules,
     screen_name,
@@ -324,7 +325,7 @@ def _target_binds(deal: Any) -> tuple[Tri, str]:
 def _ownership(
     parties: list[Node],
     lists: tuple[str, ...],
-    references: References,
+    in_force: dict[str, OwnershipRule],
     as_of: dt.date,
     notes: list[str],
     attested: dict[tuple[str, str], Any] | None = None,
@@ -335,7 +336,7 @@ def _ownership(
     before ``as_of`` that found no blocked owners settles a question the owners list leaves open
     (it never overrides holdings the record shows).
     """
-    rules = {k: v for k, v in ownership_rules(references, as_of).items() if k in lists}
+    rules = {k: v for k, v in in_force.items() if k in lists}
     if not rules:
         notes.append(
             f"no ownership rule for {', '.join(LISTS[x] for x in lists)} in force on {as_of}"
@@ -504,19 +505,22 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     sdn_notes: list[str] = []
     # The OFAC 50 Percent Rule reaches the target too: a target owned 50% or more by blocked
     # persons is itself blocked (31 CFR 587.406, 594.412; OFAC guidance of Aug. 13, 2014).
-    sdn_rule = ownership_rules(references, as_of).get(_SDN)
+    in_force_rules = ownership_rules(references, as_of)  # the rules in force on as_of
+    sdn_rule = in_force_rules.get(_SDN)
     attested = _attested(deal)
     blocked, blocked_chain = _ownership(
         _with_limited_partners(deal, parties, references, as_of),
         (_SDN,),
-        references,
+        in_force_rules,
         as_of,
         sdn_notes,
         attested,
     )
     offshore: Tri = False
     if sdn_rule is not None and sdn_rule.reaches_target:
-        t_blocked, t_chain = _ownership([target], (_SDN,), references, as_of, sdn_notes, attested)
+        t_blocked, t_chain = _ownership(
+            [target], (_SDN,), in_force_rules, as_of, sdn_notes, attested
+        )
         binds, why = _target_binds(deal)
         sdn_notes.append(why)
         blocked = or3([blocked, and3([t_blocked, binds])])
@@ -526,8 +530,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         d["parties.target_blocked_offshore"] = why + (f": {t_chain}" if t_chain else "")
     d["parties.blocked_by_ownership"] = "; ".join(sdn_notes)
     bis_notes: list[str] = []
-    in_force = any(k in _BIS for k in ownership_rules(references, as_of))
-    affiliate, affiliate_chain = _ownership(parties, _BIS, references, as_of, bis_notes)
+    in_force = any(k in _BIS for k in in_force_rules)
+    affiliate, affiliate_chain = _ownership(parties, _BIS, in_force_rules, as_of, bis_notes)
     d["parties.bis_affiliate_by_ownership"] = "; ".join(bis_notes)
     # The Affiliates Rule binds exports to the affiliate itself: only a recipient counts.
     affiliate_recipient: Tri = False
@@ -536,7 +540,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         named = _recipients_named(deal)
         per: list[Tri] = []
         for p in parties:
-            status, chain = _ownership([p], _BIS, references, as_of, [])
+            status, chain = _ownership([p], _BIS, in_force_rules, as_of, [])
             per.append(and3([status, _receives(named, p)]))
             if per[-1] is True and chain:
                 recipient_chains.append(chain)

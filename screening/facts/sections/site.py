@@ -17,7 +17,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, fact
+from screening.facts.sections.base import Section, Tri, fact, field_or_none
 from screening.model.numbers import Num, Range, compare
 from screening.model.reference import Entry, References
 
@@ -103,7 +103,7 @@ def _suggest(references: References, name: str) -> str:
 def _includes_land(deal: Any) -> bool:
     """Whether an acquisition or joint venture takes or contributes premises or land."""
     for block in ("assets", "contributed_assets"):
-        assets = getattr(deal, block, None)
+        assets = field_or_none(deal, block)
         if assets is not None and assets.premises:
             return True
     return False
@@ -139,7 +139,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
         notes["site.property_rights"] = (
             f"{rights} of 4 (802.233): {', '.join(sorted(set(site.property_rights))) or 'none'}"
         )
-    elif getattr(deal, "property_rights", None) is not None:
+    elif field_or_none(deal, "property_rights") is not None:
         rights = deal.property_rights
         notes["site.property_rights"] = f"{rights} of 4, as recorded on the real-estate deal"
 
