@@ -170,11 +170,23 @@ def test_macr_threshold_confidence_is_reported(rulebook: Any) -> None:
 
 
 def test_taxable_years_beginning_before_july_5_2025(rulebook: Any) -> None:
-    """No PFE restriction for taxable years beginning on or before July 4, 2025."""
-    verdict, _ = run(
-        {"rights": {"voting_pct": 30}, "energy": {"taxable_year_begins": "2025-01-01"}}, rulebook
-    )
-    assert verdict == "clear"
+    """No PFE restriction for taxable years beginning on or before July 4, 2025: a tie that ends
+    before the first taxable year beginning after that date reaches no rule; a stake held into it
+    does (review K, K1: the credit is denied "for any taxable year" in which the claimant is an
+    FIE, tested on its last day, 7701(a)(51)(A)(ii)(I))."""
+    ended = {
+        "kind": "supply_partnership",
+        "arrangement": "supply",
+        "term_years": 0,
+        "completion_date": "2025-08-01",
+        "rights": {"voting_pct": 0},
+        "energy": {"taxable_year_begins": "2025-01-01"},
+    }
+    verdict, fired = run(ended, rulebook)
+    assert verdict == "clear" and not {f for f in fired if f.startswith("energy.")}
+    held = {"completion_date": "2025-08-01", "rights": {"voting_pct": 30}}
+    verdict, fired = run(merge(held, {"energy": {"taxable_year_begins": "2025-01-01"}}), rulebook)
+    assert verdict == "filing_advised" and "energy.fie.single_owner" in fired
 
 
 def test_not_in_force_before_obbba(rulebook: Any) -> None:

@@ -51,3 +51,10 @@ ISSUE_12_REVIEW = "parties.entity_list_recipient"
 technology recorded leaves target.critical_technology unknown (800.215(b)); know-how passed to
 the investor without an `export_control` block has a foreign recipient by the investor's
 country."""
+
+REVIEW_K = "energy.pfe_years_reached"
+"""Review K (clean-energy prohibited foreign entities, IRC 7701(a)(51)): an owner in the investor's
+chains is a covered-nation person also by its principal place of business ((C)(iv)) and, for an
+individual, by any nationality unless a U.S. one ((C)(iii)); SFE co-investors count as other SFE
+holders of the claimant; SFE owners of a non-SFE investor own part of its stake in the claimant by
+attribution ((H), 318(a)(2))."""

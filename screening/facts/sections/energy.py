@@ -15,22 +15,28 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from screening.facts.gates import REVIEW_K, applies
 from screening.facts.sections._chains import (
     caught_entity,
     fmt,
     full_count_share,
     holding,
     meets,
+    unlisted_max,
 )
-from screening.facts.sections.base import Section, Tri, and3, fact, or3
-from screening.model.deal import Owner, PartyKind, RestrictedList
+from screening.facts.sections.base import HUNDRED, Section, Tri, and3, fact, or3
+from screening.model.deal import Owner, Party, PartyKind, RestrictedList
 from screening.model.ext.energy import EnergyCredit
-from screening.model.numbers import Num, add, cap, ge, gt, lt
+from screening.model.numbers import Num, add, cap, ge, gt, lt, pct_bounds
 from screening.model.reference import References
 
 PFE_START = dt.date(2025, 7, 4)  # taxable years beginning after this date (OBBBA)
 MACR_START = 2026  # first year of the material-assistance tables
 SFE_LISTS = {RestrictedList.ofac_sdn, RestrictedList.dod_1260h, RestrictedList.uflpa_entity_list}
+# Kinds whose interest in the claimant is held on past the deal's own taxable year (review K).
+HELD_INTERESTS = ("equity_stake", "acquisition", "joint_venture", "greenfield")
+ZERO = Decimal(0)
+FIFTY = Decimal(50)
 ENERGY_NAICS = ("2211", "33591", "334413", "2122", "3314")
 
 
@@ -42,6 +48,10 @@ class EnergyFacts(Section):
     )
     credits: list[str] | None = fact("credits the claimant claims")
     pfe_year: bool | None = fact("the claimant's taxable year begins after July 4, 2025")
+    pfe_years_reached: bool | None = fact(
+        "the deal's stake, debt or contract lasts into a taxable year of the claimant beginning "
+        "after July 4, 2025"
+    )
     counterparty_sfe: bool | None = fact("the counterparty is a specified foreign entity")
     counterparty_fie: bool | None = fact("the counterparty is a foreign-influenced entity")
     counterparty_pfe: bool | None = fact(
@@ -99,6 +109,39 @@ def _direct(nations: set[str]) -> Any:
     return test
 
 
+def _direct_k(nations: set[str]) -> Any:
+    """Review K's test of one holder (gates.REVIEW_K), IRC 7701(a)(51)(C)(iii)-(iv) [reg].
+
+    An individual: a citizen or national of a covered nation (any recorded nationality), or on
+    an SFE list, unless a U.S. citizen or national. An entity: organized in, or with its
+    principal place of business in, a covered nation (the place of business is read when
+    recorded; when it is not, the country of organization decides, as before).
+    """
+
+    def test(owner: Owner) -> Tri:
+        if owner.kind != PartyKind.individual and SFE_LISTS & set(owner.lists or []):
+            return True
+        if owner.kind == PartyKind.individual:
+            nats = owner.nationalities or ([owner.country] if owner.country else None)
+            if nats is not None and "US" in nats:
+                return False
+            if SFE_LISTS & set(owner.lists or []):
+                return True  # a listed natural person is a "foreign entity" (15 U.S.C. 4651(6))
+            if nats is None:
+                return None
+            return any(n in nations for n in nats)
+        ppb = owner.principal_place_of_business
+        if ppb is not None and ppb in nations:
+            return True
+        if owner.country is None:
+            return None
+        if owner.country in nations:
+            return True
+        return None if owner.lists is None else False
+
+    return test
+
+
 def _named(name: str, names: list[str]) -> bool:
     return any(re.search(rf"\b{re.escape(n)}\b", name, re.IGNORECASE) for n in names)
 
@@ -111,16 +154,35 @@ def _chain_names(owners: list[Owner] | None) -> list[str]:
     return out
 
 
-def _counterparty_sfe(deal: Any, nations: set[str], names: list[str], notes: list[str]) -> Tri:
-    status = _sfe_by_record(deal, nations, names, notes)
-    if status is False and deal.investor.lists is None:
-        notes.append("the investor's restricted-list memberships are not known")
+def _counterparty_sfe(
+    deal: Any, nations: set[str], names: list[str], notes: list[str], direct: Any = None
+) -> Tri:
+    return _party_sfe(deal.investor, nations, names, notes, direct, "investor")
+
+
+def _party_sfe(
+    inv: Party,
+    nations: set[str],
+    names: list[str],
+    notes: list[str],
+    direct: Any = None,
+    who: str = "investor",
+) -> Tri:
+    status = _sfe_by_record(inv, nations, names, notes, direct, who)
+    if status is False and inv.lists is None:
+        notes.append(f"the {who}'s restricted-list memberships are not known")
         return None
     return status
 
 
-def _sfe_by_record(deal: Any, nations: set[str], names: list[str], notes: list[str]) -> Tri:
-    inv = deal.investor
+def _sfe_by_record(
+    inv: Party,
+    nations: set[str],
+    names: list[str],
+    notes: list[str],
+    direct: Any = None,
+    who: str = "investor",
+) -> Tri:
     listed = SFE_LISTS & set(inv.lists or [])
     if listed:
         notes.append("on " + ", ".join(sorted(str(x) for x in listed)))
@@ -147,12 +209,16 @@ def _sfe_by_record(deal: Any, nations: set[str], names: list[str], notes: list[s
         notes.append(f"foreign-controlled entity: organized in {inv.country}, based in {ppb}")
         return True
     bounds = full_count_share(
-        inv.owners, _direct(nations), Decimal(50), strict=True, complete=inv.owners_complete
+        inv.owners,
+        direct or _direct(nations),
+        Decimal(50),
+        strict=True,
+        complete=inv.owners_complete,
     )
     notes.append(
         f"covered-nation persons hold {fmt(bounds[0])}%"
         + ("" if bounds[0] == bounds[1] else f" to {fmt(bounds[1])}%")
-        + " of the investor"
+        + f" of the {who}"
     )
     return or3([organized, place, meets(bounds, Decimal(50), strict=True)])
 
@@ -194,6 +260,7 @@ def _counterparty_fie(
     single_t: Decimal | None,
     agg_t: Decimal | None,
     notes: list[str],
+    direct: Any = None,
 ) -> Tri:
     """IRC 7701(a)(51)(D) for the counterparty itself (a supplier too): SFE owners, or recorded.
 
@@ -206,7 +273,7 @@ def _counterparty_fie(
         notes.append("as the deal records it")
         return ec.counterparty_fie
     owners = deal.investor.owners
-    direct = _direct(nations)
+    direct = direct or _direct(nations)
     single: Tri = None
     if single_t is not None and owners is not None:
         single = or3(
@@ -228,6 +295,123 @@ def _counterparty_fie(
         "debt, covered-officer and effective-control prongs not recorded for the counterparty"
     )
     return True if (single or aggregate) else None
+
+
+def _anniversary(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # Feb. 29
+        return day.replace(year=day.year + years, day=28)
+
+
+def _pfe_years_reached(deal: Any, year_begins: dt.date) -> tuple[Tri, str]:
+    """Whether the deal's tie lasts into a taxable year beginning after July 4, 2025 (review K).
+
+    45Y(g)(13)(A), 48E(d)(6)(A), 45X(d)(4)(A) deny the credit for any such taxable year in which
+    the claimant is an SFE or FIE, tested on its last day (7701(a)(51)(A)(ii)) [reg]: a stake,
+    loan or contract made earlier counts for every such year it still stands in.
+    """
+    if year_begins > PFE_START:
+        return True, f"the taxable year of the deal begins {year_begins}, after July 4, 2025"
+    first = year_begins
+    while first <= PFE_START:
+        first = _anniversary(first, 1)
+    lead = (
+        f"the taxable year of the deal begins {year_begins}; the first taxable year beginning "
+        f"after July 4, 2025 begins {first}: "
+    )
+    if deal.kind in HELD_INTERESTS:
+        return True, lead + "the interest the deal gives is held into it (no disposal recorded)"
+    start = deal.completion_date or deal.signing_date
+    term = getattr(deal, "term_years", None)
+    if deal.kind == "supply_partnership" and term is not None and start is not None:
+        end = _anniversary(start, term)
+        return end > first, lead + f"the {term}-year term from {start} ends {end}"
+    return None, lead + "whether the deal's debt or contract still stands then is not recorded"
+
+
+Holder = tuple[str, Decimal, Decimal, Tri]  # who, share of the claimant (low, high), is an SFE
+
+
+def _other_sfe_holders(
+    deal: Any,
+    nations: set[str],
+    names: list[str],
+    stake: Num | None,
+    investor_sfe: Tri,
+    direct: Any,
+) -> tuple[list[Holder], list[Holder], list[str], bool]:
+    """Other holders of the claimant that may be SFEs (review K, gates.REVIEW_K).
+
+    Co-investors hold their own stakes (first list). The investor's owners, when the investor is
+    not itself an SFE, own part of its stake by attribution (7701(a)(51)(H) -> 318(a)(2) [reg];
+    second list): proportionately through a fund (a partnership, 318(a)(2)(A)); through a
+    company only for an owner of 50% or more (318(a)(2)(C)) [src]. One level of attribution.
+    Last: an SFE co-investor takes a board seat in the deal (a covered officer it appoints,
+    (D)(i)(I)(aa), (F)(i)).
+    """
+    holders: list[Holder] = []
+    attributed: list[Holder] = []
+    notes: list[str] = []
+    officer = False
+    for co in deal.co_investors:
+        co_notes: list[str] = []
+        sfe = _party_sfe(co.party, nations, names, co_notes, direct, "co-investor")
+        equity = None if co.rights is None else co.rights.equity_pct
+        pct = holding(co.voting, equity)
+        lo, hi = (ZERO, HUNDRED) if pct is None else pct_bounds(pct)
+        holders.append((f"co-investor {co.party.name}", lo, hi, sfe))
+        seats = None if co.rights is None else co.rights.board_seats
+        officer = officer or (sfe is True and seats is not None and seats > 0)
+        notes.append(
+            f"co-investor {co.party.name} ({'unknown' if pct is None else fmt(pct) + '%'}): "
+            f"SFE {_YES_NO[sfe]}"
+        )
+    inv = deal.investor
+    if investor_sfe is True or stake is None or inv.owners is None:
+        return holders, attributed, notes, officer
+    if inv.kind not in (PartyKind.fund, PartyKind.company, PartyKind.state_owned_enterprise):
+        return holders, attributed, notes, officer
+    s_lo, s_hi = pct_bounds(stake)
+    partnership = inv.kind == PartyKind.fund
+    rows: list[tuple[str, Decimal, Decimal, Tri]] = []
+    for o in inv.owners:
+        pct = holding(o.voting_pct, o.equity_pct)
+        lo, hi = (ZERO, HUNDRED) if pct is None else pct_bounds(pct)
+        rows.append((o.name, lo, hi, caught_entity(o, direct, FIFTY, strict=True)))
+    rest = unlisted_max(inv.owners, inv.owners_complete)
+    if rest > 0:
+        rows.append(("holders not listed", ZERO, rest, None))
+    for name, lo, hi, sfe in rows:
+        if sfe is False:
+            continue
+        if not partnership:  # 318(a)(2)(C): only a 50%-or-more shareholder
+            if hi < FIFTY:
+                continue
+            if lo < FIFTY:
+                lo = ZERO
+        a_lo, a_hi = lo * s_lo / HUNDRED, hi * s_hi / HUNDRED
+        attributed.append((f"{name} through {inv.name}", a_lo, a_hi, sfe))
+        notes.append(
+            f"{name} owns {fmt(a_lo)}%"
+            + ("" if a_lo == a_hi else f" to {fmt(a_hi)}%")
+            + f" of the claimant through {inv.name} (318(a)(2)"
+            + ("(A), a fund" if partnership else "(C)")
+            + f"): SFE {_YES_NO[sfe]}"
+        )
+    return holders, attributed, notes, officer
+
+
+def _holder_meets(holders: list[Holder], threshold: Decimal | None) -> Tri:
+    """Whether one SFE holder holds at least ``threshold`` of the claimant."""
+    if threshold is None:
+        return None
+    return or3(
+        (True if sfe is True and lo >= threshold else None)
+        if hi >= threshold and sfe is not False
+        else False
+        for _, lo, hi, sfe in holders
+    )
 
 
 def _status_date(year_begins: dt.date) -> tuple[dt.date, str]:
@@ -268,7 +452,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     nations = set(references.values("covered_nations_4872d"))
     names = references.values("ndaa_154_battery_entities")
     notes: list[str] = []
-    sfe = _counterparty_sfe(deal, nations, names, notes)
+    review_k = applies(REVIEW_K)
+    direct = _direct_k(nations) if review_k else _direct(nations)
+    sfe = _counterparty_sfe(deal, nations, names, notes, direct)
     d["energy.counterparty_sfe"] = "; ".join(notes) or "no SFE prong settled"
     r = deal.rights
     stake = holding(r.voting_pct, r.equity_pct)
@@ -283,9 +469,29 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         inv_sfe_stake = Decimal(0)
     elif sfe is True:
         inv_sfe_stake = stake
+    co_holders: list[Holder] = []
+    attributed: list[Holder] = []
+    holder_notes: list[str] = []
+    co_officer = False
+    if review_k:
+        co_holders, attributed, holder_notes, co_officer = _other_sfe_holders(
+            deal, nations, names, stake, sfe, direct
+        )
+    holders = co_holders + attributed
+    # SFE holdings certainly held. The recorded `other_sfe_ownership_pct` (holders other than
+    # the investor) includes SFE co-investors, so the larger of the two counts, never their sum;
+    # what SFEs own through the investor by attribution is part of its stake, so it is added.
+    co_lo = sum((lo for _, lo, _, s_ in co_holders if s_ is True), ZERO)
+    attr_lo = sum((lo for _, lo, _, s_ in attributed if s_ is True), ZERO)
+    extra_lo = co_lo + attr_lo
+    other: Num | None = ec.other_sfe_ownership_pct
+    if other is not None and co_lo > pct_bounds(other)[0]:
+        other = co_lo
+    if other is not None and attr_lo > 0:
+        other = add(other, attr_lo)
     aggregate: Num | None = None
-    if inv_sfe_stake is not None and ec.other_sfe_ownership_pct is not None:
-        aggregate = cap(add(inv_sfe_stake, ec.other_sfe_ownership_pct), Decimal(100))
+    if inv_sfe_stake is not None and other is not None:
+        aggregate = cap(add(inv_sfe_stake, other), Decimal(100))
     single = or3([_ge(inv_sfe_stake, single_t), _ge(ec.largest_other_sfe_pct, single_t)])
     d["energy.single_sfe_test"] = (
         f"investor's SFE stake {'unknown' if inv_sfe_stake is None else fmt(inv_sfe_stake) + '%'}"
@@ -293,10 +499,16 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         + ("unknown" if ec.largest_other_sfe_pct is None else f"{fmt(ec.largest_other_sfe_pct)}%")
         + f"; threshold {single_t}%"
     )
+    if holders:
+        single = or3([single, _holder_meets(holders, single_t)])
+        d["energy.single_sfe_test"] += "; other holders (IRC 7701(a)(51)(H)): " + "; ".join(
+            holder_notes
+        )
     officer = or3(
         [
             ec.sfe_can_appoint_officer,
             and3([sfe, None if r.board_seats is None else r.board_seats > 0]),
+            co_officer,
         ]
     )
     controlled = or3(
@@ -307,8 +519,24 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     )
     if aggregate is None and gt(inv_sfe_stake, ctrl_t):
         controlled = True
+    # A lower bound of the SFE-held share when the aggregate itself is not known.
+    floor_pct = (
+        (pct_bounds(inv_sfe_stake)[0] if inv_sfe_stake is not None else ZERO) + extra_lo
+        if holders
+        else None
+    )
+    if aggregate is None and floor_pct is not None and floor_pct > ctrl_t:
+        controlled = True
+    if aggregate is not None:
+        aggregate_test = _ge(aggregate, agg_t)
+    elif _ge(inv_sfe_stake, agg_t) or (
+        floor_pct is not None and agg_t is not None and floor_pct >= agg_t
+    ):
+        aggregate_test = True
+    else:
+        aggregate_test = None
     fie_notes: list[str] = []
-    fie = _counterparty_fie(deal, ec, nations, single_t, agg_t, fie_notes)
+    fie = _counterparty_fie(deal, ec, nations, single_t, agg_t, fie_notes, direct)
     d["energy.counterparty_fie"] = "; ".join(fie_notes)
     pfe = or3([sfe, fie])
     d["energy.counterparty_pfe"] = (
@@ -332,13 +560,26 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         year = dt.date(as_of.year, 1, 1)
         d["energy.pfe_year"] = f"taxable year not recorded: a calendar year is assumed ({year})"
     supplies = deal.kind == "supply_partnership"
-    status_date, status_note = _status_date(year)
+    terms = getattr(deal, "supply_terms", None)
+    if review_k and terms is not None and terms.direction is not None:
+        # The recorded direction decides: a lender or JV partner that also supplies the claimant
+        # is a supplier; an investor that only buys the claimant's output is not (K, 7701(a)(52)).
+        supplies = str(terms.direction) == "investor_supplies"
+    reached, reached_note = _pfe_years_reached(deal, year)
+    if review_k:  # shown only to the rulebooks that read it (replay of older screenings)
+        d["energy.pfe_years_reached"] = reached_note
+    tested = year
+    if review_k:  # the year tested is the first one the PFE rules reach (K1)
+        while tested <= PFE_START:
+            tested = _anniversary(tested, 1)
+    status_date, status_note = _status_date(tested)
     d["energy.status_date"] = status_note
     return (
         EnergyFacts(
             recorded=True,
             credits=None if ec.credits is None else sorted(str(c) for c in ec.credits),
             pfe_year=year > PFE_START,
+            pfe_years_reached=reached,
             counterparty_sfe=sfe,
             counterparty_fie=fie,
             counterparty_pfe=pfe,
@@ -347,9 +588,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
             aggregate_sfe_pct=aggregate,
             single_sfe_test=single,
             single_sfe_threshold_pct=single_t,
-            aggregate_sfe_test=_ge(aggregate, agg_t)
-            if aggregate is not None
-            else (True if _ge(inv_sfe_stake, agg_t) else None),
+            aggregate_sfe_test=aggregate_test,
             aggregate_sfe_threshold_pct=agg_t,
             sfe_debt_pct=ec.sfe_debt_pct,
             sfe_debt_test=_ge(ec.sfe_debt_pct, debt_t),
