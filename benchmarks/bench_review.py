@@ -4,6 +4,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_review.py                 # every section, default sizes
     .venv/bin/python benchmarks/bench_review.py --only memory --memory-sizes 1000,20000,100000
+    .venv/bin/python benchmarks/bench_review.py --only memory --before /tmp/old  # old code too
     .venv/bin/python benchmarks/bench_review.py --only workers --scale 20000 --rounds 2
     .venv/bin/python benchmarks/bench_review.py --quick         # small sizes, to try it out
 
@@ -18,7 +19,9 @@ generator's source, so a changed generator writes new files. Sections:
    tracker, the workers) is sampled from /proc every 50 ms: the peak of the tree (the largest sum
    of RSS seen at one instant) and each process's own peak (VmHWM). The growth from the smallest
    to the largest size is the figure (target: within 20 MB from 1,000 to 100,000 deals); the
-   growth between the two largest sizes tells growth from warm-up.
+   growth between the two largest sizes tells growth from warm-up. With ``--before DIR`` (a
+   ``git archive REV screening rules`` unpacked there), each size is also reviewed by that
+   code, side by side (the order alternating from one size to the next).
 2. **workers**: ``--workers 1``, ``--workers 2`` and (with dask[distributed] installed)
    ``--cluster local:2`` on the same ``--scale`` deals, run in turn ``--rounds`` times
    (alternated, so a change of load hits every side), medians. Each run reports its wall time,
@@ -172,15 +175,19 @@ def _role(pid: int, root: int, ppid: int, cmd: str) -> str:
     return "worker"
 
 
-def run_command(path: Path, extra: list[str]) -> Run:
-    """Run ``dealscreen review PATH --format jsonl --no-store EXTRA`` and sample its tree."""
+def run_command(path: Path, extra: list[str], code: Path | None = None) -> Run:
+    """Run ``dealscreen review PATH --format jsonl --no-store EXTRA`` and sample its tree;
+    with ``code`` (a ``git archive`` of ``screening`` and ``rules``), that code's review."""
     load_before = os.getloadavg()[0]
     started = time.perf_counter()
+    env = {**os.environ, "CI": "1"}
+    if code is not None:
+        env["PYTHONPATH"] = str(code.resolve())
     proc = subprocess.Popen(
         [DEALSCREEN, "review", str(path), "--format", "jsonl", "--no-store", *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        env={**os.environ, "CI": "1"},
+        env=env,
     )
     procs: dict[int, Proc] = {}
     peak = 0
@@ -217,18 +224,42 @@ def run_command(path: Path, extra: list[str]) -> Run:
 # Sections
 
 
-def memory(folder: Path, sizes: list[int], workers: int) -> dict[str, float]:
-    """Peak RSS of the review's process tree at each size, and of each process."""
-    figures: dict[str, float] = {}
-    runs: dict[int, Run] = {}
-    for size in sizes:
+def memory(
+    folder: Path, sizes: list[int], workers: int, before: Path | None = None
+) -> dict[str, float]:
+    """Peak RSS of the review's process tree at each size, and of each process; with
+    ``before`` (older code), each size is reviewed by both, the order alternating by size."""
+    args = ["--workers", str(workers)]
+    if before is None:
+        runs = {size: run_command(deals_file(folder, size), args) for size in sizes}
+        return _memory_figures(runs, sizes, workers, "")
+    now: dict[int, Run] = {}
+    old: dict[int, Run] = {}
+    for i, size in enumerate(sizes):
         path = deals_file(folder, size)
-        run = runs[size] = run_command(path, ["--workers", str(workers)])
+        for side in ("after", "before") if i % 2 == 0 else ("before", "after"):
+            if side == "after":
+                now[size] = run_command(path, args)
+            else:
+                old[size] = run_command(path, args, before)
+    figures = _memory_figures(old, sizes, workers, "before")
+    figures = {f"before_{k}": v for k, v in figures.items()}
+    figures.update(_memory_figures(now, sizes, workers, "after"))
+    return figures
+
+
+def _memory_figures(
+    runs: dict[int, Run], sizes: list[int], workers: int, label: str
+) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    tag = f" ({label})" if label else ""
+    for size in sizes:
+        run = runs[size]
         parent = run.hwm_mb("parent")[0]
         workers_mb = run.hwm_mb("worker")
         others = sum(run.hwm_mb("forkserver") + run.hwm_mb("tracker"))
         print(
-            f"memory, {size:,} deals, --workers {workers}: tree peak "
+            f"memory{tag}, {size:,} deals, --workers {workers}: tree peak "
             f"{run.tree_peak_kb / 1024:.1f} MB "
             f"(sum of the processes' own peaks {parent + sum(workers_mb) + others:.1f}): parent "
             f"{parent:.1f}, workers {' + '.join(f'{w:.1f}' for w in workers_mb)}, fork server and "
@@ -247,7 +278,7 @@ def memory(folder: Path, sizes: list[int], workers: int) -> dict[str, float]:
             parent = b.hwm_mb("parent")[0] - a.hwm_mb("parent")[0]
             work = sum(b.hwm_mb("worker")) - sum(a.hwm_mb("worker"))
             print(
-                f"memory growth {small:,} -> {big:,} deals: tree peak {tree:+.1f} MB "
+                f"memory growth{tag} {small:,} -> {big:,} deals: tree peak {tree:+.1f} MB "
                 f"(parent {parent:+.1f}, workers together {work:+.1f})",
                 flush=True,
             )
@@ -377,6 +408,12 @@ def main() -> None:
         help="deal counts of the memory runs, smallest first (comma-separated)",
     )
     parser.add_argument("--memory-workers", type=int, default=2, help="workers of the memory runs")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="older code to compare in the memory section, side by side (a directory holding "
+        "`git archive REV screening rules`, put first on PYTHONPATH)",
+    )
     parser.add_argument("--scale", type=int, default=20_000, help="deals for the workers section")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the workers section")
     parser.add_argument("--overhead", type=int, default=3_000, help="deals for the overhead")
@@ -408,7 +445,7 @@ def main() -> None:
     print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     try:
         if "memory" in sections:
-            figures.update(memory(args.deals_dir, sizes, args.memory_workers))
+            figures.update(memory(args.deals_dir, sizes, args.memory_workers, args.before))
         if "workers" in sections:
             if not with_dask:
                 print("dask local:2: left out (--no-dask, or dask[distributed] not installed)")
