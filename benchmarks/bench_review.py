@@ -295,6 +295,12 @@ SIDES = {
 }
 
 
+def _screening_cpu(run: Run, side: str) -> float:
+    """The screening CPU of a run: with one worker the parent screens (in-process), else the
+    workers."""
+    return run.cpu("worker") + (run.cpu("parent") if side == "workers1" else 0.0)
+
+
 def scaling(path: Path, count: int, rounds: int, with_dask: bool) -> dict[str, float]:
     """--workers 1, --workers 2 and --cluster local:2 in turn, ``rounds`` times; medians."""
     sides = [s for s in SIDES if with_dask or s != "dask2"]
@@ -304,7 +310,7 @@ def scaling(path: Path, count: int, rounds: int, with_dask: bool) -> dict[str, f
         for side in order:
             run = run_command(path, SIDES[side])
             runs[side].append(run)
-            screening = run.cpu("worker") + (run.cpu("parent") if side == "workers1" else 0.0)
+            screening = _screening_cpu(run, side)
             others = (
                 sum(p.cpu_s for p in run.procs.values()) - run.cpu("parent") - run.cpu("worker")
             )
@@ -323,15 +329,8 @@ def scaling(path: Path, count: int, rounds: int, with_dask: bool) -> dict[str, f
     }
     figures: dict[str, float] = {}
     for side in sides:
-        # the screening CPU: with one worker the parent screens (in-process), else the workers
-        per_deal = statistics.median(
-            (r.cpu("worker") + (r.cpu("parent") if side == "workers1" else 0.0)) / count
-            for r in runs[side]
-        )
-        used = statistics.median(
-            (r.cpu("worker") + (r.cpu("parent") if side == "workers1" else 0.0)) / r.elapsed_s
-            for r in runs[side]
-        )
+        per_deal = statistics.median(_screening_cpu(r, side) / count for r in runs[side])
+        used = statistics.median(_screening_cpu(r, side) / r.elapsed_s for r in runs[side])
         figures[f"{side}_wall_s"] = med[side]["wall_s"]
         figures[f"{side}_review_s"] = med[side]["elapsed_s"]
         figures[f"{side}_cpu_ms_per_deal"] = 1000 * per_deal

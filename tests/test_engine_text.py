@@ -146,9 +146,9 @@ def test_stratum_functions_are_the_status_closures() -> None:
     for view in _views():
         closure_status: dict[str, Tri] = {}
         closures = Scope(view, closure_status, book.references)
-        for _rulesets, checks in plan.strata:
-            for rule, status_of in checks:
-                closure_status[rule.id] = status_of(closures)
+        for _rulesets, rules in plan.strata:
+            for rule in rules:
+                closure_status[rule.id] = status_function(rule.guarded)(closures)
         generated_status: dict[str, Tri] = {}
         generated = Scope(view, generated_status, book.references)
         for program in plan.programs:

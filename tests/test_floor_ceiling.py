@@ -29,7 +29,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from screening import load_deal, load_rulebook
-from screening.engine.evaluate import Scope
+from screening.engine.evaluate import Scope, status_function
 from screening.engine.run import _plan, assemble, resolve_as_of, run_rules
 from screening.facts.derive import derive
 from screening.facts.sections.base import AtLeast, Tri
@@ -85,9 +85,9 @@ def _statuses(view: Any) -> dict[str, Tri]:
     book = _book()
     status: dict[str, Tri] = {}
     scope = Scope(view, status, book.references)
-    for _rulesets, checks in _plan(book).strata:
-        for rule, status_of in checks:
-            status[rule.id] = status_of(scope)
+    for _rulesets, rules in _plan(book).strata:
+        for rule in rules:
+            status[rule.id] = status_function(rule.guarded)(scope)
     return status
 
 

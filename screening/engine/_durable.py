@@ -222,10 +222,7 @@ def _run(ruleset: str, text: str, sid: str) -> list[str]:
         fired: list[str] = []
         sentinels = 0
         for m in messages:
-            end = m.find('"', 2)
-            action = actions.get(m[2:end]) if m.startswith('{"') else None
-            if action is None:
-                raise EngineError(f"durable-rules started an unknown action in {ruleset}: {m[:80]}")
+            action = actions[_rule_name(m, rs, ruleset)]
             if action == SENTINEL:
                 sentinels += 1
             else:

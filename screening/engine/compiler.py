@@ -274,7 +274,7 @@ class CompiledRuleset:
     paths: tuple[str, ...]
     findings: tuple[str, ...]
     stratum: int
-    # The same paths and findings split once, for :func:`fact_for`.
+    # The same paths and findings split once, for :func:`fact_spec` and the fact layouts.
     fields: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
     finding_keys: tuple[tuple[str, tuple[str, ...], str], ...] = field(default=(), compare=False)
     # Paths asserted as two bounds, ``<name>__lo`` and ``<name>__hi``.
@@ -413,7 +413,7 @@ def engine_value(value: Any) -> Any:
     return _scalar(value)
 
 
-_PLAIN, _RANGED, _PARTIAL = 0, 1, 2
+PLAIN, RANGED, PARTIAL = 0, 1, 2
 
 FactSpec = tuple[
     tuple[tuple[str, str, int, str, str, str], ...], tuple[tuple[str, tuple[str, ...], str], ...]
@@ -423,33 +423,25 @@ it is asserted under), and its finding keys."""
 
 
 def fact_spec(rs: CompiledRuleset) -> FactSpec:
-    """The keys of a ruleset's fact, worked out once (see :func:`fact_for`)."""
+    """The keys of a ruleset's fact, worked out once (see :func:`fact_from_spec`)."""
     fields = []
     for path, section, name in rs.fields:
         if path in rs.ranged:
-            fields.append((path, section, _RANGED, f"{name}__lo", f"{name}__hi", ""))
+            fields.append((path, section, RANGED, f"{name}__lo", f"{name}__hi", ""))
         elif path in rs.partial:
-            fields.append((path, section, _PARTIAL, name, f"{name}__n", f"{name}__partial"))
+            fields.append((path, section, PARTIAL, name, f"{name}__n", f"{name}__partial"))
         else:
-            fields.append((path, section, _PLAIN, name, f"{name}__n", ""))
+            fields.append((path, section, PLAIN, name, f"{name}__n", ""))
     return tuple(fields), rs.finding_keys
-
-
-def fact_for(
-    rs: CompiledRuleset, values: Mapping[str, Any], findings: dict[str, bool | None]
-) -> dict[str, Any]:
-    """The engine fact for one ruleset: the paths it reads (known values only) and findings.
-
-    ``values`` holds every path the ruleset reads, already in engine form (:func:`engine_value`),
-    None when unknown.
-    """
-    return fact_from_spec(fact_spec(rs), values, findings)
 
 
 def fact_from_spec(
     spec: FactSpec, values: Mapping[str, Any], findings: dict[str, bool | None]
 ) -> dict[str, Any]:
-    """:func:`fact_for` with the ruleset's keys worked out beforehand (:func:`fact_spec`)."""
+    """The engine fact for one ruleset (its keys worked out by :func:`fact_spec`): the paths it
+    reads (known values only) and findings. ``values`` holds every path the ruleset reads,
+    already in engine form (:func:`engine_value`), None when unknown. The reference that
+    :func:`fact_text` is held to (tests/test_engine_text.py)."""
     fact: dict[str, Any] = {"t": "deal"}
     fields, finding_keys = spec
     for path, section, how, key, key2, key3 in fields:
@@ -459,11 +451,11 @@ def fact_from_spec(
         bucket = fact.get(section)
         if bucket is None:
             bucket = fact[section] = {}
-        if how == _PLAIN:
+        if how == PLAIN:
             bucket[key] = v
             if isinstance(v, list):
                 bucket[key2] = len(v)
-        elif how == _RANGED:
+        elif how == RANGED:
             lo, hi = v if isinstance(v, tuple) else (v, v)
             if lo is not None:
                 bucket[key] = lo
@@ -507,10 +499,10 @@ def path_keys(
 ) -> PathKeys:
     """The keys a path's value is asserted under (see :func:`fact_spec`), as JSON text."""
     if path in ranged_paths:
-        return _RANGED, key_text(f"{name}__lo"), key_text(f"{name}__hi"), ""
+        return RANGED, key_text(f"{name}__lo"), key_text(f"{name}__hi"), ""
     if path in partial_paths:
-        return _PARTIAL, key_text(name), key_text(f"{name}__n"), key_text(f"{name}__partial")
-    return _PLAIN, key_text(name), key_text(f"{name}__n"), ""
+        return PARTIAL, key_text(name), key_text(f"{name}__n"), key_text(f"{name}__partial")
+    return PLAIN, key_text(name), key_text(f"{name}__n"), ""
 
 
 def json_text(value: Any) -> str:
@@ -533,11 +525,11 @@ def members(keys: PathKeys, value: Any) -> str:
     """The JSON members a known path adds to its section, from its engine value (not None):
     what :func:`fact_from_spec` puts in the section's dict, as text ("" adds none)."""
     how, key, key2, key3 = keys
-    if how == _PLAIN:
+    if how == PLAIN:
         if isinstance(value, list):
             return f"{key}{json_text(value)}, {key2}{len(value)}"
         return key + json_text(value)
-    if how == _RANGED:
+    if how == RANGED:
         lo, hi = value if isinstance(value, tuple) else (value, value)
         if lo is None:
             return "" if hi is None else key2 + json_text(hi)

@@ -136,15 +136,6 @@ class Scope:
             value = self._values[path] = self.view.get(path)
             return value
 
-    def remember(self, path: str, value: Any) -> None:
-        """Record a value already read from the view."""
-        self._values[path] = value
-
-    def remember_all(self, paths: tuple[str, ...], values: tuple[Any, ...]) -> None:
-        """Record several values already read from the view (``paths`` and ``values`` in
-        step)."""
-        self._values.update(zip(paths, values, strict=True))
-
     def remember_read(self, values: dict[str, Any]) -> None:
         """Record values already read from the view (the dict is the scope's from now on)."""
         if self._values:
@@ -253,9 +244,9 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
     ``rules`` holds (rule id, condition, whether its false status is wanted). The function
     writes each rule's status into ``scope.findings`` in order, and returns the ids that are
     true and the wanted ids that are false: :func:`status_function` for every rule, each
-    condition flattened as in :func:`flat_status_function` and its top node's loop run here.
+    condition flattened as in :func:`flat_status_function` (:func:`_items_status`).
     """
-    plan: list[tuple[str, tuple[_Item, ...], bool, Tri, bool]] = []
+    plan: list[tuple[str, tuple[_Item, ...], bool, bool, bool]] = []
     for rule_id, cond, wants_false in rules:
         top = cond if isinstance(cond, All | AnyOf) else All((cond,), "")  # the same status
         stop = not isinstance(top, All)
@@ -264,47 +255,10 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
 
     def stratum(scope: Scope) -> tuple[list[str], list[str]]:
         statuses = scope.findings
-        values = scope._values
         true: list[str] = []
         false: list[str] = []
-        status: Tri
-        for rule_id, items, stop, result, wants_false in program:
-            # The loop of flat_status_function's node_status, inline (one call less per rule).
-            for kind, a, b, c, op in items:
-                if kind < _FINDING:  # a comparison: the same test as compare_status
-                    try:
-                        value = values[a]
-                    except KeyError:
-                        value = scope.value(a)
-                    if value is None:
-                        status = None
-                    elif value.__class__ is Range:
-                        status = compare_range(value, op, c)
-                    elif not kind:  # == (the commonest, then >=), without a call
-                        status = True if value == c else False  # noqa: SIM210 - bool()
-                    elif kind == _AT_LEAST:
-                        status = True if value >= c else False  # noqa: SIM210 - bool()
-                    else:
-                        status = bool(b(value, c))
-                elif kind == _FINDING:
-                    status = statuses.get(a)
-                elif kind == _NOT_FINDING:
-                    status = statuses.get(a)
-                    if status is not None:
-                        status = not status
-                elif kind == _LIST:  # the same test as leaf_status
-                    value = scope.value(a)
-                    if value is None:
-                        status = None
-                    else:
-                        status = eval_leaf(b, value, scope.references, scope.as_of, scope.listed(b))
-                else:
-                    status = a(scope)
-                if status is stop:
-                    result = stop
-                    break
-                if status is None:
-                    result = None
+        for rule_id, items, stop, start, wants_false in program:
+            result = _items_status(items, stop, start, scope)
             statuses[rule_id] = result
             if result is True:
                 true.append(rule_id)
@@ -320,6 +274,51 @@ _EQUAL, _AT_LEAST, _COMPARISON, _FINDING, _NOT_FINDING, _LIST, _NODE = range(7)
 _Item = tuple[int, Any, Any, Any, str]
 
 
+def _items_status(items: tuple[_Item, ...], stop: bool, start: bool, scope: Scope) -> Tri:
+    """The Kleene status of a flattened ``all`` (``stop`` False) or ``any`` (``stop`` True)
+    node: its items tested in order, the same tests as :func:`compare_status`,
+    :func:`leaf_status` and the findings, stopping at the first that decides the node."""
+    values = scope._values
+    findings = scope.findings
+    result: Tri = start
+    status: Tri
+    for kind, a, b, c, op in items:
+        if kind < _FINDING:  # a comparison: the same test as compare_status
+            try:
+                value = values[a]
+            except KeyError:
+                value = scope.value(a)
+            if value is None:
+                status = None
+            elif value.__class__ is Range:
+                status = compare_range(value, op, c)
+            elif not kind:  # == (the commonest, then >=), without a call
+                status = True if value == c else False  # noqa: SIM210 - bool()
+            elif kind == _AT_LEAST:
+                status = True if value >= c else False  # noqa: SIM210 - bool()
+            else:
+                status = bool(b(value, c))
+        elif kind == _FINDING:
+            status = findings.get(a)
+        elif kind == _NOT_FINDING:
+            status = findings.get(a)
+            if status is not None:
+                status = not status
+        elif kind == _LIST:  # the same test as leaf_status
+            value = scope.value(a)
+            if value is None:
+                status = None
+            else:
+                status = eval_leaf(b, value, scope.references, scope.as_of, scope.listed(b))
+        else:
+            status = a(scope)
+        if status is stop:
+            return stop
+        if status is None:
+            result = None
+    return result
+
+
 def flat_status_function(cond: Condition) -> StatusFn:
     """:func:`status_function` with fewer calls: each ``all``/``any`` node tests its leaves
     itself, and a node nested in one of its own kind is spliced into it (Kleene and/or are
@@ -332,40 +331,7 @@ def flat_status_function(cond: Condition) -> StatusFn:
     start: bool = not stop
 
     def node_status(scope: Scope) -> Tri:
-        values = scope._values
-        result: Tri = start
-        status: Tri
-        for kind, a, b, c, op in items:
-            if kind < _FINDING:  # a comparison: the same test as compare_status
-                try:
-                    value = values[a]
-                except KeyError:
-                    value = scope.value(a)
-                if value is None:
-                    status = None
-                elif value.__class__ is Range:
-                    status = compare_range(value, op, c)
-                else:
-                    status = bool(b(value, c))
-            elif kind == _FINDING:
-                status = scope.findings.get(a)
-            elif kind == _NOT_FINDING:
-                status = scope.findings.get(a)
-                if status is not None:
-                    status = not status
-            elif kind == _LIST:  # the same test as leaf_status
-                value = scope.value(a)
-                if value is None:
-                    status = None
-                else:
-                    status = eval_leaf(b, value, scope.references, scope.as_of, scope.listed(b))
-            else:
-                status = a(scope)
-            if status is stop:
-                return stop
-            if status is None:
-                result = None
-        return result
+        return _items_status(items, stop, start, scope)
 
     return node_status
 

@@ -428,12 +428,8 @@ _NO_RULES = _RegimePlan(())
 
 
 def _book_plan(book: Rulebook) -> _BookPlan:
-    """The memo's plan of a rulebook, kept on the (frozen) rulebook, which holds it alive."""
-    plan: _BookPlan | None = book.__dict__.get("_memo_plan")
-    if plan is None:
-        plan = _BookPlan(book)
-        object.__setattr__(book, "_memo_plan", plan)
-    return plan
+    """The memo's plan of a rulebook, kept on the rulebook, which holds it alive."""
+    return book.kept("_memo_plan", _BookPlan)
 
 
 class Explainer:

@@ -19,6 +19,7 @@ from typing import Any
 from screening._version import __version__
 from screening.engine import _durable, consortium
 from screening.engine.compiler import (
+    PLAIN,
     CompiledRuleset,
     FactLayout,
     PathKeys,
@@ -37,14 +38,12 @@ from screening.engine.compiler import (
 from screening.engine.evaluate import (
     Outcome,
     Scope,
-    StatusFn,
     StratumFn,
     cached_field_info,
     eval_leaf,
     evaluate,
     render_leaf,
     render_value,
-    status_function,
     stratum_function,
 )
 from screening.engine.memo import build_summary
@@ -110,22 +109,17 @@ class _Plan:
 
     def __init__(self, book: Rulebook) -> None:
         rulesets = compiled(book)
-        self.strata: list[tuple[list[CompiledRuleset], list[tuple[Rule, StatusFn]]]] = []
+        self.strata: list[tuple[list[CompiledRuleset], list[Rule]]] = []
         self.guarded: dict[str, Condition] = {}
         for stratum, rules in enumerate(book.strata):
-            checks = []
             for rule in rules:
                 self.guarded[rule.id] = rule.guarded
-                checks.append((rule, status_function(self.guarded[rule.id])))
-            self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], checks))
+            self.strata.append(([rs for rs in rulesets if rs.stratum == stratum], rules))
         self.complemented = frozenset(r for rs in rulesets for r in rs.complements)
-        # Per stratum, what _decide needs of each rule, looked up once.
-        self.decisions: list[list[tuple[str, StatusFn, bool, bool]]] = [
-            [
-                (rule.id, status_of, rule.kind == "finding", rule.id in self.complemented)
-                for rule, status_of in checks
-            ]
-            for _rulesets, checks in self.strata
+        # Per stratum, what _disagreement needs of each rule, looked up once.
+        self.decisions: list[list[tuple[str, bool]]] = [
+            [(rule.id, rule.id in self.complemented) for rule in rules]
+            for _rulesets, rules in self.strata
         ]
         self.paths = sorted({path for rs in rulesets for path in rs.paths})
         # Paths the rulebook reads in a condition or an explanation (see SHOWN_WHEN_READ).
@@ -165,9 +159,9 @@ class _Plan:
         # engine's view of each finding as fact text for the strata above.
         self.programs: list[StratumFn] = [
             stratum_function(
-                [(rule.id, rule.guarded, rule.id in self.complemented) for rule, _ in checks]
+                [(rule.id, rule.guarded, rule.id in self.complemented) for rule in rules]
             )
-            for _rulesets, checks in self.strata
+            for _rulesets, rules in self.strata
         ]
         # Per finding: its member in a fact when true, when false, and its presence token.
         self.finding_text: dict[str, tuple[str, str, str]] = {
@@ -206,14 +200,14 @@ def read_paths(book: Rulebook) -> frozenset[str]:
     return _plan(book).read_paths
 
 
+def derive_for(book: Rulebook, deal: DealRecord, as_of: dt.date) -> FactView:
+    """:func:`derive` for a rulebook: its reference lists, and the fact meanings it reads
+    (``facts/gates.py``)."""
+    return derive(deal, book.references, as_of, reads=_plan(book).read_paths)
+
+
 def _plan(book: Rulebook) -> _Plan:
-    # Kept on the (frozen) rulebook itself: two rulebooks of one version may differ in the
-    # locations their rules carry, so the plan belongs to the object, not to the version.
-    plan: _Plan | None = book.__dict__.get("_plan")
-    if plan is None:
-        plan = _Plan(book)
-        object.__setattr__(book, "_plan", plan)
-    return plan
+    return book.kept("_plan", _Plan)
 
 
 class _Outcomes(Mapping[str, Outcome]):
@@ -264,14 +258,13 @@ class Evaluation:
         self.unknown: dict[str, list[str]] = {}  # unknown_facts, per rule
 
 
-_PLAIN = path_keys("x.y", "y", frozenset(), frozenset())[0]
 _PathWrite = tuple[str, PathKeys, str, str, str]
 
 
 def _path_write(path: str, keys: PathKeys) -> _PathWrite:
     """(path, keys, and for a path asserted under its own name: the key, and its members for
     true and for false; else three empty strings)."""
-    if keys[0] != _PLAIN:
+    if keys[0] != PLAIN:
         return path, keys, "", "", ""
     return path, keys, keys[1], f"{keys[1]}true", f"{keys[1]}false"
 
@@ -328,7 +321,7 @@ def _decide(
     refuted: set[str],
     engine_findings: dict[str, str],
     check: bool,
-    present: set[str] | None = None,
+    present: set[str],
 ) -> None:
     """One stratum's statuses for one deal: the evaluator's, checked against the engine's.
 
@@ -343,30 +336,24 @@ def _decide(
     if (fired & refuted) or (check and (fired != set(true) or refuted != set(false))):
         _disagreement(ev, plan.decisions[stratum], fired, refuted, check)
     texts = plan.finding_text
-    for rule_id in fired:
-        text = texts.get(rule_id)
-        if text is not None:
-            engine_findings[rule_id] = text[0]
-            if present is not None:
-                present.add(text[2])
-    for rule_id in refuted:
-        text = texts.get(rule_id)
-        if text is not None:
-            engine_findings[rule_id] = text[1]
-            if present is not None:
+    for decided, member in ((fired, 0), (refuted, 1)):
+        for rule_id in decided:
+            text = texts.get(rule_id)
+            if text is not None:
+                engine_findings[rule_id] = text[member]
                 present.add(text[2])
 
 
 def _disagreement(
     ev: Evaluation,
-    checks: list[tuple[str, StatusFn, bool, bool]],
+    checks: list[tuple[str, bool]],
     fired: set[str],
     refuted: set[str],
     check: bool,
 ) -> None:
     """Rule by rule, the first disagreement between the engine and the evaluator (raised)."""
     statuses = ev.status
-    for rule_id, _status_of, _finding, complemented in checks:
+    for rule_id, complemented in checks:
         status = statuses[rule_id]
         engine_status: Tri = True if rule_id in fired else None
         if rule_id in refuted:
@@ -459,8 +446,7 @@ def screen(
     date = resolve_as_of(record, as_of)
     _plan(book)  # compiled outside the recording: compiling reads every list once
     with recording_use() as used:
-        view = derive(record, book.references, date, reads=_plan(book).read_paths)
-        ev = run_rules(book, view)
+        ev = run_rules(book, derive_for(book, record, date))
         return _with_consortium(record, book, ev, used, assemble(record, book, ev, used))
 
 
@@ -478,8 +464,7 @@ def _with_consortium(
     date = ev.view.deal.as_of
 
     def one(member: DealRecord) -> ScreeningResult:
-        view = derive(member, book.references, date, reads=_plan(book).read_paths)
-        return assemble(member, book, run_rules(book, view))
+        return assemble(member, book, run_rules(book, derive_for(book, member, date)))
 
     with rulebook_reading(_plan(book).read_paths):  # the meanings this rulebook reads
         combined = consortium.combine(record, result, book.references, one)
@@ -512,14 +497,7 @@ def screen_batch(
     for record in records:
         try:
             with recording_use() as used:
-                views.append(
-                    derive(
-                        record,
-                        book.references,
-                        resolve_as_of(record, as_of),
-                        reads=_plan(book).read_paths,
-                    )
-                )
+                views.append(derive_for(book, record, resolve_as_of(record, as_of)))
             read.append(used)
             placed.append(len(out))
             out.append(None)  # screened below
@@ -746,12 +724,6 @@ class _Assembly:
             ]
             for regime, rules in plan.outcome_rules.items()
         }
-        # Per regime, the highest rank an outcome rule of it reaches.
-        self.highest = {
-            regime: max(raises_to for _id, _rule, raises_to in order)
-            for regime, order in self.question_order.items()
-            if order
-        }
         # Regimes with an outcome rule in force on every date.
         self.always_in_force = frozenset(
             regime
@@ -816,12 +788,7 @@ class _Assembly:
 
 
 def _assembly(book: Rulebook) -> _Assembly:
-    # Kept on the (frozen) rulebook itself, like its _Plan.
-    assembly: _Assembly | None = book.__dict__.get("_assembly")
-    if assembly is None:
-        assembly = _Assembly(book)
-        object.__setattr__(book, "_assembly", assembly)
-    return assembly
+    return book.kept("_assembly", _Assembly)
 
 
 def _conditions(ev: Evaluation, outcome: Outcome, *, only_held: bool) -> list[ConditionResult]:
@@ -1103,11 +1070,7 @@ def assemble(
                 "ceiling": ceiling,
                 "provisional": rank(level) < rank(ceiling),
                 "rules": top,
-                "possible_exemptions": (
-                    _possible_exemptions(ev, regime.id, level, suppressed)
-                    if assembly.regime_exemptions.get(regime.id)
-                    else []
-                ),
+                "possible_exemptions": _possible_exemptions(ev, regime.id, level, suppressed),
             },
             _REGIME_FIELDS,
         )
@@ -1160,9 +1123,10 @@ def _questions(
     assembly = _assembly(ev.book)
     status = ev.status
     floor = rank(level)
-    if floor >= assembly.highest.get(regime, -1):
+    order = assembly.question_order.get(regime, ())
+    if not order or floor >= order[0][2]:  # the first reaches highest
         return out  # no outcome rule of the regime could raise it
-    for rule_id, rule, raises_to in assembly.question_order.get(regime, ()):  # in listed order
+    for rule_id, rule, raises_to in order:  # in listed order
         if raises_to <= floor or status.get(rule_id) is not None or rule_id in suppressed:
             continue
         unknown = unknown_facts(ev, rule.id)

@@ -15,6 +15,7 @@ result recorded before them loads from the audit store.
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -73,15 +74,10 @@ def build(cls: type[_R], **values: Any) -> _R:
             data[name] = default
     if matched != len(values):
         return cls(**values)  # an unknown key: let validation name it
-    obj = _new(cls)
-    _set(obj, "__dict__", data)
-    _set(obj, "__pydantic_fields_set__", set(values))
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
-    return obj
+    return made(cls, data, values.keys())
 
 
-def made(cls: type[_R], data: dict[str, Any], given: frozenset[str]) -> _R:
+def made(cls: type[_R], data: dict[str, Any], given: AbstractSet[str]) -> _R:
     """An instance from ``data``, every field of ``cls`` in field order (defaults written out),
     with ``given`` the fields that count as set: what :func:`build` makes for the same values,
     without its pass over the fields. For the engine's hottest models, whose values it builds

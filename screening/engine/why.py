@@ -20,6 +20,7 @@ from screening.engine.explain import condition_lines
 from screening.engine.run import (
     Evaluation,
     _conditions,
+    derive_for,
     read_paths,
     render_template,
     resolve_as_of,
@@ -27,7 +28,6 @@ from screening.engine.run import (
     suppressions,
 )
 from screening.engine.verdict import ConditionResult, Result
-from screening.facts.derive import derive
 from screening.facts.gates import rulebook_reading
 from screening.model.deal import DealRecord
 from screening.rulebook.book import Rulebook
@@ -101,7 +101,7 @@ def explain_members(
 
 def _evaluation(book: Rulebook, deal: DealRecord, as_of: dt.date | None) -> Evaluation:
     date = resolve_as_of(deal, as_of)
-    return run_rules(book, derive(deal, book.references, date, reads=read_paths(book)))
+    return run_rules(book, derive_for(book, deal, date))
 
 
 def explain_rule(

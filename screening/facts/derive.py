@@ -583,6 +583,8 @@ def deal_facts(
     r = deal.rights
     prior = deal.prior.rights if deal.prior else None
     clearances = deal.prior.clearances if deal.prior else []  # None: not known
+    control_cleared = _cleared(clearances, "control")
+    investment_cleared = _cleared(clearances, "covered_investment")
     increases: Tri = None
     if prior is not None and prior.voting_pct is not None and r.voting_pct is not None:
         increases = _exceeds(r.voting_pct, prior.voting_pct)
@@ -605,10 +607,10 @@ def deal_facts(
         through_newly_formed_subsidiary=field_or_none(deal, "through_newly_formed_subsidiary"),
         open_market_purchase=field_or_none(deal, "open_market_purchase"),
         property_rights=field_or_none(deal, "property_rights"),
-        prior_control_clearance=_cleared(clearances, "control") is True,
-        prior_investment_clearance=_cleared(clearances, "covered_investment") is True,
-        prior_control_cleared=_cleared(clearances, "control"),
-        prior_investment_cleared=_cleared(clearances, "covered_investment"),
+        prior_control_clearance=control_cleared is True,
+        prior_investment_clearance=investment_cleared is True,
+        prior_control_cleared=control_cleared,
+        prior_investment_cleared=investment_cleared,
         new_trigger_rights=_new_trigger_rights(rights, prior),
         increases_voting=increases,
         converts_to_voting_pct=ce.converts_to_voting_pct if ce else None,

@@ -19,10 +19,10 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from screening._version import __version__
 from screening.errors import Problem, RulebookError
@@ -168,6 +168,9 @@ class Regime:
     notes: str = ""
 
 
+_T = TypeVar("_T")
+
+
 @dataclass(frozen=True, repr=False)
 class Rulebook:
     """A loaded, checked rulebook."""
@@ -201,6 +204,17 @@ class Rulebook:
             sorted((r for r in self.rules.values() if r.stratum == s), key=lambda r: r.id)
             for s in range(depth + 1)
         ]
+
+    def kept(self, name: str, build: Callable[[Rulebook], _T]) -> _T:
+        """What ``build`` derives from this rulebook, built on first use and kept on the object
+        (the rulebook is frozen; two rulebooks of one version may differ in the locations their
+        rules carry, so it belongs to the object, not to the version). Not pickled: review
+        workers rebuild it (``__getstate__`` sends the fields only)."""
+        kept: _T | None = self.__dict__.get(name)
+        if kept is None:
+            kept = build(self)
+            object.__setattr__(self, name, kept)
+        return kept
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; a RulebookError naming close ids if there is none."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -40,6 +41,14 @@ def not3(v: Tri) -> Tri:
 
 
 _HAS: dict[tuple[type, str], bool] = {}
+
+
+def anniversary(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (Feb. 29 falls back to Feb. 28)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # Feb. 29
+        return day.replace(year=day.year + years, day=28)
 
 
 def field_or_none(obj: Any, name: str) -> Any:

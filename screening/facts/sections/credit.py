@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, fact, or3
+from screening.facts.sections.base import Section, Tri, anniversary, fact, or3
 from screening.model.ext.credits import AgreementKind, ContractRight, CreditProject
 from screening.model.ext.credits import TechnologyAgreement as Agreement
 from screening.model.ext.energy import EnergyCredit
@@ -85,13 +85,6 @@ class CreditFacts(Section):
     transfer_to_investor: bool | None = fact("the credit is transferred (sold) to the investor")
 
 
-def _anniversary(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # Feb. 29
-        return day.replace(year=day.year + years, day=28)
-
-
 def _licence(a: Agreement) -> Tri:
     if a.kind is None:
         return None
@@ -122,7 +115,7 @@ def _window(p: CreditProject, a: Agreement | None) -> tuple[Tri, dt.date | None]
     if p.placed_in_service is None:
         return None, None
     start = p.placed_in_service
-    end = _anniversary(start, RECAPTURE_YEARS)
+    end = anniversary(start, RECAPTURE_YEARS)
     if a is None:
         return None, end
     if a.payments is False:
@@ -169,7 +162,7 @@ def _tax_year_of(day: dt.date, begins: dt.date | None) -> dt.date:
         start = begins.replace(year=day.year)
     except ValueError:
         start = begins.replace(year=day.year, day=28)
-    return start if start <= day else _anniversary(start, -1)
+    return start if start <= day else anniversary(start, -1)
 
 
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[CreditFacts, dict[str, str]]:

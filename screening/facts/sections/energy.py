@@ -24,7 +24,16 @@ from screening.facts.sections._chains import (
     meets,
     unlisted_max,
 )
-from screening.facts.sections.base import HUNDRED, Section, Tri, and3, fact, or3
+from screening.facts.sections.base import (
+    HUNDRED,
+    Section,
+    Tri,
+    and3,
+    anniversary,
+    fact,
+    field_or_none,
+    or3,
+)
 from screening.model.deal import Owner, Party, PartyKind, RestrictedList
 from screening.model.ext.energy import EnergyCredit
 from screening.model.numbers import Num, add, cap, ge, gt, lt, pct_bounds
@@ -154,19 +163,13 @@ def _chain_names(owners: list[Owner] | None) -> list[str]:
     return out
 
 
-def _counterparty_sfe(
-    deal: Any, nations: set[str], names: list[str], notes: list[str], direct: Any = None
-) -> Tri:
-    return _party_sfe(deal.investor, nations, names, notes, direct, "investor")
-
-
 def _party_sfe(
     inv: Party,
     nations: set[str],
     names: list[str],
     notes: list[str],
-    direct: Any = None,
-    who: str = "investor",
+    direct: Any,
+    who: str,
 ) -> Tri:
     status = _sfe_by_record(inv, nations, names, notes, direct, who)
     if status is False and inv.lists is None:
@@ -180,8 +183,8 @@ def _sfe_by_record(
     nations: set[str],
     names: list[str],
     notes: list[str],
-    direct: Any = None,
-    who: str = "investor",
+    direct: Any,
+    who: str,
 ) -> Tri:
     listed = SFE_LISTS & set(inv.lists or [])
     if listed:
@@ -210,7 +213,7 @@ def _sfe_by_record(
         return True
     bounds = full_count_share(
         inv.owners,
-        direct or _direct(nations),
+        direct,
         Decimal(50),
         strict=True,
         complete=inv.owners_complete,
@@ -256,11 +259,10 @@ def _ge(value: Num | None, threshold: Decimal | None) -> Tri:
 def _counterparty_fie(
     deal: Any,
     ec: EnergyCredit,
-    nations: set[str],
     single_t: Decimal | None,
     agg_t: Decimal | None,
     notes: list[str],
-    direct: Any = None,
+    direct: Any,
 ) -> Tri:
     """IRC 7701(a)(51)(D) for the counterparty itself (a supplier too): SFE owners, or recorded.
 
@@ -273,7 +275,6 @@ def _counterparty_fie(
         notes.append("as the deal records it")
         return ec.counterparty_fie
     owners = deal.investor.owners
-    direct = direct or _direct(nations)
     single: Tri = None
     if single_t is not None and owners is not None:
         single = or3(
@@ -297,11 +298,12 @@ def _counterparty_fie(
     return True if (single or aggregate) else None
 
 
-def _anniversary(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # Feb. 29
-        return day.replace(year=day.year + years, day=28)
+def _first_pfe_year(begins: dt.date) -> dt.date:
+    """The first taxable year beginning after July 4, 2025, counted from one that begins on
+    ``begins`` (that year itself when it does)."""
+    while begins <= PFE_START:
+        begins = anniversary(begins, 1)
+    return begins
 
 
 def _pfe_years_reached(deal: Any, year_begins: dt.date) -> tuple[Tri, str]:
@@ -313,9 +315,7 @@ def _pfe_years_reached(deal: Any, year_begins: dt.date) -> tuple[Tri, str]:
     """
     if year_begins > PFE_START:
         return True, f"the taxable year of the deal begins {year_begins}, after July 4, 2025"
-    first = year_begins
-    while first <= PFE_START:
-        first = _anniversary(first, 1)
+    first = _first_pfe_year(year_begins)
     lead = (
         f"the taxable year of the deal begins {year_begins}; the first taxable year beginning "
         f"after July 4, 2025 begins {first}: "
@@ -323,9 +323,9 @@ def _pfe_years_reached(deal: Any, year_begins: dt.date) -> tuple[Tri, str]:
     if deal.kind in HELD_INTERESTS:
         return True, lead + "the interest the deal gives is held into it (no disposal recorded)"
     start = deal.completion_date or deal.signing_date
-    term = getattr(deal, "term_years", None)
+    term = field_or_none(deal, "term_years")
     if deal.kind == "supply_partnership" and term is not None and start is not None:
-        end = _anniversary(start, term)
+        end = anniversary(start, term)
         return end > first, lead + f"the {term}-year term from {start} ends {end}"
     return None, lead + "whether the deal's debt or contract still stands then is not recorded"
 
@@ -454,7 +454,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     notes: list[str] = []
     review_k = applies(REVIEW_K)
     direct = _direct_k(nations) if review_k else _direct(nations)
-    sfe = _counterparty_sfe(deal, nations, names, notes, direct)
+    sfe = _party_sfe(deal.investor, nations, names, notes, direct, "investor")
     d["energy.counterparty_sfe"] = "; ".join(notes) or "no SFE prong settled"
     r = deal.rights
     stake = holding(r.voting_pct, r.equity_pct)
@@ -536,7 +536,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     else:
         aggregate_test = None
     fie_notes: list[str] = []
-    fie = _counterparty_fie(deal, ec, nations, single_t, agg_t, fie_notes, direct)
+    fie = _counterparty_fie(deal, ec, single_t, agg_t, fie_notes, direct)
     d["energy.counterparty_fie"] = "; ".join(fie_notes)
     pfe = or3([sfe, fie])
     d["energy.counterparty_pfe"] = (
@@ -560,7 +560,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         year = dt.date(as_of.year, 1, 1)
         d["energy.pfe_year"] = f"taxable year not recorded: a calendar year is assumed ({year})"
     supplies = deal.kind == "supply_partnership"
-    terms = getattr(deal, "supply_terms", None)
+    terms = field_or_none(deal, "supply_terms")
     if review_k and terms is not None and terms.direction is not None:
         # The recorded direction decides: a lender or JV partner that also supplies the claimant
         # is a supplier; an investor that only buys the claimant's output is not (K, 7701(a)(52)).
@@ -568,10 +568,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     reached, reached_note = _pfe_years_reached(deal, year)
     if review_k:  # shown only to the rulebooks that read it (replay of older screenings)
         d["energy.pfe_years_reached"] = reached_note
-    tested = year
-    if review_k:  # the year tested is the first one the PFE rules reach (K1)
-        while tested <= PFE_START:
-            tested = _anniversary(tested, 1)
+    # the year tested is the first one the PFE rules reach (K1)
+    tested = _first_pfe_year(year) if review_k else year
     status_date, status_note = _status_date(tested)
     d["energy.status_date"] = status_note
     return (

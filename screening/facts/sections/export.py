@@ -74,6 +74,14 @@ def _foreign_investor(inv: Any) -> Tri:
     return None if inv.country is None else inv.country != "US"
 
 
+def _judged_by_investor(inv: Any) -> str:
+    """The derivation of `export.recipient_foreign` when the recipient countries are unknown."""
+    return (
+        "recipient countries not recorded: judged from the investor's country "
+        f"({inv.country or 'unknown'})"
+    )
+
+
 def _status(references: References, as_of: dt.date) -> str | None:
     table = references.get("ear_affiliates_rule")
     if table is None:
@@ -95,10 +103,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
         }
         if not applies(ISSUE_12_REVIEW):  # an older rulebook: the recipient is not recorded
             return ExportFacts(recorded=None), notes
-        notes["export.recipient_foreign"] = (
-            "recipient countries not recorded: judged from the investor's country "
-            f"({inv.country or 'unknown'})"
-        )
+        notes["export.recipient_foreign"] = _judged_by_investor(inv)
         return ExportFacts(recorded=None, recipient_foreign=_foreign_investor(inv)), notes
     if x is None:
         licence = deal.kind == "supply_partnership" and field_or_none(deal, "arrangement") == (
@@ -120,10 +125,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
         foreign: Tri = any(c != "US" for c in countries)
     else:
         foreign = _foreign_investor(inv)
-        d["export.recipient_foreign"] = (
-            "recipient countries not recorded: judged from the investor's country "
-            f"({inv.country or 'unknown'})"
-        )
+        d["export.recipient_foreign"] = _judged_by_investor(inv)
     not_public = not3(x.published_or_fundamental)
     releases = x.releases_technology
     if releases is None and know_how is True:
