@@ -12,6 +12,7 @@ import datetime as dt
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
 from itertools import compress, repeat
 from json.encoder import encode_basestring
 from typing import Any
@@ -48,8 +49,10 @@ from screening.engine.evaluate import (
 )
 from screening.engine.memo import build_summary
 from screening.engine.verdict import (
+    DISCLAIMER,
     LEVELS,
     NOT_IN_FORCE,
+    VERDICTS,
     Because,
     ConditionResult,
     DerivedFact,
@@ -66,7 +69,7 @@ from screening.errors import EngineError, ScreeningError, UsageError
 from screening.facts.derive import derive
 from screening.facts.gates import rulebook_reading
 from screening.facts.sections.base import AtLeast, Tri
-from screening.facts.view import SHOWN_WHEN_READ, FactView
+from screening.facts.view import SHOWN_WHEN_READ, FactView, field_info, partial, ranged
 from screening.model.deal import Deal, DealRecord
 from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
@@ -255,7 +258,7 @@ class Evaluation:
         self.scope = Scope(view, self.status, book.references)
         self.outcomes: Mapping[str, Outcome] = _Outcomes(self)
         self.because: dict[str, list[Because]] = {}
-        self.unknown: dict[str, list[str]] = {}  # unknown_facts, per rule
+        self.unknown: dict[str, tuple[str, ...]] = {}  # unknown_facts, per rule
 
 
 _PathWrite = tuple[str, PathKeys, str, str, str]
@@ -573,11 +576,35 @@ def _render(parts: list[tuple[str, str, str, bool]], value_of: Callable[[str], A
         if path:
             value = value_of(path)
             # A string renders as itself (render_value's last case); the rest as it says.
-            value = value if value.__class__ is str else render_value(value, unit)
+            value = value if value.__class__ is str else _said(value, unit)
             if stop and value.endswith("."):
                 value = value[:-1]  # "Co., Ltd." before the sentence's own full stop
             out.append(value)
     return "".join(out)
+
+
+_NUMBERS: dict[tuple[type, Any, str], str] = {}  # _said of numbers (bounded, see _said)
+
+
+def _said(value: Any, unit: str) -> str:
+    """``render_value(value, unit)``: the same words, with those of a number remembered."""
+    cls = value.__class__
+    if cls is bool:
+        return "yes" if value else "no"
+    if value is None:
+        return "unknown"
+    if cls is Decimal or cls is int:
+        # A decimal's string gives it back exactly (sign, digits and exponent), so it keys its
+        # words; an int is its own key (a bool never comes here).
+        key = (cls, str(value) if cls is Decimal else value, unit)
+        said = _NUMBERS.get(key)
+        if said is None:
+            said = render_value(value, unit)
+            if len(_NUMBERS) >= _KEPT:
+                _NUMBERS.clear()
+            _NUMBERS[key] = said
+        return said
+    return render_value(value, unit)
 
 
 _TEMPLATES: dict[str, list[tuple[str, str, str, bool]]] = {}
@@ -610,6 +637,9 @@ _QUESTION_FIELDS = frozenset(OpenQuestion.model_fields)
 _EXEMPTION_FIELDS = frozenset(PossibleExemption.model_fields)
 _REGIME_FIELDS = frozenset(RegimeResult.model_fields)
 _DERIVED_FIELDS = frozenset(DerivedFact.model_fields)
+_RESULT_FIELDS = frozenset(ScreeningResult.model_fields) - {"disclaimer", "consortium"}
+_RANK = {level: rank(level) for level in VERDICTS}
+_NOT_IN_FORCE = _RANK[NOT_IN_FORCE]
 
 
 # A condition a hit may show: the leaf, its `alternatives` number, for a finding the condition
@@ -693,6 +723,9 @@ class _Shape:
         )
 
 
+_Windows = tuple[tuple[dt.date | None, dt.date | None], ...]  # rules' (effective_from, _to)
+
+
 class _Assembly:
     """What assembling a result needs of a rulebook that does not depend on the deal."""
 
@@ -739,10 +772,42 @@ class _Assembly:
                 (e, sorted(t for t in e.suppresses if t in ids))
                 for e in sorted(plan.regime_exemptions.get(regime, ()), key=lambda e: e.id)
             ]
+        self.outcome_rules = plan.outcome_rules
+        self.exemptions = tuple(plan.exemptions)
+        self.exemption_ids = tuple(rule.id for rule in plan.exemptions)
         self.shown_paths: dict[str, bool] = {}
         self.plan_leaves = plan.leaves
         self._leaves: dict[str, tuple[tuple[Leaf, ...], tuple[str, ...]]] = {}
-        self._questions: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._unknowable: dict[str, tuple[tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]] = {}
+        # Per regime, in rulebook order: its id, whether some outcome rule of it is in force on
+        # every date (else the windows of its outcome rules), the exemptions that may lower it
+        # and the result it has when no rule of it is in force (one immutable instance).
+        self.regimes: list[tuple[str, str, _Windows | None, bool]] = []
+        self.not_in_force: dict[str, RegimeResult] = {}
+        for one in book.regimes.values():
+            windows = None
+            if one.id not in self.always_in_force:
+                windows = tuple(
+                    (r.effective_from, r.effective_to) for r in plan.outcome_rules.get(one.id, ())
+                )
+            exemptible = bool(self.regime_exemptions.get(one.id))
+            self.regimes.append((one.id, one.title, windows, exemptible))
+            self.not_in_force[one.id] = build(
+                RegimeResult,
+                regime=one.id,
+                title=one.title,
+                verdict=NOT_IN_FORCE,
+                ceiling=NOT_IN_FORCE,
+            )
+        # Results that repeat from deal to deal, kept as one immutable instance each, keyed by
+        # everything they are made of (bounded: each is cleared when it reaches _KEPT entries).
+        # Nothing changes a result model after it is made (they are frozen, and no code changes
+        # the lists they hold), so a result may share them with others.
+        self._questions: dict[tuple[str, tuple[str, ...]], OpenQuestion] = {}
+        self._held: dict[tuple[str, int, type, Any], ConditionResult | None] = {}
+        self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
+        self._derived: dict[tuple[str, str, type, Any], DerivedFact] = {}
+        self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def shape(self, rule_id: str) -> _Shape:
         """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
@@ -762,6 +827,38 @@ class _Assembly:
             )
         return split
 
+    def derived_order(self, plan: _Plan, derivations: Mapping[str, str]) -> tuple[str, ...]:
+        """The paths of a view's derivations that a result lists, sorted (one answer per set of
+        paths in order: deals share a few)."""
+        key = tuple(derivations)
+        order = self._derived_orders.get(key)
+        if order is None:
+            order = tuple(sorted(path for path in key if self.shown(plan, path)))
+            if len(self._derived_orders) >= 256:
+                self._derived_orders.clear()
+            self._derived_orders[key] = order
+        return order
+
+    def unknowable(self, rule_id: str) -> tuple[tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]:
+        """For _unknown: the distinct paths of a rule's fact leaves that are never a range nor
+        known in part (the fact catalogue says, as it does to the compiler), the leaves on the
+        other paths, and the findings the rule reads, in order."""
+        split = self._unknowable.get(rule_id)
+        if split is None:
+            fact_leaves, findings = self.leaves(rule_id)
+            plain = tuple(
+                dict.fromkeys(
+                    leaf.path
+                    for leaf in fact_leaves
+                    if field_info(leaf.path) is not None
+                    and not ranged(leaf.path)
+                    and not partial(leaf.path)
+                )
+            )
+            other = tuple(leaf for leaf in fact_leaves if leaf.path not in plain)
+            split = self._unknowable[rule_id] = (plain, other, findings)
+        return split
+
     def shown(self, plan: _Plan, path: str) -> bool:
         """Whether a result lists a derivation (see _Plan.shown_sections, SHOWN_WHEN_READ)."""
         known = self.shown_paths.get(path)
@@ -776,15 +873,53 @@ class _Assembly:
 
     def question(self, rule: Rule, unknown: list[str]) -> str:
         """:func:`_question`, remembered (the unknown facts are some of the rule's paths)."""
-        key = (rule.id, tuple(unknown))
-        text = self._questions.get(key)
-        if text is None:
-            text = _question(rule, unknown)
-            # It grows with the unknown-fact sets deals show: bounded (~0.6 MB at most).
+        return self.asked(rule, tuple(unknown)).question
+
+    def asked(self, rule: Rule, unknown: tuple[str, ...]) -> OpenQuestion:
+        """The open question of an outcome rule left unknown by these facts (one instance per
+        rule and unknown facts: every other field is the rule's)."""
+        key = (rule.id, unknown)
+        asked = self._questions.get(key)
+        if asked is None:
+            facts = list(unknown)
+            asked = made(
+                OpenQuestion,
+                {
+                    "rule_id": rule.id,
+                    "regime": rule.regime,
+                    "outcome": rule.outcome,
+                    "citation": rule.citation,
+                    "title": rule.title,
+                    "question": _question(rule, facts),
+                    "unknown_facts": facts,
+                    "could_raise_to": rule.outcome,
+                },
+                _QUESTION_FIELDS,
+            )
+            # It grows with the unknown-fact sets deals show: bounded (~1.5 MB at most).
             if len(self._questions) >= 1024:
                 self._questions.clear()
-            self._questions[key] = text
-        return text
+            self._questions[key] = asked
+        return asked
+
+    def regime_result(
+        self, regime: str, title: str, level: str, ceiling: str, top: list[str]
+    ) -> RegimeResult:
+        """A regime's result with no possible exemption (one instance per set of values)."""
+        key = (regime, level, ceiling, tuple(top))
+        result = self._regime_results.get(key)
+        if result is None:
+            result = _regime_result(regime, title, level, ceiling, top, [])
+            if len(self._regime_results) >= _KEPT:
+                self._regime_results.clear()
+            self._regime_results[key] = result
+        return result
+
+    def forget(self) -> None:
+        """Drop every result kept from earlier screenings (a deal is then assembled as if it
+        were the first one seen)."""
+        for kept in (self._questions, self._held, self._regime_results, self._derived):
+            kept.clear()
 
 
 def _assembly(book: Rulebook) -> _Assembly:
@@ -877,15 +1012,17 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _because(ev: Evaluation, rule_id: str) -> list[Because]:
+def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) -> list[Because]:
     """The findings a rule stood on, as a tree; each finding's subtree is built once per deal
     (findings form an acyclic graph: a cycle is a load error)."""
     known = ev.because.get(rule_id)
     if known is not None:
         return known
-    rules, status = ev.book.rules, ev.status
+    if assembly is None:
+        assembly = _assembly(ev.book)
+    rules, status = assembly.rules, ev.status
     out: list[Because] = []
-    for target_id in _assembly(ev.book).shape(rule_id).because:
+    for target_id in assembly.shape(rule_id).because:
         if status.get(target_id) is True:
             target = rules[target_id]
             out.append(
@@ -895,7 +1032,7 @@ def _because(ev: Evaluation, rule_id: str) -> list[Because]:
                         "rule_id": target.id,
                         "title": target.title,
                         "citation": target.citation,
-                        "because": _because(ev, target.id),
+                        "because": _because(ev, target.id, assembly),
                     },
                     _BECAUSE_FIELDS,
                 )
@@ -912,73 +1049,84 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
 
     Read off the rule's leaves without building its explained tree: a leaf is unknown exactly
     when its fact is unknown or a range that does not decide it, a finding reference when the
-    finding is.
+    finding is. (``seen`` is kept for old callers: findings form a DAG, so it never cuts.)
     """
-    # Remembered per screening: findings form a DAG (strata), so a rule's answer does not
-    # depend on the path that reached it.
+    return list(_unknown(ev, _assembly(ev.book), rule_id))
+
+
+def _unknown(ev: Evaluation, assembly: _Assembly, rule_id: str) -> tuple[str, ...]:
+    """:func:`unknown_facts` as a sorted tuple, remembered per screening: findings form a DAG
+    (strata; a cycle is a load error), so a rule's answer does not depend on what reached it."""
     known = ev.unknown.get(rule_id)
     if known is not None:
-        return list(known)
-    out: set[str] = set()
-    value_of, status = ev.scope.value, ev.status
-    fact_leaves, findings = _assembly(ev.book).leaves(rule_id)
-    for leaf in fact_leaves:
-        path = leaf.path
-        value = value_of(path)
+        return known
+    plain, partial, findings = assembly.unknowable(rule_id)
+    value_of = ev.scope.value
+    # A fact that is never a range nor known in part leaves its leaves unknown exactly when it
+    # is unknown; the others are asked leaf by leaf.
+    out = set(compress(plain, map(operator.is_, map(value_of, plain), repeat(None))))
+    for leaf in partial:
+        value = value_of(leaf.path)
         if value is None or (
             isinstance(value, _PARTIAL)
-            and eval_leaf(leaf, value, ev.book.references, ev.scope.as_of) is None
+            and eval_leaf(leaf, value, assembly.references, ev.scope.as_of) is None
         ):
-            out.add(path)
+            out.add(leaf.path)
+    status = ev.status
     for finding in findings:  # (a DAG: the order of the two loops changes nothing)
-        if finding not in seen and status.get(finding) is None:
-            out.update(unknown_facts(ev, finding, seen | {rule_id}))
-    ev.unknown[rule_id] = found = sorted(out)
-    return list(found)
+        if status.get(finding) is None:
+            out.update(_unknown(ev, assembly, finding))
+    found = ev.unknown[rule_id] = tuple(sorted(out))
+    return found
 
 
-def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
+_KEPT = 2048  # entries of each cache of repeated results (see _Assembly)
+_NOT_HELD = None  # a leaf's kept answer when its value does not make it hold
+_HASHABLE = frozenset({str, bool, int})  # values kept as they are (_jsonable returns them)
+
+
+def _hit(
+    ev: Evaluation, rule: Rule, suppressed_by: list[str], assembly: _Assembly | None = None
+) -> Hit:
     """A rule that fired, with the conditions that held (what ``_conditions(..., only_held=True)``
     lists of its explained outcome, read off the rule's leaves without building that tree)."""
-    shape = _assembly(ev.book).shape(rule.id)
+    if assembly is None:
+        assembly = _assembly(ev.book)
+    shape = assembly.shape(rule.id)
     scope, status = ev.scope, ev.status
-    references, as_of = ev.book.references, scope.as_of
+    value_of = scope.value
+    references, as_of = assembly.references, scope.as_of
+    kept = assembly._held
     conditions: list[ConditionResult] = []
     facts: dict[str, Any] = {}
-    for node, group, held, state, before, after, unit in shape.conditions:
-        if isinstance(node, FindingRef):  # shown when the finding is in the state wanted
-            if held is not None and status.get(node.rule_id) is state:
+    for i, (node, group, held, state, before, after, unit) in enumerate(shape.conditions):
+        if held is not None:  # a finding: shown when the finding is in the state wanted
+            if status.get(node.rule_id) is state:  # type: ignore[union-attr]
                 conditions.append(held)
             continue
-        leaf = node
-        value = scope.value(leaf.path)
+        leaf: Leaf = node  # type: ignore[assignment]
+        value = value_of(leaf.path)
         if value is None:
             continue
-        # A reference list is resolved once per screening (and its use recorded) as evaluate()
-        # does; eval_leaf reads a literal list off the leaf itself.
-        listed = None if leaf.ref is None else scope.listed(leaf)
-        if eval_leaf(leaf, value, references, as_of, listed) is not True:
-            continue
-        shown = facts[leaf.path] = _jsonable(value)
-        if before is None or (not value and leaf.op.startswith("contains")):
-            said = render_leaf(leaf, value, True, references, as_of)  # "…: none"
-        else:
-            seen = value if value.__class__ is str else render_value(value, unit)
-            said = before + seen + after
-        conditions.append(
-            made(
-                ConditionResult,
-                {
-                    "condition": leaf.text,
-                    "text": said,
-                    "path": leaf.path,
-                    "value": shown,
-                    "held": True,
-                    "alternatives": group,
-                },
-                _LEAF_FIELDS,
-            )
-        )
+        key = None
+        if leaf.ref is None and value.__class__ in _HASHABLE:
+            # The same leaf, the same value: the same answer (a literal list is the leaf's own,
+            # and the leaf is not read again for a list). Kept, whether it holds or not.
+            key = (rule.id, i, value.__class__, value)
+            if key in kept:
+                result = kept[key]
+                if result is not _NOT_HELD:
+                    facts[leaf.path] = value
+                    conditions.append(result)
+                continue
+        result = _held_leaf(scope, references, as_of, leaf, group, before, after, unit, value)
+        if key is not None:
+            if len(kept) >= _KEPT:
+                kept.clear()
+            kept[key] = result
+        if result is not None:
+            facts[leaf.path] = result.value
+            conditions.append(result)
     return made(
         Hit,
         {
@@ -988,10 +1136,10 @@ def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
             "outcome": rule.outcome,
             "citation": rule.citation,
             "title": rule.title,
-            "explanation": _render(shape.parts, scope.value),
+            "explanation": _render(shape.parts, value_of),
             "facts": facts,
             "conditions": conditions,
-            "because": _because(ev, rule.id),
+            "because": _because(ev, rule.id, assembly),
             "suppressed_by": suppressed_by,
             "confidence": rule.confidence,
             "source": rule.location,
@@ -1001,15 +1149,81 @@ def _hit(ev: Evaluation, rule: Rule, suppressed_by: list[str]) -> Hit:
     )
 
 
+def _held_leaf(
+    scope: Scope,
+    references: References,
+    as_of: dt.date,
+    leaf: Leaf,
+    group: int | None,
+    before: str | None,
+    after: str,
+    unit: str,
+    value: Any,
+) -> ConditionResult | None:
+    """A leaf of a hit, shown when its (known) value makes it hold; else None."""
+    # A reference list is resolved once per screening (and its use recorded) as evaluate()
+    # does; eval_leaf reads a literal list off the leaf itself.
+    listed = None if leaf.ref is None else scope.listed(leaf)
+    if eval_leaf(leaf, value, references, as_of, listed) is not True:
+        return None
+    if before is None or (not value and leaf.op.startswith("contains")):
+        said = render_leaf(leaf, value, True, references, as_of)  # "…: none"
+    else:
+        seen = value if value.__class__ is str else _said(value, unit)
+        said = before + seen + after
+    return made(
+        ConditionResult,
+        {
+            "condition": leaf.text,
+            "text": said,
+            "path": leaf.path,
+            "value": _jsonable(value),
+            "held": True,
+            "alternatives": group,
+        },
+        _LEAF_FIELDS,
+    )
+
+
 def suppressions(ev: Evaluation) -> dict[str, list[str]]:
     """Outcome rule id -> ids of the fired exemptions that suppress it."""
+    return _suppressions(ev.status, _assembly(ev.book))
+
+
+def _suppressions(status: Mapping[str, Tri], assembly: _Assembly) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
-    status = ev.status
-    for rule in _plan(ev.book).exemptions:  # the exemptions, in rulebook order
-        if status.get(rule.id) is True:
-            for target in rule.suppresses:
-                out.setdefault(target, []).append(rule.id)
+    # The exemptions that fired, in rulebook order.
+    fired = compress(
+        assembly.exemptions,
+        map(operator.is_, map(status.get, assembly.exemption_ids), repeat(True)),
+    )
+    for rule in fired:
+        for target in rule.suppresses:
+            out.setdefault(target, []).append(rule.id)
     return {k: sorted(v) for k, v in out.items()}
+
+
+def _regime_result(
+    regime: str,
+    title: str,
+    level: str,
+    ceiling: str,
+    top: list[str],
+    exemptions: list[PossibleExemption],
+) -> RegimeResult:
+    return made(
+        RegimeResult,
+        {
+            "regime": regime,
+            "title": title,
+            "verdict": level,
+            "ceiling": ceiling,
+            "provisional": _RANK[level] < _RANK[ceiling],
+            "rules": top,
+            "possible_exemptions": exemptions,
+        },
+        _REGIME_FIELDS,
+    )
 
 
 def assemble(
@@ -1023,141 +1237,147 @@ def assemble(
     plan = _plan(book)
     assembly = _assembly(book)
     status = ev.status
-    suppressed = suppressions(ev)
+    suppressed = _suppressions(status, assembly)
     hits: list[Hit] = []
     by_regime: dict[str, list[Hit]] = {}
     rules = book.rules
-    fired = [rule_id for rule_id, held in status.items() if held is True]
+    fired = list(compress(status, map(operator.is_, status.values(), repeat(True))))
     fired.sort(key=assembly.hit_position.__getitem__)  # in the order hits are listed
     for rule_id in fired:
         rule = rules[rule_id]
-        hit = _hit(ev, rule, suppressed.get(rule_id, []))
+        hit = _hit(ev, rule, suppressed.get(rule_id, []), assembly)
         hits.append(hit)
         by_regime.setdefault(rule.regime, []).append(hit)
     regimes: dict[str, RegimeResult] = {}
     questions: list[OpenQuestion] = []
     as_of = ev.view.deal.as_of
-    always = assembly.always_in_force
-    for regime in book.regimes.values():
-        if regime.id not in always and not any(
-            rule.in_force(as_of) for rule in plan.outcome_rules.get(regime.id, ())
+    top_rank = top_ceiling = -1  # the highest level and ceiling of any regime
+    for regime, title, windows, exemptible in assembly.regimes:
+        if windows is not None and not any(
+            (start is None or start <= as_of) and (end is None or as_of < end)
+            for start, end in windows
         ):
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
-            regimes[regime.id] = build(
-                RegimeResult,
-                regime=regime.id,
-                title=regime.title,
-                verdict=NOT_IN_FORCE,
-                ceiling=NOT_IN_FORCE,
-            )
+            regimes[regime] = assembly.not_in_force[regime]
+            top_rank = max(top_rank, _NOT_IN_FORCE)
+            top_ceiling = max(top_ceiling, _NOT_IN_FORCE)
             continue
-        regime_hits = by_regime.get(regime.id)
+        regime_hits = by_regime.get(regime)
         if regime_hits is None:
             level, top = "clear", []
         else:
             decisive = [h for h in regime_hits if h.outcome and not h.suppressed_by]
             level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
             top = sorted(h.rule_id for h in decisive if h.outcome == level)
-        regime_questions = _questions(ev, regime.id, level, suppressed)
-        questions.extend(regime_questions)
-        ceiling = max([level, *(q.outcome for q in regime_questions)], key=rank)
-        regimes[regime.id] = made(
-            RegimeResult,
-            {
-                "regime": regime.id,
-                "title": regime.title,
-                "verdict": level,
-                "ceiling": ceiling,
-                "provisional": rank(level) < rank(ceiling),
-                "rules": top,
-                "possible_exemptions": _possible_exemptions(ev, regime.id, level, suppressed),
-            },
-            _REGIME_FIELDS,
+        regime_questions = _questions(ev, regime, level, suppressed, assembly)
+        # The questions are most severe first, each above the level.
+        ceiling = regime_questions[0].outcome if regime_questions else level
+        questions += regime_questions
+        # An exemption lowers a regime to the highest of its other hits, never below clear: a
+        # regime at clear has none to list.
+        exemptions = (
+            _possible_exemptions(ev, regime, level, suppressed, assembly)
+            if exemptible and level != "clear"
+            else []
         )
-    overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
-    overall_ceiling = max(
-        (r.ceiling or r.verdict for r in regimes.values()), key=rank, default="clear"
-    )
-    value, known = ev.scope.value, assembly.shown_paths
-    kept: list[tuple[str, str]] = []
-    for path, text in ev.view.derivations.items():
-        keep = known.get(path)
-        if keep is None:
-            keep = assembly.shown(plan, path)
-        if keep:
-            kept.append((path, text))
-    kept.sort()
-    derived = [
-        made(
-            DerivedFact,
-            {"path": path, "value": _jsonable(value(path)), "explanation": text},
-            _DERIVED_FIELDS,
+        regimes[regime] = (
+            _regime_result(regime, title, level, ceiling, top, exemptions)
+            if exemptions
+            else assembly.regime_result(regime, title, level, ceiling, top)
         )
-        for path, text in kept
-    ]
+        top_rank = max(top_rank, _RANK[level])
+        top_ceiling = max(top_ceiling, _RANK[ceiling])
+    if not regimes:  # a rulebook of no regime
+        top_rank = top_ceiling = _RANK["clear"]
+    overall, overall_ceiling = VERDICTS[top_rank], VERDICTS[top_ceiling]
+    value = ev.scope.value
+    kept_facts = assembly._derived
+    derivations = ev.view.derivations
+    derived: list[DerivedFact] = []
+    for path in assembly.derived_order(plan, derivations):
+        text = derivations[path]
+        fact = value(path)
+        if fact.__class__ in _AS_IS:  # kept: the same path, words and value, the same fact
+            key = (path, text, fact.__class__, fact)
+            item = kept_facts.get(key)
+            if item is None:
+                item = made(
+                    DerivedFact, {"path": path, "value": fact, "explanation": text}, _DERIVED_FIELDS
+                )
+                if len(kept_facts) >= _KEPT:
+                    kept_facts.clear()
+                kept_facts[key] = item
+        else:
+            item = made(
+                DerivedFact,
+                {"path": path, "value": _jsonable(fact), "explanation": text},
+                _DERIVED_FIELDS,
+            )
+        derived.append(item)
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
-    return build(
+    return made(
         ScreeningResult,
-        deal_id=deal.id,
-        deal_name=deal.name,
-        deal_kind=deal.kind,
-        as_of=ev.view.deal.as_of.isoformat(),
-        verdict=overall,
-        ceiling=overall_ceiling,
-        provisional=rank(overall) < rank(overall_ceiling),
-        regimes=regimes,
-        hits=hits,
-        open_questions=questions,
-        derived=derived,
-        rulebook_version=book.version,
-        dealscreen_version=__version__,
-        summary=summary,
+        {
+            "deal_id": deal.id,
+            "deal_name": deal.name,
+            "deal_kind": deal.kind,
+            "as_of": as_of.isoformat(),
+            "verdict": overall,
+            "ceiling": overall_ceiling,
+            "provisional": top_rank < top_ceiling,
+            "summary": summary,
+            "regimes": regimes,
+            "hits": hits,
+            "open_questions": questions,
+            "derived": derived,
+            "rulebook_version": book.version,
+            "dealscreen_version": __version__,
+            "disclaimer": DISCLAIMER,
+            "consortium": None,
+        },
+        _RESULT_FIELDS,
     )
 
 
 def _questions(
-    ev: Evaluation, regime: str, level: str, suppressed: dict[str, list[str]]
+    ev: Evaluation,
+    regime: str,
+    level: str,
+    suppressed: dict[str, list[str]],
+    assembly: _Assembly | None = None,
 ) -> list[OpenQuestion]:
     """The regime's outcome rules left unknown that would raise its level, most severe first."""
+    if assembly is None:
+        assembly = _assembly(ev.book)
     out: list[OpenQuestion] = []
-    assembly = _assembly(ev.book)
-    status = ev.status
-    floor = rank(level)
-    order = assembly.question_order.get(regime, ())
+    floor = _RANK[level]
+    order = assembly.question_order.get(regime)
     if not order or floor >= order[0][2]:  # the first reaches highest
         return out  # no outcome rule of the regime could raise it
-    for rule_id, rule, raises_to in order:  # in listed order
-        if raises_to <= floor or status.get(rule_id) is not None or rule_id in suppressed:
+    status = ev.status
+    for rule_id, rule, raises_to in order:  # in listed order, most severe first
+        if raises_to <= floor:
+            break  # nor can any after it
+        if status.get(rule_id) is not None or rule_id in suppressed:
             continue
-        unknown = unknown_facts(ev, rule.id)
-        out.append(
-            made(
-                OpenQuestion,
-                {
-                    "rule_id": rule.id,
-                    "regime": regime,
-                    "outcome": rule.outcome,
-                    "citation": rule.citation,
-                    "title": rule.title,
-                    "question": assembly.question(rule, unknown),
-                    "unknown_facts": unknown,
-                    "could_raise_to": rule.outcome,
-                },
-                _QUESTION_FIELDS,
-            )
-        )
+        out.append(assembly.asked(rule, _unknown(ev, assembly, rule_id)))
     return out
 
 
 def _possible_exemptions(
-    ev: Evaluation, regime: str, floor: str, suppressed: dict[str, list[str]]
+    ev: Evaluation,
+    regime: str,
+    floor: str,
+    suppressed: dict[str, list[str]],
+    assembly: _Assembly | None = None,
 ) -> list[PossibleExemption]:
     """Exemptions left unknown that, if established, would lower the regime's verdict (floor);
     each says how low it would go."""
-    plan = _plan(ev.book)
+    if assembly is None:
+        assembly = _assembly(ev.book)
     status = ev.status
     out: list[PossibleExemption] = []
-    for exemption, suppresses in _assembly(ev.book).regime_exemptions.get(regime, ()):
+    for exemption, suppresses in assembly.regime_exemptions.get(regime, ()):
         if status.get(exemption.id) is not None:
             continue
         targets = [t for t in suppresses if status.get(t) is not False and t not in suppressed]
@@ -1165,13 +1385,13 @@ def _possible_exemptions(
             continue
         remaining = [
             rule.outcome or "clear"
-            for rule in plan.outcome_rules.get(regime, ())
+            for rule in assembly.outcome_rules.get(regime, ())
             if status.get(rule.id) is True and rule.id not in suppressed and rule.id not in targets
         ]
         lowered = max(remaining, key=rank, default="clear")
         if rank(lowered) >= rank(floor):
             continue  # it would set aside only rules that may not fire, or that others repeat
-        unknown = unknown_facts(ev, exemption.id)
+        unknown = list(_unknown(ev, assembly, exemption.id))
         out.append(
             made(
                 PossibleExemption,
