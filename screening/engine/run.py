@@ -604,6 +604,8 @@ def _said(value: Any, unit: str) -> str:
                 _NUMBERS.clear()
             _NUMBERS[key] = said
         return said
+    if cls is list and all(v.__class__ is str for v in value):
+        return "[" + ", ".join(value) + "]" if value else "none"  # each string as itself
     return render_value(value, unit)
 
 
@@ -673,7 +675,7 @@ def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
 class _Shape:
     """What a rule shows as a hit that does not depend on the deal, worked out once."""
 
-    __slots__ = ("because", "conditions", "parts", "rule")
+    __slots__ = ("because", "because_rules", "conditions", "parts", "rule")
 
     def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
         self.rule = rule
@@ -721,6 +723,7 @@ class _Shape:
         self.because = sorted(
             n.rule_id for n in leaves(rule.guarded) if isinstance(n, FindingRef) and not n.negated
         )
+        self.because_rules = [rules[rule_id] for rule_id in self.because]
 
 
 _Windows = tuple[tuple[dt.date | None, dt.date | None], ...]  # rules' (effective_from, _to)
@@ -778,7 +781,23 @@ class _Assembly:
         self.shown_paths: dict[str, bool] = {}
         self.plan_leaves = plan.leaves
         self._leaves: dict[str, tuple[tuple[Leaf, ...], tuple[str, ...]]] = {}
-        self._unknowable: dict[str, tuple[tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]] = {}
+        # For _unknown, per rule: the distinct paths of its fact leaves that are never a range
+        # nor known in part (the fact catalogue says, as it does to the compiler), the leaves on
+        # the other paths, and the findings it reads, in order.
+        self.unknowable: dict[str, tuple[tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]] = {}
+        for rule_id in plan.leaves:
+            fact_leaves, findings = self.leaves(rule_id)
+            plain = tuple(
+                dict.fromkeys(
+                    leaf.path
+                    for leaf in fact_leaves
+                    if field_info(leaf.path) is not None
+                    and not ranged(leaf.path)
+                    and not partial(leaf.path)
+                )
+            )
+            other = tuple(leaf for leaf in fact_leaves if leaf.path not in plain)
+            self.unknowable[rule_id] = (plain, other, findings)
         # Per regime, in rulebook order: its id, whether some outcome rule of it is in force on
         # every date (else the windows of its outcome rules), the exemptions that may lower it
         # and the result it has when no rule of it is in force (one immutable instance).
@@ -808,6 +827,7 @@ class _Assembly:
         self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
         self._derived: dict[tuple[str, str, type, Any], DerivedFact] = {}
         self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._because: dict[tuple[Any, ...], Because] = {}
 
     def shape(self, rule_id: str) -> _Shape:
         """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
@@ -838,26 +858,6 @@ class _Assembly:
                 self._derived_orders.clear()
             self._derived_orders[key] = order
         return order
-
-    def unknowable(self, rule_id: str) -> tuple[tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]:
-        """For _unknown: the distinct paths of a rule's fact leaves that are never a range nor
-        known in part (the fact catalogue says, as it does to the compiler), the leaves on the
-        other paths, and the findings the rule reads, in order."""
-        split = self._unknowable.get(rule_id)
-        if split is None:
-            fact_leaves, findings = self.leaves(rule_id)
-            plain = tuple(
-                dict.fromkeys(
-                    leaf.path
-                    for leaf in fact_leaves
-                    if field_info(leaf.path) is not None
-                    and not ranged(leaf.path)
-                    and not partial(leaf.path)
-                )
-            )
-            other = tuple(leaf for leaf in fact_leaves if leaf.path not in plain)
-            split = self._unknowable[rule_id] = (plain, other, findings)
-        return split
 
     def shown(self, plan: _Plan, path: str) -> bool:
         """Whether a result lists a derivation (see _Plan.shown_sections, SHOWN_WHEN_READ)."""
@@ -918,7 +918,13 @@ class _Assembly:
     def forget(self) -> None:
         """Drop every result kept from earlier screenings (a deal is then assembled as if it
         were the first one seen)."""
-        for kept in (self._questions, self._held, self._regime_results, self._derived):
+        for kept in (
+            self._questions,
+            self._held,
+            self._regime_results,
+            self._derived,
+            self._because,
+        ):
             kept.clear()
 
 
@@ -1020,23 +1026,30 @@ def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) ->
         return known
     if assembly is None:
         assembly = _assembly(ev.book)
-    rules, status = assembly.rules, ev.status
+    status, kept = ev.status, assembly._because
     out: list[Because] = []
-    for target_id in assembly.shape(rule_id).because:
-        if status.get(target_id) is True:
-            target = rules[target_id]
-            out.append(
-                made(
+    for target in assembly.shape(rule_id).because_rules:
+        if status.get(target.id) is True:
+            below = _because(ev, target.id, assembly)
+            # A finding with the same findings below it (the very instances: each is kept, and
+            # held by the one kept above it) is the same instance.
+            key = (target.id, *map(id, below))
+            item = kept.get(key)
+            if item is None:
+                item = made(
                     Because,
                     {
                         "rule_id": target.id,
                         "title": target.title,
                         "citation": target.citation,
-                        "because": _because(ev, target.id, assembly),
+                        "because": below,
                     },
                     _BECAUSE_FIELDS,
                 )
-            )
+                if len(kept) >= _KEPT:
+                    kept.clear()
+                kept[key] = item
+            out.append(item)
     ev.because[rule_id] = out
     return out
 
@@ -1060,7 +1073,7 @@ def _unknown(ev: Evaluation, assembly: _Assembly, rule_id: str) -> tuple[str, ..
     known = ev.unknown.get(rule_id)
     if known is not None:
         return known
-    plain, partial, findings = assembly.unknowable(rule_id)
+    plain, partial, findings = assembly.unknowable[rule_id]
     value_of = ev.scope.value
     # A fact that is never a range nor known in part leaves its leaves unknown exactly when it
     # is unknown; the others are asked leaf by leaf.
@@ -1072,17 +1085,18 @@ def _unknown(ev: Evaluation, assembly: _Assembly, rule_id: str) -> tuple[str, ..
             and eval_leaf(leaf, value, assembly.references, ev.scope.as_of) is None
         ):
             out.add(leaf.path)
-    status = ev.status
+    status, memo = ev.status, ev.unknown
     for finding in findings:  # (a DAG: the order of the two loops changes nothing)
         if status.get(finding) is None:
-            out.update(_unknown(ev, assembly, finding))
-    found = ev.unknown[rule_id] = tuple(sorted(out))
+            below = memo.get(finding)
+            out.update(_unknown(ev, assembly, finding) if below is None else below)
+    found = memo[rule_id] = tuple(sorted(out))
     return found
 
 
 _KEPT = 2048  # entries of each cache of repeated results (see _Assembly)
 _NOT_HELD = None  # a leaf's kept answer when its value does not make it hold
-_HASHABLE = frozenset({str, bool, int})  # values kept as they are (_jsonable returns them)
+_HASHABLE = frozenset({str, bool, int, Decimal})  # leaf values that key a kept condition
 
 
 def _hit(
@@ -1109,14 +1123,15 @@ def _hit(
         if value is None:
             continue
         key = None
-        if leaf.ref is None and value.__class__ in _HASHABLE:
+        if leaf.ref is None and (cls := value.__class__) in _HASHABLE:
             # The same leaf, the same value: the same answer (a literal list is the leaf's own,
-            # and the leaf is not read again for a list). Kept, whether it holds or not.
-            key = (rule.id, i, value.__class__, value)
+            # and the leaf is not read again for a list). Kept, whether it holds or not. A
+            # decimal's string gives it back exactly (sign, digits, exponent).
+            key = (rule.id, i, cls, str(value) if cls is Decimal else value)
             if key in kept:
                 result = kept[key]
                 if result is not _NOT_HELD:
-                    facts[leaf.path] = value
+                    facts[leaf.path] = result.value
                     conditions.append(result)
                 continue
         result = _held_leaf(scope, references, as_of, leaf, group, before, after, unit, value)
