@@ -726,6 +726,8 @@ class _Shape:
         self.because_rules = [rules[rule_id] for rule_id in self.because]
 
 
+# (the plain paths as a set, the same in order, the other leaves, the findings): _Assembly
+_Unknowable = tuple[frozenset[str], tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]
 _Windows = tuple[tuple[dt.date | None, dt.date | None], ...]  # rules' (effective_from, _to)
 
 
@@ -784,7 +786,7 @@ class _Assembly:
         # For _unknown, per rule: the distinct paths of its fact leaves that are never a range
         # nor known in part (the fact catalogue says, as it does to the compiler), the leaves on
         # the other paths, and the findings it reads, in order.
-        self.unknowable: dict[str, tuple[tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]] = {}
+        self.unknowable: dict[str, _Unknowable] = {}
         for rule_id in plan.leaves:
             fact_leaves, findings = self.leaves(rule_id)
             plain = tuple(
@@ -797,7 +799,24 @@ class _Assembly:
                 )
             )
             other = tuple(leaf for leaf in fact_leaves if leaf.path not in plain)
-            self.unknowable[rule_id] = (plain, other, findings)
+            self.unknowable[rule_id] = (frozenset(plain), plain, other, findings)
+        # The same over a rule and every finding below it (its closure), with those findings:
+        # when all of them are unknown, every leaf of the closure counts (see _Unknowns.of).
+        self.closure: dict[str, tuple[frozenset[str], tuple[Leaf, ...], tuple[str, ...]]] = {}
+        for rule_id in self.unknowable:
+            below: dict[str, None] = {}
+            todo = list(self.unknowable[rule_id][3])
+            while todo:
+                finding = todo.pop()
+                if finding not in below:
+                    below[finding] = None
+                    todo.extend(self.unknowable[finding][3])
+            parts = [self.unknowable[r] for r in (rule_id, *below)]
+            self.closure[rule_id] = (
+                frozenset().union(*(part[0] for part in parts)),
+                tuple(leaf for part in parts for leaf in part[2]),
+                tuple(below),
+            )
         # Per regime, in rulebook order: its id, whether some outcome rule of it is in force on
         # every date (else the windows of its outcome rules), the exemptions that may lower it
         # and the result it has when no rule of it is in force (one immutable instance).
@@ -1064,34 +1083,67 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
     when its fact is unknown or a range that does not decide it, a finding reference when the
     finding is. (``seen`` is kept for old callers: findings form a DAG, so it never cuts.)
     """
-    return list(_unknown(ev, _assembly(ev.book), rule_id))
+    return list(_Unknowns(ev, _assembly(ev.book)).of(rule_id))
 
 
-def _unknown(ev: Evaluation, assembly: _Assembly, rule_id: str) -> tuple[str, ...]:
-    """:func:`unknown_facts` as a sorted tuple, remembered per screening: findings form a DAG
-    (strata; a cycle is a load error), so a rule's answer does not depend on what reached it."""
-    known = ev.unknown.get(rule_id)
-    if known is not None:
-        return known
-    plain, partial, findings = assembly.unknowable[rule_id]
-    value_of = ev.scope.value
-    # A fact that is never a range nor known in part leaves its leaves unknown exactly when it
-    # is unknown; the others are asked leaf by leaf.
-    out = set(compress(plain, map(operator.is_, map(value_of, plain), repeat(None))))
-    for leaf in partial:
-        value = value_of(leaf.path)
-        if value is None or (
-            isinstance(value, _PARTIAL)
-            and eval_leaf(leaf, value, assembly.references, ev.scope.as_of) is None
-        ):
-            out.add(leaf.path)
-    status, memo = ev.status, ev.unknown
-    for finding in findings:  # (a DAG: the order of the two loops changes nothing)
-        if status.get(finding) is None:
-            below = memo.get(finding)
-            out.update(_unknown(ev, assembly, finding) if below is None else below)
-    found = memo[rule_id] = tuple(sorted(out))
-    return found
+class _Unknowns:
+    """:func:`unknown_facts` of the rules of one screening, as sorted tuples, remembered in
+    ``ev.unknown``: findings form a DAG (strata; a cycle is a load error), so a rule's answer
+    does not depend on what reached it."""
+
+    __slots__ = ("assembly", "ev", "memo", "none", "read", "status", "value_of")
+
+    def __init__(self, ev: Evaluation, assembly: _Assembly) -> None:
+        self.ev, self.assembly, self.memo, self.status = ev, assembly, ev.unknown, ev.status
+        self.value_of = ev.scope.value
+        # The facts the screening has read so far, and those of them that are unknown: a rule
+        # whose paths were all read takes its unknown ones by a set intersection.
+        values = ev.scope._values
+        self.read = frozenset(values)
+        self.none = frozenset(compress(values, map(operator.is_, values.values(), repeat(None))))
+
+    def of(self, rule_id: str) -> tuple[str, ...]:
+        known = self.memo.get(rule_id)
+        if known is not None:
+            return known
+        status, memo = self.status, self.memo
+        paths, partial, findings = self.assembly.closure[rule_id]
+        if paths <= self.read and all(map(operator.is_, map(status.get, findings), repeat(None))):
+            # Every finding below the rule is unknown (the most common case): each leaf of them
+            # all counts, without a walk. (The same union the walk below makes.)
+            out = set(paths & self.none)
+            if partial:
+                self.add_partial(out, partial)
+            found = memo[rule_id] = tuple(sorted(out))
+            return found
+        paths, plain, partial, findings = self.assembly.unknowable[rule_id]
+        # A fact that is never a range nor known in part leaves its leaves unknown exactly when
+        # it is unknown; the others are asked leaf by leaf.
+        if paths <= self.read:
+            out = set(paths & self.none)
+        else:
+            value_of = self.value_of
+            out = set(compress(plain, map(operator.is_, map(value_of, plain), repeat(None))))
+        if partial:
+            self.add_partial(out, partial)
+        for finding in findings:  # (a DAG: the order of the two loops changes nothing)
+            if status.get(finding) is None:
+                below = memo.get(finding)
+                out.update(self.of(finding) if below is None else below)
+        found = memo[rule_id] = tuple(sorted(out))
+        return found
+
+    def add_partial(self, out: set[str], partial: tuple[Leaf, ...]) -> None:
+        """Add the paths of the leaves (on facts that may be ranges or known in part) that are
+        unknown: the fact is, or it does not decide the leaf."""
+        ev, value_of = self.ev, self.value_of
+        for leaf in partial:
+            value = value_of(leaf.path)
+            if value is None or (
+                isinstance(value, _PARTIAL)
+                and eval_leaf(leaf, value, ev.book.references, ev.scope.as_of) is None
+            ):
+                out.add(leaf.path)
 
 
 _KEPT = 2048  # entries of each cache of repeated results (see _Assembly)
@@ -1267,6 +1319,7 @@ def assemble(
     questions: list[OpenQuestion] = []
     as_of = ev.view.deal.as_of
     top_rank = top_ceiling = -1  # the highest level and ceiling of any regime
+    unknowns = _Unknowns(ev, assembly)  # the facts read so far: the hits have read theirs
     for regime, title, windows, exemptible in assembly.regimes:
         if windows is not None and not any(
             (start is None or start <= as_of) and (end is None or as_of < end)
@@ -1284,14 +1337,14 @@ def assemble(
             decisive = [h for h in regime_hits if h.outcome and not h.suppressed_by]
             level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
             top = sorted(h.rule_id for h in decisive if h.outcome == level)
-        regime_questions = _questions(ev, regime, level, suppressed, assembly)
+        regime_questions = _questions(ev, regime, level, suppressed, assembly, unknowns)
         # The questions are most severe first, each above the level.
         ceiling = regime_questions[0].outcome if regime_questions else level
         questions += regime_questions
         # An exemption lowers a regime to the highest of its other hits, never below clear: a
         # regime at clear has none to list.
         exemptions = (
-            _possible_exemptions(ev, regime, level, suppressed, assembly)
+            _possible_exemptions(ev, regime, level, suppressed, assembly, unknowns)
             if exemptible and level != "clear"
             else []
         )
@@ -1360,6 +1413,7 @@ def _questions(
     level: str,
     suppressed: dict[str, list[str]],
     assembly: _Assembly | None = None,
+    unknowns: _Unknowns | None = None,
 ) -> list[OpenQuestion]:
     """The regime's outcome rules left unknown that would raise its level, most severe first."""
     if assembly is None:
@@ -1375,7 +1429,9 @@ def _questions(
             break  # nor can any after it
         if status.get(rule_id) is not None or rule_id in suppressed:
             continue
-        out.append(assembly.asked(rule, _unknown(ev, assembly, rule_id)))
+        if unknowns is None:
+            unknowns = _Unknowns(ev, assembly)
+        out.append(assembly.asked(rule, unknowns.of(rule_id)))
     return out
 
 
@@ -1385,6 +1441,7 @@ def _possible_exemptions(
     floor: str,
     suppressed: dict[str, list[str]],
     assembly: _Assembly | None = None,
+    unknowns: _Unknowns | None = None,
 ) -> list[PossibleExemption]:
     """Exemptions left unknown that, if established, would lower the regime's verdict (floor);
     each says how low it would go."""
@@ -1406,7 +1463,9 @@ def _possible_exemptions(
         lowered = max(remaining, key=rank, default="clear")
         if rank(lowered) >= rank(floor):
             continue  # it would set aside only rules that may not fire, or that others repeat
-        unknown = list(_unknown(ev, assembly, exemption.id))
+        if unknowns is None:
+            unknowns = _Unknowns(ev, assembly)
+        unknown = list(unknowns.of(exemption.id))
         out.append(
             made(
                 PossibleExemption,
