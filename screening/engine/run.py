@@ -258,7 +258,7 @@ class Evaluation:
         self.scope = Scope(view, self.status, book.references)
         self.outcomes: Mapping[str, Outcome] = _Outcomes(self)
         self.because: dict[str, list[Because]] = {}
-        self.unknown: dict[str, tuple[str, ...]] = {}  # unknown_facts, per rule
+        self.unknown: dict[str, frozenset[str]] = {}  # unknown_facts, per rule
 
 
 _PathWrite = tuple[str, PathKeys, str, str, str]
@@ -629,6 +629,34 @@ def _template_parts(template: str) -> list[tuple[str, str, str, bool]]:
     return parts
 
 
+class _Template:
+    """A rule's explanation template split once (see _template_parts), rendered as _render does:
+    the facts read in one pass, the texts and the words joined in one."""
+
+    __slots__ = ("paths", "stops", "texts", "units")
+
+    def __init__(self, parts: list[tuple[str, str, str, bool]]) -> None:
+        self.texts = [text for text, _path, _unit, _stop in parts]  # the last: after the last
+        self.paths = [path for _text, path, _unit, _stop in parts[:-1]]
+        self.units = [unit for _text, _path, unit, _stop in parts[:-1]]
+        self.stops = [i for i, part in enumerate(parts[:-1]) if part[3]]
+
+    def render(self, value_of: Callable[[str], Any]) -> str:
+        if not self.paths:
+            return self.texts[0]
+        said = [
+            value if value.__class__ is str else _said(value, unit)
+            for value, unit in zip(map(value_of, self.paths), self.units, strict=True)
+        ]
+        for i in self.stops:  # "Co., Ltd." before the sentence's own full stop
+            if said[i].endswith("."):
+                said[i] = said[i][:-1]
+        out = [""] * (2 * len(said) + 1)  # texts and words alternate, a text first and last
+        out[::2] = self.texts
+        out[1::2] = said
+        return "".join(out)
+
+
 # The fields each hot result model is made with (verdict.made): every field, except a finding
 # condition, which leaves `path` and `value` unset as it always has.
 _HIT_FIELDS = frozenset(Hit.model_fields)
@@ -642,6 +670,7 @@ _DERIVED_FIELDS = frozenset(DerivedFact.model_fields)
 _RESULT_FIELDS = frozenset(ScreeningResult.model_fields) - {"disclaimer", "consortium"}
 _RANK = {level: rank(level) for level in VERDICTS}
 _NOT_IN_FORCE = _RANK[NOT_IN_FORCE]
+_CLEAR = _RANK["clear"]
 
 
 # A condition a hit may show: the leaf, its `alternatives` number, for a finding the condition
@@ -675,11 +704,29 @@ def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
 class _Shape:
     """What a rule shows as a hit that does not depend on the deal, worked out once."""
 
-    __slots__ = ("because", "because_rules", "conditions", "parts", "rule")
+    __slots__ = ("because", "because_rules", "conditions", "hit", "parts", "rule", "template")
 
     def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
         self.rule = rule
         self.parts = _template_parts(rule.explain)
+        self.template = _Template(self.parts)
+        # A hit's fields in order, those of the rule filled in (the rest are the deal's).
+        self.hit: dict[str, Any] = {
+            "rule_id": rule.id,
+            "regime": rule.regime,
+            "kind": rule.kind,
+            "outcome": rule.outcome,
+            "citation": rule.citation,
+            "title": rule.title,
+            "explanation": "",
+            "facts": None,
+            "conditions": None,
+            "because": None,
+            "suppressed_by": None,
+            "confidence": rule.confidence,
+            "source": rule.location,
+            "notes": rule.notes,
+        }
         # The leaves a hit may show, in the order _conditions walks them, each with its
         # `alternatives` number; a finding with the text it has when it holds (and the state
         # of the finding that makes it hold), a leaf with None.
@@ -762,6 +809,10 @@ class _Assembly:
             ]
             for regime, rules in plan.outcome_rules.items()
         }
+        self.question_ids = {
+            regime: tuple(rule_id for rule_id, _rule, _rank in order)
+            for regime, order in self.question_order.items()
+        }
         # Regimes with an outcome rule in force on every date.
         self.always_in_force = frozenset(
             regime
@@ -778,6 +829,17 @@ class _Assembly:
                 for e in sorted(plan.regime_exemptions.get(regime, ()), key=lambda e: e.id)
             ]
         self.outcome_rules = plan.outcome_rules
+        # Per rule, the findings a hit of it may stand on, in the order _because lists them.
+        self.because_rules: dict[str, list[Rule]] = {
+            rule_id: [
+                book.rules[n.rule_id]
+                for n in sorted(
+                    (n for n in nodes if isinstance(n, FindingRef) and not n.negated),
+                    key=lambda n: n.rule_id,
+                )
+            ]
+            for rule_id, nodes in plan.leaves.items()
+        }
         self.exemptions = tuple(plan.exemptions)
         self.exemption_ids = tuple(rule.id for rule in plan.exemptions)
         self.shown_paths: dict[str, bool] = {}
@@ -817,11 +879,15 @@ class _Assembly:
                 tuple(leaf for part in parts for leaf in part[2]),
                 tuple(below),
             )
-        # Per regime, in rulebook order: its id, whether some outcome rule of it is in force on
-        # every date (else the windows of its outcome rules), the exemptions that may lower it
-        # and the result it has when no rule of it is in force (one immutable instance).
-        self.regimes: list[tuple[str, str, _Windows | None, bool]] = []
+        # Per regime, in rulebook order: its id, title and whether an exemption may lower it;
+        # the (effective_from, effective_to) of its outcome rules unless one is in force on
+        # every date; its result when no rule of it is in force, and when it is clear with
+        # nothing that could raise it (one immutable instance each).
+        self.regimes: list[tuple[str, str, bool]] = []
+        self.windows: dict[str, _Windows] = {}
+        self._resting: dict[dt.date, frozenset[str]] = {}
         self.not_in_force: dict[str, RegimeResult] = {}
+        self.clear: dict[str, RegimeResult] = {}
         for one in book.regimes.values():
             windows = None
             if one.id not in self.always_in_force:
@@ -829,7 +895,10 @@ class _Assembly:
                     (r.effective_from, r.effective_to) for r in plan.outcome_rules.get(one.id, ())
                 )
             exemptible = bool(self.regime_exemptions.get(one.id))
-            self.regimes.append((one.id, one.title, windows, exemptible))
+            self.regimes.append((one.id, one.title, exemptible))
+            if windows is not None:
+                self.windows[one.id] = windows
+            self.clear[one.id] = _regime_result(one.id, one.title, "clear", "clear", [], [])
             self.not_in_force[one.id] = build(
                 RegimeResult,
                 regime=one.id,
@@ -841,7 +910,7 @@ class _Assembly:
         # everything they are made of (bounded: each is cleared when it reaches _KEPT entries).
         # Nothing changes a result model after it is made (they are frozen, and no code changes
         # the lists they hold), so a result may share them with others.
-        self._questions: dict[tuple[str, tuple[str, ...]], OpenQuestion] = {}
+        self._questions: dict[tuple[str, frozenset[str]], OpenQuestion] = {}
         self._held: dict[tuple[str, int, type, Any], ConditionResult | None] = {}
         self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
         self._derived: dict[tuple[str, str, type, Any], DerivedFact] = {}
@@ -865,6 +934,23 @@ class _Assembly:
                 tuple(n.rule_id for n in nodes if isinstance(n, FindingRef)),
             )
         return split
+
+    def resting(self, on: dt.date) -> frozenset[str]:
+        """The regimes with no outcome rule in force on a date."""
+        out = self._resting.get(on)
+        if out is None:
+            out = frozenset(
+                regime
+                for regime, windows in self.windows.items()
+                if not any(
+                    (start is None or start <= on) and (end is None or on < end)
+                    for start, end in windows
+                )
+            )
+            if len(self._resting) >= 1024:
+                self._resting.clear()
+            self._resting[on] = out
+        return out
 
     def derived_order(self, plan: _Plan, derivations: Mapping[str, str]) -> tuple[str, ...]:
         """The paths of a view's derivations that a result lists, sorted (one answer per set of
@@ -892,15 +978,15 @@ class _Assembly:
 
     def question(self, rule: Rule, unknown: list[str]) -> str:
         """:func:`_question`, remembered (the unknown facts are some of the rule's paths)."""
-        return self.asked(rule, tuple(unknown)).question
+        return self.asked(rule, frozenset(unknown)).question
 
-    def asked(self, rule: Rule, unknown: tuple[str, ...]) -> OpenQuestion:
+    def asked(self, rule: Rule, unknown: frozenset[str]) -> OpenQuestion:
         """The open question of an outcome rule left unknown by these facts (one instance per
         rule and unknown facts: every other field is the rule's)."""
         key = (rule.id, unknown)
         asked = self._questions.get(key)
         if asked is None:
-            facts = list(unknown)
+            facts = sorted(unknown)
             asked = made(
                 OpenQuestion,
                 {
@@ -1047,7 +1133,7 @@ def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) ->
         assembly = _assembly(ev.book)
     status, kept = ev.status, assembly._because
     out: list[Because] = []
-    for target in assembly.shape(rule_id).because_rules:
+    for target in assembly.because_rules[rule_id]:
         if status.get(target.id) is True:
             below = _because(ev, target.id, assembly)
             # A finding with the same findings below it (the very instances: each is kept, and
@@ -1083,60 +1169,73 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
     when its fact is unknown or a range that does not decide it, a finding reference when the
     finding is. (``seen`` is kept for old callers: findings form a DAG, so it never cuts.)
     """
-    return list(_Unknowns(ev, _assembly(ev.book)).of(rule_id))
+    return sorted(_Unknowns(ev, _assembly(ev.book)).of(rule_id))
 
 
 class _Unknowns:
-    """:func:`unknown_facts` of the rules of one screening, as sorted tuples, remembered in
+    """:func:`unknown_facts` of the rules of one screening, as sets, remembered in
     ``ev.unknown``: findings form a DAG (strata; a cycle is a load error), so a rule's answer
     does not depend on what reached it."""
 
-    __slots__ = ("assembly", "ev", "memo", "none", "read", "status", "value_of")
+    __slots__ = ("assembly", "ev", "memo", "none", "read", "status", "value_of", "values")
 
     def __init__(self, ev: Evaluation, assembly: _Assembly) -> None:
         self.ev, self.assembly, self.memo, self.status = ev, assembly, ev.unknown, ev.status
         self.value_of = ev.scope.value
-        # The facts the screening has read so far, and those of them that are unknown: a rule
-        # whose paths were all read takes its unknown ones by a set intersection.
-        values = ev.scope._values
-        self.read = frozenset(values)
-        self.none = frozenset(compress(values, map(operator.is_, values.values(), repeat(None))))
+        # The facts the screening has read (they only grow: read once, kept), and, as of when
+        # `read` of them were, those that are unknown: a rule whose paths were all read takes
+        # its unknown ones by a set intersection.
+        self.values = ev.scope._values
+        self.read = -1
+        self.none: frozenset[str] = frozenset()
 
-    def of(self, rule_id: str) -> tuple[str, ...]:
+    def _all_read(self, paths: frozenset[str]) -> bool:
+        values = self.values
+        if len(values) != self.read:
+            self.read = len(values)
+            self.none = frozenset(
+                compress(values, map(operator.is_, values.values(), repeat(None)))
+            )
+        return values.keys() >= paths
+
+    def of(self, rule_id: str) -> frozenset[str]:
         known = self.memo.get(rule_id)
         if known is not None:
             return known
         status, memo = self.status, self.memo
         paths, partial, findings = self.assembly.closure[rule_id]
-        if paths <= self.read and all(map(operator.is_, map(status.get, findings), repeat(None))):
+        if all(map(operator.is_, map(status.get, findings), repeat(None))) and self._all_read(
+            paths
+        ):
             # Every finding below the rule is unknown (the most common case): each leaf of them
             # all counts, without a walk. (The same union the walk below makes.)
-            out = set(paths & self.none)
+            found = paths & self.none
             if partial:
-                self.add_partial(out, partial)
-            found = memo[rule_id] = tuple(sorted(out))
+                found = found | self.partial(partial)
+            memo[rule_id] = found
             return found
         paths, plain, partial, findings = self.assembly.unknowable[rule_id]
         # A fact that is never a range nor known in part leaves its leaves unknown exactly when
         # it is unknown; the others are asked leaf by leaf.
-        if paths <= self.read:
+        if self._all_read(paths):
             out = set(paths & self.none)
         else:
             value_of = self.value_of
             out = set(compress(plain, map(operator.is_, map(value_of, plain), repeat(None))))
         if partial:
-            self.add_partial(out, partial)
+            out |= self.partial(partial)
         for finding in findings:  # (a DAG: the order of the two loops changes nothing)
             if status.get(finding) is None:
                 below = memo.get(finding)
-                out.update(self.of(finding) if below is None else below)
-        found = memo[rule_id] = tuple(sorted(out))
+                out |= self.of(finding) if below is None else below
+        found = memo[rule_id] = frozenset(out)
         return found
 
-    def add_partial(self, out: set[str], partial: tuple[Leaf, ...]) -> None:
-        """Add the paths of the leaves (on facts that may be ranges or known in part) that are
+    def partial(self, partial: tuple[Leaf, ...]) -> set[str]:
+        """The paths of the leaves (on facts that may be ranges or known in part) that are
         unknown: the fact is, or it does not decide the leaf."""
         ev, value_of = self.ev, self.value_of
+        out: set[str] = set()
         for leaf in partial:
             value = value_of(leaf.path)
             if value is None or (
@@ -1144,6 +1243,7 @@ class _Unknowns:
                 and eval_leaf(leaf, value, ev.book.references, ev.scope.as_of) is None
             ):
                 out.add(leaf.path)
+        return out
 
 
 _KEPT = 2048  # entries of each cache of repeated results (see _Assembly)
@@ -1194,26 +1294,13 @@ def _hit(
         if result is not None:
             facts[leaf.path] = result.value
             conditions.append(result)
-    return made(
-        Hit,
-        {
-            "rule_id": rule.id,
-            "regime": rule.regime,
-            "kind": rule.kind,
-            "outcome": rule.outcome,
-            "citation": rule.citation,
-            "title": rule.title,
-            "explanation": _render(shape.parts, value_of),
-            "facts": facts,
-            "conditions": conditions,
-            "because": _because(ev, rule.id, assembly),
-            "suppressed_by": suppressed_by,
-            "confidence": rule.confidence,
-            "source": rule.location,
-            "notes": rule.notes,
-        },
-        _HIT_FIELDS,
-    )
+    data = shape.hit.copy()  # the rule's fields, in order
+    data["explanation"] = shape.template.render(value_of)
+    data["facts"] = facts
+    data["conditions"] = conditions
+    data["because"] = _because(ev, rule.id, assembly)
+    data["suppressed_by"] = suppressed_by
+    return made(Hit, data, _HIT_FIELDS)
 
 
 def _held_leaf(
@@ -1320,11 +1407,9 @@ def assemble(
     as_of = ev.view.deal.as_of
     top_rank = top_ceiling = -1  # the highest level and ceiling of any regime
     unknowns = _Unknowns(ev, assembly)  # the facts read so far: the hits have read theirs
-    for regime, title, windows, exemptible in assembly.regimes:
-        if windows is not None and not any(
-            (start is None or start <= as_of) and (end is None or as_of < end)
-            for start, end in windows
-        ):
+    resting = assembly.resting(as_of)
+    for regime, title, exemptible in assembly.regimes:
+        if regime in resting:
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
             regimes[regime] = assembly.not_in_force[regime]
             top_rank = max(top_rank, _NOT_IN_FORCE)
@@ -1332,12 +1417,18 @@ def assemble(
             continue
         regime_hits = by_regime.get(regime)
         if regime_hits is None:
+            regime_questions = _questions(ev, regime, "clear", suppressed, assembly, unknowns)
+            if not regime_questions:  # clear, and nothing could raise it: the same every time
+                regimes[regime] = assembly.clear[regime]
+                top_rank = max(top_rank, _CLEAR)
+                top_ceiling = max(top_ceiling, _CLEAR)
+                continue
             level, top = "clear", []
         else:
             decisive = [h for h in regime_hits if h.outcome and not h.suppressed_by]
             level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
             top = sorted(h.rule_id for h in decisive if h.outcome == level)
-        regime_questions = _questions(ev, regime, level, suppressed, assembly, unknowns)
+            regime_questions = _questions(ev, regime, level, suppressed, assembly, unknowns)
         # The questions are most severe first, each above the level.
         ceiling = regime_questions[0].outcome if regime_questions else level
         questions += regime_questions
@@ -1424,10 +1515,12 @@ def _questions(
     if not order or floor >= order[0][2]:  # the first reaches highest
         return out  # no outcome rule of the regime could raise it
     status = ev.status
-    for rule_id, rule, raises_to in order:  # in listed order, most severe first
+    ids = assembly.question_ids[regime]
+    left = compress(order, map(operator.is_, map(status.get, ids), repeat(None)))  # unknown
+    for rule_id, rule, raises_to in left:  # in listed order, most severe first
         if raises_to <= floor:
             break  # nor can any after it
-        if status.get(rule_id) is not None or rule_id in suppressed:
+        if rule_id in suppressed:
             continue
         if unknowns is None:
             unknowns = _Unknowns(ev, assembly)
@@ -1465,7 +1558,7 @@ def _possible_exemptions(
             continue  # it would set aside only rules that may not fire, or that others repeat
         if unknowns is None:
             unknowns = _Unknowns(ev, assembly)
-        unknown = list(unknowns.of(exemption.id))
+        unknown = sorted(unknowns.of(exemption.id))
         out.append(
             made(
                 PossibleExemption,
