@@ -102,7 +102,7 @@ out["p90_ms"] = 1000 * lat[int(len(lat) * 0.9)]
 
 def forget():
     # What a process keeps between screenings that a repeat of the same deal would reuse (name
-    # screenings, normalised names, open-question sentences): dropped, so the deal is screened
+    # screenings, normalised names, results assemble() keeps): dropped, so the deal is screened
     # as if for the first time. Each checkout drops what it has.
     try:
         from screening.facts.parties import forget_screenings
@@ -115,8 +115,11 @@ def forget():
     except (ImportError, AttributeError):
         pass
     assembly = book.__dict__.get("_assembly")
-    if assembly is not None:
-        assembly._questions.clear()
+    if assembly is not None:  # the results assemble() keeps (open questions and more)
+        if hasattr(assembly, "forget"):
+            assembly.forget()
+        else:
+            assembly._questions.clear()
 
 
 first = []

@@ -3,16 +3,22 @@ what the explained tree of the rule shows (``why`` still builds that tree)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from screening import load_deal, screen
+from screening import Deal, load_deal, screen
+from screening.authoring.fixtures_gen import generate
 from screening.engine import run as engine
-from screening.engine.evaluate import flatten
+from screening.engine.evaluate import eval_leaf, flatten, render_value
+from screening.engine.verdict import Hit
 from screening.facts.derive import derive
-from screening.rulebook.conditions import FindingRef
+from screening.facts.sections.base import AtLeast
+from screening.model.numbers import Range
+from screening.rulebook.conditions import FindingRef, leaves
 from tests.conftest import FIXTURES
 
 DEALS = sorted(FIXTURES.glob("*.yaml"))
@@ -61,3 +67,150 @@ def test_held_leaf_texts_are_render_leaf_split_around_the_value(rulebook: Any) -
                 assert engine._SEEN not in before + after
                 cut += 1
     assert cut > 100
+
+
+# What assemble() keeps from one screening to the next (issue 14): results that repeat from
+# deal to deal are one immutable instance each, and unknown facts are read off sets.
+
+
+def _deals(n: int = 40) -> list[Any]:
+    generated = [Deal.model_validate(d).root for d in generate(n, seed=5)]
+    return [load_deal(p) for p in DEALS[::4]] + generated
+
+
+def test_kept_results_are_what_a_first_screening_makes(rulebook: Any) -> None:
+    """Screened with everything kept from earlier screenings, and with nothing kept (and with
+    caches so small that they are cleared all the time), every result is the same, byte for
+    byte; and the kept instances are shared between results."""
+    deals = _deals()
+    assembly = engine._assembly(rulebook)
+    warm = [screen(d, rulebook=rulebook) for d in deals]
+    again = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    fresh = []
+    for deal in deals:
+        assembly.forget()
+        fresh.append(screen(deal, rulebook=rulebook).model_dump_json())
+    assert again == fresh == [r.model_dump_json() for r in warm]
+    # Fewer instances than questions: they repeat from deal to deal.
+    shared = {id(q) for r in warm for q in r.open_questions}
+    assert len(shared) < sum(len(r.open_questions) for r in warm)
+    one, two = (screen(deals[-1], rulebook=rulebook) for _ in range(2))
+    assert any(a is b for a, b in zip(one.derived, two.derived, strict=True))
+    assert all(a is b for a, b in zip(one.regimes.values(), two.regimes.values(), strict=True))
+
+
+def test_caches_stay_bounded_and_exact(rulebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a bound of 3 entries the caches are cleared over and over, and never exceed it;
+    the results do not change."""
+    deals = _deals(20)
+    before = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    monkeypatch.setattr(engine, "_KEPT", 3)
+    assembly = engine._assembly(rulebook)
+    assembly.forget()
+    after = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    assert after == before
+    for kept in (assembly._held, assembly._regime_results, assembly._derived, assembly._because):
+        assert len(kept) <= 3
+    assert len(engine._NUMBERS) <= 3
+    assembly.forget()
+
+
+def _unknown_reference(ev: Any, rule_id: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    """The unknown facts of a rule as they were computed before: leaf by leaf, through every
+    finding left unknown."""
+    out: set[str] = set()
+    for node in leaves(ev.guarded[rule_id]):
+        if isinstance(node, FindingRef):
+            if node.rule_id not in seen and ev.status.get(node.rule_id) is None:
+                out |= _unknown_reference(ev, node.rule_id, seen | {rule_id})
+            continue
+        value = ev.scope.value(node.path)
+        if value is None or (
+            isinstance(value, Range | AtLeast)
+            and eval_leaf(node, value, rulebook_refs(ev), ev.scope.as_of) is None
+        ):
+            out.add(node.path)
+    return out
+
+
+def rulebook_refs(ev: Any) -> Any:
+    return ev.book.references
+
+
+def test_unknown_facts_are_the_leaf_by_leaf_walk(rulebook: Any) -> None:
+    """For every rule left unknown, the set reading (a closure at once when every finding below
+    is unknown, else a walk) gives the paths the leaf-by-leaf walk gives."""
+    compared = 0
+    for deal in _deals():
+        view = derive(deal, rulebook.references, engine.resolve_as_of(deal, None))
+        ev = engine.run_rules(rulebook, view)
+        engine.assemble(deal, rulebook, ev)  # as a screening does: the hits read first
+        for rule_id, status in ev.status.items():
+            if status is None:
+                assert engine.unknown_facts(ev, rule_id) == sorted(
+                    _unknown_reference(ev, rule_id)
+                ), rule_id
+                compared += 1
+    assert compared > 500
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        True,
+        False,
+        None,
+        0,
+        7,
+        -12,
+        10000,
+        123456789,
+        Decimal("0"),
+        Decimal("-0"),
+        Decimal("25"),
+        Decimal("25.0"),
+        Decimal("24.99"),
+        Decimal("1E+5"),
+        Decimal("12345.678"),
+        Decimal("-0.000001"),
+        Decimal("1E-9"),
+        [],
+        ["CN", "RU"],
+        ["a.", "b"],
+        [True, "x"],
+        "text",
+        dt.date(2026, 1, 2),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("unit", ["", "%", "USD", "t"])
+def test_said_is_render_value(value: Any, unit: str) -> None:
+    """The words of a value (numbers remembered, lists of strings joined) are render_value's,
+    the first time and when remembered."""
+    assert engine._said(value, unit) == render_value(value, unit)
+    assert engine._said(value, unit) == render_value(value, unit)
+
+
+def test_templates_render_as_the_part_by_part_loop(rulebook: Any) -> None:
+    """Every rule's explanation rendered in one pass is what rendering it part by part with
+    render_value gives, on fixture and generated deals."""
+
+    def by_parts(parts: Any, value_of: Any) -> str:
+        out = []
+        for text, path, unit, stop in parts:
+            out.append(text)
+            if path:
+                value = value_of(path)
+                said = value if isinstance(value, str) else render_value(value, unit)
+                out.append(said[:-1] if stop and said.endswith(".") else said)
+        return "".join(out)
+
+    rendered = 0
+    for deal in _deals(10):
+        view = derive(deal, rulebook.references, engine.resolve_as_of(deal, None))
+        for rule in rulebook.rules.values():
+            shape = engine._Shape(rulebook.rules, rulebook.references, rule)
+            assert shape.template.render(view.get) == by_parts(shape.parts, view.get)
+            assert list(shape.hit) == list(Hit.model_fields)
+            rendered += 1
+    assert rendered > 1000

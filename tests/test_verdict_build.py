@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from screening import load_deal, screen
+from screening import load_deal, load_rulebook, screen
 from screening.engine import memo, verdict
 from screening.engine import run as engine
 from screening.engine.verdict import ConditionResult, Hit, RegimeResult, Summary, build
@@ -55,7 +55,16 @@ def test_built_results_are_the_validated_results(
     monkeypatch.setattr(engine, "build", _validated)
     monkeypatch.setattr(engine, "made", _validated_made)
     monkeypatch.setattr(memo, "build", _validated)
-    validated = screen(deal)
+    # What assembling keeps per rulebook (shapes, the results kept from earlier screenings) is
+    # made again, by validation: nothing of the built result is reused.
+    book = load_rulebook()
+    kept = book.__dict__.pop("_assembly", None)
+    try:
+        validated = screen(deal)
+    finally:
+        book.__dict__.pop("_assembly", None)
+        if kept is not None:
+            book.__dict__["_assembly"] = kept
     assert built == validated
     assert repr(built) == repr(validated)
     assert built.model_dump_json() == validated.model_dump_json()

@@ -1029,6 +1029,7 @@ class _Assembly:
             self._regime_results,
             self._derived,
             self._because,
+            _NUMBERS,
         ):
             kept.clear()
 
