@@ -1001,8 +1001,8 @@ class _Assembly:
                 },
                 _QUESTION_FIELDS,
             )
-            # It grows with the unknown-fact sets deals show: bounded (~1.5 MB at most).
-            if len(self._questions) >= 1024:
+            # It grows with the unknown-fact sets deals show: bounded (~0.8 MB at most).
+            if len(self._questions) >= 512:
                 self._questions.clear()
             self._questions[key] = asked
         return asked
@@ -1247,7 +1247,7 @@ class _Unknowns:
         return out
 
 
-_KEPT = 2048  # entries of each cache of repeated results (see _Assembly)
+_KEPT = 1024  # entries of each cache of repeated results (see _Assembly)
 _NOT_HELD = None  # a leaf's kept answer when its value does not make it hold
 _HASHABLE = frozenset({str, bool, int, Decimal})  # leaf values that key a kept condition
 
