@@ -112,3 +112,16 @@ def _result_models() -> list[type[verdict.Result]]:
         for obj in vars(verdict).values()
         if isinstance(obj, type) and issubclass(obj, verdict.Result) and obj is not verdict.Result
     ]
+
+
+def test_made_instances_share_one_fields_set_that_copies_leave_alone() -> None:
+    """Instances made with the same fields given share one fields-set (kept results would each
+    hold one otherwise); ``model_copy(update=...)`` gives the copy its own, leaving theirs."""
+    given = frozenset({"condition", "text", "held"})
+    data = {"condition": "c", "text": "t", "path": None, "value": None, "held": True}
+    one = verdict.made(ConditionResult, {**data, "alternatives": None}, given)
+    two = verdict.made(ConditionResult, {**data, "alternatives": 1}, given)
+    assert one.model_fields_set is two.model_fields_set
+    copied = one.model_copy(update={"path": "deal.x"})
+    assert copied.model_fields_set == given | {"path"}
+    assert one.model_fields_set == two.model_fields_set == given

@@ -883,7 +883,9 @@ class _Assembly:
         # the (effective_from, effective_to) of its outcome rules unless one is in force on
         # every date; its result when no rule of it is in force, and when it is clear with
         # nothing that could raise it (one immutable instance each).
-        self.regimes: list[tuple[str, str, bool]] = []
+        self.regimes: list[
+            tuple[str, str, bool, list[tuple[str, Rule, int]], tuple[str, ...], int]
+        ] = []
         self.windows: dict[str, _Windows] = {}
         self._resting: dict[dt.date, frozenset[str]] = {}
         self.not_in_force: dict[str, RegimeResult] = {}
@@ -895,7 +897,17 @@ class _Assembly:
                     (r.effective_from, r.effective_to) for r in plan.outcome_rules.get(one.id, ())
                 )
             exemptible = bool(self.regime_exemptions.get(one.id))
-            self.regimes.append((one.id, one.title, exemptible))
+            order = self.question_order.get(one.id, [])
+            self.regimes.append(
+                (
+                    one.id,
+                    one.title,
+                    exemptible,
+                    order,
+                    tuple(rule_id for rule_id, _rule, _rank in order),
+                    order[0][2] if order else -1,  # the highest level a question could raise
+                )
+            )
             if windows is not None:
                 self.windows[one.id] = windows
             self.clear[one.id] = _regime_result(one.id, one.title, "clear", "clear", [], [])
@@ -1409,7 +1421,8 @@ def assemble(
     top_rank = top_ceiling = -1  # the highest level and ceiling of any regime
     unknowns = _Unknowns(ev, assembly)  # the facts read so far: the hits have read theirs
     resting = assembly.resting(as_of)
-    for regime, title, exemptible in assembly.regimes:
+    of, asked = unknowns.of, assembly.asked
+    for regime, title, exemptible, order, ids, highest in assembly.regimes:
         if regime in resting:
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
             regimes[regime] = assembly.not_in_force[regime]
@@ -1418,21 +1431,35 @@ def assemble(
             continue
         regime_hits = by_regime.get(regime)
         if regime_hits is None:
-            regime_questions = _questions(ev, regime, "clear", suppressed, assembly, unknowns)
-            if not regime_questions:  # clear, and nothing could raise it: the same every time
-                regimes[regime] = assembly.clear[regime]
-                top_rank = max(top_rank, _CLEAR)
-                top_ceiling = max(top_ceiling, _CLEAR)
-                continue
-            level, top = "clear", []
+            level, top, floor = "clear", [], _CLEAR
         else:
             decisive = [h for h in regime_hits if h.outcome and not h.suppressed_by]
             level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
             top = sorted(h.rule_id for h in decisive if h.outcome == level)
-            regime_questions = _questions(ev, regime, level, suppressed, assembly, unknowns)
-        # The questions are most severe first, each above the level.
-        ceiling = regime_questions[0].outcome if regime_questions else level
-        questions += regime_questions
+            floor = _RANK[level]
+        # Its open questions (what _questions gives): the outcome rules left unknown that would
+        # raise it and no exemption sets aside, most severe first.
+        regime_questions: list[OpenQuestion] = []
+        if highest > floor:
+            left = compress(order, map(operator.is_, map(status.get, ids), repeat(None)))
+            for rule_id, rule, raises_to in left:
+                if raises_to <= floor:
+                    break  # nor can any after it
+                if rule_id not in suppressed:
+                    regime_questions.append(asked(rule, of(rule_id)))
+        ceiling: str
+        if regime_questions:
+            ceiling = regime_questions[0].outcome  # the most severe, above the level
+            questions += regime_questions
+        elif regime_hits is None:  # clear, and nothing could raise it: the same every time
+            regimes[regime] = assembly.clear[regime]
+            if top_rank < _CLEAR:
+                top_rank = _CLEAR
+            if top_ceiling < _CLEAR:
+                top_ceiling = _CLEAR
+            continue
+        else:
+            ceiling = level
         # An exemption lowers a regime to the highest of its other hits, never below clear: a
         # regime at clear has none to list.
         exemptions = (
@@ -1445,7 +1472,7 @@ def assemble(
             if exemptions
             else assembly.regime_result(regime, title, level, ceiling, top)
         )
-        top_rank = max(top_rank, _RANK[level])
+        top_rank = max(top_rank, floor)
         top_ceiling = max(top_ceiling, _RANK[ceiling])
     if not regimes:  # a rulebook of no regime
         top_rank = top_ceiling = _RANK["clear"]
