@@ -106,6 +106,18 @@ def test_l1_one_holder_on_two_paths_owns_the_sum(rulebook: Any) -> None:
     assert verdict == "filing_advised" and "energy.fie.single_owner" in fired
 
 
+def test_l1_parent_of_an_sfe_investor_that_also_co_invests_owns_the_sum(rulebook: Any) -> None:
+    # The investor (an SFE: wholly owned by a PRC company) takes 20%; its parent holds 10% as a
+    # co-investor and owns the investor's 20% by attribution (318(a)(2)(C)): 30% >= 25%.
+    parent = owner(CN_COMPANY["name"], 100, **CN)
+    investor = {**SG_COMPANY, "name": "Zhejiang Battery (Singapore) Pte. Ltd.", "owners": [parent]}
+    co = [{"party": CN_COMPANY, "voting_pct": 10, "acquires_in_deal": False}]
+    data = record(investor=investor, rights={"voting_pct": 20, "equity_pct": 20}, co_investors=co)
+    verdict, fired, _ = energy(data, rulebook)
+    assert verdict == "filing_advised" and "energy.fie.single_owner" in fired
+    assert "energy.fie.aggregate_owners" not in fired  # 20% + 10%, the same stock counted once
+
+
 # 2 - 7701(a)(51)(C)(iv): an entity "incorporated or organized under the laws of, or having its
 # principal place of business in, a covered nation" - organization elsewhere does not settle it.
 

@@ -314,8 +314,9 @@ def _counterparty_fie(
         aggregate = meets(
             full_count_share(owners, direct, Decimal(50), strict=True), agg_t, strict=False
         )
+    said = (_YES_NO[single], _YES_NO[aggregate]) if applies(REVIEW_L) else (single, aggregate)
     notes.append(
-        f"single SFE holder at {single_t}%: {single}; SFEs together at {agg_t}%: {aggregate}; "
+        f"single SFE holder at {single_t}%: {said[0]}; SFEs together at {agg_t}%: {said[1]}; "
         "debt, covered-officer and effective-control prongs not recorded for the counterparty"
     )
     return True if (single or aggregate) else None
@@ -420,7 +421,7 @@ def _other_sfe_holders(
             f"SFE {_YES_NO[sfe]}"
         )
     inv = deal.investor
-    if investor_sfe is True or stake is None or inv.owners is None:
+    if (investor_sfe is True and chain is None) or stake is None or inv.owners is None:
         return holders, attributed, notes, officer
     if inv.kind not in (PartyKind.fund, PartyKind.company, PartyKind.state_owned_enterprise):
         return holders, attributed, notes, officer
@@ -437,7 +438,10 @@ def _other_sfe_holders(
             attributed,
             notes,
         )
-        chain.append(("SFE holders by attribution", bounds[0], bounds[1], None))
+        # An SFE investor's owners own part of the same stock: for the aggregate it counts once
+        # (as the investor's); the rows still serve the single-owner test, summed by holder.
+        if investor_sfe is not True:
+            chain.append(("SFE holders by attribution", bounds[0], bounds[1], None))
         return holders, attributed, notes, officer
     partnership = inv.kind == PartyKind.fund
     rows: list[tuple[str, Decimal, Decimal, Tri]] = []
@@ -650,8 +654,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     other: Num | None = ec.other_sfe_ownership_pct
     if other is not None and co_lo > pct_bounds(other)[0]:
         other = co_lo
-    if chain:  # review L: bounds of what SFEs own through the investor, every level
-        attr_lo, attr_hi = chain[0][1], chain[0][2]
+    if chain is not None:  # review L: bounds of what SFEs own through the investor, every level
+        attr_lo, attr_hi = (chain[0][1], chain[0][2]) if chain else (ZERO, ZERO)
         extra_lo = co_lo + attr_lo
         if other is not None and attr_hi > 0:
             other = add(other, make(attr_lo, attr_hi))
