@@ -156,12 +156,12 @@ def _direct_k(nations: set[str]) -> Any:
 
 
 def _direct_l(nations: set[str]) -> Any:
-    """Review L's test of one holder (gates.REVIEW_L): review K's, except that an entity whose
-    principal place of business is not recorded is a covered-nation person unless that is
-    settled otherwise - IRC 7701(a)(51)(C)(iv) [reg] reaches an entity "incorporated or
-    organized under the laws of, or having its principal place of business in, a covered
-    nation", so organization outside one does not answer the second limb. A government is
-    judged by its country ((C)(i)-(ii)).
+    """Review L's test of one holder (gates.REVIEW_L): review K's, except that an entity not
+    organized in a covered nation whose principal place of business is not recorded is unknown,
+    not cleared - IRC 7701(a)(51)(C)(iv) [reg] reaches an entity "incorporated or organized under
+    the laws of, or having its principal place of business in, a covered nation", so
+    organization outside one does not answer the second limb. A government is judged by its
+    country ((C)(i)-(ii)).
     """
     k_test = _direct_k(nations)
 
