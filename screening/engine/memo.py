@@ -15,6 +15,7 @@ import bisect
 import contextlib
 import datetime as dt
 import itertools
+import operator
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -45,6 +46,8 @@ from screening.engine.verdict import (
 )
 from screening.facts.sections.base import Tri
 from screening.model.deal import DealRecord
+from screening.model.numbers import Range
+from screening.model.numbers import compare as compare_range
 from screening.model.reference import References
 from screening.rulebook.book import Rule, Rulebook
 from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf
@@ -418,6 +421,42 @@ def _signature_function(cond: Condition) -> _SigFn | None:
     return all_signature
 
 
+# A conjunct as _choice tests it inline: (kind, a, b, c, op). _COMPARED: a comparison, (path,
+# its operator's function, the value compared with, op); _FOUND: a finding, (rule id, the status
+# that fails it: True when negated); _OTHER: any other leaf, (its status function).
+_COMPARED, _FOUND, _OTHER = range(3)
+_Test = tuple[int, Any, Any, Any, str]
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _conjunct_tests(cond: Condition) -> tuple[_Test, ...] | None:
+    """The conjuncts of a condition whose signature is the bit mask of its failed conjuncts
+    (an ``all`` of two or more facts and findings, see :func:`_signature_function`), each as a
+    test :func:`_choice` runs inline: the same test as its status function (:func:`status_function`
+    in ``evaluate``), reading the same values and lists. None for any other condition."""
+    if isinstance(cond, Leaf | FindingRef | AnyOf):
+        return None
+    children = _conjuncts(cond)
+    if len(children) < 2 or not all(isinstance(c, Leaf | FindingRef) for c in children):
+        return None
+    tests: list[_Test] = []
+    for child in children:
+        if isinstance(child, FindingRef):
+            tests.append((_FOUND, child.rule_id, child.negated, None, ""))
+        elif isinstance(child, Leaf) and child.op in _COMPARE:
+            tests.append((_COMPARED, child.path, _COMPARE[child.op], child.value, child.op))
+        else:
+            tests.append((_OTHER, status_function(child), None, None, ""))
+    return tuple(tests)
+
+
 def _walk_function(cond: Condition, rules: dict[str, Rule]) -> _WalkFn:
     """The walk of the failed leaves that decide a condition known to have failed (every child
     of a failed ``any``), in order, compiled once per rulebook: a failed fact is stated, a
@@ -498,12 +537,16 @@ class _Span:
     reasons are counted in): each with the function that says why it failed, and the function
     that reads what that answer is determined by (see :func:`_signature_function`)."""
 
-    __slots__ = ("rules", "signatures", "token")
+    __slots__ = ("program", "rules", "token")
 
     def __init__(self, token: int, rules: Sequence[Rule], fails: dict[str, _FailFn]) -> None:
         self.token = token  # tells the spans apart in the memo's cache of chosen reasons
         self.rules = tuple([(r.id, fails[r.id]) for r in rules])
-        self.signatures = tuple([(r.id, _signature_function(r.when)) for r in rules])
+        # Per rule: its conjuncts as tests read inline when every one is a fact or a finding
+        # (most rules), else the function that reads its signature (None: a constant one).
+        self.program = tuple(
+            [(r.id, _conjunct_tests(r.when), _signature_function(r.when)) for r in rules]
+        )
 
 
 class _RegimePlan:
@@ -645,13 +688,33 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
     At most :data:`REASONS_KEPT` choices are kept (least recently used dropped).
     """
     status, scope = ex.status, ex.scope
+    value_of = scope.value
     key: list[Any] = [span.token]
-    for rule_id, signature in span.signatures:
+    append = key.append
+    for rule_id, tests, signature in span.program:
         state = status.get(rule_id)
-        if state is False:
-            key.append(0 if signature is None else signature(scope))
-        else:
-            key.append(_WAITS if state is None else _HELD)
+        if state is not False:
+            append(_WAITS if state is None else _HELD)
+        elif tests is None:
+            append(0 if signature is None else signature(scope))
+        else:  # the mask of the failed conjuncts, as the status functions test them
+            failed, bit = 0, 1
+            for kind, a, b, c, op in tests:
+                if kind == _COMPARED:
+                    value = value_of(a)
+                    if value is not None and (
+                        compare_range(value, op, c) is False
+                        if value.__class__ is Range
+                        else not b(value, c)
+                    ):
+                        failed |= bit
+                elif kind == _FOUND:
+                    if status.get(a) is b:
+                        failed |= bit
+                elif a(scope) is False:
+                    failed |= bit
+                bit <<= 1
+            append(failed)
     kept = ex.plan.chosen
     found_key = tuple(key)
     found = kept.get(found_key)
@@ -720,8 +783,9 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
 
 
 QUESTIONS_KEPT = 4096
-"""How many rankings of open questions the memo keeps (least recently used dropped)."""
-_RANKED: Kept[tuple[Any, ...], tuple[MemoQuestion, ...]] = Kept(QUESTIONS_KEPT)
+"""How many asked questions (a group of open questions asked once) the memo keeps (least
+recently used dropped)."""
+_ASKED: Kept[tuple[Any, ...], tuple[int, str, MemoQuestion]] = Kept(QUESTIONS_KEPT)
 
 
 def ranked_questions(
@@ -730,67 +794,58 @@ def ranked_questions(
     """Open questions asked once each (the same unknown facts, one question), ranked by the
     level they could raise the verdict to, then by how many levels they would raise it.
 
-    Kept (bounded, see :class:`Kept`) by all it reads: each question's fields that
-    :func:`_rank_questions` reads, in order, with its regime's verdict.
+    Each question asked is kept (bounded, see :class:`Kept`) by all :func:`_asked_once` reads:
+    the fields of the open questions it asks once, in order.
     """
-    key = tuple(
-        [
-            (
-                q.rule_id,
-                q.regime,
-                q.outcome,
-                q.question,
-                q.title,
-                q.citation,
-                tuple(q.unknown_facts),
-                regimes[q.regime].verdict,
-            )
-            for q in questions
-        ]
-    )
-    found = _RANKED.get(key)
-    if found is None:
-        found = _RANKED.put(key, tuple(_rank_questions(questions, regimes)))
-    return list(found)
-
-
-def _rank_questions(
-    questions: Sequence[OpenQuestion], regimes: dict[str, RegimeResult]
-) -> list[MemoQuestion]:
-    """:func:`ranked_questions`, worked out."""
-    grouped: dict[tuple[str, ...], list[tuple[int, str, OpenQuestion]]] = {}
+    grouped: dict[tuple[str, ...], list[OpenQuestion]] = {}
     for q in questions:
         head = _question_head(q.question)
         key = (head,) if head.endswith("may show") else (tuple(q.unknown_facts) or (q.rule_id,))
-        grouped.setdefault(key, []).append((rank(q.outcome), head, q))
+        grouped.setdefault(key, []).append(q)
     out: list[tuple[tuple[int, int, str], MemoQuestion]] = []
     for group in grouped.values():
-        top_rank, head, top = max(group, key=_first)  # the first of the highest level
-        raise_by = max(level - rank(regimes[q.regime].verdict) for level, _head, q in group)
-        if len(group) == 1:
-            text = top.question
-            rule_ids = [top.rule_id]
-        else:
-            outcomes = sorted(group, key=lambda g: (-g[0], g[2].rule_id))
-            first = outcomes[0][2]
-            rule_ids = [q.rule_id for _level, _head, q in outcomes]
-            text = (
-                f"{head}: {_lower(first.title)} ({first.outcome}, {first.citation}), and "
-                f"{len(outcomes) - 1} more rule{'s' if len(outcomes) > 2 else ''} "
-                f"({', '.join(rule_ids[1:])})"
-            )
-        asked = [q for _level, _head, q in group]
-        item = build(
-            MemoQuestion,
-            question=text,
-            could_raise_to=top.outcome,
-            regimes=sorted({q.regime for q in asked}),
-            rule_ids=rule_ids,
-            unknown_facts=_asked(asked),
+        kept = tuple(
+            [
+                (q.rule_id, q.regime, q.outcome, q.question, q.title, q.citation, *q.unknown_facts)
+                for q in group
+            ]
         )
+        found = _ASKED.get(kept)
+        if found is None:
+            found = _ASKED.put(kept, _asked_once(group))
+        top_rank, text, item = found
+        raise_by = max([rank(q.outcome) - rank(regimes[q.regime].verdict) for q in group])
         out.append(((-top_rank, -raise_by, text), item))
     out.sort(key=_first)
     return [item for _key, item in out]
+
+
+def _asked_once(group: list[OpenQuestion]) -> tuple[int, str, MemoQuestion]:
+    """Open questions asked once: the highest level they could raise the verdict to, the
+    question's words and the question."""
+    ranked = [(rank(q.outcome), _question_head(q.question), q) for q in group]
+    top_rank, head, top = max(ranked, key=_first)  # the first of the highest level
+    if len(ranked) == 1:
+        text = top.question
+        rule_ids = [top.rule_id]
+    else:
+        outcomes = sorted(ranked, key=lambda g: (-g[0], g[2].rule_id))
+        first = outcomes[0][2]
+        rule_ids = [q.rule_id for _level, _head, q in outcomes]
+        text = (
+            f"{head}: {_lower(first.title)} ({first.outcome}, {first.citation}), and "
+            f"{len(outcomes) - 1} more rule{'s' if len(outcomes) > 2 else ''} "
+            f"({', '.join(rule_ids[1:])})"
+        )
+    item = build(
+        MemoQuestion,
+        question=text,
+        could_raise_to=top.outcome,
+        regimes=sorted({q.regime for q in group}),
+        rule_ids=rule_ids,
+        unknown_facts=_asked(group),
+    )
+    return top_rank, text, item
 
 
 def _first(pair: tuple[Any, ...]) -> Any:
