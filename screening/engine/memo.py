@@ -7,6 +7,26 @@ taken from the evaluator's why-not (the conditions that failed), not from prose.
 range, the open questions ranked by how far they could raise the verdict (each asked once), and
 what the answer rests on: the rulebook version and every reference list the screening read, with
 its date and completeness.
+
+What is worked out once and kept (issue 14; ``tests/test_memo_cache.py`` holds each to working it
+out again, on every fixture and on generated deals not seen before):
+
+* per rulebook, each regime's outcome rules per span of screening dates, with compiled functions
+  saying why each failed (:class:`_RegimePlan`);
+* per rulebook, the clear reasons chosen (:func:`_choice`), kept by what the choice is determined
+  by: for each rule in force, its status, and for a failed one its *signature*, the statuses its
+  fail function branches on (:func:`_signature_function`; for a rule of facts and findings, the
+  bit mask of its failed conjuncts). Reading a signature computes the very statuses the fail
+  function computes, so the reference lists a memo records are unchanged; the reasons' words,
+  which read the deal's values, are rendered for each screening;
+* each question asked, kept by the fields of the open questions it asks (:func:`ranked_questions`;
+  its rank among the others is worked out for each screening).
+
+The kept choices and questions are bounded (:class:`Kept`: least recently used dropped, at most
+:data:`REASONS_KEPT` and :data:`QUESTIONS_KEPT`), so a process screening millions of different
+deals stays flat. A consortium's memo is built once, on the combined verdicts: the investor's
+own clear reasons are worked out first (with the reads a memo of its own result made) and reused
+for the regimes its members leave clear (``run._with_consortium``).
 """
 
 from __future__ import annotations
@@ -583,7 +603,7 @@ class _RegimePlan:
         return self.span(on).rules
 
 
-REASONS_KEPT = 4096
+REASONS_KEPT = 2048
 """How many choices of clear reasons a rulebook's memo keeps (least recently used dropped)."""
 
 # A choice of clear reasons: the reasons chosen, how many failed rules none of them covers, and
@@ -782,7 +802,7 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
     )
 
 
-QUESTIONS_KEPT = 4096
+QUESTIONS_KEPT = 1024
 """How many asked questions (a group of open questions asked once) the memo keeps (least
 recently used dropped)."""
 _ASKED: Kept[tuple[Any, ...], tuple[int, str, MemoQuestion]] = Kept(QUESTIONS_KEPT)
