@@ -336,3 +336,17 @@ def test_build_summary_reuses_only_clear_reasons_of_the_same_regime_and_title(
                 clear_reasons=given,
             )
             assert again.model_dump_json() == plain
+
+
+def test_with_consortium_builds_the_memo_of_a_deal_without_members(book: Rulebook) -> None:
+    """``memo=True`` on a deal with no member: the memo of its own result, as screen() gives."""
+    deal = load_deal(FIXTURES / "meridian-asia-fund-passive-5pct.yaml")
+    assert not consortium.is_consortium(deal)
+    date = engine.resolve_as_of(deal, None)
+    with recording_use() as used:
+        ev = engine.run_rules(book, engine.derive_for(book, deal, date))
+        got = engine._with_consortium(
+            deal, book, ev, used, engine.assemble(deal, book, ev), memo=True
+        )
+    assert got.summary is not None
+    assert got.model_dump_json() == screen(deal, rulebook=book).model_dump_json()

@@ -480,6 +480,11 @@ def _with_consortium(
     and reused for the regimes the members left clear.
     """
     if not consortium.is_consortium(record):
+        if memo and used is not None:  # assembled without its memo: the memo of ``result``
+            summary = build_summary(
+                ev, record, result.regimes, result.hits, result.open_questions, used
+            )
+            return result.model_copy(update={"summary": summary})
         return result
     date = ev.view.deal.as_of
     build_memo = used is not None and (memo or result.summary is not None)
