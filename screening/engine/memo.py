@@ -603,7 +603,7 @@ class _RegimePlan:
         return self.span(on).rules
 
 
-REASONS_KEPT = 2048
+REASONS_KEPT = 512
 """How many choices of clear reasons a rulebook's memo keeps (least recently used dropped)."""
 
 # A choice of clear reasons: the reasons chosen, how many failed rules none of them covers, and
@@ -802,7 +802,7 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
     )
 
 
-QUESTIONS_KEPT = 1024
+QUESTIONS_KEPT = 512
 """How many asked questions (a group of open questions asked once) the memo keeps (least
 recently used dropped)."""
 _ASKED: Kept[tuple[Any, ...], tuple[int, str, MemoQuestion]] = Kept(QUESTIONS_KEPT)
