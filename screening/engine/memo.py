@@ -7,14 +7,38 @@ taken from the evaluator's why-not (the conditions that failed), not from prose.
 range, the open questions ranked by how far they could raise the verdict (each asked once), and
 what the answer rests on: the rulebook version and every reference list the screening read, with
 its date and completeness.
+
+What is worked out once and kept (issue 14; ``tests/test_memo_cache.py`` holds each to working it
+out again, on every fixture and on generated deals not seen before):
+
+* per rulebook, each regime's outcome rules per span of screening dates, with compiled functions
+  saying why each failed (:class:`_RegimePlan`);
+* per rulebook, the clear reasons chosen (:func:`_choice`), kept by what the choice is determined
+  by: for each rule in force, its status, and for a failed one its *signature*, the statuses its
+  fail function branches on (:func:`_signature_function`; for a rule of facts and findings, the
+  bit mask of its failed conjuncts). Reading a signature computes the very statuses the fail
+  function computes, so the reference lists a memo records are unchanged; the reasons' words,
+  which read the deal's values, are rendered for each screening;
+* each question asked, kept by the fields of the open questions it asks (:func:`ranked_questions`;
+  its rank among the others is worked out for each screening).
+
+The kept choices and questions are bounded (:class:`Kept`: least recently used dropped, at most
+:data:`REASONS_KEPT` and :data:`QUESTIONS_KEPT`), so a process screening millions of different
+deals stays flat. A consortium's memo is built once, on the combined verdicts: the investor's
+own clear reasons are worked out first (with the reads a memo of its own result made) and reused
+for the regimes its members leave clear (``run._with_consortium``).
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+import itertools
+import operator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from screening.engine.evaluate import (
     _LIST_WORDS,
@@ -37,9 +61,13 @@ from screening.engine.verdict import (
     RegimeResult,
     Summary,
     build,
+    made,
     rank,
 )
+from screening.facts.sections.base import Tri
 from screening.model.deal import DealRecord
+from screening.model.numbers import Range
+from screening.model.numbers import compare as compare_range
 from screening.model.reference import References
 from screening.rulebook.book import Rule, Rulebook
 from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf
@@ -56,6 +84,51 @@ STARTER_WARNING = (
 )
 STALE_PREFIX = "reference lists past their review date"
 _KIND_ORDER = {"outcome": 0, "exemption": 1, "finding": 2}
+_CLEAR_FIELDS = frozenset(ClearReason.model_fields)
+_QUESTION_FIELDS = frozenset(MemoQuestion.model_fields)
+_SUMMARY_FIELDS = frozenset(Summary.model_fields)
+
+_K = TypeVar("_K", bound=Hashable)
+_V = TypeVar("_V")
+
+
+class Kept(Generic[_K, _V]):
+    """A bounded memo: at most ``limit`` answers, the least recently used dropped first, so a
+    process that screens millions of different deals keeps a flat footprint. Safe to share
+    between threads (a race costs a recomputation, never a wrong answer)."""
+
+    __slots__ = ("_data", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._data: OrderedDict[_K, _V] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def get(self, key: _K) -> _V | None:
+        """The answer kept for ``key``, if any (now the most recently used)."""
+        found = self._data.get(key)
+        if found is not None:
+            with contextlib.suppress(KeyError):  # dropped meanwhile by another thread
+                self._data.move_to_end(key)
+        return found
+
+    def put(self, key: _K, value: _V) -> _V:
+        """Keep an answer (dropping the least recently used past the limit); returns it."""
+        data = self._data
+        data[key] = value
+        while len(data) > self.limit:
+            try:
+                data.popitem(last=False)
+            except KeyError:  # emptied meanwhile by another thread
+                break
+        return value
+
+    def clear(self) -> None:
+        """Forget every answer."""
+        self._data.clear()
+
 
 # What to do when an outcome rule carries no ``action:`` of its own, by level.
 _DEFAULT_ACTION = {
@@ -305,6 +378,105 @@ def _fail_function(cond: Condition) -> _FailFn:
     return all_failed
 
 
+# What a failed condition's reasons are determined by (see _signature_function): 0 for a
+# condition whose reasons are always the same; else a bit mask of the failed conjuncts, or a
+# tuple with an entry per child.
+_Signature = int | tuple[Any, ...]
+_SigFn = Callable[[Scope], _Signature]
+
+
+def _signature_function(cond: Condition) -> _SigFn | None:
+    """What the reasons :func:`_fail_function` gives for a condition known to have failed are
+    determined by, read by a function compiled once per rulebook (None: they never change).
+
+    It computes the very statuses the fail function computes, in the same order (so it resolves
+    and records the same reference lists), and keeps of each only what the fail function
+    branches on, whether it is false: the fail function's reasons are made of reasons fixed per
+    rulebook and of the reasons of the children it follows, so equal signatures give reasons
+    equal in key, order and words (``tests/test_memo_cache.py``).
+    """
+    if isinstance(cond, Leaf | FindingRef):
+        return None
+    if isinstance(cond, AnyOf):
+        alternatives = tuple(_signature_function(child) for child in cond.children)
+        if all(fn is None for fn in alternatives):
+            return None
+
+        def any_signature(scope: Scope) -> _Signature:
+            return tuple([0 if fn is None else fn(scope) for fn in alternatives])
+
+        return any_signature
+    children = _conjuncts(cond)
+    if len(children) == 1:
+        return _signature_function(children[0])
+    if all(isinstance(child, Leaf | FindingRef) for child in children):
+        statuses = tuple(status_function(child) for child in children)
+
+        def mask(scope: Scope) -> _Signature:
+            failed, bit = 0, 1
+            for status_of in statuses:
+                if status_of(scope) is False:
+                    failed |= bit
+                bit <<= 1
+            return failed
+
+        return mask
+    steps = tuple(
+        (
+            status_function(child),
+            None if isinstance(child, Leaf | FindingRef) else _signature_function(child),
+        )
+        for child in children
+    )
+
+    def all_signature(scope: Scope) -> _Signature:
+        out: list[Any] = []
+        for status_of, sub in steps:
+            if status_of(scope) is False:
+                out.append(0 if sub is None else sub(scope))
+            else:
+                out.append(None)
+        return tuple(out)
+
+    return all_signature
+
+
+# A conjunct as _choice tests it inline: (kind, a, b, c, op). _COMPARED: a comparison, (path,
+# its operator's function, the value compared with, op); _FOUND: a finding, (rule id, the status
+# that fails it: True when negated); _OTHER: any other leaf, (its status function).
+_COMPARED, _FOUND, _OTHER = range(3)
+_Test = tuple[int, Any, Any, Any, str]
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _conjunct_tests(cond: Condition) -> tuple[_Test, ...] | None:
+    """The conjuncts of a condition whose signature is the bit mask of its failed conjuncts
+    (an ``all`` of two or more facts and findings, see :func:`_signature_function`), each as a
+    test :func:`_choice` runs inline: the same test as its status function (:func:`status_function`
+    in ``evaluate``), reading the same values and lists. None for any other condition."""
+    if isinstance(cond, Leaf | FindingRef | AnyOf):
+        return None
+    children = _conjuncts(cond)
+    if len(children) < 2 or not all(isinstance(c, Leaf | FindingRef) for c in children):
+        return None
+    tests: list[_Test] = []
+    for child in children:
+        if isinstance(child, FindingRef):
+            tests.append((_FOUND, child.rule_id, child.negated, None, ""))
+        elif isinstance(child, Leaf) and child.op in _COMPARE:
+            tests.append((_COMPARED, child.path, _COMPARE[child.op], child.value, child.op))
+        else:
+            tests.append((_OTHER, status_function(child), None, None, ""))
+    return tuple(tests)
+
+
 def _walk_function(cond: Condition, rules: dict[str, Rule]) -> _WalkFn:
     """The walk of the failed leaves that decide a condition known to have failed (every child
     of a failed ``any``), in order, compiled once per rulebook: a failed fact is stated, a
@@ -380,6 +552,23 @@ def _conjuncts(cond: Condition) -> list[Condition]:
     return out
 
 
+class _Span:
+    """A regime's outcome rules in force over one span of screening dates, by rule id (the order
+    reasons are counted in): each with the function that says why it failed, and the function
+    that reads what that answer is determined by (see :func:`_signature_function`)."""
+
+    __slots__ = ("program", "rules", "token")
+
+    def __init__(self, token: int, rules: Sequence[Rule], fails: dict[str, _FailFn]) -> None:
+        self.token = token  # tells the spans apart in the memo's cache of chosen reasons
+        self.rules = tuple([(r.id, fails[r.id]) for r in rules])
+        # Per rule: its conjuncts as tests read inline when every one is a fact or a finding
+        # (most rules), else the function that reads its signature (None: a constant one).
+        self.program = tuple(
+            [(r.id, _conjunct_tests(r.when), _signature_function(r.when)) for r in rules]
+        )
+
+
 class _RegimePlan:
     """A regime's outcome rules as its clear reasons read them, compiled once per rulebook: for
     each span of screening dates between the rules' effective dates, the rules in force (by
@@ -391,37 +580,53 @@ class _RegimePlan:
 
     __slots__ = ("bounds", "spans")
 
-    def __init__(self, rules: Sequence[Rule]) -> None:
+    def __init__(self, rules: Sequence[Rule], tokens: Iterator[int] | None = None) -> None:
         self.bounds = sorted(
             {day for r in rules for day in (r.effective_from, r.effective_to) if day is not None}
         )
         fails = {r.id: _fail_function(r.when) for r in rules}
         ordered = sorted(rules, key=lambda r: r.id)
+        tokens = tokens if tokens is not None else itertools.count()
         # Within a span every rule compares the same way with every bound: its first day (or
         # any day before the first bound) stands for all of it.
         self.spans = [
-            tuple([(r.id, fails[r.id]) for r in ordered if r.in_force(day)])
+            _Span(next(tokens), [r for r in ordered if r.in_force(day)], fails)
             for day in (dt.date.min, *self.bounds)
         ]
 
+    def span(self, on: dt.date) -> _Span:
+        """The span of a date."""
+        return self.spans[bisect.bisect_right(self.bounds, on)]
+
     def in_force(self, on: dt.date) -> tuple[tuple[str, _FailFn], ...]:
         """The rules in force on a date, by rule id."""
-        return self.spans[bisect.bisect_right(self.bounds, on)]
+        return self.span(on).rules
+
+
+REASONS_KEPT = 512
+"""How many choices of clear reasons a rulebook's memo keeps (least recently used dropped)."""
+
+# A choice of clear reasons: the reasons chosen, how many failed rules none of them covers, and
+# how many rules wait on unknown facts.
+_Choice = tuple[tuple["_Reason", ...], int, int]
 
 
 class _BookPlan:
     """What the memo compiles from a rulebook, once (kept on the rulebook)."""
 
-    __slots__ = ("lists", "regimes", "walks")
+    __slots__ = ("chosen", "lists", "regimes", "walks")
 
     def __init__(self, book: Rulebook) -> None:
         by_regime: dict[str, list[Rule]] = {}
         for rule in book.rules.values():
             if rule.kind == "outcome":
                 by_regime.setdefault(rule.regime, []).append(rule)
-        self.regimes = {regime: _RegimePlan(rules) for regime, rules in by_regime.items()}
+        tokens = itertools.count(1)  # 0 is _NO_RULES's
+        self.regimes = {regime: _RegimePlan(rules, tokens) for regime, rules in by_regime.items()}
         self.walks: dict[str, _WalkFn] = {}  # per finding, compiled when first shown
         self.lists: dict[tuple[str, bool], ListUsed] = {}  # see lists_used
+        # The clear reasons chosen, per span and signature (see _choice): bounded, LRU.
+        self.chosen: Kept[tuple[Any, ...], _Choice] = Kept(REASONS_KEPT)
 
 
 _NO_RULES = _RegimePlan(())
@@ -470,25 +675,14 @@ class Explainer:
         return list(found)
 
 
-def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
-    """Why a clear regime is clear: the one or two reasons that defeat most of its rules."""
-    in_force = ex.plan.regimes.get(regime, _NO_RULES).in_force(ex.as_of)
-    if not in_force:
-        text = f"no rule of this regime is in force on {ex.as_of.isoformat()}"
-        return build(
-            ClearReason,
-            regime=regime,
-            title=title,
-            status="not in force",
-            reasons=[text],
-            text=text,
-        )
-    status = ex.status
-    scope = ex.scope
-    # The reasons of each failed rule, by rule id.
-    left = [fail(scope) for rule_id, fail in in_force if status.get(rule_id) is False]
-    # Greedily, the reason most of the rules still left fail on (the first key in order on a
-    # tie; the first rule to name it gives its words), at most two.
+_HELD, _WAITS = "held", "waits"  # a rule's entry in a signature when it did not fail
+
+
+def _choose(span: _Span, status: dict[str, Tri], scope: Scope) -> _Choice:
+    """The clear reasons of a span's rules in one screening, worked out: the reasons each
+    failed rule failed on, then greedily the reason most of the rules still left fail on (the
+    first key in order on a tie; the first rule to name it gives its words), at most two."""
+    left = [fail(scope) for rule_id, fail in span.rules if status.get(rule_id) is False]
     chosen: list[_Reason] = []
     while left and len(chosen) < 2:
         counts: dict[_Reason, int] = {}  # the first reason of each key counts them
@@ -501,6 +695,79 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         best = min([reason for reason, n in counts.items() if n == most])
         chosen.append(best)
         left = [reasons for reasons in left if best not in reasons]
+    waiting = sum(1 for rule_id, _fail in span.rules if status.get(rule_id) is None)
+    return tuple(chosen), len(left), waiting
+
+
+def _choice(ex: Explainer, span: _Span) -> _Choice:
+    """:func:`_choose`, kept per rulebook by what it is determined by: for each rule in force
+    (in order), its status, and for a failed one the signature of its reasons (the statuses its
+    fail function reads; see :func:`_signature_function`). Reading the signatures computes the
+    same statuses, and so resolves the same reference lists, as the fail functions would; the
+    reasons' words, which read the deal's values, are rendered by the caller for each screening.
+    At most :data:`REASONS_KEPT` choices are kept (least recently used dropped).
+    """
+    status, scope = ex.status, ex.scope
+    value_of = scope.value
+    key: list[Any] = [span.token]
+    append = key.append
+    for rule_id, tests, signature in span.program:
+        state = status.get(rule_id)
+        if state is not False:
+            append(_WAITS if state is None else _HELD)
+        elif tests is None:
+            append(0 if signature is None else signature(scope))
+        else:  # the mask of the failed conjuncts, as the status functions test them
+            failed, bit = 0, 1
+            for kind, a, b, c, op in tests:
+                if kind == _COMPARED:
+                    value = value_of(a)
+                    if value is not None and (
+                        compare_range(value, op, c) is False
+                        if value.__class__ is Range
+                        else not b(value, c)
+                    ):
+                        failed |= bit
+                elif kind == _FOUND:
+                    if status.get(a) is b:
+                        failed |= bit
+                elif a(scope) is False:
+                    failed |= bit
+                bit <<= 1
+            append(failed)
+    kept = ex.plan.chosen
+    found_key = tuple(key)
+    found = kept.get(found_key)
+    if found is None:
+        found = kept.put(found_key, _choose(span, status, scope))
+    return found
+
+
+def clear_reasons(ev: Evaluation, regimes: Mapping[str, RegimeResult]) -> dict[str, ClearReason]:
+    """The clear reason of each clear regime of a screening, as :func:`build_summary` gives it
+    (and with the same reads: the statuses it computes resolve and record the same lists)."""
+    ex = Explainer(ev, _book_plan(ev.book))
+    return {
+        r.regime: clear_reason(ex, r.regime, r.title)
+        for r in regimes.values()
+        if r.verdict == "clear"
+    }
+
+
+def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
+    """Why a clear regime is clear: the one or two reasons that defeat most of its rules."""
+    span = ex.plan.regimes.get(regime, _NO_RULES).span(ex.as_of)
+    if not span.rules:
+        text = f"no rule of this regime is in force on {ex.as_of.isoformat()}"
+        return build(
+            ClearReason,
+            regime=regime,
+            title=title,
+            status="not in force",
+            reasons=[text],
+            text=text,
+        )
+    chosen, n, waiting = _choice(ex, span)
     shown: list[str] = []
     for reason in chosen:
         words = reason.words(ex)
@@ -511,68 +778,94 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
                 text += " (" + "; ".join(facts) + ")"
         if not shown or not any(words in earlier for earlier in shown):
             shown.append(text)
-    if left:
-        n = len(left)
+    if n:
         shown.append(
             f"{n} more rule{'s' if n != 1 else ''} fail{'s' if n == 1 else ''} on other facts"
         )
-    if not shown:
-        n = sum(1 for rule_id, _fail in in_force if status.get(rule_id) is None)
-        if n:
-            shown = [
-                f"no outcome rule fired; {n} wait{'s' if n == 1 else ''} on unknown facts "
-                "(open questions)"
-            ]
+    if not shown and waiting:
+        shown = [
+            f"no outcome rule fired; {waiting} wait{'s' if waiting == 1 else ''} on unknown "
+            "facts (open questions)"
+        ]
     if not shown:
         shown = ["no outcome rule fired"]
-    return build(
+    return made(
         ClearReason,
-        regime=regime,
-        title=title,
-        status="clear",
-        reasons=shown,
-        text="; ".join(shown[:2]),
+        {
+            "regime": regime,
+            "title": title,
+            "status": "clear",
+            "reasons": shown,
+            "text": "; ".join(shown[:2]),
+        },
+        _CLEAR_FIELDS,
     )
+
+
+QUESTIONS_KEPT = 512
+"""How many asked questions (a group of open questions asked once) the memo keeps (least
+recently used dropped)."""
+_ASKED: Kept[tuple[Any, ...], tuple[int, str, MemoQuestion]] = Kept(QUESTIONS_KEPT)
 
 
 def ranked_questions(
     questions: Sequence[OpenQuestion], regimes: dict[str, RegimeResult]
 ) -> list[MemoQuestion]:
     """Open questions asked once each (the same unknown facts, one question), ranked by the
-    level they could raise the verdict to, then by how many levels they would raise it."""
-    grouped: dict[tuple[str, ...], list[tuple[int, str, OpenQuestion]]] = {}
+    level they could raise the verdict to, then by how many levels they would raise it.
+
+    Each question asked is kept (bounded, see :class:`Kept`) by all :func:`_asked_once` reads:
+    the fields of the open questions it asks once, in order.
+    """
+    grouped: dict[tuple[str, ...], list[OpenQuestion]] = {}
     for q in questions:
         head = _question_head(q.question)
         key = (head,) if head.endswith("may show") else (tuple(q.unknown_facts) or (q.rule_id,))
-        grouped.setdefault(key, []).append((rank(q.outcome), head, q))
+        grouped.setdefault(key, []).append(q)
     out: list[tuple[tuple[int, int, str], MemoQuestion]] = []
     for group in grouped.values():
-        top_rank, head, top = max(group, key=_first)  # the first of the highest level
-        raise_by = max(level - rank(regimes[q.regime].verdict) for level, _head, q in group)
-        if len(group) == 1:
-            text = top.question
-            rule_ids = [top.rule_id]
-        else:
-            outcomes = sorted(group, key=lambda g: (-g[0], g[2].rule_id))
-            first = outcomes[0][2]
-            rule_ids = [q.rule_id for _level, _head, q in outcomes]
-            text = (
-                f"{head}: {_lower(first.title)} ({first.outcome}, {first.citation}), and "
-                f"{len(outcomes) - 1} more rule{'s' if len(outcomes) > 2 else ''} "
-                f"({', '.join(rule_ids[1:])})"
-            )
-        asked = [q for _level, _head, q in group]
-        item = build(
-            MemoQuestion,
-            question=text,
-            could_raise_to=top.outcome,
-            regimes=sorted({q.regime for q in asked}),
-            rule_ids=rule_ids,
-            unknown_facts=_asked(asked),
+        kept = tuple(
+            [
+                (q.rule_id, q.regime, q.outcome, q.question, q.title, q.citation, *q.unknown_facts)
+                for q in group
+            ]
         )
+        found = _ASKED.get(kept)
+        if found is None:
+            found = _ASKED.put(kept, _asked_once(group))
+        top_rank, text, item = found
+        raise_by = max([rank(q.outcome) - rank(regimes[q.regime].verdict) for q in group])
         out.append(((-top_rank, -raise_by, text), item))
     out.sort(key=_first)
     return [item for _key, item in out]
+
+
+def _asked_once(group: list[OpenQuestion]) -> tuple[int, str, MemoQuestion]:
+    """Open questions asked once: the highest level they could raise the verdict to, the
+    question's words and the question."""
+    ranked = [(rank(q.outcome), _question_head(q.question), q) for q in group]
+    top_rank, head, top = max(ranked, key=_first)  # the first of the highest level
+    if len(ranked) == 1:
+        text = top.question
+        rule_ids = [top.rule_id]
+    else:
+        outcomes = sorted(ranked, key=lambda g: (-g[0], g[2].rule_id))
+        first = outcomes[0][2]
+        rule_ids = [q.rule_id for _level, _head, q in outcomes]
+        text = (
+            f"{head}: {_lower(first.title)} ({first.outcome}, {first.citation}), and "
+            f"{len(outcomes) - 1} more rule{'s' if len(outcomes) > 2 else ''} "
+            f"({', '.join(rule_ids[1:])})"
+        )
+    item = build(
+        MemoQuestion,
+        question=text,
+        could_raise_to=top.outcome,
+        regimes=sorted({q.regime for q in group}),
+        rule_ids=rule_ids,
+        unknown_facts=_asked(group),
+    )
+    return top_rank, text, item
 
 
 def _first(pair: tuple[Any, ...]) -> Any:
@@ -638,8 +931,15 @@ def build_summary(
     hits: Sequence[Hit],
     questions: Sequence[OpenQuestion],
     used: Iterable[str],
+    *,
+    clear_reasons: Mapping[str, ClearReason] | None = None,
 ) -> Summary:
-    """The memo of one screening."""
+    """The memo of one screening.
+
+    ``clear_reasons``: the reasons :func:`clear_reasons` gave for this screening's clear
+    regimes, reused (a consortium's memo, built on verdicts its members may have raised, see
+    ``run._with_consortium``); a clear regime not among them is worked out here.
+    """
     book = ev.book
     as_of = ev.view.deal.as_of
     ex = Explainer(ev, _book_plan(book))
@@ -660,7 +960,10 @@ def build_summary(
             )
             continue
         if regime.verdict == "clear":
-            clear.append(clear_reason(ex, regime.regime, regime.title))
+            known = clear_reasons.get(regime.regime) if clear_reasons is not None else None
+            if known is None or known.title != regime.title:
+                known = clear_reason(ex, regime.regime, regime.title)
+            clear.append(known)
             continue
         deciding = [book.rules[r] for r in regime.rules]
         chosen = next((r for r in deciding if r.action), deciding[0])

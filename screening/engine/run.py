@@ -47,7 +47,7 @@ from screening.engine.evaluate import (
     render_value,
     stratum_function,
 )
-from screening.engine.memo import build_summary
+from screening.engine.memo import build_summary, clear_reasons
 from screening.engine.verdict import (
     DISCLAIMER,
     LEVELS,
@@ -450,7 +450,17 @@ def screen(
     _plan(book)  # compiled outside the recording: compiling reads every list once
     with recording_use() as used:
         ev = run_rules(book, derive_for(book, record, date))
-        return _with_consortium(record, book, ev, used, assemble(record, book, ev, used))
+        return _screened(record, book, ev, used)
+
+
+def _screened(
+    record: DealRecord, book: Rulebook, ev: Evaluation, used: set[str] | None
+) -> ScreeningResult:
+    """A deal's result from its evaluation: :func:`assemble`, then for a consortium each
+    member's own duty, with the memo built once, on the combined verdicts."""
+    if used is not None and consortium.is_consortium(record):
+        return _with_consortium(record, book, ev, used, assemble(record, book, ev), memo=True)
+    return _with_consortium(record, book, ev, used, assemble(record, book, ev, used))
 
 
 def _with_consortium(
@@ -459,22 +469,45 @@ def _with_consortium(
     ev: Evaluation,
     used: set[str] | None,
     result: ScreeningResult,
+    *,
+    memo: bool = False,
 ) -> ScreeningResult:
     """Each consortium member's own CFIUS duty (screening/engine/consortium.py); the memo is
-    rebuilt on the combined verdicts. A deal with no member is returned as it is."""
+    built on the combined verdicts (rebuilt if ``result`` has one; with ``memo``, ``result``
+    was assembled without one and it is built here). A deal with no member is returned as it
+    is.
+
+    The memo is what a memo of ``result`` replaced by one on the combined verdicts gave: the
+    clear reasons of the investor's own clear regimes are worked out first (the reasons a
+    discarded first memo computed, with the same reads, so the lists it records are the same)
+    and reused for the regimes the members left clear.
+    """
     if not consortium.is_consortium(record):
+        if memo and used is not None:  # assembled without its memo: the memo of ``result``
+            summary = build_summary(
+                ev, record, result.regimes, result.hits, result.open_questions, used
+            )
+            return result.model_copy(update={"summary": summary})
         return result
     date = ev.view.deal.as_of
+    build_memo = used is not None and (memo or result.summary is not None)
+    clear = clear_reasons(ev, result.regimes) if build_memo else None
 
     def one(member: DealRecord) -> ScreeningResult:
         return assemble(member, book, run_rules(book, derive_for(book, member, date)))
 
     with rulebook_reading(_plan(book).read_paths):  # the meanings this rulebook reads
         combined = consortium.combine(record, result, book.references, one)
-    if used is None or result.summary is None:
+    if not build_memo or used is None:
         return combined
     summary = build_summary(
-        ev, record, combined.regimes, combined.hits, combined.open_questions, used
+        ev,
+        record,
+        combined.regimes,
+        combined.hits,
+        combined.open_questions,
+        used,
+        clear_reasons=clear,
     )
     return combined.model_copy(update={"summary": summary})
 
@@ -520,11 +553,7 @@ def screen_batch(
     for at, ev, used in zip(placed, evaluations, read, strict=True):
         try:
             out[at] = (
-                ev
-                if isinstance(ev, ScreeningError)
-                else _with_consortium(
-                    records[at], book, ev, used, assemble(records[at], book, ev, used)
-                )
+                ev if isinstance(ev, ScreeningError) else _screened(records[at], book, ev, used)
             )
         except ScreeningError as exc:
             out[at] = exc
