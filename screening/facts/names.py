@@ -399,9 +399,10 @@ def _strip_forms(words: list[str]) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def normalize(name: str) -> str:
     """A name reduced to lower-case ASCII words without punctuation, legal forms or connectors."""
-    text = _cjk(unicodedata.normalize("NFKC", name).strip())
-    text = unicodedata.normalize("NFKD", _transliterate(text))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    # ASCII is its own NFKC and NFKD form, has no combining marks, no CJK forms or terms (all
+    # CJK characters) and nothing to transliterate, and casefolds as it lowers: the Unicode
+    # steps leave it as it is (``tests/test_names_fast.py`` holds this to them).
+    text = name.strip().lower() if name.isascii() else _unicode_lower(name)
     text = text.replace("&", " and ").replace("+", " and ")
     words = _NON_WORD.sub(" ", _DROP.sub("", text)).split()
     if not words:
@@ -409,6 +410,13 @@ def normalize(name: str) -> str:
     core = [VARIANTS.get(w, w) for w in _strip_forms(words)]
     kept = [w for w in core if w not in CONNECTORS]
     return " ".join(kept or core)
+
+
+def _unicode_lower(name: str) -> str:
+    """Any name as lower-case ASCII text: CJK forms and terms, transliteration, diacritics."""
+    text = _cjk(unicodedata.normalize("NFKC", name).strip())
+    text = unicodedata.normalize("NFKD", _transliterate(text))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def compact(name: str) -> str:

@@ -168,6 +168,20 @@ class _Kept(NamedTuple):
     screenings: _Screenings  # the names screened lately
     ordered: tuple[tuple[str, _ListIndex], ...]  # the indexes in list-id order
     read: tuple[str, ...]  # the names of the reference lists indexed
+    holding: dict[str, frozenset[str]]  # an exact or blocking key -> the lists holding it
+
+
+def _holding(indexes: dict[str, _ListIndex]) -> dict[str, frozenset[str]]:
+    """Which lists hold each exact key (``=key``) and each blocking key: a name none of whose
+    keys a list holds has neither a match nor a fuzzy candidate there (:func:`_screen_variant`
+    skips the list, as its own tests would)."""
+    found: dict[str, set[str]] = {}
+    for list_id, index in indexes.items():
+        for key in index.exact:
+            found.setdefault("=" + key, set()).add(list_id)
+        for key in index.blocks:
+            found.setdefault(key, set()).add(list_id)
+    return {key: frozenset(ids) for key, ids in found.items()}
 
 
 _INDEX: dict[int, _Kept] = {}
@@ -183,8 +197,7 @@ def _reference_data(references: References) -> _Kept:
     object; every call notes the lists read (every screening reads them)."""
     cached = _INDEX.get(id(references))
     if cached is not None and cached.references is references:
-        for name in cached.read:  # built once, but every screening reads the lists
-            references.note(name)
+        references.note_all(cached.read)  # built once, but every screening reads the lists
         return cached
     built = {}
     for list_id in sorted(LISTS):
@@ -199,6 +212,7 @@ def _reference_data(references: References) -> _Kept:
         _Screenings(),
         tuple(sorted(built.items())),
         tuple(REFERENCE_PREFIX + list_id for list_id in built),
+        _holding(built),
     )
     _INDEX[id(references)] = data
     return data
@@ -321,12 +335,12 @@ def screen_name(
     A screening depends only on its arguments, so the last few thousand are kept per
     References object (:data:`SCREENED_NAMES_KEPT`).
     """
-    screenings = _reference_data(references).screenings  # notes the lists read, as screening does
-    key = (name, as_of, tuple(sorted(set(declared))), threshold)
-    found = screenings.get(key)
+    kept = _reference_data(references)  # notes the lists read, as screening does
+    key = (name, as_of, tuple(sorted(set(declared))) if declared else (), threshold)
+    found = kept.screenings.get(key)
     if found is None:
-        found = _screen_name(name, references, as_of, key[2], threshold)
-        screenings.put(key, found)
+        found = _screen_kept(name, kept, as_of, key[2], threshold)
+        kept.screenings.put(key, found)
     return found
 
 
@@ -337,12 +351,22 @@ def _screen_name(
     declared: tuple[str, ...],
     threshold: Decimal,
 ) -> NameScreening:
+    """A fresh screening of one name (nothing kept is read or written)."""
+    return _screen_kept(name, _reference_data(references), as_of, declared, threshold)
+
+
+def _screen_kept(
+    name: str,
+    kept: _Kept,
+    as_of: dt.date,
+    declared: tuple[str, ...],
+    threshold: Decimal,
+) -> NameScreening:
     matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
     best = Decimal(0)
-    indexes = _reference_data(references).ordered
     for variant in name_variants(name):
-        found, maybe, score = _screen_variant(variant, indexes, as_of, threshold)
+        found, maybe, score = _screen_variant(variant, kept, as_of, threshold)
         matches.extend(found)
         possible.extend(maybe)
         best = max(best, score)
@@ -357,19 +381,29 @@ def _screen_name(
 
 def _screen_variant(
     name: str,
-    indexes: tuple[tuple[str, _ListIndex], ...],
+    kept: _Kept,
     as_of: dt.date,
     threshold: Decimal,
 ) -> tuple[list[NameMatch], list[NameMatch], Decimal]:
     """Matches, possible matches (one per list) and the best fuzzy score of one name form."""
-    key = compact(name)
     query = normalize(name)
-    ordered = sorted_tokens(query)
+    key = query.replace(" ", "")  # compact(name)
     matches: list[NameMatch] = []
     possible: list[NameMatch] = []
     best = Decimal(0)
-    keys: list[str] | None = None  # the query's blocking keys, the same for every list
-    for list_id, index in indexes:  # in list-id order
+    # The lists holding the name's exact key or one of its blocking keys: any other list has
+    # no match and no fuzzy candidate for it (its exact lookup and candidates are empty).
+    holding = kept.holding
+    keys = sorted(_block_keys(query)) if query else []
+    relevant: set[str] = set(holding.get("=" + key, ()))
+    for block in keys:
+        relevant.update(holding.get(block, ()))
+    if not relevant:
+        return matches, possible, best
+    ordered = sorted_tokens(query)
+    for list_id, index in kept.ordered:  # in list-id order
+        if list_id not in relevant:
+            continue
         exact = index.exact.get(key)
         hits = [n for n in exact if n.entry.in_force(as_of)] if exact else None
         if hits:
@@ -392,8 +426,6 @@ def _screen_variant(
             continue
         if not query or not index.choices:
             continue
-        if keys is None:
-            keys = sorted(_block_keys(query))
         candidates = _candidates(index, query, keys)
         if not candidates:
             continue  # nothing to score: no possible match in this list

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -181,3 +181,10 @@ class References:
         used = _USED.get()
         if used is not None and name in self.lists:
             used.add(name)
+
+    def note_all(self, names: Iterable[str]) -> None:
+        """:meth:`note` for several lists at once."""
+        used = _USED.get()
+        if used is not None:
+            lists = self.lists
+            used.update(name for name in names if name in lists)

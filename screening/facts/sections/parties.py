@@ -27,7 +27,7 @@ from screening.facts.parties import (
     treated_as_listed,
     walk,
 )
-from screening.facts.sections.base import AtLeast, Section, Tri, and3, fact, not3, or3
+from screening.facts.sections.base import AtLeast, Section, Tri, and3, built, fact, not3, or3
 from screening.model.numbers import render
 from screening.model.reference import References
 
@@ -570,7 +570,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     d["parties.entity_list_recipient"] = el_note
     ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
     d["parties.target_ns_cmic_trading_ban"] = ban_note
-    facts = PartyFacts(
+    facts = built(
+        PartyFacts,
         target_ns_cmic_trading_ban=ban,
         screened_names=len(nodes),
         party_lists=_known(party_lists, open_party),

@@ -1,0 +1,86 @@
+"""The name screening's quick paths give what the full steps give (issue 14, derive)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from screening import Deal, load_rulebook
+from screening.authoring.fixtures_gen import generate
+from screening.facts import names, parties
+from screening.model.reference import References, recording_use
+from tests import name_matching
+
+ON = dt.date(2026, 6, 1)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_names_skip_only_steps_that_leave_them_as_they_are(name: str) -> None:
+    """For ASCII text, NFKC/NFKD, CJK forms and terms, transliteration, dropping combining marks
+    and casefolding together are ``strip().lower()``: the quick path of ``normalize``."""
+    assert name.isascii()
+    assert names._unicode_lower(name) == name.strip().lower()
+
+
+def _all_lists(kept: Any) -> Any:
+    class Everywhere(dict[str, frozenset[str]]):
+        def get(self, key: str, default: Any = None) -> frozenset[str]:  # type: ignore[override]
+            return frozenset(kept.indexes)
+
+    return kept._replace(holding=Everywhere())
+
+
+def _screenings_equal(refs: References, queries: list[str]) -> int:
+    kept = parties._reference_data(refs)
+    everywhere = _all_lists(kept)
+    threshold = parties.POSSIBLE_MATCH_THRESHOLD
+    found = 0
+    for query in queries:
+        for on in (ON, dt.date(2020, 1, 1)):
+            quick = parties._screen_kept(query, kept, on, (), threshold)
+            full = parties._screen_kept(query, everywhere, on, (), threshold)
+            assert quick == full, query
+            found += bool(quick.matches or quick.possible)
+    return found
+
+
+def test_lists_without_the_names_keys_are_skipped_without_changing_a_screening() -> None:
+    """Screening only the lists that hold a name's exact or blocking keys gives the screening
+    that trying every list gives: the labelled set (its entities as a list) and the shipped
+    lists, with the labelled queries, list names and generated deals' party names."""
+    data = name_matching.load()
+    labelled = name_matching.references(data["entities"])
+    queries = [case["query"] for part in ("cases", "held_out") for case in data[part]]
+    assert _screenings_equal(labelled, queries) > 50
+    book = load_rulebook()
+    shipped = [
+        name
+        for ref in book.references.lists.values()
+        if ref.name.startswith(parties.REFERENCE_PREFIX)
+        for entry in ref.entries
+        for name in parties.entry_names(entry)
+    ]
+    deals = [Deal.model_validate(d).root for d in generate(120, seed=7)]
+    generated = [
+        p.name for d in deals for p in (d.investor, d.target, *(o for o in d.investor.owners or []))
+    ]
+    assert _screenings_equal(book.references, shipped + queries + generated) > 20
+
+
+def test_a_kept_index_still_records_every_list_read() -> None:
+    """Every screening, kept or skipped list or not, records all the restricted lists read."""
+    book = load_rulebook()
+    want = {
+        n
+        for n in book.references.lists
+        if n.startswith(parties.REFERENCE_PREFIX) and n != parties.OWNERSHIP_RULES
+    }
+    for name in ("Nothing Like Any Listed Party", "Huawei", "Huawei Technologies Co., Ltd."):
+        for _ in range(2):  # screened, then kept
+            with recording_use() as used:
+                parties.screen_name(name, book.references, ON)
+            assert used == want
