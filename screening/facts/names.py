@@ -370,6 +370,20 @@ _PHRASE_FIRST = frozenset(phrase[0] for phrase in LEGAL_PHRASES)
 _PHRASE_LAST = frozenset(phrase[-1] for phrase in LEGAL_PHRASES)
 
 
+_PHRASES_BY_WORD: dict[str, frozenset[int]] = {}
+for _i, (_phrase, _n, _first, _last) in enumerate(_PHRASES):
+    for _word in {_first, _last}:
+        _PHRASES_BY_WORD[_word] = _PHRASES_BY_WORD.get(_word, frozenset()) | {_i}
+
+
+def _phrases_for(words: list[str]) -> list[tuple[tuple[str, ...], int, str, str]]:
+    """The legal phrases (in LEGAL_PHRASES order) whose first or last word is one of ``words``."""
+    found: set[int] = set()
+    for word in words:
+        found.update(_PHRASES_BY_WORD.get(word, ()))
+    return [_PHRASES[i] for i in sorted(found)]
+
+
 def _strip_forms(words: list[str]) -> list[str]:
     """Remove legal forms, multi-word first, at both ends; never the whole name."""
     core = list(words)
@@ -377,8 +391,10 @@ def _strip_forms(words: list[str]) -> list[str]:
     while changed and len(core) > 1:
         changed = False
         # No phrase starts or ends the name: none can in this pass (the name is unchanged).
+        # Nor can one whose first and last words are not in the name (the name only loses
+        # words): the others are tried, in the order of LEGAL_PHRASES.
         for phrase, n, first, last in (
-            _PHRASES if core[-1] in _PHRASE_LAST or core[0] in _PHRASE_FIRST else ()
+            _phrases_for(core) if core[-1] in _PHRASE_LAST or core[0] in _PHRASE_FIRST else ()
         ):
             if len(core) <= n:
                 continue

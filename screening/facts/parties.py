@@ -28,6 +28,7 @@ parsed once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -478,6 +479,11 @@ class OwnershipRule:
     citation: str
     reaches_target: bool = False  # the target is tested too (its recorded owners)
 
+    @functools.cached_property
+    def threshold_text(self) -> str:
+        """The threshold as reasons show it (``50``), worked out once per rule."""
+        return _fmt(self.threshold)
+
 
 @dataclass
 class _ParsedRules:
@@ -552,6 +558,11 @@ class Node:
         """Lists naming this entity (matches only)."""
         return {m.list_id for m in self.screening.matches} if self.screening else set()
 
+    @property
+    def any_listed(self) -> bool:
+        """Whether a list names this entity (``bool(listed)``, without the set)."""
+        return bool(self.screening.matches) if self.screening else False
+
 
 @dataclass(frozen=True)
 class Treated:
@@ -579,7 +590,7 @@ def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
 
 
 def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
-    own = sorted(node.listed & set(rule.counts))
+    own = sorted(node.listed & set(rule.counts)) if node.any_listed else None
     if own:
         hits = [m for m in node.screening.matches if m.list_id in own] if node.screening else []
         return Treated(True, f"{node.name} is on the list: {hits[0].describe()}", ((node.name,),))
@@ -618,8 +629,10 @@ def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
         )
         return Treated(True, reason, tuple(chains))
     if upper < rule.threshold:
+        # Nothing counted (no parts): ``lower`` is still the Decimal(0) it started as, "0".
+        counted = _fmt(lower) if parts else "0"
         return Treated(
-            False, f"{node.name}: listed holders hold {_fmt(lower)}%, below {_fmt(rule.threshold)}%"
+            False, f"{node.name}: listed holders hold {counted}%, below {rule.threshold_text}%"
         )
     return Treated(
         None, f"{node.name}: listed holders hold at least {_fmt(lower)}%; " + "; ".join(unknown)

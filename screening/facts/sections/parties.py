@@ -346,7 +346,7 @@ def _ownership(
     chains: list[str] = []
     for list_id, rule in rules.items():
         for party in parties:
-            if party.listed & set(rule.counts):
+            if party.any_listed and party.listed & set(rule.counts):
                 statuses.append(False)  # listed itself: the list rule applies directly
                 continue
             treated = treated_as_listed(party, rule)
