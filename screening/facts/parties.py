@@ -371,6 +371,8 @@ def _screen_kept(
         matches.extend(found)
         possible.extend(maybe)
         best = max(best, score)
+    if not matches and not possible:
+        return NameScreening(name, (), (), best)  # what the steps below give for no match
     matches = sorted(set(matches))
     listed = {m.list_id for m in matches}
     best_possible: dict[str, NameMatch] = {}

@@ -105,10 +105,14 @@ class Section(BaseModel):
 
 
 _M = TypeVar("_M", bound=BaseModel)
-_Spec = tuple[dict[str, Any], frozenset[str], tuple[tuple[str, Callable[[], Any]], ...]]
+_Spec = tuple[dict[str, Any], frozenset[str] | None, tuple[tuple[str, Callable[[], Any]], ...]]
 _SPECS: dict[type[BaseModel], _Spec | None] = {}
 _new = object.__new__
-_set = object.__setattr__
+# BaseModel's slots, set through their descriptors (quicker than object.__setattr__ by name).
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def built(cls: type[_M], /, **values: Any) -> _M:
@@ -116,28 +120,28 @@ def built(cls: type[_M], /, **values: Any) -> _M:
     section, the fact view): the instance validation makes, with the fields in order, defaults
     filled in and only the fields given counted as set. The values are taken as given (a list
     is not copied). A required field missing or an unknown key falls back to validation, which
-    names it; so does a model with private attributes, a post-init hook, a validator or a
-    mutable default. ``tests/test_derive_built.py`` holds every deal's fact view built this way
-    to the validated one."""
-    if cls in _SPECS:
+    names it; so does a model with private attributes, a post-init hook, a validator, a
+    constrained field or a mutable default. ``tests/test_derive_built.py`` holds every fixture's
+    and 300 generated deals' fact views built this way to the validated ones."""
+    try:
         spec = _SPECS[cls]
-    else:
+    except KeyError:
         spec = _SPECS[cls] = _spec(cls)
     if spec is None:
         return cls(**values)
     template, required, factories = spec
     data = template.copy()
     data.update(values)
-    if len(data) != len(template) or not required <= values.keys():
+    if len(data) != len(template) or (required is not None and not required <= values.keys()):
         return cls(**values)  # an unknown key or a required field missing: validation says so
     for name, factory in factories:
         if name not in values:
             data[name] = factory()
     obj = _new(cls)
-    _set(obj, "__dict__", data)
-    _set(obj, "__pydantic_fields_set__", set(values))
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
+    _set_dict(obj, data)
+    _set_fields_set(obj, set(values))
+    _set_extra(obj, None)
+    _set_private(obj, None)
     return obj
 
 
@@ -176,4 +180,4 @@ def _spec(cls: type[BaseModel]) -> _Spec | None:
             except TypeError:
                 return None  # a mutable default validation would copy
             template[name] = info.default
-    return template, frozenset(required), tuple(factories)
+    return template, frozenset(required) if required else None, tuple(factories)
