@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import given, settings
@@ -84,3 +85,79 @@ def test_a_kept_index_still_records_every_list_read() -> None:
             with recording_use() as used:
                 parties.screen_name(name, book.references, ON)
             assert used == want
+
+
+def _strip_forms_every_phrase(words: list[str]) -> list[str]:
+    """``names._strip_forms`` as it was: every legal phrase tried in each pass."""
+    core = list(words)
+    changed = True
+    while changed and len(core) > 1:
+        changed = False
+        for phrase, n, first, last in (
+            names._PHRASES
+            if core[-1] in names._PHRASE_LAST or core[0] in names._PHRASE_FIRST
+            else ()
+        ):
+            if len(core) <= n:
+                continue
+            if core[-1] == last and tuple(core[-n:]) == phrase:
+                core, changed = core[:-n], True
+            elif core[0] == first and tuple(core[:n]) == phrase:
+                core, changed = core[n:], True
+        if len(core) > 1 and core[-1] in names.LEGAL_SUFFIXES:
+            core, changed = core[:-1], True
+        if len(core) > 1 and core[0] in names.LEGAL_PREFIXES:
+            core, changed = core[1:], True
+    return core
+
+
+_FORM_WORDS = sorted(
+    {w for phrase in names.LEGAL_PHRASES for w in phrase}
+    | set(names.LEGAL_SUFFIXES)
+    | set(names.LEGAL_PREFIXES)
+    | {"acme", "huawei", "holding", "group", "of", "the"}
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_FORM_WORDS), min_size=1, max_size=9))
+def test_legal_forms_stripped_as_when_every_phrase_was_tried(words: list[str]) -> None:
+    """Trying only the phrases one of whose end words is in the name strips the same forms."""
+    assert names._strip_forms(words) == _strip_forms_every_phrase(words)
+
+
+def test_every_legal_phrase_is_stripped_from_either_end() -> None:
+    for phrase in names.LEGAL_PHRASES:
+        for words in (["acme", *phrase], [*phrase, "acme"], ["acme", *phrase, "widgets"]):
+            assert names._strip_forms(words) == _strip_forms_every_phrase(words)
+
+
+def test_reference_values_are_kept_per_list_and_date_and_handed_out_fresh() -> None:
+    """``ReferenceList.values`` gives what a fresh computation gives, a new list each call,
+    per list object and date; the values kept are bounded."""
+    from screening.model import reference
+
+    book = load_rulebook()
+    for ref in book.references.lists.values():
+        for on in (None, ON, dt.date(2020, 1, 1)):
+            fresh = sorted({e.value for e in ref.entries if on is None or e.in_force(on)})
+            first = ref.values(on)
+            assert first == fresh
+            first.append("changed by the caller")
+            assert ref.values(on) == fresh
+    assert len(reference._VALUES) <= reference.VALUES_KEPT
+    other = reference.ReferenceList("x", "X", "tests", None, None, (reference.Entry("a"),))
+    assert other.values() == ["a"]
+
+
+def test_a_rules_threshold_text_and_a_clean_chains_reason() -> None:
+    """The threshold shown in reasons is the rule's threshold rendered; an entity nobody listed
+    holds anything of reads "holds 0%"."""
+    rule = parties.OwnershipRule("ofac_sdn", Decimal("50.0"), ("ofac_sdn",), "FAQ 401")
+    assert rule.threshold_text == parties._fmt(rule.threshold) == "50"
+    node = parties.Node(
+        "Acme", "investor", owners=[parties.Node("Bob", "owner", Decimal(60), owners=[])]
+    )
+    treated = parties.treated_as_listed(node, rule)
+    assert treated.status is False
+    assert treated.reason == "Acme: listed holders hold 0%, below 50%"
