@@ -126,11 +126,15 @@ def compare(x: Num, op: str, c: Decimal | int) -> Tri:
 
 def ge(x: Num | None, c: Decimal | int) -> Tri:
     """``x >= c``; unknown when x is unknown or the range does not decide it."""
+    if x.__class__ is Decimal:  # what compare() does for a number, without its dispatch
+        return x >= c
     return None if x is None else compare(x, ">=", c)
 
 
 def gt(x: Num | None, c: Decimal | int) -> Tri:
     """``x > c``, three-valued."""
+    if x.__class__ is Decimal:
+        return x > c
     return None if x is None else compare(x, ">", c)
 
 
