@@ -52,6 +52,7 @@ def test_built_fact_views_are_the_validated_fact_views(monkeypatch: pytest.Monke
     deals = _deals()
     built_views = [derive(d, book.references, resolve_as_of(d, None)) for d in deals]
     monkeypatch.setattr(base, "_SPECS", {})
+    monkeypatch.setattr(base, "_ONE", {})
     monkeypatch.setattr(base, "_spec", lambda cls: None)  # every model validated
     for deal, fast in zip(deals, built_views, strict=True):
         slow = derive(deal, book.references, resolve_as_of(deal, None))
@@ -76,6 +77,23 @@ def test_built_fills_defaults_and_records_the_fields_set() -> None:
         party.model_dump_json()
         == PartyFacts(party_lists=AtLeast(known=["ofac_sdn"])).model_dump_json()
     )
+
+
+def test_one_fact_sections_are_made_once_and_only_when_frozen() -> None:
+    """A frozen section of one None/True/False fact is shared; any other is made anew."""
+    from screening.facts.sections.apps import AppFacts
+
+    first = built(AppFacts, recorded=False)
+    assert built(AppFacts, recorded=False) is first
+    assert first == AppFacts(recorded=False) and first.model_fields_set == {"recorded"}
+    assert built(AppFacts, recorded=None) is not first
+    assert built(AppFacts, recorded=True).recorded is True
+
+    class Loose(BaseModel):
+        flag: bool | None = None
+
+    assert built(Loose, flag=True) is not built(Loose, flag=True)
+    assert built(Loose, flag=True) == Loose(flag=True)
 
 
 def test_built_falls_back_to_validation_for_what_it_cannot_vouch_for() -> None:

@@ -123,6 +123,24 @@ def built(cls: type[_M], /, **values: Any) -> _M:
     names it; so does a model with private attributes, a post-init hook, a validator, a
     constrained field or a mutable default. ``tests/test_derive_built.py`` holds every fixture's
     and 300 generated deals' fact views built this way to the validated ones."""
+    if len(values) == 1:  # a section only one fact of which is given (a block not recorded)
+        ((name, value),) = values.items()
+        if value is None or value is True or value is False:
+            one = _ONE.get((cls, name, value))
+            if one is None:
+                one = _built(cls, values)
+                if cls.model_config.get("frozen"):
+                    _ONE[(cls, name, value)] = one
+            return one  # type: ignore[return-value]
+    return _built(cls, values)
+
+
+_ONE: dict[tuple[type[BaseModel], str, bool | None], BaseModel] = {}
+"""Frozen models made of one field that is None, True or False, made once and shared (they
+are immutable; at most three per field of each class)."""
+
+
+def _built(cls: type[_M], values: dict[str, Any]) -> _M:
     try:
         spec = _SPECS[cls]
     except KeyError:
