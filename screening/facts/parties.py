@@ -397,12 +397,13 @@ def _screen_variant(
     # The lists holding the name's exact key or one of its blocking keys: any other list has
     # no match and no fuzzy candidate for it (its exact lookup and candidates are empty).
     holding = kept.holding
-    keys = sorted(_block_keys(query)) if query else []
+    blocking = _block_keys(query) if query else set()
     relevant: set[str] = set(holding.get("=" + key, ()))
-    for block in keys:
+    for block in blocking:
         relevant.update(holding.get(block, ()))
     if not relevant:
         return matches, possible, best
+    keys = sorted(blocking)  # in order: _candidates breaks ties between postings by it
     ordered = sorted_tokens(query)
     for list_id, index in kept.ordered:  # in list-id order
         if list_id not in relevant:
