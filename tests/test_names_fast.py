@@ -27,6 +27,68 @@ def test_ascii_names_skip_only_steps_that_leave_them_as_they_are(name: str) -> N
     assert names._unicode_lower(name) == name.strip().lower()
 
 
+_ASCII_PIECES = st.sampled_from(
+    [
+        " ",
+        "  ",
+        "\t",
+        "\x1c",
+        "&",
+        "+",
+        ".",
+        "'",
+        "`",
+        "_",
+        "-",
+        ",",
+        "(",
+        ")",
+        "Co.",
+        "Ltd",
+        "LLC",
+        "S.A.",
+        "the",
+        "of",
+        "and",
+        "Holding",
+        "Group",
+        "Inc",
+        "GmbH",
+        "Huawei",
+        "0001",
+    ]
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=40),
+        st.lists(_ASCII_PIECES, max_size=12).map("".join),
+    )
+)
+def test_ascii_names_normalize_as_by_the_general_steps(name: str) -> None:
+    """``normalize``'s ASCII path (lower, three replacements, runs of letters and digits) gives
+    what the general steps give."""
+    assert names.normalize.__wrapped__(name) == names._normalize_any(name)
+
+
+def test_list_and_labelled_names_normalize_as_by_the_general_steps() -> None:
+    data = name_matching.load()
+    texts = [case["query"] for part in ("cases", "held_out") for case in data[part]]
+    texts += [n for e in data["entities"].values() for n in [e["name"], *(e.get("aliases") or [])]]
+    book = load_rulebook()
+    texts += [
+        name
+        for ref in book.references.lists.values()
+        for entry in ref.entries
+        for name in parties.entry_names(entry)
+    ]
+    assert sum(t.isascii() for t in texts) > 100
+    for text in texts:
+        assert names.normalize.__wrapped__(text) == names._normalize_any(text), text
+
+
 def _all_lists(kept: Any) -> Any:
     class Everywhere(dict[str, frozenset[str]]):
         def get(self, key: str, default: Any = None) -> frozenset[str]:  # type: ignore[override]

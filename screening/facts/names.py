@@ -415,12 +415,30 @@ def _strip_forms(words: list[str]) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def normalize(name: str) -> str:
     """A name reduced to lower-case ASCII words without punctuation, legal forms or connectors."""
-    # ASCII is its own NFKC and NFKD form, has no combining marks, no CJK forms or terms (all
-    # CJK characters) and nothing to transliterate, and casefolds as it lowers: the Unicode
-    # steps leave it as it is (``tests/test_names_fast.py`` holds this to them).
-    text = name.strip().lower() if name.isascii() else _unicode_lower(name)
+    if name.isascii():
+        # For ASCII the Unicode steps leave the text as it is (ASCII is its own NFKC and NFKD
+        # form, has no combining marks, CJK forms or terms, or anything to transliterate, and
+        # casefolds as it lowers), dropping `.'`` is three replacements and the words are the
+        # runs of letters and digits (``\w`` less ``_``): ``tests/test_names_fast.py`` holds
+        # this to :func:`_normalize_any`.
+        text = name.strip().lower().replace("&", " and ").replace("+", " and ")
+        words = _ASCII_WORD.findall(text.replace(".", "").replace("'", "").replace("`", ""))
+        return _core(words)
+    return _normalize_any(name)
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _normalize_any(name: str) -> str:
+    """:func:`normalize` by its general steps, for any name."""
+    text = _unicode_lower(name)
     text = text.replace("&", " and ").replace("+", " and ")
-    words = _NON_WORD.sub(" ", _DROP.sub("", text)).split()
+    return _core(_NON_WORD.sub(" ", _DROP.sub("", text)).split())
+
+
+def _core(words: list[str]) -> str:
+    """The words without legal forms and connectors, variants spelt one way."""
     if not words:
         return ""
     core = [VARIANTS.get(w, w) for w in _strip_forms(words)]
