@@ -501,6 +501,8 @@ def name_variants(name: str) -> list[str]:
     word such as ``(Europe)`` or ``(Shanghai)`` names a different, local company and stays.
     """
     out = [name]
+    if "(" not in name and "（" not in name:
+        return out  # no parenthetical to split off
     inner = [(a or b).strip() for a, b in _PARENTHESIS.findall(name)]
     if inner and all(_ACRONYM.fullmatch(i) for i in inner):
         outer = " ".join(_PARENTHESIS.sub(" ", name).split())
