@@ -28,7 +28,16 @@ from screening.facts.ownership import (
     ultimate_parent,
 )
 from screening.facts.sections import REGISTRY
-from screening.facts.sections.base import AtLeast, Section, Tri, and3, field_or_none, not3, or3
+from screening.facts.sections.base import (
+    AtLeast,
+    Section,
+    Tri,
+    and3,
+    built,
+    field_or_none,
+    not3,
+    or3,
+)
 from screening.facts.techtiming import authorization_needed, controlled_at, test_date
 from screening.facts.ties import country_of_concern_ties, government_control, lp_facts
 from screening.facts.view import DealFacts, FactView, InvestorFacts, RightsFacts, TargetFacts
@@ -75,7 +84,8 @@ def _derive(deal: DealRecord, references: References, as_of: dt.date) -> FactVie
     rights = rights_facts(deal, derivations)
     facts = deal_facts(deal, rights, as_of, derivations)
     extra = regime_sections(deal, references, as_of, derivations)
-    return FactView(
+    return built(
+        FactView,
         deal=facts,
         investor=investor,
         target=target,
@@ -140,7 +150,8 @@ def investor_facts(
             "(a `lists: null`, or an owners list marked incomplete)"
         )
     parent_name, parent_country = ultimate_parent(inv)
-    return InvestorFacts(
+    return built(
+        InvestorFacts,
         name=inv.name,
         kind=str(inv.kind),
         country=inv.country,
@@ -333,7 +344,8 @@ def target_facts(deal: DealRecord, references: References, d: dict[str, str]) ->
     cici, cici_items = _cici_function(deal, references, d)
     spd = tgt.sensitive_data
     nearest = _nearest([f.miles_to_listed_installation for f in tgt.facilities or []])
-    return TargetFacts(
+    return built(
+        TargetFacts,
         name=tgt.name,
         country=tgt.country,
         naics=tgt.naics,
@@ -454,7 +466,8 @@ def rights_facts(deal: DealRecord, d: dict[str, str] | None = None) -> RightsFac
         if r.voting_pct is None or r.largest_other_holder_pct is None
         else _exceeds(r.voting_pct, r.largest_other_holder_pct)
     )
-    return RightsFacts(
+    return built(
+        RightsFacts,
         voting_pct=r.voting_pct,
         substantial_interest=substantial,
         equity_pct=r.equity_pct,
@@ -591,7 +604,8 @@ def deal_facts(
     elif prior is None and r.voting_pct is not None:
         increases = gt(r.voting_pct, 0)
     ce = field_or_none(deal, "contingent_equity")
-    return DealFacts(
+    return built(
+        DealFacts,
         kind=deal.kind,
         as_of=as_of,
         value_usd=deal.value_usd,

@@ -370,6 +370,20 @@ _PHRASE_FIRST = frozenset(phrase[0] for phrase in LEGAL_PHRASES)
 _PHRASE_LAST = frozenset(phrase[-1] for phrase in LEGAL_PHRASES)
 
 
+_PHRASES_BY_WORD: dict[str, frozenset[int]] = {}
+for _i, (_phrase, _n, _first, _last) in enumerate(_PHRASES):
+    for _word in {_first, _last}:
+        _PHRASES_BY_WORD[_word] = _PHRASES_BY_WORD.get(_word, frozenset()) | {_i}
+
+
+def _phrases_for(words: list[str]) -> list[tuple[tuple[str, ...], int, str, str]]:
+    """The legal phrases (in LEGAL_PHRASES order) whose first or last word is one of ``words``."""
+    found: set[int] = set()
+    for word in words:
+        found.update(_PHRASES_BY_WORD.get(word, ()))
+    return [_PHRASES[i] for i in sorted(found)]
+
+
 def _strip_forms(words: list[str]) -> list[str]:
     """Remove legal forms, multi-word first, at both ends; never the whole name."""
     core = list(words)
@@ -377,8 +391,10 @@ def _strip_forms(words: list[str]) -> list[str]:
     while changed and len(core) > 1:
         changed = False
         # No phrase starts or ends the name: none can in this pass (the name is unchanged).
+        # Nor can one whose first and last words are not in the name (the name only loses
+        # words): the others are tried, in the order of LEGAL_PHRASES.
         for phrase, n, first, last in (
-            _PHRASES if core[-1] in _PHRASE_LAST or core[0] in _PHRASE_FIRST else ()
+            _phrases_for(core) if core[-1] in _PHRASE_LAST or core[0] in _PHRASE_FIRST else ()
         ):
             if len(core) <= n:
                 continue
@@ -399,16 +415,42 @@ def _strip_forms(words: list[str]) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def normalize(name: str) -> str:
     """A name reduced to lower-case ASCII words without punctuation, legal forms or connectors."""
-    text = _cjk(unicodedata.normalize("NFKC", name).strip())
-    text = unicodedata.normalize("NFKD", _transliterate(text))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    if name.isascii():
+        # For ASCII the Unicode steps leave the text as it is (ASCII is its own NFKC and NFKD
+        # form, has no combining marks, CJK forms or terms, or anything to transliterate, and
+        # casefolds as it lowers), dropping `.'`` is three replacements and the words are the
+        # runs of letters and digits (``\w`` less ``_``): ``tests/test_names_fast.py`` holds
+        # this to :func:`_normalize_any`.
+        text = name.strip().lower().replace("&", " and ").replace("+", " and ")
+        words = _ASCII_WORD.findall(text.replace(".", "").replace("'", "").replace("`", ""))
+        return _core(words)
+    return _normalize_any(name)
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+def _normalize_any(name: str) -> str:
+    """:func:`normalize` by its general steps, for any name."""
+    text = _unicode_lower(name)
     text = text.replace("&", " and ").replace("+", " and ")
-    words = _NON_WORD.sub(" ", _DROP.sub("", text)).split()
+    return _core(_NON_WORD.sub(" ", _DROP.sub("", text)).split())
+
+
+def _core(words: list[str]) -> str:
+    """The words without legal forms and connectors, variants spelt one way."""
     if not words:
         return ""
     core = [VARIANTS.get(w, w) for w in _strip_forms(words)]
     kept = [w for w in core if w not in CONNECTORS]
     return " ".join(kept or core)
+
+
+def _unicode_lower(name: str) -> str:
+    """Any name as lower-case ASCII text: CJK forms and terms, transliteration, diacritics."""
+    text = _cjk(unicodedata.normalize("NFKC", name).strip())
+    text = unicodedata.normalize("NFKD", _transliterate(text))
+    return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
 def compact(name: str) -> str:
@@ -459,6 +501,8 @@ def name_variants(name: str) -> list[str]:
     word such as ``(Europe)`` or ``(Shanghai)`` names a different, local company and stays.
     """
     out = [name]
+    if "(" not in name and "（" not in name:
+        return out  # no parenthetical to split off
     inner = [(a or b).strip() for a, b in _PARENTHESIS.findall(name)]
     if inner and all(_ACRONYM.fullmatch(i) for i in inner):
         outer = " ".join(_PARENTHESIS.sub(" ", name).split())

@@ -28,6 +28,7 @@ parsed once.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -168,6 +169,20 @@ class _Kept(NamedTuple):
     screenings: _Screenings  # the names screened lately
     ordered: tuple[tuple[str, _ListIndex], ...]  # the indexes in list-id order
     read: tuple[str, ...]  # the names of the reference lists indexed
+    holding: dict[str, frozenset[str]]  # an exact or blocking key -> the lists holding it
+
+
+def _holding(indexes: dict[str, _ListIndex]) -> dict[str, frozenset[str]]:
+    """Which lists hold each exact key (``=key``) and each blocking key: a name none of whose
+    keys a list holds has neither a match nor a fuzzy candidate there (:func:`_screen_variant`
+    skips the list, as its own tests would)."""
+    found: dict[str, set[str]] = {}
+    for list_id, index in indexes.items():
+        for key in index.exact:
+            found.setdefault("=" + key, set()).add(list_id)
+        for key in index.blocks:
+            found.setdefault(key, set()).add(list_id)
+    return {key: frozenset(ids) for key, ids in found.items()}
 
 
 _INDEX: dict[int, _Kept] = {}
@@ -183,8 +198,7 @@ def _reference_data(references: References) -> _Kept:
     object; every call notes the lists read (every screening reads them)."""
     cached = _INDEX.get(id(references))
     if cached is not None and cached.references is references:
-        for name in cached.read:  # built once, but every screening reads the lists
-            references.note(name)
+        references.note_all(cached.read)  # built once, but every screening reads the lists
         return cached
     built = {}
     for list_id in sorted(LISTS):
@@ -199,6 +213,7 @@ def _reference_data(references: References) -> _Kept:
         _Screenings(),
         tuple(sorted(built.items())),
         tuple(REFERENCE_PREFIX + list_id for list_id in built),
+        _holding(built),
     )
     _INDEX[id(references)] = data
     return data
@@ -321,12 +336,12 @@ def screen_name(
     A screening depends only on its arguments, so the last few thousand are kept per
     References object (:data:`SCREENED_NAMES_KEPT`).
     """
-    screenings = _reference_data(references).screenings  # notes the lists read, as screening does
-    key = (name, as_of, tuple(sorted(set(declared))), threshold)
-    found = screenings.get(key)
+    kept = _reference_data(references)  # notes the lists read, as screening does
+    key = (name, as_of, tuple(sorted(set(declared))) if declared else (), threshold)
+    found = kept.screenings.get(key)
     if found is None:
-        found = _screen_name(name, references, as_of, key[2], threshold)
-        screenings.put(key, found)
+        found = _screen_kept(name, kept, as_of, key[2], threshold)
+        kept.screenings.put(key, found)
     return found
 
 
@@ -337,15 +352,27 @@ def _screen_name(
     declared: tuple[str, ...],
     threshold: Decimal,
 ) -> NameScreening:
+    """A fresh screening of one name (nothing kept is read or written)."""
+    return _screen_kept(name, _reference_data(references), as_of, declared, threshold)
+
+
+def _screen_kept(
+    name: str,
+    kept: _Kept,
+    as_of: dt.date,
+    declared: tuple[str, ...],
+    threshold: Decimal,
+) -> NameScreening:
     matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
     best = Decimal(0)
-    indexes = _reference_data(references).ordered
     for variant in name_variants(name):
-        found, maybe, score = _screen_variant(variant, indexes, as_of, threshold)
+        found, maybe, score = _screen_variant(variant, kept, as_of, threshold)
         matches.extend(found)
         possible.extend(maybe)
         best = max(best, score)
+    if not matches and not possible:
+        return NameScreening(name, (), (), best)  # what the steps below give for no match
     matches = sorted(set(matches))
     listed = {m.list_id for m in matches}
     best_possible: dict[str, NameMatch] = {}
@@ -357,19 +384,30 @@ def _screen_name(
 
 def _screen_variant(
     name: str,
-    indexes: tuple[tuple[str, _ListIndex], ...],
+    kept: _Kept,
     as_of: dt.date,
     threshold: Decimal,
 ) -> tuple[list[NameMatch], list[NameMatch], Decimal]:
     """Matches, possible matches (one per list) and the best fuzzy score of one name form."""
-    key = compact(name)
     query = normalize(name)
-    ordered = sorted_tokens(query)
+    key = query.replace(" ", "")  # compact(name)
     matches: list[NameMatch] = []
     possible: list[NameMatch] = []
     best = Decimal(0)
-    keys: list[str] | None = None  # the query's blocking keys, the same for every list
-    for list_id, index in indexes:  # in list-id order
+    # The lists holding the name's exact key or one of its blocking keys: any other list has
+    # no match and no fuzzy candidate for it (its exact lookup and candidates are empty).
+    holding = kept.holding
+    blocking = _block_keys(query) if query else set()
+    relevant: set[str] = set(holding.get("=" + key, ()))
+    for block in blocking:
+        relevant.update(holding.get(block, ()))
+    if not relevant:
+        return matches, possible, best
+    keys = sorted(blocking)  # in order: _candidates breaks ties between postings by it
+    ordered = sorted_tokens(query)
+    for list_id, index in kept.ordered:  # in list-id order
+        if list_id not in relevant:
+            continue
         exact = index.exact.get(key)
         hits = [n for n in exact if n.entry.in_force(as_of)] if exact else None
         if hits:
@@ -392,8 +430,6 @@ def _screen_variant(
             continue
         if not query or not index.choices:
             continue
-        if keys is None:
-            keys = sorted(_block_keys(query))
         candidates = _candidates(index, query, keys)
         if not candidates:
             continue  # nothing to score: no possible match in this list
@@ -445,6 +481,11 @@ class OwnershipRule:
     counts: tuple[str, ...]  # lists whose holders count towards the threshold
     citation: str
     reaches_target: bool = False  # the target is tested too (its recorded owners)
+
+    @functools.cached_property
+    def threshold_text(self) -> str:
+        """The threshold as reasons show it (``50``), worked out once per rule."""
+        return _fmt(self.threshold)
 
 
 @dataclass
@@ -520,6 +561,11 @@ class Node:
         """Lists naming this entity (matches only)."""
         return {m.list_id for m in self.screening.matches} if self.screening else set()
 
+    @property
+    def any_listed(self) -> bool:
+        """Whether a list names this entity (``bool(listed)``, without the set)."""
+        return bool(self.screening.matches) if self.screening else False
+
 
 @dataclass(frozen=True)
 class Treated:
@@ -547,7 +593,7 @@ def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
 
 
 def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
-    own = sorted(node.listed & set(rule.counts))
+    own = sorted(node.listed & set(rule.counts)) if node.any_listed else None
     if own:
         hits = [m for m in node.screening.matches if m.list_id in own] if node.screening else []
         return Treated(True, f"{node.name} is on the list: {hits[0].describe()}", ((node.name,),))
@@ -586,8 +632,10 @@ def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
         )
         return Treated(True, reason, tuple(chains))
     if upper < rule.threshold:
+        # Nothing counted (no parts): ``lower`` is still the Decimal(0) it started as, "0".
+        counted = _fmt(lower) if parts else "0"
         return Treated(
-            False, f"{node.name}: listed holders hold {_fmt(lower)}%, below {_fmt(rule.threshold)}%"
+            False, f"{node.name}: listed holders hold {counted}%, below {rule.threshold_text}%"
         )
     return Treated(
         None, f"{node.name}: listed holders hold at least {_fmt(lower)}%; " + "; ".join(unknown)

@@ -126,11 +126,15 @@ def compare(x: Num, op: str, c: Decimal | int) -> Tri:
 
 def ge(x: Num | None, c: Decimal | int) -> Tri:
     """``x >= c``; unknown when x is unknown or the range does not decide it."""
+    if x.__class__ is Decimal:  # what compare() does for a number, without its dispatch
+        return x >= c
     return None if x is None else compare(x, ">=", c)
 
 
 def gt(x: Num | None, c: Decimal | int) -> Tri:
     """``x > c``, three-valued."""
+    if x.__class__ is Decimal:
+        return x > c
     return None if x is None else compare(x, ">", c)
 
 
@@ -197,21 +201,26 @@ def exact(x: Num | None) -> Decimal | None:
     return x if isinstance(x, Decimal) else None
 
 
+def _one(v: Decimal, unit: str) -> str:
+    """One number as :func:`render` shows it."""
+    text = format(v.normalize(), "f")
+    if "." not in text and abs(v) >= 10000:
+        text = f"{int(v):,}"
+    if unit == "%":
+        return f"{text}%"
+    if unit == "USD":
+        return f"${text}"
+    return f"{text} {unit}".rstrip()
+
+
 def render(x: Num, unit: str = "") -> str:
     """A number or range as explanations show it: ``30%``, ``at least 50%``, ``10–20%``."""
+    if not isinstance(x, Range):
+        return _one(x, unit)
 
     def one(v: Decimal) -> str:
-        text = format(v.normalize(), "f")
-        if "." not in text and abs(v) >= 10000:
-            text = f"{int(v):,}"
-        if unit == "%":
-            return f"{text}%"
-        if unit == "USD":
-            return f"${text}"
-        return f"{text} {unit}".rstrip()
+        return _one(v, unit)
 
-    if not isinstance(x, Range):
-        return one(x)
     lo, hi = x.lo, x.hi
     if lo == ZERO and hi == HUNDRED and unit == "%":
         return f"{one(ZERO)} to {one(HUNDRED)}"

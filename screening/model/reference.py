@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +46,11 @@ class Entry:
         return (self.start is None or self.start <= on) and (self.end is None or on < self.end)
 
 
+VALUES_KEPT = 4096
+"""The values of a list on a date kept at most (:meth:`ReferenceList.values`)."""
+_VALUES: dict[tuple[int, dt.date | None], tuple[ReferenceList, tuple[str, ...]]] = {}
+
+
 @dataclass(frozen=True)
 class ReferenceList:
     """A named list of entries with its provenance."""
@@ -60,8 +65,20 @@ class ReferenceList:
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def values(self, on: dt.date | None = None) -> list[str]:
-        """Values in force on a date (all values when no date is given), sorted."""
-        return sorted({e.value for e in self.entries if on is None or e.in_force(on)})
+        """Values in force on a date (all values when no date is given), sorted (a new list).
+
+        Worked out once per list object and date: the last :data:`VALUES_KEPT` are kept (every
+        deal asks for a few lists on its screening date; dates recur, lists never change)."""
+        key = (id(self), on)
+        kept = _VALUES.get(key)
+        if kept is None or kept[0] is not self:
+            if len(_VALUES) >= VALUES_KEPT:
+                _VALUES.clear()  # bounded: a few rulebooks and dates per process
+            kept = _VALUES[key] = (
+                self,
+                tuple(sorted({e.value for e in self.entries if on is None or e.in_force(on)})),
+            )
+        return list(kept[1])
 
     def get(self, value: str) -> Entry | None:
         """The first entry with this value."""
@@ -181,3 +198,9 @@ class References:
         used = _USED.get()
         if used is not None and name in self.lists:
             used.add(name)
+
+    def note_all(self, names: Iterable[str]) -> None:
+        """:meth:`note` for several lists at once."""
+        used = _USED.get()
+        if used is not None:
+            used.update(filter(self.lists.__contains__, names))

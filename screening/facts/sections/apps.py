@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from screening.facts.sections._chains import fmt, holding, multiplied_share
-from screening.facts.sections.base import HUNDRED, Section, Tri, fact, or3
+from screening.facts.sections.base import HUNDRED, Section, Tri, built, fact, or3
 from screening.model.deal import Owner, PartyKind
 from screening.model.ext.apps import App, ConnectedVehicle
 from screening.model.numbers import Num, add, bounds, cap, make, pct_bounds, pct_of
@@ -96,7 +96,7 @@ def derive_app(
         )
         naics = None if tgt.naics is None else tgt.naics.startswith(APP_NAICS)
         hint = or3([big, naics])
-        return AppFacts(recorded=None if hint is not False else False), {
+        return built(AppFacts, recorded=None if hint is not False else False), {
             "app.recorded": "no app block in the deal"
             + (
                 ""
@@ -157,7 +157,8 @@ def derive_app(
         )
     purpose = app.primary_purpose
     return (
-        AppFacts(
+        built(
+            AppFacts,
             recorded=True,
             operator_in_adversary_country=operator,
             foreign_adversary_stake_pct=pct,
@@ -186,7 +187,7 @@ def derive_vehicle(
     if v is None:
         naics = deal.target.naics
         hint: Tri = None if naics is None else naics.startswith(VEHICLE_NAICS)
-        return VehicleFacts(recorded=None if hint is not False else False), {
+        return built(VehicleFacts, recorded=None if hint is not False else False), {
             "vehicle.recorded": "no vehicle block in the deal"
             + ("; the target is a vehicle or vehicle-parts business" if hint else "")
         }
@@ -212,7 +213,8 @@ def derive_vehicle(
         ),
     }
     return (
-        VehicleFacts(
+        built(
+            VehicleFacts,
             recorded=True,
             role=v.role,
             light_vehicle=None if v.gvwr_lb is None else v.gvwr_lb <= max_lb,

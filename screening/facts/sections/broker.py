@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from screening.facts.sections._chains import fmt, holding, multiplied_share
-from screening.facts.sections.base import HUNDRED, Section, Tri, fact, or3
+from screening.facts.sections.base import HUNDRED, Section, Tri, built, fact, or3
 from screening.model.deal import Owner, PartyKind
 from screening.model.ext.padfa import DataBrokerage
 from screening.model.numbers import exact
@@ -71,7 +71,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[BrokerFac
     if b is None:
         naics = deal.target.naics
         hint: Tri = None if naics is None else naics.startswith(DATA_NAICS)
-        return BrokerFacts(recorded=None if hint is not False else False), {
+        return built(BrokerFacts, recorded=None if hint is not False else False), {
             "broker.recorded": "no data_brokerage block in the deal"
             + {
                 True: "; the target is a data business (NAICS)",
@@ -122,7 +122,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[BrokerFac
         )
     cats = None if b.categories is None else sorted(str(c) for c in b.categories)
     return (
-        BrokerFacts(
+        built(
+            BrokerFacts,
             recorded=True,
             role=b.role,
             for_consideration=b.for_consideration,

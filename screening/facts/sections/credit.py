@@ -14,7 +14,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, anniversary, fact, or3
+from screening.facts.sections.base import Section, Tri, anniversary, built, fact, or3
 from screening.model.ext.credits import AgreementKind, ContractRight, CreditProject
 from screening.model.ext.credits import TechnologyAgreement as Agreement
 from screening.model.ext.energy import EnergyCredit
@@ -169,7 +169,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[CreditFac
     """Compute the section from a deal record."""
     ec: EnergyCredit | None = deal.energy
     if ec is None:
-        return CreditFacts(agreement_recorded=False), {
+        return built(CreditFacts, agreement_recorded=False), {
             "credit.agreement_recorded": "no energy block"
         }
     d: dict[str, str] = {}
@@ -204,7 +204,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[CreditFac
         )
     rights = None if a is None or a.rights is None else sorted(str(r) for r in a.rights)
     return (
-        CreditFacts(
+        built(
+            CreditFacts,
             agreement_recorded=recorded,
             counterparty=None
             if a is None

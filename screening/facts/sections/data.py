@@ -14,7 +14,7 @@ from typing import Any
 
 from screening.facts.gates import REVIEW_J, applies
 from screening.facts.sections._chains import fmt, full_count_share, holding, meets
-from screening.facts.sections.base import Section, Tri, fact, not3, or3
+from screening.facts.sections.base import Section, Tri, built, fact, not3, or3
 from screening.model.deal import Owner, PartyKind
 from screening.model.ext.data import DataAgreement, DataTransaction
 from screening.model.numbers import Num
@@ -216,7 +216,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[DataFacts
                 None: "whether the target holds personal data is unknown",
             }[holds]
         )
-        return DataFacts(recorded=None if holds is not False else False), {"data.recorded": why}
+        return built(DataFacts, recorded=None if holds is not False else False), {
+            "data.recorded": why
+        }
     concern = set(references.values("dsp_countries_of_concern", as_of)) or set(
         references.values("dsp_countries_of_concern")
     )
@@ -249,7 +251,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[DataFacts
     kinds = INVESTMENT_KINDS if applies(REVIEW_J) else INVESTMENT_KINDS_BEFORE_J
     investment = or3([deal.kind in kinds, _agreement(dtx, DataAgreement.investment)])
     return (
-        DataFacts(
+        built(
+            DataFacts,
             recorded=True,
             counterparty_covered_person=covered,
             counterparty_foreign_person=foreign,

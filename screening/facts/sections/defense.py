@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, fact
+from screening.facts.sections.base import Section, Tri, built, fact
 from screening.model.deal import Owner
 from screening.model.ext.defense import DefenseSupply
 from screening.model.reference import References
@@ -55,7 +55,7 @@ def derive(
     if ds is None:
         naics = deal.target.naics
         hint: Tri = None if naics is None else naics.startswith(BATTERY_NAICS)
-        return DefenseFacts(recorded=None if hint is not False else False), {
+        return built(DefenseFacts, recorded=None if hint is not False else False), {
             "defense.recorded": "no defense_supply block in the deal"
             + {
                 True: "; the target is a battery business (NAICS)",
@@ -86,7 +86,8 @@ def derive(
         )
     }
     return (
-        DefenseFacts(
+        built(
+            DefenseFacts,
             recorded=True,
             supplies_dod=ds.supplies_dod,
             named_maker=named,

@@ -18,7 +18,7 @@ from typing import Any
 
 from screening.facts.gates import ISSUE_12_REVIEW, applies
 from screening.facts.sections._chains import fmt, full_count_share
-from screening.facts.sections.base import Section, Tri, and3, fact, field_or_none, not3, or3
+from screening.facts.sections.base import Section, Tri, and3, built, fact, field_or_none, not3, or3
 from screening.model.deal import Owner, RestrictedList
 from screening.model.ext.exports import TechnologyRelease
 from screening.model.reference import References
@@ -102,15 +102,15 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
             "technology or know-how to the investor (a release or export, 15 CFR 734.13-734.15)",
         }
         if not applies(ISSUE_12_REVIEW):  # an older rulebook: the recipient is not recorded
-            return ExportFacts(recorded=None), notes
+            return built(ExportFacts, recorded=None), notes
         notes["export.recipient_foreign"] = _judged_by_investor(inv)
-        return ExportFacts(recorded=None, recipient_foreign=_foreign_investor(inv)), notes
+        return built(ExportFacts, recorded=None, recipient_foreign=_foreign_investor(inv)), notes
     if x is None:
         licence = deal.kind == "supply_partnership" and field_or_none(deal, "arrangement") == (
             "license"
         )
         tech = deal.kind == "joint_venture" or licence or deal.rights.mnpti_access is True
-        return ExportFacts(recorded=None if tech else False), {
+        return built(ExportFacts, recorded=None if tech else False), {
             "export.recorded": "no export_control block in the deal"
             + (
                 "; the deal shares technology (joint venture, licence or access to technical "
@@ -149,7 +149,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[ExportFac
     )
     eccn = x.eccn
     return (
-        ExportFacts(
+        built(
+            ExportFacts,
             recorded=True,
             subject_items=subject,
             release=release,

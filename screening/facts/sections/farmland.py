@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from screening.facts.sections._chains import fmt, holding
-from screening.facts.sections.base import HUNDRED, Section, Tri, fact
+from screening.facts.sections.base import HUNDRED, Section, Tri, built, fact
 from screening.model.deal import PartyKind
 from screening.model.ext.farmland import Farmland, LandUse
 from screening.model.numbers import exact
@@ -123,7 +123,7 @@ def derive(
         naics = deal.target.naics
         farm = None if naics is None else naics.startswith(AG_NAICS)
         hint: Tri = True if farm or deal.kind in ("greenfield", "real_estate") else farm
-        return FarmlandFacts(recorded=None if hint is not False else False), {
+        return built(FarmlandFacts, recorded=None if hint is not False else False), {
             "farmland.recorded": "no farmland block in the deal"
             + ("; the deal acquires land or the target is a farm business" if hint else "")
         }
@@ -192,7 +192,8 @@ def derive(
     if due is not None:
         d["farmland.report_due"] = f"{event} on {start} + {REPORT_DAYS} days"
     return (
-        FarmlandFacts(
+        built(
+            FarmlandFacts,
             recorded=True,
             interest=None if land.interest is None else str(land.interest),
             lease_years=land.lease_years,

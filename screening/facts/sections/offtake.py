@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, and3, fact, field_or_none, or3
+from screening.facts.sections.base import Section, Tri, and3, built, fact, field_or_none, or3
 from screening.model.ext.offtake import SupplyTerms
 from screening.model.numbers import gt, render
 from screening.model.reference import References
@@ -105,11 +105,11 @@ def derive(
     t: SupplyTerms | None = field_or_none(deal, "supply_terms")
     if t is None:
         if deal.kind == "supply_partnership":
-            return OfftakeFacts(recorded=None), {
+            return built(OfftakeFacts, recorded=None), {
                 "offtake.recorded": "a supply partnership without a `supply_terms` block: its "
                 "terms are not known"
             }
-        return OfftakeFacts(recorded=False), {}
+        return built(OfftakeFacts, recorded=False), {}
     d = {
         "offtake.terms": "as recorded; exclusivity, volume share and a prepayment as such are "
         "context: no rule in the rulebook gives them a consequence (docs/deals.md)"
@@ -122,7 +122,8 @@ def derive(
     secured = and3([_prepaid(t), t.security_interest])
     financing = or3([_prepaid(t), t.supply_credit])
     return (
-        OfftakeFacts(
+        built(
+            OfftakeFacts,
             recorded=True,
             direction=None if t.direction is None else str(t.direction),
             secured_prepayment=secured,

@@ -17,7 +17,7 @@ from typing import Any
 from screening.facts.gates import REVIEW_J, applies
 from screening.facts.parties import screen_name
 from screening.facts.sections._chains import full_count_share, meets, unlisted_max
-from screening.facts.sections.base import HUNDRED, AtLeast, Section, Tri, fact, or3
+from screening.facts.sections.base import HUNDRED, AtLeast, Section, Tri, built, fact, or3
 from screening.model.numbers import Num, ge, gt, pct_bounds, render
 from screening.model.reference import References
 
@@ -506,7 +506,8 @@ def derive(
             else "no outbound record, and the investor is not a U.S. person or the counterparty "
             "is not of a country of concern"
         )
-        return OutboundFacts(
+        return built(
+            OutboundFacts,
             recorded=recorded,
             us_person=us,
             controlled_foreign_entity=cfe,
@@ -569,7 +570,8 @@ def derive(
             else ""
         )
     knows, later, knowledge_due = _knowledge(deal, as_of, notes)
-    facts = OutboundFacts(
+    facts = built(
+        OutboundFacts,
         recorded=True,
         transaction_type=ttype,
         us_person=us,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from decimal import Decimal
 from typing import Any
 
@@ -27,7 +28,7 @@ from screening.facts.parties import (
     treated_as_listed,
     walk,
 )
-from screening.facts.sections.base import AtLeast, Section, Tri, and3, fact, not3, or3
+from screening.facts.sections.base import AtLeast, Section, Tri, and3, built, fact, not3, or3
 from screening.model.numbers import render
 from screening.model.reference import References
 
@@ -346,7 +347,7 @@ def _ownership(
     chains: list[str] = []
     for list_id, rule in rules.items():
         for party in parties:
-            if party.listed & set(rule.counts):
+            if party.any_listed and party.listed & set(rule.counts):
                 statuses.append(False)  # listed itself: the list rule applies directly
                 continue
             treated = treated_as_listed(party, rule)
@@ -473,7 +474,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     """Screen every party and owner of the deal against the restricted lists in force on as_of."""
     parties, target = _parties(deal, references, as_of)
     others = _others(deal, references, as_of)
-    nodes = [n for p in parties for n in walk(p)] + [target] + others
+    party_nodes = [n for p in parties for n in walk(p)]  # each party and the owners above it
+    nodes = [*party_nodes, target, *others]
     match_notes: list[str] = []
     possible_notes: list[str] = []
     party_lists: set[str] = set()
@@ -551,8 +553,11 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     # OFAC guidance (Aug. 13, 2014): caution where blocked persons hold less than 50% or control
     # by other means than a majority ownership interest - of the investor side or of the target.
     minority = (
-        any(_SDN in n.listed for p in [*parties, target] for n in walk(p) if n.role == "owner")
-        or any(_SDN in n.listed for n in others)
+        any(
+            n.role == "owner" and n.any_listed and _SDN in n.listed
+            for n in itertools.chain(party_nodes, walk(target))
+        )
+        or any(n.any_listed and _SDN in n.listed for n in others)
         or any(a.result == "blocked_owners_found" for a in attested.values() if a.date <= as_of)
     ) and blocked is not True
     # Memberships a record leaves unknown (`lists: null`, or unnamed holders of an owners list
@@ -561,8 +566,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     open_investor = any(not n.lists_known for n in parties)
     open_owner = any(
         (n.role == "owner" and not n.lists_known) or (not n.complete and n.owners is not None)
-        for p in parties
-        for n in walk(p)
+        for n in party_nodes
     ) or any(not n.lists_known for n in others)
     if open_party or open_owner:
         d["parties.matched_lists"] += "; some restricted-list memberships are not known"
@@ -570,7 +574,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     d["parties.entity_list_recipient"] = el_note
     ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
     d["parties.target_ns_cmic_trading_ban"] = ban_note
-    facts = PartyFacts(
+    facts = built(
+        PartyFacts,
         target_ns_cmic_trading_ban=ban,
         screened_names=len(nodes),
         party_lists=_known(party_lists, open_party),

@@ -17,7 +17,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.sections.base import Section, Tri, fact, field_or_none
+from screening.facts.sections.base import Section, Tri, built, fact, field_or_none
 from screening.model.numbers import Num, Range, compare
 from screening.model.reference import Entry, References
 
@@ -131,7 +131,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
             if unknown
             else "no site record and the deal is not a real-estate or greenfield deal"
         )
-        return SiteFacts(recorded=None if unknown else False), notes
+        return built(SiteFacts, recorded=None if unknown else False), notes
 
     rights: int | None = None
     if site.property_rights is not None:
@@ -207,7 +207,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SiteFacts
     elif part is not None:
         notes["site.installation_part"] = f"Part {part}, as the deal records it"
 
-    facts = SiteFacts(
+    facts = built(
+        SiteFacts,
         recorded=True,
         transaction=site.transaction,
         property_rights=rights,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from screening.facts.sections._chains import fmt
-from screening.facts.sections.base import Section, Tri, fact, or3
+from screening.facts.sections.base import Section, Tri, built, fact, or3
 from screening.model.deal import RestrictedList
 from screening.model.ext.supply import SupplyChain
 from screening.model.reference import References
@@ -43,7 +43,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SupplyFac
     sc: SupplyChain | None = deal.supply_chain
     if sc is None:
         hint = deal.kind == "supply_partnership" and getattr(deal, "arrangement", None) != "license"
-        return SupplyFacts(recorded=None if hint else False), {
+        return built(SupplyFacts, recorded=None if hint else False), {
             "supply.recorded": "no supply_chain block in the deal"
             + ("; a supply partnership moves goods" if hint else "")
         }
@@ -101,7 +101,8 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[SupplyFac
     if summary:
         d["supply.s301_rates"] = f"section301_rates as of {as_of}: {summary}"
     return (
-        SupplyFacts(
+        built(
+            SupplyFacts,
             recorded=True,
             imported=sc.imported_into_us,
             xinjiang_content=xinjiang,
