@@ -333,8 +333,8 @@ def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch
     state: list[tuple[dict[str, str], dict[str, str]]] = []
     real_values = engine._engine_values
 
-    def values(p: Any, view: Any, scope: Any) -> dict[str, str]:
-        written = real_values(p, view, scope)
+    def values(p: Any, view: Any, scope: Any, *tokens: Any) -> dict[str, str]:
+        written = real_values(p, view, scope, *tokens)
         state[:] = [(written, findings)]
         return written
 
