@@ -324,8 +324,8 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
                         continue
                     listed = c if c is not None else scope.listed(b)
                     status = eval_leaf(b, value, scope.references, scope.as_of, listed)
-                else:
-                    status = a(scope)
+                else:  # a nested node of the other kind: its items, stop and start
+                    status = items_status(a, b, c, scope)
                 if status is stop:
                     result = stop
                     break
@@ -339,7 +339,7 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
         return true, false
 
     finding_kind, not_finding, list_kind, at_least = _FINDING, _NOT_FINDING, _LIST, _AT_LEAST
-    range_class, compare, date_class = Range, compare_range, dt.date
+    range_class, compare, date_class, items_status = Range, compare_range, dt.date, _items_status
     return stratum
 
 
@@ -390,8 +390,8 @@ def _items_status(items: tuple[_Item, ...], stop: bool, start: bool, scope: Scop
             else:
                 listed = c if c is not None else scope.listed(b)
                 status = eval_leaf(b, value, scope.references, scope.as_of, listed)
-        else:
-            status = a(scope)
+        else:  # a nested node of the other kind: its items, stop and start
+            status = _items_status(a, b, c, scope)
         if status is stop:
             return stop
         if status is None:
@@ -433,7 +433,8 @@ def _flat_items(cond: All | AnyOf) -> list[_Item]:
         elif type(child) is type(cond):
             out.extend(_flat_items(child))
         else:
-            out.append((_NODE, flat_status_function(child), None, None, ""))
+            stop = not isinstance(child, All)  # as in flat_status_function
+            out.append((_NODE, tuple(_flat_items(child)), stop, not stop, ""))
     return out
 
 

@@ -356,6 +356,8 @@ def _engine_values(
             # A list of strings is its own engine form too (engine_value's str() of each).
             items = ", ".join([encode_basestring(item) for item in value])
             out[path] = f"{plain}[{items}], {keys[2]}{len(value)}"
+        elif cls is dt.date and plain:  # engine_value's YYYYMMDD, written as json_text does
+            out[path] = plain + int.__repr__(value.year * 10000 + value.month * 100 + value.day)
         else:
             engine = engine_value(value)
             if engine is not None:
