@@ -716,9 +716,14 @@ def ruleset_requirements(rs: CompiledRuleset, refine: bool = False) -> Requireme
                 clauses.append(mapped)
         if not clauses:
             return None
-        # Narrow clauses first: they are the likeliest to rule the rule out.
-        out.append(tuple(sorted(clauses, key=lambda c: (len(c), sorted(c)))))
+        # Narrow clauses first: they are the likeliest to rule the rule out; the screening
+        # date's last (most deals are recent enough for most rules).
+        out.append(tuple(sorted(clauses, key=_clause_order)))
     return tuple(out)
+
+
+def _clause_order(clause: Clause) -> tuple[bool, int, list[str]]:
+    return any(t.startswith(ALWAYS_KNOWN) for t in clause), len(clause), sorted(clause)
 
 
 def _token(owner: str, key: str, how: str) -> str:
@@ -732,8 +737,20 @@ def _token(owner: str, key: str, how: str) -> str:
     return f"{owner}{how}" if owner == key == ALWAYS_KNOWN else owner
 
 
-def cannot_match(requirements: Requirements, present: set[str]) -> bool:
-    """Whether every rule of a ruleset fails some clause on a fact with ``present`` tokens."""
+def first_clauses(requirements: Requirements) -> Clause:
+    """Every token of the first clause of every rule: when none is present, every rule fails
+    its first clause (a quick answer for :func:`cannot_match`)."""
+    return frozenset(token for clauses in requirements for token in clauses[0])
+
+
+def cannot_match(
+    requirements: Requirements, present: set[str], first: Clause | None = None
+) -> bool:
+    """Whether every rule of a ruleset fails some clause on a fact with ``present`` tokens.
+
+    ``first``, when given, is :func:`first_clauses` of the requirements."""
+    if first is not None and first.isdisjoint(present):
+        return True
     for clauses in requirements:
         for clause in clauses:
             if clause.isdisjoint(present):

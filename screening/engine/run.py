@@ -31,6 +31,7 @@ from screening.engine.compiler import (
     fact_layout,
     fact_text,
     finding_key,
+    first_clauses,
     holds,
     key_text,
     members,
@@ -182,9 +183,21 @@ class _Plan:
         self.read_order = tuple(self.no_values)
         self.writes = tuple(w for _s, _r, _p, writes in self.section_reads for w in writes)
         self.layouts: dict[str, FactLayout] = {rs.name: fact_layout(rs) for rs in rulesets}
-        # Per stratum, each ruleset's name, fact layout and requirements, looked up once.
-        self.engine_strata: list[tuple[tuple[str, FactLayout, Requirements | None], ...]] = [
-            tuple((rs.name, self.layouts[rs.name], self.requirements[rs.name]) for rs in found)
+        # Per stratum, each ruleset's name, fact layout, requirements and their first clauses
+        # (compiler.first_clauses), looked up once.
+        self.engine_strata: list[
+            tuple[tuple[str, FactLayout, Requirements | None, frozenset[str] | None], ...]
+        ] = [
+            tuple(
+                (
+                    rs.name,
+                    self.layouts[rs.name],
+                    needs,
+                    None if needs is None else first_clauses(needs),
+                )
+                for rs in found
+                for needs in (self.requirements[rs.name],)
+            )
             for found, _rules in self.strata
         ]
         # Per stratum: one function deciding every rule's status (the evaluator), and the
@@ -466,8 +479,8 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     for stratum, rulesets in enumerate(plan.engine_strata):
         fired: set[str] = set()
         refuted: set[str] = set()
-        for name, layout, needs in rulesets:
-            if needs is not None and cannot_match(needs, present):
+        for name, layout, needs, first in rulesets:
+            if needs is not None and cannot_match(needs, present, first):
                 continue  # every rule tests a key the fact lacks or a value it has not
             for action in run(name, fact_text(layout, written, engine_findings)):
                 if action[0] == "+":
@@ -503,16 +516,17 @@ def run_rules_many(
     written = [w for w, _p in read]
     findings: list[dict[str, str]] = [{} for _ in evs]
     present = [p for _w, p in read]  # per deal, as in run_rules
-    for stratum, (rulesets, _checks) in enumerate(plan.strata):
+    for stratum, rulesets in enumerate(plan.engine_strata):
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
-        for rs in rulesets:
-            layout, needs = plan.layouts[rs.name], plan.requirements[rs.name]
+        for name, layout, needs, first in rulesets:
             asserted = [
-                i for i in range(len(evs)) if needs is None or not cannot_match(needs, present[i])
+                i
+                for i in range(len(evs))
+                if needs is None or not cannot_match(needs, present[i], first)
             ]
             texts = [fact_text(layout, written[i], findings[i]) for i in asserted]
-            for i, actions in zip(asserted, _durable.run_many_text(rs.name, texts), strict=True):
+            for i, actions in zip(asserted, _durable.run_many_text(name, texts), strict=True):
                 for action in actions:
                     (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
         for i, ev in enumerate(evs):
