@@ -345,11 +345,13 @@ def _engine_values(
     if len(values) != len(plan.read_order):
         raise EngineError("a section of the fact view returned the wrong number of values")
     out: dict[str, str] = {}
+    read_values = plan.no_values.copy()  # every path unknown, the known set below
     # Known values only (most are unknown), picked out without a Python loop.
     known = compress(
         zip(plan.writes, values, strict=True), map(operator.is_not, values, repeat(None))
     )
     for (path, keys, plain, true, false, is_true, is_false, element), value in known:
+        read_values[path] = value
         cls = value.__class__
         if tokens is not None:
             if is_true:
@@ -375,7 +377,7 @@ def _engine_values(
             engine = engine_value(value)
             if engine is not None:
                 out[path] = members(keys, engine)
-    scope.remember_read(dict(zip(plan.read_order, values, strict=True)))
+    scope.remember_read(read_values)
     return out
 
 
