@@ -28,7 +28,7 @@ from screening.engine.compiler import (
 )
 from screening.engine.evaluate import Scope, status_function, stratum_function
 from screening.facts.derive import derive
-from screening.facts.sections.base import Tri
+from screening.facts.sections.base import AtLeast, Tri
 from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf
 from tests.test_engine_text import _records
 
@@ -254,3 +254,54 @@ def test_a_fixture_screens_the_same_in_a_batch() -> None:
     single = [engine.run_rules(book, v).status for v in views]
     many = [ev.status for ev in engine.run_rules_many(book, views)]
     assert many == single
+
+
+@pytest.mark.parametrize("op", ["contains", "contains any", "contains none", "in", "not in"])
+@pytest.mark.parametrize(
+    "x", [None, [], ["q"], ["r", "s"], ["s"], "q", "s", AtLeast(known=["q"]), AtLeast()]
+)
+def test_literal_list_tests_decide_as_the_closures_do(op: str, x: Any) -> None:
+    """A literal list tested as a set made once gives eval_leaf's status for every value."""
+    if (op in ("in", "not in")) != isinstance(x, str | None):
+        return  # each operator on the values it is written for
+    leaf = Leaf("a.x", op, ("q", "r"), "t", "test")
+    rules: list[tuple[str, Condition, bool]] = [
+        ("r.leaf", leaf, True),
+        ("r.all", All((leaf, _leaf("a.y", "==", True)), "t"), True),
+        ("r.any", AnyOf((All((leaf, leaf), "t"), _leaf("a.y", "==", False)), "t"), True),
+    ]
+    values = {"a.x": x, "a.y": True}
+    expected: dict[str, Tri] = {}
+    reference = Scope(_View(values), expected, None)  # type: ignore[arg-type]
+    for rule_id, cond, _ in rules:
+        expected[rule_id] = status_function(cond)(reference)
+    for pre_read in (True, False):
+        got: dict[str, Tri] = {}
+        scope = Scope(_View(values), got, None)  # type: ignore[arg-type]
+        if pre_read:
+            scope.remember_read(dict(values))
+        stratum_function(rules)(scope)
+        assert got == expected
+
+
+def test_screening_date_tokens_per_slot_are_each_dates() -> None:
+    """The tokens kept per span between the tested dates are those each date passes."""
+    book = load_rulebook()
+    plan = engine._plan(book)
+    assert plan.date_tests
+    view = derive(_records()[0], book.references, dt.date(2024, 6, 1))
+    days = [dt.date(2016, 8, 30) + dt.timedelta(days=n) for n in range(0, 3700, 3)]
+    days += [dt.date(p // 10000, p // 100 % 100, p % 100) for p in plan.date_points]
+    days += [d + dt.timedelta(days=1) for d in days[-len(plan.date_points) :]]
+    for day in days:
+        scope = Scope(
+            view.model_copy(update={"deal": view.deal.model_copy(update={"as_of": day})}),
+            {},
+            book.references,
+        )
+        _written, present = engine._present(plan, scope.view, scope)
+        code = day.year * 10000 + day.month * 100 + day.day
+        expected = {t for t, how in plan.date_tests if holds(how, code)}
+        assert {
+            t for t in present if t.startswith("deal.as_of") and t != "deal.as_of"
+        } == expected, day

@@ -322,8 +322,15 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
                     if value is None:
                         result = None
                         continue
-                    listed = c if c is not None else scope.listed(b)
-                    status = eval_leaf(b, value, scope.references, scope.as_of, listed)
+                    if c.__class__ is frozenset and value.__class__ is list:  # see _flat_items
+                        status = (
+                            c.isdisjoint(value)
+                            if op == "contains none"
+                            else not c.isdisjoint(value)
+                        )
+                    else:
+                        listed = c if c is not None else scope.listed(b)
+                        status = eval_leaf(b, value, scope.references, scope.as_of, listed)
                 else:  # a nested node of the other kind: its items, stop and start
                     status = items_status(a, b, c, scope)
                 if status is stop:
@@ -343,6 +350,7 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
     return stratum
 
 
+_CONTAINS = frozenset({"contains", "contains any", "contains none"})
 GUARD_PATH = "deal.as_of"  # the path of a rule's effective dates (Rule.guarded)
 
 # Item kinds: comparisons first (`==` must be 0), so `kind < _FINDING` tells one.
@@ -387,6 +395,8 @@ def _items_status(items: tuple[_Item, ...], stop: bool, start: bool, scope: Scop
                 value = scope.value(a)
             if value is None:
                 status = None
+            elif c.__class__ is frozenset and value.__class__ is list:  # see _flat_items
+                status = c.isdisjoint(value) if op == "contains none" else not c.isdisjoint(value)
             else:
                 listed = c if c is not None else scope.listed(b)
                 status = eval_leaf(b, value, scope.references, scope.as_of, listed)
@@ -424,10 +434,14 @@ def _flat_items(cond: All | AnyOf) -> list[_Item]:
                 kind = {"==": _EQUAL, ">=": _AT_LEAST}.get(child.op, _COMPARISON)
                 out.append((kind, child.path, _COMPARE[child.op], child.value, child.op))
             else:  # a literal list is the leaf's own (Scope.listed), a reference list is not
-                literal = None
+                literal: Any = None
                 if child.ref is None:
                     literal = child.value if isinstance(child.value, tuple) else (child.value,)
-                out.append((_LIST, child.path, child, literal, ""))
+                    if child.op in _CONTAINS:
+                        # eval_leaf tests a list against set(listed): a set, made once, does
+                        # the same for a list value (the loops test it without a call).
+                        literal = frozenset(literal)
+                out.append((_LIST, child.path, child, literal, child.op))
         elif isinstance(child, FindingRef):
             out.append((_NOT_FINDING if child.negated else _FINDING, child.rule_id, None, None, ""))
         elif type(child) is type(cond):

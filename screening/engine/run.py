@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import compress, repeat
 from json.encoder import encode_basestring
@@ -160,7 +161,13 @@ class _Plan:
                 if t.startswith(ALWAYS_KNOWN) and t != ALWAYS_KNOWN
             )
         )
-        self.date_tokens: dict[Any, tuple[str, ...]] = {}  # per screening date, bounded
+        # The dates the tests compare with, sorted: every date strictly between two of them (or
+        # equal to one) passes the same tests, so the tokens are kept per such slot (at most
+        # twice as many as the dates, plus one).
+        self.date_points: list[int] = sorted(
+            {int(how.lstrip("<>=")) for _t, how in self.date_tests}
+        )
+        self.date_tokens: dict[int, tuple[str, ...]] = {}
         # Per section: its getter, its paths, and per path (path, its keys, and for a path
         # asserted under its own name the member texts of true and false and the key).
         self.section_reads: list[
@@ -391,16 +398,17 @@ def _present(plan: _Plan, view: FactView, scope: Scope) -> tuple[dict[str, str],
     present.update(tokens)
     if plan.date_tests:
         as_of = scope.value(ALWAYS_KNOWN)
-        passed = plan.date_tokens.get(as_of)
-        if passed is None:
-            if as_of.__class__ is dt.date:
-                code = engine_value(as_of)
+        if as_of.__class__ is dt.date:
+            code = as_of.year * 10000 + as_of.month * 100 + as_of.day  # engine_value's
+            points = plan.date_points
+            at = bisect_left(points, code)
+            slot = 2 * at + 1 if at < len(points) and points[at] == code else 2 * at
+            passed = plan.date_tokens.get(slot)
+            if passed is None:
                 passed = tuple(t for t, how in plan.date_tests if holds(how, code))
-            else:  # not a date (never): every test may hold
-                passed = tuple(t for t, _how in plan.date_tests)
-            if len(plan.date_tokens) >= 512:
-                plan.date_tokens.clear()
-            plan.date_tokens[as_of] = passed
+                plan.date_tokens[slot] = passed
+        else:  # not a date (never): every test may hold
+            passed = tuple(t for t, _how in plan.date_tests)
         present.update(passed)
     return written, present
 
