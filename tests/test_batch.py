@@ -85,10 +85,10 @@ def test_a_deal_the_engine_side_refuses_is_refused_alone(monkeypatch: pytest.Mon
     bad = deals[2].investor.name
     real = engine._engine_values
 
-    def refusing(plan: Any, view: Any, scope: Any) -> Any:
+    def refusing(plan: Any, view: Any, scope: Any, *tokens: Any) -> Any:
         if view.investor.name == bad:
             raise DealError.one("$.investor", "invalid-value", "refused for the test")
-        return real(plan, view, scope)
+        return real(plan, view, scope, *tokens)
 
     expected = [screen(d).model_dump_json() for d in deals]
     monkeypatch.setattr(engine, "_engine_values", refusing)

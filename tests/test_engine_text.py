@@ -322,8 +322,8 @@ def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch
     skipped: list[tuple[str, str]] = []
     real = engine.cannot_match
 
-    def recording(needs: Any, present: set[str]) -> bool:
-        out = real(needs, present)
+    def recording(needs: Any, present: set[str], *first: Any) -> bool:
+        out = real(needs, present, *first)
         if out:
             name = next(n for n, r in plan.requirements.items() if r is needs)
             # The fact as it would have been written (the findings decided so far).
@@ -333,8 +333,8 @@ def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch
     state: list[tuple[dict[str, str], dict[str, str]]] = []
     real_values = engine._engine_values
 
-    def values(p: Any, view: Any, scope: Any) -> dict[str, str]:
-        written = real_values(p, view, scope)
+    def values(p: Any, view: Any, scope: Any, *tokens: Any) -> dict[str, str]:
+        written = real_values(p, view, scope, *tokens)
         state[:] = [(written, findings)]
         return written
 

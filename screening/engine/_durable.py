@@ -166,14 +166,8 @@ def _assert(ruleset: str, text: str, sid: str, many: bool) -> list[str]:
             code, state = _core.assert_facts(handle, text)
         else:
             code, state = _core.assert_fact(handle, text)
-        if code == 1:
-            # Every registered ruleset has the sentinel rule, so this cannot be "no rule
-            # matched"; it means a fact was not a deal fact.
-            raise EngineError(f"durable-rules did not handle the fact in {ruleset}")
-        if code == 2:
-            raise EngineError(f"durable-rules saw a fact of session {sid} as already asserted")
         if code != 0:
-            raise EngineError(f"durable-rules answered {code} asserting into {ruleset}")
+            _refused(code, ruleset, sid)
         started = _core.start_action_for_state(handle, state)
         message: str | None = started[1] if started else None
         fail_on = _FAIL_ON[0]
@@ -215,14 +209,17 @@ def run_text(ruleset: str, body: str) -> list[str]:
 
 
 def _run(ruleset: str, text: str, sid: str) -> list[str]:
+    """Assert one fact into session ``sid``; the actions that ran, the sentinel's left out
+    (each message's rule read as :func:`_rule_name` reads it, written out: the same check)."""
+    fired: list[str] = []
+    sentinels = 0
     with _LOCK:
         messages = _assert(ruleset, text, sid, False)
-        rs = _RULESETS[ruleset]
-        actions = rs.actions
-        fired: list[str] = []
-        sentinels = 0
+        actions = _RULESETS[ruleset].actions
         for m in messages:
-            action = actions[_rule_name(m, rs, ruleset)]
+            action = actions.get(m[2 : m.find('"', 2)]) if m.startswith('{"') else None
+            if action is None:
+                raise EngineError(f"durable-rules started an unknown action in {ruleset}: {m[:80]}")
             if action == SENTINEL:
                 sentinels += 1
             else:
@@ -230,6 +227,17 @@ def _run(ruleset: str, text: str, sid: str) -> list[str]:
     if sentinels != 1:
         raise EngineError(f"the sentinel rule of {ruleset} did not run")
     return fired
+
+
+def _refused(code: int, ruleset: str, sid: str) -> None:
+    """Raise the error for a result code of an assertion other than 0 (see :func:`_assert`)."""
+    if code == 1:
+        # Every registered ruleset has the sentinel rule, so this cannot be "no rule matched";
+        # it means a fact was not a deal fact.
+        raise EngineError(f"durable-rules did not handle the fact in {ruleset}")
+    if code == 2:
+        raise EngineError(f"durable-rules saw a fact of session {sid} as already asserted")
+    raise EngineError(f"durable-rules answered {code} asserting into {ruleset}")
 
 
 def run_many(ruleset: str, facts: Sequence[dict[str, Any]]) -> list[list[str]]:

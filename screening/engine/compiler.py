@@ -569,14 +569,15 @@ def fact_text(layout: FactLayout, written: Mapping[str, str], findings: Mapping[
     ``findings`` the member of each finding the engine decided (``"key": true``)."""
     sections, finding_ids = layout
     out = ['{"t": "deal"']
+    get = written.get
     for opening, paths in sections:
-        found = [written[p] for p in paths if p in written]
+        found = [m for m in map(get, paths) if m is not None]
         if found:
             if "" in found:
                 found = [m for m in found if m]
             out.append(f"{opening}{', '.join(found)}}}")
     if finding_ids:
-        decided = [findings[f] for f in finding_ids if f in findings]
+        decided = [m for m in map(findings.get, finding_ids) if m is not None]
         out.append(f'"findings": {{{", ".join(decided)}}}')
     return ", ".join(out)
 
@@ -594,9 +595,14 @@ ALWAYS_KNOWN = "deal.as_of"  # the screening date: every fact carries it
 _TESTS = frozenset({"$neq", "$lt", "$lte", "$gt", "$gte", "$ex", "$iany", "$iall"})
 
 
-def requirement(expr: Any) -> tuple[Clause, ...]:
+def requirement(expr: Any, refine: bool = False) -> tuple[Clause, ...]:
     """The clauses a fact must satisfy for a compiled expression to match it (see above);
-    keys are dotted from the fact's root. No clause: the expression may match anything."""
+    keys are dotted from the fact's root. No clause: the expression may match anything.
+
+    With ``refine``, a test that also needs a value says which (see :func:`refinement`): its
+    atom is the key, a tab, and the refinement (``a.x\t=T``); a refined atom is always a
+    stronger requirement than its bare key, and may be weakened back to it.
+    """
     if not isinstance(expr, dict) or len(expr) != 1:
         return ()  # not a form the compiler writes: assume nothing
     ((key, value),) = expr.items()
@@ -605,7 +611,7 @@ def requirement(expr: Any) -> tuple[Clause, ...]:
             return ()
         clauses: list[Clause] = []
         for part in value:
-            for clause in requirement(part):
+            for clause in requirement(part, refine):
                 if clause not in clauses:
                     clauses.append(clause)
         return tuple(clauses)
@@ -614,7 +620,7 @@ def requirement(expr: Any) -> tuple[Clause, ...]:
             return ()
         keys: set[str] = set()
         for part in value:
-            alternative = requirement(part)
+            alternative = requirement(part, refine)
             if not alternative:
                 return ()  # this alternative may match anything
             keys.update(alternative[0])  # it needs one key of its first clause at least
@@ -622,20 +628,69 @@ def requirement(expr: Any) -> tuple[Clause, ...]:
     if key in _TESTS:
         if not isinstance(value, dict) or len(value) != 1:
             return ()
-        return (frozenset(value),)
+        ((tested, literal),) = value.items()
+        how = refinement(key, literal) if refine else ""
+        return (frozenset({f"{tested}\t{how}" if how else tested}),)
     if key.startswith("$"):
         return ()  # an operator the compiler does not write: assume nothing
-    return (frozenset({key}),)
+    how = refinement("==", value) if refine else ""
+    return (frozenset({f"{key}\t{how}" if how else key}),)
+
+
+# Refined presence tokens. durable-rules matches `{k: true}` only on a fact whose `k` is true,
+# `{"$neq": {k: true}}` only on one whose `k` is present and not true, `$iany` only on a list
+# with an element, and compares integers exactly, so a test of a boolean literal needs "k is
+# true" (`=T`) or "k is false" (`=F`), a list test `$iany` "k has an element" (`=+`), and a
+# comparison of an integer needs it to hold (`<20240623`). A fact's tokens (run.py): the bare
+# key of every known path, `=T`/`=F` from a boolean value (both from a value that is not a
+# boolean), `=+` from a value that is not an empty list, each comparison that holds of the
+# screening date (the one integer every fact has), and `=T`/`=F` of each finding the engine
+# decided true/false. tests/test_engine_text.py checks each premise against the core.
+_REFINED_ORDER = {"$lt": "<", "$lte": "<=", "$gt": ">", "$gte": ">="}
+
+
+def refinement(test: str, literal: Any) -> str:
+    """What a test (``==`` for a plain key test) needs of its key's value beyond presence:
+    ``=T``/``=F`` for a boolean, ``=+`` for a list test that needs an element (``$iany``),
+    ``<N``/``<=N``/``>N``/``>=N`` for an integer order; else ""."""
+    if test == "$iany":
+        return "=+"
+    if literal.__class__ is bool:
+        if test == "==":
+            return "=T" if literal else "=F"
+        if test == "$neq":
+            return "=F" if literal else "=T"
+        return ""
+    if literal.__class__ is int and test in _REFINED_ORDER:
+        return f"{_REFINED_ORDER[test]}{literal}"
+    return ""
+
+
+def holds(how: str, value: int) -> bool:
+    """Whether an integer order refinement (``<N``, ``>=N``, ...) holds of a value."""
+    if how.startswith("<="):
+        return value <= int(how[2:])
+    if how.startswith(">="):
+        return value >= int(how[2:])
+    if how.startswith("<"):
+        return value < int(how[1:])
+    if how.startswith(">"):
+        return value > int(how[1:])
+    raise ValueError(f"not an order refinement: {how}")
 
 
 Requirements = tuple[tuple[Clause, ...], ...]
 """Per rule of a ruleset, its clauses over presence tokens (see :func:`ruleset_requirements`)."""
 
 
-def ruleset_requirements(rs: CompiledRuleset) -> Requirements | None:
+def ruleset_requirements(rs: CompiledRuleset, refine: bool = False) -> Requirements | None:
     """Each rule's requirement over presence tokens: a fact path of the view for the keys its
     value is asserted under, ``?<rule id>`` for a finding. None when some rule may match any
-    fact (the fact is then always asserted)."""
+    fact (the fact is then always asserted).
+
+    With ``refine``, a test of a value says which where it can (see :func:`refinement`): the
+    token of a plain path or a finding is followed by its refinement (``deal.x=T``,
+    ``deal.as_of>=20240623``, ``?<rule id>=F``); a test of another key stays its path."""
     owners: dict[str, set[str]] = {}
     for path, section, name in rs.fields:
         for suffix in ("", "__n", "__lo", "__hi", "__partial"):
@@ -650,23 +705,52 @@ def ruleset_requirements(rs: CompiledRuleset) -> Requirements | None:
         if not isinstance(conditions, list) or len(conditions) != 1:
             return None
         clauses: list[Clause] = []
-        for clause in requirement(conditions[0].get("m")):
-            if not clause <= tokens.keys():
+        for clause in requirement(conditions[0].get("m"), refine):
+            atoms = [atom.partition("\t") for atom in clause]
+            if not all(key in tokens for key, _tab, _how in atoms):
                 continue  # a key no fact of this ruleset carries (or `t`): no requirement
-            mapped = frozenset(tokens[k] for k in clause)
+            mapped = frozenset(_token(tokens[key], key, how) for key, _tab, how in atoms)
             if ALWAYS_KNOWN in mapped:
                 continue  # always present: dropping a clause only ever asserts more
             if mapped not in clauses:
                 clauses.append(mapped)
         if not clauses:
             return None
-        # Narrow clauses first: they are the likeliest to rule the rule out.
-        out.append(tuple(sorted(clauses, key=lambda c: (len(c), sorted(c)))))
+        # Narrow clauses first: they are the likeliest to rule the rule out; the screening
+        # date's last (most deals are recent enough for most rules).
+        out.append(tuple(sorted(clauses, key=_clause_order)))
     return tuple(out)
 
 
-def cannot_match(requirements: Requirements, present: set[str]) -> bool:
-    """Whether every rule of a ruleset fails some clause on a fact with ``present`` tokens."""
+def _clause_order(clause: Clause) -> tuple[bool, int, list[str]]:
+    return any(t.startswith(ALWAYS_KNOWN) for t in clause), len(clause), sorted(clause)
+
+
+def _token(owner: str, key: str, how: str) -> str:
+    """The presence token of a refined atom: ``=T``/``=F`` applies to a path asserted under its
+    own name (the key is the path) and to a finding (``?id``), an order to the screening date
+    only; else the bare owner (a weaker requirement)."""
+    if not how:
+        return owner
+    if how[0] == "=":
+        return f"{owner}{how}" if owner == key or owner[0] == "?" else owner
+    return f"{owner}{how}" if owner == key == ALWAYS_KNOWN else owner
+
+
+def first_clauses(requirements: Requirements) -> Clause:
+    """Every token of the first clause of every rule: when none is present, every rule fails
+    its first clause (a quick answer for :func:`cannot_match`)."""
+    return frozenset(token for clauses in requirements for token in clauses[0])
+
+
+def cannot_match(
+    requirements: Requirements, present: set[str], first: Clause | None = None
+) -> bool:
+    """Whether every rule of a ruleset fails some clause on a fact with ``present`` tokens.
+
+    ``first``, when given, is :func:`first_clauses` of the requirements."""
+    if first is not None and first.isdisjoint(present):
+        return True
     for clauses in requirements:
         for clause in clauses:
             if clause.isdisjoint(present):

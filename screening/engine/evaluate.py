@@ -246,19 +246,98 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
     true and the wanted ids that are false: :func:`status_function` for every rule, each
     condition flattened as in :func:`flat_status_function` (:func:`_items_status`).
     """
-    plan: list[tuple[str, tuple[_Item, ...], bool, bool, bool]] = []
+    plan: list[tuple[str, tuple[_Item, ...], bool, bool, bool, Any, Any, tuple[_Item, ...]]] = []
     for rule_id, cond, wants_false in rules:
         top = cond if isinstance(cond, All | AnyOf) else All((cond,), "")  # the same status
         stop = not isinstance(top, All)
-        plan.append((rule_id, tuple(_flat_items(top)), stop, not stop, wants_false))
+        items = tuple(_flat_items(top))
+        # An `all` opening with its effective dates (Rule.guarded): on a screening date that
+        # is a date, the leading `as_of >= since` and `as_of < until` decide at once when one
+        # fails (no later item is tested) and add nothing when both hold.
+        since = until = None
+        guards = 0
+        if not stop:
+            for kind, path, _fn, literal, op in items[:2]:
+                if path != GUARD_PATH or literal.__class__ is not dt.date:
+                    break
+                if op == ">=" and kind == _AT_LEAST and since is None and until is None:
+                    since = literal
+                elif op == "<" and kind == _COMPARISON and until is None:
+                    until = literal
+                else:
+                    break
+                guards += 1
+        plan.append((rule_id, items, stop, not stop, wants_false, since, until, items[guards:]))
     program = tuple(plan)
 
     def stratum(scope: Scope) -> tuple[list[str], list[str]]:
+        # _items_status for each rule, written out here (one call fewer per rule) with the
+        # module's names bound locally; the same tests in the same order.
         statuses = scope.findings
+        values = scope._values
+        value_of = scope.value
         true: list[str] = []
         false: list[str] = []
-        for rule_id, items, stop, start, wants_false in program:
-            result = _items_status(items, stop, start, scope)
+        status: Tri
+        as_of = values.get(GUARD_PATH)
+        if as_of.__class__ is not date_class:
+            as_of = None  # not read yet, or not a date: every item tested as it stands
+        for rule_id, items, stop, start, wants_false, since, until, tail in program:
+            result: Tri = start
+            if as_of is not None and (since is not None or until is not None):
+                if (since is not None and as_of < since) or (until is not None and as_of >= until):
+                    statuses[rule_id] = False
+                    if wants_false:
+                        false.append(rule_id)
+                    continue
+                items = tail
+            for kind, a, b, c, op in items:
+                if kind < finding_kind:  # a comparison: the same test as compare_status
+                    try:
+                        value = values[a]
+                    except KeyError:
+                        value = value_of(a)
+                    if value is None:
+                        result = None
+                        continue
+                    if value.__class__ is range_class:
+                        status = compare(value, op, c)
+                    elif not kind:  # ==
+                        status = True if value == c else False  # noqa: SIM210 - bool()
+                    elif kind == at_least:
+                        status = True if value >= c else False  # noqa: SIM210 - bool()
+                    else:
+                        status = bool(b(value, c))
+                elif kind == finding_kind:
+                    status = statuses.get(a)
+                elif kind == not_finding:
+                    status = statuses.get(a)
+                    if status is not None:
+                        status = not status
+                elif kind == list_kind:  # the same test as leaf_status
+                    try:
+                        value = values[a]
+                    except KeyError:
+                        value = value_of(a)
+                    if value is None:
+                        result = None
+                        continue
+                    if c.__class__ is frozenset and value.__class__ is list:  # see _flat_items
+                        status = (
+                            c.isdisjoint(value)
+                            if op == "contains none"
+                            else not c.isdisjoint(value)
+                        )
+                    else:
+                        listed = c if c is not None else scope.listed(b)
+                        status = eval_leaf(b, value, scope.references, scope.as_of, listed)
+                else:  # a nested node of the other kind: its items, stop and start
+                    status = items_status(a, b, c, scope)
+                if status is stop:
+                    result = stop
+                    break
+                if status is None:
+                    result = None
             statuses[rule_id] = result
             if result is True:
                 true.append(rule_id)
@@ -266,8 +345,13 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
                 false.append(rule_id)
         return true, false
 
+    finding_kind, not_finding, list_kind, at_least = _FINDING, _NOT_FINDING, _LIST, _AT_LEAST
+    range_class, compare, date_class, items_status = Range, compare_range, dt.date, _items_status
     return stratum
 
+
+_CONTAINS = frozenset({"contains", "contains any", "contains none"})
+GUARD_PATH = "deal.as_of"  # the path of a rule's effective dates (Rule.guarded)
 
 # Item kinds: comparisons first (`==` must be 0), so `kind < _FINDING` tells one.
 _EQUAL, _AT_LEAST, _COMPARISON, _FINDING, _NOT_FINDING, _LIST, _NODE = range(7)
@@ -305,13 +389,19 @@ def _items_status(items: tuple[_Item, ...], stop: bool, start: bool, scope: Scop
             if status is not None:
                 status = not status
         elif kind == _LIST:  # the same test as leaf_status
-            value = scope.value(a)
+            try:
+                value = values[a]
+            except KeyError:
+                value = scope.value(a)
             if value is None:
                 status = None
+            elif c.__class__ is frozenset and value.__class__ is list:  # see _flat_items
+                status = c.isdisjoint(value) if op == "contains none" else not c.isdisjoint(value)
             else:
-                status = eval_leaf(b, value, scope.references, scope.as_of, scope.listed(b))
-        else:
-            status = a(scope)
+                listed = c if c is not None else scope.listed(b)
+                status = eval_leaf(b, value, scope.references, scope.as_of, listed)
+        else:  # a nested node of the other kind: its items, stop and start
+            status = _items_status(a, b, c, scope)
         if status is stop:
             return stop
         if status is None:
@@ -343,14 +433,22 @@ def _flat_items(cond: All | AnyOf) -> list[_Item]:
             if child.op in _COMPARE:
                 kind = {"==": _EQUAL, ">=": _AT_LEAST}.get(child.op, _COMPARISON)
                 out.append((kind, child.path, _COMPARE[child.op], child.value, child.op))
-            else:
-                out.append((_LIST, child.path, child, None, ""))
+            else:  # a literal list is the leaf's own (Scope.listed), a reference list is not
+                literal: Any = None
+                if child.ref is None:
+                    literal = child.value if isinstance(child.value, tuple) else (child.value,)
+                    if child.op in _CONTAINS:
+                        # eval_leaf tests a list against set(listed): a set, made once, does
+                        # the same for a list value (the loops test it without a call).
+                        literal = frozenset(literal)
+                out.append((_LIST, child.path, child, literal, child.op))
         elif isinstance(child, FindingRef):
             out.append((_NOT_FINDING if child.negated else _FINDING, child.rule_id, None, None, ""))
         elif type(child) is type(cond):
             out.extend(_flat_items(child))
         else:
-            out.append((_NODE, flat_status_function(child), None, None, ""))
+            stop = not isinstance(child, All)  # as in flat_status_function
+            out.append((_NODE, tuple(_flat_items(child)), stop, not stop, ""))
     return out
 
 

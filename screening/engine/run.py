@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from itertools import compress, repeat
@@ -20,6 +21,7 @@ from typing import Any
 from screening._version import __version__
 from screening.engine import _durable, consortium
 from screening.engine.compiler import (
+    ALWAYS_KNOWN,
     PLAIN,
     CompiledRuleset,
     FactLayout,
@@ -31,6 +33,8 @@ from screening.engine.compiler import (
     fact_layout,
     fact_text,
     finding_key,
+    first_clauses,
+    holds,
     key_text,
     members,
     path_keys,
@@ -137,6 +141,36 @@ class _Plan:
         for rs in rulesets:
             for path, _section, name in rs.fields:
                 keys[path] = path_keys(path, name, rs.ranged, rs.partial)
+        # What a fact must carry for some rule of the ruleset to match it (None: anything may),
+        # over refined presence tokens (compiler.refinement).
+        self.requirements: dict[str, Requirements | None] = {
+            rs.name: ruleset_requirements(rs, refine=True) for rs in rulesets
+        }
+        tokens = {
+            token
+            for needs in self.requirements.values()
+            for rule in needs or ()
+            for clause in rule
+            for token in clause
+        }
+        # Paths some requirement reads the boolean value of (`=T`/`=F` tokens), and the order
+        # tests of the screening date (each token with its refinement).
+        valued = {t[:-2] for t in tokens if t[-2:] in ("=T", "=F") and t[0] != "?"}
+        listed = {t[:-2] for t in tokens if t[-2:] == "=+"}
+        self.date_tests: tuple[tuple[str, str], ...] = tuple(
+            sorted(
+                (t, t[len(ALWAYS_KNOWN) :])
+                for t in tokens
+                if t.startswith(ALWAYS_KNOWN) and t != ALWAYS_KNOWN
+            )
+        )
+        # The dates the tests compare with, sorted: every date strictly between two of them (or
+        # equal to one) passes the same tests, so the tokens are kept per such slot (at most
+        # twice as many as the dates, plus one).
+        self.date_points: list[int] = sorted(
+            {int(how.lstrip("<>=")) for _t, how in self.date_tests}
+        )
+        self.date_tokens: dict[int, tuple[str, ...]] = {}
         # Per section: its getter, its paths, and per path (path, its keys, and for a path
         # asserted under its own name the member texts of true and false and the key).
         self.section_reads: list[
@@ -146,18 +180,36 @@ class _Plan:
                 section,
                 _getter([p.split(".", 1)[1] for p in paths]),
                 tuple(paths),
-                tuple(_path_write(p, keys[p]) for p in paths),
+                tuple(_path_write(p, keys[p], p in valued, p in listed) for p in paths),
             )
             for section, paths in groups.items()
         ]
         self.no_values: dict[str, Any] = dict.fromkeys(
             path for _section, _read, paths, _writes in self.section_reads for path in paths
         )
+        # The same, read in one pass: each section's getter, then every path and its write in
+        # the order the getters return their values.
+        self.getters = tuple((section, read) for section, read, _p, _w in self.section_reads)
+        self.read_order = tuple(self.no_values)
+        self.writes = tuple(w for _s, _r, _p, writes in self.section_reads for w in writes)
         self.layouts: dict[str, FactLayout] = {rs.name: fact_layout(rs) for rs in rulesets}
-        # What a fact must carry for some rule of the ruleset to match it (None: anything may).
-        self.requirements: dict[str, Requirements | None] = {
-            rs.name: ruleset_requirements(rs) for rs in rulesets
-        }
+        # Per stratum, each ruleset's name, fact layout, requirements and their first clauses
+        # (compiler.first_clauses), looked up once.
+        self.engine_strata: list[
+            tuple[tuple[str, FactLayout, Requirements | None, frozenset[str] | None], ...]
+        ] = [
+            tuple(
+                (
+                    rs.name,
+                    self.layouts[rs.name],
+                    needs,
+                    None if needs is None else first_clauses(needs),
+                )
+                for rs in found
+                for needs in (self.requirements[rs.name],)
+            )
+            for found, _rules in self.strata
+        ]
         # Per stratum: one function deciding every rule's status (the evaluator), and the
         # engine's view of each finding as fact text for the strata above.
         self.programs: list[StratumFn] = [
@@ -166,12 +218,15 @@ class _Plan:
             )
             for _rulesets, rules in self.strata
         ]
-        # Per finding: its member in a fact when true, when false, and its presence token.
-        self.finding_text: dict[str, tuple[str, str, str]] = {
+        # Per finding: its member in a fact when true, when false, its presence token, and its
+        # tokens when true and when false.
+        self.finding_text: dict[str, tuple[str, str, str, str, str]] = {
             rule.id: (
                 f"{key_text(finding_key(rule.id))}true",
                 f"{key_text(finding_key(rule.id))}false",
                 f"?{rule.id}",
+                f"?{rule.id}=T",
+                f"?{rule.id}=F",
             )
             for rule in book.rules.values()
             if rule.kind == "finding"
@@ -261,20 +316,32 @@ class Evaluation:
         self.unknown: dict[str, frozenset[str]] = {}  # unknown_facts, per rule
 
 
-_PathWrite = tuple[str, PathKeys, str, str, str]
+_PathWrite = tuple[str, PathKeys, str, str, str, str, str, str]
 
 
-def _path_write(path: str, keys: PathKeys) -> _PathWrite:
+def _path_write(
+    path: str, keys: PathKeys, valued: bool = False, listed: bool = False
+) -> _PathWrite:
     """(path, keys, and for a path asserted under its own name: the key, and its members for
-    true and for false; else three empty strings)."""
+    true and for false, else three empty strings; then, for a path whose boolean value some
+    requirement reads, its tokens when true and when false, else two empty strings; then for
+    a path some requirement needs an element of, its token when it has one, else "")."""
+    tokens = (f"{path}=T", f"{path}=F") if valued else ("", "")
+    element = f"{path}=+" if listed else ""
     if keys[0] != PLAIN:
-        return path, keys, "", "", ""
-    return path, keys, keys[1], f"{keys[1]}true", f"{keys[1]}false"
+        return path, keys, "", "", "", *tokens, element
+    return path, keys, keys[1], f"{keys[1]}true", f"{keys[1]}false", *tokens, element
 
 
-def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, str]:
+def _engine_values(
+    plan: _Plan, view: FactView, scope: Scope, tokens: list[str] | None = None
+) -> dict[str, str]:
     """The JSON members of every known fact path the rulesets read (see
-    :func:`~screening.engine.compiler.members`); the scope remembers the raw values."""
+    :func:`~screening.engine.compiler.members`); the scope remembers the raw values.
+
+    ``tokens``, when given, gains the value tokens of the known paths (``=T`` of a true
+    boolean, ``=F`` of a false one, both of any other value; ``=+`` of a value that is not an
+    empty list: see :func:`~screening.engine.compiler.refinement`)."""
     sections: dict[str, Any] = {
         "deal": view.deal,
         "investor": view.investor,
@@ -282,31 +349,71 @@ def _engine_values(plan: _Plan, view: FactView, scope: Scope) -> dict[str, str]:
         "rights": view.rights,
         **view.extra,
     }
+    values: list[Any] = []
+    for section, read in plan.getters:
+        values += read(sections[section])
+    if len(values) != len(plan.read_order):
+        raise EngineError("a section of the fact view returned the wrong number of values")
     out: dict[str, str] = {}
-    read_values = plan.no_values.copy()  # every path, each overwritten below (no resizing)
-    is_not = operator.is_not
-    for section, read, paths, writes in plan.section_reads:
-        values = read(sections[section])
-        read_values.update(zip(paths, values, strict=True))
-        # Known values only (most are unknown), picked out without a Python loop.
-        known = compress(zip(writes, values, strict=True), map(is_not, values, repeat(None)))
-        for (path, keys, plain, true, false), value in known:
-            cls = value.__class__
-            # Booleans and strings are their own engine form (the common case).
-            if cls is bool and plain:
-                out[path] = true if value else false
-            elif cls is str and plain:
-                out[path] = plain + encode_basestring(value)
-            elif cls is list and plain and all(item.__class__ is str for item in value):
-                # A list of strings is its own engine form too (engine_value's str() of each).
-                items = ", ".join([encode_basestring(item) for item in value])
-                out[path] = f"{plain}[{items}], {keys[2]}{len(value)}"
-            else:
-                engine = engine_value(value)
-                if engine is not None:
-                    out[path] = members(keys, engine)
+    read_values = plan.no_values.copy()  # every path unknown, the known set below
+    # Known values only (most are unknown), picked out without a Python loop.
+    known = compress(
+        zip(plan.writes, values, strict=True), map(operator.is_not, values, repeat(None))
+    )
+    for (path, keys, plain, true, false, is_true, is_false, element), value in known:
+        read_values[path] = value
+        cls = value.__class__
+        if tokens is not None:
+            if is_true:
+                if cls is not bool:
+                    tokens.append(is_true)
+                    tokens.append(is_false)
+                else:
+                    tokens.append(is_true if value else is_false)
+            if element and (value if cls is list else value.known if cls is AtLeast else True):
+                tokens.append(element)
+        # Booleans and strings are their own engine form (the common case).
+        if cls is bool and plain:
+            out[path] = true if value else false
+        elif cls is str and plain:
+            out[path] = plain + encode_basestring(value)
+        elif cls is list and plain and all(item.__class__ is str for item in value):
+            # A list of strings is its own engine form too (engine_value's str() of each).
+            items = ", ".join([encode_basestring(item) for item in value])
+            out[path] = f"{plain}[{items}], {keys[2]}{len(value)}"
+        elif cls is dt.date and plain:  # engine_value's YYYYMMDD, written as json_text does
+            out[path] = plain + int.__repr__(value.year * 10000 + value.month * 100 + value.day)
+        else:
+            engine = engine_value(value)
+            if engine is not None:
+                out[path] = members(keys, engine)
     scope.remember_read(read_values)
     return out
+
+
+def _present(plan: _Plan, view: FactView, scope: Scope) -> tuple[dict[str, str], set[str]]:
+    """:func:`_engine_values`, and the presence tokens of the deal's facts: every known path,
+    its value tokens, and the order tests its screening date passes (see
+    :func:`~screening.engine.compiler.ruleset_requirements`)."""
+    tokens: list[str] = []
+    written = _engine_values(plan, view, scope, tokens)
+    present = set(written)
+    present.update(tokens)
+    if plan.date_tests:
+        as_of = scope.value(ALWAYS_KNOWN)
+        if as_of.__class__ is dt.date:
+            code = as_of.year * 10000 + as_of.month * 100 + as_of.day  # engine_value's
+            points = plan.date_points
+            at = bisect_left(points, code)
+            slot = 2 * at + 1 if at < len(points) and points[at] == code else 2 * at
+            passed = plan.date_tokens.get(slot)
+            if passed is None:
+                passed = tuple(t for t, how in plan.date_tests if holds(how, code))
+                plan.date_tokens[slot] = passed
+        else:  # not a date (never): every test may hold
+            passed = tuple(t for t, _how in plan.date_tests)
+        present.update(passed)
+    return written, present
 
 
 def _getter(names: list[str]) -> Callable[[Any], tuple[Any, ...]]:
@@ -345,6 +452,7 @@ def _decide(
             if text is not None:
                 engine_findings[rule_id] = text[member]
                 present.add(text[2])
+                present.add(text[3 + member])
 
 
 def _disagreement(
@@ -378,20 +486,20 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     """Run every stratum through durable-rules and the evaluator; they must agree."""
     ev = Evaluation(book, view)
     plan = _plan(book)
-    written = _engine_values(plan, view, ev.scope)
+    written, present = _present(plan, view, ev.scope)  # see compiler.ruleset_requirements
     engine_findings: dict[str, str] = {}
-    layouts, requirements = plan.layouts, plan.requirements
-    present = set(written)  # presence tokens (see compiler.ruleset_requirements)
     run = _durable.run_text
-    for stratum, (rulesets, _checks) in enumerate(plan.strata):
+    for stratum, rulesets in enumerate(plan.engine_strata):
         fired: set[str] = set()
         refuted: set[str] = set()
-        for rs in rulesets:
-            needs = requirements[rs.name]
-            if needs is not None and cannot_match(needs, present):
-                continue  # the fact lacks a key every rule tests: the engine would fire none
-            for action in run(rs.name, fact_text(layouts[rs.name], written, engine_findings)):
-                (fired if action[0] == "+" else refuted).add(action[1:])
+        for name, layout, needs, first in rulesets:
+            if needs is not None and cannot_match(needs, present, first):
+                continue  # every rule tests a key the fact lacks or a value it has not
+            for action in run(name, fact_text(layout, written, engine_findings)):
+                if action[0] == "+":
+                    fired.add(action[1:])
+                else:
+                    refuted.add(action[1:])
         _decide(ev, stratum, fired, refuted, engine_findings, check, present)
     return ev
 
@@ -417,19 +525,21 @@ def run_rules_many(
     them (strata in lock-step), the same statuses and the same cross-check for each deal."""
     plan = _plan(book)
     evs = [Evaluation(book, view) for view in views]
-    written = [_engine_values(plan, ev.view, ev.scope) for ev in evs]
+    read = [_present(plan, ev.view, ev.scope) for ev in evs]
+    written = [w for w, _p in read]
     findings: list[dict[str, str]] = [{} for _ in evs]
-    present = [set(w) for w in written]  # per deal, as in run_rules
-    for stratum, (rulesets, _checks) in enumerate(plan.strata):
+    present = [p for _w, p in read]  # per deal, as in run_rules
+    for stratum, rulesets in enumerate(plan.engine_strata):
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
-        for rs in rulesets:
-            layout, needs = plan.layouts[rs.name], plan.requirements[rs.name]
+        for name, layout, needs, first in rulesets:
             asserted = [
-                i for i in range(len(evs)) if needs is None or not cannot_match(needs, present[i])
+                i
+                for i in range(len(evs))
+                if needs is None or not cannot_match(needs, present[i], first)
             ]
             texts = [fact_text(layout, written[i], findings[i]) for i in asserted]
-            for i, actions in zip(asserted, _durable.run_many_text(rs.name, texts), strict=True):
+            for i, actions in zip(asserted, _durable.run_many_text(name, texts), strict=True):
                 for action in actions:
                     (fired[i] if action[0] == "+" else refuted[i]).add(action[1:])
         for i, ev in enumerate(evs):
