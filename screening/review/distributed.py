@@ -279,7 +279,7 @@ def decode(line: str) -> Item | Recorded:
             provisional=m[9],
             regimes=tuple((a, b) for a, b in m[10]),
             reasons=tuple(m[11]),
-            result_json=fields[2],
+            result_text=fields[2],
             deal_json=fields[3] or None,
             ceiling=m[12],
             regime_ceilings=tuple((a, b) for a, b in m[13]),
