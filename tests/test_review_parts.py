@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from screening.review.bulk import (
     Invalid,
     Options,
     PartText,
+    Recorded,
     ResultWriter,
     Reviewed,
     Summary,
@@ -76,11 +78,21 @@ def test_workers_leave_results_in_parts_and_the_review_removes_them(
     deals: Path, private_tmp: Path
 ) -> None:
     one, two = _Texts(), _Texts()
-    run_review([deals], one, options=Options(workers=1))
-    run_review([deals], two, options=Options(workers=2))
+    sunk: dict[int, list[str]] = {1: [], 2: []}
+    for workers, report in ((1, one), (2, two)):
+        run_review(
+            [deals],
+            report,
+            options=Options(workers=workers),
+            sink=lambda deal, result, n=workers: sunk[n].append(
+                deal.model_dump_json() + result.model_dump_json()
+            ),
+        )
     assert set(one.kinds) == {str}
     assert set(two.kinds) == {PartText}
     assert two.texts == one.texts
+    assert sunk[2] == sunk[1]  # what the audit store records
+    assert len(sunk[1]) == 150
     assert len(one.texts) == 150
     assert list(private_tmp.glob("dealscreen-review-*")) == []
     assert bulk._PART_FDS == {}
@@ -93,15 +105,15 @@ def _report_bytes(kind: str, fmt: str, deals: Path, workers: int, tmp_path: Path
     path = tmp_path / f"{kind}-{fmt}-{workers}"
     if kind == "file":  # a UTF-8 file: copied by the kernel
         with path.open("w", encoding="utf-8", newline="") as fh:
-            run_review([deals], make(fh), options=options)  # type: ignore[abstract]
+            run_review([deals], make(fh), options=options)
         return path.read_bytes()
     if kind == "latin-1":  # another encoding: written as text, as before
         with path.open("w", encoding="latin-1", errors="replace", newline="") as fh:
-            run_review([deals], make(fh), options=options)  # type: ignore[abstract]
+            run_review([deals], make(fh), options=options)
         return path.read_bytes()
     if kind == "text":  # no descriptor at all
         buffer = io.StringIO()
-        run_review([deals], make(buffer), options=options)  # type: ignore[abstract]
+        run_review([deals], make(buffer), options=options)
         return buffer.getvalue().encode("utf-8")
     assert kind == "pipe"  # a pipe, read by a thread
     read, write = os.pipe()
@@ -114,7 +126,7 @@ def _report_bytes(kind: str, fmt: str, deals: Path, workers: int, tmp_path: Path
     reader = threading.Thread(target=drain)
     reader.start()
     with open(write, "w", encoding="utf-8", newline="") as fh:
-        run_review([deals], make(fh), options=options)  # type: ignore[abstract]
+        run_review([deals], make(fh), options=options)
     reader.join()
     return received[0]
 
@@ -143,7 +155,8 @@ def test_review_gives_every_item_its_text(deals: Path, private_tmp: Path) -> Non
 def test_a_part_is_gone_once_the_review_moves_on(deals: Path, private_tmp: Path) -> None:
     """With spans, a result is readable while its chunk is current, never after (an error,
     not an empty or a wrong text); stopping early removes every part."""
-    items = bulk._review([deals], Options(workers=2), None, spans=True)
+    items = iter(bulk._review([deals], Options(workers=2), None, spans=True))
+    assert isinstance(items, Generator)
     first = next(items)
     assert isinstance(first, Reviewed) and isinstance(first.result_text, PartText)
     text = first.result_json
@@ -180,7 +193,11 @@ def _reviewed(deal_id: str, text: str) -> Reviewed:
 
 def test_a_text_that_cannot_go_to_a_part_stays_a_string(tmp_path: Path) -> None:
     invalid = Invalid("x.yaml", ())
-    items = [_reviewed("a", '{"a": "é"}'), invalid, _reviewed("b", '{"b": "\ud800"}')]
+    items: list[Reviewed | Invalid | Recorded] = [
+        _reviewed("a", '{"a": "é"}'),
+        invalid,
+        _reviewed("b", '{"b": "\ud800"}'),
+    ]
     placed = bulk._to_part(list(items), str(tmp_path / "part-0.jsonl"))
     assert placed[1] is invalid
     assert placed[2] == items[2]  # a lone surrogate is not UTF-8: kept as it is
