@@ -57,7 +57,10 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 class _Texts:
-    """A report that keeps what kind of text each result came as, and the text."""
+    """A report that keeps what kind of text each result came as, and the text (it reads
+    each result within ``add``: ``reads_at_once``)."""
+
+    reads_at_once = True
 
     def __init__(self) -> None:
         self.kinds: list[type] = []
@@ -96,6 +99,30 @@ def test_workers_leave_results_in_parts_and_the_review_removes_them(
     assert len(one.texts) == 150
     assert list(private_tmp.glob("dealscreen-review-*")) == []
     assert bulk._PART_FDS == {}
+
+
+class _Keeper:
+    """A report that keeps the items it is given (no ``reads_at_once``)."""
+
+    def __init__(self) -> None:
+        self.items: list[Reviewed] = []
+
+    def add(self, item: Reviewed) -> None:
+        self.items.append(item)
+
+    def invalid(self, item: Invalid) -> None:
+        pass
+
+    def finish(self, summary: Summary) -> None:
+        pass
+
+
+def test_a_report_that_keeps_items_gets_their_text(deals: Path, private_tmp: Path) -> None:
+    one, two = _Keeper(), _Keeper()
+    run_review([deals], one, options=Options(workers=1))
+    run_review([deals], two, options=Options(workers=2))
+    assert {type(i.result_text) for i in two.items} == {str}
+    assert [i.result_json for i in two.items] == [i.result_json for i in one.items]
 
 
 def _report_bytes(kind: str, fmt: str, deals: Path, workers: int, tmp_path: Path) -> bytes:

@@ -852,7 +852,7 @@ def _review(
     """:func:`review`; with ``spans``, a result a worker wrote to a part file is left there
     (:class:`PartText`) and must be used before the next item is asked for."""
     if opts.cluster is not None:
-        yield from opts.cluster.review(paths, opts, progress)
+        yield from opts.cluster.review(paths, opts, progress, spans=spans)
         return
     chunks = _chunks(tasks(paths))
     if opts.worker_count == 1:
@@ -933,7 +933,11 @@ class _FirstSeen:
 
 
 class Report(Protocol):
-    """A report being written: items arrive in input order, then the summary."""
+    """A report being written: items arrive in input order, then the summary.
+
+    A report with a true ``reads_at_once`` attribute promises to use each item's result only
+    within ``add`` and to keep no item: it may then receive results left in a worker's part
+    file (:class:`PartText`); any other report receives every result as a string."""
 
     def add(self, item: Reviewed) -> None:
         """Write (or take in) one screened deal."""
@@ -978,8 +982,11 @@ def run_review(
     pending = 0
     # On a cluster, progress counts deals as partitions are screened, before items arrive.
     on_cluster = opts.cluster is not None
-    # Each item is used at once (report, sink), so results stay in their part files: spans.
-    entries = _review(paths, opts, progress if on_cluster else None, spans=True)
+    # A report that uses each item during ``add`` and keeps none (every report of
+    # screening.review.report) lets results stay in the workers' part files (PartText);
+    # any other report receives them as strings, as before.
+    spans = bool(getattr(report, "reads_at_once", False))
+    entries = _review(paths, opts, progress if on_cluster else None, spans=spans)
     if on_cluster:
         progress = None
     for entry in entries:
