@@ -293,3 +293,16 @@ def test_sigterm_leaves_no_part_behind(tmp_path: Path) -> None:
     assert proc.returncode == 143, err
     assert list(tmp.glob("dealscreen-review-*")) == []
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_without_a_temporary_directory_results_travel_as_strings(
+    deals: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    texts = _Texts()
+    run_review([deals], texts, options=Options(workers=2))
+    assert set(texts.kinds) == {str}
+    assert len(texts.texts) == 150

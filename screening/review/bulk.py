@@ -705,7 +705,7 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-_Pending = tuple[Future[list[Item | Recorded]], list[Task], str] | Invalid
+_Pending = tuple[Future[list[Item | Recorded]], list[Task], str | None] | Invalid
 
 
 def _in_workers(
@@ -735,7 +735,10 @@ def _in_workers(
     window = workers * _CHUNKS_PER_WORKER
     # Each chunk's results are written by its worker to a part file of a private directory
     # (the review process receives only the row facts): see PartText.
-    parts = tempfile.mkdtemp(prefix="dealscreen-review-")
+    try:
+        parts: str | None = tempfile.mkdtemp(prefix="dealscreen-review-")
+    except OSError:  # no writable temporary directory: results travel back as strings
+        parts = None
     try:
         with _signals_held():
             # Every worker is started now, with SIGINT and SIGTERM held back: a signal that
@@ -748,7 +751,7 @@ def _in_workers(
             if isinstance(chunk, Invalid):
                 pending.append(chunk)
             else:
-                part = os.path.join(parts, f"part-{number}.jsonl")
+                part = os.path.join(parts, f"part-{number}.jsonl") if parts else None
                 pending.append((pool.submit(_screen_chunk, chunk, part), chunk, part))
             while len(pending) >= window or (pending and _ready(pending[0])):
                 yield from _drain(pending.popleft(), spans)
@@ -762,7 +765,8 @@ def _in_workers(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(parts, ignore_errors=True)
+        if parts is not None:
+            shutil.rmtree(parts, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -814,6 +818,8 @@ def _drain(head: _Pending, spans: bool) -> Iterator[Item | Recorded]:
         yield from [failed(f"{p}:{n}" if n else p, exc) for p, n, _ in chunk]
         return
     try:
+        if part is None:
+            raise FileNotFoundError
         fd = os.open(part, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:  # no result of the chunk went to a part file
         yield from items
