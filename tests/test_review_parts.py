@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Generator
 from pathlib import Path
 
@@ -301,7 +302,8 @@ def test_without_a_temporary_directory_results_travel_as_strings(
     def refuse(*args: object, **kwargs: object) -> str:
         raise PermissionError(13, "read-only file system")
 
-    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    # the review's own temporary directory only (multiprocessing makes its own)
+    monkeypatch.setattr(bulk, "tempfile", types.SimpleNamespace(mkdtemp=refuse))
     texts = _Texts()
     run_review([deals], texts, options=Options(workers=2))
     assert set(texts.kinds) == {str}
