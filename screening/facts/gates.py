@@ -69,3 +69,12 @@ chains is a covered-nation person also by its principal place of business ((C)(i
 individual, by any nationality unless a U.S. one ((C)(iii)); SFE co-investors count as other SFE
 holders of the claimant; SFE owners of a non-SFE investor own part of its stake in the claimant by
 attribution ((H), 318(a)(2))."""
+
+REVIEW_L = "energy.transfer_year_pfe"
+"""Review L (clean-energy leftovers of review K, IRC 7701(a)(51)): attribution under 318(a)(2) up
+every recorded level of the investor's chains, not one ((H); 318(a)(5)(A)), with the share SFEs
+may own by attribution bounded (an owner of unknown status or stake leaves the aggregate test
+unknown, not false) and a holder named on several paths counted once with the sum; an entity
+owner whose principal place of business is not recorded is not settled as outside a covered
+nation by its country of organization ((C)(iv)). Read by `energy.transfer.sfe_buyer`, whose
+new fact marks it; applies only together with REVIEW_K."""

@@ -376,6 +376,7 @@ SHOWN_WHEN_READ = frozenset(
         "energy.counterparty_fie",
         "energy.counterparty_pfe",
         "energy.status_date",
+        "energy.transfer_year_pfe",
         "parties.target_ns_cmic_trading_ban",
         "parties.target_blocked_offshore",
         "parties.entity_list_recipient",

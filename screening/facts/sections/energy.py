@@ -15,7 +15,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from screening.facts.gates import REVIEW_K, applies
+from screening.facts.gates import REVIEW_K, REVIEW_L, applies
 from screening.facts.sections._chains import (
     caught_entity,
     fmt,
@@ -36,7 +36,7 @@ from screening.facts.sections.base import (
 )
 from screening.model.deal import Owner, Party, PartyKind, RestrictedList
 from screening.model.ext.energy import EnergyCredit
-from screening.model.numbers import Num, add, cap, ge, gt, lt, pct_bounds
+from screening.model.numbers import Num, add, cap, ge, gt, lt, make, pct_bounds
 from screening.model.reference import References
 
 PFE_START = dt.date(2025, 7, 4)  # taxable years beginning after this date (OBBBA)
@@ -60,6 +60,10 @@ class EnergyFacts(Section):
     pfe_years_reached: bool | None = fact(
         "the deal's stake, debt or contract lasts into a taxable year of the claimant beginning "
         "after July 4, 2025"
+    )
+    transfer_year_pfe: bool | None = fact(
+        "a credit transferred to the investor is for a taxable year of the claimant beginning "
+        "after July 4, 2025 (IRC 6418(g)(5))"
     )
     counterparty_sfe: bool | None = fact("the counterparty is a specified foreign entity")
     counterparty_fie: bool | None = fact("the counterparty is a foreign-influenced entity")
@@ -147,6 +151,25 @@ def _direct_k(nations: set[str]) -> Any:
         if owner.country in nations:
             return True
         return None if owner.lists is None else False
+
+    return test
+
+
+def _direct_l(nations: set[str]) -> Any:
+    """Review L's test of one holder (gates.REVIEW_L): review K's, except that an entity not
+    organized in a covered nation whose principal place of business is not recorded is unknown,
+    not cleared - IRC 7701(a)(51)(C)(iv) [reg] reaches an entity "incorporated or organized under
+    the laws of, or having its principal place of business in, a covered nation", so
+    organization outside one does not answer the second limb. A government is judged by its
+    country ((C)(i)-(ii)).
+    """
+    k_test = _direct_k(nations)
+
+    def test(owner: Owner) -> Tri:
+        found: Tri = k_test(owner)
+        if found is not False or owner.kind in (PartyKind.individual, PartyKind.government):
+            return found
+        return None if owner.principal_place_of_business is None else False
 
     return test
 
@@ -291,8 +314,9 @@ def _counterparty_fie(
         aggregate = meets(
             full_count_share(owners, direct, Decimal(50), strict=True), agg_t, strict=False
         )
+    said = (_YES_NO[single], _YES_NO[aggregate]) if applies(REVIEW_L) else (single, aggregate)
     notes.append(
-        f"single SFE holder at {single_t}%: {single}; SFEs together at {agg_t}%: {aggregate}; "
+        f"single SFE holder at {single_t}%: {said[0]}; SFEs together at {agg_t}%: {said[1]}; "
         "debt, covered-officer and effective-control prongs not recorded for the counterparty"
     )
     return True if (single or aggregate) else None
@@ -330,6 +354,34 @@ def _pfe_years_reached(deal: Any, year_begins: dt.date) -> tuple[Tri, str]:
     return None, lead + "whether the deal's debt or contract still stands then is not recorded"
 
 
+def _transfer_year(year_begins: dt.date, reached: Tri) -> tuple[Tri, str]:
+    """Whether a credit transferred under the deal is for a taxable year beginning after July 4,
+    2025 (review L).
+
+    6418(g)(5) bars a transfer of the credit to a specified foreign entity; s.70512(l)(1) applies
+    it to taxable years beginning after the date of enactment [reg], and the election transfers
+    a credit "determined with respect to such taxpayer for any taxable year" (6418(a)) [src], so
+    the year is the claimant's year the credit is determined for. The record says the credit is
+    sold, not for which year: a deal in a taxable year beginning after July 4, 2025 sells such a
+    year's credit; one in an earlier year may sell that year's credit (no bar) or a later one's.
+    """
+    if year_begins > PFE_START:
+        return True, (
+            f"the taxable year of the deal begins {year_begins}, after July 4, 2025: a credit it "
+            "transfers is for such a year"
+        )
+    if reached is False:
+        return False, (
+            f"the taxable year of the deal begins {year_begins}, and the deal does not last into "
+            "a taxable year beginning after July 4, 2025"
+        )
+    return None, (
+        f"the taxable year of the deal begins {year_begins} (6418(g)(5) does not apply to it): "
+        "the record does not say whether a credit of a taxable year beginning after July 4, 2025 "
+        "is also transferred"
+    )
+
+
 Holder = tuple[str, Decimal, Decimal, Tri]  # who, share of the claimant (low, high), is an SFE
 
 
@@ -340,6 +392,7 @@ def _other_sfe_holders(
     stake: Num | None,
     investor_sfe: Tri,
     direct: Any,
+    chain: list[Holder] | None = None,
 ) -> tuple[list[Holder], list[Holder], list[str], bool]:
     """Other holders of the claimant that may be SFEs (review K, gates.REVIEW_K).
 
@@ -368,11 +421,28 @@ def _other_sfe_holders(
             f"SFE {_YES_NO[sfe]}"
         )
     inv = deal.investor
-    if investor_sfe is True or stake is None or inv.owners is None:
+    if (investor_sfe is True and chain is None) or stake is None or inv.owners is None:
         return holders, attributed, notes, officer
     if inv.kind not in (PartyKind.fund, PartyKind.company, PartyKind.state_owned_enterprise):
         return holders, attributed, notes, officer
     s_lo, s_hi = pct_bounds(stake)
+    if chain is not None:  # review L: every level of the chain (gates.REVIEW_L)
+        bounds = _attribute(
+            inv.name,
+            inv.kind,
+            inv.owners,
+            inv.owners_complete,
+            s_lo,
+            s_hi,
+            direct,
+            attributed,
+            notes,
+        )
+        # An SFE investor's owners own part of the same stock: for the aggregate it counts once
+        # (as the investor's); the rows still serve the single-owner test, summed by holder.
+        if investor_sfe is not True:
+            chain.append(("SFE holders by attribution", bounds[0], bounds[1], None))
+        return holders, attributed, notes, officer
     partnership = inv.kind == PartyKind.fund
     rows: list[tuple[str, Decimal, Decimal, Tri]] = []
     for o in inv.owners:
@@ -400,6 +470,99 @@ def _other_sfe_holders(
             + f"): SFE {_YES_NO[sfe]}"
         )
     return holders, attributed, notes, officer
+
+
+ATTRIBUTING = (PartyKind.fund, PartyKind.company, PartyKind.state_owned_enterprise)
+
+
+def _attribute(
+    via: str,
+    kind: PartyKind,
+    owners: list[Owner],
+    complete: bool,
+    s_lo: Decimal,
+    s_hi: Decimal,
+    direct: Any,
+    rows: list[Holder],
+    notes: list[str],
+) -> tuple[Decimal, Decimal]:
+    """What the owners of ``via`` (holding ``s_lo``-``s_hi`` % of the claimant) own of it by
+    attribution, up every recorded level of the chain (review L, gates.REVIEW_L).
+
+    7701(a)(51)(H) applies 318(a)(2) [reg]: a partnership's holding is owned proportionately by
+    its partners (318(a)(2)(A)); a corporation's by a holder of 50% or more in value, in
+    proportion (318(a)(2)(C)) [src: 26 U.S.C. 318 as codified]; and stock so owned is treated as
+    actually owned for applying 318(a)(2) again (318(a)(5)(A); 26 CFR 1.318-4(a)) [src], so an
+    owner's owners own part of it in turn. A `fund` is a partnership, a `company` or state-owned
+    enterprise a corporation. Appends one row per holder that may be an SFE (its share and SFE
+    status) to ``rows`` and returns bounds of the share SFEs own through ``via`` together: an SFE
+    counts with its whole share (its own owners own the same stock); a holder whose status is
+    unknown may own its whole share; the owners of a holder that is not an SFE are looked at in
+    turn. A figure left unknown spans 0-100%, so it leaves the result unknown where it matters.
+    """
+    partnership = kind == PartyKind.fund
+    low, high = ZERO, ZERO
+    entries: list[tuple[Owner | None, str, Decimal, Decimal]] = []
+    for held in owners:
+        pct = holding(held.voting_pct, held.equity_pct)
+        lo, hi = (ZERO, HUNDRED) if pct is None else pct_bounds(pct)
+        entries.append((held, held.name, lo, hi))
+    rest = unlisted_max(owners, complete)
+    if rest > 0:
+        entries.append((None, f"holders of {via} not listed", ZERO, rest))
+    for o, name, lo, hi in entries:
+        if not partnership:  # 318(a)(2)(C): only a holder of 50% or more
+            if hi < FIFTY:
+                continue
+            if lo < FIFTY:
+                lo = ZERO
+        a_lo, a_hi = lo * s_lo / HUNDRED, hi * s_hi / HUNDRED
+        if a_hi == 0:
+            continue
+        sfe = None if o is None else caught_entity(o, direct, FIFTY, strict=True)
+        if sfe is not False:
+            rows.append((name, a_lo, a_hi, sfe))
+            notes.append(
+                f"{name} owns {fmt(a_lo)}%"
+                + ("" if a_lo == a_hi else f" to {fmt(a_hi)}%")
+                + f" of the claimant through {via} (318(a)(2)"
+                + ("(A), a fund" if partnership else "(C)")
+                + f"): SFE {_YES_NO[sfe]}"
+            )
+        up_lo, up_hi = ZERO, ZERO
+        if sfe is not True and o is not None and o.kind in ATTRIBUTING and o.owners is not None:
+            up_lo, up_hi = _attribute(
+                f"{o.name} ({via})",
+                o.kind,
+                o.owners,
+                o.owners_complete,
+                a_lo,
+                a_hi,
+                direct,
+                rows,
+                notes,
+            )
+        if sfe is True:
+            low, high = low + a_lo, high + a_hi
+        elif sfe is None:
+            low, high = low + up_lo, high + a_hi
+        else:
+            low, high = low + up_lo, high + up_hi
+    return min(low, HUNDRED), min(high, HUNDRED)
+
+
+def _by_holder(holders: list[Holder]) -> list[Holder]:
+    """One row per holder named more than once (a person owning through several paths owns the
+    sum: 318(a) counts stock owned "directly or indirectly"); names compared without case."""
+    merged: dict[str, Holder] = {}
+    for who, lo, hi, sfe in holders:
+        key = re.sub(r"^co-investor ", "", who).casefold()
+        if key in merged:
+            _, m_lo, m_hi, m_sfe = merged[key]
+            merged[key] = (who, m_lo + lo, m_hi + hi, or3([m_sfe, sfe]))
+        else:
+            merged[key] = (who, lo, hi, sfe)
+    return list(merged.values())
 
 
 def _holder_meets(holders: list[Holder], threshold: Decimal | None) -> Tri:
@@ -453,7 +616,10 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     names = references.values("ndaa_154_battery_entities")
     notes: list[str] = []
     review_k = applies(REVIEW_K)
-    direct = _direct_k(nations) if review_k else _direct(nations)
+    review_l = review_k and applies(REVIEW_L)
+    direct = (
+        _direct_l(nations) if review_l else _direct_k(nations) if review_k else _direct(nations)
+    )
     sfe = _party_sfe(deal.investor, nations, names, notes, direct, "investor")
     d["energy.counterparty_sfe"] = "; ".join(notes) or "no SFE prong settled"
     r = deal.rights
@@ -473,9 +639,10 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     attributed: list[Holder] = []
     holder_notes: list[str] = []
     co_officer = False
+    chain: list[Holder] | None = [] if review_l else None
     if review_k:
         co_holders, attributed, holder_notes, co_officer = _other_sfe_holders(
-            deal, nations, names, stake, sfe, direct
+            deal, nations, names, stake, sfe, direct, chain
         )
     holders = co_holders + attributed
     # SFE holdings certainly held. The recorded `other_sfe_ownership_pct` (holders other than
@@ -487,7 +654,12 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     other: Num | None = ec.other_sfe_ownership_pct
     if other is not None and co_lo > pct_bounds(other)[0]:
         other = co_lo
-    if other is not None and attr_lo > 0:
+    if chain is not None:  # review L: bounds of what SFEs own through the investor, every level
+        attr_lo, attr_hi = (chain[0][1], chain[0][2]) if chain else (ZERO, ZERO)
+        extra_lo = co_lo + attr_lo
+        if other is not None and attr_hi > 0:
+            other = add(other, make(attr_lo, attr_hi))
+    elif other is not None and attr_lo > 0:
         other = add(other, attr_lo)
     aggregate: Num | None = None
     if inv_sfe_stake is not None and other is not None:
@@ -500,7 +672,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         + f"; threshold {single_t}%"
     )
     if holders:
-        single = or3([single, _holder_meets(holders, single_t)])
+        single = or3(
+            [single, _holder_meets(_by_holder(holders) if review_l else holders, single_t)]
+        )
         d["energy.single_sfe_test"] += "; other holders (IRC 7701(a)(51)(H)): " + "; ".join(
             holder_notes
         )
@@ -566,6 +740,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
         # is a supplier; an investor that only buys the claimant's output is not (K, 7701(a)(52)).
         supplies = str(terms.direction) == "investor_supplies"
     reached, reached_note = _pfe_years_reached(deal, year)
+    transfer_pfe, d["energy.transfer_year_pfe"] = _transfer_year(year, reached)
     if review_k:  # shown only to the rulebooks that read it (replay of older screenings)
         d["energy.pfe_years_reached"] = reached_note
     # the year tested is the first one the PFE rules reach (K1)
@@ -578,6 +753,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
             credits=None if ec.credits is None else sorted(str(c) for c in ec.credits),
             pfe_year=year > PFE_START,
             pfe_years_reached=reached,
+            transfer_year_pfe=transfer_pfe,
             counterparty_sfe=sfe,
             counterparty_fie=fie,
             counterparty_pfe=pfe,
