@@ -225,14 +225,22 @@ def run_command(path: Path, extra: list[str], code: Path | None = None) -> Run:
 
 
 def memory(
-    folder: Path, sizes: list[int], workers: int, before: Path | None = None
+    folder: Path,
+    sizes: list[int],
+    workers: int,
+    before: Path | None = None,
+    one_process: bool = True,
 ) -> dict[str, float]:
     """Peak RSS of the review's process tree at each size, and of each process; with
-    ``before`` (older code), each size is reviewed by both, the order alternating by size."""
+    ``before`` (older code), each size is reviewed by both, the order alternating by size;
+    with ``one_process``, also ``--workers 1`` (one process reads, screens and writes)."""
     args = ["--workers", str(workers)]
     if before is None:
         runs = {size: run_command(deals_file(folder, size), args) for size in sizes}
-        return _memory_figures(runs, sizes, workers, "")
+        figures = _memory_figures(runs, sizes, workers, "")
+        if one_process:
+            figures.update(_one_process(folder, sizes))
+        return figures
     now: dict[int, Run] = {}
     old: dict[int, Run] = {}
     for i, size in enumerate(sizes):
@@ -245,6 +253,32 @@ def memory(
     figures = _memory_figures(old, sizes, workers, "before")
     figures = {f"before_{k}": v for k, v in figures.items()}
     figures.update(_memory_figures(now, sizes, workers, "after"))
+    return figures
+
+
+def _one_process(folder: Path, sizes: list[int]) -> dict[str, float]:
+    """``--workers 1`` at each size: the one process's own peak (VmHWM) and its growth."""
+    figures: dict[str, float] = {}
+    for size in sizes:
+        run = run_command(deals_file(folder, size), ["--workers", "1"])
+        peak = run.hwm_mb("parent")[0]
+        figures[f"one_process_peak_mb_{size}"] = peak
+        print(
+            f"memory, {size:,} deals, --workers 1 (one process): peak {peak:.1f} MB; "
+            f"{run.elapsed_s:.0f} s ({size / run.elapsed_s:,.0f}/s), load average "
+            f"{run.load_before:.1f} -> {run.load_after:.1f}",
+            flush=True,
+        )
+    if len(sizes) >= 2:
+        pairs = [(sizes[0], sizes[-1])] + ([(sizes[-2], sizes[-1])] if len(sizes) > 2 else [])
+        for small, big in pairs:
+            growth = figures[f"one_process_peak_mb_{big}"] - figures[f"one_process_peak_mb_{small}"]
+            figures[f"one_process_growth_mb_{small}_{big}"] = growth
+            print(
+                f"memory growth, one process, {small:,} -> {big:,} unique deals: {growth:+.1f} MB "
+                "(target: within 5 MB over 100,000)",
+                flush=True,
+            )
     return figures
 
 
@@ -301,21 +335,28 @@ def _screening_cpu(run: Run, side: str) -> float:
     return run.cpu("worker") + (run.cpu("parent") if side == "workers1" else 0.0)
 
 
-def scaling(path: Path, count: int, rounds: int, with_dask: bool) -> dict[str, float]:
-    """--workers 1, --workers 2 and --cluster local:2 in turn, ``rounds`` times; medians."""
+def scaling(
+    path: Path, count: int, rounds: int, with_dask: bool, before: Path | None = None
+) -> dict[str, float]:
+    """--workers 1, --workers 2 and --cluster local:2 in turn, ``rounds`` times; medians;
+    with ``before`` (older code), its --workers 2 too, for the review process's own CPU."""
     sides = [s for s in SIDES if with_dask or s != "dask2"]
+    if before is not None:
+        sides.append("workers2_before")
     runs: dict[str, list[Run]] = {s: [] for s in sides}
     for r in range(rounds):
         order = sides if r % 2 == 0 else list(reversed(sides))
         for side in order:
-            run = run_command(path, SIDES[side])
+            code = before if side == "workers2_before" else None
+            run = run_command(path, SIDES[side.removesuffix("_before")], code)
             runs[side].append(run)
             screening = _screening_cpu(run, side)
             others = (
                 sum(p.cpu_s for p in run.procs.values()) - run.cpu("parent") - run.cpu("worker")
             )
             print(
-                f"  round {r + 1} {' '.join(SIDES[side])}: wall {run.wall_s:.1f} s, review "
+                f"  round {r + 1} {' '.join(SIDES[side.removesuffix('_before')])}"
+                f"{' (before)' if code else ''}: wall {run.wall_s:.1f} s, review "
                 f"{run.elapsed_s:.1f} s ({count / run.elapsed_s:,.0f}/s); CPU parent "
                 f"{run.cpu('parent'):.1f} s, workers {run.cpu('worker'):.1f} s "
                 f"({1000 * screening / count:.2f} ms/deal), others "
@@ -335,6 +376,7 @@ def scaling(path: Path, count: int, rounds: int, with_dask: bool) -> dict[str, f
         figures[f"{side}_review_s"] = med[side]["elapsed_s"]
         figures[f"{side}_cpu_ms_per_deal"] = 1000 * per_deal
         figures[f"{side}_cores_used"] = used
+        figures[f"{side}_parent_cpu_s"] = statistics.median(r.cpu("parent") for r in runs[side])
     loads = [x for v in runs.values() for r in v for x in (r.load_before, r.load_after)]
     figures["load_min"], figures["load_max"] = min(loads), max(loads)
     w1, w2 = figures["workers1_review_s"], figures["workers2_review_s"]
@@ -350,6 +392,16 @@ def scaling(path: Path, count: int, rounds: int, with_dask: bool) -> dict[str, f
         f"average {figures['load_min']:.1f}-{figures['load_max']:.1f} on {os.cpu_count()} cores",
         flush=True,
     )
+    # The review process's own CPU with workers (reading, ordering, writing): what a wall-time
+    # ratio on two cores cannot hide, and what load does not distort much.
+    parent = figures["workers2_parent_cpu_s"]
+    line = (
+        f"review process CPU with --workers 2: {parent:.2f} s ({1e6 * parent / count:.0f} µs/deal)"
+    )
+    if before is not None:
+        old_parent = figures["workers2_before_parent_cpu_s"]
+        line += f"; before {old_parent:.2f} s ({1e6 * old_parent / count:.0f} µs/deal)"
+    print(line, flush=True)
     if with_dask:
         d = figures["dask2_review_s"]
         figures["dask_ratio"] = d / w2
@@ -408,10 +460,16 @@ def main() -> None:
     )
     parser.add_argument("--memory-workers", type=int, default=2, help="workers of the memory runs")
     parser.add_argument(
+        "--no-one-process",
+        action="store_true",
+        help="leave out the one-process (--workers 1) memory runs",
+    )
+    parser.add_argument(
         "--before",
         type=Path,
-        help="older code to compare in the memory section, side by side (a directory holding "
-        "`git archive REV screening rules`, put first on PYTHONPATH)",
+        help="older code to compare, side by side: every memory size, and --workers 2 in the "
+        "workers section (a directory holding `git archive REV screening rules`, put first on "
+        "PYTHONPATH)",
     )
     parser.add_argument("--scale", type=int, default=20_000, help="deals for the workers section")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the workers section")
@@ -444,12 +502,20 @@ def main() -> None:
     print(f"load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
     try:
         if "memory" in sections:
-            figures.update(memory(args.deals_dir, sizes, args.memory_workers, args.before))
+            figures.update(
+                memory(
+                    args.deals_dir,
+                    sizes,
+                    args.memory_workers,
+                    args.before,
+                    one_process=not args.no_one_process,
+                )
+            )
         if "workers" in sections:
             if not with_dask:
                 print("dask local:2: left out (--no-dask, or dask[distributed] not installed)")
             path = deals_file(args.deals_dir, args.scale)
-            figures.update(scaling(path, args.scale, args.rounds, with_dask))
+            figures.update(scaling(path, args.scale, args.rounds, with_dask, args.before))
         if "overhead" in sections:
             figures.update(overhead(args.deals_dir, args.overhead))
     finally:

@@ -75,6 +75,19 @@ class _Stdout(io.TextIOBase):
     def writable(self) -> bool:
         return True
 
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return sys.stdout.encoding
+
+    def fileno(self) -> int:
+        """The descriptor of the process's standard output, while nothing (a progress bar, a
+        test harness) has put another stream in its place: a report may copy results to it
+        directly (``ResultWriter``), which would bypass such a stream."""
+        stdout = sys.__stdout__
+        if stdout is None or sys.stdout is not stdout:
+            raise io.UnsupportedOperation("sys.stdout is redirected")
+        return stdout.fileno()
+
 
 @contextlib.contextmanager
 def _output(path: Path | None) -> Iterator[TextIO]:

@@ -19,14 +19,17 @@ deal and, if its hash is in ``skip``, returns a :class:`Recorded` item instead o
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import gc
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -34,7 +37,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from screening.engine.explain import verdict_range
 from screening.engine.verdict import LEVELS, NOT_IN_FORCE, VERDICTS, ScreeningResult, rank
@@ -75,6 +78,102 @@ _CHUNKS_PER_WORKER = 2  # one being screened, one waiting: results held stay few
 # What the parent receives
 
 
+# Part files a worker process wrote, open in the review process: path -> file descriptor. A part
+# is opened (and its name removed at once) when its chunk's results arrive, and closed when the
+# review moves on to the next chunk; nothing else reads it.
+_PART_FDS: dict[str, int] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class PartText:
+    """Where a worker process left a result's JSON: ``length`` bytes of UTF-8 at ``start`` of
+    the part file ``path`` (``--workers N``, N > 1), followed by a newline.
+
+    The worker writes its chunk's results to one part file and sends back only the row facts
+    and these spans, so the review process does not receive, decode and re-encode ~45 KB per
+    deal: a report that copies results as they are (``jsonl``, ``json``) has the kernel copy
+    them from the part file to its output (:class:`ResultWriter`). The text can be read only
+    while the review is at that chunk (:func:`run_review` consumes each item at once);
+    :func:`review` gives every item its text as a string."""
+
+    path: str
+    start: int
+    length: int
+
+    def read(self) -> str:
+        """The JSON text."""
+        return self.read_bytes().decode("utf-8")
+
+    def read_bytes(self) -> bytes:
+        """The JSON text as UTF-8."""
+        fd = _PART_FDS.get(self.path)
+        if fd is None:
+            raise RuntimeError(f"the results of part {self.path} are no longer available")
+        data = os.pread(fd, self.length, self.start)
+        while len(data) < self.length:  # a regular file gives it all at once; just in case
+            more = os.pread(fd, self.length - len(data), self.start + len(data))
+            if not more:
+                raise RuntimeError(f"part {self.path} is shorter than its results")
+            data += more
+        return data
+
+    def send(self, out_fd: int) -> bool:
+        """Copy the text to ``out_fd`` (at its position) in the kernel (``sendfile``); False,
+        with nothing written, where that is not possible (the caller then writes the text)."""
+        fd = _PART_FDS.get(self.path)
+        if fd is None:
+            raise RuntimeError(f"the results of part {self.path} are no longer available")
+        at, left = self.start, self.length
+        while left:
+            try:
+                sent = os.sendfile(out_fd, fd, at, left)
+            except OSError:
+                if left == self.length:
+                    return False  # nothing written: write the text instead
+                raise
+            if sent == 0:
+                raise RuntimeError(f"part {self.path} is shorter than its results")
+            at += sent
+            left -= sent
+        return True
+
+
+class ResultWriter:
+    """Writes results' JSON text to a report's stream: a :class:`PartText` is copied by the
+    kernel from its part file when the stream is a UTF-8 file or pipe that is not a terminal
+    (its buffer flushed first, so the bytes land in order), else read and written as text.
+    Either way the bytes are those of the text written as a string."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.kernel = sys.platform.startswith("linux")
+
+    def write(self, text: str | PartText) -> None:
+        """Write one result's JSON text."""
+        if isinstance(text, str):
+            self.out.write(text)
+            return
+        if self.kernel:
+            fd = self._fd()
+            if fd is not None:
+                self.out.flush()
+                if text.send(fd):
+                    return
+                self.kernel = False  # this stream takes no sendfile: write from now on
+        self.out.write(text.read())
+
+    def _fd(self) -> int | None:
+        out = self.out
+        try:
+            encoding = getattr(out, "encoding", None)
+            if not encoding or codecs.lookup(encoding).name != "utf-8":
+                return None
+            fd = out.fileno()
+        except (OSError, ValueError, LookupError):  # io.UnsupportedOperation is both
+            return None
+        return None if os.isatty(fd) else fd
+
+
 @dataclass(frozen=True, slots=True)
 class Reviewed:
     """One screened deal: the row facts every report needs, and the result as compact JSON."""
@@ -91,11 +190,18 @@ class Reviewed:
     provisional: bool
     regimes: tuple[tuple[str, str], ...]
     reasons: tuple[str, ...]
-    result_json: str
+    result_text: str | PartText
     deal_json: str | None = None
     duplicate_of: str | None = None
     ceiling: str = ""
     regime_ceilings: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def result_json(self) -> str:
+        """The screening result as compact JSON (read from its part file if a worker left it
+        there: see :class:`PartText`)."""
+        text = self.result_text
+        return text if isinstance(text, str) else text.read()
 
     @property
     def verdict_range(self) -> str:
@@ -429,7 +535,7 @@ def reviewed(
         provisional=result.provisional,
         regimes=tuple((r.regime, r.verdict) for r in result.regimes.values()),
         reasons=tuple(reasons),
-        result_json=result.model_dump_json(),
+        result_text=result.model_dump_json(),
         deal_json=record.model_dump_json() if keep_deal else None,
         ceiling=result.ceiling or result.verdict,
         regime_ceilings=tuple((r.regime, r.ceiling or r.verdict) for r in result.regimes.values()),
@@ -443,11 +549,14 @@ def _locate(problem: Problem, source: str) -> Problem:
     return problem if problem.location else replace(problem, location=source)
 
 
-def _screen_chunk(chunk: list[Task]) -> list[Item | Recorded]:
+def _screen_chunk(chunk: list[Task], part: str | None = None) -> list[Item | Recorded]:
     """Validate a chunk's deals, skip those already recorded (``--resume``), then screen the rest
     together (``screen_batch``: one engine session per ruleset for the chunk, results identical
     to ``screen()`` deal by deal). A defect while screening the batch is retried deal by deal, so
-    only the deal that fails is reported (``internal-error``) and the batch goes on."""
+    only the deal that fails is reported (``internal-error``) and the batch goes on.
+
+    With ``part`` (a worker process), the results' JSON is written to that file and the items
+    carry where (:class:`PartText`) instead of the text."""
     from screening.engine.run import screen, screen_batch
 
     assert _STATE.book is not None, "worker not initialised"
@@ -488,7 +597,43 @@ def _screen_chunk(chunk: list[Task]) -> list[Item | Recorded]:
             items[at] = failed(source, outcome)
         else:
             items[at] = reviewed(source, record, outcome, keep_deal=_STATE.keep_deals)
-    return [item for item in items if item is not None]
+    done = [item for item in items if item is not None]
+    return done if part is None else _to_part(done, part)
+
+
+def _to_part(items: list[Item | Recorded], part: str) -> list[Item | Recorded]:
+    """Write the results' JSON of ``items`` to the file ``part`` (each followed by a newline)
+    and give back the items with :class:`PartText` in their place. A text that is not valid
+    UTF-8 (a lone surrogate) stays a string, as does every text when the file cannot be written
+    (the review process then receives them as before; nothing is lost)."""
+    blobs: list[bytes] = []
+    spans: list[tuple[int, int, int]] = []  # (index, start, length)
+    at = 0
+    for index, item in enumerate(items):
+        if isinstance(item, Reviewed) and isinstance(item.result_text, str):
+            try:
+                blob = item.result_text.encode("utf-8")
+            except UnicodeEncodeError:
+                continue
+            blobs.append(blob)
+            blobs.append(b"\n")
+            spans.append((index, at, len(blob)))
+            at += len(blob) + 1
+    if not spans:
+        return items
+    try:
+        with open(part, "wb") as fh:
+            fh.write(b"".join(blobs))
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(part)
+        return items
+    placed = list(items)
+    for index, start, length in spans:
+        item = items[index]
+        assert isinstance(item, Reviewed)
+        placed[index] = replace(item, result_text=PartText(part, start, length))
+    return placed
 
 
 # --------------------------------------------------------------------------------------------
@@ -560,11 +705,15 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+_Pending = tuple[Future[list[Item | Recorded]], list[Task], str | None] | Invalid
+
+
 def _in_workers(
-    chunks: Iterator[list[Task] | Invalid], options: Options
+    chunks: Iterator[list[Task] | Invalid], options: Options, spans: bool
 ) -> Iterator[Item | Recorded]:
     workers = options.worker_count
-    # This process receives every chunk's results as one large buffer: keep them out of the heap.
+    # Large buffers (a chunk's results when they could not go to a part file) stay out of the
+    # heap.
     fixed_mmap_threshold()
     pool = ProcessPoolExecutor(
         workers,
@@ -582,8 +731,14 @@ def _in_workers(
     )
     # A bounded window of chunks in flight, consumed in submission order: input order out,
     # bounded memory in, whatever the number of workers.
-    pending: deque[tuple[Future[list[Item | Recorded]], list[Task]] | Invalid] = deque()
+    pending: deque[_Pending] = deque()
     window = workers * _CHUNKS_PER_WORKER
+    # Each chunk's results are written by its worker to a part file of a private directory
+    # (the review process receives only the row facts): see PartText.
+    try:
+        parts: str | None = tempfile.mkdtemp(prefix="dealscreen-review-")
+    except OSError:  # no writable temporary directory: results travel back as strings
+        parts = None
     try:
         with _signals_held():
             # Every worker is started now, with SIGINT and SIGTERM held back: a signal that
@@ -592,15 +747,16 @@ def _in_workers(
             # started here, keep them blocked, so a signal reaches the main thread only.
             for _ in range(workers):
                 pool.submit(os.getpid)
-        for chunk in chunks:
+        for number, chunk in enumerate(chunks):
             if isinstance(chunk, Invalid):
                 pending.append(chunk)
             else:
-                pending.append((pool.submit(_screen_chunk, chunk), chunk))
+                part = os.path.join(parts, f"part-{number}.jsonl") if parts else None
+                pending.append((pool.submit(_screen_chunk, chunk, part), chunk, part))
             while len(pending) >= window or (pending and _ready(pending[0])):
-                yield from _drain(pending.popleft())
+                yield from _drain(pending.popleft(), spans)
         while pending:
-            yield from _drain(pending.popleft())
+            yield from _drain(pending.popleft(), spans)
     except BaseException:
         # Interrupted (SIGTERM, Ctrl-C, the consumer stopped): stop the workers now rather
         # than let them finish their chunks, then shut down cleanly (queues and semaphores
@@ -609,6 +765,8 @@ def _in_workers(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if parts is not None:
+            shutil.rmtree(parts, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -641,20 +799,44 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             call_queue.cancel_join_thread()
 
 
-def _ready(head: tuple[Future[list[Item | Recorded]], list[Task]] | Invalid) -> bool:
+def _ready(head: _Pending) -> bool:
     return isinstance(head, Invalid) or head[0].done()
 
 
-def _drain(
-    head: tuple[Future[list[Item | Recorded]], list[Task]] | Invalid,
-) -> list[Item | Recorded]:
+def _drain(head: _Pending, spans: bool) -> Iterator[Item | Recorded]:
+    """The items of the chunk at the head of the queue. Its part file is opened and its name
+    removed at once (a review interrupted from here on leaves nothing of it behind), and closed
+    once the consumer asks for the next chunk's items; without ``spans`` every result's text
+    is read into its item first (the consumer may keep the items)."""
     if isinstance(head, Invalid):
-        return [head]
-    future, chunk = head
+        yield head
+        return
+    future, chunk, part = head
     try:
-        return future.result()
+        items = future.result()
     except Exception as exc:  # a worker died (killed, out of memory): its deals failed
-        return [failed(f"{p}:{n}" if n else p, exc) for p, n, _ in chunk]
+        yield from [failed(f"{p}:{n}" if n else p, exc) for p, n, _ in chunk]
+        return
+    try:
+        if part is None:
+            raise FileNotFoundError
+        fd = os.open(part, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:  # no result of the chunk went to a part file
+        yield from items
+        return
+    try:
+        os.unlink(part)
+        _PART_FDS[part] = fd
+        yield from items if spans else [_with_text(item) for item in items]
+    finally:
+        _PART_FDS.pop(part, None)
+        os.close(fd)
+
+
+def _with_text(item: Item | Recorded) -> Item | Recorded:
+    if isinstance(item, Reviewed) and not isinstance(item.result_text, str):
+        return replace(item, result_text=item.result_text.read())
+    return item
 
 
 def review(
@@ -667,12 +849,22 @@ def review(
     from the partitions' files once every partition is screened, duplicates found on the
     cluster; ``progress`` then counts deals as partitions finish.
     """
-    opts = options or Options()
+    yield from _review(paths, options or Options(), progress, spans=False)
+
+
+def _review(
+    paths: Sequence[Path], opts: Options, progress: Progress | None, *, spans: bool
+) -> Iterator[Item | Recorded]:
+    """:func:`review`; with ``spans``, a result a worker wrote to a part file is left there
+    (:class:`PartText`) and must be used before the next item is asked for."""
     if opts.cluster is not None:
-        yield from opts.cluster.review(paths, opts, progress)
+        yield from opts.cluster.review(paths, opts, progress, spans=spans)
         return
     chunks = _chunks(tasks(paths))
-    items = _in_process(chunks, opts) if opts.worker_count == 1 else _in_workers(chunks, opts)
+    if opts.worker_count == 1:
+        items = _in_process(chunks, opts)
+    else:
+        items = _in_workers(chunks, opts, spans)
     seen = _FirstSeen()
     try:
         for item in items:
@@ -747,7 +939,11 @@ class _FirstSeen:
 
 
 class Report(Protocol):
-    """A report being written: items arrive in input order, then the summary."""
+    """A report being written: items arrive in input order, then the summary.
+
+    A report with a true ``reads_at_once`` attribute promises to use each item's result only
+    within ``add`` and to keep no item: it may then receive results left in a worker's part
+    file (:class:`PartText`); any other report receives every result as a string."""
 
     def add(self, item: Reviewed) -> None:
         """Write (or take in) one screened deal."""
@@ -792,7 +988,11 @@ def run_review(
     pending = 0
     # On a cluster, progress counts deals as partitions are screened, before items arrive.
     on_cluster = opts.cluster is not None
-    entries = review(paths, opts, progress if on_cluster else None)
+    # A report that uses each item during ``add`` and keeps none (every report of
+    # screening.review.report) lets results stay in the workers' part files (PartText);
+    # any other report receives them as strings, as before.
+    spans = bool(getattr(report, "reads_at_once", False))
+    entries = _review(paths, opts, progress if on_cluster else None, spans=spans)
     if on_cluster:
         progress = None
     for entry in entries:

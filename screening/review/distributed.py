@@ -279,7 +279,7 @@ def decode(line: str) -> Item | Recorded:
             provisional=m[9],
             regimes=tuple((a, b) for a, b in m[10]),
             reasons=tuple(m[11]),
-            result_json=fields[2],
+            result_text=fields[2],
             deal_json=fields[3] or None,
             ceiling=m[12],
             regime_ceilings=tuple((a, b) for a, b in m[13]),
@@ -289,6 +289,35 @@ def decode(line: str) -> Item | Recorded:
         return Invalid(source, tuple(Problem(*p) for p in problems), internal=internal)
     source, deal_hash, deal_id = json.loads(fields[1])
     return Recorded(source, deal_hash, deal_id)
+
+
+def _read_line(line: bytes, path: str, at: int) -> Item | Recorded:
+    """The item of the part file line ``line`` found at byte ``at`` of ``path``: as
+    :func:`decode`, but a result is left in the file (:class:`bulk.PartText`), not decoded."""
+    if not line.startswith(b"R\t"):
+        return decode(line.decode("utf-8"))
+    meta_end = line.index(b"\t", 2)
+    result_end = line.index(b"\t", meta_end + 1)
+    m = json.loads(line[2:meta_end])
+    deal = line[result_end + 1 :].rstrip(b"\n").decode("utf-8")
+    return Reviewed(
+        source=m[0],
+        deal_id=m[1],
+        deal_name=m[2],
+        kind=m[3],
+        investor=m[4],
+        investor_country=m[5],
+        target=m[6],
+        naics=m[7],
+        verdict=m[8],
+        provisional=m[9],
+        regimes=tuple((a, b) for a, b in m[10]),
+        reasons=tuple(m[11]),
+        result_text=bulk.PartText(path, at + meta_end + 1, result_end - meta_end - 1),
+        deal_json=deal or None,
+        ceiling=m[12],
+        regime_ceilings=tuple((a, b) for a, b in m[13]),
+    )
 
 
 def bucket_of(deal_id: str, buckets: int) -> int:
@@ -530,13 +559,19 @@ class Cluster:
     partition_files: int = PARTITION_FILES
 
     def review(
-        self, paths: Sequence[Path], options: bulk.Options, progress: Progress | None
+        self,
+        paths: Sequence[Path],
+        options: bulk.Options,
+        progress: Progress | None,
+        *,
+        spans: bool = False,
     ) -> Iterator[Item | Recorded]:
         """Screen every deal under ``paths`` on the cluster; yield the items in input order
-        (duplicates marked), exactly as the local review does."""
+        (duplicates marked), exactly as the local review does. With ``spans``, a result stays
+        in its part file (:class:`bulk.PartText`), readable until the next item is asked for."""
         run = Path(tempfile.mkdtemp(prefix="run-", dir=self.root))
         try:
-            yield from _Run(self, run, options, progress).items(paths)
+            yield from _Run(self, run, options, progress, spans).items(paths)
         finally:
             shutil.rmtree(run, ignore_errors=True)
 
@@ -672,8 +707,14 @@ class _Run:
     """One review on a cluster."""
 
     def __init__(
-        self, cluster: Cluster, root: Path, options: bulk.Options, progress: Progress | None
+        self,
+        cluster: Cluster,
+        root: Path,
+        options: bulk.Options,
+        progress: Progress | None,
+        spans: bool = False,
     ) -> None:
+        self.spans = spans
         self.cluster = cluster
         self.client = cluster.client
         self.root = root
@@ -844,14 +885,27 @@ class _Run:
                 yield leaf
                 continue
             part_file = self.root / f"part-{leaf.key}.tsv"
-            with part_file.open(encoding="utf-8", newline="\n") as fh:
-                for position, line in enumerate(fh):
-                    item = decode(line)
-                    if mark is not None and mark[0] == seq and mark[1] == position:
-                        if isinstance(item, Reviewed | Recorded):
-                            item = replace(item, duplicate_of=mark[2])
-                        mark = next(marks, None)
-                    yield item
+            # Results stay in the part: the driver reads each line's row facts and where its
+            # result lies (PartText), and a report copies the result from the file.
+            path = str(part_file)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            bulk._PART_FDS[path] = fd
+            try:
+                with open(fd, "rb", closefd=False) as fh:
+                    at = 0
+                    for position, line in enumerate(fh):
+                        item = _read_line(line, path, at)
+                        at += len(line)
+                        if not self.spans:
+                            item = bulk._with_text(item)
+                        if mark is not None and mark[0] == seq and mark[1] == position:
+                            if isinstance(item, Reviewed | Recorded):
+                                item = replace(item, duplicate_of=mark[2])
+                            mark = next(marks, None)
+                        yield item
+            finally:
+                bulk._PART_FDS.pop(path, None)
+                os.close(fd)
             part_file.unlink()
             (self.root / f"ids-{leaf.key}.tsv").unlink(missing_ok=True)
 

@@ -55,7 +55,12 @@ def sector_name(code: str) -> str:
 
 
 class BaseReport:
-    """A report that ignores everything; formats override what they write."""
+    """A report that ignores everything; formats override what they write.
+
+    Every format uses an item's result within ``add`` and keeps no item (``reads_at_once``):
+    results may stay in the workers' part files (``bulk.PartText``)."""
+
+    reads_at_once = True
 
     def add(self, item: Reviewed) -> None:
         """Write one screened deal."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from screening.review.bulk import Reviewed, Summary
+from screening.review.bulk import ResultWriter, Reviewed, Summary
 from screening.review.report._common import BaseReport
 
 
@@ -19,6 +19,7 @@ class JsonReport(BaseReport):
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.results = ResultWriter(out)
         self.count = 0
         out.write('{\n"results": [')
 
@@ -26,7 +27,9 @@ class JsonReport(BaseReport):
         """Append one result to the array."""
         self.out.write(",\n" if self.count else "\n")
         self.out.write(f'{{"source": {json.dumps(item.source, ensure_ascii=False)}, ')
-        self.out.write(f'"result": {item.result_json}}}')
+        self.out.write('"result": ')
+        self.results.write(item.result_text)
+        self.out.write("}")
         self.count += 1
 
     def finish(self, summary: Summary) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from screening.review.bulk import Reviewed
+from screening.review.bulk import ResultWriter, Reviewed
 from screening.review.report._common import BaseReport
 
 
@@ -17,8 +17,9 @@ class JsonlReport(BaseReport):
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
+        self.results = ResultWriter(out)
 
     def add(self, item: Reviewed) -> None:
         """Write one result line."""
-        self.out.write(item.result_json)
+        self.results.write(item.result_text)
         self.out.write("\n")

@@ -1,0 +1,310 @@
+"""Worker processes leave their results in part files (``PartText``): the review process copies
+them to the report without reading them, and the bytes are those of ``--workers 1``."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import types
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from screening.authoring.fixtures_gen import generate_jsonl
+from screening.review import bulk
+from screening.review.bulk import (
+    Invalid,
+    Options,
+    PartText,
+    Recorded,
+    ResultWriter,
+    Reviewed,
+    Summary,
+    review,
+    run_review,
+)
+from screening.review.report.json import JsonReport
+from screening.review.report.jsonl import JsonlReport
+
+
+@pytest.fixture(scope="module")
+def deals(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """150 generated deals, one named with letters outside ASCII, one invalid line."""
+    lines = list(generate_jsonl(150, seed=11))
+    first = json.loads(lines[3])
+    first["name"] = "Société Générale — 株式会社 ☃"
+    lines[3] = json.dumps(first, ensure_ascii=False) + "\n"
+    lines.insert(7, '{"id": "broken"\n')
+    path = tmp_path_factory.mktemp("parts") / "deals.jsonl"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The temporary directory the review makes its part directory in."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+class _Texts:
+    """A report that keeps what kind of text each result came as, and the text (it reads
+    each result within ``add``: ``reads_at_once``)."""
+
+    reads_at_once = True
+
+    def __init__(self) -> None:
+        self.kinds: list[type] = []
+        self.texts: list[str] = []
+
+    def add(self, item: Reviewed) -> None:
+        self.kinds.append(type(item.result_text))
+        self.texts.append(item.result_json)
+
+    def invalid(self, item: Invalid) -> None:
+        pass
+
+    def finish(self, summary: Summary) -> None:
+        pass
+
+
+def test_workers_leave_results_in_parts_and_the_review_removes_them(
+    deals: Path, private_tmp: Path
+) -> None:
+    one, two = _Texts(), _Texts()
+    sunk: dict[int, list[str]] = {1: [], 2: []}
+    for workers, report in ((1, one), (2, two)):
+        run_review(
+            [deals],
+            report,
+            options=Options(workers=workers),
+            sink=lambda deal, result, n=workers: sunk[n].append(
+                deal.model_dump_json() + result.model_dump_json()
+            ),
+        )
+    assert set(one.kinds) == {str}
+    assert set(two.kinds) == {PartText}
+    assert two.texts == one.texts
+    assert sunk[2] == sunk[1]  # what the audit store records
+    assert len(sunk[1]) == 150
+    assert len(one.texts) == 150
+    assert list(private_tmp.glob("dealscreen-review-*")) == []
+    assert bulk._PART_FDS == {}
+
+
+class _Keeper:
+    """A report that keeps the items it is given (no ``reads_at_once``)."""
+
+    def __init__(self) -> None:
+        self.items: list[Reviewed] = []
+
+    def add(self, item: Reviewed) -> None:
+        self.items.append(item)
+
+    def invalid(self, item: Invalid) -> None:
+        pass
+
+    def finish(self, summary: Summary) -> None:
+        pass
+
+
+def test_a_report_that_keeps_items_gets_their_text(deals: Path, private_tmp: Path) -> None:
+    one, two = _Keeper(), _Keeper()
+    run_review([deals], one, options=Options(workers=1))
+    run_review([deals], two, options=Options(workers=2))
+    assert {type(i.result_text) for i in two.items} == {str}
+    assert [i.result_json for i in two.items] == [i.result_json for i in one.items]
+
+
+def _report_bytes(kind: str, fmt: str, deals: Path, workers: int, tmp_path: Path) -> bytes:
+    """The report of ``deals`` written to a stream of ``kind``."""
+    make = JsonlReport if fmt == "jsonl" else JsonReport
+    options = Options(workers=workers)
+    path = tmp_path / f"{kind}-{fmt}-{workers}"
+    if kind == "file":  # a UTF-8 file: copied by the kernel
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            run_review([deals], make(fh), options=options)
+        return path.read_bytes()
+    if kind == "latin-1":  # another encoding: written as text, as before
+        with path.open("w", encoding="latin-1", errors="replace", newline="") as fh:
+            run_review([deals], make(fh), options=options)
+        return path.read_bytes()
+    if kind == "text":  # no descriptor at all
+        buffer = io.StringIO()
+        run_review([deals], make(buffer), options=options)
+        return buffer.getvalue().encode("utf-8")
+    assert kind == "pipe"  # a pipe, read by a thread
+    read, write = os.pipe()
+    received: list[bytes] = []
+
+    def drain() -> None:
+        with open(read, "rb") as fh:
+            received.append(fh.read())
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    with open(write, "w", encoding="utf-8", newline="") as fh:
+        run_review([deals], make(fh), options=options)
+    reader.join()
+    return received[0]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_reports_copy_parts_byte_for_byte(deals: Path, tmp_path: Path, fmt: str) -> None:
+    """Whatever the stream (a file, a pipe, an in-memory text, a file in another encoding),
+    two workers write the bytes one worker writes."""
+    for kind in ("file", "pipe", "text", "latin-1"):
+        expected = _report_bytes(kind, fmt, deals, 1, tmp_path)
+        assert _report_bytes(kind, fmt, deals, 2, tmp_path) == expected, kind
+    utf8 = _report_bytes("file", fmt, deals, 1, tmp_path)
+    assert "Société Générale — 株式会社 ☃".encode() in utf8
+    assert _report_bytes("latin-1", fmt, deals, 1, tmp_path) != utf8
+
+
+def test_review_gives_every_item_its_text(deals: Path, private_tmp: Path) -> None:
+    """The public generator's items keep their results after the review has moved on."""
+    items = [i for i in review([deals], Options(workers=2)) if isinstance(i, Reviewed)]
+    assert {type(i.result_text) for i in items} == {str}
+    one = [i for i in review([deals], Options(workers=1)) if isinstance(i, Reviewed)]
+    assert [i.result_json for i in items] == [i.result_json for i in one]
+    assert list(private_tmp.glob("dealscreen-review-*")) == []
+
+
+def test_a_part_is_gone_once_the_review_moves_on(deals: Path, private_tmp: Path) -> None:
+    """With spans, a result is readable while its chunk is current, never after (an error,
+    not an empty or a wrong text); stopping early removes every part."""
+    items = iter(bulk._review([deals], Options(workers=2), None, spans=True))
+    assert isinstance(items, Generator)
+    first = next(items)
+    assert isinstance(first, Reviewed) and isinstance(first.result_text, PartText)
+    text = first.result_json
+    assert json.loads(text)["deal_id"] == first.deal_id
+    # the part's name is already gone: only the open descriptor holds it
+    assert not Path(first.result_text.path).exists()
+    for item in items:
+        if isinstance(item, Reviewed) and item.result_text.path != first.result_text.path:  # type: ignore[union-attr]
+            break
+    with pytest.raises(RuntimeError, match="no longer available"):
+        first.result_json  # noqa: B018
+    items.close()
+    assert list(private_tmp.glob("dealscreen-review-*")) == []
+    assert bulk._PART_FDS == {}
+
+
+def _reviewed(deal_id: str, text: str) -> Reviewed:
+    return Reviewed(
+        source=f"{deal_id}.yaml",
+        deal_id=deal_id,
+        deal_name="",
+        kind="",
+        investor="",
+        investor_country="",
+        target="",
+        naics="",
+        verdict="clear",
+        provisional=False,
+        regimes=(),
+        reasons=(),
+        result_text=text,
+    )
+
+
+def test_a_text_that_cannot_go_to_a_part_stays_a_string(tmp_path: Path) -> None:
+    invalid = Invalid("x.yaml", ())
+    items: list[Reviewed | Invalid | Recorded] = [
+        _reviewed("a", '{"a": "é"}'),
+        invalid,
+        _reviewed("b", '{"b": "\ud800"}'),
+    ]
+    placed = bulk._to_part(list(items), str(tmp_path / "part-0.jsonl"))
+    assert placed[1] is invalid
+    assert placed[2] == items[2]  # a lone surrogate is not UTF-8: kept as it is
+    span = placed[0].result_text  # type: ignore[union-attr]
+    assert span == PartText(str(tmp_path / "part-0.jsonl"), 0, len('{"a": "é"}'.encode()))
+    assert (tmp_path / "part-0.jsonl").read_bytes() == '{"a": "é"}\n'.encode()
+    fd = os.open(span.path, os.O_RDONLY)
+    bulk._PART_FDS[span.path] = fd
+    try:
+        assert placed[0].result_json == '{"a": "é"}'  # type: ignore[union-attr]
+        out = io.StringIO()
+        ResultWriter(out).write(span)
+        assert out.getvalue() == '{"a": "é"}'
+    finally:
+        del bulk._PART_FDS[span.path]
+        os.close(fd)
+    # a part that cannot be written: every text stays with its item
+    assert bulk._to_part(list(items), str(tmp_path / "missing" / "part-1.jsonl")) == items
+
+
+def test_the_command_copies_to_a_redirected_stdout_and_a_pipe(deals: Path, tmp_path: Path) -> None:
+    """``review --workers 2 > file`` and ``| cat`` give the bytes of ``--workers 1``."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "CI": "true", "TMPDIR": str(tmp)}
+    base = [sys.executable, "-m", "screening.cli", "review", str(deals), "--no-store"]
+    outputs = []
+    for workers, how in (("1", "file"), ("2", "file"), ("2", "pipe")):
+        args = [*base, "--format", "jsonl", "--workers", workers]
+        if how == "file":
+            with (tmp_path / "out.jsonl").open("wb") as fh:
+                code = subprocess.run(args, stdout=fh, stderr=subprocess.PIPE, env=env).returncode
+            outputs.append((tmp_path / "out.jsonl").read_bytes())
+        else:
+            done = subprocess.run(args, capture_output=True, env=env)
+            code = done.returncode
+            outputs.append(done.stdout)
+        assert code == 2  # the invalid line
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert len(outputs[0].splitlines()) == 150
+    assert list(tmp.glob("dealscreen-review-*")) == []
+
+
+def test_sigterm_leaves_no_part_behind(tmp_path: Path) -> None:
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    deals = tmp_path / "deals.jsonl"
+    deals.write_text("".join(generate_jsonl(3000, seed=4)), encoding="utf-8")
+    env = {**os.environ, "CI": "true", "TMPDIR": str(tmp)}
+    args = [sys.executable, "-m", "screening.cli", "review", str(deals), "--no-store"]
+    proc = subprocess.Popen(
+        [*args, "--workers", "2", "--out", str(tmp_path / "out.jsonl")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        part = tmp_path / "out.jsonl.part"
+        if list(tmp.glob("dealscreen-review-*")) and part.exists() and part.stat().st_size:
+            break  # results are being copied from the parts
+        time.sleep(0.05)
+    assert proc.poll() is None, "the review ended before a part was written"
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert list(tmp.glob("dealscreen-review-*")) == []
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_without_a_temporary_directory_results_travel_as_strings(
+    deals: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "read-only file system")
+
+    # the review's own temporary directory only (multiprocessing makes its own)
+    monkeypatch.setattr(bulk, "tempfile", types.SimpleNamespace(mkdtemp=refuse))
+    texts = _Texts()
+    run_review([deals], texts, options=Options(workers=2))
+    assert set(texts.kinds) == {str}
+    assert len(texts.texts) == 150
