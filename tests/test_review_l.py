@@ -118,6 +118,49 @@ def test_l1_parent_of_an_sfe_investor_that_also_co_invests_owns_the_sum(rulebook
     assert "energy.fie.aggregate_owners" not in fired  # 20% + 10%, the same stock counted once
 
 
+def test_l1_unknown_stake_leaves_what_sfes_own_through_it_open(rulebook: Any) -> None:
+    # The fund investor's PRC partner holds 40% of it; the fund's stake in the claimant is not
+    # recorded: the partner owns 0-40% of the claimant (318(a)(2)(A)), which may reach 25%.
+    investor = {**SG_COMPANY, "name": "Lion Growth Fund LP", "kind": "fund"}
+    investor["owners"] = lp_fund(40)["owners"]
+    data = record(investor=investor, rights={"voting_pct": None, "equity_pct": None})
+    _verdict, fired, asked = energy(data, rulebook)
+    assert "energy.fie.single_owner" not in fired
+    assert {"energy.fie.single_owner", "energy.fie.aggregate_owners"} <= asked
+
+
+def sub_of(parent: str, name: str, equity: Any) -> dict[str, Any]:
+    """A Singapore holder wholly owned by the PRC company ``parent`` (itself an SFE, (C)(v))."""
+    return partner(name, equity, **SG, owners=[owner(parent, 100, **CN)])
+
+
+def test_l1_common_parent_of_two_sfe_partners_owns_both_shares(rulebook: Any) -> None:
+    # The fund takes 100%; two of its partners, 15% each, are wholly owned by one PRC company:
+    # each partner owns 15% (318(a)(2)(A)); the parent owns both (318(a)(5)(A), (a)(2)(C)): 30%.
+    partners = [
+        sub_of("Shenzhen Parent Co.", "Sub A Pte. Ltd.", 15),
+        sub_of("Shenzhen Parent Co.", "Sub B Pte. Ltd.", 15),
+        partner("Straits Pension Pte. Ltd.", 70, **SG),
+    ]
+    investor = {**SG_COMPANY, "name": "Lion Fund LP", "kind": "fund", "owners": partners}
+    data = record(investor=investor, rights={"voting_pct": 100, "equity_pct": 100})
+    verdict, fired, _ = energy(data, rulebook)
+    assert verdict == "filing_advised" and "energy.fie.single_owner" in fired
+
+
+def test_l1_common_parent_of_two_co_investors_owns_both_stakes(rulebook: Any) -> None:
+    # Two co-investors take 15% each, both wholly owned by one PRC company: it owns 30% >= 25%.
+    co = [
+        {"party": {**SG_COMPANY, **sub_of("Shenzhen Parent Co.", n, 100)}, "voting_pct": 15}
+        for n in ("Sub A Pte. Ltd.", "Sub B Pte. Ltd.")
+    ]
+    for c in co:
+        c["party"].pop("voting_pct"), c["party"].pop("equity_pct")
+    data = record(co_investors=co)
+    verdict, fired, _ = energy(data, rulebook)
+    assert verdict == "filing_advised" and "energy.fie.single_owner" in fired
+
+
 # 2 - 7701(a)(51)(C)(iv): an entity "incorporated or organized under the laws of, or having its
 # principal place of business in, a covered nation" - organization elsewhere does not settle it.
 

@@ -420,12 +420,20 @@ def _other_sfe_holders(
             f"co-investor {co.party.name} ({'unknown' if pct is None else fmt(pct) + '%'}): "
             f"SFE {_YES_NO[sfe]}"
         )
+        p = co.party
+        if chain is not None and p.kind in ATTRIBUTING and p.owners is not None:
+            # review L: the co-investor's owners own part of its stake (318(a)(2)); their rows
+            # serve the single-owner test, summed by holder with what they own on other paths.
+            _attribute(
+                p.name, p.kind, p.owners, p.owners_complete, lo, hi, direct, attributed, notes
+            )
     inv = deal.investor
-    if (investor_sfe is True and chain is None) or stake is None or inv.owners is None:
+    if chain is None and (investor_sfe is True or stake is None):
         return holders, attributed, notes, officer
-    if inv.kind not in (PartyKind.fund, PartyKind.company, PartyKind.state_owned_enterprise):
+    if inv.owners is None or inv.kind not in ATTRIBUTING:
         return holders, attributed, notes, officer
-    s_lo, s_hi = pct_bounds(stake)
+    # review L: an unknown stake spans 0-100%, so what SFEs own through it stays unknown
+    s_lo, s_hi = (ZERO, HUNDRED) if stake is None else pct_bounds(stake)
     if chain is not None:  # review L: every level of the chain (gates.REVIEW_L)
         bounds = _attribute(
             inv.name,
@@ -497,8 +505,9 @@ def _attribute(
     enterprise a corporation. Appends one row per holder that may be an SFE (its share and SFE
     status) to ``rows`` and returns bounds of the share SFEs own through ``via`` together: an SFE
     counts with its whole share (its own owners own the same stock); a holder whose status is
-    unknown may own its whole share; the owners of a holder that is not an SFE are looked at in
-    turn. A figure left unknown spans 0-100%, so it leaves the result unknown where it matters.
+    unknown may own its whole share; the owners of every holder are looked at in turn (an SFE's
+    only for the rows, which serve the single-owner test). A figure left unknown spans 0-100%,
+    so it leaves the result unknown where it matters.
     """
     partnership = kind == PartyKind.fund
     low, high = ZERO, ZERO
@@ -530,7 +539,10 @@ def _attribute(
                 + f"): SFE {_YES_NO[sfe]}"
             )
         up_lo, up_hi = ZERO, ZERO
-        if sfe is not True and o is not None and o.kind in ATTRIBUTING and o.owners is not None:
+        # An SFE holder's own owners own part of its share in turn: their rows serve the
+        # single-owner test (a common parent of two SFE holders owns both shares, summed by
+        # _by_holder); the aggregate already counts the SFE's whole share (its bounds unused).
+        if o is not None and o.kind in ATTRIBUTING and o.owners is not None:
             up_lo, up_hi = _attribute(
                 f"{o.name} ({via})",
                 o.kind,
