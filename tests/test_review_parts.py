@@ -308,3 +308,90 @@ def test_without_a_temporary_directory_results_travel_as_strings(
     run_review([deals], texts, options=Options(workers=2))
     assert set(texts.kinds) == {str}
     assert len(texts.texts) == 150
+
+
+def test_a_wrapping_stream_is_written_to_not_bypassed(deals: Path, tmp_path: Path) -> None:
+    """A gzip text stream has the compressed file's descriptor as its ``fileno()``: results
+    copied there would land raw in the middle of the gzip data. Two workers write through
+    the stream, and the file decompresses to what one worker writes."""
+    import gzip
+
+    out: dict[int, bytes] = {}
+    for workers in (1, 2):
+        path = tmp_path / f"out-{workers}.jsonl.gz"
+        with gzip.open(path, "wt", encoding="utf-8", newline="") as fh:
+            run_review([deals], JsonlReport(fh), options=Options(workers=workers))
+        out[workers] = gzip.decompress(path.read_bytes())
+    assert out[2] == out[1] and out[1].count(b"\n") > 100
+
+
+def test_plain_files_and_pipes_are_copied_by_the_kernel(
+    deals: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kernel copy really runs for a plain UTF-8 file and pipe, and never for a stream
+    that is not one (the byte comparisons above would pass without it)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("sendfile to any file is Linux's")
+    calls: list[int] = []
+    real = os.sendfile
+
+    def counting(out_fd: int, in_fd: int, offset: int | None, count: int) -> int:
+        calls.append(count)
+        return real(out_fd, in_fd, offset, count)
+
+    monkeypatch.setattr(os, "sendfile", counting)
+    for kind, copied in (("file", True), ("pipe", True), ("text", False), ("latin-1", False)):
+        calls.clear()
+        _report_bytes(kind, "jsonl", deals, 2, tmp_path)
+        assert bool(calls) is copied, kind
+    assert bulk.plain_fd(io.BytesIO()) is None
+
+
+def test_a_sendfile_error_that_is_not_a_refusal_is_raised(tmp_path: Path) -> None:
+    """EINVAL and the like mean "not to this descriptor" (the text is written instead); an
+    I/O error is an error, raised as a write would raise it."""
+    import errno
+
+    part = tmp_path / "part"
+    part.write_bytes(b'{"a": 1}')
+    fd = os.open(part, os.O_RDONLY)
+    bulk._PART_FDS[str(part)] = fd
+    try:
+        text = PartText(str(part), 0, 8)
+        for code, refused in ((errno.EINVAL, True), (errno.EIO, False), (errno.ENOSPC, False)):
+
+            def failing(*_: object, code: int = code) -> int:
+                raise OSError(code, os.strerror(code))
+
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setattr(os, "sendfile", failing)
+                if refused:
+                    assert text.send(1) is False
+                else:
+                    with pytest.raises(OSError):
+                        text.send(1)
+    finally:
+        del bulk._PART_FDS[str(part)]
+        os.close(fd)
+
+
+class _Failing(_Texts):
+    def add(self, item: Reviewed) -> None:
+        super().add(item)
+        if len(self.texts) == 5:
+            raise RuntimeError("the report failed")
+
+
+def test_a_failing_report_stops_the_workers_and_removes_the_parts(
+    deals: Path, private_tmp: Path
+) -> None:
+    """A report (or sink, or progress) raising ends the review at once: its part folder is
+    gone when the exception reaches the caller, not when a traceback is freed."""
+    try:
+        run_review([deals], _Failing(), options=Options(workers=2))  # type: ignore[arg-type]
+    except RuntimeError as exc:  # checked while the traceback (and its frames) is alive
+        assert str(exc) == "the report failed"
+        assert not any(private_tmp.glob("dealscreen-review-*"))
+        assert not bulk._PART_FDS
+    else:
+        pytest.fail("the report's error was not raised")

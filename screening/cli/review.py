@@ -40,6 +40,7 @@ from screening.review.bulk import (
     Reviewed,
     Summary,
     count_tasks,
+    plain_fd,
     run_review,
     stderr_is_interactive,
 )
@@ -87,6 +88,14 @@ class _Stdout(io.TextIOBase):
         if stdout is None or sys.stdout is not stdout:
             raise io.UnsupportedOperation("sys.stdout is redirected")
         return stdout.fileno()
+
+    def kernel_fd(self) -> int | None:
+        """Where ``ResultWriter`` may copy results in the kernel: the process's standard
+        output while it is in place and a plain UTF-8 file or pipe (``bulk.plain_fd``)."""
+        stdout = sys.__stdout__
+        if stdout is None or sys.stdout is not stdout:
+            return None
+        return plain_fd(stdout)
 
 
 @contextlib.contextmanager

@@ -1400,6 +1400,7 @@ class _Unknowns:
 
 _KEPT = 1024  # entries of each cache of repeated results (see _Assembly)
 _NOT_HELD = None  # a leaf's kept answer when its value does not make it hold
+_MISSING: Any = object()  # not kept (a kept answer may be _NOT_HELD)
 _HASHABLE = frozenset({str, bool, int, Decimal})  # leaf values that key a kept condition
 
 
@@ -1432,8 +1433,8 @@ def _hit(
             # and the leaf is not read again for a list). Kept, whether it holds or not. A
             # decimal's string gives it back exactly (sign, digits, exponent).
             key = (rule.id, i, cls, str(value) if cls is Decimal else value)
-            if key in kept:
-                result = kept[key]
+            result = kept.get(key, _MISSING)  # one read: another thread may clear `kept`
+            if result is not _MISSING:
                 if result is not _NOT_HELD:
                     facts[leaf.path] = result.value
                     conditions.append(result)

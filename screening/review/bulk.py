@@ -22,7 +22,9 @@ from __future__ import annotations
 import codecs
 import contextlib
 import datetime as dt
+import errno
 import gc
+import io
 import json
 import multiprocessing
 import os
@@ -127,8 +129,8 @@ class PartText:
         while left:
             try:
                 sent = os.sendfile(out_fd, fd, at, left)
-            except OSError:
-                if left == self.length:
+            except OSError as exc:
+                if left == self.length and exc.errno in _NO_SENDFILE:
                     return False  # nothing written: write the text instead
                 raise
             if sent == 0:
@@ -164,14 +166,37 @@ class ResultWriter:
 
     def _fd(self) -> int | None:
         out = self.out
-        try:
-            encoding = getattr(out, "encoding", None)
-            if not encoding or codecs.lookup(encoding).name != "utf-8":
-                return None
-            fd = out.fileno()
-        except (OSError, ValueError, LookupError):  # io.UnsupportedOperation is both
+        kernel_fd = getattr(out, "kernel_fd", None)  # a stream that says where it writes
+        return kernel_fd() if callable(kernel_fd) else plain_fd(out)
+
+
+# sendfile's refusals that mean "not to this descriptor" (then the text is written instead);
+# any other error (EIO, ENOSPC, EPIPE) is raised as a write would raise it.
+_NO_SENDFILE = frozenset(
+    getattr(errno, name)
+    for name in ("EINVAL", "ENOSYS", "EOPNOTSUPP", "ENOTSUP", "EXDEV", "EBADF", "ESPIPE")
+    if hasattr(errno, name)
+)
+
+
+def plain_fd(out: object) -> int | None:
+    """The descriptor a stream writes to unchanged, or None: only a plain UTF-8 text file or
+    pipe (``io.TextIOWrapper`` over ``io.BufferedWriter`` over ``io.FileIO``, exactly those
+    types) that is not a terminal. A wrapping or transforming stream (gzip, bz2, lzma, a TLS
+    socket file, a subclass overriding ``write``) also has a ``fileno()``, of what lies beneath
+    it: bytes copied there would bypass what it does, so such a stream is written to."""
+    if type(out) is not io.TextIOWrapper:
+        return None
+    buffer = out.buffer
+    if type(buffer) is not io.BufferedWriter or type(buffer.raw) is not io.FileIO:
+        return None
+    try:
+        if codecs.lookup(out.encoding).name != "utf-8":
             return None
-        return None if os.isatty(fd) else fd
+        fd = out.fileno()
+    except (OSError, ValueError, LookupError):  # io.UnsupportedOperation is both
+        return None
+    return None if os.isatty(fd) else fd
 
 
 @dataclass(frozen=True, slots=True)
@@ -764,9 +789,11 @@ def _in_workers(
         _stop_workers(pool)
         raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        if parts is not None:
-            shutil.rmtree(parts, ignore_errors=True)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        finally:  # a second Ctrl-C during the shutdown still removes the parts
+            if parts is not None:
+                shutil.rmtree(parts, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -995,43 +1022,51 @@ def run_review(
     entries = _review(paths, opts, progress if on_cluster else None, spans=spans)
     if on_cluster:
         progress = None
-    for entry in entries:
-        item: Item
-        if isinstance(entry, Recorded):
-            if stored is None:
-                raise ValueError("options.skip needs `stored` to report recorded deals")
-            try:
-                record, result = stored(entry.deal_hash)
-                item = reviewed(entry.source, record, result, keep_deal=False)
-            except Exception as exc:
-                item = failed(entry.source, exc)
+    try:
+        for entry in entries:
+            item: Item
+            if isinstance(entry, Recorded):
+                if stored is None:
+                    raise ValueError("options.skip needs `stored` to report recorded deals")
+                try:
+                    record, result = stored(entry.deal_hash)
+                    item = reviewed(entry.source, record, result, keep_deal=False)
+                except Exception as exc:
+                    item = failed(entry.source, exc)
+                else:
+                    item = replace(item, duplicate_of=entry.duplicate_of)
+                    summary.resumed += 1
+                    summary.add(item)
+                    report.add(item)
+                    if item.duplicate_of is not None and problems is not None:
+                        problems(duplicate_problem(item))
+                    pending += 1
+                    continue
             else:
-                item = replace(item, duplicate_of=entry.duplicate_of)
-                summary.resumed += 1
-                summary.add(item)
+                item = entry
+            summary.add(item)
+            if isinstance(item, Invalid):
+                report.invalid(item)
+                if problems is not None:
+                    for problem in item.problems:
+                        problems(problem)
+            else:
                 report.add(item)
                 if item.duplicate_of is not None and problems is not None:
                     problems(duplicate_problem(item))
-                pending += 1
-                continue
-        else:
-            item = entry
-        summary.add(item)
-        if isinstance(item, Invalid):
-            report.invalid(item)
-            if problems is not None:
-                for problem in item.problems:
-                    problems(problem)
-        else:
-            report.add(item)
-            if item.duplicate_of is not None and problems is not None:
-                problems(duplicate_problem(item))
-            if sink is not None:
-                sink(item.deal(), item.result())
-        pending += 1
-        if progress is not None and pending >= 32:
-            progress.advance(pending)
-            pending = 0
+                if sink is not None:
+                    sink(item.deal(), item.result())
+            pending += 1
+            if progress is not None and pending >= 32:
+                progress.advance(pending)
+                pending = 0
+    finally:
+        # However the loop ends (a report, the sink or progress raising included), the workers
+        # are stopped and their part files and folder removed now, not when the generator is
+        # collected.
+        close = getattr(entries, "close", None)
+        if close is not None:
+            close()
     if progress is not None and pending:
         progress.advance(pending)
     summary.elapsed = time.perf_counter() - started

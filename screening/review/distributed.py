@@ -265,25 +265,7 @@ def decode(line: str) -> Item | Recorded:
     """The item of a part file line."""
     fields = line.rstrip("\n").split("\t")
     if fields[0] == "R":
-        m = json.loads(fields[1])
-        return Reviewed(
-            source=m[0],
-            deal_id=m[1],
-            deal_name=m[2],
-            kind=m[3],
-            investor=m[4],
-            investor_country=m[5],
-            target=m[6],
-            naics=m[7],
-            verdict=m[8],
-            provisional=m[9],
-            regimes=tuple((a, b) for a, b in m[10]),
-            reasons=tuple(m[11]),
-            result_text=fields[2],
-            deal_json=fields[3] or None,
-            ceiling=m[12],
-            regime_ceilings=tuple((a, b) for a, b in m[13]),
-        )
+        return _reviewed(json.loads(fields[1]), fields[2], fields[3] or None)
     if fields[0] == "I":
         source, internal, problems = json.loads(fields[1])
         return Invalid(source, tuple(Problem(*p) for p in problems), internal=internal)
@@ -300,6 +282,12 @@ def _read_line(line: bytes, path: str, at: int) -> Item | Recorded:
     result_end = line.index(b"\t", meta_end + 1)
     m = json.loads(line[2:meta_end])
     deal = line[result_end + 1 :].rstrip(b"\n").decode("utf-8")
+    text = bulk.PartText(path, at + meta_end + 1, result_end - meta_end - 1)
+    return _reviewed(m, text, deal or None)
+
+
+def _reviewed(m: list[Any], result_text: str | bulk.PartText, deal_json: str | None) -> Reviewed:
+    """A reviewed deal from its part-file row facts ``m`` (see :func:`encode`)."""
     return Reviewed(
         source=m[0],
         deal_id=m[1],
@@ -313,8 +301,8 @@ def _read_line(line: bytes, path: str, at: int) -> Item | Recorded:
         provisional=m[9],
         regimes=tuple((a, b) for a, b in m[10]),
         reasons=tuple(m[11]),
-        result_text=bulk.PartText(path, at + meta_end + 1, result_end - meta_end - 1),
-        deal_json=deal or None,
+        result_text=result_text,
+        deal_json=deal_json,
         ceiling=m[12],
         regime_ceilings=tuple((a, b) for a, b in m[13]),
     )
