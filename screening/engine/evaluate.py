@@ -244,7 +244,8 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
     ``rules`` holds (rule id, condition, whether its false status is wanted). The function
     writes each rule's status into ``scope.findings`` in order, and returns the ids that are
     true and the wanted ids that are false: :func:`status_function` for every rule, each
-    condition flattened as in :func:`flat_status_function` (:func:`_items_status`).
+    condition flattened by :func:`_flat_items` (each node tests its leaves itself, a node nested
+    in one of its own kind spliced into it), tested as :func:`_items_status` tests it.
     """
     plan: list[tuple[str, tuple[_Item, ...], bool, bool, bool, Any, Any, tuple[_Item, ...]]] = []
     for rule_id, cond, wants_false in rules:
@@ -409,23 +410,6 @@ def _items_status(items: tuple[_Item, ...], stop: bool, start: bool, scope: Scop
     return result
 
 
-def flat_status_function(cond: Condition) -> StatusFn:
-    """:func:`status_function` with fewer calls: each ``all``/``any`` node tests its leaves
-    itself, and a node nested in one of its own kind is spliced into it (Kleene and/or are
-    associative, and the children keep their order and the same short cuts, so a reference
-    list is resolved, and recorded as read, exactly when the closures would resolve it)."""
-    if not isinstance(cond, All | AnyOf):
-        return status_function(cond)
-    items = tuple(_flat_items(cond))
-    stop: bool = not isinstance(cond, All)  # the status that decides the node at once
-    start: bool = not stop
-
-    def node_status(scope: Scope) -> Tri:
-        return _items_status(items, stop, start, scope)
-
-    return node_status
-
-
 def _flat_items(cond: All | AnyOf) -> list[_Item]:
     out: list[_Item] = []
     for child in cond.children:
@@ -447,7 +431,7 @@ def _flat_items(cond: All | AnyOf) -> list[_Item]:
         elif type(child) is type(cond):
             out.extend(_flat_items(child))
         else:
-            stop = not isinstance(child, All)  # as in flat_status_function
+            stop = not isinstance(child, All)  # the status that decides the node at once
             out.append((_NODE, tuple(_flat_items(child)), stop, not stop, ""))
     return out
 

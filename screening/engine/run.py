@@ -843,7 +843,7 @@ def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
 class _Shape:
     """What a rule shows as a hit that does not depend on the deal, worked out once."""
 
-    __slots__ = ("because", "because_rules", "conditions", "hit", "parts", "rule", "template")
+    __slots__ = ("conditions", "hit", "parts", "rule", "template")
 
     def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
         self.rule = rule
@@ -905,11 +905,6 @@ class _Shape:
                 )
 
         walk(rule.guarded, None)
-        # The findings a hit may stand on, in the order _because lists them.
-        self.because = sorted(
-            n.rule_id for n in leaves(rule.guarded) if isinstance(n, FindingRef) and not n.negated
-        )
-        self.because_rules = [rules[rule_id] for rule_id in self.because]
 
 
 # (the plain paths as a set, the same in order, the other leaves, the findings): _Assembly
@@ -1126,10 +1121,6 @@ class _Assembly:
                 self.shown_paths.clear()
             self.shown_paths[path] = known
         return known
-
-    def question(self, rule: Rule, unknown: list[str]) -> str:
-        """:func:`_question`, remembered (the unknown facts are some of the rule's paths)."""
-        return self.asked(rule, frozenset(unknown)).question
 
     def asked(self, rule: Rule, unknown: frozenset[str]) -> OpenQuestion:
         """The open question of an outcome rule left unknown by these facts (one instance per
@@ -1664,36 +1655,6 @@ def assemble(
         },
         _RESULT_FIELDS,
     )
-
-
-def _questions(
-    ev: Evaluation,
-    regime: str,
-    level: str,
-    suppressed: dict[str, list[str]],
-    assembly: _Assembly | None = None,
-    unknowns: _Unknowns | None = None,
-) -> list[OpenQuestion]:
-    """The regime's outcome rules left unknown that would raise its level, most severe first."""
-    if assembly is None:
-        assembly = _assembly(ev.book)
-    out: list[OpenQuestion] = []
-    floor = _RANK[level]
-    order = assembly.question_order.get(regime)
-    if not order or floor >= order[0][2]:  # the first reaches highest
-        return out  # no outcome rule of the regime could raise it
-    status = ev.status
-    ids = assembly.question_ids[regime]
-    left = compress(order, map(operator.is_, map(status.get, ids), repeat(None)))  # unknown
-    for rule_id, rule, raises_to in left:  # in listed order, most severe first
-        if raises_to <= floor:
-            break  # nor can any after it
-        if rule_id in suppressed:
-            continue
-        if unknowns is None:
-            unknowns = _Unknowns(ev, assembly)
-        out.append(assembly.asked(rule, unknowns.of(rule_id)))
-    return out
 
 
 def _possible_exemptions(
