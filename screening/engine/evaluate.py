@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from screening.facts.sections.base import AtLeast, Tri, and3, not3, or3
 from screening.facts.view import FactView, field_info
-from screening.model.numbers import Range
+from screening.model.numbers import Range, number_text
 from screening.model.numbers import compare as compare_range
 from screening.model.numbers import render as render_number
 from screening.model.reference import References
@@ -159,7 +159,7 @@ class Scope:
 
 
 StatusFn = Callable[[Scope], Tri]
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "==": operator.eq,
     "!=": operator.ne,
     "<": operator.lt,
@@ -177,10 +177,10 @@ def status_function(cond: Condition) -> StatusFn:
     :func:`evaluate` builds the explained tree only for the rules a result shows, and must reach
     the same status.
     """
-    if isinstance(cond, Leaf) and cond.op in _COMPARE:
+    if isinstance(cond, Leaf) and cond.op in COMPARE:
         # A comparison: the same test as eval_leaf (ints and decimals compare exactly in
         # Python, so no conversion is needed), without its dispatch on every call.
-        path, compare, expected, op = cond.path, _COMPARE[cond.op], cond.value, cond.op
+        path, compare, expected, op = cond.path, COMPARE[cond.op], cond.value, cond.op
 
         def compare_status(scope: Scope) -> Tri:
             values = scope._values
@@ -414,9 +414,9 @@ def _flat_items(cond: All | AnyOf) -> list[_Item]:
     out: list[_Item] = []
     for child in cond.children:
         if isinstance(child, Leaf):
-            if child.op in _COMPARE:
+            if child.op in COMPARE:
                 kind = {"==": _EQUAL, ">=": _AT_LEAST}.get(child.op, _COMPARISON)
-                out.append((kind, child.path, _COMPARE[child.op], child.value, child.op))
+                out.append((kind, child.path, COMPARE[child.op], child.value, child.op))
             else:  # a literal list is the leaf's own (Scope.listed), a reference list is not
                 literal: Any = None
                 if child.ref is None:
@@ -478,19 +478,7 @@ def render_value(value: Any, unit: str = "") -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal | int):
-        number = Decimal(value)
-        text = (
-            format(number.normalize(), "f")
-            if number == number.to_integral() or abs(number) < 1e-6 or True
-            else str(number)
-        )
-        if "." not in text and abs(number) >= 10000:
-            text = f"{int(number):,}"
-        if unit == "%":
-            return f"{text}%"
-        if unit == "USD":
-            return f"${text}"
-        return f"{text} {unit}".rstrip()
+        return number_text(Decimal(value), unit)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):

@@ -35,7 +35,6 @@ import bisect
 import contextlib
 import datetime as dt
 import itertools
-import operator
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from screening.engine.evaluate import (
     _LIST_WORDS,
     _WORDS,
+    COMPARE,
     Scope,
     StatusFn,
     cached_field_info,
@@ -446,14 +446,6 @@ def _signature_function(cond: Condition) -> _SigFn | None:
 # that fails it: True when negated); _OTHER: any other leaf, (its status function).
 _COMPARED, _FOUND, _OTHER = range(3)
 _Test = tuple[int, Any, Any, Any, str]
-_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-}
 
 
 def _conjunct_tests(cond: Condition) -> tuple[_Test, ...] | None:
@@ -470,8 +462,8 @@ def _conjunct_tests(cond: Condition) -> tuple[_Test, ...] | None:
     for child in children:
         if isinstance(child, FindingRef):
             tests.append((_FOUND, child.rule_id, child.negated, None, ""))
-        elif isinstance(child, Leaf) and child.op in _COMPARE:
-            tests.append((_COMPARED, child.path, _COMPARE[child.op], child.value, child.op))
+        elif isinstance(child, Leaf) and child.op in COMPARE:
+            tests.append((_COMPARED, child.path, COMPARE[child.op], child.value, child.op))
         else:
             tests.append((_OTHER, status_function(child), None, None, ""))
     return tuple(tests)

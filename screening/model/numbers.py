@@ -201,8 +201,8 @@ def exact(x: Num | None) -> Decimal | None:
     return x if isinstance(x, Decimal) else None
 
 
-def _one(v: Decimal, unit: str) -> str:
-    """One number as :func:`render` shows it."""
+def number_text(v: Decimal, unit: str) -> str:
+    """One number as :func:`render` shows it (and `render_value` a number of a fact)."""
     text = format(v.normalize(), "f")
     if "." not in text and abs(v) >= 10000:
         text = f"{int(v):,}"
@@ -216,10 +216,10 @@ def _one(v: Decimal, unit: str) -> str:
 def render(x: Num, unit: str = "") -> str:
     """A number or range as explanations show it: ``30%``, ``at least 50%``, ``10–20%``."""
     if not isinstance(x, Range):
-        return _one(x, unit)
+        return number_text(x, unit)
 
     def one(v: Decimal) -> str:
-        return _one(v, unit)
+        return number_text(v, unit)
 
     lo, hi = x.lo, x.hi
     if lo == ZERO and hi == HUNDRED and unit == "%":
