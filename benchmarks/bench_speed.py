@@ -51,7 +51,10 @@ from screening import Deal, load_deal, load_rulebook, screen
 from screening.authoring.fixtures_gen import generate
 
 n, passes = int(sys.argv[1]), int(sys.argv[2])
-book = load_rulebook()
+if os.environ.get("BENCH_RULES"):  # another checkout's rule files (--same-rules)
+    book = load_rulebook(base=Path(os.environ["BENCH_RULES"]))
+else:
+    book = load_rulebook()
 # Three runs of distinct deals (distinct names too): a warm-up, the screen() measure and the
 # screen_many() measure, so that nothing a checkout keeps from earlier screenings (name
 # screenings, memoised reasons) is reused by the deals it is timed on.
@@ -80,6 +83,14 @@ for _ in range(passes):  # a second pass screens the same deals again
     for d in deals:
         screen(d, rulebook=book).model_dump_json()
 out["screen"] = passes * n / (time.process_time() - t)
+out["rules"] = len(book.rules)
+# Each timed deal's verdict per regime (compared across checkouts by --same-rules).
+out["verdicts"] = [
+    {r: v.verdict for r, v in sorted(screen(d, rulebook=book).regimes.items())} for d in deals
+]
+if os.environ.get("BENCH_RULES"):
+    print(json.dumps(out))
+    raise SystemExit
 many = getattr(screening, "screen_many", None)
 if many is not None:
     t = time.process_time()
@@ -216,6 +227,11 @@ def main() -> None:
         "--passes", type=int, default=1, help="times the same deals are screened (2+ repeats them)"
     )
     parser.add_argument(
+        "--same-rules",
+        action="store_true",
+        help="also run this checkout on the older checkout's rules/ (the same rules and deals)",
+    )
+    parser.add_argument(
         "--split",
         action="store_true",
         help="also time this checkout's stages of one screen() (derive, run_rules, assemble, memo)",
@@ -229,10 +245,14 @@ def main() -> None:
         shared["BENCH_SPLIT"] = "1"
     before: list[dict[str, Any]] = []
     after: list[dict[str, Any]] = []
+    same: list[dict[str, Any]] = []
+    old_rules = {**shared, "BENCH_RULES": str((args.before / "rules").resolve())}
     for r in range(args.rounds):
-        order = [(args.before, before), (None, after)]
-        for path, sink in order if r % 2 == 0 else order[::-1]:
-            sink.append(child(path, args.deals, args.passes, shared))
+        order = [(args.before, before, shared), (None, after, shared)]
+        if args.same_rules:
+            order.append((None, same, old_rules))
+        for path, sink, env in order if r % 2 == 0 else order[::-1]:
+            sink.append(child(path, args.deals, args.passes, env))
 
     def med(runs: list[dict[str, Any]], key: str) -> float:
         return statistics.median(run[key] for run in runs)
@@ -242,7 +262,20 @@ def main() -> None:
     print("| figure | before | after | after / before |")
     print("|---|---|---|---|")
     b, a = med(before, "screen"), med(after, "screen")
-    print(f"| `screen()` deals/CPU-s | {b:.0f} | {a:.0f} | **{a / b:.2f}×** |")
+    print(
+        f"| `screen()` deals/CPU-s ({before[0]['rules']} rules before, {after[0]['rules']} after)"
+        f" | {b:.0f} | {a:.0f} | **{a / b:.2f}×** |"
+    )
+    if same:
+        sr = med(same, "screen")
+        differ = sum(
+            x != y for x, y in zip(before[0]["verdicts"], same[0]["verdicts"], strict=True)
+        )
+        print(
+            f"| `screen()` deals/CPU-s, this checkout on the older checkout's "
+            f"{same[0]['rules']} rules (the same rules and deals; verdicts differ on {differ} "
+            f"of {len(same[0]['verdicts'])} deals) | {b:.0f} | {sr:.0f} | **{sr / b:.2f}×** |"
+        )
     m = med(after, "screen_many")
     mb = f"{med(before, 'screen_many'):.0f}" if all("screen_many" in r for r in before) else "(n/a)"
     print(
@@ -268,7 +301,8 @@ def main() -> None:
         )
     print(
         f"\n`benchmarks/bench_speed.py --before {args.before} --rounds {args.rounds} "
-        f"--deals {args.deals} --passes {args.passes}{' --split' if args.split else ''}`; "
+        f"--deals {args.deals} --passes {args.passes}{' --split' if args.split else ''}"
+        f"{' --same-rules' if args.same_rules else ''}`; "
         f"{len(probe['fixtures'])} fixture deals for the latencies; load average "
         f"{start_load:.1f} at the start, {load:.1f} at the end."
     )
