@@ -235,18 +235,10 @@ def status_function(cond: Condition) -> StatusFn:
     return any_status
 
 
-StratumFn = Callable[[Scope], tuple[list[str], list[str]]]
-
-
-def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
-    """The statuses of several rules as one function, built once per rulebook.
-
-    ``rules`` holds (rule id, condition, whether its false status is wanted). The function
-    writes each rule's status into ``scope.findings`` in order, and returns the ids that are
-    true and the wanted ids that are false: :func:`status_function` for every rule, each
-    condition flattened by :func:`_flat_items` (each node tests its leaves itself, a node nested
-    in one of its own kind spliced into it), tested as :func:`_items_status` tests it.
-    """
+def _program(rules: Sequence[tuple[str, Condition, bool]]) -> _Program:
+    """Per rule: its id, its condition's flattened items (:func:`_flat_items`), the status that
+    decides it at once and its starting status, whether its false status is wanted, its
+    effective dates (since, until: None when absent) and its items after those dates."""
     plan: list[tuple[str, tuple[_Item, ...], bool, bool, bool, Any, Any, tuple[_Item, ...]]] = []
     for rule_id, cond, wants_false in rules:
         top = cond if isinstance(cond, All | AnyOf) else All((cond,), "")  # the same status
@@ -269,7 +261,22 @@ def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
                     break
                 guards += 1
         plan.append((rule_id, items, stop, not stop, wants_false, since, until, items[guards:]))
-    program = tuple(plan)
+    return tuple(plan)
+
+
+StratumFn = Callable[[Scope], tuple[list[str], list[str]]]
+
+
+def stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
+    """The statuses of several rules as one function, built once per rulebook.
+
+    ``rules`` holds (rule id, condition, whether its false status is wanted). The function
+    writes each rule's status into ``scope.findings`` in order, and returns the ids that are
+    true and the wanted ids that are false: :func:`status_function` for every rule, each
+    condition flattened by :func:`_flat_items` (each node tests its leaves itself, a node nested
+    in one of its own kind spliced into it), tested as :func:`_items_status` tests it.
+    """
+    program = _program(rules)
 
     def stratum(scope: Scope) -> tuple[list[str], list[str]]:
         # _items_status for each rule, written out here (one call fewer per rule) with the
@@ -357,6 +364,7 @@ GUARD_PATH = "deal.as_of"  # the path of a rule's effective dates (Rule.guarded)
 # Item kinds: comparisons first (`==` must be 0), so `kind < _FINDING` tells one.
 _EQUAL, _AT_LEAST, _COMPARISON, _FINDING, _NOT_FINDING, _LIST, _NODE = range(7)
 _Item = tuple[int, Any, Any, Any, str]
+_Program = tuple[tuple[str, tuple[_Item, ...], bool, bool, bool, Any, Any, tuple[_Item, ...]], ...]
 
 
 def _items_status(items: tuple[_Item, ...], stop: bool, start: bool, scope: Scope) -> Tri:
@@ -434,6 +442,198 @@ def _flat_items(cond: All | AnyOf) -> list[_Item]:
             stop = not isinstance(child, All)  # the status that decides the node at once
             out.append((_NODE, tuple(_flat_items(child)), stop, not stop, ""))
     return out
+
+
+# The generated stratum functions (issue 14). The interpreter above walks each rule's item
+# tuples on every screening; generated_stratum_function writes the same tests once per rulebook
+# as straight-line Python source, one block per rule and per item, in the same order with the
+# same short cuts, and compiles it. The source holds no data: every rule id, path, literal and
+# leaf is a constant of a table (`k0`, `k1`, ...) the function closes over, and everything else
+# in it is this module's fixed text, so no rulebook or deal can put code in it.
+
+_INLINE_DEPTH = 6  # nested nodes written inline; deeper ones call _items_status (Python nests
+# at most 20 blocks: each level takes a `while`, and a read of a fact a `try`)
+_TESTS = {"==": "v == {}", "!=": "v != {}", "<": "v < {}", "<=": "v <= {}", ">": "v > {}"}
+_TESTS[">="] = "v >= {}"
+_HELPERS = ("fallback", "eval_leaf", "compare", "range_class", "date_class", "items_status")
+_CODE: dict[str, Any] = {}  # compiled source, by its text (rulebooks of one shape share it)
+
+
+class _Source:
+    """Lines of generated source and the table of constants they name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.constants: list[Any] = []
+        self._strings: dict[str, str] = {}
+
+    def const(self, value: Any) -> str:
+        """The name of a constant holding ``value`` (strings shared)."""
+        if value.__class__ is str:
+            name = self._strings.get(value)
+            if name is None:
+                name = self._strings[value] = self._add(value)
+            return name
+        return self._add(value)
+
+    def _add(self, value: Any) -> str:
+        self.constants.append(value)
+        return f"k{len(self.constants) - 1}"
+
+    def add(self, indent: int, text: str) -> None:
+        self.lines.append("    " * indent + text)
+
+
+def stratum_source(rules: Sequence[tuple[str, Condition, bool]]) -> tuple[str, list[Any]]:
+    """The source of :func:`generated_stratum_function` and its table of constants."""
+    program = _program(rules)
+    src = _Source()
+    guarded = any(since is not None or until is not None for *_r, since, until, _t in program)
+    add = src.add
+    add(1, "def stratum(scope):")
+    add(2, "statuses = scope.findings")
+    add(2, "values = scope._values")
+    add(2, "value_of = scope.value")
+    add(2, "references = scope.references")
+    add(2, "scope_as_of = scope.as_of")
+    add(2, "true = []")
+    add(2, "false = []")
+    if guarded:
+        add(2, f"as_of = values.get({src.const(GUARD_PATH)})")
+        add(2, "if as_of.__class__ is not date_class:")
+        add(3, "return fallback(scope)  # the interpreter, which tests every item as it stands")
+    for rule_id, items, stop, start, wants_false, since, until, tail in program:
+        rid = src.const(rule_id)
+        indent = 2
+        if since is not None or until is not None:
+            tests = []
+            if since is not None:
+                tests.append(f"as_of < {src.const(since)}")
+            if until is not None:
+                tests.append(f"as_of >= {src.const(until)}")
+            add(2, f"if {' or '.join(tests)}:")
+            add(3, f"statuses[{rid}] = False")
+            if wants_false:
+                add(3, f"false.append({rid})")
+            add(2, "else:")
+            indent, items = 3, tail
+        _node(src, items, stop, start, 0, indent)
+        add(indent, f"statuses[{rid}] = r0")
+        add(indent, "if r0 is True:")
+        add(indent + 1, f"true.append({rid})")
+        if wants_false:
+            add(indent, "elif r0 is False:")
+            add(indent + 1, f"false.append({rid})")
+    add(2, "return true, false")
+    add(1, "return stratum")
+    header = f"def make({', '.join(_HELPERS + tuple(f'k{i}' for i in range(len(src.constants))))}):"
+    return "\n".join([header, *src.lines, ""]), src.constants
+
+
+def _node(
+    src: _Source, items: tuple[_Item, ...], stop: bool, start: bool, depth: int, indent: int
+) -> None:
+    """Code setting ``r<depth>`` to the status of a flattened node (see :func:`_items_status`)."""
+    result = f"r{depth}"
+    src.add(indent, f"{result} = {start!r}")
+    if not items:
+        return
+    src.add(indent, "while True:")
+    for item in items:
+        _item(src, item, stop, depth, indent + 1)
+    src.add(indent + 1, "break")
+
+
+def _decide(src: _Source, stop: bool, depth: int, indent: int) -> None:
+    """Code acting on an item's status ``s``: the node decided, or left unknown."""
+    src.add(indent, f"if s is {stop!r}:")
+    src.add(indent + 1, f"r{depth} = {stop!r}")
+    src.add(indent + 1, "break")
+    src.add(indent, "if s is None:")
+    src.add(indent + 1, f"r{depth} = None")
+
+
+def _read(src: _Source, path: str, indent: int) -> None:
+    name = src.const(path)
+    src.add(indent, "try:")
+    src.add(indent + 1, f"v = values[{name}]")
+    src.add(indent, "except KeyError:")
+    src.add(indent + 1, f"v = value_of({name})")
+
+
+def _item(src: _Source, item: _Item, stop: bool, depth: int, indent: int) -> None:
+    """Code testing one item as :func:`_items_status` tests it."""
+    add = src.add
+    kind, a, b, c, op = item
+    if kind < _FINDING:  # a comparison
+        _read(src, a, indent)
+        literal = src.const(c)
+        test = _TESTS[op].format(literal)
+        add(indent, "if v is None:")
+        add(indent + 1, f"r{depth} = None")
+        add(indent, "elif v.__class__ is range_class:")
+        add(indent + 1, f"s = compare(v, {src.const(op)}, {literal})")
+        _decide(src, stop, depth, indent + 1)
+        add(indent, f"elif {test}:" if stop else f"elif not ({test}):")
+        add(indent + 1, f"r{depth} = {stop!r}")
+        add(indent + 1, "break")
+    elif kind in (_FINDING, _NOT_FINDING):
+        add(indent, f"s = statuses.get({src.const(a)})")
+        if kind == _NOT_FINDING:
+            add(indent, "if s is not None:")
+            add(indent + 1, "s = not s")
+        _decide(src, stop, depth, indent)
+    elif kind == _LIST:
+        _read(src, a, indent)
+        leaf = src.const(b)
+        add(indent, "if v is None:")
+        add(indent + 1, f"r{depth} = None")
+        add(indent, "else:")
+        inner = indent + 1
+        if c.__class__ is frozenset:  # see _flat_items
+            literal = src.const(c)
+            add(inner, "if v.__class__ is list:")
+            if op == "contains none":
+                add(inner + 1, f"s = {literal}.isdisjoint(v)")
+            else:
+                add(inner + 1, f"s = not {literal}.isdisjoint(v)")
+            add(inner, "else:")
+            add(inner + 1, f"s = eval_leaf({leaf}, v, references, scope_as_of, {literal})")
+        else:
+            listed = f"scope.listed({leaf})" if c is None else src.const(c)
+            add(inner, f"s = eval_leaf({leaf}, v, references, scope_as_of, {listed})")
+        _decide(src, stop, depth, inner)
+    elif depth + 1 <= _INLINE_DEPTH:  # a nested node of the other kind, written inline
+        _node(src, a, b, c, depth + 1, indent)
+        add(indent, f"s = r{depth + 1}")
+        _decide(src, stop, depth, indent)
+    else:  # deeper: the interpreter's loop
+        add(indent, f"s = items_status({src.const(a)}, {b!r}, {c!r}, scope)")
+        _decide(src, stop, depth, indent)
+
+
+def generated_stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> StratumFn:
+    """:func:`stratum_function` as generated Python (see :func:`stratum_source`): the same
+    statuses, in the same order, from the same reads; on a screening date that is not a date
+    it runs the interpreter itself."""
+    source, constants = stratum_source(rules)
+    code = _CODE.get(source)
+    if code is None:
+        if len(_CODE) >= 64:
+            _CODE.clear()
+        code = _CODE[source] = compile(source, "<dealscreen stratum>", "exec")
+    namespace: dict[str, Any] = {"__builtins__": {"KeyError": KeyError, "list": list}}
+    exec(code, namespace)
+    made: StratumFn = namespace["make"](
+        stratum_function(rules),
+        eval_leaf,
+        compare_range,
+        Range,
+        dt.date,
+        _items_status,
+        *constants,
+    )
+    return made
 
 
 _FIELD_INFO: dict[str, tuple[Any, str, str]] = {}

@@ -47,9 +47,9 @@ from screening.engine.evaluate import (
     cached_field_info,
     eval_leaf,
     evaluate,
+    generated_stratum_function,
     render_leaf,
     render_value,
-    stratum_function,
 )
 from screening.engine.memo import build_summary, clear_reasons
 from screening.engine.verdict import (
@@ -213,7 +213,7 @@ class _Plan:
         # Per stratum: one function deciding every rule's status (the evaluator), and the
         # engine's view of each finding as fact text for the strata above.
         self.programs: list[StratumFn] = [
-            stratum_function(
+            generated_stratum_function(
                 [(rule.id, rule.guarded, rule.id in self.complemented) for rule in rules]
             )
             for _rulesets, rules in self.strata
