@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -297,3 +298,56 @@ def test_every_leaf_on_every_value() -> None:
             for value in values:
                 facts = {path: value, "a.yes": True}
                 _same(rules, lambda f=facts: _View(f, dt.date(2025, 1, 1)), _Refs())
+
+
+def test_generated_engine_values_are_the_loop() -> None:
+    """The written-out engine values (members, raw values and their order, value tokens) are
+    the reference loop's, on fixture and generated deals."""
+    book = load_rulebook()
+    plan = engine._plan(book)
+    records = [load_deal(p) for p in sorted((ROOT / "fixtures" / "deals").glob("*.yaml"))]
+    records += [Deal.model_validate(d).root for d in generate(150, seed=31)]
+    for record in records:
+        view = derive(record, book.references, engine.resolve_as_of(record, None))
+        runs = []
+        for function in (engine._engine_values, engine._engine_values_reference):
+            scope = Scope(view, {}, book.references)
+            tokens: list[str] = []
+            written = function(plan, view, scope, tokens)
+            runs.append((list(written.items()), tokens, list(scope._values.items())))
+        assert runs[0] == runs[1]
+
+
+_KINDS_OF_VALUE = [True, False, "CN", 'q"\n', "", ["CN", "RU"], [], AtLeast(known=["CN"])]
+_KINDS_OF_VALUE += [AtLeast(known=[]), Decimal("25.5"), 7, dt.date(2024, 6, 23)]
+_KINDS_OF_VALUE += [Range(min=Decimal(1), max=Decimal(2))]
+
+
+@pytest.mark.parametrize("value", _KINDS_OF_VALUE)
+def test_generated_engine_values_on_every_kind_of_value(value: Any) -> None:
+    """Each kind of value, on a path asserted under its own name, whose boolean value and
+    element a requirement reads, and on one that is neither."""
+    from screening.engine.compiler import PLAIN
+
+    keys = (PLAIN, '"x": ', '"x__n": ', "")
+    writes = (
+        engine._path_write("a.x", keys, valued=True, listed=True),
+        engine._path_write("a.y", keys),
+        engine._path_write("a.z", keys),
+    )
+    no_values: dict[str, Any] = {"a.x": None, "a.y": None, "a.z": None}
+    function = engine._values_function(writes, no_values)
+    for values in ([value, value, None], [None, None, value]):
+        out, read_values, tokens = function(values)
+        expected_out: dict[str, str] = {}
+        expected_read = no_values.copy()
+        expected_tokens: list[str] = []
+        for write, v in zip(writes, values, strict=True):
+            if v is not None:
+                engine._write_known(write, v, expected_out, expected_read, expected_tokens)
+        assert (list(out.items()), list(read_values.items()), tokens) == (
+            list(expected_out.items()),
+            list(expected_read.items()),
+            expected_tokens,
+        )
+        assert no_values == {"a.x": None, "a.y": None, "a.z": None}  # the template is kept

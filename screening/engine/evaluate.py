@@ -448,14 +448,13 @@ def _flat_items(cond: All | AnyOf) -> list[_Item]:
 # tuples on every screening; generated_stratum_function writes the same tests once per rulebook
 # as straight-line Python source, one block per rule and per item, in the same order with the
 # same short cuts, and compiles it. The source holds no data: every rule id, path, literal and
-# leaf is a constant of a table (`k0`, `k1`, ...) the function closes over, and everything else
-# in it is this module's fixed text, so no rulebook or deal can put code in it.
+# leaf is a constant of a table (`k0`, `k1`, ...), a global of the generated code, and
+# everything else in it is this module's fixed text, so no rulebook or deal can put code in it.
 
 _INLINE_DEPTH = 6  # nested nodes written inline; deeper ones call _items_status (Python nests
 # at most 20 blocks: each level takes a `while`, and a read of a fact a `try`)
 _TESTS = {"==": "v == {}", "!=": "v != {}", "<": "v < {}", "<=": "v <= {}", ">": "v > {}"}
 _TESTS[">="] = "v >= {}"
-_HELPERS = ("fallback", "eval_leaf", "compare", "range_class", "date_class", "items_status")
 _CODE: dict[str, Any] = {}  # compiled source, by its text (rulebooks of one shape share it)
 
 
@@ -525,9 +524,8 @@ def stratum_source(rules: Sequence[tuple[str, Condition, bool]]) -> tuple[str, l
             add(indent, "elif r0 is False:")
             add(indent + 1, f"false.append({rid})")
     add(2, "return true, false")
-    add(1, "return stratum")
-    header = f"def make({', '.join(_HELPERS + tuple(f'k{i}' for i in range(len(src.constants))))}):"
-    return "\n".join([header, *src.lines, ""]), src.constants
+    # Written one level in for readability above; the function is the module's own.
+    return "\n".join([line[4:] for line in src.lines] + [""]), src.constants
 
 
 def _node(
@@ -622,17 +620,20 @@ def generated_stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> 
         if len(_CODE) >= 64:
             _CODE.clear()
         code = _CODE[source] = compile(source, "<dealscreen stratum>", "exec")
-    namespace: dict[str, Any] = {"__builtins__": {"KeyError": KeyError, "list": list}}
+    # The constants and helpers are the globals of the generated module (globals are read
+    # where they are used; a closure's cells would be copied into every call's frame).
+    namespace: dict[str, Any] = {
+        "__builtins__": {"KeyError": KeyError, "list": list},
+        "fallback": stratum_function(rules),
+        "eval_leaf": eval_leaf,
+        "compare": compare_range,
+        "range_class": Range,
+        "date_class": dt.date,
+        "items_status": _items_status,
+    }
+    namespace.update((f"k{i}", value) for i, value in enumerate(constants))
     exec(code, namespace)
-    made: StratumFn = namespace["make"](
-        stratum_function(rules),
-        eval_leaf,
-        compare_range,
-        Range,
-        dt.date,
-        _items_status,
-        *constants,
-    )
+    made: StratumFn = namespace["stratum"]
     return made
 
 

@@ -192,6 +192,7 @@ class _Plan:
         self.getters = tuple((section, read) for section, read, _p, _w in self.section_reads)
         self.read_order = tuple(self.no_values)
         self.writes = tuple(w for _s, _r, _p, writes in self.section_reads for w in writes)
+        self.values_function = _values_function(self.writes, self.no_values)
         self.layouts: dict[str, FactLayout] = {rs.name: fact_layout(rs) for rs in rulesets}
         # Per stratum, each ruleset's name, fact layout, requirements and their first clauses
         # (compiler.first_clauses), looked up once.
@@ -341,7 +342,20 @@ def _engine_values(
 
     ``tokens``, when given, gains the value tokens of the known paths (``=T`` of a true
     boolean, ``=F`` of a false one, both of any other value; ``=+`` of a value that is not an
-    empty list: see :func:`~screening.engine.compiler.refinement`)."""
+    empty list: see :func:`~screening.engine.compiler.refinement`).
+
+    Each path's work is written out once per rulebook (:func:`_values_function`); what it
+    does for a path is :func:`_write_known`, which :func:`_engine_values_reference` runs in a
+    loop (tests/test_engine_codegen.py holds the two to the same results)."""
+    out, read_values, found = plan.values_function(_section_values(plan, view))
+    if tokens is not None:
+        tokens += found
+    scope.remember_read(read_values)
+    return out
+
+
+def _section_values(plan: _Plan, view: FactView) -> list[Any]:
+    """The value of every path the rulesets read, in ``plan.read_order``."""
     sections: dict[str, Any] = {
         "deal": view.deal,
         "investor": view.investor,
@@ -354,41 +368,128 @@ def _engine_values(
         values += read(sections[section])
     if len(values) != len(plan.read_order):
         raise EngineError("a section of the fact view returned the wrong number of values")
+    return values
+
+
+def _engine_values_reference(
+    plan: _Plan, view: FactView, scope: Scope, tokens: list[str] | None = None
+) -> dict[str, str]:
+    """:func:`_engine_values` as a loop over the paths (the reference it is tested against)."""
+    values = _section_values(plan, view)
     out: dict[str, str] = {}
     read_values = plan.no_values.copy()  # every path unknown, the known set below
+    found: list[str] = []
     # Known values only (most are unknown), picked out without a Python loop.
     known = compress(
         zip(plan.writes, values, strict=True), map(operator.is_not, values, repeat(None))
     )
-    for (path, keys, plain, true, false, is_true, is_false, element), value in known:
-        read_values[path] = value
-        cls = value.__class__
-        if tokens is not None:
-            if is_true:
-                if cls is not bool:
-                    tokens.append(is_true)
-                    tokens.append(is_false)
-                else:
-                    tokens.append(is_true if value else is_false)
-            if element and (value if cls is list else value.known if cls is AtLeast else True):
-                tokens.append(element)
-        # Booleans and strings are their own engine form (the common case).
-        if cls is bool and plain:
-            out[path] = true if value else false
-        elif cls is str and plain:
-            out[path] = plain + encode_basestring(value)
-        elif cls is list and plain and all(item.__class__ is str for item in value):
-            # A list of strings is its own engine form too (engine_value's str() of each).
-            items = ", ".join([encode_basestring(item) for item in value])
-            out[path] = f"{plain}[{items}], {keys[2]}{len(value)}"
-        elif cls is dt.date and plain:  # engine_value's YYYYMMDD, written as json_text does
-            out[path] = plain + int.__repr__(value.year * 10000 + value.month * 100 + value.day)
-        else:
-            engine = engine_value(value)
-            if engine is not None:
-                out[path] = members(keys, engine)
+    for write, value in known:
+        _write_known(write, value, out, read_values, found)
+    if tokens is not None:
+        tokens += found
     scope.remember_read(read_values)
     return out
+
+
+def _write_known(
+    write: _PathWrite,
+    value: Any,
+    out: dict[str, str],
+    read_values: dict[str, Any],
+    tokens: list[str],
+) -> None:
+    """One known path's raw value, value tokens and JSON members (see :func:`_engine_values`)."""
+    path, keys, plain, true, false, is_true, is_false, element = write
+    read_values[path] = value
+    cls = value.__class__
+    if is_true:
+        if cls is not bool:
+            tokens.append(is_true)
+            tokens.append(is_false)
+        else:
+            tokens.append(is_true if value else is_false)
+    if element and (value if cls is list else value.known if cls is AtLeast else True):
+        tokens.append(element)
+    # Booleans and strings are their own engine form (the common case).
+    if cls is bool and plain:
+        out[path] = true if value else false
+    elif cls is str and plain:
+        out[path] = plain + encode_basestring(value)
+    elif cls is list and plain and all(item.__class__ is str for item in value):
+        # A list of strings is its own engine form too (engine_value's str() of each).
+        items = ", ".join([encode_basestring(item) for item in value])
+        out[path] = f"{plain}[{items}], {keys[2]}{len(value)}"
+    elif cls is dt.date and plain:  # engine_value's YYYYMMDD, written as json_text does
+        out[path] = plain + int.__repr__(value.year * 10000 + value.month * 100 + value.day)
+    else:
+        engine = engine_value(value)
+        if engine is not None:
+            out[path] = members(keys, engine)
+
+
+_ValuesFn = Callable[[list[Any]], tuple[dict[str, str], dict[str, Any], list[str]]]
+
+
+def _values_function(writes: tuple[_PathWrite, ...], no_values: dict[str, Any]) -> _ValuesFn:
+    """:func:`_write_known` for every known path, written out as Python once per rulebook:
+    per path, a test that it is known, and for a boolean or a string asserted under its own
+    name the same work written in place (the commonest values by far); any other value calls
+    :func:`_write_known`. As in :func:`~screening.engine.evaluate.stratum_source`, every path,
+    key and text is a constant of a table (``k0``, ``k1``, ...), never text of the source.
+
+    The function takes the values in ``writes`` order and returns the members, the raw values
+    (every path, None when unknown) and the value tokens."""
+    constants: list[Any] = [no_values]
+    lines = [
+        "    def values_function(vals):",
+        "        out = {}",
+        "        read_values = k0.copy()",
+        "        tokens = []",
+        "        token = tokens.append",
+    ]
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"k{len(constants) - 1}"
+
+    for i, write in enumerate(writes):
+        path, _keys, plain, true, false, is_true, is_false, element = write
+        p, w = const(path), const(write)
+        lines.append(f"        v = vals[{i}]")
+        lines.append("        if v is not None:")
+        if plain:
+            lines.append("            if v.__class__ is bool:")
+            lines.append(f"                read_values[{p}] = v")
+            if is_true:
+                lines.append(f"                token({const(is_true)} if v else {const(is_false)})")
+            if element:
+                lines.append(f"                token({const(element)})")
+            lines.append(f"                out[{p}] = {const(true)} if v else {const(false)}")
+            lines.append("            elif v.__class__ is str:")
+            lines.append(f"                read_values[{p}] = v")
+            if is_true:
+                lines.append(f"                token({const(is_true)})")
+                lines.append(f"                token({const(is_false)})")
+            if element:
+                lines.append(f"                token({const(element)})")
+            lines.append(f"                out[{p}] = {const(plain)} + encode(v)")
+            lines.append("            else:")
+            lines.append(f"                write_known({w}, v, out, read_values, tokens)")
+        else:
+            lines.append(f"            write_known({w}, v, out, read_values, tokens)")
+    lines.append("        return out, read_values, tokens")
+    source = "\n".join([line[4:] for line in lines] + [""])
+    # The constants are globals of the generated module (a closure's cells would be copied
+    # into the frame of every call).
+    namespace: dict[str, Any] = {
+        "__builtins__": {"bool": bool, "str": str},
+        "write_known": _write_known,
+        "encode": encode_basestring,
+    }
+    namespace.update((f"k{i}", value) for i, value in enumerate(constants))
+    exec(compile(source, "<dealscreen engine values>", "exec"), namespace)
+    made: _ValuesFn = namespace["values_function"]
+    return made
 
 
 def _present(plan: _Plan, view: FactView, scope: Scope) -> tuple[dict[str, str], set[str]]:
