@@ -351,3 +351,40 @@ def test_generated_engine_values_on_every_kind_of_value(value: Any) -> None:
             expected_tokens,
         )
         assert no_values == {"a.x": None, "a.y": None, "a.z": None}  # the template is kept
+
+
+def test_selectors_are_cannot_match() -> None:
+    """Each stratum's selector picks exactly the rulesets cannot_match leaves in, in order: on
+    the presence tokens of real deals, with every finding token, and on random token sets."""
+    import random
+
+    from screening.engine.compiler import cannot_match, selector
+
+    book = load_rulebook()
+    plan = engine._plan(book)
+    records = [load_deal(p) for p in sorted((ROOT / "fixtures" / "deals").glob("*.yaml"))]
+    records += [Deal.model_validate(d).root for d in generate(60, seed=37)]
+    tokens = sorted(
+        {t for needs in plan.requirements.values() for rule in needs or () for c in rule for t in c}
+    )
+    finding_tokens = {t for t in tokens if t.startswith("?")}
+    rng = random.Random(5)
+    presents: list[set[str]] = [set(), set(tokens)]
+    for record in records:
+        view = derive(record, book.references, engine.resolve_as_of(record, None))
+        _written, present = engine._present(plan, view, Scope(view, {}, book.references))
+        presents += [present, present | finding_tokens]
+    presents += [set(rng.sample(tokens, rng.randrange(len(tokens)))) for _ in range(300)]
+    for present in presents:
+        for found, select in zip(plan.engine_strata, plan.selectors, strict=True):
+            expected = [
+                name
+                for name, _layout, needs, first in found
+                if needs is None or not cannot_match(needs, present, first)
+            ]
+            assert [name for name, _layout in select(present)] == expected
+    # Edge cases: no requirements (always), no rules (never), a rule without clauses (always).
+    select = selector([("any", None), ("none", ()), ("p", ((frozenset("p"),),)), ("free", ((),))])
+    assert select(set()) == ["any", "free"]
+    assert select({"p"}) == ["any", "p", "free"]
+    assert not cannot_match(((),), set())

@@ -320,15 +320,18 @@ def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch
     plan = engine._plan(book)
     layouts = {rs.name: rs for rs in engine.compiled(book)}
     skipped: list[tuple[str, str]] = []
-    real = engine.cannot_match
 
-    def recording(needs: Any, present: set[str], *first: Any) -> bool:
-        out = real(needs, present, *first)
-        if out:
-            name = next(n for n, r in plan.requirements.items() if r is needs)
-            # The fact as it would have been written (the findings decided so far).
-            skipped.append((name, engine.fact_text(plan.layouts[name], *state[0])))
-        return out
+    def recording(select: Any, stratum: int) -> Any:
+        def selecting(present: set[str]) -> list[Any]:
+            out = select(present)
+            chosen = {name for name, _layout in out}
+            for name, _layout, _needs, _first in plan.engine_strata[stratum]:
+                if name not in chosen:
+                    # The fact as it would have been written (the findings decided so far).
+                    skipped.append((name, engine.fact_text(plan.layouts[name], *state[0])))
+            return out
+
+        return selecting
 
     state: list[tuple[dict[str, str], dict[str, str]]] = []
     real_values = engine._engine_values
@@ -348,7 +351,9 @@ def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch
         findings.clear()
         findings.update(found)
 
-    monkeypatch.setattr(engine, "cannot_match", recording)
+    monkeypatch.setattr(
+        plan, "selectors", [recording(select, i) for i, select in enumerate(plan.selectors)]
+    )
     monkeypatch.setattr(engine, "_engine_values", values)
     monkeypatch.setattr(engine, "_decide", decide)
     for record in _records():

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from json.encoder import encode_basestring
@@ -758,3 +758,45 @@ def cannot_match(
         else:
             return False  # this rule may fire
     return True
+
+
+Selector = Callable[[set[str]], list[Any]]
+
+
+def selector(entries: Sequence[tuple[Any, Requirements | None]]) -> Selector:
+    """A function of a fact's presence tokens: the payloads, in order, of the entries whose
+    ruleset some rule may match (:func:`cannot_match` false, or no requirements).
+
+    Written out as Python once per rulebook: each ruleset's test is one expression over the
+    tokens (its :func:`first_clauses` quick answer, then per rule its clauses, a one-token
+    clause tested by membership). Every token and payload is a constant of a table (``k0``,
+    ``k1``, ...), a global of the generated code, never text of the source."""
+    constants: list[Any] = []
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"k{len(constants) - 1}"
+
+    def clause_test(clause: Clause) -> str:
+        if len(clause) == 1:
+            (token,) = clause
+            return f"{const(token)} in present"
+        return f"not {const(clause)}.isdisjoint(present)"
+
+    lines = ["def select(present):", "    out = []"]
+    for payload, needs in entries:
+        name = const(payload)
+        if needs is None or not all(needs):  # a rule without clauses may match anything
+            lines.append(f"    out.append({name})")
+            continue
+        rules = " or ".join(
+            "(" + " and ".join(clause_test(clause) for clause in clauses) + ")" for clauses in needs
+        )
+        lines.append(f"    if {clause_test(first_clauses(needs))} and ({rules or 'False'}):")
+        lines.append(f"        out.append({name})")
+    lines.append("    return out")
+    namespace: dict[str, Any] = {"__builtins__": {}}
+    namespace.update((f"k{i}", value) for i, value in enumerate(constants))
+    exec(compile("\n".join([*lines, ""]), "<dealscreen selector>", "exec"), namespace)
+    select: Selector = namespace["select"]
+    return select

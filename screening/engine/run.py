@@ -27,7 +27,7 @@ from screening.engine.compiler import (
     FactLayout,
     PathKeys,
     Requirements,
-    cannot_match,
+    Selector,
     compile_rulebook,
     engine_value,
     fact_layout,
@@ -39,6 +39,7 @@ from screening.engine.compiler import (
     members,
     path_keys,
     ruleset_requirements,
+    selector,
 )
 from screening.engine.evaluate import (
     Outcome,
@@ -210,6 +211,12 @@ class _Plan:
                 for needs in (self.requirements[rs.name],)
             )
             for found, _rules in self.strata
+        ]
+        # Per stratum, the name and fact layout of each ruleset some rule may match, given
+        # the fact's presence tokens (compiler.selector: cannot_match, written out).
+        self.selectors: list[Selector] = [
+            selector([((name, layout), needs) for name, layout, needs, _first in found])
+            for found in self.engine_strata
         ]
         # Per stratum: one function deciding every rule's status (the evaluator), and the
         # engine's view of each finding as fact text for the strata above.
@@ -590,12 +597,11 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
     written, present = _present(plan, view, ev.scope)  # see compiler.ruleset_requirements
     engine_findings: dict[str, str] = {}
     run = _durable.run_text
-    for stratum, rulesets in enumerate(plan.engine_strata):
+    for stratum, select in enumerate(plan.selectors):
         fired: set[str] = set()
         refuted: set[str] = set()
-        for name, layout, needs, first in rulesets:
-            if needs is not None and cannot_match(needs, present, first):
-                continue  # every rule tests a key the fact lacks or a value it has not
+        # Only the rulesets some rule may match (compiler.cannot_match, compiler.selector).
+        for name, layout in select(present):
             for action in run(name, fact_text(layout, written, engine_findings)):
                 if action[0] == "+":
                     fired.add(action[1:])
@@ -633,12 +639,10 @@ def run_rules_many(
     for stratum, rulesets in enumerate(plan.engine_strata):
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
-        for name, layout, needs, first in rulesets:
-            asserted = [
-                i
-                for i in range(len(evs))
-                if needs is None or not cannot_match(needs, present[i], first)
-            ]
+        select = plan.selectors[stratum]
+        chosen = [{name for name, _layout in select(p)} for p in present]
+        for name, layout, _needs, _first in rulesets:
+            asserted = [i for i in range(len(evs)) if name in chosen[i]]
             texts = [fact_text(layout, written[i], findings[i]) for i in asserted]
             for i, actions in zip(asserted, _durable.run_many_text(name, texts), strict=True):
                 for action in actions:
