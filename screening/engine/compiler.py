@@ -29,6 +29,7 @@ from decimal import Decimal
 from json.encoder import encode_basestring
 from typing import Any
 
+from screening.engine._generated import define
 from screening.errors import EngineError, RulebookError
 from screening.facts.sections.base import AtLeast
 from screening.facts.view import partial, ranged
@@ -795,8 +796,8 @@ def selector(entries: Sequence[tuple[Any, Requirements | None]]) -> Selector:
         lines.append(f"    if {clause_test(first_clauses(needs))} and ({rules or 'False'}):")
         lines.append(f"        out.append({name})")
     lines.append("    return out")
-    namespace: dict[str, Any] = {"__builtins__": {}}
-    namespace.update((f"k{i}", value) for i, value in enumerate(constants))
-    exec(compile("\n".join([*lines, ""]), "<dealscreen selector>", "exec"), namespace)
-    select: Selector = namespace["select"]
+    source = "\n".join([*lines, ""])
+    select: Selector = define(
+        source, "<dealscreen selector>", "select", {"__builtins__": {}}, constants
+    )
     return select

@@ -3,6 +3,12 @@
 It is the explanation engine (each leaf with the value it saw and whether it held), the source of
 why-not answers and open questions, and the oracle that the durable-rules engine is checked
 against on every screening: both must fire exactly the same rules.
+
+Screenings decide every rule's status with :func:`generated_stratum_function`: per stratum,
+Python source written once per rulebook from the flattened conditions (no data in the source:
+every id, path and literal is a constant of a table). The item interpreter
+:func:`stratum_function` is its reference and its fallback, and :func:`status_function` and
+:func:`evaluate` state the same three-valued logic node by node.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from screening.engine._generated import define
 from screening.facts.sections.base import AtLeast, Tri, and3, not3, or3
 from screening.facts.view import FactView, field_info
 from screening.model.numbers import Range, number_text
@@ -455,7 +462,6 @@ _INLINE_DEPTH = 6  # nested nodes written inline; deeper ones call _items_status
 # at most 20 blocks: each level takes a `while`, and a read of a fact a `try`)
 _TESTS = {"==": "v == {}", "!=": "v != {}", "<": "v < {}", "<=": "v <= {}", ">": "v > {}"}
 _TESTS[">="] = "v >= {}"
-_CODE: dict[str, Any] = {}  # compiled source, by its text (rulebooks of one shape share it)
 
 
 class _Source:
@@ -615,25 +621,23 @@ def generated_stratum_function(rules: Sequence[tuple[str, Condition, bool]]) -> 
     statuses, in the same order, from the same reads; on a screening date that is not a date
     it runs the interpreter itself."""
     source, constants = stratum_source(rules)
-    code = _CODE.get(source)
-    if code is None:
-        if len(_CODE) >= 64:
-            _CODE.clear()
-        code = _CODE[source] = compile(source, "<dealscreen stratum>", "exec")
     # The constants and helpers are the globals of the generated module (globals are read
     # where they are used; a closure's cells would be copied into every call's frame).
-    namespace: dict[str, Any] = {
-        "__builtins__": {"KeyError": KeyError, "list": list},
-        "fallback": stratum_function(rules),
-        "eval_leaf": eval_leaf,
-        "compare": compare_range,
-        "range_class": Range,
-        "date_class": dt.date,
-        "items_status": _items_status,
-    }
-    namespace.update((f"k{i}", value) for i, value in enumerate(constants))
-    exec(code, namespace)
-    made: StratumFn = namespace["stratum"]
+    made: StratumFn = define(
+        source,
+        "<dealscreen stratum>",
+        "stratum",
+        {
+            "__builtins__": {"KeyError": KeyError, "list": list},
+            "fallback": stratum_function(rules),
+            "eval_leaf": eval_leaf,
+            "compare": compare_range,
+            "range_class": Range,
+            "date_class": dt.date,
+            "items_status": _items_status,
+        },
+        constants,
+    )
     return made
 
 

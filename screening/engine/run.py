@@ -20,6 +20,7 @@ from typing import Any
 
 from screening._version import __version__
 from screening.engine import _durable, consortium
+from screening.engine._generated import define
 from screening.engine.compiler import (
     ALWAYS_KNOWN,
     PLAIN,
@@ -488,14 +489,14 @@ def _values_function(writes: tuple[_PathWrite, ...], no_values: dict[str, Any]) 
     source = "\n".join([line[4:] for line in lines] + [""])
     # The constants are globals of the generated module (a closure's cells would be copied
     # into the frame of every call).
-    namespace: dict[str, Any] = {
+    names = {
         "__builtins__": {"bool": bool, "str": str},
         "write_known": _write_known,
         "encode": encode_basestring,
     }
-    namespace.update((f"k{i}", value) for i, value in enumerate(constants))
-    exec(compile(source, "<dealscreen engine values>", "exec"), namespace)
-    made: _ValuesFn = namespace["values_function"]
+    made: _ValuesFn = define(
+        source, "<dealscreen engine values>", "values_function", names, constants
+    )
     return made
 
 
