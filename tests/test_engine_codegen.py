@@ -388,3 +388,34 @@ def test_selectors_are_cannot_match() -> None:
     assert select(set()) == ["any", "free"]
     assert select({"p"}) == ["any", "p", "free"]
     assert not cannot_match(((),), set())
+
+
+def test_generated_sources_hold_no_literal() -> None:
+    """Every function the engine writes out for the shipped rulebook compiled (no literal in
+    it), and a source holding a string or a non-integer number is refused before compiling."""
+    from screening.engine._generated import define
+    from screening.errors import EngineError
+
+    book = load_rulebook()
+    plan = engine._plan(book)
+    assert plan.programs and plan.selectors and plan.values_function
+    for source in ('def f():\n    return "x"\n', "def f():\n    return 1.5\n"):
+        with pytest.raises(EngineError, match="holds a literal"):
+            define(source, "<test>", "f", {}, [])
+    assert define("def f():\n    return k0[1]\n", "<test>", "f", {}, [("a", "b")])() == "b"
+
+
+def test_engine_values_and_selector_sources_hold_no_data() -> None:
+    """A hostile path, key or token is a constant of the generated code, never its text."""
+    from screening.engine.compiler import PLAIN, selector
+
+    hostile = '"); import os; os.system("x"); ("'
+    keys = (PLAIN, f'"{hostile}": ', '"n": ', "")
+    writes = (engine._path_write(f"a.{hostile}", keys, valued=True, listed=True),)
+    function = engine._values_function(writes, {f"a.{hostile}": None})
+    out, read_values, tokens = function([True])
+    assert out == {f"a.{hostile}": f'"{hostile}": true'}
+    assert read_values == {f"a.{hostile}": True}
+    assert tokens == [f"a.{hostile}=T", f"a.{hostile}=+"]
+    select = selector([(hostile, ((frozenset({hostile}),),))])
+    assert select({hostile}) == [hostile] and select(set()) == []
