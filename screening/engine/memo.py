@@ -943,14 +943,8 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
     """Why a clear regime is clear: the one or two reasons that defeat most of its rules."""
     span = ex.plan.regimes.get(regime, _NO_RULES).span(ex.as_of)
     if not span.rules:
-        text = f"no rule of this regime is in force on {ex.as_of.isoformat()}"
-        return build(
-            ClearReason,
-            regime=regime,
-            title=title,
-            status="not in force",
-            reasons=[text],
-            text=text,
+        return _not_in_force(
+            regime, title, f"no rule of this regime is in force on {ex.as_of.isoformat()}"
         )
     chosen, n, waiting = _choice(ex, span)
     shown: list[str] = []
@@ -974,17 +968,49 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         ]
     if not shown:
         shown = ["no outcome rule fired"]
-    return made(
-        ClearReason,
-        {
-            "regime": regime,
-            "title": title,
-            "status": "clear",
-            "reasons": shown,
-            "text": "; ".join(shown[:2]),
-        },
-        _CLEAR_FIELDS,
-    )
+    key = (regime, title, "clear", *shown)  # by what it is made of (its text: two reasons)
+    found = _CLEAR_MADE.get(key)
+    if found is None:
+        found = made(
+            ClearReason,
+            {
+                "regime": regime,
+                "title": title,
+                "status": "clear",
+                "reasons": shown,
+                "text": "; ".join(shown[:2]),
+            },
+            _CLEAR_FIELDS,
+        )
+        if len(_CLEAR_MADE) >= CLEAR_KEPT:
+            _CLEAR_MADE.clear()
+        _CLEAR_MADE[key] = found
+    return found
+
+
+CLEAR_KEPT = 1024
+"""How many clear reasons the memo keeps, by regime, title and words (all dropped once full):
+a result model is immutable, so one instance serves every screening that words it alike."""
+_CLEAR_MADE: dict[tuple[str, ...], ClearReason] = {}
+
+
+def _not_in_force(regime: str, title: str, text: str) -> ClearReason:
+    """The line of a regime with no rule in force (kept as :data:`CLEAR_KEPT` says)."""
+    key = (regime, title, "not in force", text)
+    found = _CLEAR_MADE.get(key)
+    if found is None:
+        found = build(
+            ClearReason,
+            regime=regime,
+            title=title,
+            status="not in force",
+            reasons=[text],
+            text=text,
+        )
+        if len(_CLEAR_MADE) >= CLEAR_KEPT:
+            _CLEAR_MADE.clear()
+        _CLEAR_MADE[key] = found
+    return found
 
 
 QUESTIONS_KEPT = 512
@@ -1002,27 +1028,46 @@ def ranked_questions(
     Each question asked is kept (bounded, see :class:`Kept`) by all :func:`_asked_once` reads:
     the fields of the open questions it asks once, in order.
     """
-    grouped: dict[tuple[str, ...], list[OpenQuestion]] = {}
+    grouped: dict[tuple[str, ...], list[_QuestionParts]] = {}
+    parts_of = _QUESTION_PARTS.get
     for q in questions:
-        head = _question_head(q.question)
-        key = (head,) if head.endswith("may show") else (tuple(q.unknown_facts) or (q.rule_id,))
-        grouped.setdefault(key, []).append(q)
+        parts = parts_of(id(q))
+        if parts is None or parts[0] is not q:
+            parts = _question_parts(q)
+        grouped.setdefault(parts[1], []).append(parts)
     out: list[tuple[tuple[int, int, str], MemoQuestion]] = []
     for group in grouped.values():
-        kept = tuple(
-            [
-                (q.rule_id, q.regime, q.outcome, q.question, q.title, q.citation, *q.unknown_facts)
-                for q in group
-            ]
-        )
+        kept = tuple([parts[2] for parts in group])
         found = _ASKED.get(kept)
         if found is None:
-            found = _ASKED.put(kept, _asked_once(group))
+            found = _ASKED.put(kept, _asked_once([parts[0] for parts in group]))
         top_rank, text, item = found
-        raise_by = max([rank(q.outcome) - rank(regimes[q.regime].verdict) for q in group])
+        raise_by = max([level - rank(regimes[q.regime].verdict) for q, _k, _f, level in group])
         out.append(((-top_rank, -raise_by, text), item))
     out.sort(key=_first)
     return [item for _key, item in out]
+
+
+# An open question as ranked_questions reads it: the question, the key it is asked once by,
+# its fields (what a question asked is kept by) and the rank of its outcome.
+_QuestionParts = tuple[OpenQuestion, tuple[str, ...], tuple[str, ...], int]
+_QUESTION_PARTS: dict[int, _QuestionParts] = {}
+"""Per open question (by its id, with the question itself, which the entry holds alive, so no
+other object can have that id meanwhile), its parts: the result models of open questions are
+immutable and the same instances recur from deal to deal (``run.assemble`` keeps them). At most
+:data:`QUESTIONS_KEPT` entries (all dropped once full)."""
+
+
+def _question_parts(q: OpenQuestion) -> _QuestionParts:
+    """An open question's parts (see :data:`_QUESTION_PARTS`), worked out and kept."""
+    head = _question_head(q.question)
+    key = (head,) if head.endswith("may show") else (tuple(q.unknown_facts) or (q.rule_id,))
+    fields = (q.rule_id, q.regime, q.outcome, q.question, q.title, q.citation, *q.unknown_facts)
+    parts = (q, key, fields, rank(q.outcome))
+    if len(_QUESTION_PARTS) >= QUESTIONS_KEPT:
+        _QUESTION_PARTS.clear()
+    _QUESTION_PARTS[id(q)] = parts
+    return parts
 
 
 def _asked_once(group: list[OpenQuestion]) -> tuple[int, str, MemoQuestion]:
@@ -1133,16 +1178,7 @@ def build_summary(
     for regime in regimes.values():
         if regime.verdict == NOT_IN_FORCE:
             why = f"no rule of this regime is in force on {as_of.isoformat()}: not screened"
-            clear.append(
-                build(
-                    ClearReason,
-                    regime=regime.regime,
-                    title=regime.title,
-                    status="not in force",
-                    reasons=[why],
-                    text=why,
-                )
-            )
+            clear.append(_not_in_force(regime.regime, regime.title, why))
             continue
         if regime.verdict == "clear":
             known = clear_reasons.get(regime.regime) if clear_reasons is not None else None
