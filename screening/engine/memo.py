@@ -8,25 +8,33 @@ range, the open questions ranked by how far they could raise the verdict (each a
 what the answer rests on: the rulebook version and every reference list the screening read, with
 its date and completeness.
 
-What is worked out once and kept (issue 14; ``tests/test_memo_cache.py`` holds each to working it
-out again, on every fixture and on generated deals not seen before):
+What is worked out once and kept (issue 14; ``tests/test_memo_cache.py`` and
+``tests/test_memo_shortcuts.py`` hold each to working it out again, on every fixture and on
+generated deals not seen before, with the same reference lists read):
 
 * per rulebook, each regime's outcome rules per span of screening dates, with compiled functions
-  saying why each failed (:class:`_RegimePlan`);
+  saying why each failed (:class:`_RegimePlan`), and the walks that state a failed finding's
+  facts (an ``all`` of facts and findings tested inline, :func:`_flat_walk`);
 * per rulebook, the clear reasons chosen (:func:`_choice`), kept by what the choice is determined
   by: for each rule in force, its status, and for a failed one its *signature*, the statuses its
-  fail function branches on (:func:`_signature_function`; for a rule of facts and findings, the
-  bit mask of its failed conjuncts). Reading a signature computes the very statuses the fail
-  function computes, so the reference lists a memo records are unchanged; the reasons' words,
-  which read the deal's values, are rendered for each screening;
-* each question asked, kept by the fields of the open questions it asks (:func:`ranked_questions`;
-  its rank among the others is worked out for each screening).
+  fail function branches on (:func:`_signature_function`; for a rule of facts, findings and
+  ``any`` nodes of fixed reasons, the bit mask of its failed conjuncts). Reading a signature
+  computes the very statuses the fail function computes, so the reference lists a memo records
+  are unchanged; the reasons' words, which read the deal's values, are rendered for each
+  screening. When every rule of a span failed and a *gate* fails (a conjunct every rule has,
+  :func:`_gates`), the choice is that gate's reason, known without a signature; the lists the
+  signatures would have read are read;
+* a failed fact's words per fact and value (:data:`WORDS_KEPT`), each clear reason by its
+  regime, title and words (:data:`CLEAR_KEPT`), an open question's grouping and fields per
+  question instance, and each question asked by the fields of the open questions it asks
+  (:func:`ranked_questions`; its rank among the others is worked out for each screening).
 
-The kept choices and questions are bounded (:class:`Kept`: least recently used dropped, at most
-:data:`REASONS_KEPT` and :data:`QUESTIONS_KEPT`), so a process screening millions of different
-deals stays flat. A consortium's memo is built once, on the combined verdicts: the investor's
-own clear reasons are worked out first (with the reads a memo of its own result made) and reused
-for the regimes its members leave clear (``run._with_consortium``).
+The kept answers are bounded (:class:`Kept`: least recently used dropped, at most
+:data:`REASONS_KEPT` and :data:`QUESTIONS_KEPT`; the others are dropped all at once when full),
+so a process screening millions of different deals stays flat. A consortium's memo is built
+once, on the combined verdicts: the investor's own clear reasons are worked out first (with the
+reads a memo of its own result made) and reused for the regimes its members leave clear
+(``run._with_consortium``).
 """
 
 from __future__ import annotations
@@ -880,7 +888,8 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
     fail function reads; see :func:`_signature_function`). Reading the signatures computes the
     same statuses, and so resolves the same reference lists, as the fail functions would; the
     reasons' words, which read the deal's values, are rendered by the caller for each screening.
-    At most :data:`REASONS_KEPT` choices are kept (least recently used dropped).
+    At most :data:`REASONS_KEPT` choices are kept (least recently used dropped). When every rule
+    failed, a failed gate decides first (:func:`_gates`, :func:`_gated`).
     """
     status, scope = ex.status, ex.scope
     value_of = scope.value
