@@ -658,12 +658,42 @@ class _Span:
     def __init__(self, token: int, rules: Sequence[Rule], fails: dict[str, _FailFn]) -> None:
         self.token = token  # tells the spans apart in the memo's cache of chosen reasons
         self.rules = tuple([(r.id, fails[r.id]) for r in rules])
-        # Per rule: its conjuncts as tests read inline when every one is a fact or a finding
+        # Per rule: its conjuncts as tests read inline by kind when its signature is a mask
         # (most rules), else the function that reads its signature (None: a constant one).
         self.program = tuple(
-            [(r.id, _conjunct_tests(r.when), _signature_function(r.when)) for r in rules]
+            [(r.id, *_by_kind(r.when), _signature_function(r.when)) for r in rules]
         )
         self.gates, self.lists = _gates(rules)
+
+
+# A rule's conjunct tests (see _conjunct_tests) by kind, each with its bit in the mask: the
+# findings (rule id, the status that fails it), the comparisons (path, its operator's
+# function, the value compared with, op) and the others (status function); None for all three
+# when the rule's signature is not a mask.
+_ByKind = tuple[
+    tuple[tuple[str, Any, int], ...] | None,
+    tuple[tuple[str, Any, Any, str, int], ...],
+    tuple[tuple[Any, int], ...],
+]
+
+
+def _by_kind(cond: Condition) -> _ByKind:
+    """:func:`_conjunct_tests` grouped by kind (each kind tested in one loop; which statuses are
+    computed, and so which lists are read, does not depend on the order)."""
+    tests = _conjunct_tests(cond)
+    if tests is None:
+        return None, (), ()
+    found: list[tuple[str, Any, int]] = []
+    compared: list[tuple[str, Any, Any, str, int]] = []
+    other: list[tuple[Any, int]] = []
+    for i, (kind, a, b, c, op) in enumerate(tests):
+        if kind == _FOUND:
+            found.append((a, b, 1 << i))
+        elif kind == _COMPARED:
+            compared.append((a, b, c, op, 1 << i))
+        else:
+            other.append((a, 1 << i))
+    return tuple(found), tuple(compared), tuple(other)
 
 
 # A gate of a span (see _gates): a test read inline, and the choice it decides when it fails.
@@ -894,7 +924,7 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
     status, scope = ex.status, ex.scope
     value_of = scope.value
     values = scope._values  # read as the status functions read it (Scope.value on a miss)
-    compared, found_kind, range_class, compare = _COMPARED, _FOUND, Range, compare_range
+    range_class, compare = Range, compare_range
     gates = span.gates
     if gates and all([status.get(rule_id) is False for rule_id, _fail in span.rules]):
         decided = _gated(gates, status, scope)
@@ -905,29 +935,28 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
             return decided
     key: list[Any] = [span.token]
     append = key.append
-    for rule_id, tests, signature in span.program:
+    for rule_id, finds, compared, other, signature in span.program:
         state = status.get(rule_id)
         if state is not False:
             append(_WAITS if state is None else _HELD)
-        elif tests is None:
+        elif finds is None:
             append(0 if signature is None else signature(scope))
         else:  # the mask of the failed conjuncts, as the status functions test them
-            failed, bit = 0, 1
-            for kind, a, b, c, op in tests:
-                if kind == compared:
-                    value = values[a] if a in values else value_of(a)
-                    if value is not None and (
-                        compare(value, op, c) is False
-                        if value.__class__ is range_class
-                        else not b(value, c)
-                    ):
-                        failed |= bit
-                elif kind == found_kind:
-                    if status.get(a) is b:
-                        failed |= bit
-                elif a(scope) is False:
+            failed = 0
+            for a, b, bit in finds:
+                if status.get(a) is b:
                     failed |= bit
-                bit <<= 1
+            for a, fn, c, op, bit in compared:
+                value = values[a] if a in values else value_of(a)
+                if value is not None and (
+                    compare(value, op, c) is False
+                    if value.__class__ is range_class
+                    else not fn(value, c)
+                ):
+                    failed |= bit
+            for fn, bit in other:
+                if fn(scope) is False:
+                    failed |= bit
             append(failed)
     kept = ex.plan.chosen
     found_key = tuple(key)
