@@ -36,7 +36,7 @@ screens one member record.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from screening.engine.verdict import (
@@ -135,12 +135,28 @@ def _governing_states(party: Party) -> set[str]:
     return states - {"US"}
 
 
-def same_state(a: Party, b: Party) -> set[str]:
-    """States whose governments control both parties (800.208(b)), as far as the record says."""
-    return _governing_states(a) & _governing_states(b)
+# The governing states of the parties of one deal, worked out once each (by the party's id,
+# with the party itself, which the deal holds alive while it is combined).
+_States = dict[int, tuple[Party, set[str]]]
 
 
-def _concert(a: CoInvestor, b: CoInvestor) -> bool | None:
+def _states_of(party: Party, states: _States | None) -> set[str]:
+    """:func:`_governing_states`, kept in ``states`` (read, never changed)."""
+    if states is None:
+        return _governing_states(party)
+    kept = states.get(id(party))
+    if kept is None or kept[0] is not party:
+        kept = states[id(party)] = (party, _governing_states(party))
+    return kept[1]
+
+
+def same_state(a: Party, b: Party, states: _States | None = None) -> set[str]:
+    """States whose governments control both parties (800.208(b)), as far as the record says.
+    ``states``: each party's states as worked out for one deal (see :func:`combine`)."""
+    return _states_of(a, states) & _states_of(b, states)
+
+
+def _concert(a: CoInvestor, b: CoInvestor, states: _States | None = None) -> bool | None:
     """Whether two co-investors act in concert with each other, as far as the record says."""
     said = [
         None if x.concert_with is None else y.party.name in x.concert_with
@@ -150,7 +166,7 @@ def _concert(a: CoInvestor, b: CoInvestor) -> bool | None:
         return True
     if False in said:
         # 800.208(b): instrumentalities of one state; saying "alone" does not settle it
-        return None if same_state(a.party, b.party) else False
+        return None if same_state(a.party, b.party, states) else False
     if a.acts_in_concert is True and b.acts_in_concert is True:
         return True  # both act with the investor: one group
     return None
@@ -181,15 +197,15 @@ def member_prior(member: CoInvestor) -> PriorPosition | None:
     return UNKNOWN_PRIOR
 
 
-def member_record(deal: DealRecord, position: int) -> DealRecord:
+def member_record(deal: DealRecord, position: int, *, states: _States | None = None) -> DealRecord:
     """The record that screens ``co_investors[position]`` as the investor of the deal (for the
-    rulebook being screened: :func:`member_prior`)."""
+    rulebook being screened: :func:`member_prior`). ``states``: see :func:`same_state`."""
     member = deal.co_investors[position]
     rights: Rights = member.rights if member.rights is not None else Rights()
     if rights.voting_pct is None and member.voting_pct is not None:
         rights = rights.model_copy(update={"voting_pct": member.voting_pct})
     with_lead = member.acts_in_concert
-    if with_lead is not True and same_state(member.party, deal.investor):
+    if with_lead is not True and same_state(member.party, deal.investor, states):
         with_lead = None  # 800.208(b): instrumentalities of one state
     others = [
         CoInvestor(
@@ -202,7 +218,9 @@ def member_record(deal: DealRecord, position: int) -> DealRecord:
         if i != position:
             others.append(
                 CoInvestor(
-                    party=co.party, voting_pct=co.voting, acts_in_concert=_concert(member, co)
+                    party=co.party,
+                    voting_pct=co.voting,
+                    acts_in_concert=_concert(member, co, states),
                 )
             )
     update: dict[str, Any] = {
@@ -241,6 +259,11 @@ def _floor(result: ScreeningResult, regimes: tuple[str, ...]) -> str:
     )
 
 
+def _excepted_states(references: References, as_of: dt.date) -> set[str]:
+    """The excepted foreign states on a date (31 CFR 800.218), from the rulebook's list."""
+    return set(references.values("excepted_foreign_states", as_of))
+
+
 def _pct(value: Any) -> Any:
     return (
         range_json(value) if isinstance(value, Range) else (None if value is None else str(value))
@@ -257,6 +280,7 @@ def _member(
     voting: Any,
     concert: bool | None,
     ceiling_only: bool = False,
+    excepted_states: set[str] | None = None,
 ) -> MemberResult:
     regimes = member_regimes(party)
     top = max(_floor(result, regimes), _ceiling(result, regimes), key=rank)
@@ -272,7 +296,8 @@ def _member(
     questions = sorted({q.rule_id for q in result.open_questions if q.regime in regimes})
     if ceiling_only and rank(top) > rank(floor):
         questions.append(ACQUIRES_RULE)
-    excepted_states = set(references.values("excepted_foreign_states", as_of))
+    if excepted_states is None:
+        excepted_states = _excepted_states(references, as_of)
     at_floor = [r for r in regimes if r in result.regimes and result.regimes[r].verdict == floor]
     if ceiling_only:
         decisive = []
@@ -365,20 +390,22 @@ def _acquires_question(name: str, position: int, regime: str, level: str) -> Ope
 def _same_state_questions(
     deal: DealRecord,
     screened: list[tuple[int, ScreeningResult, bool | None]],
-    regimes: dict[str, RegimeResult],
+    verdicts: Mapping[str, str],
+    states: _States | None = None,
 ) -> list[OpenQuestion]:
-    """800.208(b): members controlled by one state's governments may control together."""
+    """800.208(b): members controlled by one state's governments may control together
+    (``verdicts``: the deal's verdict per regime, its members' floors included)."""
     parties = [(None, deal.investor)] + [(i, deal.co_investors[i].party) for i, _, _ in screened]
     out: list[OpenQuestion] = []
     for n, (i, a) in enumerate(parties):
         for j, b in parties[n + 1 :]:
-            states = same_state(a, b)
-            if not states:
+            shared = same_state(a, b, states)
+            if not shared:
                 continue
             pair = [x for x in (i, j) if x is not None]
             tops = [_ceiling(own, ("cfius_800",)) for k, own, _t in screened if k in pair]
             top = max(tops, key=rank, default="clear")
-            if "cfius_800" not in regimes or rank(top) <= rank(regimes["cfius_800"].verdict):
+            if "cfius_800" not in verdicts or rank(top) <= rank(verdicts["cfius_800"]):
                 continue
             out.append(
                 OpenQuestion(
@@ -389,7 +416,7 @@ def _same_state_questions(
                     title="Same-state instrumentalities: control by a group not excluded",
                     question=(
                         f"{a.name} and {b.name} are controlled, or may be, by the governments of "
-                        f"{', '.join(sorted(states))}: do they act together? 800.208(b) weighs "
+                        f"{', '.join(sorted(shared))}: do they act together? 800.208(b) weighs "
                         '"whether they are agencies or instrumentalities of the national or '
                         'subnational governments of a single foreign state"; each saying it '
                         "acts alone does not settle it."
@@ -411,10 +438,16 @@ def combine(
     screen_one: ScreenOne,
 ) -> ScreeningResult:
     """The deal's result with every consortium member's own CFIUS duty (unchanged if none).
-    Run inside :func:`screening.facts.gates.rulebook_reading` for the rulebook screened."""
+    Run inside :func:`screening.facts.gates.rulebook_reading` for the rulebook screened.
+
+    What the members share is worked out once: each party's governing states (800.208(b)),
+    the excepted foreign states on the screening date; each regime result is copied once, with
+    all it gains, and a question only when it changes."""
     if not is_consortium(deal):
         return result
     as_of = dt.date.fromisoformat(result.as_of)
+    states: _States = {}
+    excepted = _excepted_states(references, as_of)
     members = [
         _member(
             result,
@@ -424,6 +457,7 @@ def combine(
             position=None,
             voting=deal.rights.voting_pct,
             concert=None,
+            excepted_states=excepted,
         )
     ]
     # (position, its screening, whether it acquires: True, or None = not known: ceiling only)
@@ -432,7 +466,7 @@ def combine(
         takes = acquires(co)
         if takes is False:
             continue
-        record = member_record(deal, i)
+        record = member_record(deal, i, states=states)
         own = _only(screen_one(record), member_regimes(co.party))
         screened.append((i, own, takes))
         members.append(
@@ -445,10 +479,13 @@ def combine(
                 voting=record.rights.voting_pct,
                 concert=co.acts_in_concert,
                 ceiling_only=takes is None,
+                excepted_states=excepted,
             )
         )
     floors = [(i, own) for i, own, takes in screened if takes]
     regimes = dict(result.regimes)
+    verdicts = {rid: regime.verdict for rid, regime in regimes.items()}
+    updates: dict[str, dict[str, Any]] = {}  # per member regime, what its result gains
     for rid in MEMBER_REGIMES:
         if rid not in regimes:
             continue
@@ -475,11 +512,12 @@ def combine(
                 ],
                 key=rank,
             )
-        regimes[rid] = mine.model_copy(update=update)
+        updates[rid] = update
+        verdicts[rid] = level
     questions = [
         q
         for q in result.open_questions
-        if q.regime not in MEMBER_REGIMES or rank(q.outcome) > rank(regimes[q.regime].verdict)
+        if q.regime not in MEMBER_REGIMES or rank(q.outcome) > rank(verdicts[q.regime])
     ]
     # A member's question on facts the deal shares (the target's) is the investor's question
     # too: asked once. One on the member's own facts is named by its co-investor entry.
@@ -491,36 +529,33 @@ def combine(
                 if rid not in own.regimes or rid not in regimes:
                     continue
                 top = max(own.regimes[rid].verdict, _ceiling(own, (rid,)), key=rank)
-                if rank(top) > rank(regimes[rid].verdict):
+                if rank(top) > rank(verdicts[rid]):
                     questions.append(_acquires_question(name, i, rid, top))
         for q in own.open_questions:
-            asked = _member_question(q, name, i)
-            key = (asked.rule_id, tuple(asked.unknown_facts))
-            if (
-                q.regime in MEMBER_REGIMES
-                and key not in seen
-                and rank(q.outcome) > rank(regimes[q.regime].verdict)
-            ):
+            if q.regime not in MEMBER_REGIMES or rank(q.outcome) <= rank(verdicts[q.regime]):
+                continue
+            key = (q.rule_id, tuple([_member_path(f, i) for f in q.unknown_facts]))
+            if key not in seen:
                 seen.add(key)
-                questions.append(asked)
-    questions += _same_state_questions(deal, screened, regimes)
+                questions.append(_member_question(q, name, i))
+    questions += _same_state_questions(deal, screened, verdicts, states)
     if "could_raise_to" in OpenQuestion.model_fields:
         questions = [
-            q.model_copy(
-                update={"could_raise_to": max(q.outcome, regimes[q.regime].verdict, key=rank)}
-            )
+            _raising_to(q, max(q.outcome, verdicts[q.regime], key=rank))
             if q.regime in MEMBER_REGIMES
             else q
             for q in questions
         ]
     for rid, regime in regimes.items():
-        if rid in MEMBER_REGIMES:
-            ceiling = getattr(regime, "ceiling", None)
+        gains = updates.get(rid)
+        if gains is not None:
+            ceiling = gains.get("ceiling")
             regimes[rid] = regime.model_copy(
                 update={
+                    **gains,
                     "provisional": any(q.regime == rid for q in questions)
                     if ceiling is None
-                    else rank(regime.verdict) < rank(ceiling)
+                    else rank(gains["verdict"]) < rank(ceiling),
                 }
             )
     overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
@@ -542,3 +577,11 @@ def combine(
         update["ceiling"] = max([update["verdict"], *ceilings], key=rank)
         update["provisional"] = rank(update["ceiling"]) > rank(update["verdict"])
     return result.model_copy(update=update)
+
+
+def _raising_to(q: OpenQuestion, level: str) -> OpenQuestion:
+    """The question with ``could_raise_to`` set to ``level`` (itself when it already says so:
+    the copy would be equal, field for field, set fields included)."""
+    if getattr(q, "could_raise_to", None) == level and "could_raise_to" in q.model_fields_set:
+        return q
+    return q.model_copy(update={"could_raise_to": level})

@@ -8,31 +8,38 @@ range, the open questions ranked by how far they could raise the verdict (each a
 what the answer rests on: the rulebook version and every reference list the screening read, with
 its date and completeness.
 
-What is worked out once and kept (issue 14; ``tests/test_memo_cache.py`` holds each to working it
-out again, on every fixture and on generated deals not seen before):
+What is worked out once and kept (issue 14; ``tests/test_memo_cache.py`` and
+``tests/test_memo_shortcuts.py`` hold each to working it out again, on every fixture and on
+generated deals not seen before, with the same reference lists read):
 
 * per rulebook, each regime's outcome rules per span of screening dates, with compiled functions
-  saying why each failed (:class:`_RegimePlan`);
+  saying why each failed (:class:`_RegimePlan`), and the walks that state a failed finding's
+  facts (an ``all`` of facts and findings tested inline, :func:`_flat_walk`);
 * per rulebook, the clear reasons chosen (:func:`_choice`), kept by what the choice is determined
   by: for each rule in force, its status, and for a failed one its *signature*, the statuses its
-  fail function branches on (:func:`_signature_function`; for a rule of facts and findings, the
-  bit mask of its failed conjuncts). Reading a signature computes the very statuses the fail
-  function computes, so the reference lists a memo records are unchanged; the reasons' words,
-  which read the deal's values, are rendered for each screening;
-* each question asked, kept by the fields of the open questions it asks (:func:`ranked_questions`;
-  its rank among the others is worked out for each screening).
+  fail function branches on (:func:`_signature_function`; for a rule of facts, findings and
+  ``any`` nodes of fixed reasons, the bit mask of its failed conjuncts). Reading a signature
+  computes the very statuses the fail function computes, so the reference lists a memo records
+  are unchanged; the reasons' words, which read the deal's values, are rendered for each
+  screening. When every rule of a span failed and a *gate* fails (a conjunct every rule has,
+  :func:`_gates`), the choice is that gate's reason, known without a signature; the lists the
+  signatures would have read are read;
+* a failed fact's words per fact and value (:data:`WORDS_KEPT`), each clear reason by its
+  regime, title and words (:data:`CLEAR_KEPT`), an open question's grouping and fields per
+  question instance, and each question asked by the fields of the open questions it asks
+  (:func:`ranked_questions`; its rank among the others is worked out for each screening).
 
-The kept choices and questions are bounded (:class:`Kept`: least recently used dropped, at most
-:data:`REASONS_KEPT` and :data:`QUESTIONS_KEPT`), so a process screening millions of different
-deals stays flat. A consortium's memo is built once, on the combined verdicts: the investor's
-own clear reasons are worked out first (with the reads a memo of its own result made) and reused
-for the regimes its members leave clear (``run._with_consortium``).
+The kept answers are bounded (:class:`Kept`: least recently used dropped, at most
+:data:`REASONS_KEPT` and :data:`QUESTIONS_KEPT`; the others are dropped all at once when full),
+so a process screening millions of different deals stays flat. A consortium's memo is built
+once, on the combined verdicts: the investor's own clear reasons are worked out first (with the
+reads a memo of its own result made) and reused for the regimes its members leave clear
+(``run._with_consortium``).
 """
 
 from __future__ import annotations
 
 import bisect
-import contextlib
 import datetime as dt
 import itertools
 from collections import OrderedDict
@@ -110,8 +117,10 @@ class Kept(Generic[_K, _V]):
         """The answer kept for ``key``, if any (now the most recently used)."""
         found = self._data.get(key)
         if found is not None:
-            with contextlib.suppress(KeyError):  # dropped meanwhile by another thread
+            try:
                 self._data.move_to_end(key)
+            except KeyError:  # dropped meanwhile by another thread
+                return found
         return found
 
     def put(self, key: _K, value: _V) -> _V:
@@ -221,12 +230,50 @@ _FactWords = Callable[[Any], str]
 _NEEDS = " (the rule needs "  # the memo states a failed fact, not what the rule needs
 
 
+WORDS_KEPT = 1024
+"""How many facts in words the memo keeps (per fact and value; all dropped once full)."""
+_SAID: dict[tuple[Any, ...], str] = {}
+# The values whose words are kept: the classes whose equal instances render alike (a list is
+# kept when each of its items is a str). A Decimal is not kept: 1.0 == 1, yet reads "1.0".
+_SAID_PLAIN = frozenset({bool, int, str, type(None)})
+
+
 def _fact_words(leaf: Leaf) -> _FactWords | None:
     """A failed fact in words as the memo states it, for any value: ``render_leaf(leaf, value,
     False, …)`` up to what the rule needs, with all that does not depend on the value (the
     fact's title and unit, the rule's threshold or list, the words) rendered once. None while
     the fact's field is not known (the memo then calls render_leaf itself).
+
+    The words are kept per fact and value (:data:`WORDS_KEPT`, for the values of
+    :data:`_SAID_PLAIN` and lists of strings; keyed by the value's class too, as ``True == 1``):
+    the same few values recur from deal to deal.
     """
+    say = _fact_words_of(leaf)
+    if say is None:
+        return None
+    said = _SAID
+
+    def kept(value: Any) -> str:
+        cls = value.__class__
+        if cls in _SAID_PLAIN:
+            key: tuple[Any, ...] = (say, cls, value)
+        elif cls is list and all(item.__class__ is str for item in value):
+            key = (say, list, *value)
+        else:
+            return say(value)
+        words = said.get(key)
+        if words is None:
+            words = say(value)
+            if len(said) >= WORDS_KEPT:
+                said.clear()
+            said[key] = words
+        return words
+
+    return kept
+
+
+def _fact_words_of(leaf: Leaf) -> _FactWords | None:
+    """:func:`_fact_words` without keeping the words."""
     info = cached_field_info(leaf.path)
     if info is None:
         return None
@@ -318,9 +365,10 @@ def _lower(title: str) -> str:
 
 
 _FailFn = Callable[[Scope], Sequence[_Reason]]
-# A compiled walk of a finding's failed facts: (explainer, facts so far, limit, findings above,
-# the finding walked) -> whether ``limit`` facts are reached (the walk stops there).
-_WalkFn = Callable[["Explainer", list[str], int, frozenset[str], str], bool]
+# A compiled walk of a finding's failed facts: (explainer, facts so far, limit) -> whether
+# ``limit`` facts are reached (the walk stops there). Findings form an acyclic graph (a cycle is
+# a load error): a walk never meets the finding it started from.
+_WalkFn = Callable[["Explainer", list[str], int], bool]
 
 
 def _fail_function(cond: Condition) -> _FailFn:
@@ -449,15 +497,29 @@ _Test = tuple[int, Any, Any, Any, str]
 
 
 def _conjunct_tests(cond: Condition) -> tuple[_Test, ...] | None:
-    """The conjuncts of a condition whose signature is the bit mask of its failed conjuncts
-    (an ``all`` of two or more facts and findings, see :func:`_signature_function`), each as a
-    test :func:`_choice` runs inline: the same test as its status function (:func:`status_function`
-    in ``evaluate``), reading the same values and lists. None for any other condition."""
+    """The conjuncts of a condition whose signature is told by the bit mask of its failed
+    conjuncts (an ``all`` of two or more facts, findings and ``any`` nodes whose reasons never
+    change, see :func:`_signature_function`), each as a test :func:`_choice` runs inline: the
+    same test as its status function (:func:`status_function` in ``evaluate``), reading the
+    same values and lists, in the same order. None for any other condition."""
     if isinstance(cond, Leaf | FindingRef | AnyOf):
         return None
     children = _conjuncts(cond)
-    if len(children) < 2 or not all(isinstance(c, Leaf | FindingRef) for c in children):
+    if len(children) < 2:
         return None
+    tests: list[_Test] = []
+    for child in children:
+        if isinstance(child, Leaf | FindingRef):
+            tests.extend(_tests([child]))
+        elif _signature_function(child) is None:  # an ``any`` whose reasons never change:
+            tests.append((_OTHER, status_function(child), None, None, ""))  # its status alone
+        else:
+            return None
+    return tuple(tests)
+
+
+def _tests(children: Sequence[Condition]) -> tuple[_Test, ...]:
+    """Facts and findings as tests read inline (see :func:`_conjunct_tests`)."""
     tests: list[_Test] = []
     for child in children:
         if isinstance(child, FindingRef):
@@ -478,10 +540,10 @@ def _walk_function(cond: Condition, rules: dict[str, Rule]) -> _WalkFn:
     """
     if isinstance(cond, Leaf):
         if cond.synthetic:
-            return lambda ex, out, limit, seen, rule_id: False
+            return lambda ex, out, limit: False
         leaf, path, say = cond, cond.path, _fact_words(cond)
 
-        def fact(ex: Explainer, out: list[str], limit: int, seen: frozenset[str], _id: str) -> bool:
+        def fact(ex: Explainer, out: list[str], limit: int) -> bool:
             value = ex.scope.value(path)
             out.append(say(value) if say is not None else ex.leaf(leaf, value))
             return len(out) >= limit
@@ -491,46 +553,88 @@ def _walk_function(cond: Condition, rules: dict[str, Rule]) -> _WalkFn:
         ref = cond.rule_id
         holds = f"{rules[ref].title}: yes" if cond.negated else None
 
-        def finding(
-            ex: Explainer, out: list[str], limit: int, seen: frozenset[str], rule_id: str
-        ) -> bool:
-            if ref not in seen:
-                if holds is not None:
-                    out.append(holds)
-                else:
-                    out.extend(ex.facts(ref, limit, seen | {rule_id}))
+        def finding(ex: Explainer, out: list[str], limit: int) -> bool:
+            if holds is not None:
+                out.append(holds)
+            else:
+                out.extend(ex.kept_facts(ref, limit))
             return len(out) >= limit
 
         return finding
     if isinstance(cond, AnyOf):
         alternatives = tuple(_walk_function(child, rules) for child in cond.children)
 
-        def any_walk(
-            ex: Explainer, out: list[str], limit: int, seen: frozenset[str], rule_id: str
-        ) -> bool:
-            return any(fn(ex, out, limit, seen, rule_id) for fn in alternatives)
+        def any_walk(ex: Explainer, out: list[str], limit: int) -> bool:
+            return any(fn(ex, out, limit) for fn in alternatives)
 
         return any_walk
     # Nested ``all`` nodes flattened, as in _fail_function; an effective-date leaf of an
     # ``all`` is passed over unread (its status is a date comparison, it reads no list).
-    steps = tuple(
-        [
-            (status_function(child), _walk_function(child, rules))
-            for child in _conjuncts(cond)
-            if not (isinstance(child, Leaf) and child.synthetic)
-        ]
-    )
+    children = [
+        child for child in _conjuncts(cond) if not (isinstance(child, Leaf) and child.synthetic)
+    ]
+    if all(isinstance(child, Leaf | FindingRef) for child in children):
+        return _flat_walk(children, rules)
+    steps = tuple([(status_function(child), _walk_function(child, rules)) for child in children])
 
-    def all_walk(
-        ex: Explainer, out: list[str], limit: int, seen: frozenset[str], rule_id: str
-    ) -> bool:
+    def all_walk(ex: Explainer, out: list[str], limit: int) -> bool:
         scope = ex.scope
-        for status_of, walk in steps:
-            if status_of(scope) is False and walk(ex, out, limit, seen, rule_id):
+        for status_of, walk in steps:  # noqa: SIM110 - a loop: no generator per walk
+            if status_of(scope) is False and walk(ex, out, limit):
                 return True
         return False
 
     return all_walk
+
+
+def _flat_walk(children: Sequence[Condition], rules: dict[str, Rule]) -> _WalkFn:
+    """:func:`_walk_function` of an ``all`` of facts and findings (most findings): each
+    conjunct tested inline, as :func:`_choice` tests it (the same test as its status function,
+    reading the same values and lists, in the same order), then stated as its own walk states
+    it; it stops as soon as ``limit`` facts are stated."""
+    program: list[tuple[int, Any, Any, Any, str, Any]] = []
+    for child, test in zip(children, _tests(children), strict=True):
+        kind, a, b, c, op = test
+        if isinstance(child, FindingRef):  # stated: its title when it holds, else its facts
+            extra: Any = f"{rules[child.rule_id].title}: yes" if child.negated else None
+        else:
+            assert isinstance(child, Leaf)
+            extra = (child, _fact_words(child))
+        program.append((kind, a, b, c, op, extra))
+    steps = tuple(program)
+    compared, found_kind, range_class, compare = _COMPARED, _FOUND, Range, compare_range
+
+    def flat_walk(ex: Explainer, out: list[str], limit: int) -> bool:
+        scope, status = ex.scope, ex.status
+        values = scope._values
+        for kind, a, b, c, op, extra in steps:
+            if kind == found_kind:
+                if status.get(a) is not b:
+                    continue
+                if extra is not None:
+                    out.append(extra)
+                else:
+                    out.extend(ex.kept_facts(a, limit))
+            else:
+                if kind == compared:
+                    value = values[a] if a in values else scope.value(a)
+                    if value is None or (
+                        compare(value, op, c) is not False
+                        if value.__class__ is range_class
+                        else b(value, c)
+                    ):
+                        continue
+                elif a(scope) is not False:
+                    continue
+                else:
+                    value = scope.value(extra[0].path)
+                leaf, say = extra
+                out.append(say(value) if say is not None else ex.leaf(leaf, value))
+            if len(out) >= limit:
+                return True
+        return False
+
+    return flat_walk
 
 
 def _conjuncts(cond: Condition) -> list[Condition]:
@@ -549,16 +653,106 @@ class _Span:
     reasons are counted in): each with the function that says why it failed, and the function
     that reads what that answer is determined by (see :func:`_signature_function`)."""
 
-    __slots__ = ("program", "rules", "token")
+    __slots__ = ("gates", "lists", "program", "rules", "token")
 
     def __init__(self, token: int, rules: Sequence[Rule], fails: dict[str, _FailFn]) -> None:
         self.token = token  # tells the spans apart in the memo's cache of chosen reasons
         self.rules = tuple([(r.id, fails[r.id]) for r in rules])
-        # Per rule: its conjuncts as tests read inline when every one is a fact or a finding
+        # Per rule: its conjuncts as tests read inline by kind when its signature is a mask
         # (most rules), else the function that reads its signature (None: a constant one).
         self.program = tuple(
-            [(r.id, _conjunct_tests(r.when), _signature_function(r.when)) for r in rules]
+            [(r.id, *_by_kind(r.when), _signature_function(r.when)) for r in rules]
         )
+        self.gates, self.lists = _gates(rules)
+
+
+# A rule's conjunct tests (see _conjunct_tests) by kind, each with its bit in the mask: the
+# findings (rule id, the status that fails it), the comparisons (path, its operator's
+# function, the value compared with, op) and the others (status function); None for all three
+# when the rule's signature is not a mask.
+_ByKind = tuple[
+    tuple[tuple[str, Any, int], ...] | None,
+    tuple[tuple[str, Any, Any, str, int], ...],
+    tuple[tuple[Any, int], ...],
+]
+
+
+def _by_kind(cond: Condition) -> _ByKind:
+    """:func:`_conjunct_tests` grouped by kind (each kind tested in one loop; which statuses are
+    computed, and so which lists are read, does not depend on the order)."""
+    tests = _conjunct_tests(cond)
+    if tests is None:
+        return None, (), ()
+    found: list[tuple[str, Any, int]] = []
+    compared: list[tuple[str, Any, Any, str, int]] = []
+    other: list[tuple[Any, int]] = []
+    for i, (kind, a, b, c, op) in enumerate(tests):
+        if kind == _FOUND:
+            found.append((a, b, 1 << i))
+        elif kind == _COMPARED:
+            compared.append((a, b, c, op, 1 << i))
+        else:
+            other.append((a, 1 << i))
+    return tuple(found), tuple(compared), tuple(other)
+
+
+# A gate of a span (see _gates): a test read inline, and the choice it decides when it fails.
+_Gate = tuple[int, Any, Any, Any, str, "_Choice"]
+
+
+def _gates(rules: Sequence[Rule]) -> tuple[tuple[_Gate, ...], tuple[tuple[str, Leaf], ...]]:
+    """The gates of a span's rules: the conjuncts every rule has (the same fact or finding,
+    tested alike), in the order of their reasons' keys; and the reference lists the statuses
+    of their failed conjuncts read (:func:`_choice`), each with the fact whose value decides
+    whether it is read. None when a rule is not an ``all`` of facts and findings (or one of
+    them), names one reason twice, or two rules name one reason tested differently.
+
+    When every rule failed and a gate fails, the gate's reason is one every rule fails on, and
+    no other reason is counted as often (a reason is counted once per rule naming it, only the
+    gates are named by all of them), so :func:`_choose` picks the smallest key among the
+    failed gates first, and that covers every rule: the choice is that reason alone, with no
+    rule left over and none waiting. The first failed gate in key order decides. Its statuses
+    are among those :func:`_choice` computes for the failed rules' signatures, and the lists
+    those read are read (``tests/test_memo_cache.py``).
+    """
+    keyed: list[dict[str, Leaf | FindingRef]] = []
+    flat = False  # whether some rule is an ``all`` of two or more (its conjuncts are tested)
+    for rule in rules:
+        children = _conjuncts(rule.when) if isinstance(rule.when, All) else [rule.when]
+        nodes: dict[str, Leaf | FindingRef] = {}
+        for child in children:
+            if not isinstance(child, Leaf | FindingRef):
+                return (), ()
+            nodes[str(_reason_of(child))] = child
+        if not nodes or len(nodes) != len(children):  # a reason named twice counts twice
+            return (), ()
+        flat = flat or len(children) > 1
+        keyed.append(nodes)
+    if not keyed:
+        return (), ()
+    gates: list[_Gate] = []
+    for key in sorted(set.intersection(*[set(nodes) for nodes in keyed])):
+        node = keyed[0][key]
+        if any(_shape(nodes[key]) != _shape(node) for nodes in keyed):
+            return (), ()  # one reason, tested differently
+        ((kind, a, b, c, op),) = _tests([node])
+        if kind == _OTHER and not flat:
+            continue  # its status (and list) is never read for a choice: not tested here
+        gates.append((kind, a, b, c, op, ((_reason_of(node),), 0, 0)))
+    listed: dict[tuple[str, str], Leaf] = {}
+    for nodes in keyed:
+        if len(nodes) > 1:
+            for node in nodes.values():
+                if isinstance(node, Leaf) and node.ref is not None and node.op not in COMPARE:
+                    listed.setdefault((node.path, node.ref), node)
+    return tuple(gates), tuple([(path, leaf) for (path, _ref), leaf in listed.items()])
+
+
+def _shape(node: Leaf | FindingRef) -> tuple[Any, ...]:
+    """What a conjunct's test and words are made of."""
+    if isinstance(node, FindingRef):
+        return (node.rule_id, node.negated)
+    return (node.path, node.op, node.value, node.ref, node.synthetic)
 
 
 class _RegimePlan:
@@ -650,21 +844,25 @@ class Explainer:
         """The failed facts under a finding (through the findings it reads), at most ``limit``.
 
         Remembered per screening: findings form an acyclic graph (a cycle is a load error), so
-        ``seen`` never cuts a walk and the answer depends on the finding alone.
+        the answer depends on the finding alone (``seen``, the findings above it, is not read).
         """
+        return list(self.kept_facts(rule_id, limit))
+
+    def kept_facts(self, rule_id: str, limit: int = 3) -> Sequence[str]:
+        """:meth:`facts`, the list kept for this screening (read, never changed)."""
         known = self._facts.get((rule_id, limit))
         if known is not None:
-            return list(known)
-        out: list[str] = []
+            return known
         if self.status.get(rule_id) is not False:
-            return out
+            return ()
+        out: list[str] = []
         walks = self.plan.walks
         walk = walks.get(rule_id)
         if walk is None:
             walk = walks[rule_id] = _walk_function(self.ev.guarded[rule_id], self.rules)
-        walk(self, out, limit, seen, rule_id)
+        walk(self, out, limit)
         found = self._facts[(rule_id, limit)] = list(dict.fromkeys(out))[:limit]
-        return list(found)
+        return found
 
 
 _HELD, _WAITS = "held", "waits"  # a rule's entry in a signature when it did not fail
@@ -691,41 +889,74 @@ def _choose(span: _Span, status: dict[str, Tri], scope: Scope) -> _Choice:
     return tuple(chosen), len(left), waiting
 
 
+def _gated(gates: tuple[_Gate, ...], status: dict[str, Tri], scope: Scope) -> _Choice | None:
+    """The choice of the first failed gate (see :func:`_gates`), if one fails; the gates tested
+    inline, as :func:`_choice` tests conjuncts."""
+    values, value_of = scope._values, scope.value
+    for kind, a, b, c, op, decided in gates:
+        if kind == _COMPARED:
+            value = values[a] if a in values else value_of(a)
+            if value is None:
+                continue
+            if value.__class__ is Range:
+                if compare_range(value, op, c) is not False:
+                    continue
+            elif b(value, c):
+                continue
+        elif kind == _FOUND:
+            if status.get(a) is not b:
+                continue
+        elif a(scope) is not False:
+            continue
+        return decided
+    return None
+
+
 def _choice(ex: Explainer, span: _Span) -> _Choice:
     """:func:`_choose`, kept per rulebook by what it is determined by: for each rule in force
     (in order), its status, and for a failed one the signature of its reasons (the statuses its
     fail function reads; see :func:`_signature_function`). Reading the signatures computes the
     same statuses, and so resolves the same reference lists, as the fail functions would; the
     reasons' words, which read the deal's values, are rendered by the caller for each screening.
-    At most :data:`REASONS_KEPT` choices are kept (least recently used dropped).
+    At most :data:`REASONS_KEPT` choices are kept (least recently used dropped). When every rule
+    failed, a failed gate decides first (:func:`_gates`, :func:`_gated`).
     """
     status, scope = ex.status, ex.scope
     value_of = scope.value
+    values = scope._values  # read as the status functions read it (Scope.value on a miss)
+    range_class, compare = Range, compare_range
+    gates = span.gates
+    if gates and all([status.get(rule_id) is False for rule_id, _fail in span.rules]):
+        decided = _gated(gates, status, scope)
+        if decided is not None:
+            for path, leaf in span.lists:
+                if value_of(path) is not None:
+                    scope.listed(leaf)
+            return decided
     key: list[Any] = [span.token]
     append = key.append
-    for rule_id, tests, signature in span.program:
+    for rule_id, finds, compared, other, signature in span.program:
         state = status.get(rule_id)
         if state is not False:
             append(_WAITS if state is None else _HELD)
-        elif tests is None:
+        elif finds is None:
             append(0 if signature is None else signature(scope))
         else:  # the mask of the failed conjuncts, as the status functions test them
-            failed, bit = 0, 1
-            for kind, a, b, c, op in tests:
-                if kind == _COMPARED:
-                    value = value_of(a)
-                    if value is not None and (
-                        compare_range(value, op, c) is False
-                        if value.__class__ is Range
-                        else not b(value, c)
-                    ):
-                        failed |= bit
-                elif kind == _FOUND:
-                    if status.get(a) is b:
-                        failed |= bit
-                elif a(scope) is False:
+            failed = 0
+            for a, b, bit in finds:
+                if status.get(a) is b:
                     failed |= bit
-                bit <<= 1
+            for a, fn, c, op, bit in compared:
+                value = values[a] if a in values else value_of(a)
+                if value is not None and (
+                    compare(value, op, c) is False
+                    if value.__class__ is range_class
+                    else not fn(value, c)
+                ):
+                    failed |= bit
+            for fn, bit in other:
+                if fn(scope) is False:
+                    failed |= bit
             append(failed)
     kept = ex.plan.chosen
     found_key = tuple(key)
@@ -750,14 +981,8 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
     """Why a clear regime is clear: the one or two reasons that defeat most of its rules."""
     span = ex.plan.regimes.get(regime, _NO_RULES).span(ex.as_of)
     if not span.rules:
-        text = f"no rule of this regime is in force on {ex.as_of.isoformat()}"
-        return build(
-            ClearReason,
-            regime=regime,
-            title=title,
-            status="not in force",
-            reasons=[text],
-            text=text,
+        return _not_in_force(
+            regime, title, f"no rule of this regime is in force on {ex.as_of.isoformat()}"
         )
     chosen, n, waiting = _choice(ex, span)
     shown: list[str] = []
@@ -765,7 +990,7 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         words = reason.words(ex)
         text = words
         if reason.startswith("-"):
-            facts = ex.facts(reason[1:])
+            facts = ex.kept_facts(reason[1:])
             if facts:
                 text += " (" + "; ".join(facts) + ")"
         if not shown or not any(words in earlier for earlier in shown):
@@ -781,17 +1006,49 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         ]
     if not shown:
         shown = ["no outcome rule fired"]
-    return made(
-        ClearReason,
-        {
-            "regime": regime,
-            "title": title,
-            "status": "clear",
-            "reasons": shown,
-            "text": "; ".join(shown[:2]),
-        },
-        _CLEAR_FIELDS,
-    )
+    key = (regime, title, "clear", *shown)  # by what it is made of (its text: two reasons)
+    found = _CLEAR_MADE.get(key)
+    if found is None:
+        found = made(
+            ClearReason,
+            {
+                "regime": regime,
+                "title": title,
+                "status": "clear",
+                "reasons": shown,
+                "text": "; ".join(shown[:2]),
+            },
+            _CLEAR_FIELDS,
+        )
+        if len(_CLEAR_MADE) >= CLEAR_KEPT:
+            _CLEAR_MADE.clear()
+        _CLEAR_MADE[key] = found
+    return found
+
+
+CLEAR_KEPT = 1024
+"""How many clear reasons the memo keeps, by regime, title and words (all dropped once full):
+a result model is immutable, so one instance serves every screening that words it alike."""
+_CLEAR_MADE: dict[tuple[str, ...], ClearReason] = {}
+
+
+def _not_in_force(regime: str, title: str, text: str) -> ClearReason:
+    """The line of a regime with no rule in force (kept as :data:`CLEAR_KEPT` says)."""
+    key = (regime, title, "not in force", text)
+    found = _CLEAR_MADE.get(key)
+    if found is None:
+        found = build(
+            ClearReason,
+            regime=regime,
+            title=title,
+            status="not in force",
+            reasons=[text],
+            text=text,
+        )
+        if len(_CLEAR_MADE) >= CLEAR_KEPT:
+            _CLEAR_MADE.clear()
+        _CLEAR_MADE[key] = found
+    return found
 
 
 QUESTIONS_KEPT = 512
@@ -809,27 +1066,46 @@ def ranked_questions(
     Each question asked is kept (bounded, see :class:`Kept`) by all :func:`_asked_once` reads:
     the fields of the open questions it asks once, in order.
     """
-    grouped: dict[tuple[str, ...], list[OpenQuestion]] = {}
+    grouped: dict[tuple[str, ...], list[_QuestionParts]] = {}
+    parts_of = _QUESTION_PARTS.get
     for q in questions:
-        head = _question_head(q.question)
-        key = (head,) if head.endswith("may show") else (tuple(q.unknown_facts) or (q.rule_id,))
-        grouped.setdefault(key, []).append(q)
+        parts = parts_of(id(q))
+        if parts is None or parts[0] is not q:
+            parts = _question_parts(q)
+        grouped.setdefault(parts[1], []).append(parts)
     out: list[tuple[tuple[int, int, str], MemoQuestion]] = []
     for group in grouped.values():
-        kept = tuple(
-            [
-                (q.rule_id, q.regime, q.outcome, q.question, q.title, q.citation, *q.unknown_facts)
-                for q in group
-            ]
-        )
+        kept = tuple([parts[2] for parts in group])
         found = _ASKED.get(kept)
         if found is None:
-            found = _ASKED.put(kept, _asked_once(group))
+            found = _ASKED.put(kept, _asked_once([parts[0] for parts in group]))
         top_rank, text, item = found
-        raise_by = max([rank(q.outcome) - rank(regimes[q.regime].verdict) for q in group])
+        raise_by = max([level - rank(regimes[q.regime].verdict) for q, _k, _f, level in group])
         out.append(((-top_rank, -raise_by, text), item))
     out.sort(key=_first)
     return [item for _key, item in out]
+
+
+# An open question as ranked_questions reads it: the question, the key it is asked once by,
+# its fields (what a question asked is kept by) and the rank of its outcome.
+_QuestionParts = tuple[OpenQuestion, tuple[str, ...], tuple[str, ...], int]
+_QUESTION_PARTS: dict[int, _QuestionParts] = {}
+"""Per open question (by its id, with the question itself, which the entry holds alive, so no
+other object can have that id meanwhile), its parts: the result models of open questions are
+immutable and the same instances recur from deal to deal (``run.assemble`` keeps them). At most
+:data:`QUESTIONS_KEPT` entries (all dropped once full)."""
+
+
+def _question_parts(q: OpenQuestion) -> _QuestionParts:
+    """An open question's parts (see :data:`_QUESTION_PARTS`), worked out and kept."""
+    head = _question_head(q.question)
+    key = (head,) if head.endswith("may show") else (tuple(q.unknown_facts) or (q.rule_id,))
+    fields = (q.rule_id, q.regime, q.outcome, q.question, q.title, q.citation, *q.unknown_facts)
+    parts = (q, key, fields, rank(q.outcome))
+    if len(_QUESTION_PARTS) >= QUESTIONS_KEPT:
+        _QUESTION_PARTS.clear()
+    _QUESTION_PARTS[id(q)] = parts
+    return parts
 
 
 def _asked_once(group: list[OpenQuestion]) -> tuple[int, str, MemoQuestion]:
@@ -940,16 +1216,7 @@ def build_summary(
     for regime in regimes.values():
         if regime.verdict == NOT_IN_FORCE:
             why = f"no rule of this regime is in force on {as_of.isoformat()}: not screened"
-            clear.append(
-                build(
-                    ClearReason,
-                    regime=regime.regime,
-                    title=regime.title,
-                    status="not in force",
-                    reasons=[why],
-                    text=why,
-                )
-            )
+            clear.append(_not_in_force(regime.regime, regime.title, why))
             continue
         if regime.verdict == "clear":
             known = clear_reasons.get(regime.regime) if clear_reasons is not None else None

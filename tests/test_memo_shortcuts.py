@@ -1,0 +1,303 @@
+"""The memo's and the consortium's shortcuts (issue 14, seventh round) give what the long way
+gives, byte for byte, with the same reference lists read.
+
+* a regime's choice decided by a failed gate (``memo._gates``) is :func:`memo._choose`'s;
+* a finding's walk of facts and findings, tested inline (``memo._flat_walk``), states what the
+  walk through status functions stated;
+* a failed fact's words, clear reasons and open questions' parts are kept (bounded): results are
+  the same bytes with them warm, cleared before every deal and capped at one entry;
+* a consortium works out each party's governing states once, and copies a question only when
+  ``could_raise_to`` changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from screening import Deal, load_deal, load_rulebook, screen
+from screening.authoring.fixtures_gen import generate
+from screening.engine import consortium, memo
+from screening.engine import run as engine
+from screening.engine.evaluate import status_function
+from screening.engine.memo import Explainer, _book_plan, _choose, _fact_words_of, _gates
+from screening.model.deal import DealRecord
+from screening.model.reference import recording_use
+from screening.rulebook.book import Rule, Rulebook
+from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf
+from tests.conftest import FIXTURES
+from tests.rulebook_helpers import make_rulebook, rule_file
+
+
+@pytest.fixture(scope="module")
+def book() -> Rulebook:
+    return load_rulebook()
+
+
+def fixture_deals() -> list[DealRecord]:
+    return [load_deal(p) for p in sorted(Path(FIXTURES).glob("*.y*ml"))]
+
+
+def generated(n: int, seed: int) -> list[DealRecord]:
+    return [Deal.model_validate(d).root for d in generate(n, seed=seed)]
+
+
+def evaluation(
+    book: Rulebook, deal: DealRecord
+) -> Iterator[tuple[engine.Evaluation, Any, set[str]]]:
+    """A fresh evaluation of a deal and its result without a memo (inside its recording)."""
+    date = engine.resolve_as_of(deal, None)
+    with recording_use() as used:
+        ev = engine.run_rules(book, engine.derive_for(book, deal, date))
+        yield ev, engine.assemble(deal, book, ev), used
+
+
+def test_a_failed_gate_decides_the_choice_the_greedy_count_makes(book: Rulebook) -> None:
+    """Wherever a gate decides a regime's choice, the choice is the one counting every failed
+    rule's reasons gives, and the same reference lists are read as by the fail functions."""
+    plan = _book_plan(book)
+    gated = 0
+    for deal in [*fixture_deals(), *generated(80, seed=41)]:
+        for (ev, result, _u), (ev_ref, _r, _u2) in zip(
+            evaluation(book, deal), evaluation(book, deal), strict=True
+        ):
+            ex = Explainer(ev, plan)
+            for regime in result.regimes.values():
+                if regime.verdict != "clear" or regime.regime not in plan.regimes:
+                    continue
+                span = plan.regimes[regime.regime].span(ex.as_of)
+                got = memo._choice(ex, span)
+                want = _choose(span, ev_ref.status, ev_ref.scope)
+                assert [str(r) for r in got[0]] == [str(r) for r in want[0]], deal.id
+                assert [r.words(ex) for r in got[0]] == [r.words(ex) for r in want[0]]
+                assert got[1:] == want[1:], (deal.id, regime.regime)
+                gated += any(got is gate[5] for gate in span.gates)
+            assert ev.scope.lists_read() == ev_ref.scope.lists_read(), deal.id
+    assert gated > 100  # the gates decide often (most deals have several regimes not in play)
+
+
+def leaf(path: str, op: str = "==", value: Any = True, ref: str | None = None) -> Leaf:
+    return Leaf(path=path, op=op, value=value, text="", location="", ref=ref)
+
+
+def rule(*conjuncts: Condition) -> Rule:
+    """A stand-in rule: _gates reads only a rule's condition."""
+    when = conjuncts[0] if len(conjuncts) == 1 else All(tuple(conjuncts), "")
+    return SimpleNamespace(when=when)  # type: ignore[return-value]
+
+
+def test_gates_are_only_the_reasons_every_rule_names_once_and_tests_alike() -> None:
+    gate, other = leaf("energy.recorded"), leaf("energy.credit_claimed")
+    listed = leaf("investor.countries", "in", "@fcoc", ref="fcoc")
+    gates, lists = _gates([rule(gate, other), rule(FindingRef("f.x", False, "", ""), gate, listed)])
+    assert [g[5][0][0] for g in gates] == ["energy.recorded == True"]
+    assert [path for path, _leaf in lists] == ["investor.countries"]  # read by a failed rule
+    # A reason a rule names twice is counted twice: no gate can be sure to be counted most.
+    assert _gates([rule(gate, other, gate), rule(gate, other)]) == ((), ())
+    # One key tested two ways (another list under the same words): no gates.
+    a = leaf("investor.countries", "in", "@x", ref="x")
+    b = leaf("investor.countries", "in", "@x", ref="y")
+    assert _gates([rule(a, other), rule(b, gate)]) == ((), ())
+    # An ``any`` child gives reasons of its own: no gates.
+    assert _gates([rule(AnyOf((gate, other), ""), gate), rule(gate, other)]) == ((), ())
+    # A list test as the only conjunct of every rule: its status is never read for a choice.
+    gates, lists = _gates([rule(listed), rule(listed)])
+    assert gates == () and lists == ()
+
+
+def reference_walk(ex: Explainer, cond: Condition, out: list[str], limit: int) -> bool:
+    """A finding's walk of its failed facts as it was before it was compiled (9330bf5): each
+    child's status from its status function, then its own walk."""
+    scope = ex.scope
+    if isinstance(cond, Leaf):
+        if cond.synthetic:
+            return False
+        value = scope.value(cond.path)
+        say = _fact_words_of(cond)
+        out.append(say(value) if say is not None else ex.leaf(cond, value))
+        return len(out) >= limit
+    if isinstance(cond, FindingRef):
+        if cond.negated:
+            out.append(f"{ex.rules[cond.rule_id].title}: yes")
+        else:
+            out.extend(reference_facts(ex, cond.rule_id, limit))
+        return len(out) >= limit
+    if isinstance(cond, AnyOf):
+        return any(reference_walk(ex, child, out, limit) for child in cond.children)
+    for child in memo._conjuncts(cond):
+        if isinstance(child, Leaf) and child.synthetic:
+            continue
+        if status_function(child)(scope) is False and reference_walk(ex, child, out, limit):
+            return True
+    return False
+
+
+def reference_facts(ex: Explainer, rule_id: str, limit: int = 3) -> list[str]:
+    if ex.status.get(rule_id) is not False:
+        return []
+    out: list[str] = []
+    reference_walk(ex, ex.ev.guarded[rule_id], out, limit)
+    return list(dict.fromkeys(out))[:limit]
+
+
+def test_compiled_walks_state_what_the_walk_through_status_functions_stated(
+    book: Rulebook,
+) -> None:
+    """Every failed finding of every fixture and of generated deals: the same facts, in the
+    same order, and the same lists read."""
+    plan = _book_plan(book)
+    findings = [r.id for r in book.rules.values() if r.kind == "finding"]
+    walked = 0
+    for deal in [*fixture_deals(), *generated(40, seed=43)]:
+        for (ev, _result, _u), (ev_ref, _r, _u2) in zip(
+            evaluation(book, deal), evaluation(book, deal), strict=True
+        ):
+            ex, ex_ref = Explainer(ev, plan), Explainer(ev_ref, plan)
+            for rule_id in findings:
+                got = ex.facts(rule_id)
+                assert got == reference_facts(ex_ref, rule_id), (deal.id, rule_id)
+                walked += bool(got)
+            assert ev.scope.lists_read() == ev_ref.scope.lists_read(), deal.id
+    assert walked > 300
+
+
+def memo_bytes(book: Rulebook, deals: list[DealRecord], clear_each: bool) -> list[str]:
+    out = []
+    for deal in deals:
+        if clear_each:
+            clear_kept(book)
+        out.append(screen(deal, rulebook=book).model_dump_json())
+    return out
+
+
+def clear_kept(book: Rulebook) -> None:
+    memo._SAID.clear()
+    memo._CLEAR_MADE.clear()
+    memo._QUESTION_PARTS.clear()
+    memo._ASKED.clear()
+    _book_plan(book).chosen.clear()
+
+
+def test_kept_words_reasons_and_questions_warm_cleared_and_capped_give_the_same_bytes(
+    book: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deals = [*fixture_deals(), *generated(40, seed=47)]
+    warm = memo_bytes(book, deals, clear_each=False)
+    assert memo._SAID and memo._CLEAR_MADE and memo._QUESTION_PARTS
+    cleared = memo_bytes(book, deals, clear_each=True)
+    monkeypatch.setattr(memo, "WORDS_KEPT", 1)
+    monkeypatch.setattr(memo, "CLEAR_KEPT", 1)
+    monkeypatch.setattr(memo, "QUESTIONS_KEPT", 1)
+    clear_kept(book)
+    capped = memo_bytes(book, deals, clear_each=False)
+    assert len(memo._SAID) <= 1 and len(memo._CLEAR_MADE) <= 1
+    assert len(memo._QUESTION_PARTS) <= 1
+    assert warm == cleared == capped
+
+
+def test_kept_words_tell_values_that_are_equal_but_read_differently(book: Rulebook) -> None:
+    """``True == 1`` and ``False == 0 == []``-like pairs: each value gets its own words."""
+    for rule_ in book.rules.values():
+        for node in [rule_.when, *getattr(rule_.when, "children", ())]:
+            if not isinstance(node, Leaf) or node.synthetic:
+                continue
+            say, plain = memo._fact_words(node), _fact_words_of(node)
+            assert say is not None and plain is not None
+            for value in (True, 1, False, 0, "1", "True", [], ["1"], ["1", "2"], None):
+                assert say(value) == plain(value), (node, value)
+                assert say(value) == plain(value), (node, value)  # now kept
+
+
+def consortium_deals() -> list[DealRecord]:
+    deals = [*fixture_deals(), *generated(300, seed=53)]
+    return [d for d in deals if consortium.is_consortium(d)]
+
+
+def test_governing_states_worked_out_once_are_those_worked_out_each_time() -> None:
+    deals = consortium_deals()
+    assert len(deals) > 30
+    for deal in deals:
+        states: dict[int, Any] = {}
+        for i in range(len(deal.co_investors)):
+            shared = consortium.member_record(deal, i, states=states)
+            assert shared.model_dump_json() == consortium.member_record(deal, i).model_dump_json()
+        parties = [deal.investor, *(co.party for co in deal.co_investors)]
+        for a in parties:
+            for b in parties:
+                assert consortium.same_state(a, b, states) == consortium.same_state(a, b)
+
+
+def test_a_question_is_copied_only_when_could_raise_to_changes(book: Rulebook) -> None:
+    levels = ["clear", "covered", "filing_advised", "filing_required", "prohibited"]
+    checked = same = 0
+    for deal in consortium_deals()[:40]:
+        for q in screen(deal, rulebook=book).open_questions:
+            for level in levels:
+                got = consortium._raising_to(q, level)
+                want = q.model_copy(update={"could_raise_to": level})
+                assert got.model_dump_json() == want.model_dump_json()
+                assert got.model_fields_set == want.model_fields_set
+                checked += 1
+                same += got is q
+    assert checked > 100 and 0 < same < checked
+    fresh = consortium._acquires_question("X", 0, "cfius_800", "filing_required")
+    assert "could_raise_to" not in fresh.model_fields_set
+    assert consortium._raising_to(fresh, "filing_required") is not fresh
+
+
+GATED_LIST_RULES = {
+    "cfius_800/t.yaml": rule_file(
+        """
+        - id: t.listed
+          kind: outcome
+          outcome: filing_advised
+          title: A foreign person of an excepted state
+          citation: 31 CFR 800.219
+          when:
+            - target.us_business is true
+            - investor.foreign_person is true
+            - investor.country in @excepted_foreign_states
+          explain: "{investor.name} is an excepted state's foreign person."
+        """,
+        """
+        - id: t.business
+          kind: outcome
+          outcome: filing_required
+          title: A foreign person acquiring a U.S. business
+          citation: 31 CFR 800.401
+          when:
+            - investor.foreign_person is true
+            - target.us_business is true
+            - target.critical_technology is true
+          explain: "{investor.name} acquires {target.name}."
+        """,
+    )
+}
+
+
+def test_a_gated_choice_reads_the_lists_the_failed_rules_read(tmp_path: Path) -> None:
+    """Two gates fail: the one first in key order decides, as the greedy count decides; and a
+    failed rule tests a reference list its evaluation never reached: the list is read (and
+    recorded in the memo's lists) as the fail functions read it."""
+    book = load_rulebook(base=make_rulebook(tmp_path, GATED_LIST_RULES))
+    span = _book_plan(book).regimes["cfius_800"].spans[-1]
+    keys = ["investor.foreign_person == True", "target.us_business == True"]
+    assert [g[5][0][0] for g in span.gates] == keys
+    assert [leaf.ref for _path, leaf in span.lists] == ["excepted_foreign_states"]
+    deal = load_deal(FIXTURES / "eastgate-us-fund-china-mobile-listed-shares.yaml")
+    for (ev, result, _u), (ev_ref, _r, _u2) in zip(
+        evaluation(book, deal), evaluation(book, deal), strict=True
+    ):
+        assert result.regimes["cfius_800"].verdict == "clear"
+        assert ev.status["t.listed"] is False and ev.scope.value("investor.country") is not None
+        assert "excepted_foreign_states" not in ev.scope.lists_read()  # the evaluator stopped
+        got = memo._choice(Explainer(ev, _book_plan(book)), span)
+        assert any(got is gate[5] for gate in span.gates)
+        want = _choose(span, ev_ref.status, ev_ref.scope)
+        assert got[0] == want[0] == (keys[0],) and got[1:] == want[1:]
+        assert ev.scope.lists_read() == ev_ref.scope.lists_read()
+        assert "excepted_foreign_states" in ev.scope.lists_read()
