@@ -345,6 +345,38 @@ def screen_name(
     return found
 
 
+class DealScreener:
+    """:func:`screen_name` for the many names of one deal: the reference data looked up (and
+    the lists it reads noted) once, not per name, and whether any name matched a list (then
+    ownership walks depend on which lists a rule counts; see :func:`treated_as_listed`).
+    A name's screening is the one :func:`screen_name` gives, from the same kept screenings."""
+
+    __slots__ = ("_as_of", "_kept", "matched")
+
+    def __init__(self, references: References, as_of: dt.date) -> None:
+        self._kept = _reference_data(references)  # notes the lists read, as screening does
+        self._as_of = as_of
+        self.matched = False
+
+    def __call__(self, name: str, lists: Iterable[Any] | None) -> NameScreening:
+        """``screen_name(name, references, as_of, declared=[str(x) for x in lists or []])``."""
+        declared = [str(x) for x in lists or ()]
+        kept = self._kept
+        key = (
+            name,
+            self._as_of,
+            tuple(sorted(set(declared))) if declared else (),
+            POSSIBLE_MATCH_THRESHOLD,
+        )
+        found = kept.screenings.get(key)
+        if found is None:
+            found = _screen_kept(name, kept, self._as_of, key[2], POSSIBLE_MATCH_THRESHOLD)
+            kept.screenings.put(key, found)
+        if found.matches:
+            self.matched = True
+        return found
+
+
 def _screen_name(
     name: str,
     references: References,
@@ -584,15 +616,45 @@ def _fmt(p: Num) -> str:
     return render(p).replace(" to ", "–")
 
 
-def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
-    """Whether ``node`` is listed, or owned >= threshold by parties treated as listed (3-valued)."""
-    found = _treated_as_listed(node, rule)
+TreatedMemo = dict[tuple[int, str, Decimal, tuple[str, ...] | None], tuple[Node, Treated]]
+"""Answers of :func:`treated_as_listed` kept for one deal's derivation (see its ``memo``)."""
+
+
+def treated_as_listed(
+    node: Node, rule: OwnershipRule, memo: TreatedMemo | None = None, unlisted: bool = False
+) -> Treated:
+    """Whether ``node`` is listed, or owned >= threshold by parties treated as listed (3-valued).
+
+    The answer depends only on the node (its chain above it) and the rule's threshold and
+    counted lists, so one deal's derivation may keep it in ``memo`` and ask again under another
+    rule (the BIS Entity List and MEU rules, the same parties the OFAC rule walked). With
+    ``unlisted`` (the caller saw that no node of the deal matches any list) the counted lists
+    cannot change it either: rules with the same threshold share the answer. The memo keeps the
+    node with its answer, so a node's id is never reused while the memo lives.
+    """
+    if memo is None:
+        return _treated_plain(node, rule, None, False)
+    key = (id(node), rule.threshold_text, rule.threshold, None if unlisted else rule.counts)
+    kept = memo.get(key)
+    if kept is not None and kept[0] is node:
+        return kept[1]
+    found = _treated_plain(node, rule, memo, unlisted)
+    memo[key] = (node, found)
+    return found
+
+
+def _treated_plain(
+    node: Node, rule: OwnershipRule, memo: TreatedMemo | None, unlisted: bool
+) -> Treated:
+    found = _treated_as_listed(node, rule, memo, unlisted)
     if found.status is False and not node.lists_known:
         return Treated(None, f"restricted-list memberships of {node.name} are not known")
     return found
 
 
-def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
+def _treated_as_listed(
+    node: Node, rule: OwnershipRule, memo: TreatedMemo | None = None, unlisted: bool = False
+) -> Treated:
     own = sorted(node.listed & set(rule.counts)) if node.any_listed else None
     if own:
         hits = [m for m in node.screening.matches if m.list_id in own] if node.screening else []
@@ -609,7 +671,7 @@ def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
         upper += max(Decimal(0), HUNDRED - held)
         unknown.append(f"holders of {node.name} other than those listed are not recorded")
     for owner in node.owners:
-        sub = treated_as_listed(owner, rule)
+        sub = treated_as_listed(owner, rule, memo, unlisted)
         if sub.status is False:
             continue
         if owner.pct is None:
@@ -669,11 +731,18 @@ def interest(owner: Any) -> tuple[Num | None, str]:
 
 
 def build_chain(
-    owners: list[Any] | None, references: References, as_of: dt.date, path: tuple[str, ...]
+    owners: list[Any] | None,
+    references: References,
+    as_of: dt.date,
+    path: tuple[str, ...],
+    screen: DealScreener | None = None,
 ) -> list[Node] | None:
-    """Screen an ownership chain (deal-model ``Owner`` records) into nodes."""
+    """Screen an ownership chain (deal-model ``Owner`` records) into nodes (``screen``: the
+    deal's screener, else one is made)."""
     if owners is None:
         return None
+    if screen is None:
+        screen = DealScreener(references, as_of)
     nodes = []
     for owner in owners:
         pct, basis = interest(owner)
@@ -688,10 +757,8 @@ def build_chain(
                 "owner",
                 pct,
                 basis,
-                screen_name(
-                    owner.name, references, as_of, declared=[str(x) for x in owner.lists or []]
-                ),
-                build_chain(chain, references, as_of, here),
+                screen(owner.name, owner.lists),
+                build_chain(chain, references, as_of, here, screen),
                 here,
                 owner.owners_complete,
                 owner.lists is not None,
