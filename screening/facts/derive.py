@@ -27,7 +27,7 @@ from screening.facts.ownership import (
     state_bounds,
     ultimate_parent,
 )
-from screening.facts.sections import REGISTRY
+from screening.facts.sections import REGISTRY, Deriver
 from screening.facts.sections.base import (
     AtLeast,
     Section,
@@ -100,7 +100,7 @@ def investor_facts(
 ) -> InvestorFacts:
     """The investor: government interest (800.244), foreign person, excepted investor, lists."""
     inv = deal.investor
-    excepted_states = set(references.values("excepted_foreign_states", as_of))
+    excepted_states, states, coc, coc_text = _state_lists(references, as_of)
     sb, gov_state, gov_pct = _government_interest(inv, d)
     foreign_states = {s for s in {*sb.low, *sb.high} if s != "US"}
     gov_sub = sb.decide(lambda s: s != "US", Decimal(49))
@@ -108,7 +108,7 @@ def investor_facts(
     d["investor.gov_substantial_interest"] = _bounds_note(sb, foreign_states)
     d["investor.gov_substantial_interest_nonexcepted"] = (
         _bounds_note(sb, foreign_states - excepted_states)
-        + f"; excepted foreign states on {as_of}: {', '.join(sorted(excepted_states)) or 'none'}"
+        + f"; excepted foreign states on {as_of}: {states}"
     )
     gov_ctl, gov_why = government_control(inv, sb, lambda s: s != "US" and s not in excepted_states)
     d["investor.gov_controlled"] = gov_why or (
@@ -116,7 +116,6 @@ def investor_facts(
         if gov_ctl is False
         else "unknown: the government interest or controller is not fully recorded"
     )
-    coc = set(references.values("countries_of_concern_cfius", as_of))
     ties = country_of_concern_ties(inv, coc)
     if ties.tied:
         d["investor.coc_tie"] = "tied to a country of concern: " + "; ".join(ties.links)
@@ -124,8 +123,7 @@ def investor_facts(
         d["investor.coc_tie"] = "unknown: not recorded: " + "; ".join(ties.unknown)
     else:
         d["investor.coc_tie"] = (
-            "no person in the investor's control or 10% ownership chain is tied to "
-            + ", ".join(sorted(coc))
+            "no person in the investor's control or 10% ownership chain is tied to " + coc_text
         )
     lps = lp_facts(inv, coc)
     fp_notes: list[str] = []
@@ -134,7 +132,6 @@ def investor_facts(
         d["investor.foreign_person"] = "; ".join(fp_notes)
     ei_notes: list[str] = []
     excepted = excepted_investor(inv, excepted_states, ei_notes)
-    states = ", ".join(sorted(excepted_states)) or "none"
     d["investor.excepted_investor"] = "; ".join(
         [f"excepted foreign states on {as_of}: {states}", *ei_notes]
     )
@@ -185,6 +182,46 @@ def investor_facts(
         lp_advisory_board_compliant=inv.lp_advisory_board_compliant,
         foci_mitigated=inv.foci_mitigated,
     )
+
+
+_EXCEPTED = "excepted_foreign_states"
+_COC = "countries_of_concern_cfius"
+_STATE_LISTS: dict[
+    tuple[int, dt.date], tuple[References, frozenset[str], str, frozenset[str], str]
+] = {}
+
+
+def _state_lists(
+    references: References, as_of: dt.date
+) -> tuple[frozenset[str], str, frozenset[str], str]:
+    """The excepted foreign states and the countries of concern on a date, each as a set and as
+    the text explanations show (``, ``-joined, sorted; ``none`` for no excepted state), worked
+    out once per reference set and date (bounded: dates vary by deal); the lists are noted as
+    read, as :meth:`References.values` notes them."""
+    references.note(_EXCEPTED)
+    references.note(_COC)
+    kept = _STATE_LISTS.get((id(references), as_of))
+    if kept is None or kept[0] is not references:
+        excepted = (
+            frozenset(references.lists[_EXCEPTED].values(as_of))
+            if _EXCEPTED in (references.lists)
+            else frozenset()
+        )
+        coc = (
+            frozenset(references.lists[_COC].values(as_of))
+            if _COC in references.lists
+            else (frozenset())
+        )
+        if len(_STATE_LISTS) >= 1024:
+            _STATE_LISTS.clear()
+        kept = _STATE_LISTS[(id(references), as_of)] = (
+            references,
+            excepted,
+            ", ".join(sorted(excepted)) or "none",
+            coc,
+            ", ".join(sorted(coc)),
+        )
+    return kept[1], kept[2], kept[3], kept[4]
 
 
 def _government_interest(
@@ -665,11 +702,18 @@ def regime_sections(
 ) -> dict[str, Section]:
     """The sections of the further regimes, each from its registered deriver."""
     extra: dict[str, Section] = {}
-    for name, (_, deriver) in sorted(REGISTRY.items()):
+    for name, deriver in _DERIVERS:
         section, explained = deriver(deal, references, as_of)
         extra[name] = section
-        d.update(explained)
+        if explained:
+            d.update(explained)
     return extra
+
+
+_DERIVERS: tuple[tuple[str, Deriver], ...] = tuple(
+    (name, entry[1]) for name, entry in sorted(REGISTRY.items())
+)
+"""The registered derivers in name order (the registry is fixed at import)."""
 
 
 _TRIGGERS: tuple[

@@ -143,6 +143,25 @@ def _build(list_id: str, entries: Iterable[Entry]) -> _ListIndex:
     )
 
 
+WORDS_KEPT = 4096
+"""Words of screened names whose blocking keys and lists are kept per References object (a
+word recurs across names never seen before: ``holdings``, ``technology``, a family name)."""
+
+
+def _word_keys(word: str, kept: _Kept) -> tuple[tuple[str, ...], frozenset[str]]:
+    """One word's blocking keys (its part of :func:`_block_keys`) and the lists holding one of
+    them, kept (bounded: :data:`WORDS_KEPT`)."""
+    keys = tuple(_block_keys(word))
+    lists: set[str] = set()
+    for block in keys:
+        lists.update(kept.holding.get(block, ()))
+    found = (keys, frozenset(lists))
+    if len(kept.words) >= WORDS_KEPT:
+        kept.words.clear()
+    kept.words[word] = found
+    return found
+
+
 def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) -> list[int]:
     """Positions of the names sharing a word's first or last letters with the query.
 
@@ -170,6 +189,7 @@ class _Kept(NamedTuple):
     ordered: tuple[tuple[str, _ListIndex], ...]  # the indexes in list-id order
     read: tuple[str, ...]  # the names of the reference lists indexed
     holding: dict[str, frozenset[str]]  # an exact or blocking key -> the lists holding it
+    words: dict[str, tuple[tuple[str, ...], frozenset[str]]]  # see _word_keys
 
 
 def _holding(indexes: dict[str, _ListIndex]) -> dict[str, frozenset[str]]:
@@ -214,6 +234,7 @@ def _reference_data(references: References) -> _Kept:
         tuple(sorted(built.items())),
         tuple(REFERENCE_PREFIX + list_id for list_id in built),
         _holding(built),
+        {},
     )
     _INDEX[id(references)] = data
     return data
@@ -427,12 +448,17 @@ def _screen_variant(
     possible: list[NameMatch] = []
     best = Decimal(0)
     # The lists holding the name's exact key or one of its blocking keys: any other list has
-    # no match and no fuzzy candidate for it (its exact lookup and candidates are empty).
-    holding = kept.holding
-    blocking = _block_keys(query) if query else set()
-    relevant: set[str] = set(holding.get("=" + key, ()))
-    for block in blocking:
-        relevant.update(holding.get(block, ()))
+    # no match and no fuzzy candidate for it (its exact lookup and candidates are empty). The
+    # blocking keys are _block_keys(query), gathered word by word (each word's kept).
+    relevant: set[str] = set(kept.holding.get("=" + key, ()))
+    blocking: set[str] = set()
+    words = kept.words
+    for word in query.split():
+        found = words.get(word)
+        if found is None:
+            found = _word_keys(word, kept)
+        blocking.update(found[0])
+        relevant.update(found[1])
     if not relevant:
         return matches, possible, best
     keys = sorted(blocking)  # in order: _candidates breaks ties between postings by it
