@@ -50,9 +50,7 @@ def _views(deals: list[Any], *, forget: bool) -> list[tuple[str, str, str, list[
                     if how == "plain"
                     else derive_for(book, deal, as_of)
                 )
-            out.append(
-                (view.model_dump_json(), repr(view), repr(view.derivations), sorted(used))
-            )
+            out.append((view.model_dump_json(), repr(view), repr(view.derivations), sorted(used)))
     return out
 
 
