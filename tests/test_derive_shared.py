@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -276,3 +277,26 @@ def test_country_of_concern_paths_are_written_in_full() -> None:
         "Li Wei, a PRC national, who controls Cay GP Ltd (KY), which controls Harbor Fund LP (US)",
         "Shenzhen Capital, organized in CN, which is a limited partner (20%) of Harbor Fund LP (US)",
     ]
+
+
+def test_no_state_interest_is_what_the_general_steps_give() -> None:
+    """An investor in which no state has any interest (most of them): the 49% tests and their
+    notes, given at once, are what the general steps give for it."""
+    from screening.facts.ownership import state_bounds
+
+    book = load_rulebook()
+    seen = 0
+    for deal in _deals():
+        inv = deal.investor
+        sb = state_bounds(inv.kind, inv.country, inv.owners, inv.name, [], inv.owners_complete)
+        if sb.low or sb.high or sb.wild:
+            continue
+        seen += 1
+        excepted, _, _, _ = derive_mod._state_lists(book.references, resolve_as_of(deal, None))
+        foreign = {s for s in {*sb.low, *sb.high} if s != "US"}
+        assert sb.decide(lambda s: s != "US", Decimal(49)) is False
+        assert sb.decide(excepted.__contains__, Decimal(49)) is False
+        assert derive_mod._bounds_note(sb, foreign) == derive_mod._NO_STATE_NOTE
+        assert derive_mod._bounds_note(sb, foreign - excepted) == derive_mod._NO_STATE_NOTE
+        assert sb.exact()
+    assert seen > 100

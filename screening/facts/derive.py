@@ -102,14 +102,24 @@ def investor_facts(
     inv = deal.investor
     excepted_states, states, coc, coc_text = _state_lists(references, as_of)
     sb, gov_state, gov_pct = _government_interest(inv, d)
-    foreign_states = {s for s in {*sb.low, *sb.high} if s != "US"}
-    gov_sub = sb.decide(lambda s: s != "US", Decimal(49))
-    nonexcepted = sb.decide(lambda s: s != "US" and s not in excepted_states, Decimal(49))
-    d["investor.gov_substantial_interest"] = _bounds_note(sb, foreign_states)
-    d["investor.gov_substantial_interest_nonexcepted"] = (
-        _bounds_note(sb, foreign_states - excepted_states)
-        + f"; excepted foreign states on {as_of}: {states}"
-    )
+    gov_sub: Tri
+    nonexcepted: Tri
+    if not sb.low and not sb.high and not sb.wild:
+        # No state's interest at all (the common case): what the general steps below give.
+        gov_sub = nonexcepted = False
+        d["investor.gov_substantial_interest"] = _NO_STATE_NOTE
+        d["investor.gov_substantial_interest_nonexcepted"] = (
+            f"{_NO_STATE_NOTE}; excepted foreign states on {as_of}: {states}"
+        )
+    else:
+        foreign_states = {s for s in {*sb.low, *sb.high} if s != "US"}
+        gov_sub = sb.decide(lambda s: s != "US", Decimal(49))
+        nonexcepted = sb.decide(lambda s: s != "US" and s not in excepted_states, Decimal(49))
+        d["investor.gov_substantial_interest"] = _bounds_note(sb, foreign_states)
+        d["investor.gov_substantial_interest_nonexcepted"] = (
+            _bounds_note(sb, foreign_states - excepted_states)
+            + f"; excepted foreign states on {as_of}: {states}"
+        )
     gov_ctl, gov_why = government_control(inv, sb, lambda s: s != "US" and s not in excepted_states)
     d["investor.gov_controlled"] = gov_why or (
         "no non-excepted foreign government is shown to control the investor"
@@ -235,6 +245,11 @@ def _government_interest(
     """
     notes: list[str] = []
     sb = state_bounds(inv.kind, inv.country, inv.owners, inv.name, notes, inv.owners_complete)
+    if not sb.low and not sb.high and not sb.wild:  # no state's interest: exact, none
+        d["investor.gov_interest_pct"] = (
+            "; ".join(notes) + " (800.244(c))" if notes else "no government owner recorded"
+        )
+        return sb, None, Decimal(0)
     gov_state: str | None = None
     foreign_low = {s: p for s, p in sb.low.items() if s != "US"}
     foreign_high = {s: p for s, p in sb.high.items() if s != "US"}
@@ -269,6 +284,10 @@ def _bounds_note(sb: StateBounds, states: set[str]) -> str:
         parts.append(f"up to {fmt(sb.wild)}% held by owners not fully recorded")
     body = ", ".join(parts) if parts else "no foreign government interest recorded"
     return f"each single state's attributed voting interest (49% test, 800.244(a), (c)): {body}"
+
+
+_NO_STATE_NOTE = _bounds_note(StateBounds(), set())
+"""The 49% test's note where no state has any interest in the investor."""
 
 
 def _concert_voting_pct(deal: DealRecord) -> Num | None:

@@ -302,6 +302,7 @@ review sees mostly unique names, so the cache is bounded (each entry is a few hu
 it serves the names that recur (common owners, funds, the same party in many deals)."""
 
 _ScreeningKey = tuple[str, dt.date, tuple[str, ...], Decimal]
+_ZERO = Decimal(0)
 
 
 class _Screenings:
@@ -381,12 +382,11 @@ class DealScreener:
 
     def __call__(self, name: str, lists: Iterable[Any] | None) -> NameScreening:
         """``screen_name(name, references, as_of, declared=[str(x) for x in lists or []])``."""
-        declared = [str(x) for x in lists or ()]
         kept = self._kept
         key = (
             name,
             self._as_of,
-            tuple(sorted(set(declared))) if declared else (),
+            tuple(sorted({str(x) for x in lists})) if lists else (),
             POSSIBLE_MATCH_THRESHOLD,
         )
         found = kept.screenings.get(key)
@@ -418,8 +418,9 @@ def _screen_kept(
 ) -> NameScreening:
     matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
-    best = Decimal(0)
-    for variant in name_variants(name):
+    best = _ZERO
+    # name_variants gives the name alone unless it has a parenthetical.
+    for variant in name_variants(name) if "(" in name or "（" in name else (name,):
         found, maybe, score = _screen_variant(variant, kept, as_of, threshold)
         matches.extend(found)
         possible.extend(maybe)
