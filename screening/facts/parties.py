@@ -21,8 +21,9 @@ listed under different programs aggregate (FAQ 399); control without ownership d
 Everything is deterministic: names, lists and matches are sorted, scores are rounded, and the
 match index built from a :class:`~screening.model.reference.References` object is cached per object,
 with the last :data:`SCREENED_NAMES_KEPT` screenings of names against it (a bounded cache: a
-screening is a function of the name, date, declared lists and threshold) and its ownership rules
-parsed once.
+screening is a function of the name, date, declared lists and threshold), the blocking keys of
+the last :data:`WORDS_KEPT` words screened and its ownership rules parsed once. A deal's names
+go through one :class:`DealScreener`.
 """
 
 from __future__ import annotations
