@@ -300,3 +300,44 @@ def test_no_state_interest_is_what_the_general_steps_give() -> None:
         assert derive_mod._bounds_note(sb, foreign - excepted) == derive_mod._NO_STATE_NOTE
         assert sb.exact()
     assert seen > 100
+
+
+def test_reference_values_kept_per_span_are_the_values_on_each_day() -> None:
+    """``ReferenceList.values`` kept per span between entries' dates: every list of the
+    rulebook, on each of its dates, the day before and every 17th day from 2014 to 2030, gives
+    the values in force on that day."""
+    book = load_rulebook()
+    for ref in book.references.lists.values():
+        days = {d for e in ref.entries for d in (e.start, e.end) if d is not None}
+        days |= {d - dt.timedelta(days=1) for d in days}
+        day = dt.date(2014, 1, 1)
+        while day < dt.date(2030, 1, 1):
+            days.add(day)
+            day += dt.timedelta(days=17)
+        for on in sorted(days):
+            assert ref.values(on) == sorted({e.value for e in ref.entries if e.in_force(on)}), (
+                ref.name,
+                on,
+            )
+
+
+_DAY = st.dates(dt.date(2019, 1, 1), dt.date(2021, 12, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("abcde"), st.none() | _DAY, st.none() | _DAY), max_size=6),
+    st.lists(_DAY, min_size=1, max_size=8),
+)
+def test_reference_values_by_span_on_any_entries(
+    entries: list[tuple[str, dt.date | None, dt.date | None]], days: list[dt.date]
+) -> None:
+    """Any entries and dates (ranges empty or reversed too): the values kept for a span are the
+    values in force on each day asked, in any order."""
+    from screening.model.reference import Entry, ReferenceList
+
+    ref = ReferenceList(
+        "x", "X", "tests", None, None, tuple(Entry(v, start, end) for v, start, end in entries)
+    )
+    for on in days:
+        assert ref.values(on) == sorted({e.value for e in ref.entries if e.in_force(on)})

@@ -197,7 +197,7 @@ def investor_facts(
 _EXCEPTED = "excepted_foreign_states"
 _COC = "countries_of_concern_cfius"
 _STATE_LISTS: dict[
-    tuple[int, dt.date], tuple[References, frozenset[str], str, frozenset[str], str]
+    tuple[tuple[str, ...], tuple[str, ...]], tuple[frozenset[str], str, frozenset[str], str]
 ] = {}
 
 
@@ -205,33 +205,21 @@ def _state_lists(
     references: References, as_of: dt.date
 ) -> tuple[frozenset[str], str, frozenset[str], str]:
     """The excepted foreign states and the countries of concern on a date, each as a set and as
-    the text explanations show (``, ``-joined, sorted; ``none`` for no excepted state), worked
-    out once per reference set and date (bounded: dates vary by deal); the lists are noted as
-    read, as :meth:`References.values` notes them."""
-    references.note(_EXCEPTED)
-    references.note(_COC)
-    kept = _STATE_LISTS.get((id(references), as_of))
-    if kept is None or kept[0] is not references:
-        excepted = (
-            frozenset(references.lists[_EXCEPTED].values(as_of))
-            if _EXCEPTED in (references.lists)
-            else frozenset()
-        )
-        coc = (
-            frozenset(references.lists[_COC].values(as_of))
-            if _COC in references.lists
-            else (frozenset())
-        )
-        if len(_STATE_LISTS) >= 1024:
+    the text explanations show (``, ``-joined, sorted; ``none`` for no excepted state), made
+    once per pair of values (bounded; a rulebook's lists give a few pairs over all dates)."""
+    excepted = tuple(references.values(_EXCEPTED, as_of))  # noted as read
+    coc = tuple(references.values(_COC, as_of))
+    kept = _STATE_LISTS.get((excepted, coc))
+    if kept is None:
+        if len(_STATE_LISTS) >= 256:
             _STATE_LISTS.clear()
-        kept = _STATE_LISTS[(id(references), as_of)] = (
-            references,
-            excepted,
-            ", ".join(sorted(excepted)) or "none",
-            coc,
-            ", ".join(sorted(coc)),
+        kept = _STATE_LISTS[(excepted, coc)] = (
+            frozenset(excepted),
+            ", ".join(sorted(set(excepted))) or "none",
+            frozenset(coc),
+            ", ".join(sorted(set(coc))),
         )
-    return kept[1], kept[2], kept[3], kept[4]
+    return kept
 
 
 def _government_interest(
