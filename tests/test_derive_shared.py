@@ -341,3 +341,25 @@ def test_reference_values_by_span_on_any_entries(
     )
     for on in days:
         assert ref.values(on) == sorted({e.value for e in ref.entries if e.in_force(on)})
+
+
+def test_ownership_rules_kept_per_span_are_the_rules_in_force_each_day() -> None:
+    """The ownership rules kept per span between the list's dates: on each of its dates, the
+    day before, and every 11th day from 2014 to 2030, the rules whose entries are in force."""
+    book = load_rulebook()
+    ref = book.references.get(parties.OWNERSHIP_RULES)
+    assert ref is not None
+    days = {d for e in ref.entries for d in (e.start, e.end) if d is not None}
+    days |= {d - dt.timedelta(days=1) for d in days}
+    day = dt.date(2014, 1, 1)
+    while day < dt.date(2030, 1, 1):
+        days.add(day)
+        day += dt.timedelta(days=11)
+    for on in sorted(days, reverse=True):
+        want = {}
+        for entry, rule in parties._parsed_rules(ref).rules:
+            if entry.in_force(on):
+                want[entry.value] = rule  # the last entry in force for a list
+        got = parties.ownership_rules(book.references, on)
+        assert got == dict(sorted(want.items())), on
+        assert list(got) == sorted(want), on

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -550,12 +551,14 @@ class OwnershipRule:
 
 @dataclass
 class _ParsedRules:
-    """An ownership-rules list parsed once: each entry with its rule, in list order, and the
-    rules in force on the dates asked so far (a few hundred dates at most are kept)."""
+    """An ownership-rules list parsed once: each entry with its rule, in list order, every
+    entry's ``from`` and ``to`` date in order, and the rules in force in each span between
+    those dates asked so far (every day of a span has the same rules in force)."""
 
     ref: ReferenceList
     rules: tuple[tuple[Entry, OwnershipRule], ...]
-    on: dict[dt.date, tuple[tuple[str, OwnershipRule], ...]] = field(default_factory=dict)
+    breaks: tuple[dt.date, ...] = ()
+    on: dict[int, tuple[tuple[str, OwnershipRule], ...]] = field(default_factory=dict)
 
 
 _RULES: dict[int, _ParsedRules] = {}
@@ -580,7 +583,8 @@ def _parsed_rules(ref: ReferenceList) -> _ParsedRules:
         parsed.append((entry, rule))
     if len(_RULES) > 64:  # a few rulebooks per process; never grow without bound
         _RULES.clear()
-    _RULES[id(ref)] = found = _ParsedRules(ref, tuple(parsed))
+    days = sorted({d for e in ref.entries for d in (e.start, e.end) if d is not None})
+    _RULES[id(ref)] = found = _ParsedRules(ref, tuple(parsed), tuple(days))
     return found
 
 
@@ -590,15 +594,14 @@ def ownership_rules(references: References, as_of: dt.date) -> dict[str, Ownersh
     if ref is None:
         return {}
     parsed = _parsed_rules(ref)
-    rules = parsed.on.get(as_of)
+    span = bisect_right(parsed.breaks, as_of)  # the span of dates as_of falls in
+    rules = parsed.on.get(span)
     if rules is None:
         out: dict[str, OwnershipRule] = {}
         for entry, rule in parsed.rules:
             if entry.in_force(as_of):
                 out[entry.value] = rule
-        if len(parsed.on) >= 256:  # screening dates vary by deal: keep a bounded few
-            parsed.on.clear()
-        rules = parsed.on[as_of] = tuple(sorted(out.items()))
+        rules = parsed.on[span] = tuple(sorted(out.items()))  # at most one per span
     return dict(rules)
 
 
