@@ -211,18 +211,30 @@ def test_the_state_lists_are_the_reference_values() -> None:
 
 
 _WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=9)
+_LISTED_WORDS = ["huawei", "technologies", "holdings", "group", "catl", "hikvision", "company"]
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_WORD, max_size=7))
-def test_blocking_keys_gathered_by_word_are_the_names_keys(words: list[str]) -> None:
-    """A normalized name's blocking keys are the union of its words' keys (what
-    ``_screen_variant`` gathers word by word from the kept words)."""
+@given(st.lists(_WORD | st.sampled_from(_LISTED_WORDS), max_size=7))
+def test_blocking_keys_gathered_by_word_find_the_names_candidates(words: list[str]) -> None:
+    """A normalized name's blocking keys gathered word by word (as ``_screen_variant`` does,
+    from the kept words) are its keys some list holds, with the lists holding them; and in
+    every list they give the candidates all of its keys give."""
+    kept = parties._reference_data(load_rulebook().references)
     query = " ".join(words)
-    by_word: set[str] = set()
+    gathered: set[str] = set()
+    lists: set[str] = set()
     for word in query.split():
-        by_word |= parties._block_keys(word)
-    assert by_word == parties._block_keys(query)
+        keys, held = kept.words.get(word) or parties._word_keys(word, kept)
+        gathered.update(keys)
+        lists.update(held)
+    every = parties._block_keys(query)
+    assert gathered == {k for k in every if k in kept.holding}
+    assert lists == {x for k in every for x in kept.holding.get(k, ())}
+    for _, index in kept.ordered:
+        assert parties._candidates(index, query, sorted(gathered)) == parties._candidates(
+            index, query, sorted(every)
+        )
 
 
 _NAME_PIECES = st.sampled_from(

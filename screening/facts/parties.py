@@ -145,19 +145,32 @@ def _build(list_id: str, entries: Iterable[Entry]) -> _ListIndex:
     )
 
 
-WORDS_KEPT = 4096
+WORDS_KEPT = 2048
 """Words of screened names whose blocking keys and lists are kept per References object (a
-word recurs across names never seen before: ``holdings``, ``technology``, a family name)."""
+word recurs across names never seen before: ``holdings``, ``technology``, a family name).
+Only words with a key some list holds are kept: a word of no list's key (most unique words)
+adds nothing to a name's keys or lists, and is worked out again when met."""
+
+_NO_KEYS: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
+_LIST_SETS: dict[frozenset[str], frozenset[str]] = {}  # one instance per set of list ids
 
 
 def _word_keys(word: str, kept: _Kept) -> tuple[tuple[str, ...], frozenset[str]]:
-    """One word's blocking keys (its part of :func:`_block_keys`) and the lists holding one of
-    them, kept (bounded: :data:`WORDS_KEPT`)."""
-    keys = tuple(_block_keys(word))
+    """One word's blocking keys that some list holds (its part of :func:`_block_keys` that can
+    find a candidate: a key no list holds has no postings in :func:`_candidates`) and the lists
+    holding them, kept (bounded: :data:`WORDS_KEPT`)."""
+    holding = kept.holding
+    keys: list[str] = []
     lists: set[str] = set()
-    for block in keys:
-        lists.update(kept.holding.get(block, ()))
-    found = (keys, frozenset(lists))
+    for block in _block_keys(word):
+        held = holding.get(block)
+        if held:
+            keys.append(block)
+            lists.update(held)
+    if not keys:
+        return _NO_KEYS
+    held_by = frozenset(lists)
+    found = (tuple(keys), _LIST_SETS.setdefault(held_by, held_by))
     if len(kept.words) >= WORDS_KEPT:
         kept.words.clear()
     kept.words[word] = found
@@ -169,7 +182,8 @@ def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) ->
 
     Keys held by more than :data:`COMMON_BLOCK` names (``<tech``, ``>roup``) are skipped while a
     rarer key of the query exists, so a name made only of common words still finds candidates.
-    ``keys`` are the query's sorted blocking keys, when the caller has them already.
+    ``keys`` are the query's sorted blocking keys, when the caller has them already (those no
+    list holds may be left out: they have no postings).
     """
     if keys is None:
         keys = sorted(_block_keys(query))
@@ -452,7 +466,8 @@ def _screen_variant(
     best = Decimal(0)
     # The lists holding the name's exact key or one of its blocking keys: any other list has
     # no match and no fuzzy candidate for it (its exact lookup and candidates are empty). The
-    # blocking keys are _block_keys(query), gathered word by word (each word's kept).
+    # blocking keys are those of _block_keys(query) some list holds (the others have no
+    # postings: _candidates finds the same candidates), gathered word by word (_word_keys).
     relevant: set[str] = set(kept.holding.get("=" + key, ()))
     blocking: set[str] = set()
     words = kept.words
