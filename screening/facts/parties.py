@@ -148,8 +148,8 @@ def _build(list_id: str, entries: Iterable[Entry]) -> _ListIndex:
 WORDS_KEPT = 2048
 """Words of screened names whose blocking keys and lists are kept per References object (a
 word recurs across names never seen before: ``holdings``, ``technology``, a family name).
-Only words with a key some list holds are kept: a word of no list's key (most unique words)
-adds nothing to a name's keys or lists, and is worked out again when met."""
+A word keeps only its keys some list holds, and the sets of lists are shared (a word of no
+list's key, as most unique words are, keeps one shared empty answer)."""
 
 _NO_KEYS: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
 _LIST_SETS: dict[frozenset[str], frozenset[str]] = {}  # one instance per set of list ids
@@ -167,10 +167,11 @@ def _word_keys(word: str, kept: _Kept) -> tuple[tuple[str, ...], frozenset[str]]
         if held:
             keys.append(block)
             lists.update(held)
-    if not keys:
-        return _NO_KEYS
-    held_by = frozenset(lists)
-    found = (tuple(keys), _LIST_SETS.setdefault(held_by, held_by))
+    if keys:
+        held_by = frozenset(lists)
+        found = (tuple(keys), _LIST_SETS.setdefault(held_by, held_by))
+    else:
+        found = _NO_KEYS  # shared: a word no list's key holds costs its entry only
     if len(kept.words) >= WORDS_KEPT:
         kept.words.clear()
     kept.words[word] = found
