@@ -127,11 +127,11 @@ def _via(
     ``node``, written only when a link is found (most searches find none): the words are those
     of the record as it is, which the derivation does not change."""
 
-    def text() -> str:
+    def written() -> str:
         how = "controls" if holder is None else _how(holder)
         return f", {who} {how} {_label(node)}{below()}"
 
-    return text
+    return written
 
 
 def _search(
