@@ -27,7 +27,7 @@ from screening.facts.ownership import (
     state_bounds,
     ultimate_parent,
 )
-from screening.facts.sections import REGISTRY
+from screening.facts.sections import REGISTRY, Deriver
 from screening.facts.sections.base import (
     AtLeast,
     Section,
@@ -100,23 +100,32 @@ def investor_facts(
 ) -> InvestorFacts:
     """The investor: government interest (800.244), foreign person, excepted investor, lists."""
     inv = deal.investor
-    excepted_states = set(references.values("excepted_foreign_states", as_of))
+    excepted_states, states, coc, coc_text = _state_lists(references, as_of)
     sb, gov_state, gov_pct = _government_interest(inv, d)
-    foreign_states = {s for s in {*sb.low, *sb.high} if s != "US"}
-    gov_sub = sb.decide(lambda s: s != "US", Decimal(49))
-    nonexcepted = sb.decide(lambda s: s != "US" and s not in excepted_states, Decimal(49))
-    d["investor.gov_substantial_interest"] = _bounds_note(sb, foreign_states)
-    d["investor.gov_substantial_interest_nonexcepted"] = (
-        _bounds_note(sb, foreign_states - excepted_states)
-        + f"; excepted foreign states on {as_of}: {', '.join(sorted(excepted_states)) or 'none'}"
-    )
+    gov_sub: Tri
+    nonexcepted: Tri
+    if not sb.low and not sb.high and not sb.wild:
+        # No state's interest at all (the common case): what the general steps below give.
+        gov_sub = nonexcepted = False
+        d["investor.gov_substantial_interest"] = _NO_STATE_NOTE
+        d["investor.gov_substantial_interest_nonexcepted"] = (
+            f"{_NO_STATE_NOTE}; excepted foreign states on {as_of}: {states}"
+        )
+    else:
+        foreign_states = {s for s in {*sb.low, *sb.high} if s != "US"}
+        gov_sub = sb.decide(lambda s: s != "US", Decimal(49))
+        nonexcepted = sb.decide(lambda s: s != "US" and s not in excepted_states, Decimal(49))
+        d["investor.gov_substantial_interest"] = _bounds_note(sb, foreign_states)
+        d["investor.gov_substantial_interest_nonexcepted"] = (
+            _bounds_note(sb, foreign_states - excepted_states)
+            + f"; excepted foreign states on {as_of}: {states}"
+        )
     gov_ctl, gov_why = government_control(inv, sb, lambda s: s != "US" and s not in excepted_states)
     d["investor.gov_controlled"] = gov_why or (
         "no non-excepted foreign government is shown to control the investor"
         if gov_ctl is False
         else "unknown: the government interest or controller is not fully recorded"
     )
-    coc = set(references.values("countries_of_concern_cfius", as_of))
     ties = country_of_concern_ties(inv, coc)
     if ties.tied:
         d["investor.coc_tie"] = "tied to a country of concern: " + "; ".join(ties.links)
@@ -124,8 +133,7 @@ def investor_facts(
         d["investor.coc_tie"] = "unknown: not recorded: " + "; ".join(ties.unknown)
     else:
         d["investor.coc_tie"] = (
-            "no person in the investor's control or 10% ownership chain is tied to "
-            + ", ".join(sorted(coc))
+            "no person in the investor's control or 10% ownership chain is tied to " + coc_text
         )
     lps = lp_facts(inv, coc)
     fp_notes: list[str] = []
@@ -134,7 +142,6 @@ def investor_facts(
         d["investor.foreign_person"] = "; ".join(fp_notes)
     ei_notes: list[str] = []
     excepted = excepted_investor(inv, excepted_states, ei_notes)
-    states = ", ".join(sorted(excepted_states)) or "none"
     d["investor.excepted_investor"] = "; ".join(
         [f"excepted foreign states on {as_of}: {states}", *ei_notes]
     )
@@ -187,6 +194,34 @@ def investor_facts(
     )
 
 
+_EXCEPTED = "excepted_foreign_states"
+_COC = "countries_of_concern_cfius"
+_STATE_LISTS: dict[
+    tuple[tuple[str, ...], tuple[str, ...]], tuple[frozenset[str], str, frozenset[str], str]
+] = {}
+
+
+def _state_lists(
+    references: References, as_of: dt.date
+) -> tuple[frozenset[str], str, frozenset[str], str]:
+    """The excepted foreign states and the countries of concern on a date, each as a set and as
+    the text explanations show (``, ``-joined, sorted; ``none`` for no excepted state), made
+    once per pair of values (bounded; a rulebook's lists give a few pairs over all dates)."""
+    excepted = tuple(references.values(_EXCEPTED, as_of))  # noted as read
+    coc = tuple(references.values(_COC, as_of))
+    kept = _STATE_LISTS.get((excepted, coc))
+    if kept is None:
+        if len(_STATE_LISTS) >= 256:
+            _STATE_LISTS.clear()
+        kept = _STATE_LISTS[(excepted, coc)] = (
+            frozenset(excepted),
+            ", ".join(sorted(set(excepted))) or "none",
+            frozenset(coc),
+            ", ".join(sorted(set(coc))),
+        )
+    return kept
+
+
 def _government_interest(
     inv: Party, d: dict[str, str]
 ) -> tuple[StateBounds, str | None, Num | None]:
@@ -198,6 +233,11 @@ def _government_interest(
     """
     notes: list[str] = []
     sb = state_bounds(inv.kind, inv.country, inv.owners, inv.name, notes, inv.owners_complete)
+    if not sb.low and not sb.high and not sb.wild:  # no state's interest: exact, none
+        d["investor.gov_interest_pct"] = (
+            "; ".join(notes) + " (800.244(c))" if notes else "no government owner recorded"
+        )
+        return sb, None, Decimal(0)
     gov_state: str | None = None
     foreign_low = {s: p for s, p in sb.low.items() if s != "US"}
     foreign_high = {s: p for s, p in sb.high.items() if s != "US"}
@@ -232,6 +272,10 @@ def _bounds_note(sb: StateBounds, states: set[str]) -> str:
         parts.append(f"up to {fmt(sb.wild)}% held by owners not fully recorded")
     body = ", ".join(parts) if parts else "no foreign government interest recorded"
     return f"each single state's attributed voting interest (49% test, 800.244(a), (c)): {body}"
+
+
+_NO_STATE_NOTE = _bounds_note(StateBounds(), set())
+"""The 49% test's note where no state has any interest in the investor."""
 
 
 def _concert_voting_pct(deal: DealRecord) -> Num | None:
@@ -665,11 +709,18 @@ def regime_sections(
 ) -> dict[str, Section]:
     """The sections of the further regimes, each from its registered deriver."""
     extra: dict[str, Section] = {}
-    for name, (_, deriver) in sorted(REGISTRY.items()):
+    for name, deriver in _DERIVERS:
         section, explained = deriver(deal, references, as_of)
         extra[name] = section
-        d.update(explained)
+        if explained:
+            d.update(explained)
     return extra
+
+
+_DERIVERS: tuple[tuple[str, Deriver], ...] = tuple(
+    (name, entry[1]) for name, entry in sorted(REGISTRY.items())
+)
+"""The registered derivers in name order (the registry is fixed at import)."""
 
 
 _TRIGGERS: tuple[

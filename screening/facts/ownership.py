@@ -8,6 +8,7 @@ where the record does not settle the answer; explanations are appended to ``note
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -398,7 +399,7 @@ def ultimate_parent(party: Party) -> tuple[str | None, str | None]:
     return name, country
 
 
-def _holder_qualifies(owner: Owner, ok: set[str]) -> Tri:
+def _holder_qualifies(owner: Owner, ok: AbstractSet[str]) -> Tri:
     """800.219(a)(3)(iv)(A)-(C): a 10%-or-more holder tied only to the U.S. or excepted states."""
     if owner.kind == PartyKind.individual:
         nats = owner.nationalities or ([owner.country] if owner.country else None)
@@ -415,7 +416,7 @@ def _holder_qualifies(owner: Owner, ok: set[str]) -> Tri:
     )
 
 
-def _controller_qualifies(controller: Controller, ok: set[str]) -> Tri:
+def _controller_qualifies(controller: Controller, ok: AbstractSet[str]) -> Tri:
     """800.219(a)(3)(iv): a person that "otherwise could exercise control" must qualify too.
 
     (A) a national only of the U.S. or excepted states, (B) an excepted state's government, or
@@ -465,7 +466,7 @@ def _owner_state(owner: Owner) -> str | None:
     return owner.country if not govs else None
 
 
-def _groups_qualify(owners: list[Owner], ok: set[str], notes: list[str] | None) -> Tri:
+def _groups_qualify(owners: list[Owner], ok: AbstractSet[str], notes: list[str] | None) -> Tri:
     """800.219(b): holders below 10% whose interests are aggregated as a group.
 
     Agencies or instrumentalities of a single foreign state's governments (government and
@@ -508,7 +509,7 @@ def _groups_qualify(owners: list[Owner], ok: set[str], notes: list[str] | None) 
 
 def _holders_qualify(
     owners: list[Owner] | None,
-    ok: set[str],
+    ok: AbstractSet[str],
     complete: bool = True,
     notes: list[str] | None = None,
 ) -> Tri:
@@ -534,7 +535,7 @@ def _control_qualifies(
     controller: Controller | None,
     foreign_control: bool | None,
     owners: list[Owner] | None,
-    ok: set[str],
+    ok: AbstractSet[str],
     notes: list[str],
 ) -> Tri:
     """800.219(a)(3)(iv): a recorded controller qualifies; an unnamed foreign controller is unknown.
@@ -571,7 +572,7 @@ def parents_of(owners: list[Owner] | None) -> Iterable[tuple[Owner, Tri]]:
             yield above, and3([parent, is_above])
 
 
-def excepted_investor(party: Party, excepted: set[str], notes: list[str]) -> Tri:
+def excepted_investor(party: Party, excepted: AbstractSet[str], notes: list[str]) -> Tri:
     """800.219(a)(3), (c): the investor and each of its parents; lists and events for parents too.
 
     The organization, principal place of business, board, 10%-holder and minimum excepted

@@ -21,14 +21,16 @@ listed under different programs aggregate (FAQ 399); control without ownership d
 Everything is deterministic: names, lists and matches are sorted, scores are rounded, and the
 match index built from a :class:`~screening.model.reference.References` object is cached per object,
 with the last :data:`SCREENED_NAMES_KEPT` screenings of names against it (a bounded cache: a
-screening is a function of the name, date, declared lists and threshold) and its ownership rules
-parsed once.
+screening is a function of the name, date, declared lists and threshold), the blocking keys of
+the last :data:`WORDS_KEPT` words screened and its ownership rules parsed once. A deal's names
+go through one :class:`DealScreener`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+from bisect import bisect_right
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -143,12 +145,46 @@ def _build(list_id: str, entries: Iterable[Entry]) -> _ListIndex:
     )
 
 
+WORDS_KEPT = 2048
+"""Words of screened names whose blocking keys and lists are kept per References object (a
+word recurs across names never seen before: ``holdings``, ``technology``, a family name).
+A word keeps only its keys some list holds, and the sets of lists are shared (a word of no
+list's key, as most unique words are, keeps one shared empty answer)."""
+
+_NO_KEYS: tuple[tuple[str, ...], frozenset[str]] = ((), frozenset())
+_LIST_SETS: dict[frozenset[str], frozenset[str]] = {}  # one instance per set of list ids
+
+
+def _word_keys(word: str, kept: _Kept) -> tuple[tuple[str, ...], frozenset[str]]:
+    """One word's blocking keys that some list holds (its part of :func:`_block_keys` that can
+    find a candidate: a key no list holds has no postings in :func:`_candidates`) and the lists
+    holding them, kept (bounded: :data:`WORDS_KEPT`)."""
+    holding = kept.holding
+    keys: list[str] = []
+    lists: set[str] = set()
+    for block in _block_keys(word):
+        held = holding.get(block)
+        if held:
+            keys.append(block)
+            lists.update(held)
+    if keys:
+        held_by = frozenset(lists)
+        found = (tuple(keys), _LIST_SETS.setdefault(held_by, held_by))
+    else:
+        found = _NO_KEYS  # shared: a word no list's key holds costs its entry only
+    if len(kept.words) >= WORDS_KEPT:
+        kept.words.clear()
+    kept.words[word] = found
+    return found
+
+
 def _candidates(index: _ListIndex, query: str, keys: list[str] | None = None) -> list[int]:
     """Positions of the names sharing a word's first or last letters with the query.
 
     Keys held by more than :data:`COMMON_BLOCK` names (``<tech``, ``>roup``) are skipped while a
     rarer key of the query exists, so a name made only of common words still finds candidates.
-    ``keys`` are the query's sorted blocking keys, when the caller has them already.
+    ``keys`` are the query's sorted blocking keys, when the caller has them already (those no
+    list holds may be left out: they have no postings).
     """
     if keys is None:
         keys = sorted(_block_keys(query))
@@ -170,6 +206,7 @@ class _Kept(NamedTuple):
     ordered: tuple[tuple[str, _ListIndex], ...]  # the indexes in list-id order
     read: tuple[str, ...]  # the names of the reference lists indexed
     holding: dict[str, frozenset[str]]  # an exact or blocking key -> the lists holding it
+    words: dict[str, tuple[tuple[str, ...], frozenset[str]]]  # see _word_keys
 
 
 def _holding(indexes: dict[str, _ListIndex]) -> dict[str, frozenset[str]]:
@@ -214,6 +251,7 @@ def _reference_data(references: References) -> _Kept:
         tuple(sorted(built.items())),
         tuple(REFERENCE_PREFIX + list_id for list_id in built),
         _holding(built),
+        {},
     )
     _INDEX[id(references)] = data
     return data
@@ -281,6 +319,7 @@ review sees mostly unique names, so the cache is bounded (each entry is a few hu
 it serves the names that recur (common owners, funds, the same party in many deals)."""
 
 _ScreeningKey = tuple[str, dt.date, tuple[str, ...], Decimal]
+_ZERO = Decimal(0)
 
 
 class _Screenings:
@@ -345,6 +384,37 @@ def screen_name(
     return found
 
 
+class DealScreener:
+    """:func:`screen_name` for the many names of one deal: the reference data looked up (and
+    the lists it reads noted) once, not per name, and whether any name matched a list (then
+    ownership walks depend on which lists a rule counts; see :func:`treated_as_listed`).
+    A name's screening is the one :func:`screen_name` gives, from the same kept screenings."""
+
+    __slots__ = ("_as_of", "_kept", "matched")
+
+    def __init__(self, references: References, as_of: dt.date) -> None:
+        self._kept = _reference_data(references)  # notes the lists read, as screening does
+        self._as_of = as_of
+        self.matched = False
+
+    def __call__(self, name: str, lists: Iterable[Any] | None) -> NameScreening:
+        """``screen_name(name, references, as_of, declared=[str(x) for x in lists or []])``."""
+        kept = self._kept
+        key = (
+            name,
+            self._as_of,
+            tuple(sorted({str(x) for x in lists})) if lists else (),
+            POSSIBLE_MATCH_THRESHOLD,
+        )
+        found = kept.screenings.get(key)
+        if found is None:
+            found = _screen_kept(name, kept, self._as_of, key[2], POSSIBLE_MATCH_THRESHOLD)
+            kept.screenings.put(key, found)
+        if found.matches:
+            self.matched = True
+        return found
+
+
 def _screen_name(
     name: str,
     references: References,
@@ -365,8 +435,9 @@ def _screen_kept(
 ) -> NameScreening:
     matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
-    best = Decimal(0)
-    for variant in name_variants(name):
+    best = _ZERO
+    # name_variants gives the name alone unless it has a parenthetical.
+    for variant in name_variants(name) if "(" in name or "（" in name else (name,):
         found, maybe, score = _screen_variant(variant, kept, as_of, threshold)
         matches.extend(found)
         possible.extend(maybe)
@@ -395,12 +466,18 @@ def _screen_variant(
     possible: list[NameMatch] = []
     best = Decimal(0)
     # The lists holding the name's exact key or one of its blocking keys: any other list has
-    # no match and no fuzzy candidate for it (its exact lookup and candidates are empty).
-    holding = kept.holding
-    blocking = _block_keys(query) if query else set()
-    relevant: set[str] = set(holding.get("=" + key, ()))
-    for block in blocking:
-        relevant.update(holding.get(block, ()))
+    # no match and no fuzzy candidate for it (its exact lookup and candidates are empty). The
+    # blocking keys are those of _block_keys(query) some list holds (the others have no
+    # postings: _candidates finds the same candidates), gathered word by word (_word_keys).
+    relevant: set[str] = set(kept.holding.get("=" + key, ()))
+    blocking: set[str] = set()
+    words = kept.words
+    for word in query.split():
+        found = words.get(word)
+        if found is None:
+            found = _word_keys(word, kept)
+        blocking.update(found[0])
+        relevant.update(found[1])
     if not relevant:
         return matches, possible, best
     keys = sorted(blocking)  # in order: _candidates breaks ties between postings by it
@@ -490,12 +567,14 @@ class OwnershipRule:
 
 @dataclass
 class _ParsedRules:
-    """An ownership-rules list parsed once: each entry with its rule, in list order, and the
-    rules in force on the dates asked so far (a few hundred dates at most are kept)."""
+    """An ownership-rules list parsed once: each entry with its rule, in list order, every
+    entry's ``from`` and ``to`` date in order, and the rules in force in each span between
+    those dates asked so far (every day of a span has the same rules in force)."""
 
     ref: ReferenceList
     rules: tuple[tuple[Entry, OwnershipRule], ...]
-    on: dict[dt.date, tuple[tuple[str, OwnershipRule], ...]] = field(default_factory=dict)
+    breaks: tuple[dt.date, ...] = ()
+    on: dict[int, tuple[tuple[str, OwnershipRule], ...]] = field(default_factory=dict)
 
 
 _RULES: dict[int, _ParsedRules] = {}
@@ -520,7 +599,8 @@ def _parsed_rules(ref: ReferenceList) -> _ParsedRules:
         parsed.append((entry, rule))
     if len(_RULES) > 64:  # a few rulebooks per process; never grow without bound
         _RULES.clear()
-    _RULES[id(ref)] = found = _ParsedRules(ref, tuple(parsed))
+    days = sorted({d for e in ref.entries for d in (e.start, e.end) if d is not None})
+    _RULES[id(ref)] = found = _ParsedRules(ref, tuple(parsed), tuple(days))
     return found
 
 
@@ -530,15 +610,14 @@ def ownership_rules(references: References, as_of: dt.date) -> dict[str, Ownersh
     if ref is None:
         return {}
     parsed = _parsed_rules(ref)
-    rules = parsed.on.get(as_of)
+    span = bisect_right(parsed.breaks, as_of)  # the span of dates as_of falls in
+    rules = parsed.on.get(span)
     if rules is None:
         out: dict[str, OwnershipRule] = {}
         for entry, rule in parsed.rules:
             if entry.in_force(as_of):
                 out[entry.value] = rule
-        if len(parsed.on) >= 256:  # screening dates vary by deal: keep a bounded few
-            parsed.on.clear()
-        rules = parsed.on[as_of] = tuple(sorted(out.items()))
+        rules = parsed.on[span] = tuple(sorted(out.items()))  # at most one per span
     return dict(rules)
 
 
@@ -584,15 +663,45 @@ def _fmt(p: Num) -> str:
     return render(p).replace(" to ", "–")
 
 
-def treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
-    """Whether ``node`` is listed, or owned >= threshold by parties treated as listed (3-valued)."""
-    found = _treated_as_listed(node, rule)
+TreatedMemo = dict[tuple[int, str, Decimal, tuple[str, ...] | None], tuple[Node, Treated]]
+"""Answers of :func:`treated_as_listed` kept for one deal's derivation (see its ``memo``)."""
+
+
+def treated_as_listed(
+    node: Node, rule: OwnershipRule, memo: TreatedMemo | None = None, unlisted: bool = False
+) -> Treated:
+    """Whether ``node`` is listed, or owned >= threshold by parties treated as listed (3-valued).
+
+    The answer depends only on the node (its chain above it) and the rule's threshold and
+    counted lists, so one deal's derivation may keep it in ``memo`` and ask again under another
+    rule (the BIS Entity List and MEU rules, the same parties the OFAC rule walked). With
+    ``unlisted`` (the caller saw that no node of the deal matches any list) the counted lists
+    cannot change it either: rules with the same threshold share the answer. The memo keeps the
+    node with its answer, so a node's id is never reused while the memo lives.
+    """
+    if memo is None:
+        return _treated_plain(node, rule, None, False)
+    key = (id(node), rule.threshold_text, rule.threshold, None if unlisted else rule.counts)
+    kept = memo.get(key)
+    if kept is not None and kept[0] is node:
+        return kept[1]
+    found = _treated_plain(node, rule, memo, unlisted)
+    memo[key] = (node, found)
+    return found
+
+
+def _treated_plain(
+    node: Node, rule: OwnershipRule, memo: TreatedMemo | None, unlisted: bool
+) -> Treated:
+    found = _treated_as_listed(node, rule, memo, unlisted)
     if found.status is False and not node.lists_known:
         return Treated(None, f"restricted-list memberships of {node.name} are not known")
     return found
 
 
-def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
+def _treated_as_listed(
+    node: Node, rule: OwnershipRule, memo: TreatedMemo | None = None, unlisted: bool = False
+) -> Treated:
     own = sorted(node.listed & set(rule.counts)) if node.any_listed else None
     if own:
         hits = [m for m in node.screening.matches if m.list_id in own] if node.screening else []
@@ -609,7 +718,7 @@ def _treated_as_listed(node: Node, rule: OwnershipRule) -> Treated:
         upper += max(Decimal(0), HUNDRED - held)
         unknown.append(f"holders of {node.name} other than those listed are not recorded")
     for owner in node.owners:
-        sub = treated_as_listed(owner, rule)
+        sub = treated_as_listed(owner, rule, memo, unlisted)
         if sub.status is False:
             continue
         if owner.pct is None:
@@ -669,11 +778,18 @@ def interest(owner: Any) -> tuple[Num | None, str]:
 
 
 def build_chain(
-    owners: list[Any] | None, references: References, as_of: dt.date, path: tuple[str, ...]
+    owners: list[Any] | None,
+    references: References,
+    as_of: dt.date,
+    path: tuple[str, ...],
+    screen: DealScreener | None = None,
 ) -> list[Node] | None:
-    """Screen an ownership chain (deal-model ``Owner`` records) into nodes."""
+    """Screen an ownership chain (deal-model ``Owner`` records) into nodes (``screen``: the
+    deal's screener, else one is made)."""
     if owners is None:
         return None
+    if screen is None:
+        screen = DealScreener(references, as_of)
     nodes = []
     for owner in owners:
         pct, basis = interest(owner)
@@ -688,10 +804,8 @@ def build_chain(
                 "owner",
                 pct,
                 basis,
-                screen_name(
-                    owner.name, references, as_of, declared=[str(x) for x in owner.lists or []]
-                ),
-                build_chain(chain, references, as_of, here),
+                screen(owner.name, owner.lists),
+                build_chain(chain, references, as_of, here, screen),
                 here,
                 owner.owners_complete,
                 owner.lists is not None,

@@ -15,6 +15,7 @@ business in, or (for individuals) is a national or resident of a country on the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -52,7 +53,7 @@ def _label(node: Node) -> str:
     return f"{node.name} ({country})" if country else node.name
 
 
-def _own_tie(node: Node, coc: set[str]) -> tuple[Tri, str]:
+def _own_tie(node: Node, coc: AbstractSet[str]) -> tuple[Tri, str]:
     """Whether a person is itself tied to a country of concern, and how."""
     kind = node.kind
     if kind == PartyKind.individual:
@@ -111,24 +112,47 @@ def _pct(p: Num | None) -> str:
     return "?" if p is None else render(p, "%")
 
 
-def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) -> Tri:
-    """Search one person and everyone above it; ``below`` renders the path down to the investor."""
+def _fixed(text: str) -> Callable[[], str]:
+    """A path down to the investor already written."""
+    return lambda: text
+
+
+_NOWHERE = _fixed("")
+
+
+def _via(
+    who: str, holder: Owner | LimitedPartner | None, node: Node, below: Callable[[], str]
+) -> Callable[[], str]:
+    """The path down to the investor from a person who controls (``holder`` None) or holds
+    ``node``, written only when a link is found (most searches find none): the words are those
+    of the record as it is, which the derivation does not change."""
+
+    def written() -> str:
+        how = "controls" if holder is None else _how(holder)
+        return f", {who} {how} {_label(node)}{below()}"
+
+    return written
+
+
+def _search(
+    node: Node, coc: AbstractSet[str], below: Callable[[], str], out: Ties, depth: int = 0
+) -> Tri:
+    """Search one person and everyone above it; ``below()`` renders the path down to the
+    investor."""
     if depth > 20:
         out.unknown.append(f"ownership chain above {node.name} is deeper than 20 levels")
         return None
     results: list[Tri] = []
     own, how = _own_tie(node, coc)
     if own:
-        out.links.append(how + below)
+        out.links.append(how + below())
     elif own is None:
         out.unknown.append(how)
     results.append(own)
     controller = getattr(node, "controlled_by", None)
     if controller is not None:
         who = "who" if controller.kind == PartyKind.individual else "which"
-        results.append(
-            _search(controller, coc, f", {who} controls {_label(node)}{below}", out, depth + 1)
-        )
+        results.append(_search(controller, coc, _via(who, None, node, below), out, depth + 1))
     if node.kind in (PartyKind.individual, PartyKind.government):
         return or3(results)
     if (
@@ -154,7 +178,7 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
         if relevant is False:
             continue
         who = "who" if owner.kind == PartyKind.individual else "which"
-        found = _search(owner, coc, f", {who} {_how(owner)} {_label(node)}{below}", out, depth + 1)
+        found = _search(owner, coc, _via(who, owner, node, below), out, depth + 1)
         results.append(and3([relevant, found]))
     if isinstance(node, Party) and node.kind == PartyKind.fund and node.limited_partners is None:
         # The policy counts limited partners of 10% or more; unrecorded ones may be tied.
@@ -165,15 +189,15 @@ def _search(node: Node, coc: set[str], below: str, out: Ties, depth: int = 0) ->
         if relevant is False:
             continue
         who = "who" if lp.kind == PartyKind.individual else "which"
-        found = _search(lp, coc, f", {who} {_how(lp)} {_label(node)}{below}", out, depth + 1)
+        found = _search(lp, coc, _via(who, lp, node, below), out, depth + 1)
         results.append(and3([relevant, found]))
     return or3(results)
 
 
-def country_of_concern_ties(party: Party, coc: set[str]) -> Ties:
+def country_of_concern_ties(party: Party, coc: AbstractSet[str]) -> Ties:
     """Ties of the investor to a country of concern through its control and ownership chain."""
     out = Ties()
-    out.tied = _search(party, coc, "", out)
+    out.tied = _search(party, coc, _NOWHERE, out)
     out.links = sorted(set(out.links), key=lambda s: (len(s), s))
     out.unknown = sorted(set(out.unknown))
     return out
@@ -251,7 +275,7 @@ def _parent_govs(
     return out
 
 
-def lp_facts(party: Party, coc: set[str] | None = None) -> dict[str, Any]:
+def lp_facts(party: Party, coc: AbstractSet[str] | None = None) -> dict[str, Any]:
     """Facts about a fund investor's foreign limited partners (800.307, 800.401(j)(3)).
 
     ``foreign_lp_coc_tie``: a foreign LP that gets MNPTI, an 800.211(b) right or control of the
@@ -277,7 +301,9 @@ def lp_facts(party: Party, coc: set[str] | None = None) -> dict[str, Any]:
         authorization.append(and3([foreign, rights, lp.ct_authorization_required]))
         if coc is not None and and3([foreign, rights]) is not False:
             out = Ties()
-            found = _search(lp, coc, f", a limited partner of {party.name} with rights", out)
+            found = _search(
+                lp, coc, _fixed(f", a limited partner of {party.name} with rights"), out
+            )
             tied.append(and3([foreign, rights, found]))
             if found:
                 links.extend(out.links)

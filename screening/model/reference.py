@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -48,7 +49,8 @@ class Entry:
 
 VALUES_KEPT = 4096
 """The values of a list on a date kept at most (:meth:`ReferenceList.values`)."""
-_VALUES: dict[tuple[int, dt.date | None], tuple[ReferenceList, tuple[str, ...]]] = {}
+_VALUES: dict[tuple[int, int | None], tuple[ReferenceList, tuple[str, ...]]] = {}
+_BREAKS: dict[int, tuple[ReferenceList, tuple[dt.date, ...]]] = {}
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,11 @@ class ReferenceList:
     def values(self, on: dt.date | None = None) -> list[str]:
         """Values in force on a date (all values when no date is given), sorted (a new list).
 
-        Worked out once per list object and date: the last :data:`VALUES_KEPT` are kept (every
-        deal asks for a few lists on its screening date; dates recur, lists never change)."""
-        key = (id(self), on)
+        Worked out once per list object and span of dates between its entries' ``from`` and
+        ``to`` dates (every entry is in force on every day of a span or on none of them, so
+        every date of a span gives the same values; screening dates vary by deal, the spans of
+        a list are few): the last :data:`VALUES_KEPT` are kept."""
+        key = (id(self), None if on is None else bisect_right(self._breaks(), on))
         kept = _VALUES.get(key)
         if kept is None or kept[0] is not self:
             if len(_VALUES) >= VALUES_KEPT:
@@ -79,6 +83,16 @@ class ReferenceList:
                 tuple(sorted({e.value for e in self.entries if on is None or e.in_force(on)})),
             )
         return list(kept[1])
+
+    def _breaks(self) -> tuple[dt.date, ...]:
+        """Every ``from`` and ``to`` date of the list's entries, sorted (worked out once)."""
+        kept = _BREAKS.get(id(self))
+        if kept is None or kept[0] is not self:
+            if len(_BREAKS) >= VALUES_KEPT:
+                _BREAKS.clear()  # bounded: a few rulebooks' lists per process
+            days = {d for e in self.entries for d in (e.start, e.end) if d is not None}
+            kept = _BREAKS[id(self)] = (self, tuple(sorted(days)))
+        return kept[1]
 
     def get(self, value: str) -> Entry | None:
         """The first entry with this value."""

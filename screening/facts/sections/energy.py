@@ -175,7 +175,23 @@ def _direct_l(nations: set[str]) -> Any:
 
 
 def _named(name: str, names: list[str]) -> bool:
-    return any(re.search(rf"\b{re.escape(n)}\b", name, re.IGNORECASE) for n in names)
+    """Whether one of ``names`` is a whole word or phrase of ``name`` (case ignored): one
+    search of a pattern made once per list of names (a search for any alternative finds a
+    match exactly when one alternative alone does)."""
+    if not names:
+        return False
+    key = tuple(names)
+    pattern = _NAMED.get(key)
+    if pattern is None:
+        if len(_NAMED) >= 64:  # one list per rulebook and date: bounded all the same
+            _NAMED.clear()
+        pattern = _NAMED[key] = re.compile(
+            "|".join(rf"\b{re.escape(n)}\b" for n in names), re.IGNORECASE
+        )
+    return pattern.search(name) is not None
+
+
+_NAMED: dict[tuple[str, ...], re.Pattern[str]] = {}
 
 
 def _chain_names(owners: list[Owner] | None) -> list[str]:

@@ -20,11 +20,12 @@ from typing import Any
 from screening.facts.parties import (
     LISTS,
     POSSIBLE_MATCH_THRESHOLD,
+    DealScreener,
     Node,
     OwnershipRule,
+    TreatedMemo,
     build_chain,
     ownership_rules,
-    screen_name,
     treated_as_listed,
     walk,
 )
@@ -110,16 +111,16 @@ def _label(node: Node) -> str:
     return f"{node.role} {node.name}"
 
 
-def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[Node], Node]:
+def _parties(
+    deal: Any, references: References, as_of: dt.date, screen: DealScreener
+) -> tuple[list[Node], Node]:
     inv = deal.investor
     parties = [
         Node(
             inv.name,
             "investor",
-            screening=screen_name(
-                inv.name, references, as_of, declared=[str(x) for x in inv.lists or []]
-            ),
-            owners=build_chain(inv.owners, references, as_of, (inv.name,)),
+            screening=screen(inv.name, inv.lists),
+            owners=build_chain(inv.owners, references, as_of, (inv.name,), screen),
             path=(inv.name,),
             complete=inv.owners_complete,
             lists_known=inv.lists is not None,
@@ -131,10 +132,8 @@ def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[No
             Node(
                 p.name,
                 "co-investor",
-                screening=screen_name(
-                    p.name, references, as_of, declared=[str(x) for x in p.lists or []]
-                ),
-                owners=build_chain(p.owners, references, as_of, (p.name,)),
+                screening=screen(p.name, p.lists),
+                owners=build_chain(p.owners, references, as_of, (p.name,), screen),
                 path=(p.name,),
                 complete=p.owners_complete,
                 lists_known=p.lists is not None,
@@ -144,11 +143,9 @@ def _parties(deal: Any, references: References, as_of: dt.date) -> tuple[list[No
     target = Node(
         tgt.name,
         "target",
-        screening=screen_name(
-            tgt.name, references, as_of, declared=[str(x) for x in tgt.lists or []]
-        ),
+        screening=screen(tgt.name, tgt.lists),
         # The target's holders, for the OFAC 50 Percent Rule on the target side.
-        owners=build_chain(tgt.owners, references, as_of, (tgt.name,)),
+        owners=build_chain(tgt.owners, references, as_of, (tgt.name,), screen),
         complete=tgt.owners_complete,
         path=(tgt.name,),
         lists_known=tgt.lists is not None,
@@ -168,7 +165,7 @@ def _controllers(controller: Any, seen: tuple[str, ...]) -> list[tuple[Any, tupl
     return out
 
 
-def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
+def _others(deal: Any, screen: DealScreener) -> list[Node]:
     """Controllers and limited partners of the investor and co-investors, screened by name.
 
     Controllers are not owners for the 50 Percent Rule (control without ownership does not
@@ -204,9 +201,7 @@ def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
                 Node(
                     person.name,
                     role,
-                    screening=screen_name(
-                        person.name, references, as_of, declared=[str(x) for x in lists or []]
-                    ),
+                    screening=screen(person.name, lists),
                     owners=[],
                     path=path,
                     lists_known=lists is not None,
@@ -216,7 +211,7 @@ def _others(deal: Any, references: References, as_of: dt.date) -> list[Node]:
 
 
 def _with_limited_partners(
-    deal: Any, parties: list[Node], references: References, as_of: dt.date
+    deal: Any, parties: list[Node], references: References, as_of: dt.date, screen: DealScreener
 ) -> list[Node]:
     """The investor and co-investors with their limited partners added as holders, for the OFAC
     50 Percent Rule only.
@@ -252,8 +247,8 @@ def _with_limited_partners(
                     "limited partner",
                     pct,
                     "equity (share of the fund)",
-                    screen_name(lp.name, references, as_of, declared=[str(x) for x in lists or []]),
-                    build_chain(chain, references, as_of, (*node.path, label)),
+                    screen(lp.name, lists),
+                    build_chain(chain, references, as_of, (*node.path, label), screen),
                     (*node.path, label),
                     lp.owners_complete,
                     lists is not None,
@@ -330,12 +325,15 @@ def _ownership(
     as_of: dt.date,
     notes: list[str],
     attested: dict[tuple[str, str], Any] | None = None,
+    memo: TreatedMemo | None = None,
+    unlisted: bool = False,
 ) -> tuple[Tri, str | None]:
     """Whether a party (not itself listed) is treated as listed through ownership under a rule.
 
     ``attested`` maps (role, name) to a party's attested ownership screening: one dated on or
     before ``as_of`` that found no blocked owners settles a question the owners list leaves open
-    (it never overrides holdings the record shows).
+    (it never overrides holdings the record shows). ``memo`` and ``unlisted``: the deal's kept
+    answers of :func:`treated_as_listed`, and whether no name of the deal matched a list.
     """
     rules = {k: v for k, v in in_force.items() if k in lists}
     if not rules:
@@ -350,7 +348,7 @@ def _ownership(
             if party.any_listed and party.listed & set(rule.counts):
                 statuses.append(False)  # listed itself: the list rule applies directly
                 continue
-            treated = treated_as_listed(party, rule)
+            treated = treated_as_listed(party, rule, memo, unlisted)
             att = (attested or {}).get((party.role, party.name))
             if treated.status is None and att is not None:
                 when = f"screened by {att.by} on {att.date}"
@@ -472,8 +470,9 @@ def _entity_list_recipients(deal: Any, parties: list[Node]) -> tuple[Tri, str | 
 
 def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFacts, dict[str, str]]:
     """Screen every party and owner of the deal against the restricted lists in force on as_of."""
-    parties, target = _parties(deal, references, as_of)
-    others = _others(deal, references, as_of)
+    screen = DealScreener(references, as_of)
+    parties, target = _parties(deal, references, as_of, screen)
+    others = _others(deal, screen)
     party_nodes = [n for p in parties for n in walk(p)]  # each party and the owners above it
     nodes = [*party_nodes, target, *others]
     match_notes: list[str] = []
@@ -510,18 +509,18 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     in_force_rules = ownership_rules(references, as_of)  # the rules in force on as_of
     sdn_rule = in_force_rules.get(_SDN)
     attested = _attested(deal)
+    holders = _with_limited_partners(deal, parties, references, as_of, screen)
+    # Each ownership walk is made once per deal and threshold: with no name of the deal on any
+    # list (the common case), the OFAC and BIS rules' walks of the same party are one answer.
+    memo: TreatedMemo = {}
+    unlisted = not screen.matched  # every name of the deal has been screened by now
     blocked, blocked_chain = _ownership(
-        _with_limited_partners(deal, parties, references, as_of),
-        (_SDN,),
-        in_force_rules,
-        as_of,
-        sdn_notes,
-        attested,
+        holders, (_SDN,), in_force_rules, as_of, sdn_notes, attested, memo, unlisted
     )
     offshore: Tri = False
     if sdn_rule is not None and sdn_rule.reaches_target:
         t_blocked, t_chain = _ownership(
-            [target], (_SDN,), in_force_rules, as_of, sdn_notes, attested
+            [target], (_SDN,), in_force_rules, as_of, sdn_notes, attested, memo, unlisted
         )
         binds, why = _target_binds(deal)
         sdn_notes.append(why)
@@ -533,7 +532,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     d["parties.blocked_by_ownership"] = "; ".join(sdn_notes)
     bis_notes: list[str] = []
     in_force = any(k in _BIS for k in in_force_rules)
-    affiliate, affiliate_chain = _ownership(parties, _BIS, in_force_rules, as_of, bis_notes)
+    affiliate, affiliate_chain = _ownership(
+        parties, _BIS, in_force_rules, as_of, bis_notes, None, memo, unlisted
+    )
     d["parties.bis_affiliate_by_ownership"] = "; ".join(bis_notes)
     # The Affiliates Rule binds exports to the affiliate itself: only a recipient counts.
     affiliate_recipient: Tri = False
@@ -542,7 +543,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
         named = _recipients_named(deal)
         per: list[Tri] = []
         for p in parties:
-            status, chain = _ownership([p], _BIS, in_force_rules, as_of, [])
+            status, chain = _ownership([p], _BIS, in_force_rules, as_of, [], None, memo, unlisted)
             per.append(and3([status, _receives(named, p)]))
             if per[-1] is True and chain:
                 recipient_chains.append(chain)
