@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from itertools import compress, repeat
@@ -907,8 +907,11 @@ class _Shape:
         walk(rule.guarded, None)
 
 
-# (the plain paths as a set, the same in order, the other leaves, the findings): _Assembly
-_Unknowable = tuple[frozenset[str], tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]
+# (the plain paths as a mask, the same in order, their bits, the other leaves with their bits,
+# the findings): _Assembly.unknowable
+_Unknowable = tuple[
+    int, tuple[str, ...], tuple[int, ...], tuple[tuple[Leaf, int], ...], tuple[str, ...]
+]
 _Windows = tuple[tuple[dt.date | None, dt.date | None], ...]  # rules' (effective_from, _to)
 
 
@@ -979,9 +982,23 @@ class _Assembly:
         self.shown_paths: dict[str, bool] = {}
         self.plan_leaves = plan.leaves
         self._leaves: dict[str, tuple[tuple[Leaf, ...], tuple[str, ...]]] = {}
-        # For _unknown, per rule: the distinct paths of its fact leaves that are never a range
-        # nor known in part (the fact catalogue says, as it does to the compiler), the leaves on
-        # the other paths, and the findings it reads, in order.
+        # Unknown facts are sets of paths, written as bits of an int (see _Unknowns): one bit per
+        # path some rule's leaf reads, in sorted order, so that the set bits of a mask, lowest
+        # first, are its paths sorted.
+        self.bit_paths: tuple[str, ...] = tuple(
+            sorted({leaf.path for rule_id in plan.leaves for leaf in self.leaves(rule_id)[0]})
+        )
+        self.bits: dict[str, int] = {path: 1 << i for i, path in enumerate(self.bit_paths)}
+        self.all_bits = (1 << len(self.bit_paths)) - 1
+        # The values of every such path, the highest bit's first (a tuple even of one).
+        self.bit_read: Callable[[Mapping[str, Any]], tuple[Any, ...]] = _getter_of(
+            self.bit_paths[::-1]
+        )
+        self._paths_of: dict[int, list[str]] = {}
+        # For _Unknowns, per rule: the distinct paths of its fact leaves that are never a range
+        # nor known in part (the fact catalogue says, as it does to the compiler) as a mask, the
+        # same paths and their bits in order, the leaves on the other paths (each with its
+        # path's bit), and the findings it reads, in order.
         self.unknowable: dict[str, _Unknowable] = {}
         for rule_id in plan.leaves:
             fact_leaves, findings = self.leaves(rule_id)
@@ -994,23 +1011,29 @@ class _Assembly:
                     and not partial(leaf.path)
                 )
             )
-            other = tuple(leaf for leaf in fact_leaves if leaf.path not in plain)
-            self.unknowable[rule_id] = (frozenset(plain), plain, other, findings)
+            plain_bits = tuple(self.bits[path] for path in plain)
+            other = tuple(
+                (leaf, self.bits[leaf.path]) for leaf in fact_leaves if leaf.path not in plain
+            )
+            self.unknowable[rule_id] = (sum(plain_bits), plain, plain_bits, other, findings)
         # The same over a rule and every finding below it (its closure), with those findings:
-        # when all of them are unknown, every leaf of the closure counts (see _Unknowns.of).
-        self.closure: dict[str, tuple[frozenset[str], tuple[Leaf, ...], tuple[str, ...]]] = {}
+        # when all of them are unknown, every leaf of the closure counts (see _Unknowns.mask).
+        self.closure: dict[str, tuple[int, tuple[tuple[Leaf, int], ...], tuple[str, ...]]] = {}
         for rule_id in self.unknowable:
             below: dict[str, None] = {}
-            todo = list(self.unknowable[rule_id][3])
+            todo = list(self.unknowable[rule_id][4])
             while todo:
                 finding = todo.pop()
                 if finding not in below:
                     below[finding] = None
-                    todo.extend(self.unknowable[finding][3])
+                    todo.extend(self.unknowable[finding][4])
             parts = [self.unknowable[r] for r in (rule_id, *below)]
+            mask = 0
+            for part in parts:
+                mask |= part[0]
             self.closure[rule_id] = (
-                frozenset().union(*(part[0] for part in parts)),
-                tuple(leaf for part in parts for leaf in part[2]),
+                mask,
+                tuple(leaf for part in parts for leaf in part[3]),
                 tuple(below),
             )
         # Per regime, in rulebook order: its id, title and whether an exemption may lower it;
@@ -1021,7 +1044,6 @@ class _Assembly:
             tuple[str, str, bool, list[tuple[str, Rule, int]], tuple[str, ...], int]
         ] = []
         self.windows: dict[str, _Windows] = {}
-        self._resting: dict[dt.date, frozenset[str]] = {}
         self.not_in_force: dict[str, RegimeResult] = {}
         self.clear: dict[str, RegimeResult] = {}
         for one in book.regimes.values():
@@ -1052,11 +1074,21 @@ class _Assembly:
                 verdict=NOT_IN_FORCE,
                 ceiling=NOT_IN_FORCE,
             )
+        # The dates a window starts or ends on, sorted: every date from one of them up to the
+        # next (and before the first, and from the last on) leaves the same regimes resting, so
+        # those are worked out once per such slot (see resting).
+        self.window_points: list[dt.date] = sorted(
+            {day for windows in self.windows.values() for w in windows for day in w if day}
+        )
+        self.resting_slots: list[frozenset[str]] = [
+            self._resting_on(day)
+            for day in (dt.date.min, *self.window_points)  # a date of each slot: its first
+        ]
         # Results that repeat from deal to deal, kept as one immutable instance each, keyed by
         # everything they are made of (bounded: each is cleared when it reaches _KEPT entries).
         # Nothing changes a result model after it is made (they are frozen, and no code changes
         # the lists they hold), so a result may share them with others.
-        self._questions: dict[tuple[str, frozenset[str]], OpenQuestion] = {}
+        self._questions: dict[tuple[str, int], OpenQuestion] = {}
         self._held: dict[tuple[str, int, type, Any], ConditionResult | None] = {}
         self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
         self._derived: dict[tuple[str, str, type, Any], DerivedFact] = {}
@@ -1082,21 +1114,19 @@ class _Assembly:
         return split
 
     def resting(self, on: dt.date) -> frozenset[str]:
-        """The regimes with no outcome rule in force on a date."""
-        out = self._resting.get(on)
-        if out is None:
-            out = frozenset(
-                regime
-                for regime, windows in self.windows.items()
-                if not any(
-                    (start is None or start <= on) and (end is None or on < end)
-                    for start, end in windows
-                )
+        """The regimes with no outcome rule in force on a date (what :meth:`_resting_on` gives,
+        looked up by the slot of dates it falls in)."""
+        return self.resting_slots[bisect_right(self.window_points, on)]
+
+    def _resting_on(self, on: dt.date) -> frozenset[str]:
+        return frozenset(
+            regime
+            for regime, windows in self.windows.items()
+            if not any(
+                (start is None or start <= on) and (end is None or on < end)
+                for start, end in windows
             )
-            if len(self._resting) >= 1024:
-                self._resting.clear()
-            self._resting[on] = out
-        return out
+        )
 
     def derived_order(self, plan: _Plan, derivations: Mapping[str, str]) -> tuple[str, ...]:
         """The paths of a view's derivations that a result lists, sorted (one answer per set of
@@ -1122,13 +1152,30 @@ class _Assembly:
             self.shown_paths[path] = known
         return known
 
-    def asked(self, rule: Rule, unknown: frozenset[str]) -> OpenQuestion:
-        """The open question of an outcome rule left unknown by these facts (one instance per
-        rule and unknown facts: every other field is the rule's)."""
+    def paths_of(self, mask: int) -> list[str]:
+        """The paths of a mask of unknown facts, sorted (a new list each time: the caller's)."""
+        paths = self._paths_of.get(mask)
+        if paths is None:
+            bit_paths = self.bit_paths
+            paths = []
+            rest = mask
+            while rest:
+                low = rest & -rest
+                paths.append(bit_paths[low.bit_length() - 1])
+                rest ^= low
+            if len(self._paths_of) >= _KEPT:
+                self._paths_of.clear()
+            self._paths_of[mask] = paths
+        return paths.copy()
+
+    def asked(self, rule: Rule, unknown: int) -> OpenQuestion:
+        """The open question of an outcome rule left unknown by these facts (a mask, see
+        _Unknowns): one instance per rule and unknown facts, as every other field is the
+        rule's."""
         key = (rule.id, unknown)
         asked = self._questions.get(key)
         if asked is None:
-            facts = sorted(unknown)
+            facts = self.paths_of(unknown)
             asked = made(
                 OpenQuestion,
                 {
@@ -1167,6 +1214,7 @@ class _Assembly:
         were the first one seen)."""
         for kept in (
             self._questions,
+            self._paths_of,
             self._held,
             self._regime_results,
             self._derived,
@@ -1174,6 +1222,19 @@ class _Assembly:
             _NUMBERS,
         ):
             kept.clear()
+
+
+_BINARY = bytes.maketrans(b"\x00\x01", b"01")  # bytes of falses and trues as binary digits
+
+
+def _getter_of(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values at some keys of a mapping, as a tuple (KeyError if one is missing)."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda mapping: (mapping[key],)
+    if not keys:
+        return lambda mapping: ()
+    return operator.itemgetter(*keys)
 
 
 def _assembly(book: Rulebook) -> _Assembly:
@@ -1316,76 +1377,113 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
 
 
 class _Unknowns:
-    """:func:`unknown_facts` of the rules of one screening, as sets, remembered in
-    ``ev.unknown``: findings form a DAG (strata; a cycle is a load error), so a rule's answer
-    does not depend on what reached it."""
+    """:func:`unknown_facts` of the rules of one screening, each a mask of bits over the paths
+    rules read (``_Assembly.bits``), remembered per rule: findings form a DAG (strata; a cycle
+    is a load error), so a rule's answer does not depend on what reached it."""
 
-    __slots__ = ("assembly", "ev", "memo", "none", "read", "status", "value_of", "values")
+    __slots__ = (
+        "assembly",
+        "bits",
+        "ev",
+        "masks",
+        "none",
+        "seen",
+        "status",
+        "unread",
+        "value_of",
+        "values",
+    )
 
     def __init__(self, ev: Evaluation, assembly: _Assembly) -> None:
-        self.ev, self.assembly, self.memo, self.status = ev, assembly, ev.unknown, ev.status
+        self.ev, self.assembly, self.status = ev, assembly, ev.status
+        self.bits = assembly.bits
+        self.masks: dict[str, int] = {}
         self.value_of = ev.scope.value
         # The facts the screening has read (they only grow: read once, kept), and, as of when
-        # `read` of them were, those that are unknown: a rule whose paths were all read takes
-        # its unknown ones by a set intersection.
+        # `seen` of them were, the bits of those not read (`unread`, all bits but those of the
+        # read ones) and of those that are unknown (`none`): a rule whose paths were all read
+        # takes its unknown ones by a bitwise and.
         self.values = ev.scope._values
-        self.read = -1
-        self.none: frozenset[str] = frozenset()
+        self.seen = -1
+        self.unread = self.none = 0
 
-    def _all_read(self, paths: frozenset[str]) -> bool:
+    def _read(self) -> None:
         values = self.values
-        if len(values) != self.read:
-            self.read = len(values)
-            self.none = frozenset(
-                compress(values, map(operator.is_, values.values(), repeat(None)))
-            )
-        return values.keys() >= paths
+        self.seen = len(values)
+        try:
+            # Every path rules read has been read (as run_rules does): the bits of the unknown
+            # ones at once, the highest bit's path first (see _Assembly.bit_read).
+            said = bytes(map(operator.is_, self.assembly.bit_read(values), repeat(None)))
+        except KeyError:
+            pass
+        else:
+            self.unread = ~self.assembly.all_bits
+            self.none = int(said.translate(_BINARY), 2) if said else 0
+            return
+        get = self.bits.get
+        self.unread = ~sum(map(get, values, repeat(0)))
+        self.none = sum(
+            map(get, compress(values, map(operator.is_, values.values(), repeat(None))), repeat(0))
+        )
 
     def of(self, rule_id: str) -> frozenset[str]:
-        known = self.memo.get(rule_id)
+        """A rule's unknown facts as a set of paths (remembered in ``ev.unknown``)."""
+        known = self.ev.unknown.get(rule_id)
+        if known is None:
+            known = self.ev.unknown[rule_id] = frozenset(self.assembly.paths_of(self.mask(rule_id)))
+        return known
+
+    def mask(self, rule_id: str) -> int:
+        """A rule's unknown facts as a mask."""
+        known = self.masks.get(rule_id)
         if known is not None:
             return known
-        status, memo = self.status, self.memo
+        status = self.status
         paths, partial, findings = self.assembly.closure[rule_id]
-        if all(map(operator.is_, map(status.get, findings), repeat(None))) and self._all_read(
-            paths
-        ):
-            # Every finding below the rule is unknown (the most common case): each leaf of them
-            # all counts, without a walk. (The same union the walk below makes.)
-            found = paths & self.none
-            if partial:
-                found = found | self.partial(partial)
-            memo[rule_id] = found
-            return found
-        paths, plain, partial, findings = self.assembly.unknowable[rule_id]
+        if all(map(operator.is_, map(status.get, findings), repeat(None))):
+            if len(self.values) != self.seen:
+                self._read()
+            if not paths & self.unread:
+                # Every finding below the rule is unknown (the most common case) and its facts
+                # were read: each leaf of them all counts, without a walk. (The same union the
+                # walk below makes.)
+                found = paths & self.none
+                if partial:
+                    found |= self.partial(partial)
+                self.masks[rule_id] = found
+                return found
+        paths, plain, plain_bits, partial, findings = self.assembly.unknowable[rule_id]
         # A fact that is never a range nor known in part leaves its leaves unknown exactly when
         # it is unknown; the others are asked leaf by leaf.
-        if self._all_read(paths):
-            out = set(paths & self.none)
+        if len(self.values) != self.seen:
+            self._read()
+        if not paths & self.unread:
+            found = paths & self.none
         else:
             value_of = self.value_of
-            out = set(compress(plain, map(operator.is_, map(value_of, plain), repeat(None))))
+            found = sum(compress(plain_bits, map(operator.is_, map(value_of, plain), repeat(None))))
         if partial:
-            out |= self.partial(partial)
+            found |= self.partial(partial)
+        masks = self.masks
         for finding in findings:  # (a DAG: the order of the two loops changes nothing)
             if status.get(finding) is None:
-                below = memo.get(finding)
-                out |= self.of(finding) if below is None else below
-        found = memo[rule_id] = frozenset(out)
+                below = masks.get(finding)
+                found |= self.mask(finding) if below is None else below
+        masks[rule_id] = found
         return found
 
-    def partial(self, partial: tuple[Leaf, ...]) -> set[str]:
-        """The paths of the leaves (on facts that may be ranges or known in part) that are
+    def partial(self, partial: tuple[tuple[Leaf, int], ...]) -> int:
+        """The bits of the leaves (on facts that may be ranges or known in part) that are
         unknown: the fact is, or it does not decide the leaf."""
         ev, value_of = self.ev, self.value_of
-        out: set[str] = set()
-        for leaf in partial:
+        out = 0
+        for leaf, bit in partial:
             value = value_of(leaf.path)
             if value is None or (
                 isinstance(value, _PARTIAL)
                 and eval_leaf(leaf, value, ev.book.references, ev.scope.as_of) is None
             ):
-                out.add(leaf.path)
+                out |= bit
         return out
 
 
@@ -1552,7 +1650,7 @@ def assemble(
     top_rank = top_ceiling = -1  # the highest level and ceiling of any regime
     unknowns = _Unknowns(ev, assembly)  # the facts read so far: the hits have read theirs
     resting = assembly.resting(as_of)
-    of, asked = unknowns.of, assembly.asked
+    of, asked = unknowns.mask, assembly.asked
     for regime, title, exemptible, order, ids, highest in assembly.regimes:
         if regime in resting:
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
@@ -1687,7 +1785,7 @@ def _possible_exemptions(
             continue  # it would set aside only rules that may not fire, or that others repeat
         if unknowns is None:
             unknowns = _Unknowns(ev, assembly)
-        unknown = sorted(unknowns.of(exemption.id))
+        unknown = assembly.paths_of(unknowns.mask(exemption.id))
         out.append(
             made(
                 PossibleExemption,
