@@ -66,8 +66,10 @@ from screening.engine.verdict import (
     RegimeResult,
     ScreeningResult,
     build,
+    forget_json,
     made,
     rank,
+    shared,
 )
 from screening.errors import EngineError, ScreeningError, UsageError
 from screening.facts.derive import derive
@@ -884,17 +886,19 @@ class _Shape:
                     walk(child, group)
             elif isinstance(cond, FindingRef):
                 state = not cond.negated  # held: true, or false under `not finding`
-                held = made(
-                    ConditionResult,
-                    {
-                        "condition": cond.text,
-                        "text": finding_text(rules[cond.rule_id], cond.negated, state),
-                        "path": None,
-                        "value": None,
-                        "held": True,
-                        "alternatives": group,
-                    },
-                    _FINDING_FIELDS,
+                held = shared(
+                    made(
+                        ConditionResult,
+                        {
+                            "condition": cond.text,
+                            "text": finding_text(rules[cond.rule_id], cond.negated, state),
+                            "path": None,
+                            "value": None,
+                            "held": True,
+                            "alternatives": group,
+                        },
+                        _FINDING_FIELDS,
+                    )
                 )
                 self.conditions.append((cond, group, held, state, None, "", ""))
             elif not cond.synthetic:
@@ -1066,13 +1070,15 @@ class _Assembly:
             )
             if windows is not None:
                 self.windows[one.id] = windows
-            self.clear[one.id] = _regime_result(one.id, one.title, "clear", "clear", [], [])
-            self.not_in_force[one.id] = build(
-                RegimeResult,
-                regime=one.id,
-                title=one.title,
-                verdict=NOT_IN_FORCE,
-                ceiling=NOT_IN_FORCE,
+            self.clear[one.id] = shared(_regime_result(one.id, one.title, "clear", "clear", [], []))
+            self.not_in_force[one.id] = shared(
+                build(
+                    RegimeResult,
+                    regime=one.id,
+                    title=one.title,
+                    verdict=NOT_IN_FORCE,
+                    ceiling=NOT_IN_FORCE,
+                )
             )
         # The dates a window starts or ends on, sorted: every date from one of them up to the
         # next (and before the first, and from the last on) leaves the same regimes resting, so
@@ -1091,7 +1097,7 @@ class _Assembly:
         self._questions: dict[tuple[str, int], OpenQuestion] = {}
         self._held: dict[tuple[str, int, type, Any], ConditionResult | None] = {}
         self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
-        self._derived: dict[tuple[str, str, type, Any], DerivedFact] = {}
+        self._derived: dict[tuple[Any, ...], DerivedFact] = {}
         self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._because: dict[tuple[Any, ...], Because] = {}
 
@@ -1193,7 +1199,7 @@ class _Assembly:
             # It grows with the unknown-fact sets deals show: bounded (~0.8 MB at most).
             if len(self._questions) >= 512:
                 self._questions.clear()
-            self._questions[key] = asked
+            self._questions[key] = shared(asked)
         return asked
 
     def regime_result(
@@ -1206,7 +1212,7 @@ class _Assembly:
             result = _regime_result(regime, title, level, ceiling, top, [])
             if len(self._regime_results) >= _KEPT:
                 self._regime_results.clear()
-            self._regime_results[key] = result
+            self._regime_results[key] = shared(result)
         return result
 
     def forget(self) -> None:
@@ -1222,6 +1228,7 @@ class _Assembly:
             _NUMBERS,
         ):
             kept.clear()
+        forget_json()
 
 
 _BINARY = bytes.maketrans(b"\x00\x01", b"01")  # bytes of falses and trues as binary digits
@@ -1357,7 +1364,7 @@ def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) ->
                 )
                 if len(kept) >= _KEPT:
                     kept.clear()
-                kept[key] = item
+                kept[key] = shared(item)
             out.append(item)
     ev.because[rule_id] = out
     return out
@@ -1532,7 +1539,7 @@ def _hit(
         if key is not None:
             if len(kept) >= _KEPT:
                 kept.clear()
-            kept[key] = result
+            kept[key] = result if result is None else shared(result)
         if result is not None:
             facts[leaf.path] = result.value
             conditions.append(result)
@@ -1713,22 +1720,29 @@ def assemble(
     for path in assembly.derived_order(plan, derivations):
         text = derivations[path]
         fact = value(path)
-        if fact.__class__ in _AS_IS:  # kept: the same path, words and value, the same fact
-            key = (path, text, fact.__class__, fact)
-            item = kept_facts.get(key)
-            if item is None:
-                item = made(
-                    DerivedFact, {"path": path, "value": fact, "explanation": text}, _DERIVED_FIELDS
-                )
-                if len(kept_facts) >= _KEPT:
-                    kept_facts.clear()
-                kept_facts[key] = item
+        cls = fact.__class__
+        # Kept: the same path, words and value, the same fact. The value keys it as it is, a
+        # decimal by its string (which gives it back exactly: sign, digits, exponent), a list
+        # of strings by their tuple; any other value is not kept.
+        if cls in _AS_IS:
+            key: tuple[Any, ...] | None = (path, text, cls, fact)
+        elif cls is Decimal:
+            key = (path, text, cls, str(fact))
+        elif cls is list and all(v.__class__ is str for v in fact):
+            key = (path, text, cls, tuple(fact))
         else:
+            key = None
+        item = None if key is None else kept_facts.get(key)
+        if item is None:
             item = made(
                 DerivedFact,
                 {"path": path, "value": _jsonable(fact), "explanation": text},
                 _DERIVED_FIELDS,
             )
+            if key is not None:
+                if len(kept_facts) >= _KEPT:
+                    kept_facts.clear()
+                kept_facts[key] = shared(item)
         derived.append(item)
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return made(
