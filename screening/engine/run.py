@@ -774,20 +774,35 @@ class _Template:
     """A rule's explanation template split once (see _template_parts), rendered as _render does:
     the facts read in one pass, the texts and the words joined in one."""
 
-    __slots__ = ("paths", "stops", "texts", "units")
+    __slots__ = ("get", "paths", "stops", "texts", "units")
 
     def __init__(self, parts: list[tuple[str, str, str, bool]]) -> None:
         self.texts = [text for text, _path, _unit, _stop in parts]  # the last: after the last
         self.paths = [path for _text, path, _unit, _stop in parts[:-1]]
         self.units = [unit for _text, _path, unit, _stop in parts[:-1]]
         self.stops = [i for i, part in enumerate(parts[:-1]) if part[3]]
+        self.get = _getter_of(tuple(self.paths))  # the values of the paths, read at once
 
     def render(self, value_of: Callable[[str], Any]) -> str:
         if not self.paths:
             return self.texts[0]
+        return self.words(map(value_of, self.paths))
+
+    def render_read(self, values: Mapping[str, Any], value_of: Callable[[str], Any]) -> str:
+        """:meth:`render`, the values taken at once from ``values`` (the facts a screening has
+        read) when all are there."""
+        if not self.paths:
+            return self.texts[0]
+        try:
+            got: Iterable[Any] = self.get(values)
+        except KeyError:
+            got = map(value_of, self.paths)
+        return self.words(got)
+
+    def words(self, values: Iterable[Any]) -> str:
         said = [
             value if value.__class__ is str else _said(value, unit)
-            for value, unit in zip(map(value_of, self.paths), self.units, strict=True)
+            for value, unit in zip(values, self.units, strict=True)
         ]
         for i in self.stops:  # "Co., Ltd." before the sentence's own full stop
             if said[i].endswith("."):
@@ -886,19 +901,17 @@ class _Shape:
                     walk(child, group)
             elif isinstance(cond, FindingRef):
                 state = not cond.negated  # held: true, or false under `not finding`
-                held = shared(
-                    made(
-                        ConditionResult,
-                        {
-                            "condition": cond.text,
-                            "text": finding_text(rules[cond.rule_id], cond.negated, state),
-                            "path": None,
-                            "value": None,
-                            "held": True,
-                            "alternatives": group,
-                        },
-                        _FINDING_FIELDS,
-                    )
+                held = made(
+                    ConditionResult,
+                    {
+                        "condition": cond.text,
+                        "text": finding_text(rules[cond.rule_id], cond.negated, state),
+                        "path": None,
+                        "value": None,
+                        "held": True,
+                        "alternatives": group,
+                    },
+                    _FINDING_FIELDS,
                 )
                 self.conditions.append((cond, group, held, state, None, "", ""))
             elif not cond.synthetic:
@@ -1090,6 +1103,39 @@ class _Assembly:
             self._resting_on(day)
             for day in (dt.date.min, *self.window_points)  # a date of each slot: its first
         ]
+        # Per regime with an outcome rule, what its open questions, possible exemptions and
+        # result are made of besides its level (see assemble): the statuses of its rules, of the
+        # exemptions that may set one aside and of every finding below them; whether each fact
+        # their leaves read is unknown; and their leaves on facts that may be ranges or known in
+        # part (unknown or not). Each read at once: a getter of the statuses, one of the facts,
+        # and the leaves with their bits.
+        self.regime_reads: dict[
+            str,
+            tuple[
+                Callable[[Mapping[str, Any]], tuple[Any, ...]],
+                Callable[[Mapping[str, Any]], tuple[Any, ...]],
+                tuple[tuple[Leaf, int], ...],
+                Callable[[Mapping[str, Any]], tuple[Any, ...]],
+            ],
+        ] = {}
+        for regime, rules in plan.outcome_rules.items():
+            tops = [r.id for r in rules] + [e.id for e, _t in self.regime_exemptions[regime]]
+            read_ids = {r.id for r in book.rules.values() if r.regime == regime} | set(tops)
+            read_mask = 0
+            read_other: dict[tuple[Leaf, int], None] = {}
+            for rule_id in tops:
+                closure_paths, closure_other, closure_below = self.closure[rule_id]
+                read_ids.update(closure_below)
+                read_mask |= closure_paths
+                read_other.update(dict.fromkeys(closure_other))
+                for _leaf, bit in closure_other:
+                    read_mask |= bit
+            self.regime_reads[regime] = (
+                _getter_of(tuple(sorted(read_ids))),
+                _getter_of(tuple(self.paths_of(read_mask))),
+                tuple(read_other),
+                _getter_of(tuple(dict.fromkeys(leaf.path for leaf, _bit in read_other))),
+            )
         # Results that repeat from deal to deal, kept as one immutable instance each, keyed by
         # everything they are made of (bounded: each is cleared when it reaches _KEPT entries).
         # Nothing changes a result model after it is made (they are frozen, and no code changes
@@ -1097,9 +1143,10 @@ class _Assembly:
         self._questions: dict[tuple[str, int], OpenQuestion] = {}
         self._held: dict[tuple[str, int, type, Any], ConditionResult | None] = {}
         self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
-        self._derived: dict[tuple[Any, ...], DerivedFact] = {}
+        self._derived: dict[tuple[Any, ...], list[Any]] = {}  # [the fact, marked shared]
         self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._because: dict[tuple[Any, ...], Because] = {}
+        self._regimes: dict[tuple[Any, ...], tuple[RegimeResult, list[OpenQuestion], int]] = {}
 
     def shape(self, rule_id: str) -> _Shape:
         """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
@@ -1225,6 +1272,7 @@ class _Assembly:
             self._regime_results,
             self._derived,
             self._because,
+            self._regimes,
             _NUMBERS,
         ):
             kept.clear()
@@ -1364,7 +1412,7 @@ def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) ->
                 )
                 if len(kept) >= _KEPT:
                     kept.clear()
-                kept[key] = shared(item)
+                kept[key] = item
             out.append(item)
     ev.because[rule_id] = out
     return out
@@ -1509,7 +1557,7 @@ def _hit(
         assembly = _assembly(ev.book)
     shape = assembly.shape(rule.id)
     scope, status = ev.scope, ev.status
-    value_of = scope.value
+    value_of, values = scope.value, scope._values
     references, as_of = assembly.references, scope.as_of
     kept = assembly._held
     conditions: list[ConditionResult] = []
@@ -1520,7 +1568,8 @@ def _hit(
                 conditions.append(held)
             continue
         leaf: Leaf = node  # type: ignore[assignment]
-        value = value_of(leaf.path)
+        path = leaf.path
+        value = values[path] if path in values else value_of(path)
         if value is None:
             continue
         key = None
@@ -1539,12 +1588,12 @@ def _hit(
         if key is not None:
             if len(kept) >= _KEPT:
                 kept.clear()
-            kept[key] = result if result is None else shared(result)
+            kept[key] = result
         if result is not None:
             facts[leaf.path] = result.value
             conditions.append(result)
     data = shape.hit.copy()  # the rule's fields, in order
-    data["explanation"] = shape.template.render(value_of)
+    data["explanation"] = shape.template.render_read(values, value_of)
     data["facts"] = facts
     data["conditions"] = conditions
     data["because"] = _because(ev, rule.id, assembly)
@@ -1657,7 +1706,7 @@ def assemble(
     top_rank = top_ceiling = -1  # the highest level and ceiling of any regime
     unknowns = _Unknowns(ev, assembly)  # the facts read so far: the hits have read theirs
     resting = assembly.resting(as_of)
-    of, asked = unknowns.mask, assembly.asked
+    regime_reads, kept_regimes, values = assembly.regime_reads, assembly._regimes, ev.scope._values
     for regime, title, exemptible, order, ids, highest in assembly.regimes:
         if regime in resting:
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
@@ -1673,43 +1722,48 @@ def assemble(
             level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
             top = sorted(h.rule_id for h in decisive if h.outcome == level)
             floor = _RANK[level]
-        # Its open questions (what _questions gives): the outcome rules left unknown that would
-        # raise it and no exemption sets aside, most severe first.
-        regime_questions: list[OpenQuestion] = []
-        if highest > floor:
-            left = compress(order, map(operator.is_, map(status.get, ids), repeat(None)))
-            for rule_id, rule, raises_to in left:
-                if raises_to <= floor:
-                    break  # nor can any after it
-                if rule_id not in suppressed:
-                    regime_questions.append(asked(rule, of(rule_id)))
-        ceiling: str
-        if regime_questions:
-            ceiling = regime_questions[0].outcome  # the most severe, above the level
-            questions += regime_questions
-        elif regime_hits is None:  # clear, and nothing could raise it: the same every time
-            regimes[regime] = assembly.clear[regime]
-            if top_rank < _CLEAR:
-                top_rank = _CLEAR
-            if top_ceiling < _CLEAR:
-                top_ceiling = _CLEAR
-            continue
-        else:
-            ceiling = level
-        # An exemption lowers a regime to the highest of its other hits, never below clear: a
-        # regime at clear has none to list.
-        exemptions = (
-            _possible_exemptions(ev, regime, level, suppressed, assembly, unknowns)
-            if exemptible and level != "clear"
-            else []
+        regime_key = None
+        if highest > floor:  # a question may raise it
+            # Its questions, exemptions and result, kept by all they are made of (see
+            # _Assembly.regime_reads): the same as any deal's with the same.
+            statuses, facts, other, other_facts = regime_reads[regime]
+            try:
+                regime_key = (
+                    regime,
+                    statuses(status),
+                    bytes(map(operator.is_, facts(values), repeat(None))),
+                    # A leaf on a fact that may be a range or known in part is unknown when
+                    # its fact is (said just above), or when such a value does not decide it.
+                    unknowns.partial(other)
+                    if other and any(map(isinstance, other_facts(values), repeat(_PARTIAL)))
+                    else 0,
+                )
+            except KeyError:  # a fact not read (never after run_rules): worked out below
+                regime_key = None
+            else:
+                kept = kept_regimes.get(regime_key)
+                if kept is not None:
+                    regimes[regime], regime_questions, ceiling_rank = kept
+                    questions += regime_questions
+                    top_rank = max(top_rank, floor)
+                    top_ceiling = max(top_ceiling, ceiling_rank)
+                    continue
+        result, regime_questions, ceiling_rank = _regime_outcome(
+            ev,
+            assembly,
+            unknowns,
+            suppressed,
+            (regime, title, exemptible, order, ids, highest),
+            (level, top, floor, regime_hits is None),
         )
-        regimes[regime] = (
-            _regime_result(regime, title, level, ceiling, top, exemptions)
-            if exemptions
-            else assembly.regime_result(regime, title, level, ceiling, top)
-        )
+        if regime_key is not None:
+            if len(kept_regimes) >= _KEPT:
+                kept_regimes.clear()
+            kept_regimes[regime_key] = (shared(result), regime_questions, ceiling_rank)
+        regimes[regime] = result
+        questions += regime_questions
         top_rank = max(top_rank, floor)
-        top_ceiling = max(top_ceiling, _RANK[ceiling])
+        top_ceiling = max(top_ceiling, ceiling_rank)
     if not regimes:  # a rulebook of no regime
         top_rank = top_ceiling = _RANK["clear"]
     overall, overall_ceiling = VERDICTS[top_rank], VERDICTS[top_ceiling]
@@ -1719,7 +1773,7 @@ def assemble(
     derived: list[DerivedFact] = []
     for path in assembly.derived_order(plan, derivations):
         text = derivations[path]
-        fact = value(path)
+        fact = values[path] if path in values else value(path)
         cls = fact.__class__
         # Kept: the same path, words and value, the same fact. The value keys it as it is, a
         # decimal by its string (which gives it back exactly: sign, digits, exponent), a list
@@ -1732,8 +1786,8 @@ def assemble(
             key = (path, text, cls, tuple(fact))
         else:
             key = None
-        item = None if key is None else kept_facts.get(key)
-        if item is None:
+        entry = None if key is None else kept_facts.get(key)
+        if entry is None:
             item = made(
                 DerivedFact,
                 {"path": path, "value": _jsonable(fact), "explanation": text},
@@ -1742,7 +1796,12 @@ def assemble(
             if key is not None:
                 if len(kept_facts) >= _KEPT:
                     kept_facts.clear()
-                kept_facts[key] = shared(item)
+                kept_facts[key] = [item, False]
+        else:
+            item = entry[0]
+            if not entry[1]:  # seen again: its JSON is worth keeping (see verdict.shared)
+                entry[1] = True
+                shared(item)
         derived.append(item)
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return made(
@@ -1767,6 +1826,51 @@ def assemble(
         },
         _RESULT_FIELDS,
     )
+
+
+def _regime_outcome(
+    ev: Evaluation,
+    assembly: _Assembly,
+    unknowns: _Unknowns,
+    suppressed: dict[str, list[str]],
+    regime_of: tuple[str, str, bool, list[tuple[str, Rule, int]], tuple[str, ...], int],
+    level_of: tuple[str, list[str], int, bool],
+) -> tuple[RegimeResult, list[OpenQuestion], int]:
+    """A regime's result, its open questions and the rank of its ceiling, given its level, its
+    decisive rules, the rank of its level and whether it has no hit."""
+    regime, title, exemptible, order, ids, highest = regime_of
+    level, top, floor, no_hit = level_of
+    # Its open questions (what _questions gives): the outcome rules left unknown that would
+    # raise it and no exemption sets aside, most severe first.
+    regime_questions: list[OpenQuestion] = []
+    if highest > floor:
+        of, asked, status = unknowns.mask, assembly.asked, ev.status
+        left = compress(order, map(operator.is_, map(status.get, ids), repeat(None)))
+        for rule_id, rule, raises_to in left:
+            if raises_to <= floor:
+                break  # nor can any after it
+            if rule_id not in suppressed:
+                regime_questions.append(asked(rule, of(rule_id)))
+    ceiling: str
+    if regime_questions:
+        ceiling = regime_questions[0].outcome  # the most severe, above the level
+    elif no_hit:  # clear, and nothing could raise it: the same every time
+        return assembly.clear[regime], regime_questions, _CLEAR
+    else:
+        ceiling = level
+    # An exemption lowers a regime to the highest of its other hits, never below clear: a
+    # regime at clear has none to list.
+    exemptions = (
+        _possible_exemptions(ev, regime, level, suppressed, assembly, unknowns)
+        if exemptible and level != "clear"
+        else []
+    )
+    result = (
+        _regime_result(regime, title, level, ceiling, top, exemptions)
+        if exemptions
+        else assembly.regime_result(regime, title, level, ceiling, top)
+    )
+    return result, regime_questions, _RANK[ceiling]
 
 
 def _possible_exemptions(

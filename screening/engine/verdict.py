@@ -22,6 +22,7 @@ from json.encoder import encode_basestring
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic_core import SchemaSerializer
 
 from screening.model.levels import LEVELS as LEVELS
 from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
@@ -409,14 +410,24 @@ def shared(obj: _R) -> _R:
     """Mark a result instance that results share (one the engine keeps and reuses, immutable):
     its JSON is written once (see :meth:`ScreeningResult.model_dump_json`)."""
     key = id(obj)
+    entry = _SHARED.get(key)
+    if entry is not None and entry[0]() is obj:
+        return obj  # marked already
+    ref = weakref.ref(obj, _gone)
+    _REFS[id(ref)] = key
+    _SHARED[key] = [ref, None]
+    return obj
 
-    def gone(ref: weakref.ref[Any]) -> None:
+
+def _gone(ref: weakref.ref[Any]) -> None:
+    key = _REFS.pop(id(ref), None)
+    if key is not None:
         entry = _SHARED.get(key)
         if entry is not None and entry[0] is ref:
             del _SHARED[key]
 
-    _SHARED[key] = [weakref.ref(obj, gone), None]
-    return obj
+
+_REFS: dict[int, int] = {}  # id of a mark's weak reference -> id of its instance
 
 
 def forget_json() -> None:
@@ -438,10 +449,27 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def _items(items: Any, cls: type[Result]) -> str:
-    """The JSON of the items of a list of sub-results typed ``cls``, without the brackets."""
+    """The JSON of the items of a list of sub-results typed ``cls``, without the brackets: a
+    shared one's written once, each run of others in one call."""
     if items.__class__ is not list:
         raise _Unusual
-    return ",".join([_one(obj, cls) for obj in items])
+    out: list[str] = []
+    run: list[Any] = []
+    for obj in items:
+        entry = _SHARED.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            if run:
+                out.append(str(_list_of(cls).to_json(run), "utf-8")[1:-1])
+                run = []
+            text: str | None = entry[1]
+            if text is None:
+                text = entry[1] = _model_json(obj, cls)
+            out.append(text)
+        else:
+            run.append(obj)
+    if run:
+        out.append(str(_list_of(cls).to_json(run), "utf-8")[1:-1])
+    return ",".join(out)
 
 
 def _one(obj: Any, cls: type[Result]) -> str:
@@ -504,7 +532,7 @@ def _result_json(result: ScreeningResult) -> str:
                 ]
             ),
             '},"hits":',
-            str(_HITS.to_json(hits), "utf-8"),
+            str(_list_of(Hit).to_json(hits), "utf-8"),
             ',"open_questions":[',
             _items(d["open_questions"], OpenQuestion),
             '],"derived":[',
@@ -522,4 +550,12 @@ def _result_json(result: ScreeningResult) -> str:
 
 
 _RESULT_FIELD_COUNT = len(ScreeningResult.model_fields)
-_HITS = TypeAdapter(list[Hit]).serializer  # the hits field's own serializer
+_LISTS: dict[type[Result], SchemaSerializer] = {}  # list[cls]'s serializer, made on first use
+
+
+def _list_of(cls: type[Result]) -> SchemaSerializer:
+    """The serializer of a field typed ``list[cls]`` (items written by the field's type)."""
+    serializer = _LISTS.get(cls)
+    if serializer is None:
+        serializer = _LISTS[cls] = TypeAdapter(list[cls]).serializer  # type: ignore[valid-type]
+    return serializer
