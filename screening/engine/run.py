@@ -860,7 +860,7 @@ def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
 class _Shape:
     """What a rule shows as a hit that does not depend on the deal, worked out once."""
 
-    __slots__ = ("conditions", "hit", "parts", "rule", "template")
+    __slots__ = ("conditions", "hit", "parts", "reads", "rule", "template")
 
     def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
         self.rule = rule
@@ -922,6 +922,21 @@ class _Shape:
                 )
 
         walk(rule.guarded, None)
+        # What the conditions shown depend on, read at once (see _hit): the values of the
+        # leaves, the statuses of the findings. None when a leaf reads a reference list (its
+        # resolution is recorded per screening).
+        leaves_shown = [c[0] for c in self.conditions if c[2] is None]
+        findings_shown = [c[0] for c in self.conditions if c[2] is not None]
+        self.reads: (
+            tuple[Callable[[Any], tuple[Any, ...]], Callable[[Any], tuple[Any, ...]]] | None
+        ) = (
+            None
+            if any(leaf.ref is not None for leaf in leaves_shown)  # type: ignore[union-attr]
+            else (
+                _getter_of(tuple(leaf.path for leaf in leaves_shown)),  # type: ignore[union-attr]
+                _getter_of(tuple(f.rule_id for f in findings_shown)),  # type: ignore[union-attr]
+            )
+        )
 
 
 # (the plain paths as a mask, the same in order, their bits, the other leaves with their bits,
@@ -1147,6 +1162,7 @@ class _Assembly:
         self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._because: dict[tuple[Any, ...], Because] = {}
         self._regimes: dict[tuple[Any, ...], tuple[RegimeResult, list[OpenQuestion], int]] = {}
+        self._shown: dict[tuple[Any, ...], tuple[list[ConditionResult], dict[str, Any]]] = {}
 
     def shape(self, rule_id: str) -> _Shape:
         """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
@@ -1273,6 +1289,7 @@ class _Assembly:
             self._derived,
             self._because,
             self._regimes,
+            self._shown,
             _NUMBERS,
         ):
             kept.clear()
@@ -1546,6 +1563,7 @@ _KEPT = 1024  # entries of each cache of repeated results (see _Assembly)
 _NOT_HELD = None  # a leaf's kept answer when its value does not make it hold
 _MISSING: Any = object()  # not kept (a kept answer may be _NOT_HELD)
 _HASHABLE = frozenset({str, bool, int, Decimal})  # leaf values that key a kept condition
+_KEYED = frozenset({str, bool, int, Decimal, type(None)})  # leaf values that key kept shown ones
 
 
 def _hit(
@@ -1560,6 +1578,25 @@ def _hit(
     value_of, values = scope.value, scope._values
     references, as_of = assembly.references, scope.as_of
     kept = assembly._held
+    # The conditions shown (and their facts) are kept by all they depend on: each leaf's value
+    # (of its exact type, a decimal by its string) and each finding's status.
+    shown_key: tuple[Any, ...] | None = None
+    if shape.reads is not None:
+        leaf_values, finding_states = shape.reads
+        try:
+            got = leaf_values(values)
+            states = finding_states(status)
+        except KeyError:  # a fact not read, or a finding not decided: worked out below
+            pass
+        else:
+            types = tuple(map(type, got))
+            if _KEYED.issuperset(types):
+                if Decimal in types:
+                    got = tuple([str(v) if v.__class__ is Decimal else v for v in got])
+                shown_key = (rule.id, got, types, states)
+                shown = assembly._shown.get(shown_key)
+                if shown is not None:
+                    return _hit_of(ev, rule, suppressed_by, assembly, shape, shown, values)
     conditions: list[ConditionResult] = []
     facts: dict[str, Any] = {}
     for i, (node, group, held, state, before, after, unit) in enumerate(shape.conditions):
@@ -1592,10 +1629,25 @@ def _hit(
         if result is not None:
             facts[leaf.path] = result.value
             conditions.append(result)
+    if shown_key is not None:
+        if len(assembly._shown) >= _KEPT:
+            assembly._shown.clear()
+        assembly._shown[shown_key] = (conditions, facts)
+    return _hit_of(ev, rule, suppressed_by, assembly, shape, (conditions, facts), values)
+
+
+def _hit_of(
+    ev: Evaluation,
+    rule: Rule,
+    suppressed_by: list[str],
+    assembly: _Assembly,
+    shape: _Shape,
+    shown: tuple[list[ConditionResult], dict[str, Any]],
+    values: Mapping[str, Any],
+) -> Hit:
     data = shape.hit.copy()  # the rule's fields, in order
-    data["explanation"] = shape.template.render_read(values, value_of)
-    data["facts"] = facts
-    data["conditions"] = conditions
+    data["explanation"] = shape.template.render_read(values, ev.scope.value)
+    data["facts"], data["conditions"] = shown[1], shown[0]
     data["because"] = _because(ev, rule.id, assembly)
     data["suppressed_by"] = suppressed_by
     return made(Hit, data, _HIT_FIELDS)
