@@ -109,7 +109,15 @@ def test_caches_stay_bounded_and_exact(rulebook: Any, monkeypatch: pytest.Monkey
     assembly.forget()
     after = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
     assert after == before
-    for kept in (assembly._held, assembly._regime_results, assembly._derived, assembly._because):
+    for kept in (
+        assembly._held,
+        assembly._regime_results,
+        assembly._derived,
+        assembly._because,
+        assembly._regimes,
+        assembly._shown,
+        assembly._paths_of,
+    ):
         assert len(kept) <= 3
     assert len(engine._NUMBERS) <= 3
     assembly.forget()
@@ -286,4 +294,28 @@ def test_kept_regimes_are_what_working_them_out_gives(rulebook: Any) -> None:
     finally:
         assembly.regime_reads = reads
         assembly._regimes.clear()
+    assert warm == emptied == never
+
+
+def test_kept_conditions_shown_are_what_working_them_out_gives(rulebook: Any) -> None:
+    """A hit's conditions shown kept by its leaves' values and its findings' statuses: warm,
+    emptied before every deal and never kept (no rule's reads), every result is the same."""
+    deals = _deals(60)
+    assembly = engine._assembly(rulebook)
+    for deal in deals:
+        screen(deal, rulebook=rulebook)
+    warm = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    assert len(assembly._shown) > 10
+    emptied = []
+    for deal in deals:
+        assembly._shown.clear()
+        emptied.append(screen(deal, rulebook=rulebook).model_dump_json())
+    reads = {rule_id: shape.reads for rule_id, shape in assembly.shapes.items()}
+    try:
+        for shape in assembly.shapes.values():
+            shape.reads = None
+        never = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    finally:
+        for rule_id, shape in assembly.shapes.items():
+            shape.reads = reads.get(rule_id, shape.reads)
     assert warm == emptied == never
