@@ -109,7 +109,15 @@ def test_caches_stay_bounded_and_exact(rulebook: Any, monkeypatch: pytest.Monkey
     assembly.forget()
     after = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
     assert after == before
-    for kept in (assembly._held, assembly._regime_results, assembly._derived, assembly._because):
+    for kept in (
+        assembly._held,
+        assembly._regime_results,
+        assembly._derived,
+        assembly._because,
+        assembly._regimes,
+        assembly._shown,
+        assembly._paths_of,
+    ):
         assert len(kept) <= 3
     assert len(engine._NUMBERS) <= 3
     assembly.forget()
@@ -214,3 +222,100 @@ def test_templates_render_as_the_part_by_part_loop(rulebook: Any) -> None:
             assert list(shape.hit) == list(Hit.model_fields)
             rendered += 1
     assert rendered > 1000
+
+
+def test_unknown_facts_when_not_every_fact_was_read(rulebook: Any) -> None:
+    """The unknown facts of a rule are the same when the screening has not read every fact its
+    leaves read (the masks are then made path by path, reading what is missing)."""
+    compared = 0
+    for deal in _deals(15):
+        view = derive(deal, rulebook.references, engine.resolve_as_of(deal, None))
+        ev = engine.run_rules(rulebook, view)
+        unknown = [r for r, s in ev.status.items() if s is None]
+        whole = {r: engine.unknown_facts(ev, r) for r in unknown}
+        values = ev.scope._values
+        for i, path in enumerate(list(values)):
+            if i % 3:
+                del values[path]  # as if never read
+        ev.unknown.clear()
+        for rule_id in unknown:
+            assert engine.unknown_facts(ev, rule_id) == whole[rule_id], rule_id
+            compared += 1
+    assert compared > 300
+
+
+def test_resting_is_read_off_the_window_slots(rulebook: Any) -> None:
+    """The regimes resting on a date, looked up by its slot between window dates, are those
+    with no outcome rule in force that day, on and around every date a window starts or ends."""
+    assembly = engine._assembly(rulebook)
+    plan = engine._plan(rulebook)
+    days = {dt.date.min, dt.date.max, dt.date(2026, 12, 1)}
+    for rules in plan.outcome_rules.values():
+        for rule in rules:
+            for day in (rule.effective_from, rule.effective_to):
+                if day is not None:
+                    days.update({day, day - dt.timedelta(days=1), day + dt.timedelta(days=1)})
+    assert len(days) > 5
+    for day in sorted(days):
+        in_force = {
+            regime
+            for regime, rules in plan.outcome_rules.items()
+            if any(
+                (r.effective_from is None or r.effective_from <= day)
+                and (r.effective_to is None or day < r.effective_to)
+                for r in rules
+            )
+        }
+        assert assembly.resting(day) == set(plan.outcome_rules) - in_force, day
+
+
+def test_kept_regimes_are_what_working_them_out_gives(rulebook: Any) -> None:
+    """A regime's questions, exemptions and result kept by what they are made of: with the
+    store warm (and reused), emptied before every deal and never used (a key that never
+    matches), every result is the same, byte for byte."""
+    deals = _deals(60)
+    assembly = engine._assembly(rulebook)
+    for deal in deals:
+        screen(deal, rulebook=rulebook)
+    warm = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    assert len(assembly._regimes) > 10
+    emptied = []
+    for deal in deals:
+        assembly._regimes.clear()
+        emptied.append(screen(deal, rulebook=rulebook).model_dump_json())
+    reads = assembly.regime_reads
+    try:
+        # Every key a new one: each regime worked out afresh.
+        assembly.regime_reads = {
+            regime: (lambda status: (object(),), facts, other, other_facts)
+            for regime, (_statuses, facts, other, other_facts) in reads.items()
+        }
+        never = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    finally:
+        assembly.regime_reads = reads
+        assembly._regimes.clear()
+    assert warm == emptied == never
+
+
+def test_kept_conditions_shown_are_what_working_them_out_gives(rulebook: Any) -> None:
+    """A hit's conditions shown kept by its leaves' values and its findings' statuses: warm,
+    emptied before every deal and never kept (no rule's reads), every result is the same."""
+    deals = _deals(60)
+    assembly = engine._assembly(rulebook)
+    for deal in deals:
+        screen(deal, rulebook=rulebook)
+    warm = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    assert len(assembly._shown) > 10
+    emptied = []
+    for deal in deals:
+        assembly._shown.clear()
+        emptied.append(screen(deal, rulebook=rulebook).model_dump_json())
+    reads = {rule_id: shape.reads for rule_id, shape in assembly.shapes.items()}
+    try:
+        for shape in assembly.shapes.values():
+            shape.reads = None
+        never = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    finally:
+        for rule_id, shape in assembly.shapes.items():
+            shape.reads = reads.get(rule_id, shape.reads)
+    assert warm == emptied == never

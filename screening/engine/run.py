@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from itertools import compress, repeat
@@ -68,8 +68,10 @@ from screening.engine.verdict import (
     RegimeResult,
     ScreeningResult,
     build,
+    forget_json,
     made,
     rank,
+    shared,
 )
 from screening.errors import EngineError, ScreeningError, UsageError
 from screening.facts.derive import derive
@@ -878,20 +880,35 @@ class _Template:
     """A rule's explanation template split once (see _template_parts), rendered as _render does:
     the facts read in one pass, the texts and the words joined in one."""
 
-    __slots__ = ("paths", "stops", "texts", "units")
+    __slots__ = ("get", "paths", "stops", "texts", "units")
 
     def __init__(self, parts: list[tuple[str, str, str, bool]]) -> None:
         self.texts = [text for text, _path, _unit, _stop in parts]  # the last: after the last
         self.paths = [path for _text, path, _unit, _stop in parts[:-1]]
         self.units = [unit for _text, _path, unit, _stop in parts[:-1]]
         self.stops = [i for i, part in enumerate(parts[:-1]) if part[3]]
+        self.get = _getter_of(tuple(self.paths))  # the values of the paths, read at once
 
     def render(self, value_of: Callable[[str], Any]) -> str:
         if not self.paths:
             return self.texts[0]
+        return self.words(map(value_of, self.paths))
+
+    def render_read(self, values: Mapping[str, Any], value_of: Callable[[str], Any]) -> str:
+        """:meth:`render`, the values taken at once from ``values`` (the facts a screening has
+        read) when all are there."""
+        if not self.paths:
+            return self.texts[0]
+        try:
+            got: Iterable[Any] = self.get(values)
+        except KeyError:
+            got = map(value_of, self.paths)
+        return self.words(got)
+
+    def words(self, values: Iterable[Any]) -> str:
         said = [
             value if value.__class__ is str else _said(value, unit)
-            for value, unit in zip(map(value_of, self.paths), self.units, strict=True)
+            for value, unit in zip(values, self.units, strict=True)
         ]
         for i in self.stops:  # "Co., Ltd." before the sentence's own full stop
             if said[i].endswith("."):
@@ -949,7 +966,7 @@ def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
 class _Shape:
     """What a rule shows as a hit that does not depend on the deal, worked out once."""
 
-    __slots__ = ("conditions", "hit", "parts", "rule", "template")
+    __slots__ = ("conditions", "hit", "parts", "reads", "rule", "template")
 
     def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
         self.rule = rule
@@ -1011,10 +1028,28 @@ class _Shape:
                 )
 
         walk(rule.guarded, None)
+        # What the conditions shown depend on, read at once (see _hit): the values of the
+        # leaves, the statuses of the findings. None when a leaf reads a reference list (its
+        # resolution is recorded per screening).
+        leaves_shown = [c[0] for c in self.conditions if c[2] is None]
+        findings_shown = [c[0] for c in self.conditions if c[2] is not None]
+        self.reads: (
+            tuple[Callable[[Any], tuple[Any, ...]], Callable[[Any], tuple[Any, ...]]] | None
+        ) = (
+            None
+            if any(leaf.ref is not None for leaf in leaves_shown)  # type: ignore[union-attr]
+            else (
+                _getter_of(tuple(leaf.path for leaf in leaves_shown)),  # type: ignore[union-attr]
+                _getter_of(tuple(f.rule_id for f in findings_shown)),  # type: ignore[union-attr]
+            )
+        )
 
 
-# (the plain paths as a set, the same in order, the other leaves, the findings): _Assembly
-_Unknowable = tuple[frozenset[str], tuple[str, ...], tuple[Leaf, ...], tuple[str, ...]]
+# (the plain paths as a mask, the same in order, their bits, the other leaves with their bits,
+# the findings): _Assembly.unknowable
+_Unknowable = tuple[
+    int, tuple[str, ...], tuple[int, ...], tuple[tuple[Leaf, int], ...], tuple[str, ...]
+]
 _Windows = tuple[tuple[dt.date | None, dt.date | None], ...]  # rules' (effective_from, _to)
 
 
@@ -1085,9 +1120,23 @@ class _Assembly:
         self.shown_paths: dict[str, bool] = {}
         self.plan_leaves = plan.leaves
         self._leaves: dict[str, tuple[tuple[Leaf, ...], tuple[str, ...]]] = {}
-        # For _unknown, per rule: the distinct paths of its fact leaves that are never a range
-        # nor known in part (the fact catalogue says, as it does to the compiler), the leaves on
-        # the other paths, and the findings it reads, in order.
+        # Unknown facts are sets of paths, written as bits of an int (see _Unknowns): one bit per
+        # path some rule's leaf reads, in sorted order, so that the set bits of a mask, lowest
+        # first, are its paths sorted.
+        self.bit_paths: tuple[str, ...] = tuple(
+            sorted({leaf.path for rule_id in plan.leaves for leaf in self.leaves(rule_id)[0]})
+        )
+        self.bits: dict[str, int] = {path: 1 << i for i, path in enumerate(self.bit_paths)}
+        self.all_bits = (1 << len(self.bit_paths)) - 1
+        # The values of every such path, the highest bit's first (a tuple even of one).
+        self.bit_read: Callable[[Mapping[str, Any]], tuple[Any, ...]] = _getter_of(
+            self.bit_paths[::-1]
+        )
+        self._paths_of: dict[int, list[str]] = {}
+        # For _Unknowns, per rule: the distinct paths of its fact leaves that are never a range
+        # nor known in part (the fact catalogue says, as it does to the compiler) as a mask, the
+        # same paths and their bits in order, the leaves on the other paths (each with its
+        # path's bit), and the findings it reads, in order.
         self.unknowable: dict[str, _Unknowable] = {}
         for rule_id in plan.leaves:
             fact_leaves, findings = self.leaves(rule_id)
@@ -1100,23 +1149,29 @@ class _Assembly:
                     and not partial(leaf.path)
                 )
             )
-            other = tuple(leaf for leaf in fact_leaves if leaf.path not in plain)
-            self.unknowable[rule_id] = (frozenset(plain), plain, other, findings)
+            plain_bits = tuple(self.bits[path] for path in plain)
+            other = tuple(
+                (leaf, self.bits[leaf.path]) for leaf in fact_leaves if leaf.path not in plain
+            )
+            self.unknowable[rule_id] = (sum(plain_bits), plain, plain_bits, other, findings)
         # The same over a rule and every finding below it (its closure), with those findings:
-        # when all of them are unknown, every leaf of the closure counts (see _Unknowns.of).
-        self.closure: dict[str, tuple[frozenset[str], tuple[Leaf, ...], tuple[str, ...]]] = {}
+        # when all of them are unknown, every leaf of the closure counts (see _Unknowns.mask).
+        self.closure: dict[str, tuple[int, tuple[tuple[Leaf, int], ...], tuple[str, ...]]] = {}
         for rule_id in self.unknowable:
             below: dict[str, None] = {}
-            todo = list(self.unknowable[rule_id][3])
+            todo = list(self.unknowable[rule_id][4])
             while todo:
                 finding = todo.pop()
                 if finding not in below:
                     below[finding] = None
-                    todo.extend(self.unknowable[finding][3])
+                    todo.extend(self.unknowable[finding][4])
             parts = [self.unknowable[r] for r in (rule_id, *below)]
+            mask = 0
+            for part in parts:
+                mask |= part[0]
             self.closure[rule_id] = (
-                frozenset().union(*(part[0] for part in parts)),
-                tuple(leaf for part in parts for leaf in part[2]),
+                mask,
+                tuple(leaf for part in parts for leaf in part[3]),
                 tuple(below),
             )
         # Per regime, in rulebook order: its id, title and whether an exemption may lower it;
@@ -1127,7 +1182,6 @@ class _Assembly:
             tuple[str, str, bool, list[tuple[str, Rule, int]], tuple[str, ...], int]
         ] = []
         self.windows: dict[str, _Windows] = {}
-        self._resting: dict[dt.date, frozenset[str]] = {}
         self.not_in_force: dict[str, RegimeResult] = {}
         self.clear: dict[str, RegimeResult] = {}
         for one in book.regimes.values():
@@ -1150,24 +1204,71 @@ class _Assembly:
             )
             if windows is not None:
                 self.windows[one.id] = windows
-            self.clear[one.id] = _regime_result(one.id, one.title, "clear", "clear", [], [])
-            self.not_in_force[one.id] = build(
-                RegimeResult,
-                regime=one.id,
-                title=one.title,
-                verdict=NOT_IN_FORCE,
-                ceiling=NOT_IN_FORCE,
+            self.clear[one.id] = shared(_regime_result(one.id, one.title, "clear", "clear", [], []))
+            self.not_in_force[one.id] = shared(
+                build(
+                    RegimeResult,
+                    regime=one.id,
+                    title=one.title,
+                    verdict=NOT_IN_FORCE,
+                    ceiling=NOT_IN_FORCE,
+                )
+            )
+        # The dates a window starts or ends on, sorted: every date from one of them up to the
+        # next (and before the first, and from the last on) leaves the same regimes resting, so
+        # those are worked out once per such slot (see resting).
+        self.window_points: list[dt.date] = sorted(
+            {day for windows in self.windows.values() for w in windows for day in w if day}
+        )
+        self.resting_slots: list[frozenset[str]] = [
+            self._resting_on(day)
+            for day in (dt.date.min, *self.window_points)  # a date of each slot: its first
+        ]
+        # Per regime with an outcome rule, what its open questions, possible exemptions and
+        # result are made of besides its level (see assemble): the statuses of its rules, of the
+        # exemptions that may set one aside and of every finding below them; whether each fact
+        # their leaves read is unknown; and their leaves on facts that may be ranges or known in
+        # part (unknown or not). Each read at once: a getter of the statuses, one of the facts,
+        # and the leaves with their bits.
+        self.regime_reads: dict[
+            str,
+            tuple[
+                Callable[[Mapping[str, Any]], tuple[Any, ...]],
+                Callable[[Mapping[str, Any]], tuple[Any, ...]],
+                tuple[tuple[Leaf, int], ...],
+                Callable[[Mapping[str, Any]], tuple[Any, ...]],
+            ],
+        ] = {}
+        for regime, rules in plan.outcome_rules.items():
+            tops = [r.id for r in rules] + [e.id for e, _t in self.regime_exemptions[regime]]
+            read_ids = {r.id for r in book.rules.values() if r.regime == regime} | set(tops)
+            read_mask = 0
+            read_other: dict[tuple[Leaf, int], None] = {}
+            for rule_id in tops:
+                closure_paths, closure_other, closure_below = self.closure[rule_id]
+                read_ids.update(closure_below)
+                read_mask |= closure_paths
+                read_other.update(dict.fromkeys(closure_other))
+                for _leaf, bit in closure_other:
+                    read_mask |= bit
+            self.regime_reads[regime] = (
+                _getter_of(tuple(sorted(read_ids))),
+                _getter_of(tuple(self.paths_of(read_mask))),
+                tuple(read_other),
+                _getter_of(tuple(dict.fromkeys(leaf.path for leaf, _bit in read_other))),
             )
         # Results that repeat from deal to deal, kept as one immutable instance each, keyed by
         # everything they are made of (bounded: each is cleared when it reaches _KEPT entries).
         # Nothing changes a result model after it is made (they are frozen, and no code changes
         # the lists they hold), so a result may share them with others.
-        self._questions: dict[tuple[str, frozenset[str]], OpenQuestion] = {}
+        self._questions: dict[tuple[str, int], OpenQuestion] = {}
         self._held: dict[tuple[str, int, type, Any], ConditionResult | None] = {}
         self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
-        self._derived: dict[tuple[str, str, type, Any], DerivedFact] = {}
+        self._derived: dict[tuple[Any, ...], list[Any]] = {}  # [the fact, marked shared]
         self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._because: dict[tuple[Any, ...], Because] = {}
+        self._regimes: dict[tuple[Any, ...], tuple[RegimeResult, list[OpenQuestion], int]] = {}
+        self._shown: dict[tuple[Any, ...], tuple[list[ConditionResult], dict[str, Any]]] = {}
 
     def shape(self, rule_id: str) -> _Shape:
         """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
@@ -1188,21 +1289,19 @@ class _Assembly:
         return split
 
     def resting(self, on: dt.date) -> frozenset[str]:
-        """The regimes with no outcome rule in force on a date."""
-        out = self._resting.get(on)
-        if out is None:
-            out = frozenset(
-                regime
-                for regime, windows in self.windows.items()
-                if not any(
-                    (start is None or start <= on) and (end is None or on < end)
-                    for start, end in windows
-                )
+        """The regimes with no outcome rule in force on a date (what :meth:`_resting_on` gives,
+        looked up by the slot of dates it falls in)."""
+        return self.resting_slots[bisect_right(self.window_points, on)]
+
+    def _resting_on(self, on: dt.date) -> frozenset[str]:
+        return frozenset(
+            regime
+            for regime, windows in self.windows.items()
+            if not any(
+                (start is None or start <= on) and (end is None or on < end)
+                for start, end in windows
             )
-            if len(self._resting) >= 1024:
-                self._resting.clear()
-            self._resting[on] = out
-        return out
+        )
 
     def derived_order(self, plan: _Plan, derivations: Mapping[str, str]) -> tuple[str, ...]:
         """The paths of a view's derivations that a result lists, sorted (one answer per set of
@@ -1228,13 +1327,30 @@ class _Assembly:
             self.shown_paths[path] = known
         return known
 
-    def asked(self, rule: Rule, unknown: frozenset[str]) -> OpenQuestion:
-        """The open question of an outcome rule left unknown by these facts (one instance per
-        rule and unknown facts: every other field is the rule's)."""
+    def paths_of(self, mask: int) -> list[str]:
+        """The paths of a mask of unknown facts, sorted (a new list each time: the caller's)."""
+        paths = self._paths_of.get(mask)
+        if paths is None:
+            bit_paths = self.bit_paths
+            paths = []
+            rest = mask
+            while rest:
+                low = rest & -rest
+                paths.append(bit_paths[low.bit_length() - 1])
+                rest ^= low
+            if len(self._paths_of) >= _KEPT:
+                self._paths_of.clear()
+            self._paths_of[mask] = paths
+        return paths.copy()
+
+    def asked(self, rule: Rule, unknown: int) -> OpenQuestion:
+        """The open question of an outcome rule left unknown by these facts (a mask, see
+        _Unknowns): one instance per rule and unknown facts, as every other field is the
+        rule's."""
         key = (rule.id, unknown)
         asked = self._questions.get(key)
         if asked is None:
-            facts = sorted(unknown)
+            facts = self.paths_of(unknown)
             asked = made(
                 OpenQuestion,
                 {
@@ -1252,7 +1368,7 @@ class _Assembly:
             # It grows with the unknown-fact sets deals show: bounded (~0.8 MB at most).
             if len(self._questions) >= 512:
                 self._questions.clear()
-            self._questions[key] = asked
+            self._questions[key] = shared(asked)
         return asked
 
     def regime_result(
@@ -1265,7 +1381,7 @@ class _Assembly:
             result = _regime_result(regime, title, level, ceiling, top, [])
             if len(self._regime_results) >= _KEPT:
                 self._regime_results.clear()
-            self._regime_results[key] = result
+            self._regime_results[key] = shared(result)
         return result
 
     def forget(self) -> None:
@@ -1273,13 +1389,30 @@ class _Assembly:
         were the first one seen)."""
         for kept in (
             self._questions,
+            self._paths_of,
             self._held,
             self._regime_results,
             self._derived,
             self._because,
+            self._regimes,
+            self._shown,
             _NUMBERS,
         ):
             kept.clear()
+        forget_json()
+
+
+_BINARY = bytes.maketrans(b"\x00\x01", b"01")  # bytes of falses and trues as binary digits
+
+
+def _getter_of(keys: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """The values at some keys of a mapping, as a tuple (KeyError if one is missing)."""
+    if len(keys) == 1:
+        key = keys[0]
+        return lambda mapping: (mapping[key],)
+    if not keys:
+        return lambda mapping: ()
+    return operator.itemgetter(*keys)
 
 
 def _assembly(book: Rulebook) -> _Assembly:
@@ -1422,76 +1555,113 @@ def unknown_facts(ev: Evaluation, rule_id: str, seen: frozenset[str] = frozenset
 
 
 class _Unknowns:
-    """:func:`unknown_facts` of the rules of one screening, as sets, remembered in
-    ``ev.unknown``: findings form a DAG (strata; a cycle is a load error), so a rule's answer
-    does not depend on what reached it."""
+    """:func:`unknown_facts` of the rules of one screening, each a mask of bits over the paths
+    rules read (``_Assembly.bits``), remembered per rule: findings form a DAG (strata; a cycle
+    is a load error), so a rule's answer does not depend on what reached it."""
 
-    __slots__ = ("assembly", "ev", "memo", "none", "read", "status", "value_of", "values")
+    __slots__ = (
+        "assembly",
+        "bits",
+        "ev",
+        "masks",
+        "none",
+        "seen",
+        "status",
+        "unread",
+        "value_of",
+        "values",
+    )
 
     def __init__(self, ev: Evaluation, assembly: _Assembly) -> None:
-        self.ev, self.assembly, self.memo, self.status = ev, assembly, ev.unknown, ev.status
+        self.ev, self.assembly, self.status = ev, assembly, ev.status
+        self.bits = assembly.bits
+        self.masks: dict[str, int] = {}
         self.value_of = ev.scope.value
         # The facts the screening has read (they only grow: read once, kept), and, as of when
-        # `read` of them were, those that are unknown: a rule whose paths were all read takes
-        # its unknown ones by a set intersection.
+        # `seen` of them were, the bits of those not read (`unread`, all bits but those of the
+        # read ones) and of those that are unknown (`none`): a rule whose paths were all read
+        # takes its unknown ones by a bitwise and.
         self.values = ev.scope._values
-        self.read = -1
-        self.none: frozenset[str] = frozenset()
+        self.seen = -1
+        self.unread = self.none = 0
 
-    def _all_read(self, paths: frozenset[str]) -> bool:
+    def _read(self) -> None:
         values = self.values
-        if len(values) != self.read:
-            self.read = len(values)
-            self.none = frozenset(
-                compress(values, map(operator.is_, values.values(), repeat(None)))
-            )
-        return values.keys() >= paths
+        self.seen = len(values)
+        try:
+            # Every path rules read has been read (as run_rules does): the bits of the unknown
+            # ones at once, the highest bit's path first (see _Assembly.bit_read).
+            said = bytes(map(operator.is_, self.assembly.bit_read(values), repeat(None)))
+        except KeyError:
+            pass
+        else:
+            self.unread = ~self.assembly.all_bits
+            self.none = int(said.translate(_BINARY), 2) if said else 0
+            return
+        get = self.bits.get
+        self.unread = ~sum(map(get, values, repeat(0)))
+        self.none = sum(
+            map(get, compress(values, map(operator.is_, values.values(), repeat(None))), repeat(0))
+        )
 
     def of(self, rule_id: str) -> frozenset[str]:
-        known = self.memo.get(rule_id)
+        """A rule's unknown facts as a set of paths (remembered in ``ev.unknown``)."""
+        known = self.ev.unknown.get(rule_id)
+        if known is None:
+            known = self.ev.unknown[rule_id] = frozenset(self.assembly.paths_of(self.mask(rule_id)))
+        return known
+
+    def mask(self, rule_id: str) -> int:
+        """A rule's unknown facts as a mask."""
+        known = self.masks.get(rule_id)
         if known is not None:
             return known
-        status, memo = self.status, self.memo
+        status = self.status
         paths, partial, findings = self.assembly.closure[rule_id]
-        if all(map(operator.is_, map(status.get, findings), repeat(None))) and self._all_read(
-            paths
-        ):
-            # Every finding below the rule is unknown (the most common case): each leaf of them
-            # all counts, without a walk. (The same union the walk below makes.)
-            found = paths & self.none
-            if partial:
-                found = found | self.partial(partial)
-            memo[rule_id] = found
-            return found
-        paths, plain, partial, findings = self.assembly.unknowable[rule_id]
+        if all(map(operator.is_, map(status.get, findings), repeat(None))):
+            if len(self.values) != self.seen:
+                self._read()
+            if not paths & self.unread:
+                # Every finding below the rule is unknown (the most common case) and its facts
+                # were read: each leaf of them all counts, without a walk. (The same union the
+                # walk below makes.)
+                found = paths & self.none
+                if partial:
+                    found |= self.partial(partial)
+                self.masks[rule_id] = found
+                return found
+        paths, plain, plain_bits, partial, findings = self.assembly.unknowable[rule_id]
         # A fact that is never a range nor known in part leaves its leaves unknown exactly when
         # it is unknown; the others are asked leaf by leaf.
-        if self._all_read(paths):
-            out = set(paths & self.none)
+        if len(self.values) != self.seen:
+            self._read()
+        if not paths & self.unread:
+            found = paths & self.none
         else:
             value_of = self.value_of
-            out = set(compress(plain, map(operator.is_, map(value_of, plain), repeat(None))))
+            found = sum(compress(plain_bits, map(operator.is_, map(value_of, plain), repeat(None))))
         if partial:
-            out |= self.partial(partial)
+            found |= self.partial(partial)
+        masks = self.masks
         for finding in findings:  # (a DAG: the order of the two loops changes nothing)
             if status.get(finding) is None:
-                below = memo.get(finding)
-                out |= self.of(finding) if below is None else below
-        found = memo[rule_id] = frozenset(out)
+                below = masks.get(finding)
+                found |= self.mask(finding) if below is None else below
+        masks[rule_id] = found
         return found
 
-    def partial(self, partial: tuple[Leaf, ...]) -> set[str]:
-        """The paths of the leaves (on facts that may be ranges or known in part) that are
+    def partial(self, partial: tuple[tuple[Leaf, int], ...]) -> int:
+        """The bits of the leaves (on facts that may be ranges or known in part) that are
         unknown: the fact is, or it does not decide the leaf."""
         ev, value_of = self.ev, self.value_of
-        out: set[str] = set()
-        for leaf in partial:
+        out = 0
+        for leaf, bit in partial:
             value = value_of(leaf.path)
             if value is None or (
                 isinstance(value, _PARTIAL)
                 and eval_leaf(leaf, value, ev.book.references, ev.scope.as_of) is None
             ):
-                out.add(leaf.path)
+                out |= bit
         return out
 
 
@@ -1499,6 +1669,7 @@ _KEPT = 1024  # entries of each cache of repeated results (see _Assembly)
 _NOT_HELD = None  # a leaf's kept answer when its value does not make it hold
 _MISSING: Any = object()  # not kept (a kept answer may be _NOT_HELD)
 _HASHABLE = frozenset({str, bool, int, Decimal})  # leaf values that key a kept condition
+_KEYED = frozenset({str, bool, int, Decimal, type(None)})  # leaf values that key kept shown ones
 
 
 def _hit(
@@ -1510,9 +1681,28 @@ def _hit(
         assembly = _assembly(ev.book)
     shape = assembly.shape(rule.id)
     scope, status = ev.scope, ev.status
-    value_of = scope.value
+    value_of, values = scope.value, scope._values
     references, as_of = assembly.references, scope.as_of
     kept = assembly._held
+    # The conditions shown (and their facts) are kept by all they depend on: each leaf's value
+    # (of its exact type, a decimal by its string) and each finding's status.
+    shown_key: tuple[Any, ...] | None = None
+    if shape.reads is not None:
+        leaf_values, finding_states = shape.reads
+        try:
+            got = leaf_values(values)
+            states = finding_states(status)
+        except KeyError:  # a fact not read, or a finding not decided: worked out below
+            pass
+        else:
+            types = tuple(map(type, got))
+            if _KEYED.issuperset(types):
+                if Decimal in types:
+                    got = tuple([str(v) if v.__class__ is Decimal else v for v in got])
+                shown_key = (rule.id, got, types, states)
+                shown = assembly._shown.get(shown_key)
+                if shown is not None:
+                    return _hit_of(ev, rule, suppressed_by, assembly, shape, shown, values)
     conditions: list[ConditionResult] = []
     facts: dict[str, Any] = {}
     for i, (node, group, held, state, before, after, unit) in enumerate(shape.conditions):
@@ -1521,7 +1711,8 @@ def _hit(
                 conditions.append(held)
             continue
         leaf: Leaf = node  # type: ignore[assignment]
-        value = value_of(leaf.path)
+        path = leaf.path
+        value = values[path] if path in values else value_of(path)
         if value is None:
             continue
         key = None
@@ -1544,10 +1735,25 @@ def _hit(
         if result is not None:
             facts[leaf.path] = result.value
             conditions.append(result)
+    if shown_key is not None:
+        if len(assembly._shown) >= _KEPT:
+            assembly._shown.clear()
+        assembly._shown[shown_key] = (conditions, facts)
+    return _hit_of(ev, rule, suppressed_by, assembly, shape, (conditions, facts), values)
+
+
+def _hit_of(
+    ev: Evaluation,
+    rule: Rule,
+    suppressed_by: list[str],
+    assembly: _Assembly,
+    shape: _Shape,
+    shown: tuple[list[ConditionResult], dict[str, Any]],
+    values: Mapping[str, Any],
+) -> Hit:
     data = shape.hit.copy()  # the rule's fields, in order
-    data["explanation"] = shape.template.render(value_of)
-    data["facts"] = facts
-    data["conditions"] = conditions
+    data["explanation"] = shape.template.render_read(values, ev.scope.value)
+    data["facts"], data["conditions"] = shown[1], shown[0]
     data["because"] = _because(ev, rule.id, assembly)
     data["suppressed_by"] = suppressed_by
     return made(Hit, data, _HIT_FIELDS)
@@ -1658,7 +1864,7 @@ def assemble(
     top_rank = top_ceiling = -1  # the highest level and ceiling of any regime
     unknowns = _Unknowns(ev, assembly)  # the facts read so far: the hits have read theirs
     resting = assembly.resting(as_of)
-    of, asked = unknowns.of, assembly.asked
+    regime_reads, kept_regimes, values = assembly.regime_reads, assembly._regimes, ev.scope._values
     for regime, title, exemptible, order, ids, highest in assembly.regimes:
         if regime in resting:
             # No rule of the regime speaks on this date: the rulebook cannot say `clear`.
@@ -1674,43 +1880,48 @@ def assemble(
             level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
             top = sorted(h.rule_id for h in decisive if h.outcome == level)
             floor = _RANK[level]
-        # Its open questions (what _questions gives): the outcome rules left unknown that would
-        # raise it and no exemption sets aside, most severe first.
-        regime_questions: list[OpenQuestion] = []
-        if highest > floor:
-            left = compress(order, map(operator.is_, map(status.get, ids), repeat(None)))
-            for rule_id, rule, raises_to in left:
-                if raises_to <= floor:
-                    break  # nor can any after it
-                if rule_id not in suppressed:
-                    regime_questions.append(asked(rule, of(rule_id)))
-        ceiling: str
-        if regime_questions:
-            ceiling = regime_questions[0].outcome  # the most severe, above the level
-            questions += regime_questions
-        elif regime_hits is None:  # clear, and nothing could raise it: the same every time
-            regimes[regime] = assembly.clear[regime]
-            if top_rank < _CLEAR:
-                top_rank = _CLEAR
-            if top_ceiling < _CLEAR:
-                top_ceiling = _CLEAR
-            continue
-        else:
-            ceiling = level
-        # An exemption lowers a regime to the highest of its other hits, never below clear: a
-        # regime at clear has none to list.
-        exemptions = (
-            _possible_exemptions(ev, regime, level, suppressed, assembly, unknowns)
-            if exemptible and level != "clear"
-            else []
+        regime_key = None
+        if highest > floor:  # a question may raise it
+            # Its questions, exemptions and result, kept by all they are made of (see
+            # _Assembly.regime_reads): the same as any deal's with the same.
+            statuses, facts, other, other_facts = regime_reads[regime]
+            try:
+                regime_key = (
+                    regime,
+                    statuses(status),
+                    bytes(map(operator.is_, facts(values), repeat(None))),
+                    # A leaf on a fact that may be a range or known in part is unknown when
+                    # its fact is (said just above), or when such a value does not decide it.
+                    unknowns.partial(other)
+                    if other and any(map(isinstance, other_facts(values), repeat(_PARTIAL)))
+                    else 0,
+                )
+            except KeyError:  # a fact not read (never after run_rules): worked out below
+                regime_key = None
+            else:
+                kept = kept_regimes.get(regime_key)
+                if kept is not None:
+                    regimes[regime], regime_questions, ceiling_rank = kept
+                    questions += regime_questions
+                    top_rank = max(top_rank, floor)
+                    top_ceiling = max(top_ceiling, ceiling_rank)
+                    continue
+        result, regime_questions, ceiling_rank = _regime_outcome(
+            ev,
+            assembly,
+            unknowns,
+            suppressed,
+            (regime, title, exemptible, order, ids, highest),
+            (level, top, floor, regime_hits is None),
         )
-        regimes[regime] = (
-            _regime_result(regime, title, level, ceiling, top, exemptions)
-            if exemptions
-            else assembly.regime_result(regime, title, level, ceiling, top)
-        )
+        if regime_key is not None:
+            if len(kept_regimes) >= _KEPT:
+                kept_regimes.clear()
+            kept_regimes[regime_key] = (shared(result), regime_questions, ceiling_rank)
+        regimes[regime] = result
+        questions += regime_questions
         top_rank = max(top_rank, floor)
-        top_ceiling = max(top_ceiling, _RANK[ceiling])
+        top_ceiling = max(top_ceiling, ceiling_rank)
     if not regimes:  # a rulebook of no regime
         top_rank = top_ceiling = _RANK["clear"]
     overall, overall_ceiling = VERDICTS[top_rank], VERDICTS[top_ceiling]
@@ -1720,23 +1931,35 @@ def assemble(
     derived: list[DerivedFact] = []
     for path in assembly.derived_order(plan, derivations):
         text = derivations[path]
-        fact = value(path)
-        if fact.__class__ in _AS_IS:  # kept: the same path, words and value, the same fact
-            key = (path, text, fact.__class__, fact)
-            item = kept_facts.get(key)
-            if item is None:
-                item = made(
-                    DerivedFact, {"path": path, "value": fact, "explanation": text}, _DERIVED_FIELDS
-                )
-                if len(kept_facts) >= _KEPT:
-                    kept_facts.clear()
-                kept_facts[key] = item
+        fact = values[path] if path in values else value(path)
+        cls = fact.__class__
+        # Kept: the same path, words and value, the same fact. The value keys it as it is, a
+        # decimal by its string (which gives it back exactly: sign, digits, exponent), a list
+        # of strings by their tuple; any other value is not kept.
+        if cls in _AS_IS:
+            key: tuple[Any, ...] | None = (path, text, cls, fact)
+        elif cls is Decimal:
+            key = (path, text, cls, str(fact))
+        elif cls is list and all(v.__class__ is str for v in fact):
+            key = (path, text, cls, tuple(fact))
         else:
+            key = None
+        entry = None if key is None else kept_facts.get(key)
+        if entry is None:
             item = made(
                 DerivedFact,
                 {"path": path, "value": _jsonable(fact), "explanation": text},
                 _DERIVED_FIELDS,
             )
+            if key is not None:
+                if len(kept_facts) >= _KEPT:
+                    kept_facts.clear()
+                kept_facts[key] = [item, False]
+        else:
+            item = entry[0]
+            if not entry[1]:  # seen again: its JSON is worth keeping (see verdict.shared)
+                entry[1] = True
+                shared(item)
         derived.append(item)
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return made(
@@ -1761,6 +1984,51 @@ def assemble(
         },
         _RESULT_FIELDS,
     )
+
+
+def _regime_outcome(
+    ev: Evaluation,
+    assembly: _Assembly,
+    unknowns: _Unknowns,
+    suppressed: dict[str, list[str]],
+    regime_of: tuple[str, str, bool, list[tuple[str, Rule, int]], tuple[str, ...], int],
+    level_of: tuple[str, list[str], int, bool],
+) -> tuple[RegimeResult, list[OpenQuestion], int]:
+    """A regime's result, its open questions and the rank of its ceiling, given its level, its
+    decisive rules, the rank of its level and whether it has no hit."""
+    regime, title, exemptible, order, ids, highest = regime_of
+    level, top, floor, no_hit = level_of
+    # Its open questions (what _questions gives): the outcome rules left unknown that would
+    # raise it and no exemption sets aside, most severe first.
+    regime_questions: list[OpenQuestion] = []
+    if highest > floor:
+        of, asked, status = unknowns.mask, assembly.asked, ev.status
+        left = compress(order, map(operator.is_, map(status.get, ids), repeat(None)))
+        for rule_id, rule, raises_to in left:
+            if raises_to <= floor:
+                break  # nor can any after it
+            if rule_id not in suppressed:
+                regime_questions.append(asked(rule, of(rule_id)))
+    ceiling: str
+    if regime_questions:
+        ceiling = regime_questions[0].outcome  # the most severe, above the level
+    elif no_hit:  # clear, and nothing could raise it: the same every time
+        return assembly.clear[regime], regime_questions, _CLEAR
+    else:
+        ceiling = level
+    # An exemption lowers a regime to the highest of its other hits, never below clear: a
+    # regime at clear has none to list.
+    exemptions = (
+        _possible_exemptions(ev, regime, level, suppressed, assembly, unknowns)
+        if exemptible and level != "clear"
+        else []
+    )
+    result = (
+        _regime_result(regime, title, level, ceiling, top, exemptions)
+        if exemptions
+        else assembly.regime_result(regime, title, level, ceiling, top)
+    )
+    return result, regime_questions, _RANK[ceiling]
 
 
 def _possible_exemptions(
@@ -1793,7 +2061,7 @@ def _possible_exemptions(
             continue  # it would set aside only rules that may not fire, or that others repeat
         if unknowns is None:
             unknowns = _Unknowns(ev, assembly)
-        unknown = sorted(unknowns.of(exemption.id))
+        unknown = assembly.paths_of(unknowns.mask(exemption.id))
         out.append(
             made(
                 PossibleExemption,

@@ -15,10 +15,14 @@ result recorded before them loads from the audit store.
 
 from __future__ import annotations
 
+import re
+import weakref
 from collections.abc import Set as AbstractSet
+from json.encoder import encode_basestring
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic_core import SchemaSerializer
 
 from screening.model.levels import LEVELS as LEVELS
 from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
@@ -362,6 +366,18 @@ class ScreeningResult(Result):
         exclude_if=_is_none,
     )
 
+    def model_dump_json(self, **options: Any) -> str:
+        """The result as JSON: with no option, the bytes pydantic writes (compact, fields in
+        order), put together from the JSON of the sub-results that results share (written once,
+        see :func:`shared`) and of the rest; with any option, or any value the quick way does
+        not know (see :func:`_result_json`), pydantic's own ``model_dump_json``."""
+        if not options:
+            try:
+                return _result_json(self)
+            except _Unusual:
+                pass
+        return super().model_dump_json(**options)
+
     def hit(self, rule_id: str) -> Hit | None:
         """The hit of a rule, if it fired."""
         return next((h for h in self.hits if h.rule_id == rule_id), None)
@@ -370,3 +386,176 @@ class ScreeningResult(Result):
     def fired(self) -> list[str]:
         """Ids of every rule that fired (including suppressed ones), sorted."""
         return sorted(h.rule_id for h in self.hits)
+
+
+# The JSON of a result, as pydantic writes it (``model_dump_json()``: compact, every field in
+# order), put together by hand at its top level: the sub-results the engine keeps and shares
+# between results (open questions, regime results, derived facts) are written by pydantic once
+# each and their JSON reused; the hits, the memo and the rest are written by pydantic, each list
+# in one call. A value this does not expect (a subclass, a string pydantic refuses) leaves the
+# whole result to pydantic. tests/test_result_json.py holds the two to the same bytes.
+
+
+class _Unusual(Exception):
+    """A value the quick JSON does not write: pydantic writes the result."""
+
+
+# id -> [a weak reference to the instance, its JSON or None]: an entry goes with its instance
+# (when no kept result and no result holds it), so this holds what the engine's bounded stores
+# of kept results and the results alive hold, no more.
+_SHARED: dict[int, list[Any]] = {}
+
+
+def shared(obj: _R) -> _R:
+    """Mark a result instance that results share (one the engine keeps and reuses, immutable):
+    its JSON is written once (see :meth:`ScreeningResult.model_dump_json`)."""
+    key = id(obj)
+    entry = _SHARED.get(key)
+    if entry is not None and entry[0]() is obj:
+        return obj  # marked already
+    ref = weakref.ref(obj, _gone)
+    _REFS[id(ref)] = key
+    _SHARED[key] = [ref, None]
+    return obj
+
+
+def _gone(ref: weakref.ref[Any]) -> None:
+    key = _REFS.pop(id(ref), None)
+    if key is not None:
+        entry = _SHARED.get(key)
+        if entry is not None and entry[0] is ref:
+            del _SHARED[key]
+
+
+_REFS: dict[int, int] = {}  # id of a mark's weak reference -> id of its instance
+
+
+def forget_json() -> None:
+    """Drop the JSON written of shared sub-results (each is written again when next needed)."""
+    for entry in list(_SHARED.values()):
+        entry[1] = None
+
+
+def _string(text: Any) -> str:
+    """The JSON of a field typed ``str`` (``encode_basestring`` writes what pydantic does: the
+    characters as they are but for the escapes JSON needs; pydantic refuses a lone
+    surrogate)."""
+    if text.__class__ is not str or (not text.isascii() and _SURROGATE.search(text) is not None):
+        raise _Unusual
+    return encode_basestring(text)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _items(items: Any, cls: type[Result]) -> str:
+    """The JSON of the items of a list of sub-results typed ``cls``, without the brackets: a
+    shared one's written once, each run of others in one call."""
+    if items.__class__ is not list:
+        raise _Unusual
+    out: list[str] = []
+    run: list[Any] = []
+    for obj in items:
+        entry = _SHARED.get(id(obj))
+        if entry is not None and entry[0]() is obj:
+            if run:
+                out.append(str(_list_of(cls).to_json(run), "utf-8")[1:-1])
+                run = []
+            text: str | None = entry[1]
+            if text is None:
+                text = entry[1] = _model_json(obj, cls)
+            out.append(text)
+        else:
+            run.append(obj)
+    if run:
+        out.append(str(_list_of(cls).to_json(run), "utf-8")[1:-1])
+    return ",".join(out)
+
+
+def _one(obj: Any, cls: type[Result]) -> str:
+    """The JSON of a sub-result typed ``cls``: a shared one's written once."""
+    entry = _SHARED.get(id(obj))
+    if entry is not None and entry[0]() is obj:
+        text: str | None = entry[1]
+        if text is None:
+            text = entry[1] = _model_json(obj, cls)
+        return text
+    return _model_json(obj, cls)
+
+
+def _model_json(obj: Any, cls: type[Result]) -> str:
+    if obj.__class__ is not cls:  # a subclass (or not a model): pydantic writes the field
+        raise _Unusual
+    return str(cls.__pydantic_serializer__.to_json(obj), "utf-8")
+
+
+_VERDICTS = frozenset(VERDICTS)
+
+
+def _result_json(result: ScreeningResult) -> str:
+    d = result.__dict__
+    if result.__class__ is not ScreeningResult or len(d) != _RESULT_FIELD_COUNT:
+        raise _Unusual
+    summary, regimes, consortium, hits = d["summary"], d["regimes"], d["consortium"], d["hits"]
+    provisional, ceiling = d["provisional"], d["ceiling"]
+    if (
+        d["verdict"] not in _VERDICTS
+        or (ceiling is not None and ceiling not in _VERDICTS)
+        or provisional.__class__ is not bool
+        or regimes.__class__ is not dict
+        or hits.__class__ is not list
+    ):
+        raise _Unusual  # (a value not of its type: pydantic warns as it writes it)
+    return "".join(
+        (
+            '{"deal_id":',
+            _string(d["deal_id"]),
+            ',"deal_name":',
+            _string(d["deal_name"]),
+            ',"deal_kind":',
+            _string(d["deal_kind"]),
+            ',"as_of":',
+            _string(d["as_of"]),
+            ',"verdict":',
+            _string(d["verdict"]),
+            ',"ceiling":',
+            "null" if ceiling is None else _string(ceiling),
+            ',"provisional":',
+            "true" if provisional else "false",
+            ',"summary":',
+            "null" if summary is None else _model_json(summary, Summary),
+            ',"regimes":{',
+            ",".join(
+                [
+                    _string(name) + ":" + _one(regime, RegimeResult)
+                    for name, regime in regimes.items()
+                ]
+            ),
+            '},"hits":',
+            str(_list_of(Hit).to_json(hits), "utf-8"),
+            ',"open_questions":[',
+            _items(d["open_questions"], OpenQuestion),
+            '],"derived":[',
+            _items(d["derived"], DerivedFact),
+            '],"rulebook_version":',
+            _string(d["rulebook_version"]),
+            ',"dealscreen_version":',
+            _string(d["dealscreen_version"]),
+            ',"disclaimer":',
+            _string(d["disclaimer"]),
+            "}" if consortium is None else ',"consortium":' + _model_json(consortium, Consortium),
+            "}" if consortium is not None else "",
+        )
+    )
+
+
+_RESULT_FIELD_COUNT = len(ScreeningResult.model_fields)
+_LISTS: dict[type[Result], SchemaSerializer] = {}  # list[cls]'s serializer, made on first use
+
+
+def _list_of(cls: type[Result]) -> SchemaSerializer:
+    """The serializer of a field typed ``list[cls]`` (items written by the field's type)."""
+    serializer = _LISTS.get(cls)
+    if serializer is None:
+        serializer = _LISTS[cls] = TypeAdapter(list[cls]).serializer  # type: ignore[valid-type]
+    return serializer

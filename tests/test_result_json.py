@@ -1,0 +1,161 @@
+"""``ScreeningResult.model_dump_json()`` puts a result's JSON together at its top level, the
+shared sub-results (open questions, regime results, derived facts the engine keeps) written
+once each (issue 14): it must be pydantic's own bytes, whatever was written before, and leave
+to pydantic anything it does not expect."""
+
+from __future__ import annotations
+
+import gc
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError
+
+from screening import Deal, load_deal, screen
+from screening.authoring.fixtures_gen import generate
+from screening.engine import run as engine
+from screening.engine import verdict
+from screening.engine.verdict import DerivedFact, OpenQuestion, RegimeResult, Summary, build
+from tests.conftest import FIXTURES
+
+
+def _pydantic(result: Any) -> str:
+    """What pydantic itself writes of the result."""
+    return BaseModel.model_dump_json(result)
+
+
+def _deals(n: int = 40) -> list[Any]:
+    fixtures = [load_deal(p) for p in sorted(FIXTURES.glob("*.yaml"))[::2]]
+    return fixtures + [Deal.model_validate(d).root for d in generate(n, seed=13)]
+
+
+def test_results_are_pydantics_bytes_cold_and_warm(rulebook: Any) -> None:
+    """Every fixture and generated deal (consortia among them): the same bytes as pydantic's,
+    with the JSON of shared sub-results written before (warm), dropped before every deal, and
+    with the engine's stores so small that they are cleared all the time."""
+    deals = _deals()
+    results = [screen(d, rulebook=rulebook) for d in deals]
+    assert any(r.consortium is not None for r in results)
+    expected = [_pydantic(r) for r in results]
+    assert [r.model_dump_json() for r in results] == expected  # first written here
+    assert [r.model_dump_json() for r in results] == expected  # reused
+    again = []
+    for deal in deals:
+        engine._assembly(rulebook).forget()  # drops the JSON written too
+        again.append(screen(deal, rulebook=rulebook).model_dump_json())
+    assert again == expected
+
+
+def test_tiny_stores_give_the_same_bytes(rulebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    deals = _deals(30)
+    expected = [_pydantic(screen(d, rulebook=rulebook)) for d in deals]
+    monkeypatch.setattr(engine, "_KEPT", 3)
+    engine._assembly(rulebook).forget()
+    got = [screen(d, rulebook=rulebook).model_dump_json() for d in deals]
+    assert got == expected
+    engine._assembly(rulebook).forget()
+
+
+def test_shared_sub_results_are_written_once(rulebook: Any) -> None:
+    """Sub-results repeat from deal to deal and are marked shared; their JSON is kept and is
+    what pydantic writes of them."""
+    results = [screen(d, rulebook=rulebook) for d in _deals(20)]
+    for r in results:
+        r.model_dump_json()
+    items = [q for r in results for q in r.open_questions] + [f for r in results for f in r.derived]
+    kept = [verdict._SHARED.get(id(x)) for x in items]
+    written = [(x, e[1]) for x, e in zip(items, kept, strict=True) if e and e[0]() is x]
+    assert len(written) > len(items) // 2
+    for obj, text in written:
+        assert text == obj.__pydantic_serializer__.to_json(obj).decode()
+
+
+def test_a_shared_entry_goes_with_its_instance() -> None:
+    """An instance marked shared and no longer held leaves no entry; a new instance at the
+    same address is never written with the old one's JSON."""
+    seen = []
+    for i in range(50):
+        fact = verdict.shared(build(DerivedFact, path="deal.x", value=i, explanation=f"#{i}"))
+        assert verdict._one(fact, DerivedFact) == _pydantic(fact)
+        seen.append(id(fact))
+        del fact
+        gc.collect()
+        assert seen[-1] not in verdict._SHARED
+    # Unmarked, at a reused address or not: pydantic's bytes.
+    for i in range(50):
+        fact = build(DerivedFact, path="deal.y", value=[i], explanation="")
+        assert verdict._one(fact, DerivedFact) == _pydantic(fact)
+
+
+def test_the_marks_stay_bounded(rulebook: Any) -> None:
+    """The marks are the shared instances alive (held by the engine's bounded stores): screening
+    more deals adds no more marks than those stores hold."""
+    for d in _deals(30):
+        screen(d, rulebook=rulebook).model_dump_json()
+    gc.collect()
+    before = len(verdict._SHARED)
+    for d in [Deal.model_validate(x).root for x in generate(120, seed=17)]:
+        screen(d, rulebook=rulebook).model_dump_json()
+    gc.collect()
+    assembly = engine._assembly(rulebook)
+    stores = (
+        assembly._questions,
+        assembly._regime_results,
+        assembly._derived,
+        assembly._regimes,
+    )
+    assert len(verdict._SHARED) - before <= sum(len(s) for s in stores)
+    assert len(verdict._REFS) == len(verdict._SHARED)  # marking twice leaves nothing behind
+
+
+def _odd(result: Any, **update: Any) -> Any:
+    return result.model_copy(update=update)
+
+
+def test_what_it_does_not_expect_is_pydantics(rulebook: Any) -> None:
+    """Values the quick JSON does not write (a float, a decimal, a subclass, a string that is
+    not UTF-8) and any option: pydantic writes the result, the same bytes or the same error."""
+    result = screen(load_deal(sorted(FIXTURES.glob("*.yaml"))[0]), rulebook=rulebook)
+    floats = build(DerivedFact, path="deal.x", value=1e16, explanation="a float")
+    decimal = build(DerivedFact, path="deal.x", value=Decimal("1.50"), explanation="")
+
+    class Wider(RegimeResult):
+        extra_field: str = "x"
+
+    wider = build(Wider, regime="r", title="t", verdict="clear")
+    odd = [
+        _odd(result, derived=[floats, decimal, *result.derived]),
+        _odd(result, regimes={**result.regimes, "r": wider}),
+        _odd(result, deal_name='Ülker "Q" \\ Co.\t\x01\x7f\u2028 😀'),
+        _odd(result, deal_id="x" * 10_000),
+        _odd(
+            result,
+            summary=build(
+                Summary, verdict="clear", ceiling="clear", range="clear", rulebook_version="v"
+            ),
+        ),
+        _odd(result, open_questions=[]),
+        _odd(result, ceiling=None),
+    ]
+    for r in odd:
+        assert r.model_dump_json() == _pydantic(r)
+        assert r.model_dump_json(indent=2) == BaseModel.model_dump_json(r, indent=2)
+    bad = _odd(result, deal_name="lone \ud800 surrogate")
+    with pytest.raises(PydanticSerializationError):
+        BaseModel.model_dump_json(bad)
+    with pytest.raises(PydanticSerializationError):
+        bad.model_dump_json()
+    question = build(
+        OpenQuestion,
+        rule_id="a",
+        regime="b",
+        outcome="covered",
+        citation="c",
+        title="t",
+        question="q \udfff",
+        unknown_facts=[],
+    )
+    with pytest.raises(PydanticSerializationError):
+        _odd(result, open_questions=[verdict.shared(question)]).model_dump_json()
