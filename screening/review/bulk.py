@@ -56,6 +56,7 @@ from screening.model._yaml import (
 )
 from screening.model.deal import Deal, DealRecord, content_hash
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
+from screening.review import _start
 from screening.review._lifeline import bind_to
 from screening.review._malloc import fixed_mmap_threshold, worker_heap
 from screening.rulebook.book import Rulebook, load_rulebook
@@ -767,15 +768,7 @@ def _in_process(
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers fork from a clean server process, never from a parent that may run
-    # threads (a progress bar, a test runner); fork from a threaded process can deadlock.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(
-            ["screening.review._forkserver", "screening.review.bulk", "screening.engine.run"]
-        )
-        return ctx
-    return multiprocessing.get_context("spawn")
+    return _start.context()
 
 
 _Pending = tuple[Future[list[Item | Recorded]], list[Task], str | None] | Invalid
@@ -1057,6 +1050,8 @@ def run_review(
     opts = options or Options()
     if sink is not None and not opts.keep_deals:
         opts = replace(opts, keep_deals=True)
+    if opts.cluster is None and opts.worker_count > 1:
+        _start.start_server()  # it gets ready while the rulebook loads (see _start)
     book = load_rulebook([Path(p) for p in opts.layers])
     summary = Summary(rulebook_version=book.version)
     started = time.perf_counter()
