@@ -19,6 +19,9 @@ warm up, then measures in its own CPU time (``time.process_time``; the machine i
   each call (a deal seen for the first time);
 * throughput (``screen_many()``, else ``screen()``) with everything loaded frozen by
   ``gc.freeze()``, as a review worker does, against not frozen, in alternating passes;
+* with ``--same-rules``, a third child: this checkout on the older checkout's ``rules/`` (the
+  issue's "same rules and deals"), with how the timed deals' regime verdicts differ from the
+  older code's (today's code derives the facts, so a fixed derivation may change a verdict);
 * with ``--split``, this checkout's time per stage of one ``screen()`` of a fixture deal
   (``derive()``, ``run_rules()``, ``assemble()`` without the memo, the memo).
 
@@ -35,6 +38,7 @@ import os
 import statistics
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -268,13 +272,20 @@ def main() -> None:
     )
     if same:
         sr = med(same, "screen")
-        differ = sum(
-            x != y for x, y in zip(before[0]["verdicts"], same[0]["verdicts"], strict=True)
-        )
+        # How the regime verdicts of the timed deals differ between the two (this checkout's
+        # facts are derived by today's code, e.g. a regime with no rule in force on the
+        # screening date is `not_in_force` now where 655bd0c said `clear`).
+        changes: Counter[str] = Counter()
+        for x, y in zip(before[0]["verdicts"], same[0]["verdicts"], strict=True):
+            for regime in sorted(set(x) | set(y)):
+                if x.get(regime) != y.get(regime):
+                    changes[f"{x.get(regime)} → {y.get(regime)}"] += 1
+        differ = "; ".join(f"{k}: {n}" for k, n in sorted(changes.items())) or "none"
         print(
             f"| `screen()` deals/CPU-s, this checkout on the older checkout's "
-            f"{same[0]['rules']} rules (the same rules and deals; verdicts differ on {differ} "
-            f"of {len(same[0]['verdicts'])} deals) | {b:.0f} | {sr:.0f} | **{sr / b:.2f}×** |"
+            f"{same[0]['rules']} rules (the same rules and deals; regime verdicts that differ "
+            f"over {len(same[0]['verdicts'])} deals: {differ}) | {b:.0f} | {sr:.0f} "
+            f"| **{sr / b:.2f}×** |"
         )
     m = med(after, "screen_many")
     mb = f"{med(before, 'screen_many'):.0f}" if all("screen_many" in r for r in before) else "(n/a)"
