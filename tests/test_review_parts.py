@@ -429,32 +429,6 @@ def test_a_part_is_written_whole_gathered_or_after_a_short_write(
     assert path.read_bytes() == b"".join(blobs[:40])
 
 
-def test_a_worker_keeps_its_free_heap(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker fixes glibc's trim threshold as well as its mmap threshold: fixing the mmap
-    threshold alone left the trim threshold at 128 KiB, the free heap given back after every
-    deal and faulted in again."""
-    from screening.review import _malloc
-
-    if not sys.platform.startswith("linux"):
-        pytest.skip("glibc's mallopt")
-    calls: list[tuple[int, int]] = []
-
-    def mallopt(param: int, value: int) -> int:
-        calls.append((param, value))
-        return 1
-
-    libc = types.SimpleNamespace(mallopt=mallopt)
-    monkeypatch.setattr(_malloc.ctypes, "CDLL", lambda name: libc)
-    assert _malloc.worker_heap() is True
-    assert calls == [
-        (_malloc._M_TRIM_THRESHOLD, _malloc.WORKER_TRIM),
-        (_malloc._M_MMAP_THRESHOLD, _malloc.WORKER_THRESHOLD),
-    ]
-    calls.clear()
-    assert _malloc.fixed_mmap_threshold() is True  # the review process: as before
-    assert calls == [(_malloc._M_MMAP_THRESHOLD, _malloc.THRESHOLD)]
-
-
 def test_a_sendfile_error_that_is_not_a_refusal_is_raised(tmp_path: Path) -> None:
     """EINVAL and the like mean "not to this descriptor" (the text is written instead); an
     I/O error is an error, raised as a write would raise it."""

@@ -58,7 +58,7 @@ from screening.model.deal import Deal, DealRecord, content_hash
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
 from screening.review import _start
 from screening.review._lifeline import bind_to
-from screening.review._malloc import fixed_mmap_threshold, worker_heap
+from screening.review._malloc import fixed_mmap_threshold
 from screening.rulebook.book import Rulebook, load_rulebook
 
 if TYPE_CHECKING:
@@ -508,7 +508,7 @@ def _init_worker(
 
     if review_pid is not None:
         bind_to(review_pid)
-        worker_heap()
+        fixed_mmap_threshold()
 
     _STATE.book = rules if isinstance(rules, Rulebook) else load_rulebook([Path(p) for p in rules])
     _STATE.as_of = as_of

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 from screening.errors import Problem, UsageError
 from screening.model._yaml import read_line, too_large_line
 from screening.review import bulk
-from screening.review._malloc import worker_heap
+from screening.review._malloc import fixed_mmap_threshold
 from screening.review.bulk import JSONL_SUFFIXES, Invalid, Item, Progress, Recorded, Reviewed, Task
 
 if TYPE_CHECKING:
@@ -352,7 +352,7 @@ def _setup(config: Config) -> None:
     if config.skip_file is not None:
         skip = frozenset(Path(config.skip_file).read_text(encoding="utf-8").split())
     bulk._init_worker(config.layers, config.as_of, config.keep_deals, skip)
-    worker_heap()
+    fixed_mmap_threshold()
     found = bulk._STATE.book.version if bulk._STATE.book is not None else ""
     if found != config.version:
         raise RuntimeError(
