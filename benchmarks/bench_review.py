@@ -27,7 +27,9 @@ generator's source, so a changed generator writes new files. Sections:
    (alternated, so a change of load hits every side), medians. Each run reports its wall time,
    the review's own elapsed time (its summary line: pool or cluster start-up included,
    interpreter start-up not), the CPU time of each process and the load average before and
-   after. The ratios are wall(1)/wall(2) (target >= 1.8 on 20,000 deals) and
+   after, and the minor page faults per deal of the review process and of the workers (a fault
+   is a fresh page from the kernel: a worker that gives its free heap back and takes it again
+   pays them deal after deal). The ratios are wall(1)/wall(2) (target >= 1.8 on 20,000 deals) and
    elapsed(Dask)/elapsed(--workers 2) (target within 10%). On a shared machine a wall-time ratio
    says little: the CPU figures say whether the workers were starved (``cores used``: the
    workers' CPU over the wall time) or did more work per deal with two (``worker CPU per
@@ -112,6 +114,7 @@ class Proc:
     rss_kb: int = 0  # the largest VmRSS sampled
     hwm_kb: int = 0  # the last VmHWM sampled (the kernel's own peak)
     cpu_s: float = 0.0  # the last utime + stime sampled
+    faults: int = 0  # the last count of minor page faults sampled
 
 
 @dataclass
@@ -130,6 +133,10 @@ class Run:
         """CPU seconds of the processes of ``role``."""
         return sum(p.cpu_s for p in self.procs.values() if p.role == role)
 
+    def faults(self, role: str) -> int:
+        """Minor page faults of the processes of ``role``."""
+        return sum(p.faults for p in self.procs.values() if p.role == role)
+
     def hwm_mb(self, role: str) -> list[float]:
         """The peak RSS (MB) of each process of ``role``, largest first."""
         return sorted(
@@ -140,8 +147,9 @@ class Run:
 _TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _read_proc(pid: int) -> tuple[int, int, int, float, list[int], str] | None:
-    """(ppid, VmRSS kB, VmHWM kB, CPU s, children, cmdline) of ``pid``; None once it is gone."""
+def _read_proc(pid: int) -> tuple[int, int, int, float, list[int], str, int] | None:
+    """(ppid, VmRSS kB, VmHWM kB, CPU s, children, cmdline, minor faults) of ``pid``; None
+    once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
@@ -160,7 +168,8 @@ def _read_proc(pid: int) -> tuple[int, int, int, float, list[int], str] | None:
             cmd = fh.read().replace(b"\0", b" ").decode("utf-8", "replace")
     except (OSError, ValueError, IndexError):
         return None
-    return int(fields[1]), rss, hwm, (int(fields[11]) + int(fields[12])) / _TICK, children, cmd
+    cpu = (int(fields[11]) + int(fields[12])) / _TICK
+    return int(fields[1]), rss, hwm, cpu, children, cmd, int(fields[7])
 
 
 def _role(pid: int, root: int, ppid: int, cmd: str) -> str:
@@ -198,13 +207,14 @@ def run_command(path: Path, extra: list[str], code: Path | None = None) -> Run:
             seen = _read_proc(pid)
             if seen is None:
                 continue
-            ppid, rss, hwm, cpu, children, cmd = seen
+            ppid, rss, hwm, cpu, children, cmd, faults = seen
             entry = procs.setdefault(pid, Proc(""))
             # a child seen before its exec still shows its parent's command: ask every time
             entry.role = _role(pid, proc.pid, ppid, cmd)
             entry.rss_kb = max(entry.rss_kb, rss)
             entry.hwm_kb = max(entry.hwm_kb, hwm)
             entry.cpu_s = max(entry.cpu_s, cpu)
+            entry.faults = max(entry.faults, faults)
             total += rss
             todo.extend(children)
         peak = max(peak, total)
@@ -360,7 +370,8 @@ def scaling(
                 f"{run.elapsed_s:.1f} s ({count / run.elapsed_s:,.0f}/s); CPU parent "
                 f"{run.cpu('parent'):.1f} s, workers {run.cpu('worker'):.1f} s "
                 f"({1000 * screening / count:.2f} ms/deal), others "
-                f"{others:.1f} s; "
+                f"{others:.1f} s; minor page faults per deal: parent "
+                f"{run.faults('parent') / count:.1f}, workers {run.faults('worker') / count:.1f}; "
                 f"load average {run.load_before:.1f} -> {run.load_after:.1f}",
                 flush=True,
             )

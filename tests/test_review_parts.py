@@ -135,6 +135,13 @@ def _report_bytes(kind: str, fmt: str, deals: Path, workers: int, tmp_path: Path
         with path.open("w", encoding="utf-8", newline="") as fh:
             run_review([deals], make(fh), options=options)
         return path.read_bytes()
+    if kind == "unbuffered":  # python -u / PYTHONUNBUFFERED: text straight to the file
+        with open(path, "wb", buffering=0) as raw:
+            fh = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True)
+            run_review([deals], make(fh), options=options)
+            fh.flush()
+            fh.detach()
+        return path.read_bytes()
     if kind == "latin-1":  # another encoding: written as text, as before
         with path.open("w", encoding="latin-1", errors="replace", newline="") as fh:
             run_review([deals], make(fh), options=options)
@@ -163,7 +170,7 @@ def _report_bytes(kind: str, fmt: str, deals: Path, workers: int, tmp_path: Path
 def test_reports_copy_parts_byte_for_byte(deals: Path, tmp_path: Path, fmt: str) -> None:
     """Whatever the stream (a file, a pipe, an in-memory text, a file in another encoding),
     two workers write the bytes one worker writes."""
-    for kind in ("file", "pipe", "text", "latin-1"):
+    for kind in ("file", "unbuffered", "pipe", "text", "latin-1"):
         expected = _report_bytes(kind, fmt, deals, 1, tmp_path)
         assert _report_bytes(kind, fmt, deals, 2, tmp_path) == expected, kind
     utf8 = _report_bytes("file", fmt, deals, 1, tmp_path)
@@ -230,7 +237,9 @@ def test_a_text_that_cannot_go_to_a_part_stays_a_string(tmp_path: Path) -> None:
     assert placed[1] is invalid
     assert placed[2] == items[2]  # a lone surrogate is not UTF-8: kept as it is
     span = placed[0].result_text  # type: ignore[union-attr]
-    assert span == PartText(str(tmp_path / "part-0.jsonl"), 0, len('{"a": "é"}'.encode()))
+    assert span == PartText(
+        str(tmp_path / "part-0.jsonl"), 0, len('{"a": "é"}'.encode()), newline=True
+    )
     assert (tmp_path / "part-0.jsonl").read_bytes() == '{"a": "é"}\n'.encode()
     fd = os.open(span.path, os.O_RDONLY)
     bulk._PART_FDS[span.path] = fd
@@ -340,11 +349,84 @@ def test_plain_files_and_pipes_are_copied_by_the_kernel(
         return real(out_fd, in_fd, offset, count)
 
     monkeypatch.setattr(os, "sendfile", counting)
-    for kind, copied in (("file", True), ("pipe", True), ("text", False), ("latin-1", False)):
+    kinds = {"file": True, "unbuffered": True, "pipe": True, "text": False, "latin-1": False}
+    for kind, copied in kinds.items():
         calls.clear()
         _report_bytes(kind, "jsonl", deals, 2, tmp_path)
         assert bool(calls) is copied, kind
     assert bulk.plain_fd(io.BytesIO()) is None
+
+
+def test_a_jsonl_line_is_one_copy_of_result_and_newline(
+    deals: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A local worker's part has a newline after each result: a ``jsonl`` line (the result
+    and its newline) is one ``sendfile`` and nothing else is written per deal."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("sendfile to any file is Linux's")
+    calls: list[int] = []
+    real = os.sendfile
+
+    def counting(out_fd: int, in_fd: int, offset: int | None, count: int) -> int:
+        calls.append(count)
+        return real(out_fd, in_fd, offset, count)
+
+    monkeypatch.setattr(os, "sendfile", counting)
+    data = _report_bytes("file", "jsonl", deals, 2, tmp_path)
+    lines = data.splitlines(keepends=True)
+    assert len(calls) == len(lines) == 150
+    assert calls == [len(line) for line in lines]
+
+
+def test_a_result_with_no_newline_after_it_in_its_part(tmp_path: Path) -> None:
+    """A Dask part (a tab follows the result) is copied without it, the newline written."""
+    part = tmp_path / "part"
+    part.write_bytes(b'R\t[]\t{"a": 1}\t\n{"b": 2}\n')
+    fd = os.open(part, os.O_RDONLY)
+    bulk._PART_FDS[str(part)] = fd
+    try:
+        tab = PartText(str(part), 5, 8)
+        line = PartText(str(part), 15, 8, newline=True)
+        with pytest.raises(ValueError, match="no newline follows"):
+            tab.send(1, newline=True)
+        out = tmp_path / "out"
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            writer = ResultWriter(fh)
+            writer.write(tab, end="\n")
+            writer.write(line, end="\n")
+            writer.write('{"c": 3}', end="\n")
+        assert out.read_bytes() == b'{"a": 1}\n{"b": 2}\n{"c": 3}\n'
+        text = io.StringIO()
+        writer = ResultWriter(text)  # no descriptor: read and written as text
+        writer.write(tab, end="\n")
+        writer.write(line, end="\n")
+        assert text.getvalue() == '{"a": 1}\n{"b": 2}\n'
+    finally:
+        del bulk._PART_FDS[str(part)]
+        os.close(fd)
+
+
+def test_a_part_is_written_whole_gathered_or_after_a_short_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``_write_all`` writes every blob in order: more blobs than one ``writev`` takes, and a
+    ``writev`` that stops short in the middle of a blob."""
+    blobs = [f"{i:05d}-".encode() * (i % 7 + 1) for i in range(2500)]
+    path = tmp_path / "whole"
+    with open(path, "wb", buffering=0) as fh:
+        bulk._write_all(fh.fileno(), blobs)
+    assert path.read_bytes() == b"".join(blobs)
+    real = os.writev
+
+    def short(fd: int, buffers: list[bytes]) -> int:
+        joined = b"".join(buffers)
+        return real(fd, [joined[: max(1, len(joined) // 3 + 1)]])
+
+    monkeypatch.setattr(os, "writev", short)
+    path = tmp_path / "short"
+    with open(path, "wb", buffering=0) as fh:
+        bulk._write_all(fh.fileno(), blobs[:40])
+    assert path.read_bytes() == b"".join(blobs[:40])
 
 
 def test_a_sendfile_error_that_is_not_a_refusal_is_raised(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,6 +91,12 @@ def _mitigate() -> click.Command:
 
 
 def _review() -> click.Command:
+    from screening.review import _start
+
+    if _start.wants_workers(sys.argv[1:]):
+        # The workers' fork server imports the screening modules while this process does
+        # (screening.review._start); `dealscreen review --workers 1` starts none.
+        _start.start_server()
     from screening.cli.review import review
 
     return review

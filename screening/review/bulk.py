@@ -56,6 +56,7 @@ from screening.model._yaml import (
 )
 from screening.model.deal import Deal, DealRecord, content_hash
 from screening.model.loader import DEAL_SUFFIXES, validate_deal
+from screening.review import _start
 from screening.review._lifeline import bind_to
 from screening.review._malloc import fixed_mmap_threshold
 from screening.rulebook.book import Rulebook, load_rulebook
@@ -101,6 +102,7 @@ class PartText:
     path: str
     start: int
     length: int
+    newline: bool = False  # a newline follows the text in the part (a local worker's part)
 
     def read(self) -> str:
         """The JSON text."""
@@ -119,18 +121,23 @@ class PartText:
             data += more
         return data
 
-    def send(self, out_fd: int) -> bool:
-        """Copy the text to ``out_fd`` (at its position) in the kernel (``sendfile``); False,
-        with nothing written, where that is not possible (the caller then writes the text)."""
+    def send(self, out_fd: int, *, newline: bool = False) -> bool:
+        """Copy the text to ``out_fd`` (at its position) in the kernel (``sendfile``), with the
+        newline that follows it in the part when ``newline`` (only where ``self.newline``
+        says one does); False, with nothing written, where that is not possible (the caller
+        then writes the text)."""
         fd = _PART_FDS.get(self.path)
         if fd is None:
             raise RuntimeError(f"the results of part {self.path} are no longer available")
-        at, left = self.start, self.length
+        if newline and not self.newline:
+            raise ValueError(f"no newline follows this result in part {self.path}")
+        total = self.length + newline
+        at, left = self.start, total
         while left:
             try:
                 sent = os.sendfile(out_fd, fd, at, left)
             except OSError as exc:
-                if left == self.length and exc.errno in _NO_SENDFILE:
+                if left == total and exc.errno in _NO_SENDFILE:
                     return False  # nothing written: write the text instead
                 raise
             if sent == 0:
@@ -150,19 +157,30 @@ class ResultWriter:
         self.out = out
         self.kernel = sys.platform.startswith("linux")
 
-    def write(self, text: str | PartText) -> None:
-        """Write one result's JSON text."""
+    def write(self, text: str | PartText, end: str = "") -> None:
+        """Write one result's JSON text, then ``end``. A local worker's part holds a newline
+        after each result: a result and its newline (``end="\\n"``) are copied by one
+        ``sendfile``."""
         if isinstance(text, str):
             self.out.write(text)
+            if end:
+                self.out.write(end)
             return
         if self.kernel:
             fd = self._fd()
             if fd is not None:
                 self.out.flush()
-                if text.send(fd):
+                if end == "\n" and text.newline:
+                    if text.send(fd, newline=True):
+                        return
+                elif text.send(fd):
+                    if end:
+                        self.out.write(end)
                     return
                 self.kernel = False  # this stream takes no sendfile: write from now on
         self.out.write(text.read())
+        if end:
+            self.out.write(end)
 
     def _fd(self) -> int | None:
         out = self.out
@@ -181,14 +199,18 @@ _NO_SENDFILE = frozenset(
 
 def plain_fd(out: object) -> int | None:
     """The descriptor a stream writes to unchanged, or None: only a plain UTF-8 text file or
-    pipe (``io.TextIOWrapper`` over ``io.BufferedWriter`` over ``io.FileIO``, exactly those
-    types) that is not a terminal. A wrapping or transforming stream (gzip, bz2, lzma, a TLS
-    socket file, a subclass overriding ``write``) also has a ``fileno()``, of what lies beneath
-    it: bytes copied there would bypass what it does, so such a stream is written to."""
+    pipe (``io.TextIOWrapper`` over ``io.BufferedWriter`` over ``io.FileIO``, or directly over
+    ``io.FileIO`` when unbuffered; exactly those types) that is not a terminal. A wrapping or
+    transforming stream (gzip, bz2, lzma, a TLS socket file, a subclass overriding ``write``)
+    also has a ``fileno()``, of what lies beneath it: bytes copied there would bypass what it
+    does, so such a stream is written to."""
     if type(out) is not io.TextIOWrapper:
         return None
     buffer = out.buffer
-    if type(buffer) is not io.BufferedWriter or type(buffer.raw) is not io.FileIO:
+    # Unbuffered (``python -u``, ``PYTHONUNBUFFERED``): the text stream writes straight through
+    # to the file, with no buffer of its own between them.
+    raw = buffer if type(buffer) is io.FileIO else getattr(buffer, "raw", None)
+    if type(buffer) not in (io.BufferedWriter, io.FileIO) or type(raw) is not io.FileIO:
         return None
     try:
         if codecs.lookup(out.encoding).name != "utf-8":
@@ -314,8 +336,11 @@ class Summary:
         self.screened += 1
         self.verdicts[item.verdict] = self.verdicts.get(item.verdict, 0) + 1
         self.provisional += item.provisional
+        regimes = self.regimes
         for regime, verdict in item.regimes:
-            counts = self.regimes.setdefault(regime, dict.fromkeys(VERDICTS, 0))
+            counts = regimes.get(regime)
+            if counts is None:
+                counts = regimes[regime] = dict.fromkeys(VERDICTS, 0)
             counts[verdict] += 1
         country = item.investor_country or "unknown"
         self.countries[country] = self.countries.get(country, 0) + 1
@@ -647,8 +672,8 @@ def _to_part(items: list[Item | Recorded], part: str) -> list[Item | Recorded]:
     if not spans:
         return items
     try:
-        with open(part, "wb") as fh:
-            fh.write(b"".join(blobs))
+        with open(part, "wb", buffering=0) as fh:
+            _write_all(fh.fileno(), blobs)
     except OSError:
         with contextlib.suppress(OSError):
             os.unlink(part)
@@ -657,8 +682,32 @@ def _to_part(items: list[Item | Recorded], part: str) -> list[Item | Recorded]:
     for index, start, length in spans:
         item = items[index]
         assert isinstance(item, Reviewed)
-        placed[index] = replace(item, result_text=PartText(part, start, length))
+        placed[index] = replace(item, result_text=PartText(part, start, length, newline=True))
     return placed
+
+
+def _write_all(fd: int, blobs: list[bytes]) -> None:
+    """Write ``blobs`` one after the other to ``fd``, gathered (``writev``: no joined copy)."""
+    limit = getattr(os, "IOV_MAX", 1024) if hasattr(os, "writev") else 0
+    if not limit:
+        os.write(fd, b"".join(blobs))  # pragma: no cover - every POSIX system has writev
+        return
+    at = 0
+    while at < len(blobs):
+        batch = blobs[at : at + limit]
+        written = os.writev(fd, batch)
+        for blob in batch:
+            if written < len(blob):
+                break
+            written -= len(blob)
+            at += 1
+        else:
+            continue
+        # a short write (rare, for a regular file): the rest of this blob, then go on
+        rest = memoryview(blobs[at])[written:]
+        while rest:
+            rest = rest[os.write(fd, rest) :]
+        at += 1
 
 
 # --------------------------------------------------------------------------------------------
@@ -719,15 +768,7 @@ def _in_process(
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    # forkserver: workers fork from a clean server process, never from a parent that may run
-    # threads (a progress bar, a test runner); fork from a threaded process can deadlock.
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(
-            ["screening.review._forkserver", "screening.review.bulk", "screening.engine.run"]
-        )
-        return ctx
-    return multiprocessing.get_context("spawn")
+    return _start.context()
 
 
 _Pending = tuple[Future[list[Item | Recorded]], list[Task], str | None] | Invalid
@@ -1009,6 +1050,8 @@ def run_review(
     opts = options or Options()
     if sink is not None and not opts.keep_deals:
         opts = replace(opts, keep_deals=True)
+    if opts.cluster is None and opts.worker_count > 1:
+        _start.start_server()  # it gets ready while the rulebook loads (see _start)
     book = load_rulebook([Path(p) for p in opts.layers])
     summary = Summary(rulebook_version=book.version)
     started = time.perf_counter()

@@ -21,5 +21,4 @@ class JsonlReport(BaseReport):
 
     def add(self, item: Reviewed) -> None:
         """Write one result line."""
-        self.results.write(item.result_text)
-        self.out.write("\n")
+        self.results.write(item.result_text, end="\n")
