@@ -6,6 +6,7 @@ dates, lists, findings, effective dates, nesting deeper than the generated code 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from screening import Deal, load_deal, load_rulebook
+from screening import Deal, load_deal, load_rulebook, screen
 from screening.authoring.fixtures_gen import generate
 from screening.engine import run as engine
 from screening.engine.evaluate import (
@@ -84,10 +85,18 @@ def _same(rules: list[tuple[str, Condition, bool]], make_view: Any, refs: Any) -
             assert reference.findings[rule_id] == statuses[rule_id], rule_id
 
 
+def _generated_plan(book: Any) -> Any:
+    """The rulebook's plan with its generated functions in place (as after
+    ``engine.GENERATE_AFTER`` screenings)."""
+    plan = engine._plan(book)
+    engine._generate(plan)
+    return plan
+
+
 def test_generated_programs_are_the_interpreter_on_deals() -> None:
     """The rulebook's strata on fixture and generated deals, lazily read and read up front."""
     book = load_rulebook()
-    plan = engine._plan(book)
+    plan = _generated_plan(book)
     records = [load_deal(p) for p in sorted((ROOT / "fixtures" / "deals").glob("*.yaml"))]
     records += [Deal.model_validate(d).root for d in generate(150, seed=29)]
     interpreted = [
@@ -304,7 +313,7 @@ def test_generated_engine_values_are_the_loop() -> None:
     """The written-out engine values (members, raw values and their order, value tokens) are
     the reference loop's, on fixture and generated deals."""
     book = load_rulebook()
-    plan = engine._plan(book)
+    plan = _generated_plan(book)
     records = [load_deal(p) for p in sorted((ROOT / "fixtures" / "deals").glob("*.yaml"))]
     records += [Deal.model_validate(d).root for d in generate(150, seed=31)]
     for record in records:
@@ -361,7 +370,7 @@ def test_selectors_are_cannot_match() -> None:
     from screening.engine.compiler import cannot_match, selector
 
     book = load_rulebook()
-    plan = engine._plan(book)
+    plan = _generated_plan(book)
     records = [load_deal(p) for p in sorted((ROOT / "fixtures" / "deals").glob("*.yaml"))]
     records += [Deal.model_validate(d).root for d in generate(60, seed=37)]
     tokens = sorted(
@@ -383,6 +392,13 @@ def test_selectors_are_cannot_match() -> None:
                 if needs is None or not cannot_match(needs, present, first)
             ]
             assert [name for name, _layout in select(present)] == expected
+        for entries in plan.selector_entries:  # the loop a plan starts with
+            expected = [
+                payload
+                for payload, needs in entries
+                if needs is None or not cannot_match(needs, present)
+            ]
+            assert engine._plain_selector(entries)(present) == expected
     # Edge cases: no requirements (always), no rules (never), a rule without clauses (always).
     select = selector([("any", None), ("none", ()), ("p", ((frozenset("p"),),)), ("free", ((),))])
     assert select(set()) == ["any", "free"]
@@ -397,7 +413,7 @@ def test_generated_sources_hold_no_literal() -> None:
     from screening.errors import EngineError
 
     book = load_rulebook()
-    plan = engine._plan(book)
+    plan = _generated_plan(book)
     assert plan.programs and plan.selectors and plan.values_function
     for source in ('def f():\n    return "x"\n', "def f():\n    return 1.5\n"):
         with pytest.raises(EngineError, match="holds a literal"):
@@ -419,3 +435,114 @@ def test_engine_values_and_selector_sources_hold_no_data() -> None:
     assert tokens == [f"a.{hostile}=T", f"a.{hostile}=+"]
     select = selector([(hostile, ((frozenset({hostile}),),))])
     assert select({hostile}) == [hostile] and select(set()) == []
+
+
+_SOURCE_PIECES = [
+    "k0",
+    "k12",
+    "x",
+    "_a1",
+    ".",
+    "..",
+    "...",
+    "0",
+    "1",
+    "12",
+    "1.5",
+    ".5",
+    "1e5",
+    "0x1f",
+    "1_0",
+    "2j",
+    "'",
+    '"',
+    "'s'",
+    '"s"',
+    "b'x'",
+    "f'{x}'",
+    "#",
+    "# 1.5",
+    "\n",
+    " ",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ":",
+    "+",
+    "=",
+    "==",
+    "return",
+    "def f():",
+    "    ",
+    "\\",
+    "é1",
+    "x1.real",
+    "1 .real",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_SOURCE_PIECES), max_size=12))
+def test_the_literal_check_is_at_least_as_strict_as_tokenize(pieces: list[str]) -> None:
+    """`define` refuses a source in which Python's own tokenizer finds a string or a number that
+    is not a plain integer (unless the source is not even Python: compile refuses it)."""
+    import io
+    import tokenize
+
+    from screening.engine._generated import _holds_no_data
+    from screening.errors import EngineError
+
+    source = "".join(pieces)
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+        compile(source, "<test>", "exec")
+    except (SyntaxError, tokenize.TokenError, IndentationError, ValueError):
+        return  # never compiled: define cannot run it
+    has_data = any(
+        t.type == tokenize.STRING
+        or (t.type == tokenize.NUMBER and not re.fullmatch(r"[0-9]+", t.string))
+        for t in tokens
+    )
+    if has_data:
+        with pytest.raises(EngineError, match="holds a literal"):
+            _holds_no_data(source, "<test>")
+
+
+def test_a_plan_writes_its_functions_out_after_some_screenings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A new plan screens with the plain loops; at the GENERATE_AFTER-th screening it switches
+    to the generated functions; the plain and the generated plan give the same bytes."""
+    from screening.rulebook.book import _load, default_rules_dir
+
+    def fresh() -> Any:  # a rulebook object of its own, so a plan of its own
+        return _load([default_rules_dir()], ["rules"])
+
+    records = [Deal.model_validate(d).root for d in generate(40, seed=41)]
+    records += [load_deal(p) for p in sorted((ROOT / "fixtures" / "deals").glob("*.yaml"))[:40]]
+    monkeypatch.setattr(engine, "GENERATE_AFTER", 10**9)
+    plain_book = fresh()
+    plain = [screen(r, rulebook=plain_book).model_dump_json() for r in records]
+    plan = engine._plan(plain_book)
+    assert plan.selectors[0].__code__.co_filename != "<dealscreen selector>"
+    generated_book = fresh()
+    engine._generate(engine._plan(generated_book))
+    generated = [screen(r, rulebook=generated_book).model_dump_json() for r in records]
+    assert engine._plan(generated_book).selectors[0].__code__.co_filename == (
+        "<dealscreen selector>"
+    )
+    assert generated == plain
+
+    monkeypatch.setattr(engine, "GENERATE_AFTER", 3)
+    book = fresh()
+    plan = engine._plan(book)
+    before = (plan.programs, plan.selectors, plan.values_function)
+    for count, record in enumerate(records[:2], start=1):
+        engine.run_rules(book, derive(record, book.references, engine.resolve_as_of(record, None)))
+        assert plan.screenings == count
+        assert (plan.programs, plan.selectors, plan.values_function) == before
+    screen(records[2], rulebook=book)
+    assert plan.programs is not before[0] and plan.selectors is not before[1]
+    assert plan.values_function is not before[2]

@@ -29,6 +29,7 @@ from screening.engine.compiler import (
     PathKeys,
     Requirements,
     Selector,
+    cannot_match,
     compile_rulebook,
     engine_value,
     fact_layout,
@@ -52,6 +53,7 @@ from screening.engine.evaluate import (
     generated_stratum_function,
     render_leaf,
     render_value,
+    stratum_function,
 )
 from screening.engine.memo import build_summary, clear_reasons
 from screening.engine.verdict import (
@@ -196,7 +198,7 @@ class _Plan:
         self.getters = tuple((section, read) for section, read, _p, _w in self.section_reads)
         self.read_order = tuple(self.no_values)
         self.writes = tuple(w for _s, _r, _p, writes in self.section_reads for w in writes)
-        self.values_function = _values_function(self.writes, self.no_values)
+        self.values_function = _values_loop(self.writes, self.no_values)
         self.layouts: dict[str, FactLayout] = {rs.name: fact_layout(rs) for rs in rulesets}
         # Per stratum, each ruleset's name, fact layout, requirements and their first clauses
         # (compiler.first_clauses), looked up once.
@@ -217,18 +219,26 @@ class _Plan:
         ]
         # Per stratum, the name and fact layout of each ruleset some rule may match, given
         # the fact's presence tokens (compiler.selector: cannot_match, written out).
-        self.selectors: list[Selector] = [
-            selector([((name, layout), needs) for name, layout, needs, _first in found])
+        self.selector_entries = [
+            [((name, layout), needs) for name, layout, needs, _first in found]
             for found in self.engine_strata
+        ]
+        self.selectors: list[Selector] = [
+            _plain_selector(entries) for entries in self.selector_entries
         ]
         # Per stratum: one function deciding every rule's status (the evaluator), and the
         # engine's view of each finding as fact text for the strata above.
-        self.programs: list[StratumFn] = [
-            generated_stratum_function(
-                [(rule.id, rule.guarded, rule.id in self.complemented) for rule in rules]
-            )
+        self.stratum_rules = [
+            [(rule.id, rule.guarded, rule.id in self.complemented) for rule in rules]
             for _rulesets, rules in self.strata
         ]
+        self.programs: list[StratumFn] = [stratum_function(r) for r in self.stratum_rules]
+        # The three above are first the plain Python loops; after GENERATE_AFTER screenings
+        # with this plan they are replaced by the same work written out as Python (generated
+        # once per rulebook, see engine/_generated.py), which costs a tenth of a second to
+        # write and compile and pays for it over a few hundred deals: a one-deal `dealscreen
+        # screen` never pays it. Both give the same answers (tests/test_engine_codegen.py).
+        self.screenings = 0
         # Per finding: its member in a fact when true, when false, its presence token, and its
         # tokens when true and when false.
         self.finding_text: dict[str, tuple[str, str, str, str, str]] = {
@@ -277,6 +287,64 @@ def derive_for(book: Rulebook, deal: DealRecord, as_of: dt.date) -> FactView:
 
 def _plan(book: Rulebook) -> _Plan:
     return book.kept("_plan", _Plan)
+
+
+GENERATE_AFTER = 64
+"""Screenings with a rulebook after which its status, selector and engine-value functions are
+replaced by the generated ones (see ``_Plan``)."""
+
+
+def _used(plan: _Plan) -> _Plan:
+    """Count a screening with ``plan``; at the :data:`GENERATE_AFTER`-th, write out its
+    generated functions."""
+    plan.screenings += 1
+    if plan.screenings == GENERATE_AFTER:
+        _generate(plan)
+    return plan
+
+
+def _generate(plan: _Plan) -> None:
+    """Replace the plan's plain functions by the generated ones (each list or attribute is
+    replaced whole, so a screening running meanwhile uses one or the other)."""
+    plan.values_function = _values_function(plan.writes, plan.no_values)
+    plan.selectors = [selector(entries) for entries in plan.selector_entries]
+    plan.programs = [generated_stratum_function(rules) for rules in plan.stratum_rules]
+
+
+def _plain_selector(entries: list[tuple[Any, Requirements | None]]) -> Selector:
+    """:func:`~screening.engine.compiler.selector` as a loop (the payloads, in order, of the
+    entries whose ruleset some rule may match)."""
+    firsts = [
+        (payload, needs, None if needs is None else first_clauses(needs))
+        for payload, needs in entries
+    ]
+
+    def select(present: set[str]) -> list[Any]:
+        return [
+            payload
+            for payload, needs, first in firsts
+            if needs is None or not cannot_match(needs, present, first)
+        ]
+
+    return select
+
+
+def _values_loop(writes: tuple[_PathWrite, ...], no_values: dict[str, Any]) -> _ValuesFn:
+    """:func:`_values_function` as a loop over the paths."""
+
+    def values_function(values: list[Any]) -> tuple[dict[str, str], dict[str, Any], list[str]]:
+        out: dict[str, str] = {}
+        read_values = no_values.copy()  # every path unknown, the known set below
+        found: list[str] = []
+        # Known values only (most are unknown), picked out without a Python loop.
+        known = compress(
+            zip(writes, values, strict=True), map(operator.is_not, values, repeat(None))
+        )
+        for write, value in known:
+            _write_known(write, value, out, read_values, found)
+        return out, read_values, found
+
+    return values_function
 
 
 class _Outcomes(Mapping[str, Outcome]):
@@ -596,7 +664,7 @@ def _disagreement(
 def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluation:
     """Run every stratum through durable-rules and the evaluator; they must agree."""
     ev = Evaluation(book, view)
-    plan = _plan(book)
+    plan = _used(_plan(book))
     written, present = _present(plan, view, ev.scope)  # see compiler.ruleset_requirements
     engine_findings: dict[str, str] = {}
     run = _durable.run_text
@@ -633,7 +701,7 @@ def run_rules_many(
 ) -> list[Evaluation]:
     """:func:`run_rules` for several deals at once: one engine session per ruleset for all of
     them (strata in lock-step), the same statuses and the same cross-check for each deal."""
-    plan = _plan(book)
+    plan = _used(_plan(book))
     evs = [Evaluation(book, view) for view in views]
     read = [_present(plan, ev.view, ev.scope) for ev in evs]
     written = [w for w, _p in read]
