@@ -1006,7 +1006,13 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         ]
     if not shown:
         shown = ["no outcome rule fired"]
-    key = (regime, title, "clear", *shown)  # by what it is made of (its text: two reasons)
+    return _clear_line(regime, title, "clear", shown)
+
+
+def _clear_line(regime: str, title: str, status: str, reasons: list[str]) -> ClearReason:
+    """A regime's clear (or not-in-force) line, kept by what it is made of (its text is its
+    first two reasons), as :data:`CLEAR_KEPT` says."""
+    key = (regime, title, status, *reasons)
     found = _CLEAR_MADE.get(key)
     if found is None:
         found = made(
@@ -1014,9 +1020,9 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
             {
                 "regime": regime,
                 "title": title,
-                "status": "clear",
-                "reasons": shown,
-                "text": "; ".join(shown[:2]),
+                "status": status,
+                "reasons": reasons,
+                "text": "; ".join(reasons[:2]),
             },
             _CLEAR_FIELDS,
         )
@@ -1034,21 +1040,7 @@ _CLEAR_MADE: dict[tuple[str, ...], ClearReason] = {}
 
 def _not_in_force(regime: str, title: str, text: str) -> ClearReason:
     """The line of a regime with no rule in force (kept as :data:`CLEAR_KEPT` says)."""
-    key = (regime, title, "not in force", text)
-    found = _CLEAR_MADE.get(key)
-    if found is None:
-        found = build(
-            ClearReason,
-            regime=regime,
-            title=title,
-            status="not in force",
-            reasons=[text],
-            text=text,
-        )
-        if len(_CLEAR_MADE) >= CLEAR_KEPT:
-            _CLEAR_MADE.clear()
-        _CLEAR_MADE[key] = found
-    return found
+    return _clear_line(regime, title, "not in force", [text])
 
 
 QUESTIONS_KEPT = 512

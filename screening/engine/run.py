@@ -453,16 +453,7 @@ def _engine_values_reference(
     plan: _Plan, view: FactView, scope: Scope, tokens: list[str] | None = None
 ) -> dict[str, str]:
     """:func:`_engine_values` as a loop over the paths (the reference it is tested against)."""
-    values = _section_values(plan, view)
-    out: dict[str, str] = {}
-    read_values = plan.no_values.copy()  # every path unknown, the known set below
-    found: list[str] = []
-    # Known values only (most are unknown), picked out without a Python loop.
-    known = compress(
-        zip(plan.writes, values, strict=True), map(operator.is_not, values, repeat(None))
-    )
-    for write, value in known:
-        _write_known(write, value, out, read_values, found)
+    out, read_values, found = _values_loop(plan.writes, plan.no_values)(_section_values(plan, view))
     if tokens is not None:
         tokens += found
     scope.remember_read(read_values)
