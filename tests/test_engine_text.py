@@ -215,12 +215,14 @@ def test_generated_statuses_for_any_value_and_nesting(depth: int, x: Any, y: Any
 
 
 def test_run_text_is_run() -> None:
-    """The text entry point fires what the dict one does, and deletes its session."""
+    """The text entry point fires what the dict one does, and empties its session."""
     name = f"text_{id(object())}"
     rule = {"all": [{"m": {"$and": [{"t": "deal"}, {"a.x": 1}]}}], "run": "+r"}
     _durable.register({name: {"+r": rule}})
     assert _durable.run_text(name, '{"t": "deal", "a": {"x": 1}') == ["+r"]
-    assert _durable.session_state(name, _durable.last_session_id()) is None
+    assert _durable.session_facts(name, _durable.KEPT) == []
+    assert _durable.run(name, {"a": {"x": 1}}) == ["+r"]
+    assert _durable.session_facts(name, _durable.KEPT) == []
     assert _durable.run_text(name, '{"t": "deal", "a": {"x": 2}') == []
     assert _durable.run_many_text(name, ['{"t": "deal", "a": {"x": 1}', '{"t": "deal"']) == [
         ["+r"],
@@ -365,3 +367,30 @@ def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch
     assert {name for name, _ in skipped} <= set(layouts)
     for name, body in skipped:
         assert _durable.run_text(name, body) == [], (name, body)
+
+
+def test_the_kept_session_fires_what_a_fresh_session_fires() -> None:
+    """Every ruleset's fact for fixture and generated deals, asserted one after another into
+    the ruleset's kept session, runs exactly the actions it runs in a session of its own (a
+    batch of one), and leaves the kept session empty."""
+    book = load_rulebook()
+    calls: list[tuple[str, str]] = []
+    real = _durable.run_text
+
+    def recording(name: str, body: str) -> list[str]:
+        calls.append((name, body))
+        return real(name, body)
+
+    for view in _views()[:40]:
+        _durable.run_text = recording
+        try:
+            engine.run_rules(book, view)
+        finally:
+            _durable.run_text = real
+    assert len({name for name, _body in calls}) > 5
+    for name, body in calls:
+        kept = _durable.run_text(name, body)
+        (alone,) = _durable.run_many_text(name, [body])
+        assert sorted(kept) == sorted(alone), (name, body)
+    for name in {name for name, _body in calls}:
+        assert _durable.session_facts(name, _durable.KEPT) == []
