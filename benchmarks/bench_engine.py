@@ -504,6 +504,10 @@ def _memory_child(args: argparse.Namespace) -> None:
         for name in _durable.registered()
         if _durable.session_state(name, f"s{sid}") is not None
     )
+    # And the facts left in each ruleset's kept session (single facts): none.
+    left += sum(
+        len(_durable.session_facts(name, _durable.KEPT) or []) for name in _durable.registered()
+    )
     print(marks[0], marks[-1], left)
 
 

@@ -104,13 +104,48 @@ def test_action_exception_is_raised_not_swallowed() -> None:
 
 
 def test_sessions_are_deleted_after_each_fact() -> None:
-    """Each deal's session is deleted: beyond 1,024 deals (the live-session limit) all still work."""
+    """Each deal's fact is gone after it ran: beyond 1,024 deals (the live-session limit) all
+    still work, and the ruleset's one kept session holds no fact."""
     name = _name("sessions")
     _durable.register({name: {"+r": _rule({"x": 1}, "+r")}})
     for _ in range(1500):
         assert _durable.run(name, {"t": "deal", "x": 2}) == []  # matched only by the sentinel
     for _ in range(1500):
         assert _durable.run(name, {"t": "deal", "x": 1}) == ["+r"]
+    assert _durable.session_facts(name, _durable.KEPT) == []
+
+
+def test_a_fact_left_in_the_kept_session_is_an_error_not_a_match() -> None:
+    """A fact left behind in the kept session (never by the adapter) makes the next fact
+    "already observed": an EngineError, and the session is deleted so the one after works."""
+    name = _name("leftover")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+r")}})
+    assert _durable.run(name, {"x": 1}) == ["+r"]
+    handle = _durable._RULESETS[name].handle
+    code, _state = _durable._core.assert_fact(
+        handle, json.dumps({"t": "deal", "x": 2, "sid": _durable.KEPT, "id": "f1"})
+    )
+    assert code == 0 and _durable.session_facts(name, _durable.KEPT) != []
+    with pytest.raises(EngineError, match="already asserted"):
+        _durable.run(name, {"x": 1})
+    assert _durable.session_facts(name, _durable.KEPT) is None  # deleted
+    assert _durable.run(name, {"x": 1}) == ["+r"]
+    assert _durable.session_facts(name, _durable.KEPT) == []
+
+
+def test_a_failed_action_deletes_the_kept_session() -> None:
+    """A failure in the middle of a fact's actions deletes the kept session (its pending
+    actions with it); the next fact opens a new one and runs all its actions."""
+    name = _name("failed")
+    _durable.register({name: {"+r": _rule({"x": 1}, "+boom"), "+s": _rule({"x": 1}, "+s")}})
+    _durable.inject_failure("+boom")
+    try:
+        with pytest.raises(EngineError):
+            _durable.run(name, {"x": 1})
+    finally:
+        _durable.inject_failure(None)
+    assert _durable.session_facts(name, _durable.KEPT) is None
+    assert sorted(_durable.run(name, {"x": 1})) == ["+boom", "+s"]
 
 
 def test_unhandled_facts_leak_sessions_in_the_bare_engine() -> None:

@@ -28,6 +28,7 @@ from screening.engine.evaluate import (
 )
 from screening.facts.derive import derive
 from screening.facts.sections.base import AtLeast, Tri
+from screening.model.deal import PartyKind
 from screening.model.numbers import Range
 from screening.rulebook.conditions import All, AnyOf, Condition, FindingRef, Leaf
 
@@ -329,16 +330,30 @@ def test_generated_engine_values_are_the_loop() -> None:
 
 _KINDS_OF_VALUE = [True, False, "CN", 'q"\n', "", ["CN", "RU"], [], AtLeast(known=["CN"])]
 _KINDS_OF_VALUE += [AtLeast(known=[]), Decimal("25.5"), 7, dt.date(2024, 6, 23)]
-_KINDS_OF_VALUE += [Range(min=Decimal(1), max=Decimal(2))]
+_KINDS_OF_VALUE += [Range(min=Decimal(1), max=Decimal(2)), Range(min=None, max=Decimal(2))]
+_KINDS_OF_VALUE += [
+    [1, "a", True],
+    [PartyKind.company, "x"],
+    Decimal("-0.0000005"),
+    Decimal("1E+3"),
+    0,
+]
+_KINDS_OF_VALUE += [-7, dt.datetime(2024, 6, 23, 1, 2), ['q"', ""]]
 
 
+@pytest.mark.parametrize("how", ["plain", "ranged", "partial"])
 @pytest.mark.parametrize("value", _KINDS_OF_VALUE)
-def test_generated_engine_values_on_every_kind_of_value(value: Any) -> None:
-    """Each kind of value, on a path asserted under its own name, whose boolean value and
-    element a requirement reads, and on one that is neither."""
-    from screening.engine.compiler import PLAIN
+def test_generated_engine_values_on_every_kind_of_value(value: Any, how: str) -> None:
+    """Each kind of value, on a path asserted under its own name, as two bounds, or with a
+    partial flag; whose boolean value and element a requirement reads, and on one that is
+    neither."""
+    from screening.engine.compiler import PARTIAL, PLAIN, RANGED
 
-    keys = (PLAIN, '"x": ', '"x__n": ', "")
+    keys = {
+        "plain": (PLAIN, '"x": ', '"x__n": ', ""),
+        "ranged": (RANGED, '"x__lo": ', '"x__hi": ', ""),
+        "partial": (PARTIAL, '"x": ', '"x__n": ', '"x__partial": '),
+    }[how]
     writes = (
         engine._path_write("a.x", keys, valued=True, listed=True),
         engine._path_write("a.y", keys),
@@ -347,13 +362,18 @@ def test_generated_engine_values_on_every_kind_of_value(value: Any) -> None:
     no_values: dict[str, Any] = {"a.x": None, "a.y": None, "a.z": None}
     function = engine._values_function(writes, no_values)
     for values in ([value, value, None], [None, None, value]):
-        out, read_values, tokens = function(values)
         expected_out: dict[str, str] = {}
         expected_read = no_values.copy()
         expected_tokens: list[str] = []
-        for write, v in zip(writes, values, strict=True):
-            if v is not None:
-                engine._write_known(write, v, expected_out, expected_read, expected_tokens)
+        try:
+            for write, v in zip(writes, values, strict=True):
+                if v is not None:
+                    engine._write_known(write, v, expected_out, expected_read, expected_tokens)
+        except (TypeError, ValueError) as refused:  # a value no path of its kind holds
+            with pytest.raises(type(refused)):
+                function(values)
+            continue
+        out, read_values, tokens = function(values)
         assert (list(out.items()), list(read_values.items()), tokens) == (
             list(expected_out.items()),
             list(expected_read.items()),
@@ -533,6 +553,8 @@ def test_a_plan_writes_its_functions_out_after_some_screenings(
     assert engine._plan(generated_book).selectors[0].__code__.co_filename == (
         "<dealscreen selector>"
     )
+    writers = [w for e in engine._plan(generated_book).selector_entries for (_n, w), _ in e]
+    assert {w.__code__.co_filename for w in writers} == {"<dealscreen fact>"}
     assert generated == plain
 
     monkeypatch.setattr(engine, "GENERATE_AFTER", 3)

@@ -22,6 +22,7 @@ from screening.engine.compiler import (
     engine_value,
     fact_from_spec,
     fact_spec,
+    fact_writer,
     json_text,
     members,
     path_keys,
@@ -52,11 +53,13 @@ def _views() -> list[Any]:
 
 
 def test_fact_text_is_what_json_dumps_writes() -> None:
-    """For every ruleset and deal, the fact text is json.dumps of the reference fact dict."""
+    """For every ruleset and deal, the fact text is json.dumps of the reference fact dict, and
+    the generated writer of the ruleset's layout writes the same text."""
     book = load_rulebook()
     plan = engine._plan(book)
     rulesets = engine.compiled(book)
     findings_ids = sorted(plan.finding_text)
+    writers = {rs.name: fact_writer(plan.layouts[rs.name]) for rs in rulesets}
     for n, view in enumerate(_views()):
         scope = Scope(view, {}, book.references)
         written = engine._engine_values(plan, view, scope)
@@ -73,6 +76,7 @@ def test_fact_text_is_what_json_dumps_writes() -> None:
             )
             text = engine.fact_text(plan.layouts[rs.name], written, texts)
             assert f'{text}, "sid": "s1", "id": "f1"}}' == expected
+            assert writers[rs.name](written, texts) == text  # the generated writer
 
 
 _SCALARS = (
@@ -215,12 +219,14 @@ def test_generated_statuses_for_any_value_and_nesting(depth: int, x: Any, y: Any
 
 
 def test_run_text_is_run() -> None:
-    """The text entry point fires what the dict one does, and deletes its session."""
+    """The text entry point fires what the dict one does, and empties its session."""
     name = f"text_{id(object())}"
     rule = {"all": [{"m": {"$and": [{"t": "deal"}, {"a.x": 1}]}}], "run": "+r"}
     _durable.register({name: {"+r": rule}})
     assert _durable.run_text(name, '{"t": "deal", "a": {"x": 1}') == ["+r"]
-    assert _durable.session_state(name, _durable.last_session_id()) is None
+    assert _durable.session_facts(name, _durable.KEPT) == []
+    assert _durable.run(name, {"a": {"x": 1}}) == ["+r"]
+    assert _durable.session_facts(name, _durable.KEPT) == []
     assert _durable.run_text(name, '{"t": "deal", "a": {"x": 2}') == []
     assert _durable.run_many_text(name, ['{"t": "deal", "a": {"x": 1}', '{"t": "deal"']) == [
         ["+r"],
@@ -365,3 +371,57 @@ def test_a_skipped_fact_would_have_fired_nothing(monkeypatch: pytest.MonkeyPatch
     assert {name for name, _ in skipped} <= set(layouts)
     for name, body in skipped:
         assert _durable.run_text(name, body) == [], (name, body)
+
+
+def test_the_kept_session_fires_what_a_fresh_session_fires() -> None:
+    """Every ruleset's fact for fixture and generated deals, asserted one after another into
+    the ruleset's kept session, runs exactly the actions it runs in a session of its own (a
+    batch of one), and leaves the kept session empty."""
+    book = load_rulebook()
+    calls: list[tuple[str, str]] = []
+    real = _durable.run_text
+
+    def recording(name: str, body: str) -> list[str]:
+        calls.append((name, body))
+        return real(name, body)
+
+    for view in _views()[:40]:
+        _durable.run_text = recording
+        try:
+            engine.run_rules(book, view)
+        finally:
+            _durable.run_text = real
+    assert len({name for name, _body in calls}) > 5
+    for name, body in calls:
+        kept = _durable.run_text(name, body)
+        (alone,) = _durable.run_many_text(name, [body])
+        assert sorted(kept) == sorted(alone), (name, body)
+    for name in {name for name, _body in calls}:
+        assert _durable.session_facts(name, _durable.KEPT) == []
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {},
+        {"a.x": ""},
+        {"a.x": "", "a.y": '"y": 1'},
+        {"a.y": '"y": 1', "b.z": '"z": true'},
+        {"a.x": '"x": 2', "a.y": '"y": 1', "b.z": ""},
+    ],
+)
+@pytest.mark.parametrize("findings", [{}, {"f.a": '"f.a": true'}, {"f.b": '"f.b": false'}])
+def test_a_fact_writer_is_fact_text(members: dict[str, str], findings: dict[str, str]) -> None:
+    """Sections with no known path, with only members that add nothing (``""``: written as an
+    empty object), one- and several-path sections, findings decided or not; and a hostile
+    path, opening or id is a constant of the generated code, never its text."""
+    hostile = '"); import os; os.system("x"); ("'
+    layouts = [
+        ((('"a": {', ("a.x", "a.y")), ('"b": {', ("b.z",))), ("f.a", "f.b")),
+        ((('"a": {', ("a.x", "a.y")),), ()),
+        (((f'"{hostile}": {{', (hostile, "b.z")),), (hostile, "f.a")),
+    ]
+    for layout in layouts:
+        written = {**members, hostile: f'"{hostile}": 1'} if members else members
+        decided = {**findings, hostile: f'"{hostile}": true'}
+        assert fact_writer(layout)(written, decided) == engine.fact_text(layout, written, decided)

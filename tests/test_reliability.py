@@ -486,3 +486,4 @@ def test_interleaved_deals_leave_no_state(deals: list[dict[str, Any]]) -> None:
         if _durable.session_state(name, f"s{sid}") is not None
     ]
     assert left == []
+    assert all(_durable.session_facts(name, _durable.KEPT) in (None, []) for name in names)

@@ -13,10 +13,12 @@ tests/test_durable.py):
 * no ``Host`` at all, so no timer threads calling into the engine;
 * ruleset definitions are copied before registration (``run`` is taken out of each rule);
 * facts, never events (``post`` is consumed by the first matching rule);
-* a fresh session id for every assertion (or batch), and the session deleted in ``finally``
-  (1,024 live sessions per ruleset is a hard limit; nothing may leak between deals); a fact
-  that matched nothing leaves a session behind that cannot be deleted without crashing the C
-  core, which is why the sentinel rule below exists;
+* a fresh session id for every batch, and the session deleted in ``finally`` (1,024 live
+  sessions per ruleset is a hard limit; nothing may leak between deals); a single fact goes
+  into the ruleset's one kept session, emptied after the fact (retracted by its id, no action
+  left) or deleted on any failure (see :func:`_run`); a fact that matched nothing leaves a
+  session behind that cannot be deleted without crashing the C core, which is why the
+  sentinel rule below exists;
 * a batch of facts where one matches nothing raises "not handled" and runs no action at all:
   every ruleset carries a sentinel rule matching every deal fact, which must run once for each
   fact asserted, and each fact of a session has its own id (ids repeated in a session would
@@ -190,13 +192,17 @@ def _assert(ruleset: str, text: str, sid: str, many: bool) -> list[str]:
 
 
 _DEAL = '{"t": "deal"'
+KEPT = "k"
+"""The session id of every single-fact assertion: one kept session per ruleset (see `_run`)."""
+_KEPT_TAIL = f', "sid": "{KEPT}", "id": "f1"}}'
+_RETRACT = f'{{"sid": "{KEPT}", "id": "f1"}}'
 
 
 def run(ruleset: str, fact: dict[str, Any]) -> list[str]:
-    """Assert one deal fact (``t: deal``) into a fresh session; return the actions that ran."""
-    sid = f"s{next(_SESSIONS)}"
-    fact = {**fact, "t": "deal", "sid": sid, "id": "f1"}
-    return _run(ruleset, json.dumps(fact, ensure_ascii=False), sid)
+    """Assert one deal fact (``t: deal``) into the ruleset's kept session; return the actions
+    that ran."""
+    fact = {**fact, "t": "deal", "sid": KEPT, "id": "f1"}
+    return _run(ruleset, json.dumps(fact, ensure_ascii=False))
 
 
 def run_text(ruleset: str, body: str) -> list[str]:
@@ -204,26 +210,63 @@ def run_text(ruleset: str, body: str) -> list[str]:
     ``{"t": "deal"`` and without the keys ``sid`` and ``id`` (which this adds)."""
     if not body.startswith(_DEAL):
         raise EngineError(f"not a deal fact for {ruleset}: {body[:40]}")
-    sid = f"s{next(_SESSIONS)}"
-    return _run(ruleset, f'{body}, "sid": "{sid}", "id": "f1"}}', sid)
+    return _run(ruleset, body + _KEPT_TAIL)
 
 
-def _run(ruleset: str, text: str, sid: str) -> list[str]:
-    """Assert one fact into session ``sid``; the actions that ran, the sentinel's left out
-    (each message's rule read as :func:`_rule_name` reads it, written out: the same check)."""
+def _run(ruleset: str, text: str) -> list[str]:
+    """Assert one fact (id ``f1``) into the ruleset's kept session :data:`KEPT` and run its
+    actions; the actions that ran, the sentinel's left out (each message's rule read as
+    :func:`_rule_name` reads it, written out: the same check).
+
+    Creating a session costs the C core more than matching the fact (it clears two 4 KB
+    indexes per rule), so one session per ruleset is kept and emptied after every fact: the
+    fact is retracted by its id (which deletes it and every frame that holds it), and no
+    action may be left to run. On any failure the session is deleted instead, as a fresh
+    session per fact did; the next fact opens a new one. A fact left behind would make the
+    next one "already observed" (an error), never a quiet match.
+    """
     fired: list[str] = []
     sentinels = 0
     with _LOCK:
-        messages = _assert(ruleset, text, sid, False)
-        actions = _RULESETS[ruleset].actions
-        for m in messages:
-            action = actions.get(m[2 : m.find('"', 2)]) if m.startswith('{"') else None
-            if action is None:
-                raise EngineError(f"durable-rules started an unknown action in {ruleset}: {m[:80]}")
-            if action == SENTINEL:
-                sentinels += 1
-            else:
-                fired.append(action)
+        rs = _RULESETS.get(ruleset)
+        if rs is None:
+            raise EngineError(f"ruleset {ruleset} is not registered")
+        handle = rs.handle
+        actions = rs.actions
+        emptied = False
+        try:
+            code, state = _core.assert_fact(handle, text)
+            if code != 0:
+                _refused(code, ruleset, KEPT)
+            started = _core.start_action_for_state(handle, state)
+            m: str | None = started[1] if started else None
+            fail_on = _FAIL_ON[0]
+            while m is not None:
+                action = actions.get(m[2 : m.find('"', 2)]) if m.startswith('{"') else None
+                if action is None:
+                    raise EngineError(
+                        f"durable-rules started an unknown action in {ruleset}: {m[:80]}"
+                    )
+                if action == fail_on:
+                    _core.abandon_action(handle, state)
+                    raise EngineError(f"a rule action failed in {ruleset}: injected failure")
+                if action == SENTINEL:
+                    sentinels += 1
+                else:
+                    fired.append(action)
+                m = _core.complete_and_start_action(handle, state) or None
+            _core.retract_fact(handle, _RETRACT)
+            emptied = not _core.start_action_for_state(handle, state)
+        except EngineError:
+            raise
+        except Exception as exc:
+            raise EngineError(f"durable-rules failed in ruleset {ruleset}: {exc}") from exc
+        finally:
+            if not emptied:
+                try:
+                    _core.delete_state(handle, KEPT)
+                except Exception as exc:
+                    raise EngineError(f"could not delete session {KEPT}: {exc}") from exc
     if sentinels != 1:
         raise EngineError(f"the sentinel rule of {ruleset} did not run")
     return fired
@@ -300,8 +343,23 @@ def session_state(ruleset: str, sid: str) -> Any:
             return None
 
 
+def session_facts(ruleset: str, sid: str) -> list[Any] | None:
+    """The facts a session holds, or None when there is no such session (for tests that check
+    the kept session is emptied after every fact)."""
+    with _LOCK:
+        rs = _RULESETS.get(ruleset)
+        if rs is None:
+            return None
+        try:
+            _core.get_state(rs.handle, sid)
+        except Exception:
+            return None
+        facts: list[Any] = json.loads(_core.get_facts(rs.handle, sid))
+        return facts
+
+
 def last_session_id() -> str:
-    """The id the previous :func:`run` used."""
+    """The id the previous :func:`run_many` (or :func:`run_many_text`) used."""
     global _SESSIONS
     with _LOCK:
         n = next(_SESSIONS)

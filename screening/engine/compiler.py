@@ -583,6 +583,42 @@ def fact_text(layout: FactLayout, written: Mapping[str, str], findings: Mapping[
     return ", ".join(out)
 
 
+FactWriter = Callable[[Mapping[str, str], Mapping[str, str]], str]
+"""A ruleset's :func:`fact_text` with its layout built in: ``(written, findings) -> text``."""
+
+
+def fact_writer(layout: FactLayout) -> FactWriter:
+    """:func:`fact_text` for one layout, written out as Python once per rulebook: per section,
+    its paths' members read into locals, the section written when one of them is known (its
+    non-empty members joined), then the decided findings. Every path, id and text is a
+    constant (``k0``, ``k1``, ...) of the generated code, never text of its source."""
+    sections, finding_ids = layout
+    constants: list[Any] = ['{"t": "deal"', "}"]
+
+    def const(value: Any) -> str:
+        constants.append(value)
+        return f"k{len(constants) - 1}"
+
+    lines = ["def fact(written, findings):", "    get = written.get", "    out = [k0]"]
+    for opening, paths in sections:
+        held = ", ".join(f"m{i}" for i in range(len(paths)))
+        reads = ", ".join(f"get({const(path)})" for path in paths)
+        lines.append(f"    {held}, = {reads},")
+        known = " or ".join(f"m{i} is not None" for i in range(len(paths)))
+        lines.append(f"    if {known}:")
+        lines.append(f"        out.append({const(opening)} + join(filter(None, ({held},))) + k1)")
+    if finding_ids:
+        decided = ", ".join(f"fget({const(rule_id)})" for rule_id in finding_ids)
+        lines.append("    fget = findings.get")
+        findings = const(key_text("findings") + "{")
+        lines.append(f"    out.append({findings} + join(filter(None, ({decided},))) + k1)")
+    lines.append("    return join(out)")
+    source = "\n".join([*lines, ""])
+    helpers = {"__builtins__": {"filter": filter}, "join": ", ".join}
+    write: FactWriter = define(source, "<dealscreen fact>", "fact", helpers, constants)
+    return write
+
+
 # A fact that no rule of a ruleset can match need not be asserted: durable-rules never matches
 # a test of a key the fact lacks (`==`, `$neq`, `$lt`, `$lte`, `$gt`, `$gte`, `$ex`, `$iany`,
 # `$iall` alike; tests/test_engine_text.py checks each against the core), so a rule whose

@@ -14,6 +14,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
+from functools import partial as partial_fn
 from itertools import compress, repeat
 from json.encoder import encode_basestring
 from typing import Any
@@ -23,17 +24,22 @@ from screening.engine import _durable, consortium
 from screening.engine._generated import define
 from screening.engine.compiler import (
     ALWAYS_KNOWN,
+    PARTIAL,
     PLAIN,
+    RANGED,
     CompiledRuleset,
     FactLayout,
+    FactWriter,
     PathKeys,
     Requirements,
     Selector,
     cannot_match,
     compile_rulebook,
+    engine_number,
     engine_value,
     fact_layout,
     fact_text,
+    fact_writer,
     finding_key,
     first_clauses,
     holds,
@@ -217,10 +223,11 @@ class _Plan:
             )
             for found, _rules in self.strata
         ]
-        # Per stratum, the name and fact layout of each ruleset some rule may match, given
-        # the fact's presence tokens (compiler.selector: cannot_match, written out).
-        self.selector_entries = [
-            [((name, layout), needs) for name, layout, needs, _first in found]
+        # Per stratum, the name and fact writer (compiler.fact_text with the ruleset's
+        # layout; compiler.fact_writer once generated) of each ruleset some rule may match,
+        # given the fact's presence tokens (compiler.selector: cannot_match, written out).
+        self.selector_entries: list[list[tuple[tuple[str, FactWriter], Requirements | None]]] = [
+            [((name, partial_fn(fact_text, layout)), needs) for name, layout, needs, _ in found]
             for found in self.engine_strata
         ]
         self.selectors: list[Selector] = [
@@ -307,6 +314,10 @@ def _generate(plan: _Plan) -> None:
     """Replace the plan's plain functions by the generated ones (each list or attribute is
     replaced whole, so a screening running meanwhile uses one or the other)."""
     plan.values_function = _values_function(plan.writes, plan.no_values)
+    plan.selector_entries = [
+        [((name, fact_writer(layout)), needs) for name, layout, needs, _ in found]
+        for found in plan.engine_strata
+    ]
     plan.selectors = [selector(entries) for entries in plan.selector_entries]
     plan.programs = [generated_stratum_function(rules) for rules in plan.stratum_rules]
 
@@ -501,10 +512,12 @@ _ValuesFn = Callable[[list[Any]], tuple[dict[str, str], dict[str, Any], list[str
 
 def _values_function(writes: tuple[_PathWrite, ...], no_values: dict[str, Any]) -> _ValuesFn:
     """:func:`_write_known` for every known path, written out as Python once per rulebook:
-    per path, a test that it is known, and for a boolean or a string asserted under its own
-    name the same work written in place (the commonest values by far); any other value calls
-    :func:`_write_known`. As in :func:`~screening.engine.evaluate.stratum_source`, every path,
-    key and text is a constant of a table (``k0``, ``k1``, ...), never text of the source.
+    per path, a test that it is known, then the commonest classes of value written in place
+    (asserted under its own name: a boolean, a string, a list, a date, an integer; asserted as
+    two bounds: a number; asserted with a partial flag: a complete list), each exactly what
+    :func:`_write_known` does for it; any other value calls :func:`_write_known`. As in
+    :func:`~screening.engine.evaluate.stratum_source`, every path, key and text is a constant
+    of a table (``k0``, ``k1``, ...), never text of the source.
 
     The function takes the values in ``writes`` order and returns the members, the raw values
     (every path, None when unknown) and the value tokens."""
@@ -521,39 +534,73 @@ def _values_function(writes: tuple[_PathWrite, ...], no_values: dict[str, Any]) 
         constants.append(value)
         return f"k{len(constants) - 1}"
 
+    def branch(test: str, write: _PathWrite, p: str, out: str, listed: bool = False) -> None:
+        """One class of value written in place: its raw value, its value tokens (both; a
+        boolean's is the one of its value), its element token (a list's when not empty),
+        then its members."""
+        _path, _keys, _plain, _true, _false, is_true, is_false, element = write
+        lines.append(f"            {test}:")
+        lines.append(f"                read_values[{p}] = v")
+        if is_true and test.endswith("is bool"):
+            lines.append(f"                token({const(is_true)} if v else {const(is_false)})")
+        elif is_true:
+            lines.append(f"                token({const(is_true)})")
+            lines.append(f"                token({const(is_false)})")
+        if element and listed:
+            lines.append("                if v:")
+            lines.append(f"                    token({const(element)})")
+        elif element:
+            lines.append(f"                token({const(element)})")
+        lines.append(f"                out[{p}] = {out}")
+
     for i, write in enumerate(writes):
-        path, _keys, plain, true, false, is_true, is_false, element = write
+        path, keys, plain, true, false, _is_true, _is_false, _element = write
         p, w = const(path), const(write)
         lines.append(f"        v = vals[{i}]")
         lines.append("        if v is not None:")
+        # engine_value's str() of each item of a list, as JSON (json_text).
+        items = "join(map(encode, map(str, v)))"
         if plain:
-            lines.append("            if v.__class__ is bool:")
-            lines.append(f"                read_values[{p}] = v")
-            if is_true:
-                lines.append(f"                token({const(is_true)} if v else {const(is_false)})")
-            if element:
-                lines.append(f"                token({const(element)})")
-            lines.append(f"                out[{p}] = {const(true)} if v else {const(false)}")
-            lines.append("            elif v.__class__ is str:")
-            lines.append(f"                read_values[{p}] = v")
-            if is_true:
-                lines.append(f"                token({const(is_true)})")
-                lines.append(f"                token({const(is_false)})")
-            if element:
-                lines.append(f"                token({const(element)})")
-            lines.append(f"                out[{p}] = {const(plain)} + encode(v)")
+            key = const(plain)
+            branch("if v.__class__ is bool", write, p, f"{const(true)} if v else {const(false)}")
+            branch("elif v.__class__ is str", write, p, f"{key} + encode(v)")
+            count = f"{const('], ' + keys[2])} + str(len(v))"
+            out = f"{const(plain + '[')} + {items} + {count}"
+            branch("elif v.__class__ is list", write, p, out, listed=True)
+            day = "str(v.year * 10000 + v.month * 100 + v.day)"  # engine_value's YYYYMMDD
+            branch("elif v.__class__ is date", write, p, f"{key} + {day}")
+            branch("elif v.__class__ is int", write, p, f"{key} + str(number(v))")
             lines.append("            else:")
-            lines.append(f"                write_known({w}, v, out, read_values, tokens)")
-        else:
-            lines.append(f"            write_known({w}, v, out, read_values, tokens)")
+        elif keys[0] == RANGED:  # a number: both bounds are its code
+            code = "str(number(v))"
+            out = f"{const(keys[1])} + {code} + {const(', ' + keys[2])} + {code}"
+            branch("if v.__class__ is Decimal", write, p, out)
+            lines.append("            else:")
+        elif keys[0] == PARTIAL:  # a list known in full: its count, then not partial
+            count = f"{const('], ' + keys[2])} + str(len(v)) + {const(', ' + keys[3] + '0')}"
+            out = f"{const(keys[1] + '[')} + {items} + {count}"
+            branch("if v.__class__ is list", write, p, out, listed=True)
+            lines.append("            else:")
+        lines.append(f"                write_known({w}, v, out, read_values, tokens)")
     lines.append("        return out, read_values, tokens")
     source = "\n".join([line[4:] for line in lines] + [""])
     # The constants are globals of the generated module (a closure's cells would be copied
     # into the frame of every call).
     names = {
-        "__builtins__": {"bool": bool, "str": str},
+        "__builtins__": {
+            "bool": bool,
+            "str": str,
+            "list": list,
+            "int": int,
+            "map": map,
+            "len": len,
+        },
         "write_known": _write_known,
         "encode": encode_basestring,
+        "number": engine_number,
+        "join": ", ".join,
+        "date": dt.date,
+        "Decimal": Decimal,
     }
     made: _ValuesFn = define(
         source, "<dealscreen engine values>", "values_function", names, constants
@@ -663,8 +710,8 @@ def run_rules(book: Rulebook, view: FactView, *, check: bool = True) -> Evaluati
         fired: set[str] = set()
         refuted: set[str] = set()
         # Only the rulesets some rule may match (compiler.cannot_match, compiler.selector).
-        for name, layout in select(present):
-            for action in run(name, fact_text(layout, written, engine_findings)):
+        for name, write in select(present):
+            for action in run(name, write(written, engine_findings)):
                 if action[0] == "+":
                     fired.add(action[1:])
                 else:
@@ -702,7 +749,7 @@ def run_rules_many(
         fired: list[set[str]] = [set() for _ in evs]
         refuted: list[set[str]] = [set() for _ in evs]
         select = plan.selectors[stratum]
-        chosen = [{name for name, _layout in select(p)} for p in present]
+        chosen = [{name for name, _write in select(p)} for p in present]
         for name, layout, _needs, _first in rulesets:
             asserted = [i for i in range(len(evs)) if name in chosen[i]]
             texts = [fact_text(layout, written[i], findings[i]) for i in asserted]
