@@ -17,7 +17,16 @@ from screening import Deal, load_deal, screen
 from screening.authoring.fixtures_gen import generate
 from screening.engine import run as engine
 from screening.engine import verdict
-from screening.engine.verdict import DerivedFact, OpenQuestion, RegimeResult, Summary, build
+from screening.engine.verdict import (
+    Because,
+    ConditionResult,
+    DerivedFact,
+    Hit,
+    OpenQuestion,
+    RegimeResult,
+    Summary,
+    build,
+)
 from tests.conftest import FIXTURES
 
 
@@ -159,3 +168,80 @@ def test_what_it_does_not_expect_is_pydantics(rulebook: Any) -> None:
     )
     with pytest.raises(PydanticSerializationError):
         _odd(result, open_questions=[verdict.shared(question)]).model_dump_json()
+
+
+def test_hits_are_written_from_what_assemble_made(rulebook: Any) -> None:
+    """A result assemble() made has its hits written from their rules' frames and the JSON of
+    the conditions each shows (kept ones written once): pydantic's bytes of the hits, written
+    first, reused, and with every kept result dropped before each deal."""
+    deals = _deals(30)
+    results = [screen(d, rulebook=rulebook) for d in deals]
+    plain = [r for r in results if r.consortium is None]
+    assert len(plain) > 30 and sum(len(r.hits) for r in plain) > 100
+    assert all(id(r) in verdict._ASSEMBLED for r in plain)
+    hits = verdict._list_of(Hit)
+    for r in results:
+        expected = str(hits.to_json(r.hits), "utf-8")
+        assert verdict._hits_json(r, r.hits) == expected  # the shown JSON written here or before
+        assert verdict._hits_json(r, r.hits) == expected  # reused
+    for deal in deals[::3]:
+        engine._assembly(rulebook).forget()
+        r = screen(deal, rulebook=rulebook)
+        assert verdict._hits_json(r, r.hits) == str(hits.to_json(r.hits), "utf-8")
+        assert r.model_dump_json() == _pydantic(r)
+
+
+def test_an_assembled_entry_goes_with_its_result(rulebook: Any) -> None:
+    """What assemble() recorded of a result's hits goes with the result; a copy of the result
+    (other hits or the same) is written by pydantic, with the same bytes."""
+    deal = next(d for d in _deals(10) if len(screen(d, rulebook=rulebook).hits) > 1)
+    result = screen(deal, rulebook=rulebook)
+    key = id(result)
+    assert verdict._ASSEMBLED[key][1] is result.hits
+    for copy in (
+        _odd(result, hits=list(reversed(result.hits))),
+        _odd(result, hits=result.hits[1:]),
+        _odd(result, deal_name="copied"),
+    ):
+        assert id(copy) not in verdict._ASSEMBLED
+        assert copy.model_dump_json() == _pydantic(copy)
+    del result
+    gc.collect()
+    assert key not in verdict._ASSEMBLED
+
+
+def test_hit_frames_are_what_pydantic_writes_around_a_hit(rulebook: Any) -> None:
+    """Every rule's frame, filled with any explanation, facts, conditions, findings and
+    exemptions, is pydantic's JSON of the hit; fields out of order or a value pydantic refuses
+    get no frame (pydantic writes such hits)."""
+    assembly = engine._assembly(rulebook)
+    condition = build(ConditionResult, condition="c", text="t", path="a.b", value=[1], held=True)
+    because = build(Because, rule_id="f", title="F", citation="x")
+    for rule_id in rulebook.rules:
+        shape = assembly.shape(rule_id)
+        assert shape.frame is not None, rule_id
+        data = shape.hit | {
+            "explanation": 'a "quoted" \\ line\n',
+            "facts": {"a.b": [1], "c.d": None, "e.f": "ü"},
+            "conditions": [condition],
+            "because": [because],
+            "suppressed_by": ["x.y", "z"],
+        }
+        hit = verdict.made(Hit, data, frozenset(data))
+        shown = verdict.shown_json([data["conditions"], data["facts"], None])
+        written = "".join(
+            (
+                shape.frame[0],
+                verdict._string(data["explanation"]),
+                shown,
+                ',"because":[',
+                verdict._items(data["because"], Because),
+                '],"suppressed_by":["x.y","z"]',
+                shape.frame[1],
+            )
+        )
+        assert written == _pydantic(hit), rule_id
+    fields = dict(assembly.shape(next(iter(rulebook.rules))).hit)
+    moved = {k: v for k, v in fields.items() if k != "explanation"} | {"explanation": ""}
+    assert verdict.hit_frame(moved) is None
+    assert verdict.hit_frame({**fields, "title": "lone \ud800"}) is None

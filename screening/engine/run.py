@@ -69,8 +69,10 @@ from screening.engine.verdict import (
     PossibleExemption,
     RegimeResult,
     ScreeningResult,
+    assembled,
     build,
     forget_json,
+    hit_frame,
     made,
     rank,
     shared,
@@ -1025,7 +1027,7 @@ def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
 class _Shape:
     """What a rule shows as a hit that does not depend on the deal, worked out once."""
 
-    __slots__ = ("conditions", "hit", "parts", "reads", "rule", "template")
+    __slots__ = ("conditions", "frame", "hit", "parts", "reads", "rule", "template")
 
     def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
         self.rule = rule
@@ -1048,6 +1050,7 @@ class _Shape:
             "source": rule.location,
             "notes": rule.notes,
         }
+        self.frame = hit_frame(self.hit)  # its JSON around the deal's fields (see _hits_json)
         # The leaves a hit may show, in the order _conditions walks them, each with its
         # `alternatives` number; a finding with the text it has when it holds (and the state
         # of the finding that makes it hold), a leaf with None.
@@ -1287,13 +1290,14 @@ class _Assembly:
         # result are made of besides its level (see assemble): the statuses of its rules, of the
         # exemptions that may set one aside and of every finding below them; whether each fact
         # their leaves read is unknown; and their leaves on facts that may be ranges or known in
-        # part (unknown or not). Each read at once: a getter of the statuses, one of the facts,
-        # and the leaves with their bits.
+        # part (unknown or not). Read at once: a getter of the statuses, the facts as a mask of
+        # bits (which of them are unknown: _Unknowns.none and it), and the leaves with their
+        # bits and a getter of their facts.
         self.regime_reads: dict[
             str,
             tuple[
                 Callable[[Mapping[str, Any]], tuple[Any, ...]],
-                Callable[[Mapping[str, Any]], tuple[Any, ...]],
+                int,
                 tuple[tuple[Leaf, int], ...],
                 Callable[[Mapping[str, Any]], tuple[Any, ...]],
             ],
@@ -1312,7 +1316,7 @@ class _Assembly:
                     read_mask |= bit
             self.regime_reads[regime] = (
                 _getter_of(tuple(sorted(read_ids))),
-                _getter_of(tuple(self.paths_of(read_mask))),
+                read_mask,
                 tuple(read_other),
                 _getter_of(tuple(dict.fromkeys(leaf.path for leaf, _bit in read_other))),
             )
@@ -1327,7 +1331,8 @@ class _Assembly:
         self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._because: dict[tuple[Any, ...], Because] = {}
         self._regimes: dict[tuple[Any, ...], tuple[RegimeResult, list[OpenQuestion], int]] = {}
-        self._shown: dict[tuple[Any, ...], tuple[list[ConditionResult], dict[str, Any]]] = {}
+        # [conditions, facts, their JSON or None] (see verdict.shown_json)
+        self._shown: dict[tuple[Any, ...], list[Any]] = {}
 
     def shape(self, rule_id: str) -> _Shape:
         """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
@@ -1732,10 +1737,15 @@ _KEYED = frozenset({str, bool, int, Decimal, type(None)})  # leaf values that ke
 
 
 def _hit(
-    ev: Evaluation, rule: Rule, suppressed_by: list[str], assembly: _Assembly | None = None
+    ev: Evaluation,
+    rule: Rule,
+    suppressed_by: list[str],
+    assembly: _Assembly | None = None,
+    pieces: list[tuple[Any, list[Any]]] | None = None,
 ) -> Hit:
     """A rule that fired, with the conditions that held (what ``_conditions(..., only_held=True)``
-    lists of its explained outcome, read off the rule's leaves without building that tree)."""
+    lists of its explained outcome, read off the rule's leaves without building that tree).
+    ``pieces`` gets what its JSON is made of (see verdict.assembled)."""
     if assembly is None:
         assembly = _assembly(ev.book)
     shape = assembly.shape(rule.id)
@@ -1761,7 +1771,7 @@ def _hit(
                 shown_key = (rule.id, got, types, states)
                 shown = assembly._shown.get(shown_key)
                 if shown is not None:
-                    return _hit_of(ev, rule, suppressed_by, assembly, shape, shown, values)
+                    return _hit_of(ev, rule, suppressed_by, assembly, shape, shown, values, pieces)
     conditions: list[ConditionResult] = []
     facts: dict[str, Any] = {}
     for i, (node, group, held, state, before, after, unit) in enumerate(shape.conditions):
@@ -1794,11 +1804,12 @@ def _hit(
         if result is not None:
             facts[leaf.path] = result.value
             conditions.append(result)
+    shown = [conditions, facts, None]
     if shown_key is not None:
         if len(assembly._shown) >= _KEPT:
             assembly._shown.clear()
-        assembly._shown[shown_key] = (conditions, facts)
-    return _hit_of(ev, rule, suppressed_by, assembly, shape, (conditions, facts), values)
+        assembly._shown[shown_key] = shown
+    return _hit_of(ev, rule, suppressed_by, assembly, shape, shown, values, pieces)
 
 
 def _hit_of(
@@ -1807,14 +1818,17 @@ def _hit_of(
     suppressed_by: list[str],
     assembly: _Assembly,
     shape: _Shape,
-    shown: tuple[list[ConditionResult], dict[str, Any]],
+    shown: list[Any],
     values: Mapping[str, Any],
+    pieces: list[tuple[Any, list[Any]]] | None = None,
 ) -> Hit:
     data = shape.hit.copy()  # the rule's fields, in order
     data["explanation"] = shape.template.render_read(values, ev.scope.value)
     data["facts"], data["conditions"] = shown[1], shown[0]
     data["because"] = _because(ev, rule.id, assembly)
     data["suppressed_by"] = suppressed_by
+    if pieces is not None:
+        pieces.append((shape.frame, shown))
     return made(Hit, data, _HIT_FIELDS)
 
 
@@ -1912,9 +1926,10 @@ def assemble(
     rules = book.rules
     fired = list(compress(status, map(operator.is_, status.values(), repeat(True))))
     fired.sort(key=assembly.hit_position.__getitem__)  # in the order hits are listed
+    pieces: list[tuple[Any, list[Any]]] = []  # what the hits' JSON is made of
     for rule_id in fired:
         rule = rules[rule_id]
-        hit = _hit(ev, rule, suppressed.get(rule_id, []), assembly)
+        hit = _hit(ev, rule, suppressed.get(rule_id, []), assembly, pieces)
         hits.append(hit)
         by_regime.setdefault(rule.regime, []).append(hit)
     regimes: dict[str, RegimeResult] = {}
@@ -1944,18 +1959,22 @@ def assemble(
             # Its questions, exemptions and result, kept by all they are made of (see
             # _Assembly.regime_reads): the same as any deal's with the same.
             statuses, facts, other, other_facts = regime_reads[regime]
+            if len(values) != unknowns.seen:
+                unknowns._read()  # which facts read are unknown, as bits (once per deal)
             try:
+                if facts & unknowns.unread:
+                    raise KeyError  # a fact not read (never after run_rules): worked out below
                 regime_key = (
                     regime,
                     statuses(status),
-                    bytes(map(operator.is_, facts(values), repeat(None))),
+                    facts & unknowns.none,  # which of its facts are unknown
                     # A leaf on a fact that may be a range or known in part is unknown when
                     # its fact is (said just above), or when such a value does not decide it.
                     unknowns.partial(other)
                     if other and any(map(isinstance, other_facts(values), repeat(_PARTIAL)))
                     else 0,
                 )
-            except KeyError:  # a fact not read (never after run_rules): worked out below
+            except KeyError:
                 regime_key = None
             else:
                 kept = kept_regimes.get(regime_key)
@@ -2021,27 +2040,30 @@ def assemble(
                 shared(item)
         derived.append(item)
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
-    return made(
-        ScreeningResult,
-        {
-            "deal_id": deal.id,
-            "deal_name": deal.name,
-            "deal_kind": deal.kind,
-            "as_of": as_of.isoformat(),
-            "verdict": overall,
-            "ceiling": overall_ceiling,
-            "provisional": top_rank < top_ceiling,
-            "summary": summary,
-            "regimes": regimes,
-            "hits": hits,
-            "open_questions": questions,
-            "derived": derived,
-            "rulebook_version": book.version,
-            "dealscreen_version": __version__,
-            "disclaimer": DISCLAIMER,
-            "consortium": None,
-        },
-        _RESULT_FIELDS,
+    return assembled(
+        made(
+            ScreeningResult,
+            {
+                "deal_id": deal.id,
+                "deal_name": deal.name,
+                "deal_kind": deal.kind,
+                "as_of": as_of.isoformat(),
+                "verdict": overall,
+                "ceiling": overall_ceiling,
+                "provisional": top_rank < top_ceiling,
+                "summary": summary,
+                "regimes": regimes,
+                "hits": hits,
+                "open_questions": questions,
+                "derived": derived,
+                "rulebook_version": book.version,
+                "dealscreen_version": __version__,
+                "disclaimer": DISCLAIMER,
+                "consortium": None,
+            },
+            _RESULT_FIELDS,
+        ),
+        pieces,
     )
 
 

@@ -22,7 +22,7 @@ from json.encoder import encode_basestring
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from pydantic_core import SchemaSerializer
+from pydantic_core import PydanticSerializationError, SchemaSerializer
 
 from screening.model.levels import LEVELS as LEVELS
 from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
@@ -532,7 +532,7 @@ def _result_json(result: ScreeningResult) -> str:
                 ]
             ),
             '},"hits":',
-            str(_list_of(Hit).to_json(hits), "utf-8"),
+            _hits_json(result, hits),
             ',"open_questions":[',
             _items(d["open_questions"], OpenQuestion),
             '],"derived":[',
@@ -559,3 +559,111 @@ def _list_of(cls: type[Result]) -> SchemaSerializer:
     if serializer is None:
         serializer = _LISTS[cls] = TypeAdapter(list[cls]).serializer  # type: ignore[valid-type]
     return serializer
+
+
+# The hits of a result assemble() made, written from what it made them of (see assembled): each
+# hit's rule fields as one text before and one after its fields of the deal (worked out once per
+# rule, see hit_frame), its facts and conditions shown as one text (written once for those kept
+# and shared between hits, see shown_json), its explanation, findings and exemptions as they are.
+# id of a result -> (a weak reference to it, its list of hits, per hit (frame, shown)); an entry
+# goes with its result.
+_ASSEMBLED: dict[
+    int, tuple[weakref.KeyedRef[int, Any], list[Any], list[tuple[Any, list[Any]]]]
+] = {}
+_FRAME_PROBE = ',"explanation":"","facts":{},"conditions":[],"because":[],"suppressed_by":[],'
+_PROBE: dict[str, Any] = {
+    "explanation": "",
+    "facts": {},
+    "conditions": [],
+    "because": [],
+    "suppressed_by": [],
+}
+
+
+def hit_frame(fields: dict[str, Any]) -> tuple[str, str] | None:
+    """The JSON pydantic writes of a hit with these fields of a rule, around its fields of the
+    deal: the text up to ``"explanation":`` and the text from ``,"confidence":`` on (None when
+    pydantic would warn about one of them, or they hold the probe's text)."""
+    # (In the order of ``fields``: pydantic writes a made instance's fields in that order.)
+    probe = made(Hit, {k: _PROBE.get(k, v) for k, v in fields.items()}, frozenset(fields))
+    try:
+        text = str(Hit.__pydantic_serializer__.to_json(probe, warnings="error"), "utf-8")
+    except PydanticSerializationError:  # a value pydantic warns about: it writes such hits
+        return None
+    if text.count(_FRAME_PROBE) != 1:
+        return None
+    head, tail = text.split(_FRAME_PROBE)
+    return head + ',"explanation":', "," + tail
+
+
+_FACTS: SchemaSerializer | None = None  # a field typed dict[str, Any]'s (Hit.facts)
+
+
+def shown_json(shown: list[Any]) -> str:
+    """``,"facts":{…},"conditions":[…]`` of a hit showing these conditions and facts
+    (``[conditions, facts, this JSON or None]``), written once per list."""
+    global _FACTS
+    text: str | None = shown[2]
+    if text is None:
+        if _FACTS is None:
+            _FACTS = TypeAdapter(dict[str, Any]).serializer
+        text = shown[2] = "".join(
+            (
+                ',"facts":',
+                str(_FACTS.to_json(shown[1]), "utf-8"),
+                ',"conditions":',
+                str(_list_of(ConditionResult).to_json(shown[0]), "utf-8"),
+            )
+        )
+    return text
+
+
+def assembled(result: ScreeningResult, pieces: list[tuple[Any, list[Any]]]) -> ScreeningResult:
+    """Record what assemble() made the hits of a result of: per hit, its rule's
+    :func:`hit_frame` and its ``[conditions, facts, JSON or None]`` (see :func:`shown_json`)."""
+    key = id(result)
+    _ASSEMBLED[key] = (weakref.KeyedRef(result, _unassembled, key), result.hits, pieces)
+    return result
+
+
+def _unassembled(ref: weakref.KeyedRef[int, Any]) -> None:
+    entry = _ASSEMBLED.get(ref.key)
+    if entry is not None and entry[0] is ref:
+        del _ASSEMBLED[ref.key]
+
+
+def _hits_json(result: ScreeningResult, hits: list[Any]) -> str:
+    """The JSON of a result's hits: put together from what assemble() made them of when it
+    made this result (its very list of hits), else pydantic's."""
+    entry = _ASSEMBLED.get(id(result))
+    if (
+        entry is None
+        or entry[0]() is not result
+        or entry[1] is not hits
+        or len(entry[2]) != len(hits)
+    ):
+        return str(_list_of(Hit).to_json(hits), "utf-8")
+    out = ["["]
+    for hit, (frame, shown) in zip(hits, entry[2], strict=True):
+        if frame is None or hit.__class__ is not Hit:
+            return str(_list_of(Hit).to_json(hits), "utf-8")
+        h = hit.__dict__
+        because, suppressed_by = h["because"], h["suppressed_by"]
+        if because.__class__ is not list or suppressed_by.__class__ is not list:
+            raise _Unusual
+        out += (
+            frame[0],
+            _string(h["explanation"]),
+            shown_json(shown),
+            ',"because":[',
+            _items(because, Because) if because else "",
+            '],"suppressed_by":[',
+            ",".join([_string(t) for t in suppressed_by]) if suppressed_by else "",
+            "]",
+            frame[1],
+            ",",
+        )
+    if len(out) > 1:
+        out.pop()  # the last comma
+    out.append("]")
+    return "".join(out)
