@@ -68,16 +68,29 @@ def test_tiny_stores_give_the_same_bytes(rulebook: Any, monkeypatch: pytest.Monk
 
 
 def test_shared_sub_results_are_written_once(rulebook: Any) -> None:
-    """Sub-results repeat from deal to deal and are marked shared; their JSON is kept and is
-    what pydantic writes of them."""
+    """Sub-results repeat from deal to deal and are marked shared (open questions, regime
+    results, findings a hit stood on) or written in the entry the engine keeps them in (derived
+    facts); their JSON is kept and is what pydantic writes of them."""
     results = [screen(d, rulebook=rulebook) for d in _deals(20)]
     for r in results:
         r.model_dump_json()
-    items = [q for r in results for q in r.open_questions] + [f for r in results for f in r.derived]
+    items = [q for r in results for q in r.open_questions]
     kept = [verdict._SHARED.get(id(x)) for x in items]
     written = [(x, e[1]) for x, e in zip(items, kept, strict=True) if e and e[0]() is x]
     assert len(written) > len(items) // 2
-    for obj, text in written:
+    because = [b for r in results for h in r.hits for b in h.because]
+    marked = [(x, verdict._SHARED.get(id(x))) for x in because]
+    written += [(x, e[1]) for x, e in marked if e and e[0]() is x and e[1] is not None]
+    assert len(written) > len(items) // 2 + len(because) // 2
+    facts = [
+        (fact, entry)
+        for r in results
+        if id(r) in verdict._ASSEMBLED
+        for fact, entry in zip(r.derived, verdict._ASSEMBLED[id(r)][4], strict=True)
+    ]
+    in_entries = [(x, e[1]) for x, e in facts if e is not None and e[0] is x]
+    assert len(in_entries) > len(facts) // 2 and all(text for _x, text in in_entries)
+    for obj, text in written + in_entries:
         assert text == obj.__pydantic_serializer__.to_json(obj).decode()
 
 
@@ -112,7 +125,7 @@ def test_the_marks_stay_bounded(rulebook: Any) -> None:
     stores = (
         assembly._questions,
         assembly._regime_results,
-        assembly._derived,
+        assembly._because,
         assembly._regimes,
     )
     assert len(verdict._SHARED) - before <= sum(len(s) for s in stores)
@@ -245,3 +258,34 @@ def test_hit_frames_are_what_pydantic_writes_around_a_hit(rulebook: Any) -> None
     moved = {k: v for k, v in fields.items() if k != "explanation"} | {"explanation": ""}
     assert verdict.hit_frame(moved) is None
     assert verdict.hit_frame({**fields, "title": "lone \ud800"}) is None
+
+
+def test_memo_lines_are_written_once(rulebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo's clear lines and lists used (lines the memo keeps) are written once each and
+    reused: pydantic's bytes of the memo, warm, with the store so small that it is cleared all
+    the time, and after forget_json; a memo pydantic must write (fields out of order, a value
+    not of its type) is pydantic's."""
+    results = [screen(d, rulebook=rulebook) for d in _deals(20)]
+    memos = [r.summary for r in results if r.summary is not None]
+    assert sum(len(m.clear) + len(m.lists) for m in memos) > 100
+    expected = [_pydantic(m) for m in memos]
+    assert [verdict._summary_json(m) for m in memos] == expected
+    lines = [x for m in memos for x in (*m.clear, *m.lists)]
+    assert sum(1 for x in lines if id(x) in verdict._LINES) > len(lines) // 2
+    assert [verdict._summary_json(m) for m in memos] == expected  # reused
+    verdict.forget_json()
+    assert not verdict._LINES
+    monkeypatch.setattr(verdict, "_LINES_KEPT", 2)
+    assert [verdict._summary_json(m) for m in memos] == expected
+    assert len(verdict._LINES) <= 2
+    assert [r.model_dump_json() for r in results] == [_pydantic(r) for r in results]
+    memo = memos[0]
+    moved = dict(reversed(list(memo.__dict__.items())))
+    odd = verdict.made(Summary, moved, frozenset(moved))
+    assert verdict._summary_json(odd) == _pydantic(odd)
+    bad = memo.model_copy(update={"verdict": "unheard_of"})
+    with pytest.raises(verdict._Unusual):
+        verdict._summary_json(bad)
+    result = next(r for r in results if r.summary is not None)
+    odd_result = _odd(result, summary=bad)
+    assert odd_result.model_dump_json() == _pydantic(odd_result)

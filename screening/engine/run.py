@@ -1327,7 +1327,7 @@ class _Assembly:
         self._questions: dict[tuple[str, int], OpenQuestion] = {}
         self._held: dict[tuple[str, int, type, Any], ConditionResult | None] = {}
         self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
-        self._derived: dict[tuple[Any, ...], list[Any]] = {}  # [the fact, marked shared]
+        self._derived: dict[tuple[Any, ...], list[Any]] = {}  # [the fact, its JSON or None]
         self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._because: dict[tuple[Any, ...], Because] = {}
         self._regimes: dict[tuple[Any, ...], tuple[RegimeResult, list[OpenQuestion], int]] = {}
@@ -1577,9 +1577,13 @@ def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) ->
         return known
     if assembly is None:
         assembly = _assembly(ev.book)
-    status, kept = ev.status, assembly._because
     out: list[Because] = []
-    for target in assembly.because_rules[rule_id]:
+    targets = assembly.because_rules[rule_id]
+    if not targets:  # (most rules: no finding to stand on)
+        ev.because[rule_id] = out
+        return out
+    status, kept = ev.status, assembly._because
+    for target in targets:
         if status.get(target.id) is True:
             below = _because(ev, target.id, assembly)
             # A finding with the same findings below it (the very instances: each is kept, and
@@ -1599,7 +1603,7 @@ def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) ->
                 )
                 if len(kept) >= _KEPT:
                     kept.clear()
-                kept[key] = item
+                kept[key] = shared(item)  # its JSON written once (see verdict._items)
             out.append(item)
     ev.because[rule_id] = out
     return out
@@ -1951,7 +1955,9 @@ def assemble(
             level, top, floor = "clear", [], _CLEAR
         else:
             decisive = [h for h in regime_hits if h.outcome and not h.suppressed_by]
-            level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
+            level = max(
+                (h.outcome for h in decisive if h.outcome), key=_RANK.__getitem__, default="clear"
+            )
             top = sorted(h.rule_id for h in decisive if h.outcome == level)
             floor = _RANK[level]
         regime_key = None
@@ -2007,6 +2013,7 @@ def assemble(
     kept_facts = assembly._derived
     derivations = ev.view.derivations
     derived: list[DerivedFact] = []
+    derived_pieces: list[list[Any] | None] = []  # per fact its kept entry (see verdict.assembled)
     for path in assembly.derived_order(plan, derivations):
         text = derivations[path]
         fact = values[path] if path in values else value(path)
@@ -2032,13 +2039,11 @@ def assemble(
             if key is not None:
                 if len(kept_facts) >= _KEPT:
                     kept_facts.clear()
-                kept_facts[key] = [item, False]
+                entry = kept_facts[key] = [item, None]
         else:
             item = entry[0]
-            if not entry[1]:  # seen again: its JSON is worth keeping (see verdict.shared)
-                entry[1] = True
-                shared(item)
         derived.append(item)
+        derived_pieces.append(entry)
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
     return assembled(
         made(
@@ -2064,6 +2069,7 @@ def assemble(
             _RESULT_FIELDS,
         ),
         pieces,
+        derived_pieces,
     )
 
 

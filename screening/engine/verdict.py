@@ -434,6 +434,7 @@ def forget_json() -> None:
     """Drop the JSON written of shared sub-results (each is written again when next needed)."""
     for entry in list(_SHARED.values()):
         entry[1] = None
+    _LINES.clear()
 
 
 def _string(text: Any) -> str:
@@ -523,7 +524,7 @@ def _result_json(result: ScreeningResult) -> str:
             ',"provisional":',
             "true" if provisional else "false",
             ',"summary":',
-            "null" if summary is None else _model_json(summary, Summary),
+            "null" if summary is None else _summary_json(summary),
             ',"regimes":{',
             ",".join(
                 [
@@ -536,7 +537,7 @@ def _result_json(result: ScreeningResult) -> str:
             ',"open_questions":[',
             _items(d["open_questions"], OpenQuestion),
             '],"derived":[',
-            _items(d["derived"], DerivedFact),
+            _derived_json(result, d["derived"]),
             '],"rulebook_version":',
             _string(d["rulebook_version"]),
             ',"dealscreen_version":',
@@ -568,7 +569,14 @@ def _list_of(cls: type[Result]) -> SchemaSerializer:
 # id of a result -> (a weak reference to it, its list of hits, per hit (frame, shown)); an entry
 # goes with its result.
 _ASSEMBLED: dict[
-    int, tuple[weakref.KeyedRef[int, Any], list[Any], list[tuple[Any, list[Any]]]]
+    int,
+    tuple[
+        weakref.ref[Any],
+        list[Any],
+        list[tuple[Any, list[Any]]],
+        list[Any],
+        list[list[Any] | None],
+    ],
 ] = {}
 _FRAME_PROBE = ',"explanation":"","facts":{},"conditions":[],"because":[],"suppressed_by":[],'
 _PROBE: dict[str, Any] = {
@@ -618,18 +626,62 @@ def shown_json(shown: list[Any]) -> str:
     return text
 
 
-def assembled(result: ScreeningResult, pieces: list[tuple[Any, list[Any]]]) -> ScreeningResult:
-    """Record what assemble() made the hits of a result of: per hit, its rule's
-    :func:`hit_frame` and its ``[conditions, facts, JSON or None]`` (see :func:`shown_json`)."""
+def assembled(
+    result: ScreeningResult,
+    pieces: list[tuple[Any, list[Any]]],
+    derived: list[list[Any] | None] | None = None,
+) -> ScreeningResult:
+    """Record what assemble() made the hits and derived facts of a result of: per hit, its
+    rule's :func:`hit_frame` and its ``[conditions, facts, JSON or None]`` (see
+    :func:`shown_json`); per derived fact, the ``[fact, its JSON or None]`` the engine keeps it
+    in (None: not kept)."""
     key = id(result)
-    _ASSEMBLED[key] = (weakref.KeyedRef(result, _unassembled, key), result.hits, pieces)
+    d = result.__dict__
+    ref = weakref.ref(result, _unassembled)
+    _ASSEMBLED_REFS[id(ref)] = key
+    _ASSEMBLED[key] = (
+        ref,
+        d["hits"],
+        pieces,
+        d["derived"],
+        [None] * len(d["derived"]) if derived is None else derived,
+    )
     return result
 
 
-def _unassembled(ref: weakref.KeyedRef[int, Any]) -> None:
-    entry = _ASSEMBLED.get(ref.key)
-    if entry is not None and entry[0] is ref:
-        del _ASSEMBLED[ref.key]
+def _unassembled(ref: weakref.ref[Any]) -> None:
+    key = _ASSEMBLED_REFS.pop(id(ref), None)
+    if key is not None:
+        entry = _ASSEMBLED.get(key)
+        if entry is not None and entry[0] is ref:
+            del _ASSEMBLED[key]
+
+
+_ASSEMBLED_REFS: dict[int, int] = {}  # id of an entry's weak reference -> id of its result
+
+
+def _derived_json(result: ScreeningResult, derived: Any) -> str:
+    """The JSON of a result's derived facts without the brackets: each kept one's written once
+    (in the entry the engine keeps it in) when assemble() made this result, else
+    :func:`_items`'s."""
+    entry = _ASSEMBLED.get(id(result))
+    if (
+        entry is None
+        or entry[0]() is not result
+        or entry[3] is not derived
+        or len(entry[4]) != len(derived)
+    ):
+        return _items(derived, DerivedFact)
+    out = []
+    for item, kept in zip(derived, entry[4], strict=True):
+        if kept is None or kept[0] is not item:
+            out.append(_model_json(item, DerivedFact))
+        else:
+            text: str | None = kept[1]
+            if text is None:
+                text = kept[1] = _model_json(item, DerivedFact)
+            out.append(text)
+    return ",".join(out)
 
 
 def _hits_json(result: ScreeningResult, hits: list[Any]) -> str:
@@ -667,3 +719,75 @@ def _hits_json(result: ScreeningResult, hits: list[Any]) -> str:
         out.pop()  # the last comma
     out.append("]")
     return "".join(out)
+
+
+# The memo's lines that the memo keeps and reuses (clear lines, lists used): id -> (the line,
+# its JSON). The entry holds the line, so no other instance can have its id while it is there;
+# bounded (cleared when full), and a line is immutable (frozen, its lists never changed).
+_LINES: dict[int, tuple[Any, str]] = {}
+_LINES_KEPT = 1024
+_SUMMARY_FIELDS = tuple(Summary.model_fields)
+
+
+def _lines(items: Any, cls: type[Result]) -> str:
+    """The JSON of the items of a list of memo lines typed ``cls``, without the brackets, each
+    line's written once (see _LINES)."""
+    if items.__class__ is not list:
+        raise _Unusual
+    out = []
+    for obj in items:
+        entry = _LINES.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            out.append(entry[1])
+            continue
+        text = _model_json(obj, cls)
+        if len(_LINES) >= _LINES_KEPT:
+            _LINES.clear()
+        _LINES[id(obj)] = (obj, text)
+        out.append(text)
+    return ",".join(out)
+
+
+def _strings(items: Any) -> str:
+    """The JSON of a field typed ``list[str]``."""
+    if items.__class__ is not list:
+        raise _Unusual
+    return "[" + ",".join([_string(t) for t in items]) + "]"
+
+
+def _summary_json(summary: Any) -> str:
+    """The JSON pydantic writes of a memo, its clear lines and lists used written once each
+    (see _lines); anything unexpected is pydantic's."""
+    d = summary.__dict__
+    if summary.__class__ is not Summary or tuple(d) != _SUMMARY_FIELDS:
+        return _model_json(summary, Summary)
+    if d["verdict"] not in _VERDICTS or d["ceiling"] not in _VERDICTS:
+        raise _Unusual  # (pydantic warns as it writes it)
+    actions, questions = d["actions"], d["questions"]
+    if actions.__class__ is not list or questions.__class__ is not list:
+        raise _Unusual
+    return "".join(
+        (
+            '{"verdict":',
+            _string(d["verdict"]),
+            ',"ceiling":',
+            _string(d["ceiling"]),
+            ',"range":',
+            _string(d["range"]),
+            ',"actions":',
+            str(_list_of(MemoAction).to_json(actions), "utf-8") if actions else "[]",
+            ',"clear":[',
+            _lines(d["clear"], ClearReason),
+            '],"questions":',
+            str(_list_of(MemoQuestion).to_json(questions), "utf-8") if questions else "[]",
+            ',"rulebook_version":',
+            _string(d["rulebook_version"]),
+            ',"lists":[',
+            _lines(d["lists"], ListUsed),
+            '],"warnings":',
+            _strings(d["warnings"]),
+            ',"order":',
+            _strings(d["order"]),
+            "}",
+        )
+    )
