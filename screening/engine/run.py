@@ -962,8 +962,8 @@ class _Template:
             return self.texts[0]
         try:
             got: Iterable[Any] = self.get(values)
-        except KeyError:
-            got = map(value_of, self.paths)
+        except KeyError:  # a fact no rule read: read here (the others as they were read)
+            got = [values[path] if path in values else value_of(path) for path in self.paths]
         return self.words(got)
 
     def words(self, values: Iterable[Any]) -> str:
