@@ -2009,14 +2009,17 @@ def assemble(
     if not regimes:  # a rulebook of no regime
         top_rank = top_ceiling = _RANK["clear"]
     overall, overall_ceiling = VERDICTS[top_rank], VERDICTS[top_ceiling]
-    value = ev.scope.value
+    view = ev.view
     kept_facts = assembly._derived
     derivations = ev.view.derivations
     derived: list[DerivedFact] = []
     derived_pieces: list[list[Any] | None] = []  # per fact its kept entry (see verdict.assembled)
     for path in assembly.derived_order(plan, derivations):
         text = derivations[path]
-        fact = values[path] if path in values else value(path)
+        if path in values:
+            fact = values[path]
+        else:  # (most: no rule read it) read and kept as Scope.value does, without its miss
+            fact = values[path] = view.get(path)
         cls = fact.__class__
         # Kept: the same path, words and value, the same fact. The value keys it as it is, a
         # decimal by its string (which gives it back exactly: sign, digits, exponent), a list
