@@ -2009,7 +2009,7 @@ def assemble(
     if not regimes:  # a rulebook of no regime
         top_rank = top_ceiling = _RANK["clear"]
     overall, overall_ceiling = VERDICTS[top_rank], VERDICTS[top_ceiling]
-    view = ev.view
+    view = ev.scope.view  # (what Scope.value reads)
     kept_facts = assembly._derived
     derivations = ev.view.derivations
     derived: list[DerivedFact] = []
