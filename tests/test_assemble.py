@@ -12,6 +12,7 @@ import pytest
 
 from screening import Deal, load_deal, screen
 from screening.authoring.fixtures_gen import generate
+from screening.engine import consortium
 from screening.engine import run as engine
 from screening.engine.evaluate import eval_leaf, flatten, render_value
 from screening.engine.verdict import Hit
@@ -319,3 +320,21 @@ def test_kept_conditions_shown_are_what_working_them_out_gives(rulebook: Any) ->
         for rule_id, shape in assembly.shapes.items():
             shape.reads = reads.get(rule_id, shape.reads)
     assert warm == emptied == never
+
+
+def test_kept_regimes_when_not_every_fact_was_read(rulebook: Any) -> None:
+    """A regime's outcome is kept by which of its facts are unknown, read off the screening's
+    mask of unknown facts: when the screening has not read every fact (some regimes' bits then
+    unread), those regimes are worked out and every result is what a full screening gives."""
+    deals = [d for d in _deals(20) if not consortium.is_consortium(d)]  # (screened alone)
+    expected = [screen(d, rulebook=rulebook).model_dump_json(exclude={"summary"}) for d in deals]
+    got = []
+    for deal in deals:
+        view = derive(deal, rulebook.references, engine.resolve_as_of(deal, None))
+        ev = engine.run_rules(rulebook, view)
+        values = ev.scope._values
+        for i, path in enumerate(list(values)):
+            if i % 4 == 1:
+                del values[path]  # as if never read
+        got.append(engine.assemble(deal, rulebook, ev).model_dump_json(exclude={"summary"}))
+    assert got == expected

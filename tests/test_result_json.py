@@ -17,7 +17,16 @@ from screening import Deal, load_deal, screen
 from screening.authoring.fixtures_gen import generate
 from screening.engine import run as engine
 from screening.engine import verdict
-from screening.engine.verdict import DerivedFact, OpenQuestion, RegimeResult, Summary, build
+from screening.engine.verdict import (
+    Because,
+    ConditionResult,
+    DerivedFact,
+    Hit,
+    OpenQuestion,
+    RegimeResult,
+    Summary,
+    build,
+)
 from tests.conftest import FIXTURES
 
 
@@ -59,16 +68,29 @@ def test_tiny_stores_give_the_same_bytes(rulebook: Any, monkeypatch: pytest.Monk
 
 
 def test_shared_sub_results_are_written_once(rulebook: Any) -> None:
-    """Sub-results repeat from deal to deal and are marked shared; their JSON is kept and is
-    what pydantic writes of them."""
+    """Sub-results repeat from deal to deal and are marked shared (open questions, regime
+    results, findings a hit stood on) or written in the entry the engine keeps them in (derived
+    facts); their JSON is kept and is what pydantic writes of them."""
     results = [screen(d, rulebook=rulebook) for d in _deals(20)]
     for r in results:
         r.model_dump_json()
-    items = [q for r in results for q in r.open_questions] + [f for r in results for f in r.derived]
+    items = [q for r in results for q in r.open_questions]
     kept = [verdict._SHARED.get(id(x)) for x in items]
     written = [(x, e[1]) for x, e in zip(items, kept, strict=True) if e and e[0]() is x]
     assert len(written) > len(items) // 2
-    for obj, text in written:
+    because = [b for r in results for h in r.hits for b in h.because]
+    marked = [(x, verdict._SHARED.get(id(x))) for x in because]
+    written += [(x, e[1]) for x, e in marked if e and e[0]() is x and e[1] is not None]
+    assert len(written) > len(items) // 2 + len(because) // 2
+    facts = [
+        (fact, entry)
+        for r in results
+        if id(r) in verdict._ASSEMBLED
+        for fact, entry in zip(r.derived, verdict._ASSEMBLED[id(r)][4], strict=True)
+    ]
+    in_entries = [(x, e[1]) for x, e in facts if e is not None and e[0] is x]
+    assert len(in_entries) > len(facts) // 2 and all(text for _x, text in in_entries)
+    for obj, text in written + in_entries:
         assert text == obj.__pydantic_serializer__.to_json(obj).decode()
 
 
@@ -104,7 +126,7 @@ def test_the_marks_stay_bounded(rulebook: Any) -> None:
     stores = (
         assembly._questions,
         assembly._regime_results,
-        assembly._derived,
+        assembly._because,
         assembly._regimes,
     )
     assert len(verdict._SHARED) - before <= sum(len(s) for s in stores)
@@ -160,3 +182,111 @@ def test_what_it_does_not_expect_is_pydantics(rulebook: Any) -> None:
     )
     with pytest.raises(PydanticSerializationError):
         _odd(result, open_questions=[verdict.shared(question)]).model_dump_json()
+
+
+def test_hits_are_written_from_what_assemble_made(rulebook: Any) -> None:
+    """A result assemble() made has its hits written from their rules' frames and the JSON of
+    the conditions each shows (kept ones written once): pydantic's bytes of the hits, written
+    first, reused, and with every kept result dropped before each deal."""
+    deals = _deals(30)
+    results = [screen(d, rulebook=rulebook) for d in deals]
+    plain = [r for r in results if r.consortium is None]
+    assert len(plain) > 30 and sum(len(r.hits) for r in plain) > 100
+    assert all(id(r) in verdict._ASSEMBLED for r in plain)
+    hits = verdict._list_of(Hit)
+    for r in results:
+        expected = str(hits.to_json(r.hits), "utf-8")
+        assert verdict._hits_json(r, r.hits) == expected  # the shown JSON written here or before
+        assert verdict._hits_json(r, r.hits) == expected  # reused
+    for deal in deals[::3]:
+        engine._assembly(rulebook).forget()
+        r = screen(deal, rulebook=rulebook)
+        assert verdict._hits_json(r, r.hits) == str(hits.to_json(r.hits), "utf-8")
+        assert r.model_dump_json() == _pydantic(r)
+
+
+def test_an_assembled_entry_goes_with_its_result(rulebook: Any) -> None:
+    """What assemble() recorded of a result's hits goes with the result; a copy of the result
+    (other hits or the same) is written by pydantic, with the same bytes."""
+    deal = next(d for d in _deals(10) if len(screen(d, rulebook=rulebook).hits) > 1)
+    result = screen(deal, rulebook=rulebook)
+    key = id(result)
+    assert verdict._ASSEMBLED[key][1] is result.hits
+    for copy in (
+        _odd(result, hits=list(reversed(result.hits))),
+        _odd(result, hits=result.hits[1:]),
+        _odd(result, deal_name="copied"),
+    ):
+        assert id(copy) not in verdict._ASSEMBLED
+        assert copy.model_dump_json() == _pydantic(copy)
+    del result
+    gc.collect()
+    assert key not in verdict._ASSEMBLED
+
+
+def test_hit_frames_are_what_pydantic_writes_around_a_hit(rulebook: Any) -> None:
+    """Every rule's frame, filled with any explanation, facts, conditions, findings and
+    exemptions, is pydantic's JSON of the hit; fields out of order or a value pydantic refuses
+    get no frame (pydantic writes such hits)."""
+    assembly = engine._assembly(rulebook)
+    condition = build(ConditionResult, condition="c", text="t", path="a.b", value=[1], held=True)
+    because = build(Because, rule_id="f", title="F", citation="x")
+    for rule_id in rulebook.rules:
+        shape = assembly.shape(rule_id)
+        assert shape.frame is not None, rule_id
+        data = shape.hit | {
+            "explanation": 'a "quoted" \\ line\n',
+            "facts": {"a.b": [1], "c.d": None, "e.f": "ü"},
+            "conditions": [condition],
+            "because": [because],
+            "suppressed_by": ["x.y", "z"],
+        }
+        hit = verdict.made(Hit, data, frozenset(data))
+        shown = verdict.shown_json([data["conditions"], data["facts"], None])
+        written = "".join(
+            (
+                shape.frame[0],
+                verdict._string(data["explanation"]),
+                shown,
+                ',"because":[',
+                verdict._items(data["because"], Because),
+                '],"suppressed_by":["x.y","z"]',
+                shape.frame[1],
+            )
+        )
+        assert written == _pydantic(hit), rule_id
+    fields = dict(assembly.shape(next(iter(rulebook.rules))).hit)
+    moved = {k: v for k, v in fields.items() if k != "explanation"} | {"explanation": ""}
+    assert verdict.hit_frame(moved) is None
+    assert verdict.hit_frame({**fields, "title": "lone \ud800"}) is None
+
+
+def test_memo_lines_are_written_once(rulebook: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo's clear lines and lists used (lines the memo keeps) are written once each and
+    reused: pydantic's bytes of the memo, warm, with the store so small that it is cleared all
+    the time, and after forget_json; a memo pydantic must write (fields out of order, a value
+    not of its type) is pydantic's."""
+    results = [screen(d, rulebook=rulebook) for d in _deals(20)]
+    memos = [r.summary for r in results if r.summary is not None]
+    assert sum(len(m.clear) + len(m.lists) for m in memos) > 100
+    expected = [_pydantic(m) for m in memos]
+    assert [verdict._summary_json(m) for m in memos] == expected
+    lines = [x for m in memos for x in (*m.clear, *m.lists)]
+    assert sum(1 for x in lines if id(x) in verdict._LINES) > len(lines) // 2
+    assert [verdict._summary_json(m) for m in memos] == expected  # reused
+    verdict.forget_json()
+    assert not verdict._LINES
+    monkeypatch.setattr(verdict, "_LINES_KEPT", 2)
+    assert [verdict._summary_json(m) for m in memos] == expected
+    assert len(verdict._LINES) <= 2
+    assert [r.model_dump_json() for r in results] == [_pydantic(r) for r in results]
+    memo = memos[0]
+    moved = dict(reversed(list(memo.__dict__.items())))
+    odd = verdict.made(Summary, moved, frozenset(moved))
+    assert verdict._summary_json(odd) == _pydantic(odd)
+    bad = memo.model_copy(update={"verdict": "unheard_of"})
+    with pytest.raises(verdict._Unusual):
+        verdict._summary_json(bad)
+    result = next(r for r in results if r.summary is not None)
+    odd_result = _odd(result, summary=bad)
+    assert odd_result.model_dump_json() == _pydantic(odd_result)

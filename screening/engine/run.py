@@ -75,8 +75,10 @@ from screening.engine.verdict import (
     PossibleExemption,
     RegimeResult,
     ScreeningResult,
+    assembled,
     build,
     forget_json,
+    hit_frame,
     made,
     rank,
     shared,
@@ -1007,8 +1009,8 @@ class _Template:
             return self.texts[0]
         try:
             got: Iterable[Any] = self.get(values)
-        except KeyError:
-            got = map(value_of, self.paths)
+        except KeyError:  # a fact no rule read: read here (the others as they were read)
+            got = [values[path] if path in values else value_of(path) for path in self.paths]
         return self.words(got)
 
     def words(self, values: Iterable[Any]) -> str:
@@ -1072,7 +1074,7 @@ def _held_text(leaf: Leaf, references: References) -> tuple[str | None, str]:
 class _Shape:
     """What a rule shows as a hit that does not depend on the deal, worked out once."""
 
-    __slots__ = ("conditions", "hit", "parts", "reads", "rule", "template")
+    __slots__ = ("conditions", "frame", "hit", "parts", "reads", "rule", "template")
 
     def __init__(self, rules: Mapping[str, Rule], references: References, rule: Rule) -> None:
         self.rule = rule
@@ -1095,6 +1097,7 @@ class _Shape:
             "source": rule.location,
             "notes": rule.notes,
         }
+        self.frame = hit_frame(self.hit)  # its JSON around the deal's fields (see _hits_json)
         # The leaves a hit may show, in the order _conditions walks them, each with its
         # `alternatives` number; a finding with the text it has when it holds (and the state
         # of the finding that makes it hold), a leaf with None.
@@ -1334,13 +1337,14 @@ class _Assembly:
         # result are made of besides its level (see assemble): the statuses of its rules, of the
         # exemptions that may set one aside and of every finding below them; whether each fact
         # their leaves read is unknown; and their leaves on facts that may be ranges or known in
-        # part (unknown or not). Each read at once: a getter of the statuses, one of the facts,
-        # and the leaves with their bits.
+        # part (unknown or not). Read at once: a getter of the statuses, the facts as a mask of
+        # bits (which of them are unknown: _Unknowns.none and it), and the leaves with their
+        # bits and a getter of their facts.
         self.regime_reads: dict[
             str,
             tuple[
                 Callable[[Mapping[str, Any]], tuple[Any, ...]],
-                Callable[[Mapping[str, Any]], tuple[Any, ...]],
+                int,
                 tuple[tuple[Leaf, int], ...],
                 Callable[[Mapping[str, Any]], tuple[Any, ...]],
             ],
@@ -1359,7 +1363,7 @@ class _Assembly:
                     read_mask |= bit
             self.regime_reads[regime] = (
                 _getter_of(tuple(sorted(read_ids))),
-                _getter_of(tuple(self.paths_of(read_mask))),
+                read_mask,
                 tuple(read_other),
                 _getter_of(tuple(dict.fromkeys(leaf.path for leaf, _bit in read_other))),
             )
@@ -1370,11 +1374,12 @@ class _Assembly:
         self._questions: dict[tuple[str, int], OpenQuestion] = {}
         self._held: dict[tuple[str, int, type, Any], ConditionResult | None] = {}
         self._regime_results: dict[tuple[str, str, str, tuple[str, ...]], RegimeResult] = {}
-        self._derived: dict[tuple[Any, ...], list[Any]] = {}  # [the fact, marked shared]
+        self._derived: dict[tuple[Any, ...], list[Any]] = {}  # [the fact, its JSON or None]
         self._derived_orders: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._because: dict[tuple[Any, ...], Because] = {}
         self._regimes: dict[tuple[Any, ...], tuple[RegimeResult, list[OpenQuestion], int]] = {}
-        self._shown: dict[tuple[Any, ...], tuple[list[ConditionResult], dict[str, Any]]] = {}
+        # [conditions, facts, their JSON or None] (see verdict.shown_json)
+        self._shown: dict[tuple[Any, ...], list[Any]] = {}
 
     def shape(self, rule_id: str) -> _Shape:
         """What a rule shows as a hit (one entry per rule of the rulebook at most)."""
@@ -1619,9 +1624,13 @@ def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) ->
         return known
     if assembly is None:
         assembly = _assembly(ev.book)
-    status, kept = ev.status, assembly._because
     out: list[Because] = []
-    for target in assembly.because_rules[rule_id]:
+    targets = assembly.because_rules[rule_id]
+    if not targets:  # (most rules: no finding to stand on)
+        ev.because[rule_id] = out
+        return out
+    status, kept = ev.status, assembly._because
+    for target in targets:
         if status.get(target.id) is True:
             below = _because(ev, target.id, assembly)
             # A finding with the same findings below it (the very instances: each is kept, and
@@ -1641,7 +1650,7 @@ def _because(ev: Evaluation, rule_id: str, assembly: _Assembly | None = None) ->
                 )
                 if len(kept) >= _KEPT:
                     kept.clear()
-                kept[key] = item
+                kept[key] = shared(item)  # its JSON written once (see verdict._items)
             out.append(item)
     ev.because[rule_id] = out
     return out
@@ -1779,10 +1788,15 @@ _KEYED = frozenset({str, bool, int, Decimal, type(None)})  # leaf values that ke
 
 
 def _hit(
-    ev: Evaluation, rule: Rule, suppressed_by: list[str], assembly: _Assembly | None = None
+    ev: Evaluation,
+    rule: Rule,
+    suppressed_by: list[str],
+    assembly: _Assembly | None = None,
+    pieces: list[tuple[Any, list[Any]]] | None = None,
 ) -> Hit:
     """A rule that fired, with the conditions that held (what ``_conditions(..., only_held=True)``
-    lists of its explained outcome, read off the rule's leaves without building that tree)."""
+    lists of its explained outcome, read off the rule's leaves without building that tree).
+    ``pieces`` gets what its JSON is made of (see verdict.assembled)."""
     if assembly is None:
         assembly = _assembly(ev.book)
     shape = assembly.shape(rule.id)
@@ -1808,7 +1822,7 @@ def _hit(
                 shown_key = (rule.id, got, types, states)
                 shown = assembly._shown.get(shown_key)
                 if shown is not None:
-                    return _hit_of(ev, rule, suppressed_by, assembly, shape, shown, values)
+                    return _hit_of(ev, rule, suppressed_by, assembly, shape, shown, values, pieces)
     conditions: list[ConditionResult] = []
     facts: dict[str, Any] = {}
     for i, (node, group, held, state, before, after, unit) in enumerate(shape.conditions):
@@ -1841,11 +1855,12 @@ def _hit(
         if result is not None:
             facts[leaf.path] = result.value
             conditions.append(result)
+    shown = [conditions, facts, None]
     if shown_key is not None:
         if len(assembly._shown) >= _KEPT:
             assembly._shown.clear()
-        assembly._shown[shown_key] = (conditions, facts)
-    return _hit_of(ev, rule, suppressed_by, assembly, shape, (conditions, facts), values)
+        assembly._shown[shown_key] = shown
+    return _hit_of(ev, rule, suppressed_by, assembly, shape, shown, values, pieces)
 
 
 def _hit_of(
@@ -1854,14 +1869,17 @@ def _hit_of(
     suppressed_by: list[str],
     assembly: _Assembly,
     shape: _Shape,
-    shown: tuple[list[ConditionResult], dict[str, Any]],
+    shown: list[Any],
     values: Mapping[str, Any],
+    pieces: list[tuple[Any, list[Any]]] | None = None,
 ) -> Hit:
     data = shape.hit.copy()  # the rule's fields, in order
     data["explanation"] = shape.template.render_read(values, ev.scope.value)
     data["facts"], data["conditions"] = shown[1], shown[0]
     data["because"] = _because(ev, rule.id, assembly)
     data["suppressed_by"] = suppressed_by
+    if pieces is not None:
+        pieces.append((shape.frame, shown))
     return made(Hit, data, _HIT_FIELDS)
 
 
@@ -1959,9 +1977,10 @@ def assemble(
     rules = book.rules
     fired = list(compress(status, map(operator.is_, status.values(), repeat(True))))
     fired.sort(key=assembly.hit_position.__getitem__)  # in the order hits are listed
+    pieces: list[tuple[Any, list[Any]]] = []  # what the hits' JSON is made of
     for rule_id in fired:
         rule = rules[rule_id]
-        hit = _hit(ev, rule, suppressed.get(rule_id, []), assembly)
+        hit = _hit(ev, rule, suppressed.get(rule_id, []), assembly, pieces)
         hits.append(hit)
         by_regime.setdefault(rule.regime, []).append(hit)
     regimes: dict[str, RegimeResult] = {}
@@ -1983,7 +2002,9 @@ def assemble(
             level, top, floor = "clear", [], _CLEAR
         else:
             decisive = [h for h in regime_hits if h.outcome and not h.suppressed_by]
-            level = max((h.outcome for h in decisive if h.outcome), key=rank, default="clear")
+            level = max(
+                (h.outcome for h in decisive if h.outcome), key=_RANK.__getitem__, default="clear"
+            )
             top = sorted(h.rule_id for h in decisive if h.outcome == level)
             floor = _RANK[level]
         regime_key = None
@@ -1991,18 +2012,22 @@ def assemble(
             # Its questions, exemptions and result, kept by all they are made of (see
             # _Assembly.regime_reads): the same as any deal's with the same.
             statuses, facts, other, other_facts = regime_reads[regime]
+            if len(values) != unknowns.seen:
+                unknowns._read()  # which facts read are unknown, as bits (once per deal)
             try:
+                if facts & unknowns.unread:
+                    raise KeyError  # a fact not read (never after run_rules): worked out below
                 regime_key = (
                     regime,
                     statuses(status),
-                    bytes(map(operator.is_, facts(values), repeat(None))),
+                    facts & unknowns.none,  # which of its facts are unknown
                     # A leaf on a fact that may be a range or known in part is unknown when
                     # its fact is (said just above), or when such a value does not decide it.
                     unknowns.partial(other)
                     if other and any(map(isinstance, other_facts(values), repeat(_PARTIAL)))
                     else 0,
                 )
-            except KeyError:  # a fact not read (never after run_rules): worked out below
+            except KeyError:
                 regime_key = None
             else:
                 kept = kept_regimes.get(regime_key)
@@ -2031,13 +2056,17 @@ def assemble(
     if not regimes:  # a rulebook of no regime
         top_rank = top_ceiling = _RANK["clear"]
     overall, overall_ceiling = VERDICTS[top_rank], VERDICTS[top_ceiling]
-    value = ev.scope.value
+    view = ev.scope.view  # (what Scope.value reads)
     kept_facts = assembly._derived
     derivations = ev.view.derivations
     derived: list[DerivedFact] = []
+    derived_pieces: list[list[Any] | None] = []  # per fact its kept entry (see verdict.assembled)
     for path in assembly.derived_order(plan, derivations):
         text = derivations[path]
-        fact = values[path] if path in values else value(path)
+        if path in values:
+            fact = values[path]
+        else:  # (most: no rule read it) read and kept as Scope.value does, without its miss
+            fact = values[path] = view.get(path)
         cls = fact.__class__
         # Kept: the same path, words and value, the same fact. The value keys it as it is, a
         # decimal by its string (which gives it back exactly: sign, digits, exponent), a list
@@ -2060,35 +2089,37 @@ def assemble(
             if key is not None:
                 if len(kept_facts) >= _KEPT:
                     kept_facts.clear()
-                kept_facts[key] = [item, False]
+                entry = kept_facts[key] = [item, None]
         else:
             item = entry[0]
-            if not entry[1]:  # seen again: its JSON is worth keeping (see verdict.shared)
-                entry[1] = True
-                shared(item)
         derived.append(item)
+        derived_pieces.append(entry)
     summary = None if used is None else build_summary(ev, deal, regimes, hits, questions, used)
-    return made(
-        ScreeningResult,
-        {
-            "deal_id": deal.id,
-            "deal_name": deal.name,
-            "deal_kind": deal.kind,
-            "as_of": as_of.isoformat(),
-            "verdict": overall,
-            "ceiling": overall_ceiling,
-            "provisional": top_rank < top_ceiling,
-            "summary": summary,
-            "regimes": regimes,
-            "hits": hits,
-            "open_questions": questions,
-            "derived": derived,
-            "rulebook_version": book.version,
-            "dealscreen_version": __version__,
-            "disclaimer": DISCLAIMER,
-            "consortium": None,
-        },
-        _RESULT_FIELDS,
+    return assembled(
+        made(
+            ScreeningResult,
+            {
+                "deal_id": deal.id,
+                "deal_name": deal.name,
+                "deal_kind": deal.kind,
+                "as_of": as_of.isoformat(),
+                "verdict": overall,
+                "ceiling": overall_ceiling,
+                "provisional": top_rank < top_ceiling,
+                "summary": summary,
+                "regimes": regimes,
+                "hits": hits,
+                "open_questions": questions,
+                "derived": derived,
+                "rulebook_version": book.version,
+                "dealscreen_version": __version__,
+                "disclaimer": DISCLAIMER,
+                "consortium": None,
+            },
+            _RESULT_FIELDS,
+        ),
+        pieces,
+        derived_pieces,
     )
 
 

@@ -22,7 +22,7 @@ from json.encoder import encode_basestring
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
-from pydantic_core import SchemaSerializer
+from pydantic_core import PydanticSerializationError, SchemaSerializer
 
 from screening.model.levels import LEVELS as LEVELS
 from screening.model.levels import NOT_IN_FORCE as NOT_IN_FORCE
@@ -434,6 +434,7 @@ def forget_json() -> None:
     """Drop the JSON written of shared sub-results (each is written again when next needed)."""
     for entry in list(_SHARED.values()):
         entry[1] = None
+    _LINES.clear()
 
 
 def _string(text: Any) -> str:
@@ -523,7 +524,7 @@ def _result_json(result: ScreeningResult) -> str:
             ',"provisional":',
             "true" if provisional else "false",
             ',"summary":',
-            "null" if summary is None else _model_json(summary, Summary),
+            "null" if summary is None else _summary_json(summary),
             ',"regimes":{',
             ",".join(
                 [
@@ -532,11 +533,11 @@ def _result_json(result: ScreeningResult) -> str:
                 ]
             ),
             '},"hits":',
-            str(_list_of(Hit).to_json(hits), "utf-8"),
+            _hits_json(result, hits),
             ',"open_questions":[',
             _items(d["open_questions"], OpenQuestion),
             '],"derived":[',
-            _items(d["derived"], DerivedFact),
+            _derived_json(result, d["derived"]),
             '],"rulebook_version":',
             _string(d["rulebook_version"]),
             ',"dealscreen_version":',
@@ -559,3 +560,234 @@ def _list_of(cls: type[Result]) -> SchemaSerializer:
     if serializer is None:
         serializer = _LISTS[cls] = TypeAdapter(list[cls]).serializer  # type: ignore[valid-type]
     return serializer
+
+
+# The hits of a result assemble() made, written from what it made them of (see assembled): each
+# hit's rule fields as one text before and one after its fields of the deal (worked out once per
+# rule, see hit_frame), its facts and conditions shown as one text (written once for those kept
+# and shared between hits, see shown_json), its explanation, findings and exemptions as they are.
+# id of a result -> (a weak reference to it, its list of hits, per hit (frame, shown)); an entry
+# goes with its result.
+_ASSEMBLED: dict[
+    int,
+    tuple[
+        weakref.ref[Any],
+        list[Any],
+        list[tuple[Any, list[Any]]],
+        list[Any],
+        list[list[Any] | None],
+    ],
+] = {}
+_FRAME_PROBE = ',"explanation":"","facts":{},"conditions":[],"because":[],"suppressed_by":[],'
+_PROBE: dict[str, Any] = {
+    "explanation": "",
+    "facts": {},
+    "conditions": [],
+    "because": [],
+    "suppressed_by": [],
+}
+
+
+def hit_frame(fields: dict[str, Any]) -> tuple[str, str] | None:
+    """The JSON pydantic writes of a hit with these fields of a rule, around its fields of the
+    deal: the text up to ``"explanation":`` and the text from ``,"confidence":`` on (None when
+    pydantic would warn about one of them, or they hold the probe's text)."""
+    # (In the order of ``fields``: pydantic writes a made instance's fields in that order.)
+    probe = made(Hit, {k: _PROBE.get(k, v) for k, v in fields.items()}, frozenset(fields))
+    try:
+        text = str(Hit.__pydantic_serializer__.to_json(probe, warnings="error"), "utf-8")
+    except PydanticSerializationError:  # a value pydantic warns about: it writes such hits
+        return None
+    if text.count(_FRAME_PROBE) != 1:
+        return None
+    head, tail = text.split(_FRAME_PROBE)
+    return head + ',"explanation":', "," + tail
+
+
+_FACTS: SchemaSerializer | None = None  # a field typed dict[str, Any]'s (Hit.facts)
+
+
+def shown_json(shown: list[Any]) -> str:
+    """``,"facts":{…},"conditions":[…]`` of a hit showing these conditions and facts
+    (``[conditions, facts, this JSON or None]``), written once per list."""
+    global _FACTS
+    text: str | None = shown[2]
+    if text is None:
+        if _FACTS is None:
+            _FACTS = TypeAdapter(dict[str, Any]).serializer
+        text = shown[2] = "".join(
+            (
+                ',"facts":',
+                str(_FACTS.to_json(shown[1]), "utf-8"),
+                ',"conditions":',
+                str(_list_of(ConditionResult).to_json(shown[0]), "utf-8"),
+            )
+        )
+    return text
+
+
+def assembled(
+    result: ScreeningResult,
+    pieces: list[tuple[Any, list[Any]]],
+    derived: list[list[Any] | None] | None = None,
+) -> ScreeningResult:
+    """Record what assemble() made the hits and derived facts of a result of: per hit, its
+    rule's :func:`hit_frame` and its ``[conditions, facts, JSON or None]`` (see
+    :func:`shown_json`); per derived fact, the ``[fact, its JSON or None]`` the engine keeps it
+    in (None: not kept)."""
+    key = id(result)
+    d = result.__dict__
+    ref = weakref.ref(result, _unassembled)
+    _ASSEMBLED_REFS[id(ref)] = key
+    _ASSEMBLED[key] = (
+        ref,
+        d["hits"],
+        pieces,
+        d["derived"],
+        [None] * len(d["derived"]) if derived is None else derived,
+    )
+    return result
+
+
+def _unassembled(ref: weakref.ref[Any]) -> None:
+    key = _ASSEMBLED_REFS.pop(id(ref), None)
+    if key is not None:
+        entry = _ASSEMBLED.get(key)
+        if entry is not None and entry[0] is ref:
+            del _ASSEMBLED[key]
+
+
+_ASSEMBLED_REFS: dict[int, int] = {}  # id of an entry's weak reference -> id of its result
+
+
+def _derived_json(result: ScreeningResult, derived: Any) -> str:
+    """The JSON of a result's derived facts without the brackets: each kept one's written once
+    (in the entry the engine keeps it in) when assemble() made this result, else
+    :func:`_items`'s."""
+    entry = _ASSEMBLED.get(id(result))
+    if (
+        entry is None
+        or entry[0]() is not result
+        or entry[3] is not derived
+        or len(entry[4]) != len(derived)
+    ):
+        return _items(derived, DerivedFact)
+    out = []
+    for item, kept in zip(derived, entry[4], strict=True):
+        if kept is None or kept[0] is not item:
+            out.append(_model_json(item, DerivedFact))
+        else:
+            text: str | None = kept[1]
+            if text is None:
+                text = kept[1] = _model_json(item, DerivedFact)
+            out.append(text)
+    return ",".join(out)
+
+
+def _hits_json(result: ScreeningResult, hits: list[Any]) -> str:
+    """The JSON of a result's hits: put together from what assemble() made them of when it
+    made this result (its very list of hits), else pydantic's."""
+    entry = _ASSEMBLED.get(id(result))
+    if (
+        entry is None
+        or entry[0]() is not result
+        or entry[1] is not hits
+        or len(entry[2]) != len(hits)
+    ):
+        return str(_list_of(Hit).to_json(hits), "utf-8")
+    out = ["["]
+    for hit, (frame, shown) in zip(hits, entry[2], strict=True):
+        if frame is None or hit.__class__ is not Hit:
+            return str(_list_of(Hit).to_json(hits), "utf-8")
+        h = hit.__dict__
+        because, suppressed_by = h["because"], h["suppressed_by"]
+        if because.__class__ is not list or suppressed_by.__class__ is not list:
+            raise _Unusual
+        out += (
+            frame[0],
+            _string(h["explanation"]),
+            shown_json(shown),
+            ',"because":[',
+            _items(because, Because) if because else "",
+            '],"suppressed_by":[',
+            ",".join([_string(t) for t in suppressed_by]) if suppressed_by else "",
+            "]",
+            frame[1],
+            ",",
+        )
+    if len(out) > 1:
+        out.pop()  # the last comma
+    out.append("]")
+    return "".join(out)
+
+
+# The memo's lines that the memo keeps and reuses (clear lines, lists used): id -> (the line,
+# its JSON). The entry holds the line, so no other instance can have its id while it is there;
+# bounded (cleared when full), and a line is immutable (frozen, its lists never changed).
+_LINES: dict[int, tuple[Any, str]] = {}
+_LINES_KEPT = 1024
+_SUMMARY_FIELDS = tuple(Summary.model_fields)
+
+
+def _lines(items: Any, cls: type[Result]) -> str:
+    """The JSON of the items of a list of memo lines typed ``cls``, without the brackets, each
+    line's written once (see _LINES)."""
+    if items.__class__ is not list:
+        raise _Unusual
+    out = []
+    for obj in items:
+        entry = _LINES.get(id(obj))
+        if entry is not None and entry[0] is obj:
+            out.append(entry[1])
+            continue
+        text = _model_json(obj, cls)
+        if len(_LINES) >= _LINES_KEPT:
+            _LINES.clear()
+        _LINES[id(obj)] = (obj, text)
+        out.append(text)
+    return ",".join(out)
+
+
+def _strings(items: Any) -> str:
+    """The JSON of a field typed ``list[str]``."""
+    if items.__class__ is not list:
+        raise _Unusual
+    return "[" + ",".join([_string(t) for t in items]) + "]"
+
+
+def _summary_json(summary: Any) -> str:
+    """The JSON pydantic writes of a memo, its clear lines and lists used written once each
+    (see _lines); anything unexpected is pydantic's."""
+    d = summary.__dict__
+    if summary.__class__ is not Summary or tuple(d) != _SUMMARY_FIELDS:
+        return _model_json(summary, Summary)
+    if d["verdict"] not in _VERDICTS or d["ceiling"] not in _VERDICTS:
+        raise _Unusual  # (pydantic warns as it writes it)
+    actions, questions = d["actions"], d["questions"]
+    if actions.__class__ is not list or questions.__class__ is not list:
+        raise _Unusual
+    return "".join(
+        (
+            '{"verdict":',
+            _string(d["verdict"]),
+            ',"ceiling":',
+            _string(d["ceiling"]),
+            ',"range":',
+            _string(d["range"]),
+            ',"actions":',
+            str(_list_of(MemoAction).to_json(actions), "utf-8") if actions else "[]",
+            ',"clear":[',
+            _lines(d["clear"], ClearReason),
+            '],"questions":',
+            str(_list_of(MemoQuestion).to_json(questions), "utf-8") if questions else "[]",
+            ',"rulebook_version":',
+            _string(d["rulebook_version"]),
+            ',"lists":[',
+            _lines(d["lists"], ListUsed),
+            '],"warnings":',
+            _strings(d["warnings"]),
+            ',"order":',
+            _strings(d["order"]),
+            "}",
+        )
+    )
