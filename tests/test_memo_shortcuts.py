@@ -80,6 +80,37 @@ def test_a_failed_gate_decides_the_choice_the_greedy_count_makes(book: Rulebook)
     assert gated > 100  # the gates decide often (most deals have several regimes not in play)
 
 
+def test_a_choice_worked_out_from_its_key_is_the_greedy_count_of_the_fail_functions(
+    book: Rulebook,
+) -> None:
+    """Nothing kept (every choice a miss): the choice told from the key (a failed rule's
+    reasons read from its mask, ``memo._choose_told``) is the one counting every failed rule's
+    fail function gives, in keys, words and order, with the same lists read."""
+    plan = _book_plan(book)
+    kept, plan.chosen = plan.chosen, memo.Kept(0)
+    told = 0
+    try:
+        for deal in [*fixture_deals(), *generated(60, seed=59)]:
+            for (ev, result, _u), (ev_ref, _r, _u2) in zip(
+                evaluation(book, deal), evaluation(book, deal), strict=True
+            ):
+                ex = Explainer(ev, plan)
+                for regime in result.regimes.values():
+                    if regime.verdict != "clear" or regime.regime not in plan.regimes:
+                        continue
+                    span = plan.regimes[regime.regime].span(ex.as_of)
+                    got = memo._choice(ex, span)
+                    want = _choose(span, ev_ref.status, ev_ref.scope)
+                    assert [str(r) for r in got[0]] == [str(r) for r in want[0]], deal.id
+                    assert [r.words(ex) for r in got[0]] == [r.words(ex) for r in want[0]]
+                    assert got[1:] == want[1:], (deal.id, regime.regime)
+                    told += any(t is not None for t in span.told) and bool(got[0])
+                assert ev.scope.lists_read() == ev_ref.scope.lists_read(), deal.id
+    finally:
+        plan.chosen = kept
+    assert told > 200
+
+
 def leaf(path: str, op: str = "==", value: Any = True, ref: str | None = None) -> Leaf:
     return Leaf(path=path, op=op, value=value, text="", location="", ref=ref)
 

@@ -653,7 +653,7 @@ class _Span:
     reasons are counted in): each with the function that says why it failed, and the function
     that reads what that answer is determined by (see :func:`_signature_function`)."""
 
-    __slots__ = ("gates", "lists", "program", "rules", "token")
+    __slots__ = ("gates", "lists", "program", "rules", "token", "told")
 
     def __init__(self, token: int, rules: Sequence[Rule], fails: dict[str, _FailFn]) -> None:
         self.token = token  # tells the spans apart in the memo's cache of chosen reasons
@@ -663,6 +663,9 @@ class _Span:
         self.program = tuple(
             [(r.id, *_by_kind(r.when), _signature_function(r.when)) for r in rules]
         )
+        # Per rule: its conjuncts' reasons by bit when its signature is a mask, else None
+        # (see _choose_told).
+        self.told = tuple([_told(r.when) for r in rules])
         self.gates, self.lists = _gates(rules)
 
 
@@ -675,6 +678,24 @@ _ByKind = tuple[
     tuple[tuple[str, Any, Any, str, int], ...],
     tuple[tuple[Any, int], ...],
 ]
+
+
+def _told(cond: Condition) -> tuple[_Reason, ...] | None:
+    """The reasons of a rule's conjuncts, one per bit of its mask, when its signature is a mask
+    (see :func:`_conjunct_tests`), else None: the fail function of such a rule gives, in order,
+    the reason of each failed fact or finding and the one reason of each failed ``any`` (whose
+    reasons never change: its fail function reads no status), so a rule's reasons are told by
+    its mask alone (``tests/test_memo_shortcuts.py``)."""
+    if _conjunct_tests(cond) is None:
+        return None
+    told: list[_Reason] = []
+    for child in _conjuncts(cond):
+        if isinstance(child, Leaf | FindingRef):
+            told.append(_reason_of(child))
+        else:  # an ``any`` of fixed reasons: its fail function never reads the scope
+            (reason,) = _fail_function(child)(None)  # type: ignore[arg-type]
+            told.append(reason)
+    return tuple(told)
 
 
 def _by_kind(cond: Condition) -> _ByKind:
@@ -873,6 +894,34 @@ def _choose(span: _Span, status: dict[str, Tri], scope: Scope) -> _Choice:
     failed rule failed on, then greedily the reason most of the rules still left fail on (the
     first key in order on a tie; the first rule to name it gives its words), at most two."""
     left = [fail(scope) for rule_id, fail in span.rules if status.get(rule_id) is False]
+    waiting = sum(1 for rule_id, _fail in span.rules if status.get(rule_id) is None)
+    return _greedy(left, waiting)
+
+
+def _choose_told(span: _Span, entries: Sequence[Any], scope: Scope) -> _Choice:
+    """:func:`_choose` from a choice's key (see :func:`_choice`; ``entries``, one per rule): a
+    rule whose signature is a mask fails on the reasons of its failed conjuncts
+    (:func:`_told`), read from its mask, without computing a status again; any other failed
+    rule's fail function is called as ``_choose`` calls it (its statuses, and so the lists
+    they read, are those its signature computed)."""
+    left: list[Sequence[_Reason]] = []
+    waiting = 0
+    for (_rule_id, fail), told, entry in zip(span.rules, span.told, entries, strict=True):
+        if entry is _HELD:
+            continue
+        if entry is _WAITS:
+            waiting += 1
+        elif told is None:
+            left.append(fail(scope))
+        else:
+            left.append([reason for i, reason in enumerate(told) if entry >> i & 1])
+    return _greedy(left, waiting)
+
+
+def _greedy(left: list[Sequence[_Reason]], waiting: int) -> _Choice:
+    """Greedily the reason most of the failed rules still left fail on (the first key in order
+    on a tie; the first rule to name it gives its words), at most two; then how many failed
+    rules are left over, and ``waiting``."""
     chosen: list[_Reason] = []
     while left and len(chosen) < 2:
         counts: dict[_Reason, int] = {}  # the first reason of each key counts them
@@ -885,7 +934,6 @@ def _choose(span: _Span, status: dict[str, Tri], scope: Scope) -> _Choice:
         best = min([reason for reason, n in counts.items() if n == most])
         chosen.append(best)
         left = [reasons for reasons in left if best not in reasons]
-    waiting = sum(1 for rule_id, _fail in span.rules if status.get(rule_id) is None)
     return tuple(chosen), len(left), waiting
 
 
@@ -962,7 +1010,7 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
     found_key = tuple(key)
     found = kept.get(found_key)
     if found is None:
-        found = kept.put(found_key, _choose(span, status, scope))
+        found = kept.put(found_key, _choose_told(span, key[1:], scope))
     return found
 
 
