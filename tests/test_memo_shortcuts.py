@@ -111,6 +111,68 @@ def test_a_choice_worked_out_from_its_key_is_the_greedy_count_of_the_fail_functi
     assert told > 200
 
 
+def test_lists_kept_by_names_and_place_among_review_dates_are_those_worked_out(
+    book: Rulebook,
+) -> None:
+    """The lists a memo rests on, kept per set of names and the screening date's place among
+    the review dates: on the day before, of and after every review date (some lists past their
+    review, some not), for a few sets of names, the same lines and warnings as working them out
+    (past review by the screening date, not by the day they were kept), the same lists noted as
+    read."""
+    import datetime as dt
+
+    plan = _book_plan(book)
+    plan.used.clear()
+    names = sorted(book.references.lists)
+    sets = [set(names), set(names[::2]), {names[0], "no-such-list"}, set()]
+    days = sorted(
+        {d + dt.timedelta(days=k) for d in plan.review_dates for k in (-1, 0, 1)}
+        | {dt.date(2026, 12, 1), dt.date(2031, 1, 1)}
+    )
+    stale_seen = fresh_seen = 0
+    for _pass in range(2):  # kept on the first pass, read back on the second
+        for day in days:
+            for wanted in sets:
+                with recording_use() as got_used:
+                    got, starter, stale = plan.lists_used(book.references, wanted, day)
+                with recording_use() as want_used:
+                    want = memo.lists_used(book.references, wanted, day)
+                assert [x.model_dump_json() for x in got] == [x.model_dump_json() for x in want]
+                assert starter == any(x.starter for x in want)
+                assert stale == [
+                    f"{x.name} (review by {x.review_by})" for x in want if x.past_review
+                ]
+                assert got_used == want_used
+                stale_seen += bool(stale)
+                fresh_seen += bool(want) and not stale
+    assert stale_seen and fresh_seen
+    assert 0 < len(plan.used) <= memo.USED_KEPT
+
+
+def test_ranked_questions_kept_are_ranked_afresh_when_a_verdict_changes(book: Rulebook) -> None:
+    """The ranked questions of a screening, kept by its open questions and regime verdicts:
+    warm, the same list as ranking them again; with one regime's verdict raised, ranked anew."""
+    memo._RANKED.clear()
+    ranked = 0
+    for deal in [*fixture_deals(), *generated(40, seed=61)]:
+        for _ev, result, _used in evaluation(book, deal):
+            questions, regimes = result.open_questions, result.regimes
+            want = [q.model_dump_json() for q in memo._ranked_questions(questions, regimes)]
+            for _pass in range(2):
+                got = memo.ranked_questions(questions, regimes)
+                assert [q.model_dump_json() for q in got] == want, deal.id
+            for name in {q.regime for q in questions}:
+                raised = {
+                    rid: r.model_copy(update={"verdict": "filing_advised"}) if rid == name else r
+                    for rid, r in regimes.items()
+                }
+                assert [q.model_dump_json() for q in memo.ranked_questions(questions, raised)] == [
+                    q.model_dump_json() for q in memo._ranked_questions(questions, raised)
+                ]
+                ranked += 1
+    assert ranked > 50 and memo._RANKED
+
+
 def leaf(path: str, op: str = "==", value: Any = True, ref: str | None = None) -> Leaf:
     return Leaf(path=path, op=op, value=value, text="", location="", ref=ref)
 

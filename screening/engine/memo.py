@@ -821,7 +821,7 @@ _Choice = tuple[tuple["_Reason", ...], int, int]
 class _BookPlan:
     """What the memo compiles from a rulebook, once (kept on the rulebook)."""
 
-    __slots__ = ("chosen", "lists", "regimes", "walks")
+    __slots__ = ("chosen", "lists", "regimes", "review_dates", "used", "walks")
 
     def __init__(self, book: Rulebook) -> None:
         by_regime: dict[str, list[Rule]] = {}
@@ -834,6 +834,37 @@ class _BookPlan:
         self.lists: dict[tuple[str, bool], ListUsed] = {}  # see lists_used
         # The clear reasons chosen, per span and signature (see _choice): bounded, LRU.
         self.chosen: Kept[tuple[Any, ...], _Choice] = Kept(REASONS_KEPT)
+        # The review dates of the rulebook's lists: a screening date's place among them tells
+        # which lists are past their review date (see lists_used).
+        self.review_dates = sorted(
+            {ref.review_by for ref in book.references.lists.values() if ref.review_by}
+        )
+        self.used: dict[tuple[frozenset[str], int], _ListsUsed] = {}
+
+    def lists_used(self, references: References, names: set[str], as_of: dt.date) -> _ListsUsed:
+        """:func:`lists_used` of the rulebook's ``references``, whether one of them is a
+        starter set and the stale lists' words, kept per set of names and the screening
+        date's place among the lists' review dates (which tells, for every list, whether it
+        is past its review date; at most :data:`USED_KEPT` entries, all dropped once full).
+        The lists are noted as read, as ``lists_used`` notes them."""
+        key = (frozenset(names), bisect.bisect_left(self.review_dates, as_of))
+        found = self.used.get(key)
+        if found is not None:
+            references.note_all(names)
+            return list(found[0]), found[1], found[2]
+        lists = lists_used(references, names, as_of, self.lists)
+        stale = [f"{item.name} (review by {item.review_by})" for item in lists if item.past_review]
+        found = (lists, any(item.starter for item in lists), stale)
+        if len(self.used) >= USED_KEPT:
+            self.used.clear()
+        self.used[key] = (tuple(lists), found[1], found[2])
+        return found
+
+
+USED_KEPT = 256
+"""How many sets of lists read a rulebook's memo keeps (see :meth:`_BookPlan.lists_used`)."""
+# The lists a memo rests on, whether one is a starter set, and the stale ones in words.
+_ListsUsed = tuple[Sequence[ListUsed], bool, list[str]]
 
 
 _NO_RULES = _RegimePlan(())
@@ -1104,8 +1135,36 @@ def ranked_questions(
     level they could raise the verdict to, then by how many levels they would raise it.
 
     Each question asked is kept (bounded, see :class:`Kept`) by all :func:`_asked_once` reads:
-    the fields of the open questions it asks once, in order.
+    the fields of the open questions it asks once, in order. The ranked list is kept too
+    (:data:`_RANKED`), by the open questions (the very instances: ``run.assemble`` keeps them,
+    so the same ones recur from deal to deal) and the verdicts of the screening's regimes.
     """
+    key = (
+        tuple([id(q) for q in questions]),
+        tuple(regimes),
+        tuple([r.verdict for r in regimes.values()]),
+    )
+    ranked = _RANKED.get(key)
+    if ranked is not None:
+        return list(ranked[1])
+    items = _ranked_questions(questions, regimes)
+    if len(_RANKED) >= QUESTIONS_KEPT:
+        _RANKED.clear()
+    # The entry holds the open questions alive, so no other object can take one's id meanwhile.
+    _RANKED[key] = (tuple(questions), tuple(items))
+    return items
+
+
+_RANKED: dict[tuple[Any, ...], tuple[tuple[OpenQuestion, ...], tuple[MemoQuestion, ...]]] = {}
+"""Open questions ranked (see :func:`ranked_questions`), by the ids of the open questions (each
+entry holds them alive) and the screening's regimes and their verdicts, which the rank reads;
+at most :data:`QUESTIONS_KEPT` entries (all dropped once full)."""
+
+
+def _ranked_questions(
+    questions: Sequence[OpenQuestion], regimes: dict[str, RegimeResult]
+) -> list[MemoQuestion]:
+    """:func:`ranked_questions`, worked out."""
     grouped: dict[tuple[str, ...], list[_QuestionParts]] = {}
     parts_of = _QUESTION_PARTS.get
     for q in questions:
@@ -1281,11 +1340,12 @@ def build_summary(
         span = f"{verdict} — could reach {ceiling}: {n} open question{'s' if n != 1 else ''}"
     # Lists the derivation read (recorded) and those the conditions read (the scope's own
     # record): the same set whether the deal was screened alone or in a batch.
-    lists = lists_used(book.references, set(used) | ev.scope.lists_read(), as_of, ex.plan.lists)
+    lists, starter, stale = ex.plan.lists_used(
+        book.references, set(used) | ev.scope.lists_read(), as_of
+    )
     warnings: list[str] = []
-    if any(item.starter for item in lists):
+    if starter:
         warnings.append(STARTER_WARNING)
-    stale = [f"{item.name} (review by {item.review_by})" for item in lists if item.past_review]
     if stale:
         warnings.append(
             f"{STALE_PREFIX} on the screening date {as_of.isoformat()}: "
