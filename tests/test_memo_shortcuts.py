@@ -173,6 +173,26 @@ def test_ranked_questions_kept_are_ranked_afresh_when_a_verdict_changes(book: Ru
     assert ranked > 50 and memo._RANKED
 
 
+def test_hit_rule_ids_are_hit_order_s(book: Rulebook) -> None:
+    """The memo's order of rule ids, from plain tuple keys, is hit_order's: on every fixture
+    and generated deal, and on their hits shuffled, with and without exemptions applied."""
+    import random
+
+    shuffle = random.Random(67).shuffle
+    checked = 0
+    for deal in [*fixture_deals(), *generated(40, seed=67)]:
+        hits = list(screen(deal, rulebook=book).hits)
+        for _round in range(3):
+            assert memo.hit_rule_ids(hits) == [h.rule_id for h in memo.hit_order(hits)]
+            suppressed = [h.model_copy(update={"suppressed_by": ["x"]}) for h in hits[::2]]
+            mixed = [*hits, *suppressed]
+            shuffle(mixed)
+            assert memo.hit_rule_ids(mixed) == [h.rule_id for h in memo.hit_order(mixed)]
+            shuffle(hits)
+            checked += len(hits)
+    assert checked > 500
+
+
 def leaf(path: str, op: str = "==", value: Any = True, ref: str | None = None) -> Leaf:
     return Leaf(path=path, op=op, value=value, text="", location="", ref=ref)
 

@@ -358,6 +358,25 @@ def action_for(
     )
 
 
+# Per kind and outcome of a hit, the first part of its place in hit_order.
+_HIT_PLACE: dict[tuple[str, str | None], tuple[int, int]] = {}
+
+
+def hit_rule_ids(hits: Sequence[Hit]) -> list[str]:
+    """The rule ids of :func:`hit_order`'s hits: its keys sorted as plain tuples (two hits
+    whose keys are equal share a rule id, so which one comes first is not seen)."""
+    place = _HIT_PLACE
+    keys = []
+    for h in hits:
+        kind, outcome = h.kind, h.outcome
+        first = place.get((kind, outcome))
+        if first is None:  # few kinds and levels: never more than a few dozen entries
+            first = place[(kind, outcome)] = (_KIND_ORDER[kind], -rank(outcome or "clear"))
+        keys.append((first, bool(h.suppressed_by), h.rule_id))
+    keys.sort()
+    return [key[2] for key in keys]
+
+
 def _lower(title: str) -> str:
     if title[:1].isupper() and (title[1:2].islower() or title[1:2] == " "):
         return title[0].lower() + title[1:]
@@ -565,7 +584,10 @@ def _walk_function(cond: Condition, rules: dict[str, Rule]) -> _WalkFn:
         alternatives = tuple(_walk_function(child, rules) for child in cond.children)
 
         def any_walk(ex: Explainer, out: list[str], limit: int) -> bool:
-            return any(fn(ex, out, limit) for fn in alternatives)
+            for fn in alternatives:  # noqa: SIM110 - a loop: no generator per walk
+                if fn(ex, out, limit):
+                    return True
+            return False
 
         return any_walk
     # Nested ``all`` nodes flattened, as in _fail_function; an effective-date leaf of an
@@ -1363,5 +1385,5 @@ def build_summary(
         rulebook_version=book.version,
         lists=lists,
         warnings=warnings,
-        order=[h.rule_id for h in hit_order(hits)],
+        order=hit_rule_ids(hits),
     )
