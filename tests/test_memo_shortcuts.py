@@ -84,11 +84,12 @@ def test_a_choice_worked_out_from_its_key_is_the_greedy_count_of_the_fail_functi
     book: Rulebook,
 ) -> None:
     """Nothing kept (every choice a miss): the choice told from the key (a failed rule's
-    reasons read from its mask, ``memo._choose_told``) is the one counting every failed rule's
+    reasons read from its mask, ``memo._choose_told``), or from a dominant reason and the
+    rules that do not name it (``memo._dominant``), is the one counting every failed rule's
     fail function gives, in keys, words and order, with the same lists read."""
     plan = _book_plan(book)
     kept, plan.chosen = plan.chosen, memo.Kept(0)
-    told = 0
+    told = dominated = 0
     try:
         for deal in [*fixture_deals(), *generated(60, seed=59)]:
             for (ev, result, _u), (ev_ref, _r, _u2) in zip(
@@ -105,10 +106,16 @@ def test_a_choice_worked_out_from_its_key_is_the_greedy_count_of_the_fail_functi
                     assert [r.words(ex) for r in got[0]] == [r.words(ex) for r in want[0]]
                     assert got[1:] == want[1:], (deal.id, regime.regime)
                     told += any(t is not None for t in span.told) and bool(got[0])
+                    dominant = span.dominant
+                    dominated += (
+                        dominant is not None
+                        and memo._gated(dominant.test, ev.status, ev.scope) is not None
+                        and all(ev.status[rule_id] is False for rule_id in dominant.skipped)
+                    )
                 assert ev.scope.lists_read() == ev_ref.scope.lists_read(), deal.id
     finally:
         plan.chosen = kept
-    assert told > 200
+    assert told > 200 and dominated > 200
 
 
 def test_lists_kept_by_names_and_place_among_review_dates_are_those_worked_out(
@@ -220,6 +227,37 @@ def test_gates_are_only_the_reasons_every_rule_names_once_and_tests_alike() -> N
     # A list test as the only conjunct of every rule: its status is never read for a choice.
     gates, lists = _gates([rule(listed), rule(listed)])
     assert gates == () and lists == ()
+
+
+def span_of(*rules: Any) -> memo._Span:
+    for i, r in enumerate(rules):
+        r.id = f"r{i}"
+    return memo._Span(0, rules, {r.id: memo._fail_function(r.when) for r in rules})
+
+
+def test_a_dominant_reason_is_one_no_other_reason_could_be_counted_as_often_as() -> None:
+    covered = FindingRef("f.covered", False, "", "")
+    a, b, c = leaf("target.us_business"), leaf("investor.foreign_person"), leaf("deal.signed")
+    listed = leaf("investor.countries", "in", "@fcoc", ref="fcoc")
+    # Named by three rules, every other reason by at most two: dominant; the rule naming it
+    # with a list test replays that status (the list its signature would read).
+    span = span_of(rule(covered, a), rule(covered, b, listed), rule(covered, c), rule(a, b))
+    assert span.dominant is not None and str(span.dominant.reason) == "-f.covered"
+    assert span.dominant.skipped == ("r0", "r1", "r2") and len(span.dominant.replay) == 1
+    assert [rule_id for rule_id, _fail in span.dominant.rules] == ["r3"]
+    # As often as another reason: dominant only when its key comes first.
+    assert str(span_of(rule(covered, a), rule(covered, b), rule(a, c)).dominant.reason) == (
+        "-f.covered"
+    )
+    assert str(span_of(rule(a, c), rule(a, b), rule(covered, b)).dominant.reason) == (
+        "investor.foreign_person == True"
+    )
+    # A list test may read a list when it would not have been read: never dominant.
+    assert span_of(rule(listed, a), rule(listed, b), rule(c)).dominant is None
+    # An ``any`` whose reasons change could be counted against it: not dominant when as many.
+    changing = AnyOf((All((a, b), ""), c), "")
+    assert span_of(rule(covered, a), rule(changing, b), rule(changing, c)).dominant is None
+    assert span_of(rule(covered, a), rule(covered, b), rule(changing, c)).dominant is not None
 
 
 def reference_walk(ex: Explainer, cond: Condition, out: list[str], limit: int) -> bool:

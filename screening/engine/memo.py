@@ -675,7 +675,7 @@ class _Span:
     reasons are counted in): each with the function that says why it failed, and the function
     that reads what that answer is determined by (see :func:`_signature_function`)."""
 
-    __slots__ = ("gates", "lists", "program", "rules", "token", "told")
+    __slots__ = ("dominant", "gates", "lists", "program", "rules", "token", "told")
 
     def __init__(self, token: int, rules: Sequence[Rule], fails: dict[str, _FailFn]) -> None:
         self.token = token  # tells the spans apart in the memo's cache of chosen reasons
@@ -689,6 +689,7 @@ class _Span:
         # (see _choose_told).
         self.told = tuple([_told(r.when) for r in rules])
         self.gates, self.lists = _gates(rules)
+        self.dominant = _dominant(self, rules)
 
 
 # A rule's conjunct tests (see _conjunct_tests) by kind, each with its bit in the mask: the
@@ -789,6 +790,118 @@ def _gates(rules: Sequence[Rule]) -> tuple[tuple[_Gate, ...], tuple[tuple[str, L
                 if isinstance(node, Leaf) and node.ref is not None and node.op not in COMPARE:
                     listed.setdefault((node.path, node.ref), node)
     return tuple(gates), tuple([(path, leaf) for (path, _ref), leaf in listed.items()])
+
+
+class _Dominant:
+    """A span's dominant reason (see :func:`_dominant`): its test, the reason it gives, the
+    rules naming it (skipped when it fails) with the status functions that read lists for
+    them, and the other rules, as :func:`_choice` reads them."""
+
+    __slots__ = ("program", "reason", "replay", "rules", "skipped", "test", "told")
+
+    def __init__(
+        self,
+        test: _Gate,
+        reason: _Reason,
+        skipped: tuple[str, ...],
+        replay: tuple[Callable[[Scope], Any], ...],
+        rest: list[int],
+        span: _Span,
+    ) -> None:
+        self.test = (test,)
+        self.reason = reason
+        self.skipped = skipped
+        self.replay = replay
+        self.program = tuple([span.program[i] for i in rest])
+        self.told = tuple([span.told[i] for i in rest])
+        self.rules = tuple([span.rules[i] for i in rest])
+
+
+_DOMINANT = "dominant"  # marks a choice's key read with a dominant reason (never an entry)
+
+
+def _dominant(span: _Span, rules: Sequence[Rule]) -> _Dominant | None:
+    """The reason of a span that, whenever it fails, is counted most by :func:`_choose`
+    whatever else fails, if there is one: a fact compared or a finding (a test that reads no
+    reference list) that rules name as a conjunct of their ``all``, tested alike, so that when
+    it fails every rule naming it has failed on it, and that more rules name than could ever
+    fail on any other reason (or as many, when its key comes first). Then the greedy count
+    picks it first, and the rules naming it are left out of the rest of the count: their
+    signatures need not be read. Only their statuses that read reference lists are computed
+    (the lists are read as the signatures would have read them); none decides anything.
+
+    What each rule could fail on is known per rulebook: the reasons of its facts, findings and
+    ``any`` nodes of fixed reasons; an ``any`` whose reasons change (in a rule whose signature
+    is neither constant nor a mask) fails on one reason of its own, counted against every
+    other reason of that kind. At most one reason of a span is dominant.
+    """
+    named: dict[str, list[tuple[int, Leaf | FindingRef | None]]] = {}
+    wild = 0  # ``any`` nodes whose reasons change: each one reason, unknown per rulebook
+    for i, rule in enumerate(rules):
+        children = _conjuncts(rule.when) if isinstance(rule.when, All) else [rule.when]
+        for child in children:
+            if isinstance(child, Leaf | FindingRef):
+                named.setdefault(str(_reason_of(child)), []).append((i, child))
+            elif _signature_function(child) is None:  # an ``any`` of fixed reasons
+                (reason,) = _fail_function(child)(None)  # type: ignore[arg-type]
+                named.setdefault(str(reason), []).append((i, None))
+            else:
+                wild += 1
+    if not named:
+        return None
+
+    def most(key: str) -> int:  # how many times a reason could ever be counted
+        return len(named[key]) + (wild if key.startswith("any:") else 0)
+
+    for key, where in sorted(named.items()):
+        count = len(where)
+        first = where[0][1]  # the first rule to name it gives its words, as in _choose
+        if first is None or any(
+            node is None or _shape(node) != _shape(first) for _i, node in where
+        ):
+            continue
+        if isinstance(first, Leaf) and (first.synthetic or first.op not in COMPARE):
+            continue  # an effective date, or a test that may read a list
+        if wild >= count or any(
+            most(other) > count or (most(other) == count and other < key)
+            for other in named
+            if other != key
+        ):
+            continue
+        naming = sorted({i for i, _node in where})
+        replay: list[Callable[[Scope], Any]] = []
+        for i in naming:
+            finds, signature = span.program[i][1], span.program[i][4]
+            if finds is not None:  # a mask: each conjunct tested, as _choice tests it
+                replay.extend(
+                    [
+                        status_function(child)
+                        for child in _conjuncts(rules[i].when)
+                        if _reads_lists(child)
+                    ]
+                )
+            elif signature is not None:
+                replay.append(signature)
+        ((kind, a, b, c, op),) = _tests([first])
+        return _Dominant(
+            (kind, a, b, c, op, ((), 0, 0)),
+            _reason_of(first),
+            tuple([span.program[i][0] for i in naming]),
+            tuple(replay),
+            [i for i in range(len(rules)) if i not in naming],
+            span,
+        )
+    return None
+
+
+def _reads_lists(cond: Condition) -> bool:
+    """Whether a condition's status function may read a reference list: it has a fact tested
+    against one (:meth:`Scope.listed`); a comparison never reads one."""
+    if isinstance(cond, Leaf):
+        return cond.ref is not None and cond.op not in COMPARE
+    if isinstance(cond, FindingRef):
+        return False
+    return any(_reads_lists(child) for child in cond.children)
 
 
 def _shape(node: Leaf | FindingRef) -> tuple[Any, ...]:
@@ -951,15 +1064,22 @@ def _choose(span: _Span, status: dict[str, Tri], scope: Scope) -> _Choice:
     return _greedy(left, waiting)
 
 
-def _choose_told(span: _Span, entries: Sequence[Any], scope: Scope) -> _Choice:
+def _choose_told(
+    rules: Sequence[tuple[str, _FailFn]],
+    told_by: Sequence[tuple[_Reason, ...] | None],
+    entries: Sequence[Any],
+    scope: Scope,
+    first: _Reason | None = None,
+) -> _Choice:
     """:func:`_choose` from a choice's key (see :func:`_choice`; ``entries``, one per rule): a
     rule whose signature is a mask fails on the reasons of its failed conjuncts
     (:func:`_told`), read from its mask, without computing a status again; any other failed
     rule's fail function is called as ``_choose`` calls it (its statuses, and so the lists
-    they read, are those its signature computed)."""
+    they read, are those its signature computed). ``first``: a dominant reason, chosen first
+    (see :func:`_dominant`; ``rules`` are then those that do not name it)."""
     left: list[Sequence[_Reason]] = []
     waiting = 0
-    for (_rule_id, fail), told, entry in zip(span.rules, span.told, entries, strict=True):
+    for (_rule_id, fail), told, entry in zip(rules, told_by, entries, strict=True):
         if entry is _HELD:
             continue
         if entry is _WAITS:
@@ -968,14 +1088,16 @@ def _choose_told(span: _Span, entries: Sequence[Any], scope: Scope) -> _Choice:
             left.append(fail(scope))
         else:
             left.append([reason for i, reason in enumerate(told) if entry >> i & 1])
-    return _greedy(left, waiting)
+    return _greedy(left, waiting, [] if first is None else [first])
 
 
-def _greedy(left: list[Sequence[_Reason]], waiting: int) -> _Choice:
+def _greedy(
+    left: list[Sequence[_Reason]], waiting: int, chosen: list[_Reason] | None = None
+) -> _Choice:
     """Greedily the reason most of the failed rules still left fail on (the first key in order
-    on a tie; the first rule to name it gives its words), at most two; then how many failed
-    rules are left over, and ``waiting``."""
-    chosen: list[_Reason] = []
+    on a tie; the first rule to name it gives its words), at most two counting those already
+    ``chosen``; then how many failed rules are left over, and ``waiting``."""
+    chosen = [] if chosen is None else chosen
     while left and len(chosen) < 2:
         counts: dict[_Reason, int] = {}  # the first reason of each key counts them
         for reasons in left:
@@ -1034,9 +1156,22 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
                 if value_of(path) is not None:
                     scope.listed(leaf)
             return decided
-    key: list[Any] = [span.token]
+    dominant = span.dominant
+    if (
+        dominant is not None
+        and _gated(dominant.test, status, scope) is not None
+        and all([status.get(rule_id) is False for rule_id in dominant.skipped])
+    ):
+        for fn in dominant.replay:  # the lists the skipped rules' signatures read
+            fn(scope)
+        program: tuple[Any, ...] = dominant.program
+        key: list[Any] = [span.token, _DOMINANT]
+    else:
+        dominant = None
+        program = span.program
+        key = [span.token]
     append = key.append
-    for rule_id, finds, compared, other, signature in span.program:
+    for rule_id, finds, compared, other, signature in program:
         state = status.get(rule_id)
         if state is not False:
             append(_WAITS if state is None else _HELD)
@@ -1063,7 +1198,11 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
     found_key = tuple(key)
     found = kept.get(found_key)
     if found is None:
-        found = kept.put(found_key, _choose_told(span, key[1:], scope))
+        if dominant is None:
+            found = _choose_told(span.rules, span.told, key[1:], scope)
+        else:
+            found = _choose_told(dominant.rules, dominant.told, key[2:], scope, dominant.reason)
+        kept.put(found_key, found)
     return found
 
 
