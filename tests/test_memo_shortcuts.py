@@ -200,6 +200,34 @@ def test_hit_rule_ids_are_hit_order_s(book: Rulebook) -> None:
     assert checked > 500
 
 
+def test_kept_clear_lines_are_the_lines_worked_out_from_their_pieces(book: Rulebook) -> None:
+    """A clear regime's line kept by its choice and the pieces of its words (values stated,
+    facts under a finding) is the line worked out from the choice, on deals not seen before;
+    most lines are found kept."""
+    plan = _book_plan(book)
+    for deal in generated(60, seed=73):
+        screen(deal, rulebook=book)
+    found = checked = 0
+    for deal in [*fixture_deals(), *generated(60, seed=79)]:
+        for (ev, result, _u), (ev_ref, _r, _u2) in zip(
+            evaluation(book, deal), evaluation(book, deal), strict=True
+        ):
+            ex, ex_ref = Explainer(ev, plan), Explainer(ev_ref, plan)
+            for regime in result.regimes.values():
+                if regime.verdict != "clear" or regime.regime not in plan.regimes:
+                    continue
+                before = len(memo._LINES)
+                got = memo.clear_reason(ex, regime.regime, regime.title)
+                span = plan.regimes[regime.regime].span(ex.as_of)
+                choice = memo._choice(ex_ref, span)
+                want = memo._clear_reason_of(ex_ref, regime.regime, regime.title, choice)
+                assert got.model_dump_json() == want.model_dump_json(), (deal.id, regime.regime)
+                checked += 1
+                found += len(memo._LINES) == before
+            assert ev.scope.lists_read() == ev_ref.scope.lists_read(), deal.id
+    assert checked > 500 and found > checked // 2
+
+
 def leaf(path: str, op: str = "==", value: Any = True, ref: str | None = None) -> Leaf:
     return Leaf(path=path, op=op, value=value, text="", location="", ref=ref)
 
@@ -328,6 +356,8 @@ def memo_bytes(book: Rulebook, deals: list[DealRecord], clear_each: bool) -> lis
 def clear_kept(book: Rulebook) -> None:
     memo._SAID.clear()
     memo._CLEAR_MADE.clear()
+    memo._LINES.clear()
+    memo._RANKED.clear()
     memo._QUESTION_PARTS.clear()
     memo._ASKED.clear()
     _book_plan(book).chosen.clear()
@@ -339,14 +369,16 @@ def test_kept_words_reasons_and_questions_warm_cleared_and_capped_give_the_same_
     deals = [*fixture_deals(), *generated(40, seed=47)]
     warm = memo_bytes(book, deals, clear_each=False)
     assert memo._SAID and memo._CLEAR_MADE and memo._QUESTION_PARTS
+    assert memo._LINES and memo._RANKED
     cleared = memo_bytes(book, deals, clear_each=True)
     monkeypatch.setattr(memo, "WORDS_KEPT", 1)
     monkeypatch.setattr(memo, "CLEAR_KEPT", 1)
     monkeypatch.setattr(memo, "QUESTIONS_KEPT", 1)
+    monkeypatch.setattr(memo, "LINES_KEPT", 1)
     clear_kept(book)
     capped = memo_bytes(book, deals, clear_each=False)
     assert len(memo._SAID) <= 1 and len(memo._CLEAR_MADE) <= 1
-    assert len(memo._QUESTION_PARTS) <= 1
+    assert len(memo._QUESTION_PARTS) <= 1 and len(memo._LINES) <= 1 and len(memo._RANKED) <= 1
     assert warm == cleared == capped
 
 

@@ -1224,7 +1224,74 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         return _not_in_force(
             regime, title, f"no rule of this regime is in force on {ex.as_of.isoformat()}"
         )
-    chosen, n, waiting = _choice(ex, span)
+    choice = _choice(ex, span)
+    pieces = _pieces(ex, choice[0])
+    if pieces is None:
+        return _clear_reason_of(ex, regime, title, choice)
+    key = (id(choice), regime, title, *pieces)
+    found = _LINES.get(key)
+    if found is not None and found[0] is choice:
+        return found[1]
+    line = _clear_reason_of(ex, regime, title, choice)
+    if len(_LINES) >= LINES_KEPT:
+        _LINES.clear()
+    _LINES[key] = (choice, line)
+    return line
+
+
+LINES_KEPT = 1024
+"""How many clear lines the memo keeps by their choice and pieces (all dropped once full)."""
+_LINES: dict[tuple[Any, ...], tuple[_Choice, ClearReason]] = {}
+"""A clear regime's line per choice of reasons (by its id: the entry holds the choice alive, so
+no other object can take its id meanwhile), regime, title and the pieces its words are made of
+(:func:`_pieces`): the same pieces make the same words."""
+
+
+def _pieces(ex: Explainer, chosen: Sequence[_Reason]) -> list[Any] | None:
+    """What the words of chosen clear reasons are made of besides the reasons themselves: the
+    value (and its class) of each fact stated, the screening date of an effective date, and the
+    facts under a finding that does not hold (:meth:`Explainer.kept_facts`, worked out as the
+    words would work them out: the same statuses, the same lists read). None when a value is
+    not one whose words are kept (see :func:`_fact_words`): the words are then rendered."""
+    out: list[Any] = []
+    for reason in chosen:
+        if not _piece(ex, reason, out, True):
+            return None
+    return out
+
+
+def _piece(ex: Explainer, reason: _Reason, out: list[Any], top: bool) -> bool:
+    node = reason.node
+    if isinstance(node, Leaf):
+        if node.synthetic:
+            out.append(ex.as_of)
+            return True
+        if reason.say is None:
+            return False
+        value = ex.scope.value(node.path)
+        cls = value.__class__
+        if cls in _SAID_PLAIN:
+            out.append(cls)
+            out.append(value)
+        elif cls is list and all(item.__class__ is str for item in value):
+            out.append(list)
+            out.append(tuple(value))
+        else:
+            return False
+        return True
+    if isinstance(node, FindingRef):
+        if top and not node.negated:  # stated with the facts under it
+            out.append(tuple(ex.kept_facts(node.rule_id)))
+        return True
+    for part in reason.parts:  # noqa: SIM110 - a loop: no generator per reason
+        if not _piece(ex, part, out, False):
+            return False
+    return True
+
+
+def _clear_reason_of(ex: Explainer, regime: str, title: str, choice: _Choice) -> ClearReason:
+    """A clear regime's line from its choice of reasons, worked out."""
+    chosen, n, waiting = choice
     shown: list[str] = []
     for reason in chosen:
         words = reason.words(ex)
