@@ -188,11 +188,12 @@ class _Reason(str):
     rendered only for the reasons the memo shows: most are only counted.
     """
 
-    __slots__ = ("node", "parts", "said", "say")
+    __slots__ = ("node", "parts", "piece", "said", "say")
     node: Condition
     parts: tuple[_Reason, ...]  # under a failed ``any``: each alternative's first reason
     say: _FactWords | None  # a fact's words, compiled (see _fact_words)
     said: str | None  # a finding's words (its rulebook's title), once said
+    piece: int  # what its words are made of (see _pieces)
 
     def __new__(cls, key: str, node: Condition, parts: tuple[_Reason, ...] = ()) -> _Reason:
         self = super().__new__(cls, key)
@@ -200,6 +201,12 @@ class _Reason(str):
         self.parts = parts
         self.say = _fact_words(node) if isinstance(node, Leaf) and not node.synthetic else None
         self.said = None
+        if isinstance(node, Leaf):
+            self.piece = _DATE if node.synthetic else _VALUE if self.say else _UNKEPT
+        elif isinstance(node, FindingRef):
+            self.piece = _FIXED if node.negated else _FACTS
+        else:
+            self.piece = _PARTS
         return self
 
     def words(self, ex: Explainer) -> str:
@@ -1020,7 +1027,7 @@ class Explainer:
         self.scope = ev.scope
         self.status = ev.status
         self.plan = plan
-        self._facts: dict[tuple[str, int], list[str]] = {}
+        self._facts: dict[Hashable, list[str]] = {}
 
     def leaf(self, node: Leaf, value: Any) -> str:
         """A failed fact in words."""
@@ -1037,7 +1044,8 @@ class Explainer:
 
     def kept_facts(self, rule_id: str, limit: int = 3) -> Sequence[str]:
         """:meth:`facts`, the list kept for this screening (read, never changed)."""
-        known = self._facts.get((rule_id, limit))
+        key: Hashable = rule_id if limit == 3 else (rule_id, limit)  # 3: the memo's limit
+        known = self._facts.get(key)
         if known is not None:
             return known
         if self.status.get(rule_id) is not False:
@@ -1048,7 +1056,9 @@ class Explainer:
         if walk is None:
             walk = walks[rule_id] = _walk_function(self.ev.guarded[rule_id], self.rules)
         walk(self, out, limit)
-        found = self._facts[(rule_id, limit)] = list(dict.fromkeys(out))[:limit]
+        if len(out) > 1 or limit < 1:  # one fact or none: nothing to drop
+            out = list(dict.fromkeys(out))[:limit]
+        found = self._facts[key] = out
         return found
 
 
@@ -1247,6 +1257,12 @@ no other object can take its id meanwhile), regime, title and the pieces its wor
 (:func:`_pieces`): the same pieces make the same words."""
 
 
+# What a reason's words are made of (_Reason.piece): the screening date (an effective date);
+# a fact's value (its words kept per value); a fact's value whose words are not kept; nothing
+# (a finding that holds); the facts under a finding that does not hold; its parts (an ``any``).
+_DATE, _VALUE, _UNKEPT, _FIXED, _FACTS, _PARTS = range(6)
+
+
 def _pieces(ex: Explainer, chosen: Sequence[_Reason]) -> list[Any] | None:
     """What the words of chosen clear reasons are made of besides the reasons themselves: the
     value (and its class) of each fact stated, the screening date of an effective date, and the
@@ -1255,20 +1271,20 @@ def _pieces(ex: Explainer, chosen: Sequence[_Reason]) -> list[Any] | None:
     not one whose words are kept (see :func:`_fact_words`): the words are then rendered."""
     out: list[Any] = []
     for reason in chosen:
-        if not _piece(ex, reason, out, True):
+        piece = reason.piece
+        if piece == _FACTS:  # stated with the facts under it
+            out.append(tuple(ex.kept_facts(reason.node.rule_id)))  # type: ignore[union-attr]
+        elif piece != _FIXED and not _piece(ex, reason, out):
             return None
     return out
 
 
-def _piece(ex: Explainer, reason: _Reason, out: list[Any], top: bool) -> bool:
-    node = reason.node
-    if isinstance(node, Leaf):
-        if node.synthetic:
-            out.append(ex.as_of)
-            return True
-        if reason.say is None:
-            return False
-        value = ex.scope.value(node.path)
+def _piece(ex: Explainer, reason: _Reason, out: list[Any]) -> bool:
+    """The pieces of one reason's words (see :func:`_pieces`; the parts of an ``any`` are
+    stated without the facts under them)."""
+    piece = reason.piece
+    if piece == _VALUE:
+        value = ex.scope.value(reason.node.path)  # type: ignore[union-attr]
         cls = value.__class__
         if cls in _SAID_PLAIN:
             out.append(cls)
@@ -1279,14 +1295,15 @@ def _piece(ex: Explainer, reason: _Reason, out: list[Any], top: bool) -> bool:
         else:
             return False
         return True
-    if isinstance(node, FindingRef):
-        if top and not node.negated:  # stated with the facts under it
-            out.append(tuple(ex.kept_facts(node.rule_id)))
+    if piece == _DATE:
+        out.append(ex.as_of)
         return True
-    for part in reason.parts:  # noqa: SIM110 - a loop: no generator per reason
-        if not _piece(ex, part, out, False):
-            return False
-    return True
+    if piece == _PARTS:
+        for part in reason.parts:  # noqa: SIM110 - a loop: no generator per reason
+            if not _piece(ex, part, out):
+                return False
+        return True
+    return piece != _UNKEPT  # a finding: the same words whether it holds or not
 
 
 def _clear_reason_of(ex: Explainer, regime: str, title: str, choice: _Choice) -> ClearReason:
@@ -1540,12 +1557,22 @@ def build_summary(
     ex = Explainer(ev, _book_plan(book))
     actions: list[MemoAction] = []
     clear: list[ClearReason] = []
+    # The highest verdict and ceiling (the first of the highest rank, as max() gives them).
+    verdict, verdict_rank, ceiling, ceiling_rank = "clear", -1, "clear", -1
     for regime in regimes.values():
-        if regime.verdict == NOT_IN_FORCE:
+        level = regime.verdict
+        at = rank(level)
+        if at > verdict_rank:
+            verdict, verdict_rank = level, at
+        reach = regime.ceiling if regime.ceiling is not None else verdict_range(regime, questions)
+        at = rank(reach)
+        if at > ceiling_rank:
+            ceiling, ceiling_rank = reach, at
+        if level == NOT_IN_FORCE:
             why = f"no rule of this regime is in force on {as_of.isoformat()}: not screened"
             clear.append(_not_in_force(regime.regime, regime.title, why))
             continue
-        if regime.verdict == "clear":
+        if level == "clear":
             known = clear_reasons.get(regime.regime) if clear_reasons is not None else None
             if known is None or known.title != regime.title:
                 known = clear_reason(ex, regime.regime, regime.title)
@@ -1554,11 +1581,8 @@ def build_summary(
         deciding = [book.rules[r] for r in regime.rules]
         chosen = next((r for r in deciding if r.action), deciding[0])
         actions.append(action_for(chosen, deal, as_of, regime.regime, len(deciding) - 1))
-    actions.sort(key=lambda a: (-rank(a.level), a.regime))
-    verdict = max((r.verdict for r in regimes.values()), key=rank, default="clear")
-    ceiling = max(
-        (verdict_range(r, questions) for r in regimes.values()), key=rank, default="clear"
-    )
+    if len(actions) > 1:
+        actions.sort(key=lambda a: (-rank(a.level), a.regime))
     if verdict == NOT_IN_FORCE:
         span = "not in force: no regime has a rule in force on the screening date"
     elif ceiling == verdict:
