@@ -23,7 +23,15 @@ generated deals not seen before, with the same reference lists read):
   are unchanged; the reasons' words, which read the deal's values, are rendered for each
   screening. When every rule of a span failed and a *gate* fails (a conjunct every rule has,
   :func:`_gates`), the choice is that gate's reason, known without a signature; the lists the
-  signatures would have read are read;
+  signatures would have read are read. When a span's *dominant* reason fails (a compared fact
+  or finding named by more of its rules than any other reason could ever be counted,
+  :func:`_dominant`), it is the first reason chosen and the rules naming it are left out of
+  the key. A choice not kept is told from its key (:func:`_choose_told`: a mask names the
+  failed conjuncts' reasons), without computing a status again;
+* a clear regime's line by its choice and the pieces of its words (:data:`_LINES`: values
+  stated, facts under a finding), the lists a memo rests on by their names and the screening
+  date's place among the review dates (:meth:`_BookPlan.lists_used`), and the ranked questions
+  by the open questions and the regimes' verdicts (:data:`_RANKED`);
 * a failed fact's words per fact and value (:data:`WORDS_KEPT`), each clear reason by its
   regime, title and words (:data:`CLEAR_KEPT`), an open question's grouping and fields per
   question instance, and each question asked by the fields of the open questions it asks
