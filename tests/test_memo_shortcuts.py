@@ -80,6 +80,154 @@ def test_a_failed_gate_decides_the_choice_the_greedy_count_makes(book: Rulebook)
     assert gated > 100  # the gates decide often (most deals have several regimes not in play)
 
 
+def test_a_choice_worked_out_from_its_key_is_the_greedy_count_of_the_fail_functions(
+    book: Rulebook,
+) -> None:
+    """Nothing kept (every choice a miss): the choice told from the key (a failed rule's
+    reasons read from its mask, ``memo._choose_told``), or from a dominant reason and the
+    rules that do not name it (``memo._dominant``), is the one counting every failed rule's
+    fail function gives, in keys, words and order, with the same lists read."""
+    plan = _book_plan(book)
+    kept, plan.chosen = plan.chosen, memo.Kept(0)
+    told = dominated = 0
+    try:
+        for deal in [*fixture_deals(), *generated(60, seed=59)]:
+            for (ev, result, _u), (ev_ref, _r, _u2) in zip(
+                evaluation(book, deal), evaluation(book, deal), strict=True
+            ):
+                ex = Explainer(ev, plan)
+                for regime in result.regimes.values():
+                    if regime.verdict != "clear" or regime.regime not in plan.regimes:
+                        continue
+                    span = plan.regimes[regime.regime].span(ex.as_of)
+                    got = memo._choice(ex, span)
+                    want = _choose(span, ev_ref.status, ev_ref.scope)
+                    assert [str(r) for r in got[0]] == [str(r) for r in want[0]], deal.id
+                    assert [r.words(ex) for r in got[0]] == [r.words(ex) for r in want[0]]
+                    assert got[1:] == want[1:], (deal.id, regime.regime)
+                    told += any(t is not None for t in span.told) and bool(got[0])
+                    dominant = span.dominant
+                    dominated += (
+                        dominant is not None
+                        and memo._gated(dominant.test, ev.status, ev.scope) is not None
+                        and all(ev.status[rule_id] is False for rule_id in dominant.skipped)
+                    )
+                assert ev.scope.lists_read() == ev_ref.scope.lists_read(), deal.id
+    finally:
+        plan.chosen = kept
+    assert told > 200 and dominated > 200
+
+
+def test_lists_kept_by_names_and_place_among_review_dates_are_those_worked_out(
+    book: Rulebook,
+) -> None:
+    """The lists a memo rests on, kept per set of names and the screening date's place among
+    the review dates: on the day before, of and after every review date (some lists past their
+    review, some not), for a few sets of names, the same lines and warnings as working them out
+    (past review by the screening date, not by the day they were kept), the same lists noted as
+    read."""
+    import datetime as dt
+
+    plan = _book_plan(book)
+    plan.used.clear()
+    names = sorted(book.references.lists)
+    sets = [set(names), set(names[::2]), {names[0], "no-such-list"}, set()]
+    days = sorted(
+        {d + dt.timedelta(days=k) for d in plan.review_dates for k in (-1, 0, 1)}
+        | {dt.date(2026, 12, 1), dt.date(2031, 1, 1)}
+    )
+    stale_seen = fresh_seen = 0
+    for _pass in range(2):  # kept on the first pass, read back on the second
+        for day in days:
+            for wanted in sets:
+                with recording_use() as got_used:
+                    got, starter, stale = plan.lists_used(book.references, wanted, day)
+                with recording_use() as want_used:
+                    want = memo.lists_used(book.references, wanted, day)
+                assert [x.model_dump_json() for x in got] == [x.model_dump_json() for x in want]
+                assert starter == any(x.starter for x in want)
+                assert stale == [
+                    f"{x.name} (review by {x.review_by})" for x in want if x.past_review
+                ]
+                assert got_used == want_used
+                stale_seen += bool(stale)
+                fresh_seen += bool(want) and not stale
+    assert stale_seen and fresh_seen
+    assert 0 < len(plan.used) <= memo.USED_KEPT
+
+
+def test_ranked_questions_kept_are_ranked_afresh_when_a_verdict_changes(book: Rulebook) -> None:
+    """The ranked questions of a screening, kept by its open questions and regime verdicts:
+    warm, the same list as ranking them again; with one regime's verdict raised, ranked anew."""
+    memo._RANKED.clear()
+    ranked = 0
+    for deal in [*fixture_deals(), *generated(40, seed=61)]:
+        for _ev, result, _used in evaluation(book, deal):
+            questions, regimes = result.open_questions, result.regimes
+            want = [q.model_dump_json() for q in memo._ranked_questions(questions, regimes)]
+            for _pass in range(2):
+                got = memo.ranked_questions(questions, regimes)
+                assert [q.model_dump_json() for q in got] == want, deal.id
+            for name in {q.regime for q in questions}:
+                raised = {
+                    rid: r.model_copy(update={"verdict": "filing_advised"}) if rid == name else r
+                    for rid, r in regimes.items()
+                }
+                assert [q.model_dump_json() for q in memo.ranked_questions(questions, raised)] == [
+                    q.model_dump_json() for q in memo._ranked_questions(questions, raised)
+                ]
+                ranked += 1
+    assert ranked > 50 and memo._RANKED
+
+
+def test_hit_rule_ids_are_hit_order_s(book: Rulebook) -> None:
+    """The memo's order of rule ids, from plain tuple keys, is hit_order's: on every fixture
+    and generated deal, and on their hits shuffled, with and without exemptions applied."""
+    import random
+
+    shuffle = random.Random(67).shuffle
+    checked = 0
+    for deal in [*fixture_deals(), *generated(40, seed=67)]:
+        hits = list(screen(deal, rulebook=book).hits)
+        for _round in range(3):
+            assert memo.hit_rule_ids(hits) == [h.rule_id for h in memo.hit_order(hits)]
+            suppressed = [h.model_copy(update={"suppressed_by": ["x"]}) for h in hits[::2]]
+            mixed = [*hits, *suppressed]
+            shuffle(mixed)
+            assert memo.hit_rule_ids(mixed) == [h.rule_id for h in memo.hit_order(mixed)]
+            shuffle(hits)
+            checked += len(hits)
+    assert checked > 500
+
+
+def test_kept_clear_lines_are_the_lines_worked_out_from_their_pieces(book: Rulebook) -> None:
+    """A clear regime's line kept by its choice and the pieces of its words (values stated,
+    facts under a finding) is the line worked out from the choice, on deals not seen before;
+    most lines are found kept."""
+    plan = _book_plan(book)
+    for deal in generated(60, seed=73):
+        screen(deal, rulebook=book)
+    found = checked = 0
+    for deal in [*fixture_deals(), *generated(60, seed=79)]:
+        for (ev, result, _u), (ev_ref, _r, _u2) in zip(
+            evaluation(book, deal), evaluation(book, deal), strict=True
+        ):
+            ex, ex_ref = Explainer(ev, plan), Explainer(ev_ref, plan)
+            for regime in result.regimes.values():
+                if regime.verdict != "clear" or regime.regime not in plan.regimes:
+                    continue
+                before = len(memo._LINES)
+                got = memo.clear_reason(ex, regime.regime, regime.title)
+                span = plan.regimes[regime.regime].span(ex.as_of)
+                choice = memo._choice(ex_ref, span)
+                want = memo._clear_reason_of(ex_ref, regime.regime, regime.title, choice)
+                assert got.model_dump_json() == want.model_dump_json(), (deal.id, regime.regime)
+                checked += 1
+                found += len(memo._LINES) == before
+            assert ev.scope.lists_read() == ev_ref.scope.lists_read(), deal.id
+    assert checked > 500 and found > checked // 2
+
+
 def leaf(path: str, op: str = "==", value: Any = True, ref: str | None = None) -> Leaf:
     return Leaf(path=path, op=op, value=value, text="", location="", ref=ref)
 
@@ -107,6 +255,37 @@ def test_gates_are_only_the_reasons_every_rule_names_once_and_tests_alike() -> N
     # A list test as the only conjunct of every rule: its status is never read for a choice.
     gates, lists = _gates([rule(listed), rule(listed)])
     assert gates == () and lists == ()
+
+
+def span_of(*rules: Any) -> memo._Span:
+    for i, r in enumerate(rules):
+        r.id = f"r{i}"
+    return memo._Span(0, rules, {r.id: memo._fail_function(r.when) for r in rules})
+
+
+def test_a_dominant_reason_is_one_no_other_reason_could_be_counted_as_often_as() -> None:
+    covered = FindingRef("f.covered", False, "", "")
+    a, b, c = leaf("target.us_business"), leaf("investor.foreign_person"), leaf("deal.signed")
+    listed = leaf("investor.countries", "in", "@fcoc", ref="fcoc")
+    # Named by three rules, every other reason by at most two: dominant; the rule naming it
+    # with a list test replays that status (the list its signature would read).
+    span = span_of(rule(covered, a), rule(covered, b, listed), rule(covered, c), rule(a, b))
+    assert span.dominant is not None and str(span.dominant.reason) == "-f.covered"
+    assert span.dominant.skipped == ("r0", "r1", "r2") and len(span.dominant.replay) == 1
+    assert [rule_id for rule_id, _fail in span.dominant.rules] == ["r3"]
+    # As often as another reason: dominant only when its key comes first.
+    assert str(span_of(rule(covered, a), rule(covered, b), rule(a, c)).dominant.reason) == (
+        "-f.covered"
+    )
+    assert str(span_of(rule(a, c), rule(a, b), rule(covered, b)).dominant.reason) == (
+        "investor.foreign_person == True"
+    )
+    # A list test may read a list when it would not have been read: never dominant.
+    assert span_of(rule(listed, a), rule(listed, b), rule(c)).dominant is None
+    # An ``any`` whose reasons change could be counted against it: not dominant when as many.
+    changing = AnyOf((All((a, b), ""), c), "")
+    assert span_of(rule(covered, a), rule(changing, b), rule(changing, c)).dominant is None
+    assert span_of(rule(covered, a), rule(covered, b), rule(changing, c)).dominant is not None
 
 
 def reference_walk(ex: Explainer, cond: Condition, out: list[str], limit: int) -> bool:
@@ -177,6 +356,8 @@ def memo_bytes(book: Rulebook, deals: list[DealRecord], clear_each: bool) -> lis
 def clear_kept(book: Rulebook) -> None:
     memo._SAID.clear()
     memo._CLEAR_MADE.clear()
+    memo._LINES.clear()
+    memo._RANKED.clear()
     memo._QUESTION_PARTS.clear()
     memo._ASKED.clear()
     _book_plan(book).chosen.clear()
@@ -188,14 +369,16 @@ def test_kept_words_reasons_and_questions_warm_cleared_and_capped_give_the_same_
     deals = [*fixture_deals(), *generated(40, seed=47)]
     warm = memo_bytes(book, deals, clear_each=False)
     assert memo._SAID and memo._CLEAR_MADE and memo._QUESTION_PARTS
+    assert memo._LINES and memo._RANKED
     cleared = memo_bytes(book, deals, clear_each=True)
     monkeypatch.setattr(memo, "WORDS_KEPT", 1)
     monkeypatch.setattr(memo, "CLEAR_KEPT", 1)
     monkeypatch.setattr(memo, "QUESTIONS_KEPT", 1)
+    monkeypatch.setattr(memo, "LINES_KEPT", 1)
     clear_kept(book)
     capped = memo_bytes(book, deals, clear_each=False)
     assert len(memo._SAID) <= 1 and len(memo._CLEAR_MADE) <= 1
-    assert len(memo._QUESTION_PARTS) <= 1
+    assert len(memo._QUESTION_PARTS) <= 1 and len(memo._LINES) <= 1 and len(memo._RANKED) <= 1
     assert warm == cleared == capped
 
 

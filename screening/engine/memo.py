@@ -23,7 +23,15 @@ generated deals not seen before, with the same reference lists read):
   are unchanged; the reasons' words, which read the deal's values, are rendered for each
   screening. When every rule of a span failed and a *gate* fails (a conjunct every rule has,
   :func:`_gates`), the choice is that gate's reason, known without a signature; the lists the
-  signatures would have read are read;
+  signatures would have read are read. When a span's *dominant* reason fails (a compared fact
+  or finding named by more of its rules than any other reason could ever be counted,
+  :func:`_dominant`), it is the first reason chosen and the rules naming it are left out of
+  the key. A choice not kept is told from its key (:func:`_choose_told`: a mask names the
+  failed conjuncts' reasons), without computing a status again;
+* a clear regime's line by its choice and the pieces of its words (:data:`_LINES`: values
+  stated, facts under a finding), the lists a memo rests on by their names and the screening
+  date's place among the review dates (:meth:`_BookPlan.lists_used`), and the ranked questions
+  by the open questions and the regimes' verdicts (:data:`_RANKED`);
 * a failed fact's words per fact and value (:data:`WORDS_KEPT`), each clear reason by its
   regime, title and words (:data:`CLEAR_KEPT`), an open question's grouping and fields per
   question instance, and each question asked by the fields of the open questions it asks
@@ -188,11 +196,12 @@ class _Reason(str):
     rendered only for the reasons the memo shows: most are only counted.
     """
 
-    __slots__ = ("node", "parts", "said", "say")
+    __slots__ = ("node", "parts", "piece", "said", "say")
     node: Condition
     parts: tuple[_Reason, ...]  # under a failed ``any``: each alternative's first reason
     say: _FactWords | None  # a fact's words, compiled (see _fact_words)
     said: str | None  # a finding's words (its rulebook's title), once said
+    piece: int  # what its words are made of (see _pieces)
 
     def __new__(cls, key: str, node: Condition, parts: tuple[_Reason, ...] = ()) -> _Reason:
         self = super().__new__(cls, key)
@@ -200,6 +209,12 @@ class _Reason(str):
         self.parts = parts
         self.say = _fact_words(node) if isinstance(node, Leaf) and not node.synthetic else None
         self.said = None
+        if isinstance(node, Leaf):
+            self.piece = _DATE if node.synthetic else _VALUE if self.say else _UNKEPT
+        elif isinstance(node, FindingRef):
+            self.piece = _FIXED if node.negated else _FACTS
+        else:
+            self.piece = _PARTS
         return self
 
     def words(self, ex: Explainer) -> str:
@@ -356,6 +371,25 @@ def action_for(
         past_deadline=past,
         text=text,
     )
+
+
+# Per kind and outcome of a hit, the first part of its place in hit_order.
+_HIT_PLACE: dict[tuple[str, str | None], tuple[int, int]] = {}
+
+
+def hit_rule_ids(hits: Sequence[Hit]) -> list[str]:
+    """The rule ids of :func:`hit_order`'s hits: its keys sorted as plain tuples (two hits
+    whose keys are equal share a rule id, so which one comes first is not seen)."""
+    place = _HIT_PLACE
+    keys = []
+    for h in hits:
+        kind, outcome = h.kind, h.outcome
+        first = place.get((kind, outcome))
+        if first is None:  # few kinds and levels: never more than a few dozen entries
+            first = place[(kind, outcome)] = (_KIND_ORDER[kind], -rank(outcome or "clear"))
+        keys.append((first, bool(h.suppressed_by), h.rule_id))
+    keys.sort()
+    return [key[2] for key in keys]
 
 
 def _lower(title: str) -> str:
@@ -565,7 +599,10 @@ def _walk_function(cond: Condition, rules: dict[str, Rule]) -> _WalkFn:
         alternatives = tuple(_walk_function(child, rules) for child in cond.children)
 
         def any_walk(ex: Explainer, out: list[str], limit: int) -> bool:
-            return any(fn(ex, out, limit) for fn in alternatives)
+            for fn in alternatives:  # noqa: SIM110 - a loop: no generator per walk
+                if fn(ex, out, limit):
+                    return True
+            return False
 
         return any_walk
     # Nested ``all`` nodes flattened, as in _fail_function; an effective-date leaf of an
@@ -653,7 +690,7 @@ class _Span:
     reasons are counted in): each with the function that says why it failed, and the function
     that reads what that answer is determined by (see :func:`_signature_function`)."""
 
-    __slots__ = ("gates", "lists", "program", "rules", "token")
+    __slots__ = ("dominant", "gates", "lists", "program", "rules", "token", "told")
 
     def __init__(self, token: int, rules: Sequence[Rule], fails: dict[str, _FailFn]) -> None:
         self.token = token  # tells the spans apart in the memo's cache of chosen reasons
@@ -663,7 +700,11 @@ class _Span:
         self.program = tuple(
             [(r.id, *_by_kind(r.when), _signature_function(r.when)) for r in rules]
         )
+        # Per rule: its conjuncts' reasons by bit when its signature is a mask, else None
+        # (see _choose_told).
+        self.told = tuple([_told(r.when) for r in rules])
         self.gates, self.lists = _gates(rules)
+        self.dominant = _dominant(self, rules)
 
 
 # A rule's conjunct tests (see _conjunct_tests) by kind, each with its bit in the mask: the
@@ -675,6 +716,24 @@ _ByKind = tuple[
     tuple[tuple[str, Any, Any, str, int], ...],
     tuple[tuple[Any, int], ...],
 ]
+
+
+def _told(cond: Condition) -> tuple[_Reason, ...] | None:
+    """The reasons of a rule's conjuncts, one per bit of its mask, when its signature is a mask
+    (see :func:`_conjunct_tests`), else None: the fail function of such a rule gives, in order,
+    the reason of each failed fact or finding and the one reason of each failed ``any`` (whose
+    reasons never change: its fail function reads no status), so a rule's reasons are told by
+    its mask alone (``tests/test_memo_shortcuts.py``)."""
+    if _conjunct_tests(cond) is None:
+        return None
+    told: list[_Reason] = []
+    for child in _conjuncts(cond):
+        if isinstance(child, Leaf | FindingRef):
+            told.append(_reason_of(child))
+        else:  # an ``any`` of fixed reasons: its fail function never reads the scope
+            (reason,) = _fail_function(child)(None)  # type: ignore[arg-type]
+            told.append(reason)
+    return tuple(told)
 
 
 def _by_kind(cond: Condition) -> _ByKind:
@@ -748,6 +807,118 @@ def _gates(rules: Sequence[Rule]) -> tuple[tuple[_Gate, ...], tuple[tuple[str, L
     return tuple(gates), tuple([(path, leaf) for (path, _ref), leaf in listed.items()])
 
 
+class _Dominant:
+    """A span's dominant reason (see :func:`_dominant`): its test, the reason it gives, the
+    rules naming it (skipped when it fails) with the status functions that read lists for
+    them, and the other rules, as :func:`_choice` reads them."""
+
+    __slots__ = ("program", "reason", "replay", "rules", "skipped", "test", "told")
+
+    def __init__(
+        self,
+        test: _Gate,
+        reason: _Reason,
+        skipped: tuple[str, ...],
+        replay: tuple[Callable[[Scope], Any], ...],
+        rest: list[int],
+        span: _Span,
+    ) -> None:
+        self.test = (test,)
+        self.reason = reason
+        self.skipped = skipped
+        self.replay = replay
+        self.program = tuple([span.program[i] for i in rest])
+        self.told = tuple([span.told[i] for i in rest])
+        self.rules = tuple([span.rules[i] for i in rest])
+
+
+_DOMINANT = "dominant"  # marks a choice's key read with a dominant reason (never an entry)
+
+
+def _dominant(span: _Span, rules: Sequence[Rule]) -> _Dominant | None:
+    """The reason of a span that, whenever it fails, is counted most by :func:`_choose`
+    whatever else fails, if there is one: a fact compared or a finding (a test that reads no
+    reference list) that rules name as a conjunct of their ``all``, tested alike, so that when
+    it fails every rule naming it has failed on it, and that more rules name than could ever
+    fail on any other reason (or as many, when its key comes first). Then the greedy count
+    picks it first, and the rules naming it are left out of the rest of the count: their
+    signatures need not be read. Only their statuses that read reference lists are computed
+    (the lists are read as the signatures would have read them); none decides anything.
+
+    What each rule could fail on is known per rulebook: the reasons of its facts, findings and
+    ``any`` nodes of fixed reasons; an ``any`` whose reasons change (in a rule whose signature
+    is neither constant nor a mask) fails on one reason of its own, counted against every
+    other reason of that kind. At most one reason of a span is dominant.
+    """
+    named: dict[str, list[tuple[int, Leaf | FindingRef | None]]] = {}
+    wild = 0  # ``any`` nodes whose reasons change: each one reason, unknown per rulebook
+    for i, rule in enumerate(rules):
+        children = _conjuncts(rule.when) if isinstance(rule.when, All) else [rule.when]
+        for child in children:
+            if isinstance(child, Leaf | FindingRef):
+                named.setdefault(str(_reason_of(child)), []).append((i, child))
+            elif _signature_function(child) is None:  # an ``any`` of fixed reasons
+                (reason,) = _fail_function(child)(None)  # type: ignore[arg-type]
+                named.setdefault(str(reason), []).append((i, None))
+            else:
+                wild += 1
+    if not named:
+        return None
+
+    def most(key: str) -> int:  # how many times a reason could ever be counted
+        return len(named[key]) + (wild if key.startswith("any:") else 0)
+
+    for key, where in sorted(named.items()):
+        count = len(where)
+        first = where[0][1]  # the first rule to name it gives its words, as in _choose
+        if first is None or any(
+            node is None or _shape(node) != _shape(first) for _i, node in where
+        ):
+            continue
+        if isinstance(first, Leaf) and (first.synthetic or first.op not in COMPARE):
+            continue  # an effective date, or a test that may read a list
+        if wild >= count or any(
+            most(other) > count or (most(other) == count and other < key)
+            for other in named
+            if other != key
+        ):
+            continue
+        naming = sorted({i for i, _node in where})
+        replay: list[Callable[[Scope], Any]] = []
+        for i in naming:
+            finds, signature = span.program[i][1], span.program[i][4]
+            if finds is not None:  # a mask: each conjunct tested, as _choice tests it
+                replay.extend(
+                    [
+                        status_function(child)
+                        for child in _conjuncts(rules[i].when)
+                        if _reads_lists(child)
+                    ]
+                )
+            elif signature is not None:
+                replay.append(signature)
+        ((kind, a, b, c, op),) = _tests([first])
+        return _Dominant(
+            (kind, a, b, c, op, ((), 0, 0)),
+            _reason_of(first),
+            tuple([span.program[i][0] for i in naming]),
+            tuple(replay),
+            [i for i in range(len(rules)) if i not in naming],
+            span,
+        )
+    return None
+
+
+def _reads_lists(cond: Condition) -> bool:
+    """Whether a condition's status function may read a reference list: it has a fact tested
+    against one (:meth:`Scope.listed`); a comparison never reads one."""
+    if isinstance(cond, Leaf):
+        return cond.ref is not None and cond.op not in COMPARE
+    if isinstance(cond, FindingRef):
+        return False
+    return any(_reads_lists(child) for child in cond.children)
+
+
 def _shape(node: Leaf | FindingRef) -> tuple[Any, ...]:
     """What a conjunct's test and words are made of."""
     if isinstance(node, FindingRef):
@@ -800,7 +971,7 @@ _Choice = tuple[tuple["_Reason", ...], int, int]
 class _BookPlan:
     """What the memo compiles from a rulebook, once (kept on the rulebook)."""
 
-    __slots__ = ("chosen", "lists", "regimes", "walks")
+    __slots__ = ("chosen", "lists", "regimes", "review_dates", "used", "walks")
 
     def __init__(self, book: Rulebook) -> None:
         by_regime: dict[str, list[Rule]] = {}
@@ -813,6 +984,37 @@ class _BookPlan:
         self.lists: dict[tuple[str, bool], ListUsed] = {}  # see lists_used
         # The clear reasons chosen, per span and signature (see _choice): bounded, LRU.
         self.chosen: Kept[tuple[Any, ...], _Choice] = Kept(REASONS_KEPT)
+        # The review dates of the rulebook's lists: a screening date's place among them tells
+        # which lists are past their review date (see lists_used).
+        self.review_dates = sorted(
+            {ref.review_by for ref in book.references.lists.values() if ref.review_by}
+        )
+        self.used: dict[tuple[frozenset[str], int], _ListsUsed] = {}
+
+    def lists_used(self, references: References, names: set[str], as_of: dt.date) -> _ListsUsed:
+        """:func:`lists_used` of the rulebook's ``references``, whether one of them is a
+        starter set and the stale lists' words, kept per set of names and the screening
+        date's place among the lists' review dates (which tells, for every list, whether it
+        is past its review date; at most :data:`USED_KEPT` entries, all dropped once full).
+        The lists are noted as read, as ``lists_used`` notes them."""
+        key = (frozenset(names), bisect.bisect_left(self.review_dates, as_of))
+        found = self.used.get(key)
+        if found is not None:
+            references.note_all(names)
+            return list(found[0]), found[1], found[2]
+        lists = lists_used(references, names, as_of, self.lists)
+        stale = [f"{item.name} (review by {item.review_by})" for item in lists if item.past_review]
+        found = (lists, any(item.starter for item in lists), stale)
+        if len(self.used) >= USED_KEPT:
+            self.used.clear()
+        self.used[key] = (tuple(lists), found[1], found[2])
+        return found
+
+
+USED_KEPT = 256
+"""How many sets of lists read a rulebook's memo keeps (see :meth:`_BookPlan.lists_used`)."""
+# The lists a memo rests on, whether one is a starter set, and the stale ones in words.
+_ListsUsed = tuple[Sequence[ListUsed], bool, list[str]]
 
 
 _NO_RULES = _RegimePlan(())
@@ -833,7 +1035,7 @@ class Explainer:
         self.scope = ev.scope
         self.status = ev.status
         self.plan = plan
-        self._facts: dict[tuple[str, int], list[str]] = {}
+        self._facts: dict[Hashable, list[str]] = {}
 
     def leaf(self, node: Leaf, value: Any) -> str:
         """A failed fact in words."""
@@ -850,7 +1052,8 @@ class Explainer:
 
     def kept_facts(self, rule_id: str, limit: int = 3) -> Sequence[str]:
         """:meth:`facts`, the list kept for this screening (read, never changed)."""
-        known = self._facts.get((rule_id, limit))
+        key: Hashable = rule_id if limit == 3 else (rule_id, limit)  # 3: the memo's limit
+        known = self._facts.get(key)
         if known is not None:
             return known
         if self.status.get(rule_id) is not False:
@@ -861,7 +1064,9 @@ class Explainer:
         if walk is None:
             walk = walks[rule_id] = _walk_function(self.ev.guarded[rule_id], self.rules)
         walk(self, out, limit)
-        found = self._facts[(rule_id, limit)] = list(dict.fromkeys(out))[:limit]
+        if len(out) > 1 or limit < 1:  # one fact or none: nothing to drop
+            out = list(dict.fromkeys(out))[:limit]
+        found = self._facts[key] = out
         return found
 
 
@@ -873,7 +1078,44 @@ def _choose(span: _Span, status: dict[str, Tri], scope: Scope) -> _Choice:
     failed rule failed on, then greedily the reason most of the rules still left fail on (the
     first key in order on a tie; the first rule to name it gives its words), at most two."""
     left = [fail(scope) for rule_id, fail in span.rules if status.get(rule_id) is False]
-    chosen: list[_Reason] = []
+    waiting = sum(1 for rule_id, _fail in span.rules if status.get(rule_id) is None)
+    return _greedy(left, waiting)
+
+
+def _choose_told(
+    rules: Sequence[tuple[str, _FailFn]],
+    told_by: Sequence[tuple[_Reason, ...] | None],
+    entries: Sequence[Any],
+    scope: Scope,
+    first: _Reason | None = None,
+) -> _Choice:
+    """:func:`_choose` from a choice's key (see :func:`_choice`; ``entries``, one per rule): a
+    rule whose signature is a mask fails on the reasons of its failed conjuncts
+    (:func:`_told`), read from its mask, without computing a status again; any other failed
+    rule's fail function is called as ``_choose`` calls it (its statuses, and so the lists
+    they read, are those its signature computed). ``first``: a dominant reason, chosen first
+    (see :func:`_dominant`; ``rules`` are then those that do not name it)."""
+    left: list[Sequence[_Reason]] = []
+    waiting = 0
+    for (_rule_id, fail), told, entry in zip(rules, told_by, entries, strict=True):
+        if entry is _HELD:
+            continue
+        if entry is _WAITS:
+            waiting += 1
+        elif told is None:
+            left.append(fail(scope))
+        else:
+            left.append([reason for i, reason in enumerate(told) if entry >> i & 1])
+    return _greedy(left, waiting, [] if first is None else [first])
+
+
+def _greedy(
+    left: list[Sequence[_Reason]], waiting: int, chosen: list[_Reason] | None = None
+) -> _Choice:
+    """Greedily the reason most of the failed rules still left fail on (the first key in order
+    on a tie; the first rule to name it gives its words), at most two counting those already
+    ``chosen``; then how many failed rules are left over, and ``waiting``."""
+    chosen = [] if chosen is None else chosen
     while left and len(chosen) < 2:
         counts: dict[_Reason, int] = {}  # the first reason of each key counts them
         for reasons in left:
@@ -885,7 +1127,6 @@ def _choose(span: _Span, status: dict[str, Tri], scope: Scope) -> _Choice:
         best = min([reason for reason, n in counts.items() if n == most])
         chosen.append(best)
         left = [reasons for reasons in left if best not in reasons]
-    waiting = sum(1 for rule_id, _fail in span.rules if status.get(rule_id) is None)
     return tuple(chosen), len(left), waiting
 
 
@@ -933,9 +1174,22 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
                 if value_of(path) is not None:
                     scope.listed(leaf)
             return decided
-    key: list[Any] = [span.token]
+    dominant = span.dominant
+    if (
+        dominant is not None
+        and _gated(dominant.test, status, scope) is not None
+        and all([status.get(rule_id) is False for rule_id in dominant.skipped])
+    ):
+        for fn in dominant.replay:  # the lists the skipped rules' signatures read
+            fn(scope)
+        program: tuple[Any, ...] = dominant.program
+        key: list[Any] = [span.token, _DOMINANT]
+    else:
+        dominant = None
+        program = span.program
+        key = [span.token]
     append = key.append
-    for rule_id, finds, compared, other, signature in span.program:
+    for rule_id, finds, compared, other, signature in program:
         state = status.get(rule_id)
         if state is not False:
             append(_WAITS if state is None else _HELD)
@@ -962,7 +1216,11 @@ def _choice(ex: Explainer, span: _Span) -> _Choice:
     found_key = tuple(key)
     found = kept.get(found_key)
     if found is None:
-        found = kept.put(found_key, _choose(span, status, scope))
+        if dominant is None:
+            found = _choose_told(span.rules, span.told, key[1:], scope)
+        else:
+            found = _choose_told(dominant.rules, dominant.told, key[2:], scope, dominant.reason)
+        kept.put(found_key, found)
     return found
 
 
@@ -984,7 +1242,81 @@ def clear_reason(ex: Explainer, regime: str, title: str) -> ClearReason:
         return _not_in_force(
             regime, title, f"no rule of this regime is in force on {ex.as_of.isoformat()}"
         )
-    chosen, n, waiting = _choice(ex, span)
+    choice = _choice(ex, span)
+    pieces = _pieces(ex, choice[0])
+    if pieces is None:
+        return _clear_reason_of(ex, regime, title, choice)
+    key = (id(choice), regime, title, *pieces)
+    found = _LINES.get(key)
+    if found is not None and found[0] is choice:
+        return found[1]
+    line = _clear_reason_of(ex, regime, title, choice)
+    if len(_LINES) >= LINES_KEPT:
+        _LINES.clear()
+    _LINES[key] = (choice, line)
+    return line
+
+
+LINES_KEPT = 1024
+"""How many clear lines the memo keeps by their choice and pieces (all dropped once full)."""
+_LINES: dict[tuple[Any, ...], tuple[_Choice, ClearReason]] = {}
+"""A clear regime's line per choice of reasons (by its id: the entry holds the choice alive, so
+no other object can take its id meanwhile), regime, title and the pieces its words are made of
+(:func:`_pieces`): the same pieces make the same words."""
+
+
+# What a reason's words are made of (_Reason.piece): the screening date (an effective date);
+# a fact's value (its words kept per value); a fact's value whose words are not kept; nothing
+# (a finding that holds); the facts under a finding that does not hold; its parts (an ``any``).
+_DATE, _VALUE, _UNKEPT, _FIXED, _FACTS, _PARTS = range(6)
+
+
+def _pieces(ex: Explainer, chosen: Sequence[_Reason]) -> list[Any] | None:
+    """What the words of chosen clear reasons are made of besides the reasons themselves: the
+    value (and its class) of each fact stated, the screening date of an effective date, and the
+    facts under a finding that does not hold (:meth:`Explainer.kept_facts`, worked out as the
+    words would work them out: the same statuses, the same lists read). None when a value is
+    not one whose words are kept (see :func:`_fact_words`): the words are then rendered."""
+    out: list[Any] = []
+    for reason in chosen:
+        piece = reason.piece
+        if piece == _FACTS:  # stated with the facts under it
+            out.append(tuple(ex.kept_facts(reason.node.rule_id)))  # type: ignore[union-attr]
+        elif piece != _FIXED and not _piece(ex, reason, out):
+            return None
+    return out
+
+
+def _piece(ex: Explainer, reason: _Reason, out: list[Any]) -> bool:
+    """The pieces of one reason's words (see :func:`_pieces`; the parts of an ``any`` are
+    stated without the facts under them)."""
+    piece = reason.piece
+    if piece == _VALUE:
+        value = ex.scope.value(reason.node.path)  # type: ignore[union-attr]
+        cls = value.__class__
+        if cls in _SAID_PLAIN:
+            out.append(cls)
+            out.append(value)
+        elif cls is list and all(item.__class__ is str for item in value):
+            out.append(list)
+            out.append(tuple(value))
+        else:
+            return False
+        return True
+    if piece == _DATE:
+        out.append(ex.as_of)
+        return True
+    if piece == _PARTS:
+        for part in reason.parts:  # noqa: SIM110 - a loop: no generator per reason
+            if not _piece(ex, part, out):
+                return False
+        return True
+    return piece != _UNKEPT  # a finding: the same words whether it holds or not
+
+
+def _clear_reason_of(ex: Explainer, regime: str, title: str, choice: _Choice) -> ClearReason:
+    """A clear regime's line from its choice of reasons, worked out."""
+    chosen, n, waiting = choice
     shown: list[str] = []
     for reason in chosen:
         words = reason.words(ex)
@@ -1056,8 +1388,36 @@ def ranked_questions(
     level they could raise the verdict to, then by how many levels they would raise it.
 
     Each question asked is kept (bounded, see :class:`Kept`) by all :func:`_asked_once` reads:
-    the fields of the open questions it asks once, in order.
+    the fields of the open questions it asks once, in order. The ranked list is kept too
+    (:data:`_RANKED`), by the open questions (the very instances: ``run.assemble`` keeps them,
+    so the same ones recur from deal to deal) and the verdicts of the screening's regimes.
     """
+    key = (
+        tuple([id(q) for q in questions]),
+        tuple(regimes),
+        tuple([r.verdict for r in regimes.values()]),
+    )
+    ranked = _RANKED.get(key)
+    if ranked is not None:
+        return list(ranked[1])
+    items = _ranked_questions(questions, regimes)
+    if len(_RANKED) >= QUESTIONS_KEPT:
+        _RANKED.clear()
+    # The entry holds the open questions alive, so no other object can take one's id meanwhile.
+    _RANKED[key] = (tuple(questions), tuple(items))
+    return items
+
+
+_RANKED: dict[tuple[Any, ...], tuple[tuple[OpenQuestion, ...], tuple[MemoQuestion, ...]]] = {}
+"""Open questions ranked (see :func:`ranked_questions`), by the ids of the open questions (each
+entry holds them alive) and the screening's regimes and their verdicts, which the rank reads;
+at most :data:`QUESTIONS_KEPT` entries (all dropped once full)."""
+
+
+def _ranked_questions(
+    questions: Sequence[OpenQuestion], regimes: dict[str, RegimeResult]
+) -> list[MemoQuestion]:
+    """:func:`ranked_questions`, worked out."""
     grouped: dict[tuple[str, ...], list[_QuestionParts]] = {}
     parts_of = _QUESTION_PARTS.get
     for q in questions:
@@ -1205,12 +1565,22 @@ def build_summary(
     ex = Explainer(ev, _book_plan(book))
     actions: list[MemoAction] = []
     clear: list[ClearReason] = []
+    # The highest verdict and ceiling (the first of the highest rank, as max() gives them).
+    verdict, verdict_rank, ceiling, ceiling_rank = "clear", -1, "clear", -1
     for regime in regimes.values():
-        if regime.verdict == NOT_IN_FORCE:
+        level = regime.verdict
+        at = rank(level)
+        if at > verdict_rank:
+            verdict, verdict_rank = level, at
+        reach = regime.ceiling if regime.ceiling is not None else verdict_range(regime, questions)
+        at = rank(reach)
+        if at > ceiling_rank:
+            ceiling, ceiling_rank = reach, at
+        if level == NOT_IN_FORCE:
             why = f"no rule of this regime is in force on {as_of.isoformat()}: not screened"
             clear.append(_not_in_force(regime.regime, regime.title, why))
             continue
-        if regime.verdict == "clear":
+        if level == "clear":
             known = clear_reasons.get(regime.regime) if clear_reasons is not None else None
             if known is None or known.title != regime.title:
                 known = clear_reason(ex, regime.regime, regime.title)
@@ -1219,11 +1589,8 @@ def build_summary(
         deciding = [book.rules[r] for r in regime.rules]
         chosen = next((r for r in deciding if r.action), deciding[0])
         actions.append(action_for(chosen, deal, as_of, regime.regime, len(deciding) - 1))
-    actions.sort(key=lambda a: (-rank(a.level), a.regime))
-    verdict = max((r.verdict for r in regimes.values()), key=rank, default="clear")
-    ceiling = max(
-        (verdict_range(r, questions) for r in regimes.values()), key=rank, default="clear"
-    )
+    if len(actions) > 1:
+        actions.sort(key=lambda a: (-rank(a.level), a.regime))
     if verdict == NOT_IN_FORCE:
         span = "not in force: no regime has a rule in force on the screening date"
     elif ceiling == verdict:
@@ -1233,11 +1600,12 @@ def build_summary(
         span = f"{verdict} — could reach {ceiling}: {n} open question{'s' if n != 1 else ''}"
     # Lists the derivation read (recorded) and those the conditions read (the scope's own
     # record): the same set whether the deal was screened alone or in a batch.
-    lists = lists_used(book.references, set(used) | ev.scope.lists_read(), as_of, ex.plan.lists)
+    lists, starter, stale = ex.plan.lists_used(
+        book.references, set(used) | ev.scope.lists_read(), as_of
+    )
     warnings: list[str] = []
-    if any(item.starter for item in lists):
+    if starter:
         warnings.append(STARTER_WARNING)
-    stale = [f"{item.name} (review by {item.review_by})" for item in lists if item.past_review]
     if stale:
         warnings.append(
             f"{STALE_PREFIX} on the screening date {as_of.isoformat()}: "
@@ -1255,5 +1623,5 @@ def build_summary(
         rulebook_version=book.version,
         lists=lists,
         warnings=warnings,
-        order=[h.rule_id for h in hit_order(hits)],
+        order=hit_rule_ids(hits),
     )
