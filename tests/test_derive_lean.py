@@ -17,6 +17,7 @@ from screening import Deal, load_deal, load_rulebook
 from screening.authoring.fixtures_gen import generate
 from screening.engine.run import derive_for, read_paths, resolve_as_of
 from screening.facts import derive as derive_mod
+from screening.facts import parties
 from screening.facts.derive import SECTION_REFERENCES, derive
 from screening.facts.sections import REGISTRY
 from screening.facts.sections import parties as party_section
@@ -126,6 +127,7 @@ from screening import Deal, load_deal, load_rulebook, screen, screen_many
 from screening.authoring.fixtures_gen import generate
 from screening.engine.run import derive_for, read_paths, resolve_as_of
 from screening.facts import derive as derive_mod
+from screening.facts import parties
 from screening.facts.sections import parties as party_section
 from screening.facts.sections.base import Section
 
@@ -165,3 +167,26 @@ def test_a_narrower_rulebook_screens_the_same_bytes_with_the_work_skipped(tmp_pa
     assert out["skipped"] == sorted(SECTION_REFERENCES), out
     assert out["groups"] == sorted(derive_mod._INVESTOR_GROUPS), out
     assert out["unknown"] == out["n"]  # the skipped fact is left unknown
+
+
+def test_a_name_screening_serves_every_date_of_its_span() -> None:
+    """A screening is kept by the span of the lists' dates its date falls in, not the date: a
+    name screened again on another date of the span is served from what was kept, and on every
+    break date, the day before it and the day after, each kept screening is the fresh one."""
+    book = load_rulebook()
+    refs = book.references
+    kept = parties._reference_data(refs)
+    assert len(kept.breaks) > 3
+    names = ["Huawei Technologies Co., Ltd.", "CATL", "Huawen Tech", "SMIC", "Acme Widgets LLC"]
+    days = sorted({b + dt.timedelta(days=k) for b in kept.breaks for k in (-1, 0, 1)} | set(_DATES))
+    for day in days:
+        screen = parties.DealScreener(refs, day)
+        for name in names:
+            assert screen(name, []) == parties._screen_name(
+                name, refs, day, (), parties.POSSIBLE_MATCH_THRESHOLD
+            ), (name, day)
+    # two dates of one span: the second screening is the first, not made again
+    first, last = kept.breaks[-2], kept.breaks[-1] - dt.timedelta(days=1)
+    assert parties._span(kept, first) == parties._span(kept, last) and first < last
+    made = parties.DealScreener(refs, first)("Some Unlisted Name 123456", [])
+    assert parties.DealScreener(refs, last)("Some Unlisted Name 123456", []) is made
