@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from screening import Deal, load_deal, load_rulebook
 from screening.authoring.fixtures_gen import generate
 from screening.engine.run import derive_for, read_paths, resolve_as_of
@@ -190,3 +192,37 @@ def test_a_name_screening_serves_every_date_of_its_span() -> None:
     assert parties._span(kept, first) == parties._span(kept, last) and first < last
     made = parties.DealScreener(refs, first)("Some Unlisted Name 123456", [])
     assert parties.DealScreener(refs, last)("Some Unlisted Name 123456", []) is made
+
+
+def test_a_name_no_list_holds_a_key_of_is_screened_as_the_full_steps_screen_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The short way for a name none of whose forms has a key some list holds (most names)
+    gives what the full steps give: every name of the fixtures and generated deals, every
+    listed name and alias, and near misses, with and without declared lists."""
+    book = load_rulebook()
+    refs = book.references
+    kept = parties._reference_data(refs)
+    names: set[str] = set()
+    for deal in _deals(60):
+        parties_, target = party_section._parties(
+            deal, refs, resolve_as_of(deal, None), parties.DealScreener(refs, _DATES[0])
+        )
+        names |= {n.name for p in [*parties_, target] for n in parties.walk(p)}
+    for _, index in kept.ordered:
+        names |= {n.text for n in index.names} | {n.text + " Holdings (XY)" for n in index.names}
+    names |= {"", "(", "Co.", "ZTE (ZTE)", "Huawen Tech (HT)", "（中兴）"}
+    declared = ((), ("ofac_sdn",))
+    short = {
+        (n, d, day): parties._screen_kept(n, kept, day, d, parties.POSSIBLE_MATCH_THRESHOLD)
+        for n in names
+        for d in declared
+        for day in _DATES
+    }
+    monkeypatch.setattr(parties, "_held", lambda query, kept: True)  # always the full steps
+    taken = 0
+    for (n, d, day), screening in short.items():
+        full = parties._screen_kept(n, kept, day, d, parties.POSSIBLE_MATCH_THRESHOLD)
+        assert screening == full, (n, d, day)
+        taken += not d and not full.matches and not full.possible
+    assert taken > 200

@@ -455,11 +455,16 @@ def _screen_kept(
     declared: tuple[str, ...],
     threshold: Decimal,
 ) -> NameScreening:
+    # name_variants gives the name alone unless it has a parenthetical.
+    variants = name_variants(name) if "(" in name or "（" in name else (name,)
+    if not declared and not any(_held(normalize(v), kept) for v in variants):
+        # No list holds a key of any form of the name (most names): no match, no candidate,
+        # what the steps below give.
+        return NameScreening(name, (), (), _ZERO)
     matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
     best = _ZERO
-    # name_variants gives the name alone unless it has a parenthetical.
-    for variant in name_variants(name) if "(" in name or "（" in name else (name,):
+    for variant in variants:
         found, maybe, score = _screen_variant(variant, kept, as_of, threshold)
         matches.extend(found)
         possible.extend(maybe)
@@ -473,6 +478,22 @@ def _screen_kept(
         best_possible.setdefault(p.list_id, p)
     possible = sorted(p for p in best_possible.values() if p.list_id not in listed)
     return NameScreening(name, tuple(matches), tuple(possible), best)
+
+
+def _held(query: str, kept: _Kept) -> bool:
+    """Whether some list holds the exact key of a normalized name or a blocking key of one of
+    its words: else :func:`_screen_variant` finds no list to look in (no match, no candidate,
+    score 0)."""
+    if "=" + query.replace(" ", "") in kept.holding:
+        return True
+    words = kept.words
+    for word in query.split():
+        found = words.get(word)
+        if found is None:
+            found = _word_keys(word, kept)
+        if found[1]:
+            return True
+    return False
 
 
 def _screen_variant(
