@@ -10,6 +10,7 @@ carries a one-line explanation of how it was computed. Unknown stays unknown: a 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
@@ -39,8 +40,14 @@ from screening.facts.sections.base import (
     or3,
 )
 from screening.facts.techtiming import authorization_needed, controlled_at, test_date
-from screening.facts.ties import country_of_concern_ties, government_control, lp_facts
-from screening.facts.view import DealFacts, FactView, InvestorFacts, RightsFacts, TargetFacts
+from screening.facts.ties import Ties, country_of_concern_ties, government_control, lp_facts
+from screening.facts.view import (
+    DealFacts,
+    FactView,
+    InvestorFacts,
+    RightsFacts,
+    TargetFacts,
+)
 from screening.model.deal import (
     DealRecord,
     Party,
@@ -72,18 +79,19 @@ def derive(
     (:mod:`screening.facts.gates`); ``None``: today's meanings."""
     token = reading(reads)  # as `with rulebook_reading(reads)`, without a generator per deal
     try:
-        return _derive(deal, references, as_of)
+        lean = _FULL if reads is None else _lean(reads, references)
+        return _derive(deal, references, as_of, lean)
     finally:
         done_reading(token)
 
 
-def _derive(deal: DealRecord, references: References, as_of: dt.date) -> FactView:
+def _derive(deal: DealRecord, references: References, as_of: dt.date, lean: _Lean) -> FactView:
     derivations: dict[str, str] = {}
-    investor = investor_facts(deal, references, as_of, derivations)
+    investor = investor_facts(deal, references, as_of, derivations, lean.investor)
     target = target_facts(deal, references, derivations)
     rights = rights_facts(deal, derivations)
     facts = deal_facts(deal, rights, as_of, derivations)
-    extra = regime_sections(deal, references, as_of, derivations)
+    extra = regime_sections(deal, references, as_of, derivations, lean.sections)
     return built(
         FactView,
         deal=facts,
@@ -96,15 +104,23 @@ def _derive(deal: DealRecord, references: References, as_of: dt.date) -> FactVie
 
 
 def investor_facts(
-    deal: DealRecord, references: References, as_of: dt.date, d: dict[str, str]
+    deal: DealRecord,
+    references: References,
+    as_of: dt.date,
+    d: dict[str, str],
+    skip: frozenset[str] = frozenset(),
 ) -> InvestorFacts:
-    """The investor: government interest (800.244), foreign person, excepted investor, lists."""
+    """The investor: government interest (800.244), foreign person, excepted investor, lists.
+    ``skip``: groups of facts (:data:`_INVESTOR_GROUPS`) left unknown and unexplained, for a
+    rulebook that neither reads them nor shows their derivations (see :func:`_lean`)."""
     inv = deal.investor
     excepted_states, states, coc, coc_text = _state_lists(references, as_of)
     sb, gov_state, gov_pct = _government_interest(inv, d)
-    gov_sub: Tri
-    nonexcepted: Tri
-    if not sb.low and not sb.high and not sb.wild:
+    gov_sub: Tri = None
+    nonexcepted: Tri = None
+    if "gov_substantial_interest" in skip:
+        pass
+    elif not sb.low and not sb.high and not sb.wild:
         # No state's interest at all (the common case): what the general steps below give.
         gov_sub = nonexcepted = False
         d["investor.gov_substantial_interest"] = _NO_STATE_NOTE
@@ -120,14 +136,21 @@ def investor_facts(
             _bounds_note(sb, foreign_states - excepted_states)
             + f"; excepted foreign states on {as_of}: {states}"
         )
-    gov_ctl, gov_why = government_control(inv, sb, lambda s: s != "US" and s not in excepted_states)
-    d["investor.gov_controlled"] = gov_why or (
-        "no non-excepted foreign government is shown to control the investor"
-        if gov_ctl is False
-        else "unknown: the government interest or controller is not fully recorded"
-    )
-    ties = country_of_concern_ties(inv, coc)
-    if ties.tied:
+    gov_ctl: Tri = None
+    gov_why = ""
+    if "gov_controlled" not in skip:
+        gov_ctl, gov_why = government_control(
+            inv, sb, lambda s: s != "US" and s not in excepted_states
+        )
+        d["investor.gov_controlled"] = gov_why or (
+            "no non-excepted foreign government is shown to control the investor"
+            if gov_ctl is False
+            else "unknown: the government interest or controller is not fully recorded"
+        )
+    ties = Ties(tied=None) if "coc_tie" in skip else country_of_concern_ties(inv, coc)
+    if "coc_tie" in skip:
+        pass
+    elif ties.tied:
         d["investor.coc_tie"] = "tied to a country of concern: " + "; ".join(ties.links)
     elif ties.tied is None:
         d["investor.coc_tie"] = "unknown: not recorded: " + "; ".join(ties.unknown)
@@ -135,7 +158,7 @@ def investor_facts(
         d["investor.coc_tie"] = (
             "no person in the investor's control or 10% ownership chain is tied to " + coc_text
         )
-    lps = lp_facts(inv, coc)
+    lps = _NO_LP_FACTS if "foreign_lp" in skip else lp_facts(inv, coc)
     fp_notes: list[str] = []
     foreign = foreign_person(inv, fp_notes)
     if fp_notes:
@@ -705,11 +728,20 @@ def _exceeds(a: Num, b: Num) -> Tri:
 
 
 def regime_sections(
-    deal: DealRecord, references: References, as_of: dt.date, d: dict[str, str]
+    deal: DealRecord,
+    references: References,
+    as_of: dt.date,
+    d: dict[str, str],
+    derivers: tuple[tuple[str, Deriver | Section], ...] | None = None,
 ) -> dict[str, Section]:
-    """The sections of the further regimes, each from its registered deriver."""
+    """The sections of the further regimes, each from its registered deriver. ``derivers``:
+    those to run, in name order, a section left out given as its empty (unknown) instance
+    (see :func:`_lean`); ``None``: every one."""
     extra: dict[str, Section] = {}
-    for name, deriver in _DERIVERS:
+    for name, deriver in _DERIVERS if derivers is None else derivers:
+        if isinstance(deriver, Section):
+            extra[name] = deriver  # a section the rulebook never reads: all unknown
+            continue
         section, explained = deriver(deal, references, as_of)
         extra[name] = section
         if explained:
@@ -721,6 +753,108 @@ _DERIVERS: tuple[tuple[str, Deriver], ...] = tuple(
     (name, entry[1]) for name, entry in sorted(REGISTRY.items())
 )
 """The registered derivers in name order (the registry is fixed at import)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Work a rulebook never sees (issue 14)
+#
+# A screening result shows a fact only through what the rulebook reads (its conditions and
+# explanation placeholders: ``reads``) and through the derivations it lists: those of the core
+# sections and of every section the rulebook reads, less the paths of SHOWN_WHEN_READ that it
+# does not read (``engine/run.py``, ``_Plan.shown_sections`` and ``_Assembly.shown``). The memo
+# lists the reference lists the derivation read. Work whose facts are none of these, and whose
+# derivations are hidden, is skipped under that rulebook: the facts stay unknown. Under
+# today's rulebook (it reads them all) and without ``reads`` nothing is skipped.
+
+SECTION_REFERENCES: dict[str, tuple[str, ...]] = {
+    "broker": ("covered_nations_4872d",),
+    "credit": ("credit_phaseout_45x",),
+    "defense": ("ndaa_154_battery_entities",),
+    "export": ("ear_affiliates_rule",),
+    "farmland": (),
+}
+"""The reference lists a section's deriver may read, for the sections that may be skipped
+(``tests/test_derive_lean.py`` holds every deriver to its entry): one is skipped only when
+the rulebook reads none of its facts and has none of these lists (the memo names the lists
+read; ``References.note`` notes only a list the rulebook has). A section listed explains only
+its own facts (``offtake`` is not listed: it explains ``rights.mnpti_access``, a core fact
+every result shows)."""
+
+_INVESTOR_GROUPS: dict[str, tuple[str, ...]] = {
+    "gov_substantial_interest": (
+        "investor.gov_substantial_interest",
+        "investor.gov_substantial_interest_nonexcepted",
+    ),
+    "gov_controlled": ("investor.gov_controlled", "investor.gov_control_link"),
+    "coc_tie": ("investor.coc_tie", "investor.coc_tie_link"),
+    "foreign_lp": (
+        "investor.foreign_lp_with_rights",
+        "investor.foreign_lp_ct_authorization",
+        "investor.foreign_lp_coc_tie",
+        "investor.foreign_lp_coc_tie_link",
+    ),
+}
+"""Investor facts computed together, by the group :func:`investor_facts` skips: each path is
+read by no other fact, and its derivation (if any) is in SHOWN_WHEN_READ."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Lean:
+    """What :func:`derive` skips for one rulebook."""
+
+    investor: frozenset[str] = frozenset()  # groups of _INVESTOR_GROUPS
+    sections: tuple[tuple[str, Deriver | Section], ...] | None = None  # see regime_sections
+
+
+_FULL = _Lean()
+_NO_LP_FACTS: dict[str, Any] = dict.fromkeys(
+    path.split(".", 1)[1] for path in _INVESTOR_GROUPS["foreign_lp"]
+)
+"""lp_facts' answer with every fact unknown (read, never written)."""
+_LEAN: dict[tuple[frozenset[str], int], tuple[References, _Lean]] = {}
+
+
+def _lean(reads: Iterable[str], references: References) -> _Lean:
+    """The work :func:`derive` may skip for a rulebook that reads ``reads`` with
+    ``references`` (worked out once per pair; bounded)."""
+    paths = reads if isinstance(reads, frozenset) else frozenset(reads)
+    key = (paths, id(references))
+    kept = _LEAN.get(key)
+    if kept is not None and kept[0] is references:
+        return kept[1]
+    read_sections = {path.split(".", 1)[0] for path in paths}
+    skip = frozenset(
+        group
+        for group, group_paths in _INVESTOR_GROUPS.items()
+        if not any(p in paths for p in group_paths)
+    )
+    sections: list[tuple[str, Deriver | Section]] = []
+    for name, deriver in _DERIVERS:
+        lists = SECTION_REFERENCES.get(name)
+        if (
+            lists is not None
+            and name not in read_sections
+            and not any(x in references.lists for x in lists)
+        ):
+            sections.append((name, _empty(REGISTRY[name][0])))
+        else:
+            sections.append((name, deriver))
+    lean = _Lean(skip, tuple(sections))
+    if len(_LEAN) >= 64:
+        _LEAN.clear()
+    _LEAN[key] = (references, lean)
+    return lean
+
+
+_EMPTY: dict[type[Section], Section] = {}
+
+
+def _empty(cls: type[Section]) -> Section:
+    """A section with every fact unknown (made once per class; sections are immutable)."""
+    found = _EMPTY.get(cls)
+    if found is None:
+        found = _EMPTY[cls] = cls()
+    return found
 
 
 _TRIGGERS: tuple[

@@ -47,6 +47,14 @@ def applies(marker: str) -> bool:
     return paths is None or marker in paths
 
 
+def needed(*paths: str) -> bool:
+    """Whether facts whose derivations a result shows only when they are read (``SHOWN_WHEN_READ``
+    in ``facts/view.py``) must be worked out: the rulebook being screened reads one of
+    ``paths``, or no rulebook is named (issue 14: work no result shows is skipped)."""
+    read = _READS.get()
+    return read is None or any(p in read for p in paths)
+
+
 # The markers, one per change of meaning, each a fact that only the rulebooks written for it read.
 
 REVIEW_J = "outbound.later_knowledge"

@@ -21,7 +21,8 @@ listed under different programs aggregate (FAQ 399); control without ownership d
 Everything is deterministic: names, lists and matches are sorted, scores are rounded, and the
 match index built from a :class:`~screening.model.reference.References` object is cached per object,
 with the last :data:`SCREENED_NAMES_KEPT` screenings of names against it (a bounded cache: a
-screening is a function of the name, date, declared lists and threshold), the blocking keys of
+screening is a function of the name, the span of the lists' dates the screening date falls in,
+declared lists and threshold), the blocking keys of
 the last :data:`WORDS_KEPT` words screened and its ownership rules parsed once. A deal's names
 go through one :class:`DealScreener`.
 """
@@ -207,6 +208,7 @@ class _Kept(NamedTuple):
     read: tuple[str, ...]  # the names of the reference lists indexed
     holding: dict[str, frozenset[str]]  # an exact or blocking key -> the lists holding it
     words: dict[str, tuple[tuple[str, ...], frozenset[str]]]  # see _word_keys
+    breaks: tuple[dt.date, ...]  # every entry's `from` and `to` date, sorted: see _span
 
 
 def _holding(indexes: dict[str, _ListIndex]) -> dict[str, frozenset[str]]:
@@ -252,9 +254,28 @@ def _reference_data(references: References) -> _Kept:
         tuple(REFERENCE_PREFIX + list_id for list_id in built),
         _holding(built),
         {},
+        tuple(
+            sorted(
+                {
+                    day
+                    for list_id in built
+                    for e in references.lists[REFERENCE_PREFIX + list_id].entries
+                    for day in (e.start, e.end)
+                    if day is not None
+                }
+            )
+        ),
     )
     _INDEX[id(references)] = data
     return data
+
+
+def _span(kept: _Kept, as_of: dt.date) -> int:
+    """The span of dates between the lists' entries' dates that ``as_of`` falls in: every entry
+    is in force on every day of a span or on none (``Entry.in_force``), and a screening reads
+    the date only through that, so one screening serves every date of its span (screening
+    dates are nearly unique per deal; the spans are few)."""
+    return bisect_right(kept.breaks, as_of)
 
 
 _RAPIDFUZZ: list[Any] = []
@@ -318,7 +339,7 @@ SCREENED_NAMES_KEPT = 2048
 review sees mostly unique names, so the cache is bounded (each entry is a few hundred bytes);
 it serves the names that recur (common owners, funds, the same party in many deals)."""
 
-_ScreeningKey = tuple[str, dt.date, tuple[str, ...], Decimal]
+_ScreeningKey = tuple[str, int, tuple[str, ...], Decimal]  # the date by its span
 _ZERO = Decimal(0)
 
 
@@ -376,7 +397,7 @@ def screen_name(
     References object (:data:`SCREENED_NAMES_KEPT`).
     """
     kept = _reference_data(references)  # notes the lists read, as screening does
-    key = (name, as_of, tuple(sorted(set(declared))) if declared else (), threshold)
+    key = (name, _span(kept, as_of), tuple(sorted(set(declared))) if declared else (), threshold)
     found = kept.screenings.get(key)
     if found is None:
         found = _screen_kept(name, kept, as_of, key[2], threshold)
@@ -390,11 +411,12 @@ class DealScreener:
     ownership walks depend on which lists a rule counts; see :func:`treated_as_listed`).
     A name's screening is the one :func:`screen_name` gives, from the same kept screenings."""
 
-    __slots__ = ("_as_of", "_kept", "matched")
+    __slots__ = ("_as_of", "_kept", "_span", "matched")
 
     def __init__(self, references: References, as_of: dt.date) -> None:
         self._kept = _reference_data(references)  # notes the lists read, as screening does
         self._as_of = as_of
+        self._span = _span(self._kept, as_of)
         self.matched = False
 
     def __call__(self, name: str, lists: Iterable[Any] | None) -> NameScreening:
@@ -402,7 +424,7 @@ class DealScreener:
         kept = self._kept
         key = (
             name,
-            self._as_of,
+            self._span,
             tuple(sorted({str(x) for x in lists})) if lists else (),
             POSSIBLE_MATCH_THRESHOLD,
         )
@@ -433,11 +455,16 @@ def _screen_kept(
     declared: tuple[str, ...],
     threshold: Decimal,
 ) -> NameScreening:
+    # name_variants gives the name alone unless it has a parenthetical.
+    variants = name_variants(name) if "(" in name or "（" in name else (name,)
+    if not declared and not any(_held(normalize(v), kept) for v in variants):
+        # No list holds a key of any form of the name (most names): no match, no candidate,
+        # what the steps below give.
+        return NameScreening(name, (), (), _ZERO)
     matches: list[NameMatch] = [NameMatch(str(d), "", "declared") for d in declared]
     possible: list[NameMatch] = []
     best = _ZERO
-    # name_variants gives the name alone unless it has a parenthetical.
-    for variant in name_variants(name) if "(" in name or "（" in name else (name,):
+    for variant in variants:
         found, maybe, score = _screen_variant(variant, kept, as_of, threshold)
         matches.extend(found)
         possible.extend(maybe)
@@ -451,6 +478,22 @@ def _screen_kept(
         best_possible.setdefault(p.list_id, p)
     possible = sorted(p for p in best_possible.values() if p.list_id not in listed)
     return NameScreening(name, tuple(matches), tuple(possible), best)
+
+
+def _held(query: str, kept: _Kept) -> bool:
+    """Whether some list holds the exact key of a normalized name or a blocking key of one of
+    its words: else :func:`_screen_variant` finds no list to look in (no match, no candidate,
+    score 0)."""
+    if "=" + query.replace(" ", "") in kept.holding:
+        return True
+    words = kept.words
+    for word in query.split():
+        found = words.get(word)
+        if found is None:
+            found = _word_keys(word, kept)
+        if found[1]:
+            return True
+    return False
 
 
 def _screen_variant(

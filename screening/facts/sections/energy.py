@@ -30,6 +30,7 @@ from screening.facts.sections.base import (
     Tri,
     and3,
     anniversary,
+    built,
     fact,
     field_or_none,
     or3,
@@ -631,7 +632,7 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[EnergyFac
     if ec is None:
         naics = deal.target.naics
         hint: Tri = None if naics is None else naics.startswith(ENERGY_NAICS)
-        return EnergyFacts(recorded=None if hint is not False else False), {
+        return built(EnergyFacts, recorded=None if hint is not False else False), {
             "energy.recorded": "no energy block in the deal; "
             + {
                 True: f"NAICS {naics} is an energy or battery business",

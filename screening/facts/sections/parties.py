@@ -17,6 +17,7 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
+from screening.facts.gates import needed
 from screening.facts.parties import (
     LISTS,
     POSSIBLE_MATCH_THRESHOLD,
@@ -38,6 +39,11 @@ _SDN = "ofac_sdn"
 # limited partners (and their owners).
 _HOLDER_ROLES = ("owner", "controller", "limited partner", "owner of a limited partner")
 _BIS = ("bis_entity_list", "bis_meu_list")
+# Facts worked out only when the rulebook reads them (their derivations are shown only then:
+# SHOWN_WHEN_READ), with the facts that go with them (gates.needed).
+_RECIPIENT = ("parties.bis_affiliate_recipient", "parties.bis_affiliate_recipient_chain")
+_ENTITY_LIST_RECIPIENT = ("parties.entity_list_recipient", "parties.entity_list_recipients")
+_TRADING_BAN = "parties.target_ns_cmic_trading_ban"
 
 
 class PartyFacts(Section):
@@ -539,7 +545,9 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     # The Affiliates Rule binds exports to the affiliate itself: only a recipient counts.
     affiliate_recipient: Tri = False
     recipient_chains: list[str] = []
-    if affiliate is not False:
+    if affiliate is not False and not needed(*_RECIPIENT):
+        affiliate_recipient = None  # neither read nor shown: not worked out
+    elif affiliate is not False:
         named = _recipients_named(deal)
         per: list[Tri] = []
         for p in parties:
@@ -571,10 +579,15 @@ def derive(deal: Any, references: References, as_of: dt.date) -> tuple[PartyFact
     ) or any(not n.lists_known for n in others)
     if open_party or open_owner:
         d["parties.matched_lists"] += "; some restricted-list memberships are not known"
-    el_recipient, el_names, el_note = _entity_list_recipients(deal, parties)
-    d["parties.entity_list_recipient"] = el_note
-    ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
-    d["parties.target_ns_cmic_trading_ban"] = ban_note
+    el_recipient: Tri = None
+    el_names: str | None = None
+    if needed(*_ENTITY_LIST_RECIPIENT):
+        el_recipient, el_names, el_note = _entity_list_recipients(deal, parties)
+        d["parties.entity_list_recipient"] = el_note
+    ban: Tri = None
+    if needed(_TRADING_BAN):
+        ban, ban_note = _ns_cmic_trading_ban(target, references, as_of)
+        d[_TRADING_BAN] = ban_note
     facts = built(
         PartyFacts,
         target_ns_cmic_trading_ban=ban,
