@@ -145,3 +145,31 @@ def test_member_parts_use_generated_code_once_the_rulebook_does(rulebook: Any) -
     for one in regimes:
         part = engine._plan(consortium.member_rulebook(book, one))
         assert part.screenings > engine.GENERATE_AFTER, one
+
+
+def _ceiling_one_by_one(result: Any, regimes: tuple[str, ...]) -> str:
+    """What ``consortium._ceiling`` was before ``_ceilings``: a pass per call."""
+    levels = []
+    for rid in regimes:
+        regime = result.regimes.get(rid)
+        if regime is not None:
+            given = getattr(regime, "ceiling", None)
+            levels.append(given if isinstance(given, str) else regime.verdict)
+    levels += [q.outcome for q in result.open_questions if q.regime in regimes]
+    return max(levels, key=consortium.rank, default="clear")
+
+
+def test_ceilings_worked_out_once_are_those_of_each_pass(rulebook: Any) -> None:
+    """``_ceilings`` (each regime's ceiling and question outcomes, in one pass) gives for every
+    set of regimes the level a pass over the result for just those regimes gives."""
+    sets = [(r,) for r in (*consortium.MEMBER_REGIMES, "restricted_parties")] + list(REGIME_SETS)
+    checked = 0
+    for _key, deal in _deals()[::3]:
+        result = screen(deal, rulebook=rulebook)
+        ceilings = consortium._ceilings(result)
+        for regimes in sets:
+            want = _ceiling_one_by_one(result, regimes)
+            assert consortium._ceiling(result, regimes, ceilings) == want
+            assert consortium._ceiling(result, regimes) == want
+            checked += want != "clear"
+    assert checked > 20
