@@ -35,7 +35,6 @@ screens one member record.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -56,8 +55,6 @@ from screening.model.deal import CoInvestor, DealRecord, Party, PriorPosition, R
 from screening.model.numbers import Range
 from screening.model.numbers import jsonable as range_json
 from screening.model.reference import References
-from screening.rulebook.book import Rulebook
-from screening.rulebook.conditions import finding_refs
 
 CFIUS_REGIMES = ("cfius_800", "cfius_802")
 US_PERSON_REGIMES = ("outbound_850", "dsp_202")
@@ -86,49 +83,6 @@ _DUTY = {
 }
 
 ScreenOne = Callable[[DealRecord], ScreeningResult]
-
-
-def member_rulebook(book: Rulebook, regimes: tuple[str, ...] = MEMBER_REGIMES) -> Rulebook:
-    """The part of ``book`` that decides a member's screening for ``regimes`` (kept on the
-    book): those regimes with every rule of theirs, and, to a fixed point, every finding a kept
-    rule reads, every exemption that sets a kept rule aside and every rule a kept exemption sets
-    aside. :func:`combine` reads only a member's :func:`member_regimes` of its result, and each
-    one's verdict, ceiling, decisive rules and open questions depend on the statuses of those
-    rules and on the facts alone, so they are the same as under the whole rulebook
-    (tests/test_consortium_member_book.py). The rulebook itself when nothing is left out."""
-    kept: dict[tuple[str, ...], Rulebook] = book.kept("_member_rulebooks", _no_books)
-    part = kept.get(regimes)
-    if part is None:
-        part = kept[regimes] = _member_rules(book, regimes)
-    return part
-
-
-def _no_books(_book: Rulebook) -> dict[tuple[str, ...], Rulebook]:
-    return {}
-
-
-def _member_rules(book: Rulebook, regimes: tuple[str, ...]) -> Rulebook:
-    rules = book.rules
-    keep = {rule_id for rule_id, rule in rules.items() if rule.regime in regimes}
-    exemptions = [rule for rule in rules.values() if rule.kind == "exemption"]
-    todo = list(keep)
-    while todo:
-        rule = rules[todo.pop()]
-        found = {ref.rule_id for ref in finding_refs(rule.guarded)}
-        found.update(rule.suppresses)
-        found.update(e.id for e in exemptions if rule.id in e.suppresses)
-        for rule_id in found - keep:
-            if rule_id in rules:
-                keep.add(rule_id)
-                todo.append(rule_id)
-    if len(keep) == len(rules):
-        return book
-    return dataclasses.replace(
-        book,
-        rules={rule_id: rule for rule_id, rule in rules.items() if rule_id in keep},
-        regimes={rid: regime for rid, regime in book.regimes.items() if rid in regimes},
-        version=f"{book.version}_{'_'.join(sorted(regimes))}",
-    )
 
 
 def _us_person(party: Party) -> bool | None:

@@ -770,12 +770,8 @@ def _with_consortium(
     build_memo = used is not None and (memo or result.summary is not None)
     clear = clear_reasons(ev, result.regimes) if build_memo else None
 
-    # A member's result is read for its member regimes only: it is screened under the part of
-    # the rulebook that decides them (consortium.member_rulebook), from the facts the whole
-    # rulebook derives (its meanings: facts/gates.py).
     def one(member: DealRecord) -> ScreeningResult:
-        rules = _member_rules(book, consortium.member_regimes(member.investor))
-        return assemble(member, rules, run_rules(rules, derive_for(book, member, date)))
+        return assemble(member, book, run_rules(book, derive_for(book, member, date)))
 
     with rulebook_reading(_plan(book).read_paths):  # the meanings this rulebook reads
         combined = consortium.combine(record, result, book.references, one)
@@ -791,19 +787,6 @@ def _with_consortium(
         clear_reasons=clear,
     )
     return combined.model_copy(update={"summary": summary})
-
-
-def _member_rules(book: Rulebook, regimes: tuple[str, ...]) -> Rulebook:
-    """:func:`consortium.member_rulebook`, its plan's generated functions written out as soon
-    as the whole rulebook's are (``_Plan``): a member is screened with the same kind of code
-    as the deal, the part's own count of screenings notwithstanding."""
-    rules = consortium.member_rulebook(book, regimes)
-    if rules is not book:
-        part = _plan(rules)
-        if part.screenings < GENERATE_AFTER <= _plan(book).screenings:
-            part.screenings = GENERATE_AFTER  # counted on from here: never generated again
-            _generate(part)
-    return rules
 
 
 BATCH = 128  # deals per engine session in screen_many
