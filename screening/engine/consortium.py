@@ -40,11 +40,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from screening.engine.verdict import (
+    VERDICTS,
     Consortium,
     MemberResult,
     OpenQuestion,
     RegimeResult,
     ScreeningResult,
+    build,
     rank,
 )
 from screening.facts.gates import REVIEW_J, applies
@@ -239,22 +241,42 @@ def member_record(deal: DealRecord, position: int, *, states: _States | None = N
     return deal.model_copy(update=update)
 
 
-def _ceiling(result: ScreeningResult, regimes: tuple[str, ...]) -> str:
-    levels = []
-    for rid in regimes:
-        regime = result.regimes.get(rid)
-        if regime is None:
-            continue
+_RANK = {level: rank(level) for level in VERDICTS}
+_BY_RANK = _RANK.__getitem__  # rank() as a key, without a call of it per level
+"""Levels by rank (one level per rank: a maximum by it is the same in any order)."""
+
+# Per regime, the highest of its ceiling (its verdict in a result without ceilings) and of its
+# open questions' outcomes, for the regimes of one result that have any (see _ceilings).
+_Ceilings = dict[str, str]
+
+
+def _ceilings(result: ScreeningResult) -> _Ceilings:
+    """Each regime's :func:`_ceiling` in ``result`` (those with a level or a question), at once."""
+    out: _Ceilings = {}
+    for rid, regime in result.regimes.items():
         given = getattr(regime, "ceiling", None)
-        levels.append(given if isinstance(given, str) else regime.verdict)
-    levels += [q.outcome for q in result.open_questions if q.regime in regimes]
-    return max(levels, key=rank, default="clear")
+        out[rid] = given if isinstance(given, str) else regime.verdict
+    for q in result.open_questions:
+        had = out.get(q.regime)
+        if had is None or _RANK[q.outcome] > _RANK[had]:
+            out[q.regime] = q.outcome
+    return out
+
+
+def _ceiling(
+    result: ScreeningResult, regimes: tuple[str, ...], ceilings: _Ceilings | None = None
+) -> str:
+    """The highest level ``regimes`` could reach in ``result``: their ceilings and their open
+    questions' outcomes (``ceilings``: :func:`_ceilings` of ``result``, if worked out)."""
+    if ceilings is None:
+        ceilings = _ceilings(result)
+    return max((ceilings[r] for r in regimes if r in ceilings), key=_BY_RANK, default="clear")
 
 
 def _floor(result: ScreeningResult, regimes: tuple[str, ...]) -> str:
     return max(
         (result.regimes[r].verdict for r in regimes if r in result.regimes),
-        key=rank,
+        key=_BY_RANK,
         default="clear",
     )
 
@@ -281,10 +303,16 @@ def _member(
     concert: bool | None,
     ceiling_only: bool = False,
     excepted_states: set[str] | None = None,
+    regimes: tuple[str, ...] | None = None,
+    ceilings: _Ceilings | None = None,
 ) -> MemberResult:
-    regimes = member_regimes(party)
-    top = max(_floor(result, regimes), _ceiling(result, regimes), key=rank)
-    floor = "clear" if ceiling_only else _floor(result, regimes)
+    """The member's own duty (``regimes``: its :func:`member_regimes`; ``ceilings``: those of
+    ``result``, :func:`_ceilings`; each worked out here if not given)."""
+    if regimes is None:
+        regimes = member_regimes(party)
+    own_floor = _floor(result, regimes)
+    top = max(own_floor, _ceiling(result, regimes, ceilings), key=_BY_RANK)
+    floor = "clear" if ceiling_only else own_floor
     decisive = sorted(
         {
             rule
@@ -309,7 +337,8 @@ def _member(
         duty = "not known whether it acquires in the deal; if it does, its own screening applies"
     if rank(top) > rank(floor):
         duty += f"; could reach {top} ({len(questions)} open question(s))"
-    return MemberResult(
+    return build(
+        MemberResult,
         position=position,
         name=party.name,
         role="investor" if position is None else "co_investor",
@@ -370,7 +399,8 @@ def _only(result: ScreeningResult, regimes: tuple[str, ...]) -> ScreeningResult:
 
 
 def _acquires_question(name: str, position: int, regime: str, level: str) -> OpenQuestion:
-    return OpenQuestion(
+    return build(
+        OpenQuestion,
         rule_id=ACQUIRES_RULE,
         regime=regime,
         outcome=level,
@@ -448,6 +478,7 @@ def combine(
     as_of = dt.date.fromisoformat(result.as_of)
     states: _States = {}
     excepted = _excepted_states(references, as_of)
+    deal_ceilings = _ceilings(result)
     members = [
         _member(
             result,
@@ -458,17 +489,22 @@ def combine(
             voting=deal.rights.voting_pct,
             concert=None,
             excepted_states=excepted,
+            ceilings=deal_ceilings,
         )
     ]
     # (position, its screening, whether it acquires: True, or None = not known: ceiling only)
     screened: list[tuple[int, ScreeningResult, bool | None]] = []
+    # Per member position: its member regimes and its screening's ceilings (_ceilings).
+    bound: dict[int, tuple[tuple[str, ...], _Ceilings]] = {}
     for i, co in enumerate(deal.co_investors):
         takes = acquires(co)
         if takes is False:
             continue
         record = member_record(deal, i, states=states)
-        own = _only(screen_one(record), member_regimes(co.party))
+        binding = member_regimes(co.party)
+        own = _only(screen_one(record), binding)
         screened.append((i, own, takes))
+        bound[i] = (binding, _ceilings(own))
         members.append(
             _member(
                 own,
@@ -480,6 +516,8 @@ def combine(
                 concert=co.acts_in_concert,
                 ceiling_only=takes is None,
                 excepted_states=excepted,
+                regimes=binding,
+                ceilings=bound[i][1],
             )
         )
     floors = [(i, own) for i, own, takes in screened if takes]
@@ -495,7 +533,7 @@ def combine(
                 mine.verdict,
                 *(own.regimes[rid].verdict for _, own in floors if rid in own.regimes),
             ],
-            key=rank,
+            key=_BY_RANK,
         )
         rules = set(mine.rules if mine.verdict == level else [])
         for _, own in floors:
@@ -507,17 +545,17 @@ def combine(
             update["ceiling"] = max(
                 [
                     level,
-                    _ceiling(result, (rid,)),
-                    *(_ceiling(own, (rid,)) for _, own, _t in screened),
+                    deal_ceilings.get(rid, "clear"),  # _ceiling(result, (rid,))
+                    *(bound[i][1].get(rid, "clear") for i, _own, _t in screened),
                 ],
-                key=rank,
+                key=_BY_RANK,
             )
         updates[rid] = update
         verdicts[rid] = level
     questions = [
         q
         for q in result.open_questions
-        if q.regime not in MEMBER_REGIMES or rank(q.outcome) > rank(verdicts[q.regime])
+        if q.regime not in MEMBER_REGIMES or _RANK[q.outcome] > _RANK[verdicts[q.regime]]
     ]
     # A member's question on facts the deal shares (the target's) is the investor's question
     # too: asked once. One on the member's own facts is named by its co-investor entry.
@@ -525,14 +563,14 @@ def combine(
     for i, own, takes in screened:
         name = deal.co_investors[i].party.name
         if takes is None:  # its floors hold only if it acquires: each is a question
-            for rid in member_regimes(deal.co_investors[i].party):
+            for rid in bound[i][0]:
                 if rid not in own.regimes or rid not in regimes:
                     continue
-                top = max(own.regimes[rid].verdict, _ceiling(own, (rid,)), key=rank)
-                if rank(top) > rank(verdicts[rid]):
+                top = max(own.regimes[rid].verdict, bound[i][1].get(rid, "clear"), key=_BY_RANK)
+                if _RANK[top] > _RANK[verdicts[rid]]:
                     questions.append(_acquires_question(name, i, rid, top))
         for q in own.open_questions:
-            if q.regime not in MEMBER_REGIMES or rank(q.outcome) <= rank(verdicts[q.regime]):
+            if q.regime not in MEMBER_REGIMES or _RANK[q.outcome] <= _RANK[verdicts[q.regime]]:
                 continue
             key = (q.rule_id, tuple([_member_path(f, i) for f in q.unknown_facts]))
             if key not in seen:
@@ -541,7 +579,7 @@ def combine(
     questions += _same_state_questions(deal, screened, verdicts, states)
     if "could_raise_to" in OpenQuestion.model_fields:
         questions = [
-            _raising_to(q, max(q.outcome, verdicts[q.regime], key=rank))
+            _raising_to(q, max(q.outcome, verdicts[q.regime], key=_BY_RANK))
             if q.regime in MEMBER_REGIMES
             else q
             for q in questions
@@ -555,14 +593,15 @@ def combine(
                     **gains,
                     "provisional": any(q.regime == rid for q in questions)
                     if ceiling is None
-                    else rank(gains["verdict"]) < rank(ceiling),
+                    else _RANK[gains["verdict"]] < _RANK[ceiling],
                 }
             )
-    overall = max((r.verdict for r in regimes.values()), key=rank, default="clear")
-    consortium = Consortium(
+    overall = max((r.verdict for r in regimes.values()), key=_BY_RANK, default="clear")
+    consortium = build(
+        Consortium,
         members=members,
-        verdict=max((m.verdict for m in members), key=rank),
-        ceiling=max((m.ceiling for m in members), key=rank),
+        verdict=max((m.verdict for m in members), key=_BY_RANK),
+        ceiling=max((m.ceiling for m in members), key=_BY_RANK),
         basis=BASIS,
     )
     update = {
